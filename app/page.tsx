@@ -1,0 +1,5 @@
+import { Overview } from "./overview";
+
+export default function OverviewPage() {
+  return <Overview />;
+}

@@ -1,0 +1,18 @@
+"use client";
+
+import type { ReactNode } from "react";
+import { I18nProvider } from "../components/i18n/i18n-provider";
+import { ThemeProvider } from "../components/shell/theme";
+import type { Theme } from "../components/shell/theme-cookie";
+import { TrpcQueryProvider } from "../components/trpc/trpc-provider";
+import type { Locale } from "../server/platform/errors/locale";
+
+export function Providers({ locale, theme, children }: { locale: Locale; theme: Theme; children: ReactNode }) {
+  return (
+    <I18nProvider initialLocale={locale}>
+      <ThemeProvider initialTheme={theme}>
+        <TrpcQueryProvider>{children}</TrpcQueryProvider>
+      </ThemeProvider>
+    </I18nProvider>
+  );
+}

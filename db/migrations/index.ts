@@ -1,0 +1,10 @@
+import type { Migration } from "kysely";
+import * as m0001 from "./0001_instance";
+
+/**
+ * System migrations in the order they apply. Listed statically (not read from disk) so the
+ * bundled server carries them; names sort in the same order.
+ */
+export const systemMigrations: Record<string, Migration> = {
+  "0001_instance": m0001,
+};

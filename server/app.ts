@@ -1,0 +1,178 @@
+import type { AddressInfo } from "node:net";
+import { fastifyTRPCPlugin, type CreateFastifyContextOptions, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { systemMigrations } from "../db/migrations";
+import type { SystemDatabase } from "../db/schema";
+import { ensureInstance } from "./modules/system/instance";
+import { registerSystemRoutes } from "./modules/system/routes";
+import { createSystemService, type Phase } from "./modules/system/service";
+import { createEmbeddedBus } from "./platform/bus/embedded";
+import { effectiveDatabaseUrl } from "./platform/config/load";
+import type { Config } from "./platform/config/schema";
+import { masterKeyFingerprint } from "./platform/crypto/master-key";
+import { openDatabase } from "./platform/db/connect";
+import { migrateToLatest } from "./platform/db/migrate";
+import { AppError } from "./platform/errors/app-error";
+import { createErrorCatalog, platformErrorMessages } from "./platform/errors/catalog";
+import { localeOf } from "./platform/errors/locale";
+import { mountConsole, type ConsoleHandler } from "./platform/http/console";
+import { createHost } from "./platform/http/host";
+import { createMetrics } from "./platform/metrics/metrics";
+import { apprunVersion } from "./platform/package-info";
+import type { Services } from "./services";
+import { appRouter, type AppRouter } from "./trpc/router";
+import type { TrpcContext } from "./trpc/trpc";
+
+export interface AppOptions {
+  config: Config;
+  logger: Logger;
+  masterKey: Buffer;
+  /** The console's request handler; absent for API-only nodes and most tests. */
+  console?: ConsoleHandler;
+}
+
+export type App = Awaited<ReturnType<typeof createApp>>;
+
+/**
+ * The composition root: opens the platform (database, bus, metrics), builds every module's
+ * service, mounts REST, tRPC and the console on one Fastify host. `listen()` starts serving at
+ * once; the database is reached (with retries) and migrated in the background, and `ready`
+ * resolves when it is.
+ */
+export async function createApp(options: AppOptions) {
+  const { config, logger } = options;
+  const startedAt = Date.now();
+  const database = openDatabase<SystemDatabase>(effectiveDatabaseUrl(config), { poolSize: config.databasePoolSize });
+  const bus = createEmbeddedBus({ logger });
+  const metrics = createMetrics();
+  const catalog = createErrorCatalog(platformErrorMessages);
+  const lifecycle: { phase: Phase; waitingFor: string | null } = { phase: "starting", waitingFor: null };
+
+  const services: Services = {
+    system: createSystemService({ database, bus, lifecycle, version: apprunVersion(), startedAt }),
+  };
+
+  const host: FastifyInstance = createHost({
+    logger,
+    metrics,
+    catalog,
+    bodyLimit: config.bodyLimit,
+    gate: () => {
+      if (lifecycle.phase === "ready") return null;
+      return lifecycle.phase === "stopping" ? new AppError("shutting_down", 503) : new AppError("not_ready", 503, { retryAfterSeconds: 2 });
+    },
+  });
+
+  registerSystemRoutes(host, { system: services.system, metrics });
+  await host.register(fastifyTRPCPlugin, {
+    prefix: "/trpc",
+    trpcOptions: {
+      router: appRouter,
+      createContext: ({ req, res }: CreateFastifyContextOptions): TrpcContext => ({ req, res, locale: localeOf(req.headers), requestId: req.id, services, catalog }),
+      onError: ({ error, req }) => {
+        if (error.code === "INTERNAL_SERVER_ERROR" && !(error.cause instanceof AppError)) req.log.error({ err: error.cause ?? error }, "unhandled tRPC error");
+      },
+    },
+  } satisfies FastifyTRPCPluginOptions<AppRouter>);
+  if (options.console) mountConsole(host, options.console);
+
+  const abort = new AbortController();
+
+  async function reachDatabase(): Promise<void> {
+    let delay = 500;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await database.ping();
+        break;
+      } catch (err) {
+        if (!isTransient(err)) throw err;
+        lifecycle.waitingFor = `database: ${(err as Error).message}`;
+        logger.warn({ attempt, retryInMs: delay, database: database.label, reason: (err as Error).message }, "database unreachable, retrying");
+        await sleep(delay, abort.signal);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+    const applied = await migrateToLatest(database.db as never, systemMigrations);
+    for (const m of applied) logger.info({ migration: m.migrationName, direction: m.direction }, "system migration applied");
+    await ensureInstance(database.db, masterKeyFingerprint(options.masterKey));
+  }
+
+  async function start(): Promise<void> {
+    await Promise.all([reachDatabase(), options.console?.prepare()]);
+    if (lifecycle.phase !== "starting") return;
+    lifecycle.phase = "ready";
+    lifecycle.waitingFor = null;
+    logger.info({ database: database.label, bus: bus.kind, startupMs: Date.now() - startedAt }, "apprun ready");
+  }
+
+  let ready: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+
+  return {
+    fastify: host,
+    database,
+    bus,
+    metrics,
+    services,
+    get phase(): Phase {
+      return lifecycle.phase;
+    },
+    /** Starts serving and begins the background start-up; `ready` settles when it ends. */
+    async listen(): Promise<AddressInfo> {
+      await host.listen({ port: config.port, host: config.host });
+      ready = start();
+      ready.catch(() => {});
+      return host.server.address() as AddressInfo;
+    },
+    get ready(): Promise<void> {
+      if (!ready) throw new Error("listen() first");
+      return ready;
+    },
+    /** Stops accepting, lets in-flight requests finish within `shutdownTimeoutMs`, closes everything. */
+    close(): Promise<void> {
+      closing ??= (async () => {
+        lifecycle.phase = "stopping";
+        abort.abort();
+        const force = setTimeout(() => {
+          logger.warn({ timeoutMs: config.shutdownTimeoutMs }, "in-flight requests did not finish in time; closing their connections");
+          host.server.closeAllConnections();
+        }, config.shutdownTimeoutMs);
+        // Keep-alive sockets of requests that finish during shutdown turn idle later; close them as they do.
+        const sweep = setInterval(() => host.server.closeIdleConnections(), 50);
+        try {
+          await host.close();
+        } finally {
+          clearTimeout(force);
+          clearInterval(sweep);
+        }
+        await ready?.catch(() => {});
+        await options.console?.close().catch((err) => logger.warn({ err }, "console close failed"));
+        await bus.close();
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Connection-level failures worth retrying; anything else (bad credentials, SQL errors) is fatal. */
+export function isTransient(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  const code = e?.code ?? "";
+  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPIPE"].includes(code)) return true;
+  // PostgreSQL: connection exceptions (08xxx), cannot connect now / admin shutdown (57P0x), too many connections.
+  if (/^08/.test(code) || /^57P0/.test(code) || code === "53300") return true;
+  return /timeout|Connection terminated/i.test(e?.message ?? "");
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Error("start-up aborted"));
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(new Error("start-up aborted"));
+    }, { once: true });
+  });
+}

@@ -1,0 +1,124 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { systemMigrations } from "../db/migrations";
+import { EXIT_CONFIG, EXIT_RUNTIME, start } from "./main";
+import { ensureDataDir } from "./platform/config/data-dir";
+import { ConfigError, effectiveDatabaseUrl, flagNameOf, loadConfig, type ConfigSources } from "./platform/config/load";
+import { openDatabase } from "./platform/db/connect";
+import { migrateToLatest, migrationStatus } from "./platform/db/migrate";
+import { buildConsole } from "./platform/http/console-build";
+import { apprunVersion, packageRoot } from "./platform/package-info";
+
+/** CLI flags that set configuration keys; each is `--kebab-case` of the key. */
+const CONFIG_FLAGS = ["port", "host", "dataDir", "databaseUrl", "databasePoolSize", "busUrl", "publicUrl", "logLevel", "shutdownTimeoutMs", "bodyLimit"] as const;
+
+const options = {
+  config: { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "v" },
+  "no-console": { type: "boolean" },
+  ...Object.fromEntries(CONFIG_FLAGS.map((key) => [flagNameOf(key).slice(2), { type: "string" }])),
+} satisfies ParseArgsConfig["options"];
+
+const HELP = `apprun — self-hosted Backend-as-a-Service
+
+Usage:
+  apprun start [options]          serve the console and the API (default port 8080)
+  apprun migrate status [options] list system migrations and whether they are applied
+  apprun migrate up [options]     apply pending system migrations
+  apprun build                    build the console (start does this when needed)
+  apprun --help | --version
+
+Options (each also settable as APPRUN_<KEY> or in apprun.config.yaml):
+  --config PATH            configuration file (default ./apprun.config.yaml when present)
+  --port N                 port to listen on (8080)
+  --host ADDR              address to bind (0.0.0.0)
+  --data-dir DIR           where the SQLite file, master key and files live (./apprun_data)
+  --database-url URL       sqlite:PATH or postgres://user@host:5432/db[?schema=NAME]
+  --database-pool-size N   PostgreSQL connections per node (10)
+  --bus-url URL            message bus: embedded
+  --public-url URL         the address users reach apprun at
+  --log-level LEVEL        fatal|error|warn|info|debug|trace|silent (info)
+  --shutdown-timeout-ms N  how long in-flight requests may finish on SIGTERM (10000)
+  --body-limit BYTES       largest JSON request body (1048576)
+  --no-console             serve the API only, without the admin console
+
+Exit codes: 0 ok, 1 runtime failure, 2 invalid usage or configuration.
+`;
+
+export async function runCli(argv: string[]): Promise<number | undefined> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    process.stderr.write(`apprun: ${(err as Error).message}\nRun "apprun --help" for usage.\n`);
+    return EXIT_CONFIG;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    process.stdout.write(`apprun ${apprunVersion()}\n`);
+    return 0;
+  }
+  const [command, sub, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(HELP);
+    return values.help ? 0 : EXIT_CONFIG;
+  }
+
+  const flags: Record<string, unknown> = {};
+  for (const key of CONFIG_FLAGS) {
+    const value = (values as Record<string, unknown>)[flagNameOf(key).slice(2)];
+    if (value !== undefined) flags[key] = value;
+  }
+  if (values["no-console"]) flags.console = false;
+  const sources: ConfigSources = { configFile: values.config, flags };
+
+  try {
+    switch (command) {
+      case "start":
+        if (sub) return usage(`"start" takes no argument, got "${sub}"`);
+        await start(sources);
+        return undefined; // keeps running until a signal
+      case "migrate":
+        if (rest.length > 0 || (sub !== "status" && sub !== "up")) return usage('"migrate" takes "status" or "up"');
+        return await migrate(sub, sources);
+      case "build":
+        await buildConsole(packageRoot());
+        return 0;
+      default:
+        return usage(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`apprun: ${err.message}\n`);
+      return EXIT_CONFIG;
+    }
+    process.stderr.write(`apprun: ${(err as Error).message}\n`);
+    return EXIT_RUNTIME;
+  }
+}
+
+function usage(message: string): number {
+  process.stderr.write(`apprun: ${message}\nRun "apprun --help" for usage.\n`);
+  return EXIT_CONFIG;
+}
+
+async function migrate(action: "status" | "up", sources: ConfigSources): Promise<number> {
+  const config = loadConfig(sources);
+  ensureDataDir(config.dataDir);
+  const database = openDatabase(effectiveDatabaseUrl(config), { poolSize: 1 });
+  try {
+    await database.ping();
+    if (action === "up") {
+      const applied = await migrateToLatest(database.db, systemMigrations);
+      process.stdout.write(applied.length ? applied.map((m) => `applied ${m.migrationName}\n`).join("") : "nothing to apply: up to date\n");
+      return 0;
+    }
+    const states = await migrationStatus(database.db, systemMigrations);
+    const width = Math.max(...states.map((s) => s.name.length), 4);
+    process.stdout.write(`${"NAME".padEnd(width)}  APPLIED\n`);
+    for (const s of states) process.stdout.write(`${s.name.padEnd(width)}  ${s.executedAt ?? "pending"}\n`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}

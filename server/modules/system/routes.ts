@@ -1,0 +1,22 @@
+import type { FastifyInstance } from "fastify";
+import type { Metrics } from "../../platform/metrics/metrics";
+import { publicReadiness, type SystemService } from "./service";
+
+/** Probes, metrics and the benchmark route: none needs the database, so all answer before it is reached. */
+export function registerSystemRoutes(app: FastifyInstance, deps: { system: SystemService; metrics: Metrics }) {
+  const config = { servedBeforeReady: true };
+
+  app.get("/api/v1/ping", { config }, async () => ({ pong: true }));
+
+  app.get("/healthz", { config }, async () => ({ status: "ok" }));
+
+  app.get("/readyz", { config }, async (_req, reply) => {
+    const report = publicReadiness(await deps.system.readiness());
+    return reply.status(report.ready ? 200 : 503).send({ status: report.ready ? "ready" : "not_ready", ...report });
+  });
+
+  app.get("/metrics", { config }, async (_req, reply) => {
+    reply.header("content-type", deps.metrics.contentType);
+    return deps.metrics.render();
+  });
+}

@@ -1,0 +1,157 @@
+import fs from "node:fs";
+import path from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { dialectOf, type Dialect, type DbKind } from "./dialect";
+
+export interface Database<DB = unknown> {
+  kind: DbKind;
+  db: Kysely<DB>;
+  dialect: Dialect;
+  /** The URL with any password removed, for logs and `system.info`. */
+  label: string;
+  /** The PostgreSQL schema every connection uses, when one was set with `?schema=`. */
+  schema?: string;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  poolSize?: number;
+  /** Milliseconds a SQLite writer waits on a locked database before failing. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens the database a URL names: `sqlite:PATH` (better-sqlite3, WAL) or `postgres://…` (pg pool;
+ * `?schema=NAME` pins every connection's search_path). PostgreSQL connects lazily, so a server that
+ * is down surfaces in `ping()`, not here.
+ */
+export function openDatabase<DB = unknown>(url: string, options: DatabaseOptions = {}): Database<DB> {
+  if (url.startsWith("sqlite:")) return openSqlite<DB>(url.slice("sqlite:".length).replace(/^\/\/(?=\/)/, ""), options);
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres<DB>(url, options);
+  throw new Error(`unsupported database URL: ${redactUrl(url)}`);
+}
+
+function openSqlite<DB>(file: string, options: DatabaseOptions): Database<DB> {
+  if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const raw = new SqliteDatabase(file);
+  raw.pragma("journal_mode = WAL");
+  raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  raw.pragma("foreign_keys = ON");
+  raw.pragma("synchronous = NORMAL");
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withSqliteValues(raw) }) });
+  return {
+    kind: "sqlite",
+    db,
+    dialect: dialectOf("sqlite"),
+    label: `sqlite:${file}`,
+    async ping() {
+      raw.prepare("select 1").get();
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * better-sqlite3 binds only numbers, strings, bigints, buffers and null; booleans and Dates from
+ * the code above are converted here so that one code path serves both databases.
+ */
+function withSqliteValues(raw: SqliteDatabase.Database): SqliteDatabase.Database {
+  const toSqlite = (v: unknown) => (typeof v === "boolean" ? (v ? 1 : 0) : v instanceof Date ? v.toISOString() : v);
+  const prepare = raw.prepare.bind(raw);
+  return new Proxy(raw, {
+    get(target, prop, receiver) {
+      if (prop !== "prepare") return Reflect.get(target, prop, receiver);
+      return (source: string) => {
+        const stmt = prepare(source);
+        return {
+          get reader() {
+            return stmt.reader;
+          },
+          all: (params: unknown[]) => stmt.all(params.map(toSqlite)),
+          run: (params: unknown[]) => stmt.run(params.map(toSqlite)),
+          iterate: (params: unknown[]) => stmt.iterate(params.map(toSqlite)),
+        };
+      };
+    },
+  });
+}
+
+const PG_INT8 = 20;
+const PG_DATE = 1082;
+const PG_TIMESTAMP = 1114;
+const PG_TIMESTAMPTZ = 1184;
+
+/** int8 (counts, sums) as numbers, times as ISO-8601 text, dates as plain `YYYY-MM-DD`. */
+const pgTypes = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    switch (oid) {
+      case PG_INT8:
+        return (v: string) => {
+          const n = Number(v);
+          return Number.isSafeInteger(n) ? n : v;
+        };
+      case PG_DATE:
+        return (v: string) => v;
+      case PG_TIMESTAMP:
+        return (v: string) => new Date(v.replace(" ", "T") + "Z").toISOString();
+      case PG_TIMESTAMPTZ:
+        return (v: string) => new Date(v).toISOString();
+      default:
+        return pg.types.getTypeParser(oid, format as "text");
+    }
+  },
+};
+
+function openPostgres<DB>(url: string, options: DatabaseOptions): Database<DB> {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get("schema") ?? undefined;
+  parsed.searchParams.delete("schema");
+  if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`invalid schema name in database URL: ${schema}`);
+  }
+  const pool = new pg.Pool({
+    connectionString: parsed.toString(),
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    types: pgTypes as pg.CustomTypesConfig,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client losing its server must not crash the process; the next query reconnects.
+  pool.on("error", () => {});
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: "postgres",
+    db,
+    dialect: dialectOf("postgres"),
+    label: redactUrl(url),
+    schema,
+    async ping() {
+      const client = await pool.connect();
+      try {
+        await client.query("select 1");
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, "//***@");
+  }
+}

@@ -1,0 +1,34 @@
+import { Migrator, type Kysely, type Migration, type MigrationResult } from "kysely";
+
+export interface MigrationState {
+  name: string;
+  executedAt: string | null;
+}
+
+function migratorFor(db: Kysely<unknown>, migrations: Record<string, Migration>) {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: "apprun_migration",
+    migrationLockTableName: "apprun_migration_lock",
+  });
+}
+
+/**
+ * Applies pending migrations in order inside Kysely's migration lock (an advisory lock on
+ * PostgreSQL), so nodes starting together on one database migrate once.
+ */
+export async function migrateToLatest(db: Kysely<unknown>, migrations: Record<string, Migration>): Promise<MigrationResult[]> {
+  const { error, results } = await migratorFor(db, migrations).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error");
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`migration ${failed?.migrationName ?? "(setup)"} failed: ${reason}`, { cause: error });
+  }
+  return results ?? [];
+}
+
+export async function migrationStatus(db: Kysely<unknown>, migrations: Record<string, Migration>): Promise<MigrationState[]> {
+  const list = await migratorFor(db, migrations).getMigrations();
+  return list.map((m) => ({ name: m.name, executedAt: m.executedAt ? m.executedAt.toISOString() : null }));
+}

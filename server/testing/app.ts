@@ -1,0 +1,58 @@
+import crypto from "node:crypto";
+import pino from "pino";
+import { createApp, type App } from "../app";
+import { configSchema, type ConfigInput } from "../platform/config/schema";
+import type { ConsoleHandler } from "../platform/http/console";
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./databases";
+
+export interface TestApp {
+  app: App;
+  database: TestDatabase;
+  /** e.g. http://127.0.0.1:41234 */
+  baseUrl: string;
+  /** Log lines the app wrote, parsed. */
+  logs: Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  config?: Partial<ConfigInput>;
+  /** Registers extra routes before the app listens (to exercise shared mechanisms). */
+  routes?: (app: App) => void;
+  console?: ConsoleHandler;
+  /** Do not wait for readiness (for tests of the not-ready state). */
+  noWait?: boolean;
+  databaseUrl?: string;
+}
+
+/**
+ * A real apprun on a real database, listening on an ephemeral port: integration tests talk to
+ * it over HTTP exactly as clients do.
+ */
+export async function startTestApp(kind: DatabaseKind, options: TestAppOptions = {}): Promise<TestApp> {
+  const database = await createTestDatabase(kind);
+  const logs: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: "debug" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+  const config = configSchema.parse({
+    port: 0,
+    host: "127.0.0.1",
+    dataDir: database.dataDir,
+    databaseUrl: options.databaseUrl ?? database.url,
+    console: false,
+    ...options.config,
+  });
+  const app = await createApp({ config, logger, masterKey: crypto.randomBytes(32), console: options.console });
+  options.routes?.(app);
+  const address = await app.listen();
+  if (!options.noWait) await app.ready;
+  return {
+    app,
+    database,
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    logs,
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
