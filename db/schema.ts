@@ -1,13 +1,187 @@
 import type { Generated } from "kysely";
 
+/**
+ * Column types as Kysely sees them. Timestamps are ISO text on SQLite and timestamptz on
+ * PostgreSQL; read them with `readTime`. Booleans are 0/1 on SQLite; read them with `readBool`.
+ * JSON is text on SQLite; read it with `readJson`.
+ */
+type Timestamp = string;
+type Bool = boolean | number;
+type Json = unknown;
+
 /** The one row that identifies this apprun instance and the master key it was set up with. */
 export interface InstanceTable {
   id: string;
-  created_at: Generated<string>;
+  created_at: Generated<Timestamp>;
   master_key_fingerprint: string;
+}
+
+export interface InstanceSettingsTable {
+  key: string;
+  value: Json;
+  updated_at: Generated<Timestamp>;
+  updated_by: string | null;
+}
+
+export interface RateLimitCountersTable {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
+export interface AccountsTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  email_verified_at: Timestamp | null;
+  is_instance_admin: Generated<Bool>;
+  disabled_at: Timestamp | null;
+  /** Sealed with the master key (`secretBox`). */
+  totp_secret: string | null;
+  totp_enabled_at: Timestamp | null;
+  totp_last_step: number | null;
+  last_sign_in_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface AccountSessionsTable {
+  id: string;
+  account_id: string;
+  token_hash: string;
+  ip: string | null;
+  user_agent: string | null;
+  auth_method: string;
+  created_at: Generated<Timestamp>;
+  last_seen_at: Generated<Timestamp>;
+  expires_at: Timestamp;
+}
+
+export interface AccountTokensTable {
+  id: string;
+  kind: string;
+  token_hash: string;
+  account_id: string | null;
+  email: string | null;
+  data: Json | null;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+}
+
+export interface AccountRecoveryCodesTable {
+  account_id: string;
+  code_hash: string;
+  used_at: Timestamp | null;
+}
+
+export interface SsoProvidersTable {
+  id: string;
+  name: string;
+  issuer: string;
+  client_id: string;
+  /** Sealed with the master key. */
+  client_secret: string;
+  scopes: string;
+  claim_mapping: Json;
+  allowed_domains: Json;
+  jit_provisioning: Bool;
+  default_project_id: string | null;
+  default_role: string | null;
+  enabled: Generated<Bool>;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface AccountIdentitiesTable {
+  provider_id: string;
+  subject: string;
+  account_id: string;
+  email: string | null;
+  created_at: Generated<Timestamp>;
+}
+
+export interface ProjectsTable {
+  id: string;
+  slug: string;
+  name: string;
+  owner_id: string;
+  archived_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface ProjectRolesTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: Generated<string>;
+  permissions: Json;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface ProjectMembersTable {
+  project_id: string;
+  account_id: string;
+  role: string;
+  created_at: Generated<Timestamp>;
+}
+
+export interface ProjectInvitationsTable {
+  id: string;
+  project_id: string;
+  email: string;
+  role: string;
+  token_hash: string;
+  invited_by: string;
+  expires_at: Timestamp;
+  accepted_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+}
+
+export interface ProjectGrantsTable {
+  id: string;
+  project_id: string;
+  grantee_project_id: string;
+  resource_kind: string;
+  resource_name: string;
+  access: string;
+  created_by: string;
+  created_at: Generated<Timestamp>;
+}
+
+export interface AuditLogTable {
+  id: string;
+  project_id: string | null;
+  actor_kind: string;
+  actor_id: string | null;
+  actor_label: string;
+  action: string;
+  target_kind: string;
+  target_id: string | null;
+  data: Json;
+  ip: string | null;
+  created_at: Generated<Timestamp>;
 }
 
 /** Every system table, as Kysely sees it. Modules add theirs here as they land. */
 export interface SystemDatabase {
   apprun_instance: InstanceTable;
+  instance_settings: InstanceSettingsTable;
+  rate_limit_counters: RateLimitCountersTable;
+  accounts: AccountsTable;
+  account_sessions: AccountSessionsTable;
+  account_tokens: AccountTokensTable;
+  account_recovery_codes: AccountRecoveryCodesTable;
+  sso_providers: SsoProvidersTable;
+  account_identities: AccountIdentitiesTable;
+  projects: ProjectsTable;
+  project_roles: ProjectRolesTable;
+  project_members: ProjectMembersTable;
+  project_invitations: ProjectInvitationsTable;
+  project_grants: ProjectGrantsTable;
+  audit_log: AuditLogTable;
 }

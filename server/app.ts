@@ -1,6 +1,19 @@
 import type { AddressInfo } from "node:net";
 import { fastifyTRPCPlugin, type CreateFastifyContextOptions, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { accountErrorMessages } from "./modules/accounts/errors";
+import { registerAccountRoutes } from "./modules/accounts/routes";
+import { createAccountsService, type IssuedSession, type ResolvedSession } from "./modules/accounts/service";
+import { createSsoService } from "./modules/accounts/sso";
+import { createAuditService } from "./modules/audit/service";
+import { createInstanceService } from "./modules/instance/service";
+import { projectErrorMessages } from "./modules/projects/errors";
+import { createProjectsService } from "./modules/projects/service";
+import type { RequestOrigin } from "./platform/auth/actor";
+import { createSecretBox } from "./platform/crypto/secret-box";
+import { parseCookies, serializeCookie } from "./platform/http/cookies";
+import { createMailer } from "./platform/mail/mailer";
+import { createRateLimiter } from "./platform/ratelimit/limiter";
 import type { Logger } from "pino";
 import { systemMigrations } from "../db/migrations";
 import type { SystemDatabase } from "../db/schema";
@@ -30,7 +43,11 @@ export interface AppOptions {
   masterKey: Buffer;
   /** The console's request handler; absent for API-only nodes and most tests. */
   console?: ConsoleHandler;
+  /** Tests pass cheaper password hashing; production always uses PASSWORD_PARAMS. */
+  passwordParams?: { ln: number; r: number; p: number };
 }
+
+export const SESSION_COOKIE = "apprun_session";
 
 export type App = Awaited<ReturnType<typeof createApp>>;
 
@@ -46,18 +63,41 @@ export async function createApp(options: AppOptions) {
   const database = openDatabase<SystemDatabase>(effectiveDatabaseUrl(config), { poolSize: config.databasePoolSize });
   const bus = createEmbeddedBus({ logger });
   const metrics = createMetrics();
-  const catalog = createErrorCatalog(platformErrorMessages);
+  const catalog = createErrorCatalog(platformErrorMessages, accountErrorMessages, projectErrorMessages);
   const lifecycle: { phase: Phase; waitingFor: string | null } = { phase: "starting", waitingFor: null };
 
+  const db = database.db;
+  const publicUrl = (config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/+$/, "");
+  const secretsFor = (purpose: string) => createSecretBox(options.masterKey, purpose);
+  const audit = createAuditService({ db });
+  const instance = createInstanceService({ db, secrets: secretsFor("settings"), audit });
+  const mailer = createMailer({ smtp: () => instance.smtp() });
+  const limiter = createRateLimiter({ db });
+  const accounts = createAccountsService({ db, secrets: secretsFor("totp"), limiter, mailer, instance, audit, publicUrl, passwordParams: options.passwordParams });
+  const projects = createProjectsService({ db, audit, accounts, mailer, publicUrl });
+  const sso = createSsoService({ db, secrets: secretsFor("sso"), accounts, audit, publicUrl, joinProject: (projectId, accountId, role) => projects.join(projectId, accountId, role) });
   const services: Services = {
     system: createSystemService({ database, bus, lifecycle, version: apprunVersion(), startedAt }),
+    audit,
+    instance,
+    mailer,
+    accounts,
+    sso,
+    projects,
   };
+
+  const secureCookies = publicUrl.startsWith("https:");
+  const sessionCookie = (session: IssuedSession | null, https: boolean) =>
+    serializeCookie(SESSION_COOKIE, session?.token ?? "", { httpOnly: true, secure: secureCookies || https, sameSite: "Lax", maxAgeSeconds: session ? (Date.parse(session.expiresAt) - Date.now()) / 1000 : 0 });
+  const originOf = (req: FastifyRequest): RequestOrigin => ({ ip: req.ip ?? null, userAgent: typeof req.headers["user-agent"] === "string" ? req.headers["user-agent"] : null });
+  const allowedOrigins = new Set([new URL(publicUrl).origin]);
 
   const host: FastifyInstance = createHost({
     logger,
     metrics,
     catalog,
     bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
     gate: () => {
       if (lifecycle.phase === "ready") return null;
       return lifecycle.phase === "stopping" ? new AppError("shutting_down", 503) : new AppError("not_ready", 503, { retryAfterSeconds: 2 });
@@ -69,12 +109,30 @@ export async function createApp(options: AppOptions) {
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
-      createContext: ({ req, res }: CreateFastifyContextOptions): TrpcContext => ({ req, res, locale: localeOf(req.headers), requestId: req.id, services, catalog }),
+      createContext: ({ req, res }: CreateFastifyContextOptions): TrpcContext => {
+        const token = parseCookies(req.headers.cookie)[SESSION_COOKIE] ?? null;
+        let session: Promise<ResolvedSession | null> | undefined;
+        return {
+          req,
+          res,
+          locale: localeOf(req.headers),
+          requestId: req.id,
+          services,
+          catalog,
+          origin: originOf(req),
+          publicUrl,
+          allowedOrigins,
+          sessionToken: () => token,
+          session: () => (session ??= token ? accounts.resolveSession(token) : Promise.resolve(null)),
+          setSessionCookie: (issued) => void res.header("set-cookie", sessionCookie(issued, req.protocol === "https")),
+        };
+      },
       onError: ({ error, req }) => {
         if (error.code === "INTERNAL_SERVER_ERROR" && !(error.cause instanceof AppError)) req.log.error({ err: error.cause ?? error }, "unhandled tRPC error");
       },
     },
   } satisfies FastifyTRPCPluginOptions<AppRouter>);
+  registerAccountRoutes(host, { sso, publicUrl, origin: originOf, setSessionCookie: (reply, issued) => void reply.header("set-cookie", sessionCookie(issued, reply.request.protocol === "https")) });
   if (options.console) mountConsole(host, options.console);
 
   const abort = new AbortController();
@@ -148,6 +206,7 @@ export async function createApp(options: AppOptions) {
         }
         await ready?.catch(() => {});
         await options.console?.close().catch((err) => logger.warn({ err }, "console close failed"));
+        mailer.close();
         await bus.close();
         await database.close();
       })();

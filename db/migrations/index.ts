@@ -1,5 +1,7 @@
 import type { Migration } from "kysely";
 import * as m0001 from "./0001_instance";
+import * as m0002 from "./0002_identity";
+import * as m0003 from "./0003_projects";
 
 /**
  * System migrations in the order they apply. Listed statically (not read from disk) so the
@@ -7,4 +9,6 @@ import * as m0001 from "./0001_instance";
  */
 export const systemMigrations: Record<string, Migration> = {
   "0001_instance": m0001,
+  "0002_identity": m0002,
+  "0003_projects": m0003,
 };

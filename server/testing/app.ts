@@ -41,7 +41,8 @@ export async function startTestApp(kind: DatabaseKind, options: TestAppOptions =
     console: false,
     ...options.config,
   });
-  const app = await createApp({ config, logger, masterKey: crypto.randomBytes(32), console: options.console });
+  // Cheap password hashing keeps auth tests fast; production parameters are covered by their own unit test.
+  const app = await createApp({ config, logger, masterKey: crypto.randomBytes(32), console: options.console, passwordParams: { ln: 10, r: 8, p: 1 } });
   options.routes?.(app);
   const address = await app.listen();
   if (!options.noWait) await app.ready;

@@ -1,8 +1,14 @@
+import { accountsRouter } from "../modules/accounts/router";
+import { instanceRouter } from "../modules/instance/router";
+import { projectsRouter } from "../modules/projects/router";
 import { systemRouter } from "../modules/system/router";
 import { router } from "./trpc";
 
 export const appRouter = router({
   system: systemRouter,
+  accounts: accountsRouter,
+  instance: instanceRouter,
+  projects: projectsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -5,6 +5,8 @@ import { AppError } from "../platform/errors/app-error";
 import { createErrorCatalog, platformErrorMessages, type ErrorCatalog } from "../platform/errors/catalog";
 import type { Locale } from "../platform/errors/locale";
 import type { Services } from "../services";
+import { accountActor, type IssuedSession, type ResolvedSession } from "../modules/accounts/service";
+import type { RequestOrigin } from "../platform/auth/actor";
 
 const fallbackCatalog = createErrorCatalog(platformErrorMessages);
 
@@ -15,6 +17,22 @@ export interface TrpcContext {
   requestId: string;
   services: Services;
   catalog: ErrorCatalog;
+  origin: RequestOrigin;
+  /** The console session from the cookie, resolved on first use and remembered for the request. */
+  session(): Promise<ResolvedSession | null>;
+  /** The raw session token from the cookie, if any. */
+  sessionToken(): string | null;
+  /** Sets or clears the session cookie on the response. */
+  setSessionCookie(session: IssuedSession | null): void;
+  /** Where users reach this instance (for links shown in the console). */
+  publicUrl: string;
+  /** Origins the console is served from; mutations from others are refused. */
+  allowedOrigins: ReadonlySet<string>;
+}
+
+export interface TrpcMeta {
+  /** Allowed while the instance requires 2FA and the account has not enrolled yet. */
+  duringMfaEnrollment?: boolean;
 }
 
 const trpcCodeByStatus: Record<number, TRPC_ERROR_CODE_KEY> = {
@@ -46,7 +64,7 @@ function appErrorOf(error: TRPCError, path: string): AppError | null {
   return null;
 }
 
-const t = initTRPC.context<TrpcContext>().create({
+const t = initTRPC.context<TrpcContext>().meta<TrpcMeta>().create({
   isDev: false,
   errorFormatter({ shape, error, ctx }) {
     const requestId = ctx?.requestId ?? "";
@@ -72,6 +90,32 @@ const appErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/**
+ * Cross-site request forgery: browsers send Origin on every POST, so a mutation from a page of
+ * another origin is refused. (Form posts cannot reach tRPC at all: only JSON bodies are parsed.)
+ */
+const sameOrigin = t.middleware(async ({ ctx, type, next }) => {
+  if (type === "mutation") {
+    const origin = ctx.req.headers.origin;
+    if (origin && !ctx.allowedOrigins.has(origin) && origin !== `${ctx.req.protocol}://${ctx.req.headers.host}`) throw new AppError("csrf_rejected", 403);
+  }
+  return next();
+});
+
 export const router = t.router;
-export const publicProcedure = t.procedure.use(appErrors);
+export const publicProcedure = t.procedure.use(appErrors).use(sameOrigin);
 export const createCallerFactory = t.createCallerFactory;
+
+/** A signed-in console account; `ctx.actor` and `ctx.account` are set. */
+export const authedProcedure = publicProcedure.use(async ({ ctx, meta, next }) => {
+  const session = await ctx.session();
+  if (!session) throw new AppError("not_authenticated", 401);
+  if (session.mfaEnrollmentRequired && !meta?.duringMfaEnrollment) throw new AppError("mfa_enrollment_required", 403);
+  return next({ ctx: { account: session.account, sessionId: session.sessionId, actor: accountActor(session.account, session.sessionId) } });
+});
+
+/** An instance administrator. */
+export const adminProcedure = authedProcedure.use(async ({ ctx, next }) => {
+  if (!ctx.account.instanceAdmin) throw new AppError("instance_admin_required", 403);
+  return next();
+});

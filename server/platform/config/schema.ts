@@ -36,6 +36,10 @@ export const configSchema = z
     shutdownTimeoutMs: z.coerce.number().int().min(0).max(600_000).default(10_000),
     /** Largest JSON request body accepted, in bytes. */
     bodyLimit: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(1024 * 1024),
+    /** Behind a load balancer: take client addresses (for rate limits, sessions, audit) from X-Forwarded-For. */
+    trustProxy: z
+      .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+      .default(false),
     /** Serve the admin console (Next.js). Off: an API-only node. */
     console: z
       .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])

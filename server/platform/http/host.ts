@@ -25,6 +25,8 @@ export interface HostOptions {
   metrics: Metrics;
   catalog: ErrorCatalog;
   bodyLimit: number;
+  /** Take the client address from X-Forwarded-For (behind a load balancer). */
+  trustProxy?: boolean;
   /**
    * Asked before every route that needs the database (all but those with `servedBeforeReady`);
    * a non-null answer refuses the request with that error. Used for "not ready" and "shutting down".
@@ -87,6 +89,7 @@ export function createHost(options: HostOptions): FastifyInstance {
     logController: new RequestObserver(metrics, createAccessLog(logger)),
     childLoggerFactory: (parent, bindings, childOptions) => new LazyChildLogger(parent as Logger, bindings, childOptions) as unknown as Logger,
     bodyLimit: options.bodyLimit,
+    trustProxy: options.trustProxy ?? false,
     return503OnClosing: false,
     requestIdHeader: false,
     genReqId: (req) => {
