@@ -74,7 +74,15 @@ export async function createApp(options: AppOptions) {
   const mailer = createMailer({ smtp: () => instance.smtp() });
   const limiter = createRateLimiter({ db });
   const accounts = createAccountsService({ db, secrets: secretsFor("totp"), limiter, mailer, instance, audit, publicUrl, passwordParams: options.passwordParams });
-  const projects = createProjectsService({ db, audit, accounts, mailer, publicUrl });
+  const projects = createProjectsService({
+    db,
+    audit,
+    accounts,
+    mailer,
+    publicUrl,
+    // Each project has one pool of app users, named "default"; other modules add their kinds.
+    resourceKinds: [{ kind: "user_pool", exists: async (_projectId, name) => name === "default" }],
+  });
   const sso = createSsoService({ db, secrets: secretsFor("sso"), accounts, audit, publicUrl, joinProject: (projectId, accountId, role) => projects.join(projectId, accountId, role) });
   const services: Services = {
     system: createSystemService({ database, bus, lifecycle, version: apprunVersion(), startedAt }),
@@ -169,6 +177,7 @@ export async function createApp(options: AppOptions) {
 
   return {
     fastify: host,
+    appRouter,
     database,
     bus,
     metrics,
