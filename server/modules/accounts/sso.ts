@@ -250,14 +250,20 @@ export function createSsoService(deps: {
       const config = await configOf(row);
       const current = new URL(callbackUrl);
       current.search = callback.search;
-      let claims: oidc.IDToken | undefined;
+      let claims: Record<string, unknown> & { sub: string };
       try {
         const tokens = await oidc.authorizationCodeGrant(config, current, { pkceCodeVerifier: saved.verifier, expectedState: state, expectedNonce: saved.nonce, idTokenExpected: true });
-        claims = tokens.claims();
+        const idToken = tokens.claims();
+        if (!idToken) throw new Error("no ID token");
+        claims = { ...idToken };
+        // Providers may keep profile claims out of the ID token when they issue an access token (OIDC Core 5.4); ask UserInfo then.
+        if (claims[provider.claimMapping.email] === undefined || claims[provider.claimMapping.name] === undefined) {
+          const userInfo = await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub);
+          claims = { ...userInfo, ...claims };
+        }
       } catch (err) {
         throw new AppError("sso_failed", 400, { reason: (err as Error).message.slice(0, 300) });
       }
-      if (!claims) throw new AppError("sso_failed", 400, { reason: "no ID token" });
 
       const email = String(claims[provider.claimMapping.email] ?? "").trim().toLowerCase();
       const name = String(claims[provider.claimMapping.name] ?? email.split("@")[0] ?? "").trim().slice(0, 100) || email;
