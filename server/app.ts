@@ -159,6 +159,11 @@ export async function createApp(options: AppOptions) {
         delay = Math.min(delay * 2, 10_000);
       }
     }
+    await prepareDatabase();
+  }
+
+  /** Applies system migrations and checks the master key against the database. */
+  async function prepareDatabase(): Promise<void> {
     const applied = await migrateToLatest(database.db as never, systemMigrations);
     for (const m of applied) logger.info({ migration: m.migrationName, direction: m.direction }, "system migration applied");
     await ensureInstance(database.db, masterKeyFingerprint(options.masterKey));
@@ -182,6 +187,8 @@ export async function createApp(options: AppOptions) {
     bus,
     metrics,
     services,
+    /** For commands that use the services without serving (the CLI): migrate and check the key. */
+    prepareDatabase,
     get phase(): Phase {
       return lifecycle.phase;
     },

@@ -164,6 +164,29 @@ describe("apprun CLI", () => {
     expect(await proc.exited).toBe(0);
   });
 
+  it("admin create makes an instance admin who can then sign in; bad input and duplicates exit 2", async () => {
+    const dataDir = path.join(scratch, "admin-create");
+    const created = await run(["admin", "create", "--email", "Root@Example.com", "--password", "correct horse battery", "--name", "Root", "--data-dir", dataDir]);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^created instance admin root@example\.com \(acc_[0-9a-z]+\)\n$/);
+    const duplicate = await run(["admin", "create", "--email", "root@example.com", "--password", "correct horse battery", "--data-dir", dataDir]);
+    expect(duplicate).toMatchObject({ code: 2 });
+    expect(duplicate.stderr).toMatch(/email_taken \(root@example\.com\)/);
+    const weak = await run(["admin", "create", "--email", "x@example.com", "--password", "short", "--data-dir", dataDir]);
+    expect(weak.code).toBe(2);
+    expect(weak.stderr).toMatch(/invalid_input \(password: /);
+    expect((await run(["admin", "create", "--email", "x@example.com", "--data-dir", dataDir])).stderr).toMatch(/needs --email and --password/);
+
+    const proc = startProcess(["--data-dir", dataDir]);
+    const url = await proc.listening;
+    await waitFor(async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined));
+    const signIn = await fetch(`${url}/trpc/accounts.signIn`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "root@example.com", password: "correct horse battery" }) });
+    expect(signIn.status).toBe(200);
+    expect(((await signIn.json()) as { result: { data: { account: { instanceAdmin: boolean } } } }).result.data.account.instanceAdmin).toBe(true);
+    proc.child.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
+  });
+
   it("refuses to start (exit 2) with a master key other than the database's", async () => {
     const dataDir = path.join(scratch, "key-mismatch");
     const first = startProcess(["--data-dir", dataDir], { APPRUN_MASTER_KEY: "11".repeat(32) });

@@ -5,7 +5,11 @@ import { ensureDataDir } from "./platform/config/data-dir";
 import { ConfigError, effectiveDatabaseUrl, flagNameOf, loadConfig, type ConfigSources } from "./platform/config/load";
 import { openDatabase } from "./platform/db/connect";
 import { migrateToLatest, migrationStatus } from "./platform/db/migrate";
+import { createApp } from "./app";
+import { resolveMasterKey } from "./platform/crypto/master-key";
+import { toAppError } from "./platform/errors/normalize";
 import { buildConsole } from "./platform/http/console-build";
+import { createLogger } from "./platform/logging/logger";
 import { apprunVersion, packageRoot } from "./platform/package-info";
 
 /** CLI flags that set configuration keys; each is `--kebab-case` of the key. */
@@ -16,6 +20,9 @@ const options = {
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
   "no-console": { type: "boolean" },
+  email: { type: "string" },
+  password: { type: "string" },
+  name: { type: "string" },
   ...Object.fromEntries(CONFIG_FLAGS.map((key) => [flagNameOf(key).slice(2), { type: "string" }])),
 } satisfies ParseArgsConfig["options"];
 
@@ -25,6 +32,8 @@ Usage:
   apprun start [options]          serve the console and the API (default port 8080)
   apprun migrate status [options] list system migrations and whether they are applied
   apprun migrate up [options]     apply pending system migrations
+  apprun admin create --email E --password P [--name N]
+                                  create an instance admin account (when the console cannot)
   apprun build                    build the console (start does this when needed)
   apprun --help | --version
 
@@ -81,6 +90,10 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       case "migrate":
         if (rest.length > 0 || (sub !== "status" && sub !== "up")) return usage('"migrate" takes "status" or "up"');
         return await migrate(sub, sources);
+      case "admin":
+        if (sub !== "create" || rest.length > 0) return usage('"admin" takes "create"');
+        if (!values.email || !values.password) return usage('"admin create" needs --email and --password');
+        return await createAdmin(sources, { email: values.email, password: values.password, name: values.name ?? values.email.split("@")[0]! });
       case "build":
         await buildConsole(packageRoot());
         return 0;
@@ -100,6 +113,28 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
 function usage(message: string): number {
   process.stderr.write(`apprun: ${message}\nRun "apprun --help" for usage.\n`);
   return EXIT_CONFIG;
+}
+
+async function createAdmin(sources: ConfigSources, input: { email: string; password: string; name: string }): Promise<number> {
+  const config = { ...loadConfig(sources), console: false };
+  ensureDataDir(config.dataDir);
+  const logger = createLogger({ level: "warn", pretty: false });
+  const app = await createApp({ config, logger, masterKey: resolveMasterKey(config) });
+  try {
+    await app.database.ping();
+    await app.prepareDatabase();
+    const account = await app.services.accounts.create({ ...input, instanceAdmin: true }, { kind: "system", id: null, label: "cli" });
+    process.stdout.write(`created instance admin ${account.email} (${account.id})\n`);
+    return 0;
+  } catch (err) {
+    const appError = toAppError(err, { bodyLimit: 0 });
+    if (!appError) throw err;
+    const issues = (appError.details.issues as Array<{ path: string; message: string }> | undefined)?.map((i) => `${i.path}: ${i.message}`).join("; ");
+    process.stderr.write(`apprun: ${appError.code}${issues ? ` (${issues})` : appError.details.email ? ` (${String(appError.details.email)})` : ""}\n`);
+    return EXIT_CONFIG;
+  } finally {
+    await app.close();
+  }
 }
 
 async function migrate(action: "status" | "up", sources: ConfigSources): Promise<number> {
