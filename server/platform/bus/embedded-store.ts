@@ -13,10 +13,12 @@ type Db = Kysely<SystemDatabase>;
  * fan-out). `o` is the sending node, so it can skip its own echo.
  *  - `k: "d"`: a durable event was stored; `e` carries it when small, else read it by stream+seq.
  *  - `k: "e"`: an ephemeral message; `d` carries its JSON when small, else `r` names a relay row.
+ *  - `k: "w"`: a group of stream `st` may have deliverable events again (nack, seek): waiting pulls look.
  */
 export type Notice =
   | { o: string; k: "d"; st: string; q: number; s: string; e?: unknown }
-  | { o: string; k: "e"; s: string; d?: unknown; r?: string };
+  | { o: string; k: "e"; s: string; d?: unknown; r?: string }
+  | { o: string; k: "w"; st: string };
 
 /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; keep room for the envelope. */
 const NOTIFY_INLINE_LIMIT = 7000;
@@ -374,7 +376,8 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
         .where("seq", "=", seq)
         .where("lease", "=", lease)
         .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) await groupRow(db, stream, group);
+      if (Number(result.numUpdatedRows) === 0) return void (await groupRow(db, stream, group));
+      await notify(db, { o: nodeId, k: "w", st: stream });
     },
 
     async seek(stream: string, group: string, position: { afterSeq: number } | { fromMs: number }): Promise<void> {
@@ -385,6 +388,7 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
         const cursor = await afterSeqOf(trx, stream, position);
         await trx.deleteFrom("apprun_bus_pending").where("stream", "=", stream).where("group_name", "=", group).execute();
         await trx.updateTable("apprun_bus_group").set({ cursor }).where("stream", "=", stream).where("name", "=", group).execute();
+        await notify(trx, { o: nodeId, k: "w", st: stream });
       });
     },
 

@@ -132,6 +132,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
   async function onNotice(text: string): Promise<void> {
     const notice = JSON.parse(text) as Notice;
     if (notice.o === nodeId || closed) return;
+    if (notice.k === "w") return wake(notice.st);
     if (notice.k === "d") {
       wake(notice.st);
       if (!hasSubscriber(notice.s)) return;
