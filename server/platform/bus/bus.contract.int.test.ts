@@ -163,6 +163,17 @@ describe.each(BUS_DRIVERS)("bus contract: %s", (driver) => {
     expect(live.seen.map((m) => [m.stored, (m.data as CloudEvent).id])).toEqual(events.map((e, i) => [{ stream: s, seq: i + 1 }, e.id]));
   });
 
+  it("stores an event appended concurrently from two nodes once", async () => {
+    const [a, b] = [await node(), await node()];
+    const s = await stream(a);
+    const same = event(1);
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).append(s, "once", same)));
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.seq))).toEqual(new Set([1]));
+    expect(await a.streamInfo(s)).toMatchObject({ lastSeq: 1, messages: 1 });
+    expect((await a.append(s, "once", event(2))).seq).toBe(2);
+  });
+
   it("balances a group between consumers and never hands one event to two of them", async () => {
     const bus = await node();
     const s = await stream(bus);

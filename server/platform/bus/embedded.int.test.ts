@@ -57,6 +57,29 @@ describe("embedded bus on PostgreSQL, several nodes", () => {
     expect(seen).toEqual(Array.from({ length: 180 }, (_, i) => i + 1));
   });
 
+  it("stores an event once when two nodes append it at the same moment", async () => {
+    const [a, b] = [await node(), await node()];
+    await a.ensureStream({ name: "twice" });
+    const same = event(1);
+    // Hold the stream's row so both appends pass the duplicate check and then wait on the lock.
+    const blocker = new pg.Client({ connectionString: harness.target.replace(/\?schema=(\w+)/, "") , options: `-c search_path=${new URL(harness.target).searchParams.get("schema")}` });
+    await blocker.connect();
+    try {
+      await blocker.query("begin");
+      await blocker.query("select * from apprun_bus_stream where name = 'twice' for update");
+      const racing = Promise.all([a.append("twice", "x", same), b.append("twice", "x", same)]);
+      await sleep(200);
+      await blocker.query("commit");
+      const results = await racing;
+      expect(results.map((r) => r.duplicate).sort()).toEqual([false, true]);
+      expect(results.map((r) => r.seq)).toEqual([1, 1]);
+    } finally {
+      await blocker.end();
+    }
+    expect(await a.streamInfo("twice")).toMatchObject({ lastSeq: 1, messages: 1 });
+    expect((await b.append("twice", "x", event(2))).seq).toBe(2);
+  });
+
   it("never leases one event to two nodes pulling the same group", async () => {
     const buses = await Promise.all([node(), node(), node()]);
     await buses[0]!.ensureStream({ name: "work" });
