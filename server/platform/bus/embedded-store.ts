@@ -43,6 +43,8 @@ export interface ClaimResult {
   deadLettered: StoredRow[];
   /** When the group's next nacked or unacknowledged event becomes deliverable again, if any. */
   nextVisibleMs: number | null;
+  /** The claim stopped scanning events its filter rejects before the stream's end: claim again at once. */
+  more: boolean;
 }
 
 export interface AppendOutcome {
@@ -154,7 +156,7 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
    * Up to `want` events after `afterSeq` matching `filter`, and the sequence up to which the
    * stream was examined (to move a group's cursor past events its filter rejects).
    */
-  async function scan(q: Db, stream: string, afterSeq: number, want: number, filter: string | null): Promise<{ rows: StoredRow[]; scannedTo: number }> {
+  async function scan(q: Db, stream: string, afterSeq: number, want: number, filter: string | null, maxExamined = SCAN_LIMIT): Promise<{ rows: StoredRow[]; scannedTo: number; exhausted: boolean }> {
     // Read the stream's last sequence first: every event up to it is committed (appends commit in
     // sequence order), so the cursor may move up to it without skipping a later commit.
     const top = (await streamRow(q, stream)).last_seq;
@@ -162,7 +164,7 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
     let scannedTo = afterSeq;
     const glob = filter ? filter.split(".").map((t) => (t === "*" || t === ">" ? "*" : t)).join(".") : null;
     const exact = !filter || !filter.split(".").includes("*");
-    for (let examined = 0; rows.length < want && scannedTo < top && examined < SCAN_LIMIT; ) {
+    for (let examined = 0; rows.length < want && scannedTo < top && examined < maxExamined; ) {
       const chunk = Math.min(Math.max(want - rows.length, 50), 500);
       const batch = await q
         .selectFrom("apprun_bus_event")
@@ -179,13 +181,13 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
         scannedTo = r.seq;
         if (exact || subjectMatches(filter!, r.subject)) {
           rows.push({ stream, seq: r.seq, subject: r.subject, event: r.event, storedMs: r.stored_ms });
-          if (rows.length === want) return { rows, scannedTo };
+          if (rows.length === want) return { rows, scannedTo, exhausted: scannedTo >= top };
         }
       }
       // Fewer than asked: nothing else up to `top` matches (the glob may have skipped rows).
       if (batch.length < chunk) scannedTo = top;
     }
-    return { rows, scannedTo };
+    return { rows, scannedTo, exhausted: scannedTo >= top };
   }
 
   async function groupRow(q: Db, stream: string, group: string, lock = false) {
@@ -284,7 +286,8 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
     async read(stream: string, position: { afterSeq: number } | { fromMs: number }, limit: number, filter: string | null): Promise<StoredRow[]> {
       await streamRow(db, stream);
       const afterSeq = await afterSeqOf(db, stream, position);
-      return (await scan(db, stream, afterSeq, limit, filter)).rows;
+      // A page ends only at `limit` or at the stream's end, however many events the filter skips.
+      return (await scan(db, stream, afterSeq, limit, filter, Number.POSITIVE_INFINITY)).rows;
     },
 
     async event(stream: string, seq: number): Promise<StoredRow | null> {
@@ -326,6 +329,7 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
         const config = configOf(await groupRow(trx, stream, group));
         const deliveries: Claimed[] = [];
         const deadLettered: StoredRow[] = [];
+        let more = false;
 
         const due = await trx
           .selectFrom("apprun_bus_pending")
@@ -379,7 +383,8 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
         if (deliveries.length < batch) {
           // The group row's lock orders cursor moves between pullers on every node.
           const { cursor } = await groupRow(trx, stream, group, true);
-          const { rows, scannedTo } = await scan(trx, stream, cursor, batch - deliveries.length, config.filter);
+          const { rows, scannedTo, exhausted } = await scan(trx, stream, cursor, batch - deliveries.length, config.filter);
+          more = !exhausted && rows.length < batch - deliveries.length;
           const leased = rows.map((r) => ({ row: r, lease: newLease() }));
           if (leased.length > 0) {
             await trx
@@ -399,7 +404,7 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
           .where("stream", "=", stream)
           .where("group_name", "=", group)
           .executeTakeFirst();
-        return { deliveries, deadLettered, nextVisibleMs: next?.at == null ? null : Number(next.at) };
+        return { deliveries, deadLettered, nextVisibleMs: next?.at == null ? null : Number(next.at), more };
       });
     },
 

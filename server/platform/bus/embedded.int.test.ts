@@ -157,3 +157,31 @@ async function terminateListeners(databaseUrl: string): Promise<number> {
     await client.end();
   }
 }
+
+describe.each(["embedded-sqlite", "embedded-postgres"] as const)("embedded bus filters on %s", (driver) => {
+  let harness: BusHarness;
+  let n: BusNode;
+  beforeAll(async () => {
+    harness = await createBusHarness(driver);
+    n = await harness.node();
+  });
+  afterAll(async () => {
+    await n?.close();
+    await harness?.drop();
+  });
+
+  it("finds a match behind thousands of events the SQL pre-filter lets through and the pattern rejects", async () => {
+    const { bus } = n;
+    await bus.ensureStream({ name: "backlog" });
+    await bus.ensureGroup("backlog", "hits", { filter: "a.*.hit" });
+    // `a.*.hit` becomes the SQL glob `a.*.hit`, which also matches these four-token subjects.
+    for (let i = 0; i < 2600; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => bus.append("backlog", "a.x.y.hit", event(i + j))));
+    await bus.append("backlog", "a.b.hit", event(-1));
+
+    const page = await bus.read("backlog", { afterSeq: 0 }, { filter: "a.*.hit", limit: 5 });
+    expect(page.map((e) => e.subject)).toEqual(["a.b.hit"]);
+    expect(await bus.groupLag("backlog", "hits")).toEqual({ pending: 1, unacked: 0 });
+    const [d] = await bus.pull("backlog", "hits");
+    expect(d!.seq).toBe(2601);
+  });
+});

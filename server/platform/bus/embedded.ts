@@ -295,6 +295,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
           return result.deliveries.map((d): Delivery => ({ ...toEvent(d), group, token: d.token, deliveries: d.deliveries }));
         }
         const remaining = deadline - Date.now();
+        if (result.more && !closed && !signal?.aborted) continue;
         if (remaining <= 0 || closed || signal?.aborted) return [];
         // Woken while claiming: look again at once.
         if ((versions.get(stream) ?? 0) !== version) continue;
