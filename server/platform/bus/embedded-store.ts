@@ -52,12 +52,13 @@ export interface AppendOutcome {
   duplicate: boolean;
 }
 
-/** How far one claim or read scans past events a filter rejects before giving up for this call. */
+/** How many events one claim examines past those its filter rejects before returning (`more`). */
 const SCAN_LIMIT = 2000;
 
 /**
  * The embedded bus's SQL: streams, events, groups and their pending deliveries, on SQLite and
- * PostgreSQL through one code path. Every write runs in `writeTransaction`; on PostgreSQL a
+ * PostgreSQL through one code path (except the single-statement append, which SQLite lacks the
+ * SQL for). Every write runs in `writeTransaction`; on PostgreSQL a
  * stream's row lock orders its appends (so sequences commit in order and readers never skip
  * one), and a group's row lock orders its cursor moves. Redeliveries are claimed with
  * `FOR UPDATE SKIP LOCKED`, so concurrent pullers on several nodes never lease the same event.
