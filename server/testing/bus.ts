@@ -75,7 +75,14 @@ export async function createBusHarness(driver: BusDriver): Promise<BusHarness> {
   }
   const testDb: TestDatabase = await createTestDatabase(driver === "embedded-sqlite" ? "sqlite" : "postgres");
   const setup = openDatabase<SystemDatabase>(testDb.url, { poolSize: 4 });
-  await migrateToLatest(setup.db as never, systemMigrations);
+  try {
+    await migrateToLatest(setup.db as never, systemMigrations);
+  } catch (err) {
+    // The caller gets no harness to drop: leave nothing behind.
+    await setup.close();
+    await testDb.drop();
+    throw err;
+  }
   // PostgreSQL nodes each open their own pool. SQLite serves one process: its bus instances share
   // one handle, since better-sqlite3 blocks the thread while a second handle waits for the lock.
   const shared = driver === "embedded-sqlite" ? setup : null;
