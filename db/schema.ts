@@ -167,6 +167,57 @@ export interface AuditLogTable {
   created_at: Generated<Timestamp>;
 }
 
+/** Durable streams of the embedded bus (server/platform/bus). Times are epoch milliseconds. */
+export interface BusStreamTable {
+  name: string;
+  max_age_ms: number | null;
+  max_bytes: number | null;
+  max_msgs: number | null;
+  last_seq: Generated<number>;
+  bytes: Generated<number>;
+  created_at: Generated<string>;
+}
+
+export interface BusEventTable {
+  stream: string;
+  seq: number;
+  subject: string;
+  dedupe_key: string;
+  /** The CloudEvent as JSON text. */
+  event: string;
+  size: number;
+  stored_ms: number;
+}
+
+export interface BusGroupTable {
+  stream: string;
+  name: string;
+  filter: string | null;
+  ack_wait_ms: number;
+  /** JSON array of milliseconds, or null. */
+  backoff_ms: string | null;
+  max_deliveries: number | null;
+  dead_letter_stream: string | null;
+  cursor: Generated<number>;
+  created_at: Generated<string>;
+}
+
+/** Events delivered to a group and not yet acknowledged. */
+export interface BusPendingTable {
+  stream: string;
+  group_name: string;
+  seq: number;
+  deliveries: number;
+  visible_ms: number;
+  lease: string | null;
+}
+
+export interface BusRelayTable {
+  id: string;
+  payload: string;
+  created_ms: number;
+}
+
 /** Every system table, as Kysely sees it. Modules add theirs here as they land. */
 export interface SystemDatabase {
   apprun_instance: InstanceTable;
@@ -184,4 +235,9 @@ export interface SystemDatabase {
   project_invitations: ProjectInvitationsTable;
   project_grants: ProjectGrantsTable;
   audit_log: AuditLogTable;
+  apprun_bus_stream: BusStreamTable;
+  apprun_bus_event: BusEventTable;
+  apprun_bus_group: BusGroupTable;
+  apprun_bus_pending: BusPendingTable;
+  apprun_bus_relay: BusRelayTable;
 }

@@ -43,16 +43,23 @@ describe.each(DATABASE_KINDS)("graceful shutdown on %s", (kind) => {
   });
 
   it("bounds the wait: a request slower than shutdownTimeoutMs is cut off", async () => {
+    let entered!: () => void;
+    const inHandler = new Promise<void>((r) => (entered = r));
     current = await startTestApp(kind, {
       config: { shutdownTimeoutMs: 300 },
-      routes: ({ fastify }) => fastify.get("/api/v1/test/hang", () => new Promise(() => {})),
+      routes: ({ fastify }) =>
+        fastify.get("/api/v1/test/hang", () => {
+          entered();
+          return new Promise(() => {});
+        }),
     });
     const t = current;
     const hanging = fetch(`${t.baseUrl}/api/v1/test/hang`).then(
       () => "answered",
       () => "cut",
     );
-    await sleep(50);
+    // Close only once the request is in flight (a fixed sleep raced it on a loaded machine).
+    await inHandler;
     const start = Date.now();
     await t.app.close();
     const took = Date.now() - start;

@@ -20,7 +20,8 @@ import type { SystemDatabase } from "../db/schema";
 import { ensureInstance } from "./modules/system/instance";
 import { registerSystemRoutes } from "./modules/system/routes";
 import { createSystemService, type Phase } from "./modules/system/service";
-import { createEmbeddedBus } from "./platform/bus/embedded";
+import { createBus } from "./platform/bus/create";
+import { busErrorMessages } from "./platform/bus/errors";
 import { effectiveDatabaseUrl } from "./platform/config/load";
 import type { Config } from "./platform/config/schema";
 import { masterKeyFingerprint } from "./platform/crypto/master-key";
@@ -61,9 +62,9 @@ export async function createApp(options: AppOptions) {
   const { config, logger } = options;
   const startedAt = Date.now();
   const database = openDatabase<SystemDatabase>(effectiveDatabaseUrl(config), { poolSize: config.databasePoolSize });
-  const bus = createEmbeddedBus({ logger });
+  const bus = createBus(config.busUrl, { database, logger });
   const metrics = createMetrics();
-  const catalog = createErrorCatalog(platformErrorMessages, accountErrorMessages, projectErrorMessages);
+  const catalog = createErrorCatalog(platformErrorMessages, busErrorMessages, accountErrorMessages, projectErrorMessages);
   const lifecycle: { phase: Phase; waitingFor: string | null } = { phase: "starting", waitingFor: null };
 
   const db = database.db;
@@ -169,8 +170,14 @@ export async function createApp(options: AppOptions) {
     await ensureInstance(database.db, masterKeyFingerprint(options.masterKey));
   }
 
+  /** The embedded bus needs the migrated database; the NATS bus connects here, retrying until close(). */
+  async function startBus(): Promise<void> {
+    lifecycle.waitingFor = "bus";
+    await bus.start();
+  }
+
   async function start(): Promise<void> {
-    await Promise.all([reachDatabase(), options.console?.prepare()]);
+    await Promise.all([reachDatabase().then(startBus), options.console?.prepare()]);
     if (lifecycle.phase !== "starting") return;
     lifecycle.phase = "ready";
     lifecycle.waitingFor = null;

@@ -7,6 +7,9 @@ import { systemMigrations } from "../db/migrations";
 import { apprunVersion } from "./platform/package-info";
 import { createTestDatabase, type TestDatabase } from "./testing/databases";
 
+/** What `migrate up` prints on an empty database: every system migration, in order. */
+const appliedAll = Object.keys(systemMigrations).map((name) => `applied ${name}\n`).join("");
+
 const BIN = path.resolve("bin/apprun.mjs");
 
 /** A clean environment: nothing of the developer's APPRUN_* settings leaks into the child. */
@@ -107,8 +110,7 @@ describe("apprun CLI", () => {
     expect(pending.code).toBe(0);
     expect(pending.stdout).toMatch(/0001_instance\s+pending/);
     const up = await run(["migrate", "up", "--data-dir", dataDir]);
-    expect(up.code).toBe(0);
-    expect(up.stdout).toBe(Object.keys(systemMigrations).map((name) => `applied ${name}\n`).join(""));
+    expect(up).toMatchObject({ code: 0, stdout: appliedAll });
     expect((await run(["migrate", "up", "--data-dir", dataDir])).stdout).toBe("nothing to apply: up to date\n");
     expect((await run(["migrate", "status", "--data-dir", dataDir])).stdout).toMatch(/0001_instance\s+\d{4}-\d\d-\d\dT/);
   });
@@ -123,7 +125,7 @@ describe("apprun CLI", () => {
     it("migrate status|up", async () => {
       const args = ["--data-dir", db.dataDir, "--database-url", db.url];
       expect((await run(["migrate", "status", ...args])).stdout).toMatch(/0001_instance\s+pending/);
-      expect((await run(["migrate", "up", ...args])).stdout).toBe(Object.keys(systemMigrations).map((name) => `applied ${name}\n`).join(""));
+      expect((await run(["migrate", "up", ...args])).stdout).toBe(appliedAll);
       expect((await run(["migrate", "status", ...args])).stdout).toMatch(/0001_instance\s+\d{4}-/);
     });
 

@@ -44,7 +44,7 @@ Options (each also settable as APPRUN_<KEY> or in apprun.config.yaml):
   --data-dir DIR           where the SQLite file, master key and files live (./apprun_data)
   --database-url URL       sqlite:PATH or postgres://user@host:5432/db[?schema=NAME]
   --database-pool-size N   PostgreSQL connections per node (10)
-  --bus-url URL            message bus: embedded
+  --bus-url URL            message bus: embedded, or nats://[user:pass@]host:4222[?prefix=NAME]
   --public-url URL         the address users reach apprun at
   --log-level LEVEL        fatal|error|warn|info|debug|trace|silent (info)
   --shutdown-timeout-ms N  how long in-flight requests may finish on SIGTERM (10000)

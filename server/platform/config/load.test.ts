@@ -61,7 +61,9 @@ describe("loadConfig", () => {
     [{ APPRUN_PORT: "70000" }, "port", /too big|<=65535/],
     [{ APPRUN_LOG_LEVEL: "loud" }, "logLevel", /fatal|error/],
     [{ APPRUN_DATABASE_URL: "mysql://x" }, "databaseUrl", /sqlite: .* or postgres:\/\//],
-    [{ APPRUN_BUS_URL: "amqp://x" }, "busUrl", /embedded/],
+    [{ APPRUN_BUS_URL: "amqp://x" }, "busUrl", /"embedded" or a NATS URL/],
+    [{ APPRUN_BUS_URL: "nats://host:99999" }, "busUrl", /NATS URL has an invalid port/],
+    [{ APPRUN_BUS_URL: "nats://host?prefix=a.b" }, "busUrl", /prefix must be/],
     [{ APPRUN_PUBLIC_URL: "ftp://x" }, "publicUrl", /publicUrl/],
     [{ APPRUN_MASTER_KEY: "short" }, "masterKey", /32 bytes/],
     [{ APPRUN_CONSOLE: "maybe" }, "console", /console/],
@@ -87,6 +89,12 @@ describe("loadConfig", () => {
     expect(configError(() => loadConfig({ cwd: dir, env: {} })).message).toMatch(/not valid YAML/);
     writeYaml("- 1\n- 2\n");
     expect(configError(() => loadConfig({ cwd: dir, env: {} })).message).toMatch(/mapping/);
+  });
+
+  it("accepts the embedded bus or a NATS URL", () => {
+    expect(loadConfig({ cwd: dir, env: { APPRUN_BUS_URL: "embedded" } }).busUrl).toBe("embedded");
+    const url = "nats://app:secret@n1:4222,n2:4222?prefix=prod";
+    expect(loadConfig({ cwd: dir, env: {}, flags: { busUrl: url } }).busUrl).toBe(url);
   });
 
   it("accepts a 32-byte master key in hex or base64", () => {

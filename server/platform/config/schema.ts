@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseNatsUrl } from "../bus/nats-url";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -8,8 +9,14 @@ const databaseUrl = z
     message: "must start with sqlite: (a file path) or postgres:// (a PostgreSQL URL)",
   });
 
-const busUrl = z.string().refine((v) => v === "embedded", {
-  message: 'must be "embedded" (the NATS JetStream driver is not part of this build yet)',
+const busUrl = z.string().superRefine((v, ctx) => {
+  if (v === "embedded") return;
+  if (!v.startsWith("nats://")) {
+    ctx.addIssue({ code: "custom", message: 'must be "embedded" or a NATS URL nats://[user:pass@]host:4222[?prefix=NAME&replicas=N]' });
+    return;
+  }
+  const parsed = parseNatsUrl(v);
+  if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: `the NATS URL ${parsed}` });
 });
 
 const masterKey = z.string().refine((v) => decodeKey(v) !== null, {

@@ -15,6 +15,22 @@ export interface Database<DB = unknown> {
   schema?: string;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /**
+   * PostgreSQL only: LISTENs on a channel over a dedicated connection (outside the pool),
+   * reconnecting with backoff when it drops. Resolves once the first LISTEN is in place.
+   */
+  listen?(channel: string, handlers: NotificationHandlers): Promise<NotificationListener>;
+  close(): Promise<void>;
+}
+
+export interface NotificationHandlers {
+  onNotification(payload: string): void;
+  /** Called after a dropped connection listens again: notifications in between were lost. */
+  onReconnect?(): void;
+  onError?(err: Error): void;
+}
+
+export interface NotificationListener {
   close(): Promise<void>;
 }
 
@@ -140,8 +156,82 @@ function openPostgres<DB>(url: string, options: DatabaseOptions): Database<DB> {
         client.release();
       }
     },
+    listen(channel, handlers) {
+      return listenPostgres({ connectionString: parsed.toString(), connectionTimeoutMillis: 5000 }, channel, handlers);
+    },
     async close() {
       await db.destroy();
+    },
+  };
+}
+
+const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
+
+async function listenPostgres(config: pg.ClientConfig, channel: string, handlers: NotificationHandlers): Promise<NotificationListener> {
+  if (!CHANNEL.test(channel)) throw new Error(`invalid notification channel: ${channel}`);
+  let client: pg.Client | undefined;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  let delay = 250;
+
+  async function connect(): Promise<void> {
+    const c = new pg.Client(config);
+    c.on("notification", (n) => {
+      if (n.channel === channel) handlers.onNotification(n.payload ?? "");
+    });
+    c.on("error", (err) => {
+      handlers.onError?.(err);
+      void c.end().catch(() => {});
+    });
+    c.on("end", () => {
+      if (client === c) client = undefined;
+      if (!closed) schedule();
+    });
+    try {
+      await c.connect();
+      await c.query(`listen ${channel}`);
+    } catch (err) {
+      await c.end().catch(() => {});
+      throw err;
+    }
+    if (closed) {
+      await c.end().catch(() => {});
+      return;
+    }
+    client = c;
+    delay = 250;
+  }
+
+  function schedule(): void {
+    if (closed || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      connect().then(
+        () => handlers.onReconnect?.(),
+        (err) => {
+          handlers.onError?.(err as Error);
+          delay = Math.min(delay * 2, 10_000);
+          schedule();
+        },
+      );
+    }, delay);
+  }
+
+  // The first LISTEN must succeed (the database was just reachable); later drops are retried.
+  try {
+    await connect();
+  } catch (err) {
+    closed = true;
+    clearTimeout(retry);
+    throw err;
+  }
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      retry = undefined;
+      await client?.end().catch(() => {});
+      client = undefined;
     },
   };
 }

@@ -131,3 +131,18 @@ describe("two nodes starting together on one PostgreSQL", () => {
     }
   });
 });
+
+describe("a PostgreSQL schema next to another apprun's", () => {
+  it("migrates although another schema of the database already has the migration tables", async () => {
+    const [other, mine] = [await createTestDatabase("postgres"), await createTestDatabase("postgres")];
+    const [a, b] = [openDatabase(other.url), openDatabase(mine.url)];
+    try {
+      await migrateToLatest(a.db, systemMigrations);
+      expect((await migrateToLatest(b.db, systemMigrations)).map((r) => r.migrationName)).toEqual(Object.keys(systemMigrations));
+      expect((await migrationStatus(b.db, systemMigrations)).every((m) => m.executedAt !== null)).toBe(true);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await Promise.all([other.drop(), mine.drop()]);
+    }
+  });
+});

@@ -26,6 +26,17 @@ export function dialectOf(kind: DbKind) {
     now(): RawBuilder<string> {
       return pg ? sql<string>`now()` : sql<string>`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
     },
+    /**
+     * Whether `SELECT … FOR UPDATE [SKIP LOCKED]` exists (PostgreSQL). SQLite has no row locks;
+     * its write transactions (see `writeTransaction`) are exclusive instead.
+     */
+    rowLocks: pg,
+    /** `column` matches `pattern`, where `*` stands for any run of characters; case-sensitive on both. */
+    glob(column: string, pattern: string): RawBuilder<boolean> {
+      if (!pg) return sql<boolean>`${sql.ref(column)} glob ${pattern.replace(/[[\]?]/g, (c) => `[${c}]`)}`;
+      const like = pattern.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, "%");
+      return sql<boolean>`${sql.ref(column)} like ${like}`;
+    },
     bool(value: boolean): boolean | number {
       return pg ? value : value ? 1 : 0;
     },
