@@ -1,0 +1,75 @@
+import crypto from "node:crypto";
+import { sql, type Kysely } from "kysely";
+import { systemMigrations } from "../../../db/migrations";
+import type { SystemDatabase } from "../../../db/schema";
+import type { BusMessage } from "../../platform/bus/bus";
+import { createEmbeddedBus } from "../../platform/bus/embedded";
+import { openDatabase, type Database } from "../../platform/db/connect";
+import { migrateToLatest } from "../../platform/db/migrate";
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from "../../testing/databases";
+import type { ModelDocumentInput } from "./schema";
+import { createDataService, type DataService } from "./service";
+import type { Actor } from "./types";
+
+export const admin: Actor = { type: "admin", id: "admin1" };
+export const anonymous: Actor = { type: "anonymous" };
+export const user = (id: string, roles: string[] = []): Actor => ({ type: "user", id, roles });
+
+export interface DataTest {
+  kind: DatabaseKind;
+  database: Database<SystemDatabase>;
+  data: DataService;
+  /** Every message published on the bus, in order. */
+  messages: BusMessage[];
+  /** A fresh project id, dropped on close. */
+  project(): string;
+  /** Applies a model on top of the project's current version. */
+  apply(project: string, schema: ModelDocumentInput): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A migrated database of the given kind, a bus and the data service over them, for one suite. */
+export async function openDataTest(kind: DatabaseKind, options: { clock?: () => number } = {}): Promise<DataTest> {
+  const testDb: TestDatabase = await createTestDatabase(kind);
+  const database = openDatabase<SystemDatabase>(testDb.url);
+  await migrateToLatest(database.db as unknown as Kysely<unknown>, systemMigrations);
+  const bus = createEmbeddedBus();
+  const messages: BusMessage[] = [];
+  bus.subscribe(">", (m) => void messages.push(m));
+  const data = createDataService({ database, bus, ...(options.clock ? { clock: options.clock } : {}) });
+  const projects = new Set<string>();
+  return {
+    kind,
+    database,
+    data,
+    messages,
+    project() {
+      const id = `p${crypto.randomBytes(5).toString("hex")}`;
+      projects.add(id);
+      return id;
+    },
+    async apply(project, schema) {
+      const { version } = await data.schema.get(project);
+      return (await data.schema.apply(project, { baseVersion: version, schema }, "tester")).version;
+    },
+    async close() {
+      try {
+        for (const p of projects) await data.schema.dropProject(p);
+        if (database.schema) {
+          // Belt and braces: any project schema of this suite, even of a test that failed half-way.
+          const left = await sql<{ nspname: string }>`select nspname from pg_namespace where nspname like ${`${database.schema}\\_prj\\_%`}`.execute(database.db);
+          for (const r of left.rows) await sql`drop schema if exists ${sql.id(r.nspname)} cascade`.execute(database.db);
+        }
+      } finally {
+        await bus.close();
+        await database.close();
+        await testDb.drop();
+      }
+    },
+  };
+}
+
+/** Waits for bus subscribers (they run on a microtask after publish). */
+export function flushBus(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
