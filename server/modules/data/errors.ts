@@ -72,6 +72,7 @@ export const dataErrorMessages: ErrorMessages = {
   invalid_relation: { en: "No record {value} in the related collection", "zh-CN": "关联集合中不存在记录 {value}" },
   not_unique: { en: "This value is already used by another record", "zh-CN": "该值已被其他记录使用" },
   json_too_large: { en: "The JSON value is larger than {max} bytes", "zh-CN": "JSON 值超过 {max} 字节" },
+  invalid_character: { en: "Text cannot contain the NUL character", "zh-CN": "文本不能包含 NUL 字符" },
   read_only: { en: "This field is set by the system", "zh-CN": "此字段由系统设置" },
   unknown: { en: "The collection has no such field", "zh-CN": "集合中没有该字段" },
 };

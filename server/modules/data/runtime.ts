@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { SystemDatabase } from "../../../db/schema";
-import type { Database } from "../../platform/db/connect";
+import type { AnyDatabase } from "./types";
 import { readJson } from "../../platform/db/dialect";
 import { AppError } from "../../platform/errors/app-error";
 import { compileExpression } from "./expr/analyze";
@@ -46,7 +46,7 @@ export interface ProjectRuntime {
 
 const FILTER_CACHE_SIZE = 256;
 
-export function buildRuntime(database: Pick<Database, "kind" | "schema">, project: ProjectId, version: number, model: ModelDocument): ProjectRuntime {
+export function buildRuntime(database: Pick<AnyDatabase, "kind" | "schema">, project: ProjectId, version: number, model: ModelDocument): ProjectRuntime {
   const index = indexModel(model);
   const ns = projectNamespace(database, project);
   const collections = new Map<string, CollectionRuntime>();
@@ -111,7 +111,7 @@ export function filterOf(rt: ProjectRuntime, c: CollectionRuntime, source: strin
  * version at most every `ttlMs` (one tiny query), so a change applied by another node is picked
  * up within that time even without a bus; this node's own changes invalidate at once.
  */
-export function createRuntimeCache(deps: { database: Database; clock: () => number; ttlMs: number }) {
+export function createRuntimeCache(deps: { database: AnyDatabase; clock: () => number; ttlMs: number }) {
   const db = deps.database.db as unknown as Kysely<SystemDatabase>;
   const entries = new Map<ProjectId, { runtime: ProjectRuntime; checkedAt: number }>();
   const loading = new Map<ProjectId, Promise<ProjectRuntime>>();

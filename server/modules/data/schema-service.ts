@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { DataRetainedTable, SystemDatabase } from "../../../db/schema";
 import type { Bus } from "../../platform/bus/bus";
-import type { Database } from "../../platform/db/connect";
+import type { AnyDatabase } from "./types";
 import { readJson, readTime } from "../../platform/db/dialect";
 import { AppError } from "../../platform/errors/app-error";
 import { invalidInput } from "../../platform/errors/normalize";
@@ -70,7 +70,7 @@ export interface RetainedSummary {
 const EMPTY_MODEL: ModelDocument = { collections: [] };
 
 /** Model versions, their application and rollback, and retained data, for one apprun instance. */
-export function createSchemaService(deps: { database: Database; bus: Bus; clock: () => number; onChanged: (project: ProjectId) => void }) {
+export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clock: () => number; onChanged: (project: ProjectId) => void }) {
   const { database, bus, clock } = deps;
   const db = database.db as unknown as Kysely<SystemDatabase>;
   const serialize = keyedMutex();

@@ -22,10 +22,16 @@ const decimalString = z.string().regex(/^[+-]?(\d+(\.\d*)?|\.\d+)$/, "must be a 
 const safeInt = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 const count = z.number().int().min(0).max(100_000);
 
+/** A real calendar date from year 1 to 9999 (what both databases store). */
 export function isRealDate(s: string): boolean {
+  if (s < "0001-01-01") return false;
   const d = new Date(`${s}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
+
+/** Milliseconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the times both databases store. */
+export const MIN_TIME = -62135596800000;
+export const MAX_TIME = 253402300799999;
 
 const fieldBase = {
   /** Stable identity across renames; assigned on the first apply when absent. */

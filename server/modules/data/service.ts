@@ -1,5 +1,5 @@
 import type { Bus } from "../../platform/bus/bus";
-import type { Database } from "../../platform/db/connect";
+import type { AnyDatabase } from "./types";
 import { AppError } from "../../platform/errors/app-error";
 import { invalidInput } from "../../platform/errors/normalize";
 import { checkExpression, type ExpressionCheck } from "./expr/check";
@@ -15,7 +15,7 @@ import { createSchemaService } from "./schema-service";
 import { authContextOf, bypassesRules, toProjectId, type Actor, type RecordOperation } from "./types";
 
 export interface DataServiceDeps {
-  database: Database;
+  database: AnyDatabase;
   bus: Bus;
   clock?: () => number;
   /** How long a project's compiled model is trusted before its version is re-read (changes from other nodes). */

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { sql, type Kysely } from "kysely";
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from "kysely";
 import { systemMigrations } from "../../../db/migrations";
 import type { SystemDatabase } from "../../../db/schema";
 import type { BusMessage } from "../../platform/bus/bus";
@@ -72,4 +72,17 @@ export async function openDataTest(kind: DatabaseKind, options: { clock?: () => 
 /** Waits for bus subscribers (they run on a microtask after publish). */
 export function flushBus(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** A Kysely that compiles queries for a dialect without a database (planner and compiler unit tests). */
+export function offlineKysely(kind: DatabaseKind): Kysely<unknown> {
+  const pg = kind === "postgres";
+  return new Kysely<unknown>({
+    dialect: {
+      createAdapter: () => (pg ? new PostgresAdapter() : new SqliteAdapter()),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) => (pg ? new PostgresIntrospector(db) : new SqliteIntrospector(db)),
+      createQueryCompiler: () => (pg ? new PostgresQueryCompiler() : new SqliteQueryCompiler()),
+    },
+  });
 }

@@ -1,5 +1,5 @@
 import type { ASTNode } from "@marcbachmann/cel-js";
-import { isRealDate, type Field } from "../schema";
+import { isRealDate, MAX_TIME, MIN_TIME, type Field } from "../schema";
 import type { ModelIndex } from "../model/normalize";
 import type { ArithOp, CompareOp, CompiledExpression, ContextRef, Hop, IrNode, Span, TimeName, ValueType } from "./ir";
 import { fail, parseExpression } from "./parse";
@@ -360,7 +360,10 @@ function literal(v: unknown, at: Span): IrNode {
     if (!Number.isFinite(v)) fail("type_mismatch", "the number is out of range", at);
     return { k: "lit", v, t: "double", dep: false, at };
   }
-  if (typeof v === "string") return { k: "lit", v, t: "string", dep: false, at };
+  if (typeof v === "string") {
+    if (v.includes("\u0000")) fail("invalid_expression", "text cannot contain the NUL character", at);
+    return { k: "lit", v, t: "string", dep: false, at };
+  }
   if (typeof v === "boolean") return { k: "lit", v, t: "bool", dep: false, at };
   return fail("unsupported_expression", "bytes and unsigned literals are not supported", at);
 }
@@ -402,7 +405,8 @@ export function parseIsoTime(text: string): number {
   let s = text.replace(" ", "T");
   if (s.length === 10) s += "T00:00:00Z";
   else if (!/(Z|[+-]\d{2}:?\d{2})$/.test(s)) s += "Z";
-  return Date.parse(s);
+  const ms = Date.parse(s);
+  return ms >= MIN_TIME && ms <= MAX_TIME ? ms : Number.NaN;
 }
 
 const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s|d)/y;

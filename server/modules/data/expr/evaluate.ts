@@ -1,5 +1,5 @@
 import type { AuthContext } from "../types";
-import type { Field } from "../schema";
+import { MAX_TIME, MIN_TIME, type Field } from "../schema";
 import { parseDuration, parseIsoTime } from "./analyze";
 import type { CompiledExpression, IrNode, TimeName } from "./ir";
 
@@ -86,7 +86,7 @@ export function evaluateNode(n: IrNode, rows: Row[], ctx: EvalContext): unknown 
       const v = evaluateNode(n.arg, rows, ctx);
       if (n.fn === "timestamp") return typeof v === "string" ? nanToNull(parseIsoTime(v)) : null;
       if (n.fn === "duration") return typeof v === "string" ? parseDuration(v) : null;
-      return typeof v === "number" && Number.isFinite(v) ? new Date(v).toISOString().slice(0, 10) : null;
+      return typeof v === "number" && v >= MIN_TIME && v <= MAX_TIME ? new Date(v).toISOString().slice(0, 10) : null;
     }
   }
 }
@@ -193,5 +193,7 @@ function arithmetic(op: string, t: IrNode["t"], a: unknown, b: unknown): unknown
       r = a % b;
   }
   if (!Number.isFinite(r)) return null;
+  // A time outside what the databases store compares as null (false), never as an error.
+  if (t === "timestamp" && (r < MIN_TIME || r > MAX_TIME)) return null;
   return t === "int" ? Math.trunc(r) : r;
 }

@@ -271,5 +271,7 @@ function bindValue(v: unknown, t: IrNode["t"]): unknown {
   if (v === null || v === undefined) return null;
   if (t === "timestamp" && typeof v === "number") return new Date(v).toISOString();
   if (typeof v === "object") return JSON.stringify(v);
+  // Context values are not validated here (auth comes from elsewhere); PostgreSQL refuses NUL in text.
+  if (typeof v === "string" && v.includes("\u0000")) return v.replace(/\u0000/g, "\ufffd");
   return v;
 }

@@ -64,7 +64,15 @@ export function parseModelText(text: string): unknown {
  */
 export function validateModel(input: unknown, current?: ModelDocument): ModelDocument {
   const parsed = modelDocumentSchema.safeParse(input);
-  if (!parsed.success) throw invalidInput(parsed.error);
+  if (!parsed.success) {
+    // A name that is not a safe identifier gets its own code: it is the mistake people make most.
+    const bad = parsed.error.issues.find((i) => (i.code === "invalid_format" || i.code === "custom") && isNamePath(i.path));
+    const name = bad ? valueAt(input, bad.path) : undefined;
+    if (bad && typeof name === "string") {
+      throw new AppError("invalid_identifier", 400, { name: name.slice(0, 100), what: bad.path.includes("fields") && !bad.path.includes("indexes") ? "field" : "collection", path: bad.path.join("."), issues: invalidInput(parsed.error).details.issues });
+    }
+    throw invalidInput(parsed.error);
+  }
   const model = normalizeModel(parsed.data as ModelDocumentInput, current);
   const issues = modelIssues(model);
   if (issues.length > 0) {
@@ -144,6 +152,18 @@ export function modelIssues(model: ModelDocument): ModelIssue[] {
     });
   }
   return issues;
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let v = input;
+  for (const k of path) v = v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+function isNamePath(path: PropertyKey[]): boolean {
+  const last = path[path.length - 1];
+  const parent = path[path.length - 2];
+  return last === "name" || last === "collection" || (parent === "fields" && path.includes("indexes"));
 }
 
 export function isIndexable(f: Field): boolean {

@@ -80,6 +80,8 @@ export function defaultValue(field: Field, now: number): unknown {
  * canonical text, UUIDs lowercase, multi-values de-duplicated in order.
  */
 export function coerceValue(field: Field, value: unknown): Coerced {
+  // PostgreSQL cannot store NUL in text or JSON; refuse it on both databases alike.
+  if (typeof value === "string" && value.includes("\u0000")) return bad("invalid_character");
   switch (field.type) {
     case "text": {
       if (typeof value !== "string") return bad("invalid_type", { expected: "text" });
@@ -137,6 +139,7 @@ export function coerceValue(field: Field, value: unknown): Coerced {
         return bad("invalid_type", { expected: "JSON" });
       }
       if (text === undefined) return bad("invalid_type", { expected: "JSON" });
+      if (text.includes("\\u0000")) return bad("invalid_character");
       if (field.maxSize !== undefined && Buffer.byteLength(text) > field.maxSize) return bad("json_too_large", { max: field.maxSize });
       return ok(value);
     }
@@ -166,7 +169,7 @@ export function coerceValue(field: Field, value: unknown): Coerced {
       if (!Array.isArray(value)) return bad("invalid_type", { expected: "list of values" });
       const out: string[] = [];
       for (const v of value) {
-        if (typeof v !== "string" || !field.values.includes(v)) return bad("invalid_option", { value: String(v).slice(0, 100) });
+        if (typeof v !== "string" || !field.values.includes(v) || v.includes("\u0000")) return bad("invalid_option", { value: String(v).slice(0, 100) });
         if (!out.includes(v)) out.push(v);
       }
       return count(field, out);

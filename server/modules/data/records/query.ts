@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from "kysely";
 import type { SqlFunctions } from "../../../platform/db/sql-functions";
 import { AppError } from "../../../platform/errors/app-error";
-import { MAX_EXPAND_DEPTH, type Field } from "../schema";
+import { isRealDate, MAX_EXPAND_DEPTH, type Field } from "../schema";
 import type { CollectionRuntime, ProjectRuntime } from "../runtime";
 import type { ModelSql } from "../storage/namespace";
 
@@ -71,10 +71,35 @@ export function decodeCursor(keys: SortKey[], cursor: string): unknown[] {
   const values = parsed.slice(1);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v !== null && typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") throw new AppError("invalid_cursor", 400);
-    if (v === null && !keys[i]!.field.nullable) throw new AppError("invalid_cursor", 400);
+    const field = keys[i]!.field;
+    if (v === null ? !field.nullable : !cursorValueFits(field, v)) throw new AppError("invalid_cursor", 400);
   }
   return values;
+}
+
+/** Whether a cursor value has the field's type (a forged cursor must not reach SQL as a type error). */
+function cursorValueFits(field: Field, v: unknown): boolean {
+  switch (field.type) {
+    case "integer":
+      return Number.isSafeInteger(v);
+    case "number":
+      return typeof v === "number" && Number.isFinite(v);
+    case "decimal":
+      return (typeof v === "number" && Number.isFinite(v)) || (typeof v === "string" && /^-?\d{1,300}(\.\d{1,300})?$/.test(v));
+    case "boolean":
+      return typeof v === "boolean";
+    case "datetime":
+    case "autodate":
+      return typeof v === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) && !Number.isNaN(Date.parse(v));
+    case "date":
+      return typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v) && isRealDate(v);
+    case "uuid":
+      return typeof v === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v);
+    case "json":
+      return false;
+    default:
+      return typeof v === "string" && v.length <= 100_000 && !v.includes("\u0000");
+  }
 }
 
 /** Rows strictly after the cursor in the sort order (nulls first ascending, last descending). */

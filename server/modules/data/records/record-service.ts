@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from "kysely";
 import type { Bus } from "../../../platform/bus/bus";
-import type { Database } from "../../../platform/db/connect";
+import type { AnyDatabase } from "../types";
 import { readTime } from "../../../platform/db/dialect";
 import { sqlFunctionsOf } from "../../../platform/db/sql-functions";
 import { AppError } from "../../../platform/errors/app-error";
@@ -64,7 +64,7 @@ const ID_CHUNK = 500;
  * WHERE (list, view, update, delete) or are checked against the written row inside the write's
  * transaction (create, update), so a refused write leaves nothing behind.
  */
-export function createRecordService(deps: { database: Database; bus: Bus; clock: () => number; runtime: RuntimeCache; onPublishError?: (err: unknown, subject: string) => void }) {
+export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clock: () => number; runtime: RuntimeCache; onPublishError?: (err: unknown, subject: string) => void }) {
   const { database, bus, clock, runtime } = deps;
   const db = database.db as unknown as Executor;
   const fns = sqlFunctionsOf(database.kind);

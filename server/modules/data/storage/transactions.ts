@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from "kysely";
-import type { Database } from "../../../platform/db/connect";
+import type { AnyDatabase } from "../types";
 import { sqlFunctionsOf } from "../../../platform/db/sql-functions";
 
 /** One promise chain per key: work for the same key runs one at a time, in arrival order. */
@@ -24,7 +24,7 @@ export function keyedMutex() {
  * works outside a transaction, so the connection is held throughout). `work` must then run
  * `foreign_key_check` on the tables it touched before returning, so nothing inconsistent commits.
  */
-export async function schemaTransaction<T>(database: Database, lockKey: string, work: (trx: Transaction<unknown>) => Promise<T>): Promise<T> {
+export async function schemaTransaction<T>(database: AnyDatabase, lockKey: string, work: (trx: Transaction<unknown>) => Promise<T>): Promise<T> {
   const db = database.db as Kysely<unknown>;
   if (database.kind === "postgres") {
     return db.transaction().execute(async (trx) => {
