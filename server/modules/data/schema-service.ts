@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { DataRetainedTable, SystemDatabase } from "../../../db/schema";
 import type { Bus } from "../../platform/bus/bus";
 import type { AnyDatabase } from "./types";
@@ -107,7 +107,7 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
     };
   }
 
-  async function execute(trx: Transaction<unknown>, plan: MigrationPlan) {
+  async function execute(trx: Kysely<unknown>, plan: MigrationPlan) {
     for (let i = 0; i < plan.queries.length; i++) {
       try {
         await trx.executeQuery(plan.queries[i]!);
@@ -119,7 +119,7 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
   }
 
   /** SQLite ran the change without enforcing foreign keys; refuse to commit if any table now breaks one. */
-  async function checkForeignKeys(trx: Transaction<unknown>, ns: ProjectNamespace, model: ModelDocument, steps: number) {
+  async function checkForeignKeys(trx: Kysely<unknown>, ns: ProjectNamespace, model: ModelDocument, steps: number) {
     if (database.kind !== "sqlite") return;
     for (const c of model.collections) {
       const tables = [c.name, ...c.fields.filter((f) => f.type === "relation" && f.multiple).map((f) => junctionTable(f))];

@@ -17,6 +17,8 @@ export const user = (id: string, roles: string[] = []): Actor => ({ type: "user"
 
 export interface DataTest {
   kind: DatabaseKind;
+  /** The database URL, to open a second connection (a second node). */
+  url: string;
   database: Database<SystemDatabase>;
   data: DataService;
   /** Every message published on the bus, in order. */
@@ -25,6 +27,8 @@ export interface DataTest {
   project(): string;
   /** Applies a model on top of the project's current version. */
   apply(project: string, schema: ModelDocumentInput): Promise<number>;
+  /** Rolls the project back to a version, on top of its current version. */
+  rollback(project: string, toVersion: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -40,6 +44,7 @@ export async function openDataTest(kind: DatabaseKind, options: { clock?: () => 
   const projects = new Set<string>();
   return {
     kind,
+    url: testDb.url,
     database,
     data,
     messages,
@@ -51,6 +56,10 @@ export async function openDataTest(kind: DatabaseKind, options: { clock?: () => 
     async apply(project, schema) {
       const { version } = await data.schema.get(project);
       return (await data.schema.apply(project, { baseVersion: version, schema }, "tester")).version;
+    },
+    async rollback(project, toVersion) {
+      const { version } = await data.schema.get(project);
+      return (await data.schema.rollback(project, { baseVersion: version, toVersion }, "tester")).version;
     },
     async close() {
       try {

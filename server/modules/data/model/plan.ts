@@ -306,9 +306,9 @@ class Planner {
 
   // ── creates ──
 
-  private columnDef(c: Collection, f: Field, inlineForeignKey: boolean): Sql {
+  private columnDef(c: Collection, f: Field, inlineForeignKey: boolean, allowNull = false): Sql {
     const type = columnType(this.ns.kind, storageClass(f));
-    const notNull = f.nullable ? sql`` : sql` not null`;
+    const notNull = f.nullable || allowNull ? sql`` : sql` not null`;
     if (inlineForeignKey && f.type === "relation" && !f.multiple) {
       return sql`${id(f.name)} ${type}${notNull} constraint ${id(foreignKeyName(f.id))} references ${this.ns.table(f.collection)} (${sql.id("id")}) on delete ${ON_DELETE_SQL[f.onDelete]}`;
     }
@@ -422,7 +422,8 @@ class Planner {
 
     const table = this.ns.table(neu.name);
     for (const f of columnAdds) {
-      this.emit("add_column", `add ${neu.name}.${f.name}`, sql`alter table ${table} add column ${this.columnDef(neu, f, sqlite)}`, { collection: neu.name, field: f.name });
+      // Added nullable; filled; then NOT NULL (existing rows would break it otherwise).
+      this.emit("add_column", `add ${neu.name}.${f.name}`, sql`alter table ${table} add column ${this.columnDef(neu, f, sqlite, true)}`, { collection: neu.name, field: f.name });
       const r = restoreOf(f);
       if (r?.tables.main) {
         const old = r.definition as Field;

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { AnyDatabase } from "../types";
 import { sqlFunctionsOf } from "../../../platform/db/sql-functions";
 
@@ -24,7 +24,7 @@ export function keyedMutex() {
  * works outside a transaction, so the connection is held throughout). `work` must then run
  * `foreign_key_check` on the tables it touched before returning, so nothing inconsistent commits.
  */
-export async function schemaTransaction<T>(database: AnyDatabase, lockKey: string, work: (trx: Transaction<unknown>) => Promise<T>): Promise<T> {
+export async function schemaTransaction<T>(database: AnyDatabase, lockKey: string, work: (trx: Kysely<unknown>) => Promise<T>): Promise<T> {
   const db = database.db as Kysely<unknown>;
   if (database.kind === "postgres") {
     return db.transaction().execute(async (trx) => {
@@ -36,7 +36,17 @@ export async function schemaTransaction<T>(database: AnyDatabase, lockKey: strin
   return db.connection().execute(async (conn) => {
     await sql`pragma foreign_keys = off`.execute(conn);
     try {
-      return await conn.transaction().execute(work);
+      // IMMEDIATE takes the write lock up front, so a second process waits (busy_timeout) and then
+      // reads the new version, instead of failing half-way on an upgrade from a read lock.
+      await sql`begin immediate`.execute(conn);
+      try {
+        const result = await work(conn);
+        await sql`commit`.execute(conn);
+        return result;
+      } catch (err) {
+        await sql`rollback`.execute(conn).catch(() => {});
+        throw err;
+      }
     } finally {
       await sql`pragma foreign_keys = on`.execute(conn);
     }
