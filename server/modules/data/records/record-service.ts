@@ -386,13 +386,15 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
 
   async function updateIn(scope: WriteScope, c: CollectionRuntime, id: string, data: unknown, actor: Actor): Promise<RecordData> {
     checkId(c, id);
-    const ctx = { ...context(actor), now: scope.now };
+    if (!bypassesRules(actor, c.name, "update") && c.rules.update.kind === "locked") throw new AppError("access_denied", 403, { collection: c.name, operation: "update" });
+    // Validated first: the rule may read the request body, on the record as it is and as it will be.
+    const v = validateInput(c, data, "update", scope.now, id);
+    const ctx = { ...context(actor, v.body), now: scope.now };
     const rule = ruleCondition(scope.rt, c, "update", actor, ctx, "t", "u_");
     const w = where([sql`${sql.id("t", "id")} = ${id}`, rule]);
     const locked = w === false ? [] : (await sql`select ${sql.id("t", "id")} from ${scope.rt.names.table(c.name)} as ${sql.id("t")} ${w}${fns.forUpdate()}`.execute(scope.trx)).rows;
     if (locked.length === 0) await notAllowedOrMissing(scope.trx, scope.rt, c, "update", actor, ctx, id);
     const before = (await readRecord(scope.trx, scope.rt, c, id))!;
-    const v = validateInput(c, data, "update", scope.now, id);
     const stamp = new Date(scope.now).toISOString();
     try {
       await checkRelations(scope, c, v);

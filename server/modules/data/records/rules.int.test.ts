@@ -52,6 +52,7 @@ describe.each(DATABASE_KINDS)("access rules on %s", (kind) => {
           },
         },
         { name: "secrets", fields: [{ name: "value", type: "text" }] },
+        { name: "tickets", fields: [{ name: "owner", type: "text" }, { name: "note", type: "text" }], rules: { view: "", update: "body.owner == auth.id" } },
       ],
     });
     const open = (await t.data.records.create(p, "orgs", { name: "open" }, admin)).id;
@@ -105,6 +106,14 @@ describe.each(DATABASE_KINDS)("access rules on %s", (kind) => {
     expect(await failure(() => t.data.records.update(p, "posts", posts.p1!.id, { owner: "bob", title: "stolen" }, ann))).toMatchObject({ code: "access_denied", status: 403 });
     expect(await t.data.records.get(p, "posts", posts.p1!.id, admin)).toMatchObject({ owner: "ann", title: "p1" });
     expect(await failure(() => t.data.records.update(p, "posts", posts.p1!.id, { title: "x" }, anonymous))).toMatchObject({ code: "access_denied" });
+  });
+
+  it("lets an update rule read the request body, before and after the change", async () => {
+    const ticket = await t.data.records.create(p, "tickets", { owner: "carl" }, admin);
+    expect((await t.data.records.update(p, "tickets", ticket.id, { owner: "ann", note: "mine now" }, ann)).owner).toBe("ann");
+    expect(await failure(() => t.data.records.update(p, "tickets", ticket.id, { note: "no owner given" }, ann))).toMatchObject({ code: "access_denied", status: 403 });
+    expect(await failure(() => t.data.records.update(p, "tickets", ticket.id, { owner: "bob" }, ann))).toMatchObject({ code: "access_denied" });
+    expect(await t.data.records.get(p, "tickets", ticket.id, admin)).toMatchObject({ owner: "ann", note: "mine now" });
   });
 
   it("deletes only where the rule allows", async () => {
