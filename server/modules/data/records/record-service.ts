@@ -336,8 +336,7 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
   }
 
   /** After writing, the row must satisfy the rule (with the request body): else the transaction is undone. */
-  async function checkWritten(scope: WriteScope, c: CollectionRuntime, op: "create" | "update", actor: Actor, id: string, body: Record<string, unknown>) {
-    const cond = ruleCondition(scope.rt, c, op, actor, { ...context(actor, body), now: scope.now }, "t", "w_");
+  async function checkWritten(scope: WriteScope, c: CollectionRuntime, op: "create" | "update", cond: Sql | boolean, id: string) {
     if (cond === true) return;
     if (cond !== false) {
       const r = await sql`select 1 as ok from ${scope.rt.names.table(c.name)} as ${sql.id("t")} where ${sql.id("t", "id")} = ${id} and ${cond}`.execute(scope.trx);
@@ -363,6 +362,9 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
   async function createIn(scope: WriteScope, c: CollectionRuntime, data: unknown, actor: Actor): Promise<RecordData> {
     if (!bypassesRules(actor, c.name, "create") && c.rules.create.kind === "locked") throw new AppError("access_denied", 403, { collection: c.name, operation: "create" });
     const v = validateInput(c, data, "create", scope.now);
+    // What the caller and body alone decide is decided before anything is written.
+    const cond = ruleCondition(scope.rt, c, "create", actor, { ...context(actor, v.body), now: scope.now }, "t", "w_");
+    if (cond === false) throw new AppError("access_denied", 403, { collection: c.name, operation: "create" });
     const id = v.id ?? newRecordId(scope.now);
     const stamp = new Date(scope.now).toISOString();
     try {
@@ -378,7 +380,7 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     } catch (err) {
       writeFailure(c, err, v);
     }
-    await checkWritten(scope, c, "create", actor, id, v.body);
+    await checkWritten(scope, c, "create", cond, id);
     const record = (await readRecord(scope.trx, scope.rt, c, id))!;
     scope.events.push(event(scope.rt.project, c.name, "created", actor, record, null));
     return record;
@@ -409,7 +411,7 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     } catch (err) {
       writeFailure(c, err, v);
     }
-    await checkWritten(scope, c, "update", actor, id, v.body);
+    await checkWritten(scope, c, "update", rule, id);
     const record = (await readRecord(scope.trx, scope.rt, c, id))!;
     scope.events.push(event(scope.rt.project, c.name, "updated", actor, record, before));
     return record;
