@@ -27,7 +27,7 @@ export const dataErrorMessages: ErrorMessages = {
   schema_version_conflict: { en: "The model changed since version {expected}: it is now at version {actual}; reload and apply again", "zh-CN": "模型自版本 {expected} 之后已变更，当前为版本 {actual}；请重新加载后再应用" },
   version_not_found: { en: "Model version {version} does not exist", "zh-CN": "模型版本 {version} 不存在" },
   unsupported_type_change: { en: "{collection}.{field} cannot change from {from} to {to}", "zh-CN": "{collection}.{field} 不能从 {from} 改为 {to}" },
-  unsupported_change: { en: "{collection}.{field}: {reason}", "zh-CN": "{collection}.{field}：{reason}" },
+  unsupported_change: { en: "{collection}.{field}: a relation cannot change its target collection or between to-one and to-many; add a new field instead", "zh-CN": "{collection}.{field}：关联字段不能更改目标集合，也不能在对一与对多之间切换；请改为新增字段" },
   backfill_required: { en: "{collection}.{field} cannot be null, but {rows} existing records have no value and there is no default", "zh-CN": "{collection}.{field} 不可为空，但有 {rows} 条现有记录没有值且没有默认值" },
   schema_apply_failed: { en: "Applying the change failed at step {step} ({reason}); nothing was changed", "zh-CN": "应用变更在第 {step} 步失败（{reason}）；未做任何更改" },
   retained_not_found: { en: "No retained data has the id {id}", "zh-CN": "不存在 ID 为 {id} 的保留数据" },
@@ -49,6 +49,15 @@ export const dataErrorMessages: ErrorMessages = {
   batch_too_large: { en: "A batch may hold at most {max} operations", "zh-CN": "批量操作最多包含 {max} 项" },
   invalid_record_id: { en: "{id} is not a valid record id", "zh-CN": "{id} 不是有效的记录 ID" },
   relation_restricted: { en: "{collection} record {id} is still referenced by other records and cannot be deleted", "zh-CN": "{collection} 的记录 {id} 仍被其他记录引用，无法删除" },
+
+  // ── Plan warnings (MigrationPlan.warnings[].code), shown before and after applying ──
+  data_retained: { en: "{collection} {field}: the data is kept in a retained table until purged ({rows} records)", "zh-CN": "{collection} {field}：数据保留在保留表中，直到被清除（{rows} 条记录）" },
+  data_restored: { en: "{collection} {field}: retained data is brought back ({rows} records)", "zh-CN": "{collection} {field}：恢复保留的数据（{rows} 条记录）" },
+  conversion_may_lose_data: { en: "{collection}.{field}: values that do not convert to the new type become empty ({rows} records)", "zh-CN": "{collection}.{field}：无法转换为新类型的值将被置空（{rows} 条记录）" },
+  table_rewrite: { en: "{collection}: the table is rewritten ({rows} records); large tables take a while", "zh-CN": "{collection}：将重写该表（{rows} 条记录）；大表需要一些时间" },
+  constraints_not_rechecked: { en: "{collection}.{field}: existing records are not re-validated against the new constraints", "zh-CN": "{collection}.{field}：现有记录不会按新约束重新校验" },
+  unique_on_existing_data: { en: "{collection} ({field}): the change fails if existing records share a value", "zh-CN": "{collection}（{field}）：如现有记录存在重复值，变更将失败" },
+  options_removed: { en: "{collection}.{field}: records may still hold options that were removed", "zh-CN": "{collection}.{field}：现有记录可能仍包含已删除的选项" },
 
   // ── Per-field codes (details.fields.<name>.code of validation_failed) ──
   required: { en: "This field is required", "zh-CN": "此字段为必填项" },

@@ -216,8 +216,8 @@ class Planner {
       if (o.type === "relation" && f.type === "relation") {
         const oldTarget = this.fromById.get(this.collectionIdByName(this.from, o.collection) ?? "")?.id;
         const newTarget = this.toByName.get(f.collection)?.id;
-        if (oldTarget !== newTarget) throw new AppError("unsupported_change", 400, { collection: neu.name, field: f.name, reason: "a relation cannot change its target collection; add a new field instead" });
-        if (o.multiple !== f.multiple) throw new AppError("unsupported_change", 400, { collection: neu.name, field: f.name, reason: "a relation cannot change between to-one and to-many; add a new field instead" });
+        if (oldTarget !== newTarget) throw new AppError("unsupported_change", 400, { collection: neu.name, field: f.name, change: "relation_target" });
+        if (o.multiple !== f.multiple) throw new AppError("unsupported_change", 400, { collection: neu.name, field: f.name, change: "relation_cardinality" });
         continue;
       }
       if (storageClass(o) !== storageClass(f) || (o.type === "select" && f.type === "select" && o.multiple !== f.multiple)) {
