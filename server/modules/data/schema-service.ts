@@ -9,7 +9,8 @@ import { newRecordId } from "./ids";
 import { planMigration, type MigrationPlan, type PlanFacts, type PlanStep, type PlanWarning, type RetainedEntry } from "./model/plan";
 import { validateModel } from "./model/validate-model";
 import { applyInputSchema, rollbackInputSchema, type ApplyInput, type Collection, type Field, type ModelDocument, type RollbackInput } from "./schema";
-import { junctionTable, projectNamespace, sqlitePrefixPattern, type ProjectNamespace } from "./storage/namespace";
+import { createProjectNamespace, dropProjectNamespace } from "../../platform/db/project-namespace";
+import { junctionTable, projectNamespace, type ProjectNamespace } from "./storage/namespace";
 import { applyFailureReason } from "./storage/sql-errors";
 import { keyedMutex, schemaTransaction } from "./storage/transactions";
 import { toProjectId, type ProjectId } from "./types";
@@ -138,8 +139,7 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
         const now = await current(sys, project);
         if (now.version !== baseVersion) throw new AppError("schema_version_conflict", 409, { expected: baseVersion, actual: now.version });
         const to = validateModel(target, now.model);
-        const createSchema = ns.createSql();
-        if (createSchema) await createSchema.execute(trx);
+        await createProjectNamespace(trx, ns.platform);
         const retained = await retainedEntries(sys, project);
         const plan = await planMigration(trx, ns, now.model, to, factsFor(trx, ns, retained));
         await execute(trx, plan);
@@ -333,11 +333,7 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
       const ns = namespaceOf(project);
       await serialize(project, () =>
         schemaTransaction(database, `apprun_data:${project}`, async (trx) => {
-          if (ns.schema) await sql`drop schema if exists ${sql.id(ns.schema)} cascade`.execute(trx);
-          else {
-            const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name like ${sqlitePrefixPattern(project)} escape '\\'`.execute(trx);
-            for (const t of tables.rows) await sql`drop table if exists ${sql.id(t.name)}`.execute(trx);
-          }
+          await dropProjectNamespace(trx, ns.platform);
           const sys = trx as unknown as Kysely<SystemDatabase>;
           await sys.deleteFrom("apprun_data_retained").where("project_id", "=", project).execute();
           await sys.deleteFrom("apprun_data_version").where("project_id", "=", project).execute();

@@ -14,6 +14,12 @@ export const identifierSchema = z
   .regex(/^[a-z][a-z0-9_]{0,62}$/, "must be lowercase letters, digits and underscores, starting with a letter")
   .refine((s) => !s.includes("__") && !s.endsWith("_"), "must not contain `__` or end with `_`");
 
+/**
+ * Collection names are at most 36 characters: on SQLite a table is named `<project>__<collection>`
+ * and identifiers stop at 63.
+ */
+export const collectionNameSchema = identifierSchema.refine((s) => s.length <= 36, "must be at most 36 characters");
+
 const modelId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}[a-z0-9]{3,23}$`), `must be ${prefix} followed by 3–23 lowercase letters or digits`);
 
 const isoDateTime = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)), "must be an ISO-8601 date-time with a zone");
@@ -104,7 +110,7 @@ const relationField = z.strictObject({
   ...fieldBase,
   type: z.literal("relation"),
   /** The target collection's name (the same collection for self-relations). */
-  collection: identifierSchema,
+  collection: collectionNameSchema,
   /** To many (through a managed junction table) instead of to one. */
   multiple: z.boolean().optional(),
   /**
@@ -156,7 +162,7 @@ export const rulesSchema = z.strictObject(Object.fromEntries(RECORD_OPERATIONS.m
 
 export const collectionSchema = z.strictObject({
   id: modelId("c").optional(),
-  name: identifierSchema,
+  name: collectionNameSchema,
   description: z.string().max(500).optional(),
   fields: z.array(fieldSchema).max(200),
   indexes: z.array(indexSchema).max(64).optional(),

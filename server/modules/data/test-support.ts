@@ -49,7 +49,7 @@ export async function openDataTest(kind: DatabaseKind, options: { clock?: () => 
     data,
     messages,
     project() {
-      const id = `p${crypto.randomBytes(5).toString("hex")}`;
+      const id = `prj_t${crypto.randomBytes(6).toString("hex")}`;
       projects.add(id);
       return id;
     },
@@ -64,11 +64,8 @@ export async function openDataTest(kind: DatabaseKind, options: { clock?: () => 
     async close() {
       try {
         for (const p of projects) await data.schema.dropProject(p);
-        if (database.schema) {
-          // Belt and braces: any project schema of this suite, even of a test that failed half-way.
-          const left = await sql<{ nspname: string }>`select nspname from pg_namespace where nspname like ${`${database.schema}\\_prj\\_%`}`.execute(database.db);
-          for (const r of left.rows) await sql`drop schema if exists ${sql.id(r.nspname)} cascade`.execute(database.db);
-        }
+        // Belt and braces: a project schema left by a test that failed half-way.
+        if (kind === "postgres") for (const p of projects) await sql`drop schema if exists ${sql.id(p)} cascade`.execute(database.db);
       } finally {
         await bus.close();
         await database.close();

@@ -3,12 +3,15 @@ import { AppError } from "../../platform/errors/app-error";
 declare const projectIdBrand: unique symbol;
 declare const recordIdBrand: unique symbol;
 
-/** A project's id: 1–24 lowercase letters and digits; it names the project's storage namespace. */
+/**
+ * A project's id, as the projects module makes them (`prj_0m3k9x2p7q4r8s1t0ab`): up to 24 lowercase
+ * letters, digits and single underscores. It names the project's schema / table prefix.
+ */
 export type ProjectId = string & { readonly [projectIdBrand]: true };
 /** A record's id: 1–64 of `[A-Za-z0-9_-]`; generated ones are 15-character time-ordered ids. */
 export type RecordId = string & { readonly [recordIdBrand]: true };
 
-const PROJECT_ID = /^[a-z0-9]{1,24}$/;
+const PROJECT_ID = /^(?=.{1,24}$)[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 const RECORD_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function isProjectId(value: unknown): value is ProjectId {

@@ -49,7 +49,7 @@ export const testContext: EvalContext = { auth: { id: "u1", type: "user", roles:
 
 /** Compiles an expression over `posts` and renders it for a dialect (or returns true/false). */
 export function renderSql(kind: DatabaseKind, source: string, options: { ctx?: EvalContext; guard?: boolean; allowBody?: boolean } = {}) {
-  const ns = projectNamespace({ kind, schema: kind === "postgres" ? "t1" : undefined }, "p1" as ProjectId);
+  const ns = projectNamespace({ kind }, "prj_p1" as ProjectId);
   const compiled = compileExpression(source, { model: testIndex, collection: "posts", allowBody: options.allowBody ?? true });
   const out = expressionToSql(compiled, "t", {
     fns: sqlFunctionsOf(kind),

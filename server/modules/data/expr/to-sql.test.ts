@@ -31,31 +31,31 @@ const cases: Case[] = [
   [
     'author.name == "ann"',
     '((select "h1"."name" from "prj_p1__users" as "h1" where "h1"."id" = "t"."author") = ?)',
-    '((select "h1"."name" from "t1_prj_p1"."users" as "h1" where "h1"."id" = "t"."author") = $1)',
+    '((select "h1"."name" from "prj_p1"."users" as "h1" where "h1"."id" = "t"."author") = $1)',
     ["ann"],
   ],
   [
     "author.org.active",
     '((select "h2"."active" from "prj_p1__users" as "h1" join "prj_p1__orgs" as "h2" on "h2"."id" = "h1"."org" where "h1"."id" = "t"."author") = ?)',
-    '((select "h2"."active" from "t1_prj_p1"."users" as "h1" join "t1_prj_p1"."orgs" as "h2" on "h2"."id" = "h1"."org" where "h1"."id" = "t"."author") = $1)',
+    '((select "h2"."active" from "prj_p1"."users" as "h1" join "prj_p1"."orgs" as "h2" on "h2"."id" = "h1"."org" where "h1"."id" = "t"."author") = $1)',
     [true],
   ],
   [
     '"u1" in editors',
     'exists (select 1 from "prj_p1___rel_feditors" as "j1" where "j1"."source_id" = "t"."id" and "j1"."target_id" = ?)',
-    'exists (select 1 from "t1_prj_p1"."_rel_feditors" as "j1" where "j1"."source_id" = "t"."id" and "j1"."target_id" = $1)',
+    'exists (select 1 from "prj_p1"."_rel_feditors" as "j1" where "j1"."source_id" = "t"."id" and "j1"."target_id" = $1)',
     ["u1"],
   ],
   [
     "editors.exists(e, e.age > 30)",
     'exists (select 1 from "prj_p1___rel_feditors" as "j1" join "prj_p1__users" as "r2" on "r2"."id" = "j1"."target_id" where "j1"."source_id" = "t"."id" and ("r2"."age" > ?))',
-    'exists (select 1 from "t1_prj_p1"."_rel_feditors" as "j1" join "t1_prj_p1"."users" as "r2" on "r2"."id" = "j1"."target_id" where "j1"."source_id" = "t"."id" and ("r2"."age" > $1))',
+    'exists (select 1 from "prj_p1"."_rel_feditors" as "j1" join "prj_p1"."users" as "r2" on "r2"."id" = "j1"."target_id" where "j1"."source_id" = "t"."id" and ("r2"."age" > $1))',
     [30],
   ],
   [
     "editors.all(e, e.age > 30)",
     '(not exists (select 1 from "prj_p1___rel_feditors" as "j1" join "prj_p1__users" as "r2" on "r2"."id" = "j1"."target_id" where "j1"."source_id" = "t"."id" and not coalesce(("r2"."age" > ?), false)))',
-    '(not exists (select 1 from "t1_prj_p1"."_rel_feditors" as "j1" join "t1_prj_p1"."users" as "r2" on "r2"."id" = "j1"."target_id" where "j1"."source_id" = "t"."id" and not coalesce(("r2"."age" > $1), false)))',
+    '(not exists (select 1 from "prj_p1"."_rel_feditors" as "j1" join "prj_p1"."users" as "r2" on "r2"."id" = "j1"."target_id" where "j1"."source_id" = "t"."id" and not coalesce(("r2"."age" > $1), false)))',
     [30],
   ],
   ['title.contains("%_")', '(instr("t"."title", ?) > 0)', '(strpos("t"."title", cast($1 as text)) > 0)', ["%_"]],
@@ -64,7 +64,7 @@ const cases: Case[] = [
   ['title.lowerAscii() == "abc"', '(lower("t"."title") = ?)', '(lower("t"."title") = $1)', ["abc"]],
   ["body.title == title", '(? = "t"."title")', '($1 = "t"."title")', ["x"]],
   ["updated > created", '("t"."updated" > "t"."created")', '("t"."updated" > "t"."created")', []],
-  ["title == author.name", '("t"."title" is not distinct from (select "h1"."name" from "prj_p1__users" as "h1" where "h1"."id" = "t"."author"))', '("t"."title" is not distinct from (select "h1"."name" from "t1_prj_p1"."users" as "h1" where "h1"."id" = "t"."author"))', []],
+  ["title == author.name", '("t"."title" is not distinct from (select "h1"."name" from "prj_p1__users" as "h1" where "h1"."id" = "t"."author"))', '("t"."title" is not distinct from (select "h1"."name" from "prj_p1"."users" as "h1" where "h1"."id" = "t"."author"))', []],
 ];
 
 describe.each(DATABASE_KINDS)("filter and rule SQL on %s", (kind) => {
@@ -89,7 +89,7 @@ describe.each(DATABASE_KINDS)("filter and rule SQL on %s", (kind) => {
 
   it("applies the guard of related collections to paths", () => {
     const out = renderSql(kind, 'author.org.name == "o"', { guard: true }) as { sql: string; parameters: unknown[] };
-    expect(out.sql).toContain(kind === "sqlite" ? 'join "prj_p1__orgs" as "h2" on "h2"."id" = "h1"."org" and "h2"."active" = ?' : 'join "t1_prj_p1"."orgs" as "h2" on "h2"."id" = "h1"."org" and "h2"."active" = $1');
+    expect(out.sql).toContain(kind === "sqlite" ? 'join "prj_p1__orgs" as "h2" on "h2"."id" = "h1"."org" and "h2"."active" = ?' : 'join "prj_p1"."orgs" as "h2" on "h2"."id" = "h1"."org" and "h2"."active" = $1');
     expect(out.parameters).toEqual([true, "o"]);
   });
 

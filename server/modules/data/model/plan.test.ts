@@ -13,7 +13,7 @@ const EMPTY: ModelDocument = { collections: [] };
 
 async function plan(kind: DatabaseKind, from: ModelDocument, to: ModelDocument, facts: { rows?: number; nulls?: number; retained?: RetainedEntry[] } = {}): Promise<MigrationPlan> {
   let n = 0;
-  return planMigration(offlineKysely(kind), projectNamespace({ kind }, "p" as ProjectId), from, to, {
+  return planMigration(offlineKysely(kind), projectNamespace({ kind }, "prj_p" as ProjectId), from, to, {
     rowCount: async () => facts.rows ?? 0,
     nullCount: async () => facts.nulls ?? 0,
     retained: facts.retained ?? [],
@@ -168,10 +168,10 @@ describe("planMigration on SQLite", () => {
     const to = model({ id: "cusers", name: "users", fields: [] }, posts([{ id: "fviews", name: "views", type: "integer", nullable: false, default: 0 }], { indexes: [{ fields: ["views"] }] }));
     const p = await plan("sqlite", from, to, { rows: 2 });
     expect(actions(p)).toEqual(["retain_field", "create_table", "copy_rows", "drop_table", "rename_table", "create_index"]);
-    expect(p.steps[1]!.sql).toBe('create table "prj_p___tmp_posts" ("id" text primary key, "created" text not null, "updated" text not null, "views" integer not null)');
-    expect(p.steps[2]!.sql).toContain('insert into "prj_p___tmp_posts" ("id", "created", "updated", "views") select "id", "created", "updated", coalesce(case when');
+    expect(p.steps[1]!.sql).toBe('create table "prj_p___tmp_cposts" ("id" text primary key, "created" text not null, "updated" text not null, "views" integer not null)');
+    expect(p.steps[2]!.sql).toContain('insert into "prj_p___tmp_cposts" ("id", "created", "updated", "views") select "id", "created", "updated", coalesce(case when');
     expect(p.steps[2]!.parameters).toEqual([0]);
-    expect(p.steps[4]!.sql).toBe('alter table "prj_p___tmp_posts" rename to "prj_p__posts"');
+    expect(p.steps[4]!.sql).toBe('alter table "prj_p___tmp_cposts" rename to "prj_p__posts"');
     expect(p.steps[5]!.sql).toMatch(/^create index "prj_p__ix_[0-9a-f]{20}" on "prj_p__posts" \("views"\)$/);
   });
 

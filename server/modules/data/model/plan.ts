@@ -468,7 +468,7 @@ class Planner {
 
   /** SQLite cannot alter a column's type, nullability or foreign key: build the new table, copy, swap. */
   private rebuild(old: Collection, neu: Collection, rows: number, restoreOf: (f: Field) => RetainedEntry | undefined) {
-    const tmp = rebuildTable(neu.name);
+    const tmp = rebuildTable(neu.id);
     const oldById = new Map(old.fields.map((f) => [f.id, f]));
     this.warnings.push({ code: "table_rewrite", collection: neu.name, rows });
     this.emit("create_table", `rebuild ${neu.name}: new table`, this.createTableSql(neu, tmp, true), { collection: neu.name });

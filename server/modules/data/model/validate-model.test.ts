@@ -52,6 +52,7 @@ describe("validateModel", () => {
     ["_x", "collection"],
     ["a__b", "collection"],
     ['x"; drop table y; --', "collection"],
+    ["a".repeat(37), "collection"],
   ])("rejects the collection name %j with invalid_identifier", (name) => {
     const err = errorOf(() => validateModel({ collections: [coll(name, [])] }));
     expect(err.code).toBe("invalid_identifier");

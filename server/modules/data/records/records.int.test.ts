@@ -150,6 +150,9 @@ describe.each(DATABASE_KINDS)("records on %s", (kind) => {
     expect(await failure(() => t.data.records.list(p, "nope", {}, admin))).toMatchObject({ code: "collection_not_found", status: 404 });
     expect(await failure(() => t.data.records.list(p, "items; drop table x", {}, admin))).toMatchObject({ code: "collection_not_found" });
     expect(await failure(() => t.data.records.list("Bad-Project", "items", {}, admin))).toMatchObject({ code: "invalid_project_id", status: 400 });
+    for (const reserved of ["public", "pg_catalog", "information_schema", "a__b"]) {
+      expect(await failure(() => t.data.schema.dropProject(reserved))).toMatchObject({ code: "invalid_project_id" });
+    }
     expect(await failure(() => list({ perPage: 501 }))).toMatchObject({ code: "per_page_too_large", status: 400, details: { max: 500 } });
     expect(await failure(() => list({ filter: `title == "${"x".repeat(4100)}"` }))).toMatchObject({ code: "filter_too_long", status: 400 });
     expect(await failure(() => list({ filter: "title ==" }))).toMatchObject({ code: "invalid_expression", status: 400 });

@@ -2,20 +2,21 @@ import crypto from "node:crypto";
 import { sql, type RawBuilder } from "kysely";
 import type { Database } from "../../../platform/db/connect";
 import { assertSafeIdentifier, type DbKind } from "../../../platform/db/dialect";
+import { projectNamespace as platformNamespace, type ProjectNamespace as PlatformNamespace } from "../../../platform/db/project-namespace";
 import { AppError } from "../../../platform/errors/app-error";
 import type { Field } from "../schema";
 import type { CollectionIndex, ModelIndex } from "../model/normalize";
 import type { ProjectId } from "../types";
 
 /**
- * Where a project's tables live. This is the one place that maps a project to storage:
- * PostgreSQL gives each project a schema (`prj_<project>`, or `<base>_prj_<project>` when apprun
- * itself runs in schema `<base>`, so two installations or test suites sharing a database never
- * meet); SQLite prefixes table and index names with `prj_<project>__`.
+ * Where a project's tables live. The mapping itself is the platform's (one for every module,
+ * `platform/db/project-namespace.ts`): PostgreSQL gives each project a schema named by its id;
+ * SQLite prefixes table and index names with `<project>__`. This adapter is the only door the data
+ * module uses to it.
  *
  * Local names inside a project: a collection's table is its name; managed tables start with an
  * underscore, which collection names cannot: `_rel_<fieldId>` (junction of a to-many relation),
- * `_ret_<id>` (data retained after a drop), `_tmp_<name>` (SQLite table rebuilds).
+ * `_ret_<id>` (data retained after a drop), `_tmp_<collectionId>` (renames, SQLite rebuilds).
  */
 export interface ProjectNamespace {
   readonly project: ProjectId;
@@ -24,17 +25,19 @@ export interface ProjectNamespace {
   readonly schema: string | null;
   /** A quoted, qualified table reference. */
   table(local: string): RawBuilder<unknown>;
-  /** The table's physical name (unqualified), e.g. for catalog queries. */
+  /** The table's physical name (unqualified), e.g. for catalog queries and `rename to`. */
   physicalTable(local: string): string;
   /** The index's physical name (unqualified, as `create index` wants it). */
   indexName(local: string): RawBuilder<unknown>;
   /** A quoted, qualified index reference (as `drop index` wants it). */
   index(local: string): RawBuilder<unknown>;
-  /** SQL that creates the project's schema if needed (PostgreSQL); null on SQLite. */
-  createSql(): RawBuilder<unknown> | null;
+  /** The platform's view of the same namespace (create and drop it). */
+  readonly platform: PlatformNamespace;
 }
 
 const LOCAL_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+/** Schemas a project id must never name: dropping a project drops its schema. */
+const RESERVED_SCHEMA = /^(public|information_schema|pg_.*)$/;
 
 function local(name: string): string {
   if (!LOCAL_NAME.test(name)) throw new AppError("invalid_identifier", 400, { name, what: "table" });
@@ -42,41 +45,25 @@ function local(name: string): string {
 }
 
 export function projectNamespace(database: Pick<Database, "kind" | "schema">, project: ProjectId): ProjectNamespace {
-  if (database.kind === "postgres") {
-    const schema = `${database.schema ? `${database.schema}_` : ""}prj_${project}`;
-    assertSafeIdentifier(schema, "schema");
-    return {
-      project,
-      kind: "postgres",
-      schema,
-      table: (name) => sql.id(schema, local(name)),
-      physicalTable: (name) => local(name),
-      indexName: (name) => sql.id(local(name)),
-      index: (name) => sql.id(schema, local(name)),
-      createSql: () => sql`create schema if not exists ${sql.id(schema)}`,
-    };
-  }
-  const prefix = `prj_${project}__`;
+  if (RESERVED_SCHEMA.test(project) || project === database.schema) throw new AppError("invalid_project_id", 400, { project });
+  const platform = platformNamespace(database.kind, project);
+  const physical = (name: string) => platform.tableName(local(name));
   return {
     project,
-    kind: "sqlite",
-    schema: null,
-    table: (name) => sql.id(prefix + local(name)),
-    physicalTable: (name) => prefix + local(name),
-    indexName: (name) => sql.id(prefix + local(name)),
-    index: (name) => sql.id(prefix + local(name)),
-    createSql: () => null,
+    kind: database.kind,
+    schema: platform.schema,
+    platform,
+    table: (name) => platform.table(local(name)),
+    physicalTable: physical,
+    indexName: (name) => sql.id(physical(name)),
+    index: (name) => (platform.schema ? sql.id(platform.schema, physical(name)) : sql.id(physical(name))),
   };
-}
-
-/** The SQLite `LIKE` pattern matching every table of a project (underscores escaped). */
-export function sqlitePrefixPattern(project: ProjectId): string {
-  return `prj\\_${project}\\_\\_%`;
 }
 
 export const junctionTable = (field: Pick<Field, "id">) => `_rel_${field.id}`;
 export const retainedTable = (id: string) => `_ret_${id}`;
-export const rebuildTable = (collection: string) => `_tmp_${collection}`;
+/** A temporary table name from a collection or field id (short, whatever the collection is called). */
+export const rebuildTable = (id: string) => `_tmp_${id}`;
 
 function shortHash(text: string): string {
   return crypto.createHash("sha256").update(text).digest("hex").slice(0, 20);
