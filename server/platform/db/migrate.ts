@@ -6,16 +6,19 @@ export interface MigrationState {
   executedAt: string | null;
 }
 
+/**
+ * The Migrator looks for its tables through introspection, which on PostgreSQL sees every schema:
+ * without naming ours, a table of another installation or test suite in the same database makes it
+ * skip creating its own. So it is pinned to the connection's current schema.
+ */
 async function migratorFor(db: Kysely<unknown>, migrations: Record<string, Migration>) {
-  // Kysely looks for its tables with getTables(), which on PostgreSQL lists every schema: name
-  // ours, or a migration table in another schema of the database passes for this one's.
   const schema = kindOf(db) === "postgres" ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
   return new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
     migrationTableName: "apprun_migration",
     migrationLockTableName: "apprun_migration_lock",
-    migrationTableSchema: schema,
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
 }
 

@@ -1,0 +1,586 @@
+import { sql, type Kysely, type RawBuilder, type Transaction } from "kysely";
+import type { Bus } from "../../../platform/bus/bus";
+import type { AnyDatabase } from "../types";
+import { readTime } from "../../../platform/db/dialect";
+import { sqlFunctionsOf } from "../../../platform/db/sql-functions";
+import { AppError } from "../../../platform/errors/app-error";
+import { invalidInput } from "../../../platform/errors/normalize";
+import type { EvalContext } from "../expr/evaluate";
+import { ExpressionError } from "../expr/parse";
+import { expressionToSql, type RelationGuard } from "../expr/to-sql";
+import { newRecordId } from "../ids";
+import { SYSTEM_FIELD_NAMES } from "../model/normalize";
+import { filterOf, type CollectionRuntime, type ProjectRuntime, type RuntimeCache } from "../runtime";
+import { batchInputSchema, listQuerySchema, MAX_BATCH, MAX_FILTER_BYTES, MAX_PER_PAGE, viewOptionsSchema, type BatchOperation, type Field, type ListQuery, type ViewOptions } from "../schema";
+import { classifyDbError } from "../storage/sql-errors";
+import { authContextOf, bypassesRules, isRecordId, toProjectId, type Actor, type ProjectId, type RecordData, type RecordOperation } from "../types";
+import { coerceValue, defaultValue, fromDb, isBlank, toDb, type FieldIssue } from "./codec";
+import { afterCursor, decodeCursor, encodeCursor, orderBy, parseExpand, parseFields, parseSort, type ExpandTree } from "./query";
+
+type Sql = RawBuilder<unknown>;
+type Executor = Kysely<unknown>;
+
+export interface ListResult {
+  items: RecordData[];
+  page: number;
+  perPage: number;
+  /** Whether more records follow this page. */
+  hasMore: boolean;
+  /** Pass as `cursor` to get the next page (keyset pagination; stable under inserts). */
+  nextCursor: string | null;
+  /** Only with `count: true`. */
+  totalItems?: number;
+  totalPages?: number;
+}
+
+export type RecordAction = "created" | "updated" | "deleted";
+
+/** Published on `project.<project>.records.<collection>.<action>` after the write commits. */
+export interface RecordEvent {
+  project: ProjectId;
+  collection: string;
+  action: RecordAction;
+  id: string;
+  record: RecordData | null;
+  before: RecordData | null;
+  actor: { type: Actor["type"]; id: string | null };
+}
+
+export type BatchResult = Array<{ action: BatchOperation["action"]; collection: string; id: string; record?: RecordData }>;
+
+interface WriteScope {
+  trx: Transaction<unknown>;
+  rt: ProjectRuntime;
+  events: RecordEvent[];
+  now: number;
+}
+
+const DEFAULT_PER_PAGE = 30;
+const ID_CHUNK = 500;
+
+/**
+ * Records of a project's collections: list (filter, sort, page or cursor, count, fields,
+ * expand), get, create, update (PATCH), delete and batch. Access rules become part of the SQL
+ * WHERE (list, view, update, delete) or are checked against the written row inside the write's
+ * transaction (create, update), so a refused write leaves nothing behind.
+ */
+export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clock: () => number; runtime: RuntimeCache; onPublishError?: (err: unknown, subject: string) => void }) {
+  const { database, bus, clock, runtime } = deps;
+  const db = database.db as unknown as Executor;
+  const fns = sqlFunctionsOf(database.kind);
+
+  function context(actor: Actor, body?: Record<string, unknown>): EvalContext {
+    return { auth: authContextOf(actor), now: clock(), ...(body ? { body } : {}) };
+  }
+
+  /** Fresh alias prefixes so nested rule translations never share an alias. */
+  function aliasCounter() {
+    let n = 0;
+    return () => `x${++n}_`;
+  }
+
+  /** The view rules of related collections, as restrictions on what a filter may look through. */
+  function viewGuard(rt: ProjectRuntime, actor: Actor, ctx: EvalContext, nextPrefix: () => string): RelationGuard {
+    return (collection, alias) => {
+      if (bypassesRules(actor, collection, "view")) return null;
+      const rule = rt.collection(collection).rules.view;
+      if (rule.kind === "locked") return sql`false`;
+      if (rule.kind === "public") return null;
+      const cond = expressionToSql(rule.compiled, alias, { fns, names: rt.names, ctx, aliasPrefix: nextPrefix() });
+      return cond === true ? null : cond === false ? sql`false` : cond;
+    };
+  }
+
+  /**
+   * The caller's rule for an operation as SQL over alias `alias`: `true` (no restriction),
+   * `false` (nothing), or a condition. A locked rule (null) refuses everyone but admins and API
+   * keys with the permission: 403.
+   */
+  function ruleCondition(rt: ProjectRuntime, c: CollectionRuntime, op: RecordOperation, actor: Actor, ctx: EvalContext, alias: string, prefix: string): Sql | boolean {
+    if (bypassesRules(actor, c.name, op)) return true;
+    const rule = c.rules[op];
+    if (rule.kind === "locked") throw new AppError("access_denied", 403, { collection: c.name, operation: op });
+    if (rule.kind === "public") return true;
+    return expressionToSql(rule.compiled, alias, { fns, names: rt.names, ctx, aliasPrefix: prefix });
+  }
+
+  function where(conditions: Array<Sql | boolean>): Sql | false {
+    if (conditions.some((c) => c === false)) return false;
+    const list = conditions.filter((c): c is Sql => c !== true);
+    return list.length ? sql`where ${sql.join(list, sql` and `)}` : sql``;
+  }
+
+  /** The select list for a collection's rows: columns, and link ids of the to-many relations wanted. */
+  function selectList(rt: ProjectRuntime, c: CollectionRuntime, alias: string, toMany: Iterable<Field> = c.toMany): Sql {
+    const cols: Sql[] = [sql.id(alias, "id"), sql.id(alias, "created"), sql.id(alias, "updated"), ...c.columns.map((f) => rt.names.column(c.name, f.name, alias))];
+    for (const f of toMany) {
+      cols.push(
+        sql`(select ${fns.jsonArrayAgg(sql.id("lnk", "target_id"), sql.id("lnk", "position"))} from ${rt.names.junction(c.name, f.name)} as ${sql.id("lnk")} where ${sql.id("lnk", "source_id")} = ${sql.id(alias, "id")}) as ${sql.id(f.name)}`,
+      );
+    }
+    return sql.join(cols);
+  }
+
+  function decode(c: CollectionRuntime, row: Record<string, unknown>, toMany: Iterable<Field> = c.toMany): RecordData {
+    const record: RecordData = { id: row.id as string, created: readTime(row.created), updated: readTime(row.updated) };
+    for (const f of c.columns) record[f.name] = fromDb(f, row[f.name]);
+    for (const f of toMany) record[f.name] = fromDb(f, row[f.name]);
+    return record;
+  }
+
+  async function readRecord(executor: Executor, rt: ProjectRuntime, c: CollectionRuntime, id: string): Promise<RecordData | null> {
+    const r = await sql<Record<string, unknown>>`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} where ${sql.id("t", "id")} = ${id}`.execute(executor);
+    return r.rows[0] ? decode(c, r.rows[0]) : null;
+  }
+
+  /** Attaches related records under `expand`, each level in one query per relation, filtered by the target's view rule. */
+  async function expandRecords(executor: Executor, rt: ProjectRuntime, c: CollectionRuntime, records: RecordData[], tree: ExpandTree, actor: Actor, ctx: EvalContext) {
+    for (const [name, subtree] of Object.entries(tree)) {
+      const field = c.index.fields.get(name) as Extract<Field, { type: "relation" }>;
+      const target = rt.collection(field.collection);
+      const ids = new Set<string>();
+      for (const r of records) {
+        const v = r[name];
+        if (Array.isArray(v)) for (const id of v) ids.add(id as string);
+        else if (typeof v === "string" && v) ids.add(v);
+      }
+      if (ids.size === 0) continue;
+      let rule: Sql | boolean;
+      try {
+        rule = ruleCondition(rt, target, "view", actor, ctx, "t", "e_");
+      } catch (err) {
+        if (err instanceof AppError && err.code === "access_denied") continue;
+        throw err;
+      }
+      if (rule === false) continue;
+      const found = new Map<string, RecordData>();
+      const list = [...ids];
+      for (let i = 0; i < list.length; i += ID_CHUNK) {
+        const chunk = list.slice(i, i + ID_CHUNK);
+        const w = where([sql`${sql.id("t", "id")} in (${sql.join(chunk)})`, rule]);
+        if (w === false) break;
+        const res = await sql<Record<string, unknown>>`select ${selectList(rt, target, "t")} from ${rt.names.table(target.name)} as ${sql.id("t")} ${w}`.execute(executor);
+        for (const row of res.rows) {
+          const rec = decode(target, row);
+          found.set(rec.id, rec);
+        }
+      }
+      if (Object.keys(subtree).length) await expandRecords(executor, rt, target, [...found.values()], subtree, actor, ctx);
+      for (const r of records) {
+        const v = r[name];
+        const expanded = Array.isArray(v) ? v.map((id) => found.get(id as string)).filter(Boolean) : typeof v === "string" ? found.get(v) : undefined;
+        if (expanded === undefined || (Array.isArray(expanded) && expanded.length === 0 && !Array.isArray(v))) continue;
+        r.expand ??= {};
+        r.expand[name] = expanded;
+      }
+    }
+  }
+
+  function project(record: RecordData, fields: Set<string> | null): RecordData {
+    if (!fields) return record;
+    const out: Record<string, unknown> = {};
+    for (const k of fields) if (k in record) out[k] = record[k];
+    return out as RecordData;
+  }
+
+  function expressionFailure(err: unknown, kind: "filter"): never {
+    if (err instanceof ExpressionError) {
+      const { code, reason, start, end, field } = err.issue;
+      throw new AppError(code, 400, { kind, reason, start, end, ...(field ? { field } : {}) });
+    }
+    throw err;
+  }
+
+  async function runtimeOf(projectId: string): Promise<ProjectRuntime> {
+    return runtime.get(toProjectId(projectId));
+  }
+
+  function checkId(c: CollectionRuntime, id: string) {
+    if (!isRecordId(id)) throw new AppError("invalid_record_id", 400, { id: String(id).slice(0, 100) });
+    return id;
+  }
+
+  // ── writes ──
+
+  interface Validated {
+    id?: string;
+    columns: Map<Field, unknown>;
+    links: Map<Extract<Field, { type: "relation" }>, string[]>;
+    /** The request body as rules see it: provided fields, validated, in API form. */
+    body: Record<string, unknown>;
+  }
+
+  function validateInput(c: CollectionRuntime, data: unknown, mode: "create" | "update", now: number, existingId?: string): Validated {
+    if (data === null || typeof data !== "object" || Array.isArray(data)) throw new AppError("invalid_input", 400, { summary: "the record must be an object", issues: [] });
+    const input = data as Record<string, unknown>;
+    const errors: Record<string, FieldIssue> = {};
+    const out: Validated = { columns: new Map(), links: new Map(), body: {} };
+    for (const key of Object.keys(input)) {
+      if (key === "id") {
+        if (mode === "create") {
+          if (!isRecordId(input.id)) errors.id = { code: "invalid_type", expected: "record id" };
+          else out.id = input.id;
+        } else if (input.id !== existingId) errors.id = { code: "read_only" };
+        continue;
+      }
+      const field = c.index.fields.get(key);
+      if (!field || SYSTEM_FIELD_NAMES.has(key)) {
+        errors[key.slice(0, 100)] = { code: key === "created" || key === "updated" ? "read_only" : "unknown" };
+        continue;
+      }
+      if (field.type === "autodate") errors[key] = { code: "read_only" };
+    }
+    for (const f of c.fields) {
+      if (f.type === "autodate") continue;
+      const provided = Object.prototype.hasOwnProperty.call(input, f.name);
+      let value: unknown;
+      if (!provided) {
+        if (mode === "update") continue;
+        value = defaultValue(f, now);
+        if (value === undefined) {
+          if (f.required) {
+            errors[f.name] = { code: "required" };
+            continue;
+          }
+          value = f.type === "relation" && f.multiple ? [] : null;
+        }
+      } else {
+        value = input[f.name];
+        if (value === undefined) continue;
+        if (value === null) {
+          if (f.required && !f.nullable) {
+            errors[f.name] = { code: "required" };
+            continue;
+          }
+          if (!f.nullable && !(f.type === "relation" && f.multiple)) {
+            errors[f.name] = { code: "null_not_allowed" };
+            continue;
+          }
+          value = f.type === "relation" && f.multiple ? [] : null;
+        } else {
+          const r = coerceValue(f, value);
+          if (!r.ok) {
+            errors[f.name] = r.issue;
+            continue;
+          }
+          value = r.value;
+        }
+        if (f.required && isBlank(f, value)) {
+          errors[f.name] = { code: "required" };
+          continue;
+        }
+        out.body[f.name] = value;
+      }
+      if (f.type === "relation" && f.multiple) out.links.set(f, (value as string[] | null) ?? []);
+      else out.columns.set(f, value);
+    }
+    if (Object.keys(errors).length) throw validationError(errors);
+    return out;
+  }
+
+  function validationError(errors: Record<string, FieldIssue>): AppError {
+    const summary = Object.entries(errors)
+      .slice(0, 10)
+      .map(([k, v]) => `${k}: ${v.code}`)
+      .join(", ");
+    return new AppError("validation_failed", 400, { summary, fields: errors });
+  }
+
+  /** Every related id must exist in its target collection. */
+  async function checkRelations(scope: WriteScope, c: CollectionRuntime, v: Validated) {
+    const errors: Record<string, FieldIssue> = {};
+    const wanted: Array<[Extract<Field, { type: "relation" }>, string[]]> = [];
+    for (const [f, value] of v.columns) if (f.type === "relation" && typeof value === "string" && value !== "") wanted.push([f, [value]]);
+    for (const [f, ids] of v.links) if (ids.length) wanted.push([f, ids]);
+    for (const [f, ids] of wanted) {
+      const found = new Set<string>();
+      for (let i = 0; i < ids.length; i += ID_CHUNK) {
+        const chunk = ids.slice(i, i + ID_CHUNK);
+        const r = await sql<{ id: string }>`select ${sql.id("id")} from ${scope.rt.names.table(f.collection)} where ${sql.id("id")} in (${sql.join(chunk)})`.execute(scope.trx);
+        for (const row of r.rows) found.add(row.id);
+      }
+      const missing = ids.find((id) => !found.has(id));
+      if (missing !== undefined) errors[f.name] = { code: "invalid_relation", value: missing };
+    }
+    if (Object.keys(errors).length) throw validationError(errors);
+  }
+
+  async function writeLinks(scope: WriteScope, c: CollectionRuntime, id: string, links: Validated["links"], replace: boolean) {
+    for (const [f, ids] of links) {
+      const table = scope.rt.names.junction(c.name, f.name);
+      if (replace) await sql`delete from ${table} where ${sql.id("source_id")} = ${id}`.execute(scope.trx);
+      for (let i = 0; i < ids.length; i += ID_CHUNK) {
+        const rows = ids.slice(i, i + ID_CHUNK).map((target, k) => sql`(${id}, ${target}, ${i + k})`);
+        await sql`insert into ${table} (${sql.id("source_id")}, ${sql.id("target_id")}, ${sql.id("position")}) values ${sql.join(rows)}`.execute(scope.trx);
+      }
+    }
+  }
+
+  /** Turns constraint violations the checks could not see coming (races) into field errors. */
+  function writeFailure(c: CollectionRuntime, err: unknown, v: Validated): never {
+    if (err instanceof AppError) throw err;
+    const info = classifyDbError(err);
+    if (info.kind === "unique") {
+      let fields = info.columns ?? (info.constraint ? c.uniqueIndexes.get(info.constraint) : undefined);
+      if (!fields && info.constraint?.endsWith("_pkey")) fields = ["id"];
+      const errors: Record<string, FieldIssue> = {};
+      for (const f of fields ?? ["id"]) errors[f] = { code: "not_unique" };
+      throw validationError(errors);
+    }
+    if (info.kind === "foreign_key") {
+      const errors: Record<string, FieldIssue> = {};
+      for (const f of [...v.columns.keys(), ...v.links.keys()]) if (f.type === "relation") errors[f.name] = { code: "invalid_relation" };
+      throw validationError(errors);
+    }
+    throw err;
+  }
+
+  /** After writing, the row must satisfy the rule (with the request body): else the transaction is undone. */
+  async function checkWritten(scope: WriteScope, c: CollectionRuntime, op: "create" | "update", cond: Sql | boolean, id: string) {
+    if (cond === true) return;
+    if (cond !== false) {
+      const r = await sql`select 1 as ok from ${scope.rt.names.table(c.name)} as ${sql.id("t")} where ${sql.id("t", "id")} = ${id} and ${cond}`.execute(scope.trx);
+      if (r.rows.length > 0) return;
+    }
+    throw new AppError("access_denied", 403, { collection: c.name, operation: op });
+  }
+
+  /** 403 when the caller may view the record (so it exists for them), else 404. */
+  async function notAllowedOrMissing(executor: Executor, rt: ProjectRuntime, c: CollectionRuntime, op: RecordOperation, actor: Actor, ctx: EvalContext, id: string): Promise<never> {
+    let visible = false;
+    try {
+      const view = ruleCondition(rt, c, "view", actor, ctx, "t", "v_");
+      const w = where([sql`${sql.id("t", "id")} = ${id}`, view]);
+      if (w !== false) visible = (await sql`select 1 as ok from ${rt.names.table(c.name)} as ${sql.id("t")} ${w}`.execute(executor)).rows.length > 0;
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === "access_denied")) throw err;
+    }
+    if (visible) throw new AppError("access_denied", 403, { collection: c.name, operation: op });
+    throw new AppError("record_not_found", 404, { collection: c.name, id });
+  }
+
+  async function createIn(scope: WriteScope, c: CollectionRuntime, data: unknown, actor: Actor): Promise<RecordData> {
+    if (!bypassesRules(actor, c.name, "create") && c.rules.create.kind === "locked") throw new AppError("access_denied", 403, { collection: c.name, operation: "create" });
+    const v = validateInput(c, data, "create", scope.now);
+    // What the caller and body alone decide is decided before anything is written.
+    const cond = ruleCondition(scope.rt, c, "create", actor, { ...context(actor, v.body), now: scope.now }, "t", "w_");
+    if (cond === false) throw new AppError("access_denied", 403, { collection: c.name, operation: "create" });
+    const id = v.id ?? newRecordId(scope.now);
+    const stamp = new Date(scope.now).toISOString();
+    try {
+      await checkRelations(scope, c, v);
+      const cols: Sql[] = [sql.id("id"), sql.id("created"), sql.id("updated")];
+      const vals: unknown[] = [id, stamp, stamp];
+      for (const f of c.columns) {
+        cols.push(scope.rt.names.columnName(c.name, f.name));
+        vals.push(f.type === "autodate" ? (f.onCreate ? stamp : null) : toDb(f, v.columns.get(f)));
+      }
+      await sql`insert into ${scope.rt.names.table(c.name)} (${sql.join(cols)}) values (${sql.join(vals)})`.execute(scope.trx);
+      await writeLinks(scope, c, id, v.links, false);
+    } catch (err) {
+      writeFailure(c, err, v);
+    }
+    await checkWritten(scope, c, "create", cond, id);
+    const record = (await readRecord(scope.trx, scope.rt, c, id))!;
+    scope.events.push(event(scope.rt.project, c.name, "created", actor, record, null));
+    return record;
+  }
+
+  async function updateIn(scope: WriteScope, c: CollectionRuntime, id: string, data: unknown, actor: Actor): Promise<RecordData> {
+    checkId(c, id);
+    if (!bypassesRules(actor, c.name, "update") && c.rules.update.kind === "locked") throw new AppError("access_denied", 403, { collection: c.name, operation: "update" });
+    // Validated first: the rule may read the request body, on the record as it is and as it will be.
+    const v = validateInput(c, data, "update", scope.now, id);
+    const ctx = { ...context(actor, v.body), now: scope.now };
+    const rule = ruleCondition(scope.rt, c, "update", actor, ctx, "t", "u_");
+    const w = where([sql`${sql.id("t", "id")} = ${id}`, rule]);
+    const locked = w === false ? [] : (await sql`select ${sql.id("t", "id")} from ${scope.rt.names.table(c.name)} as ${sql.id("t")} ${w}${fns.forUpdate()}`.execute(scope.trx)).rows;
+    if (locked.length === 0) await notAllowedOrMissing(scope.trx, scope.rt, c, "update", actor, ctx, id);
+    const before = (await readRecord(scope.trx, scope.rt, c, id))!;
+    const stamp = new Date(scope.now).toISOString();
+    try {
+      await checkRelations(scope, c, v);
+      const sets: Sql[] = [sql`${sql.id("updated")} = ${stamp}`];
+      for (const f of c.columns) {
+        if (f.type === "autodate") {
+          if (f.onUpdate) sets.push(sql`${scope.rt.names.columnName(c.name, f.name)} = ${stamp}`);
+        } else if (v.columns.has(f)) sets.push(sql`${scope.rt.names.columnName(c.name, f.name)} = ${toDb(f, v.columns.get(f))}`);
+      }
+      await sql`update ${scope.rt.names.table(c.name)} set ${sql.join(sets)} where ${sql.id("id")} = ${id}`.execute(scope.trx);
+      await writeLinks(scope, c, id, v.links, true);
+    } catch (err) {
+      writeFailure(c, err, v);
+    }
+    await checkWritten(scope, c, "update", rule, id);
+    const record = (await readRecord(scope.trx, scope.rt, c, id))!;
+    scope.events.push(event(scope.rt.project, c.name, "updated", actor, record, before));
+    return record;
+  }
+
+  async function deleteIn(scope: WriteScope, c: CollectionRuntime, id: string, actor: Actor): Promise<void> {
+    checkId(c, id);
+    const ctx = { ...context(actor), now: scope.now };
+    const rule = ruleCondition(scope.rt, c, "delete", actor, ctx, "t", "d_");
+    const w = where([sql`${sql.id("t", "id")} = ${id}`, rule]);
+    const locked = w === false ? [] : (await sql`select ${sql.id("t", "id")} from ${scope.rt.names.table(c.name)} as ${sql.id("t")} ${w}${fns.forUpdate()}`.execute(scope.trx)).rows;
+    if (locked.length === 0) await notAllowedOrMissing(scope.trx, scope.rt, c, "delete", actor, ctx, id);
+    const before = (await readRecord(scope.trx, scope.rt, c, id))!;
+    try {
+      await sql`delete from ${scope.rt.names.table(c.name)} where ${sql.id("id")} = ${id}`.execute(scope.trx);
+    } catch (err) {
+      if (classifyDbError(err).kind === "foreign_key") throw new AppError("relation_restricted", 409, { collection: c.name, id });
+      throw err;
+    }
+    scope.events.push(event(scope.rt.project, c.name, "deleted", actor, null, before));
+  }
+
+  async function write<T>(rt: ProjectRuntime, work: (scope: WriteScope) => Promise<T>): Promise<T> {
+    const events: RecordEvent[] = [];
+    const result = await db.transaction().execute((trx) => work({ trx, rt, events, now: clock() }));
+    for (const e of events) {
+      const subject = `project.${e.project}.records.${e.collection}.${e.action}`;
+      try {
+        await bus.publish(subject, e);
+      } catch (err) {
+        deps.onPublishError?.(err, subject);
+      }
+    }
+    return result;
+  }
+
+  async function present(rt: ProjectRuntime, c: CollectionRuntime, record: RecordData, options: ViewOptions | undefined, actor: Actor): Promise<RecordData> {
+    if (!options) return record;
+    const parsed = viewOptionsSchema.safeParse(options);
+    if (!parsed.success) throw invalidInput(parsed.error);
+    const fields = parseFields(c, parsed.data.fields);
+    const tree = parseExpand(rt, c, parsed.data.expand);
+    if (Object.keys(tree).length) await expandRecords(db, rt, c, [record], tree, actor, context(actor));
+    return project(record, fields && Object.keys(tree).length ? new Set([...fields, "expand"]) : fields);
+  }
+
+  return {
+    async list(projectId: string, collection: string, query: ListQuery, actor: Actor): Promise<ListResult> {
+      const parsed = listQuerySchema.safeParse(query ?? {});
+      if (!parsed.success) {
+        const perPage = Number((query as { perPage?: unknown })?.perPage);
+        if (Number.isInteger(perPage) && perPage > MAX_PER_PAGE) throw new AppError("per_page_too_large", 400, { max: MAX_PER_PAGE });
+        throw invalidInput(parsed.error);
+      }
+      const q = parsed.data;
+      if (q.perPage !== undefined && q.perPage > MAX_PER_PAGE) throw new AppError("per_page_too_large", 400, { max: MAX_PER_PAGE });
+      if (q.filter !== undefined && Buffer.byteLength(q.filter) > MAX_FILTER_BYTES) throw new AppError("filter_too_long", 400, { max: MAX_FILTER_BYTES });
+      if (q.cursor !== undefined && q.page !== undefined) throw new AppError("cursor_with_page", 400);
+      const rt = await runtimeOf(projectId);
+      const c = rt.collection(collection);
+      const ctx = context(actor);
+      const perPage = q.perPage ?? DEFAULT_PER_PAGE;
+      const page = q.page ?? 1;
+      const prefixes = aliasCounter();
+      const rule = ruleCondition(rt, c, "list", actor, ctx, "t", prefixes());
+      let filter: Sql | boolean = true;
+      if (q.filter !== undefined && q.filter.trim() !== "") {
+        try {
+          filter = expressionToSql(filterOf(rt, c, q.filter), "t", { fns, names: rt.names, ctx, guard: viewGuard(rt, actor, ctx, prefixes), aliasPrefix: prefixes() });
+        } catch (err) {
+          expressionFailure(err, "filter");
+        }
+      }
+      const keys = parseSort(c, q.sort);
+      const fields = parseFields(c, q.fields);
+      const tree = parseExpand(rt, c, q.expand);
+      const cursor = q.cursor !== undefined ? afterCursor(rt.names, fns, c, keys, decodeCursor(keys, q.cursor), "t") : true;
+      const toMany = c.toMany.filter((f) => !fields || fields.has(f.name) || f.name in tree);
+      const w = where([rule, filter, cursor]);
+      if (w === false) return { items: [], page, perPage, hasMore: false, nextCursor: null, ...(q.count ? { totalItems: 0, totalPages: 0 } : {}) };
+      const table = rt.names.table(c.name);
+      const offset = q.cursor !== undefined ? sql`` : sql` offset ${(page - 1) * perPage}`;
+      const res = await sql<Record<string, unknown>>`select ${selectList(rt, c, "t", toMany)} from ${table} as ${sql.id("t")} ${w} order by ${orderBy(rt.names, fns, c, keys, "t")} limit ${perPage + 1}${offset}`.execute(db);
+      const hasMore = res.rows.length > perPage;
+      const items = res.rows.slice(0, perPage).map((row) => decode(c, row, toMany));
+      const last = items[items.length - 1];
+      const nextCursor = hasMore && last ? encodeCursor(keys, last) : null;
+      let total: { totalItems: number; totalPages: number } | undefined;
+      if (q.count) {
+        const countWhere = where([rule, filter]);
+        const n = countWhere === false ? 0 : Number((await sql<{ n: number | string }>`select count(*) as n from ${table} as ${sql.id("t")} ${countWhere}`.execute(db)).rows[0]?.n ?? 0);
+        total = { totalItems: n, totalPages: Math.ceil(n / perPage) };
+      }
+      if (Object.keys(tree).length) await expandRecords(db, rt, c, items, tree, actor, ctx);
+      const shown = fields && Object.keys(tree).length ? new Set([...fields, "expand"]) : fields;
+      return { items: items.map((r) => project(r, shown)), page, perPage, hasMore, nextCursor, ...(total ?? {}) };
+    },
+
+    async get(projectId: string, collection: string, id: string, actor: Actor, options?: ViewOptions): Promise<RecordData> {
+      const rt = await runtimeOf(projectId);
+      const c = rt.collection(collection);
+      checkId(c, id);
+      const ctx = context(actor);
+      const rule = ruleCondition(rt, c, "view", actor, ctx, "t", "v_");
+      const w = where([sql`${sql.id("t", "id")} = ${id}`, rule]);
+      const row = w === false ? undefined : (await sql<Record<string, unknown>>`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} ${w}`.execute(db)).rows[0];
+      if (!row) throw new AppError("record_not_found", 404, { collection: c.name, id });
+      return present(rt, c, decode(c, row), options, actor);
+    },
+
+    async create(projectId: string, collection: string, data: unknown, actor: Actor, options?: ViewOptions): Promise<RecordData> {
+      const rt = await runtimeOf(projectId);
+      const c = rt.collection(collection);
+      const record = await write(rt, (scope) => createIn(scope, c, data, actor));
+      return present(rt, c, record, options, actor);
+    },
+
+    /** PATCH semantics: only the given fields change; a to-many relation given is replaced whole. */
+    async update(projectId: string, collection: string, id: string, data: unknown, actor: Actor, options?: ViewOptions): Promise<RecordData> {
+      const rt = await runtimeOf(projectId);
+      const c = rt.collection(collection);
+      const record = await write(rt, (scope) => updateIn(scope, c, id, data, actor));
+      return present(rt, c, record, options, actor);
+    },
+
+    async delete(projectId: string, collection: string, id: string, actor: Actor): Promise<void> {
+      const rt = await runtimeOf(projectId);
+      const c = rt.collection(collection);
+      await write(rt, (scope) => deleteIn(scope, c, id, actor));
+    },
+
+    /**
+     * Up to 100 creates, updates and deletes in one transaction: all apply or none. An error
+     * carries the failing operation's index in `details.operation`.
+     */
+    async batch(projectId: string, operations: BatchOperation[], actor: Actor): Promise<BatchResult> {
+      if (Array.isArray(operations) && operations.length > MAX_BATCH) throw new AppError("batch_too_large", 400, { max: MAX_BATCH });
+      const parsed = batchInputSchema.safeParse(operations);
+      if (!parsed.success) throw invalidInput(parsed.error);
+      const rt = await runtimeOf(projectId);
+      return write(rt, async (scope) => {
+        const results: BatchResult = [];
+        for (let i = 0; i < parsed.data.length; i++) {
+          const op = parsed.data[i]!;
+          try {
+            const c = scope.rt.collection(op.collection);
+            if (op.action === "create") {
+              const record = await createIn(scope, c, op.data, actor);
+              results.push({ action: op.action, collection: c.name, id: record.id, record });
+            } else if (op.action === "update") {
+              const record = await updateIn(scope, c, op.id, op.data, actor);
+              results.push({ action: op.action, collection: c.name, id: record.id, record });
+            } else {
+              await deleteIn(scope, c, op.id, actor);
+              results.push({ action: op.action, collection: c.name, id: op.id });
+            }
+          } catch (err) {
+            if (err instanceof AppError) throw new AppError(err.code, err.status, { ...err.details, operation: i });
+            throw err;
+          }
+        }
+        return results;
+      });
+    },
+  };
+}
+
+export type RecordService = ReturnType<typeof createRecordService>;
+
+function event(project: ProjectId, collection: string, action: RecordAction, actor: Actor, record: RecordData | null, before: RecordData | null): RecordEvent {
+  return { project, collection, action, id: (record ?? before)!.id, record, before, actor: { type: actor.type, id: actor.type === "anonymous" ? null : actor.id } };
+}
