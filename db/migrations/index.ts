@@ -2,6 +2,7 @@ import type { Migration } from "kysely";
 import * as m0001 from "./0001_instance";
 import * as m0002 from "./0002_identity";
 import * as m0003 from "./0003_projects";
+import * as m0010 from "./0010_app_auth";
 
 /**
  * System migrations in the order they apply. Listed statically (not read from disk) so the
@@ -11,4 +12,5 @@ export const systemMigrations: Record<string, Migration> = {
   "0001_instance": m0001,
   "0002_identity": m0002,
   "0003_projects": m0003,
+  "0010_app_auth": m0010,
 };

@@ -1,12 +1,22 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Metrics } from "../../platform/metrics/metrics";
 import { publicReadiness, type SystemService } from "./service";
 
 /** Probes, metrics and the benchmark route: none needs the database, so all answer before it is reached. */
-export function registerSystemRoutes(app: FastifyInstance, deps: { system: SystemService; metrics: Metrics }) {
+export function registerSystemRoutes(
+  app: FastifyInstance,
+  deps: {
+    system: SystemService;
+    metrics: Metrics;
+    /** Who a request with an Authorization header is (null: anonymous); 401 for a bad credential. */
+    caller?: (req: FastifyRequest) => Promise<unknown>;
+  },
+) {
   const config = { servedBeforeReady: true };
+  const caller = deps.caller;
 
-  app.get("/api/v1/ping", { config }, async () => ({ pong: true }));
+  // Without an Authorization header this stays the cheapest route there is (the foundation benchmark).
+  app.get("/api/v1/ping", { config }, async (req) => (req.headers.authorization === undefined || !caller ? { pong: true, auth: null } : { pong: true, auth: await caller(req) }));
 
   app.get("/healthz", { config }, async () => ({ status: "ok" }));
 
