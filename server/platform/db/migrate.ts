@@ -1,16 +1,21 @@
-import { Migrator, type Kysely, type Migration, type MigrationResult } from "kysely";
+import { Migrator, sql, type Kysely, type Migration, type MigrationResult } from "kysely";
+import { kindOf } from "./dialect";
 
 export interface MigrationState {
   name: string;
   executedAt: string | null;
 }
 
-function migratorFor(db: Kysely<unknown>, migrations: Record<string, Migration>) {
+async function migratorFor(db: Kysely<unknown>, migrations: Record<string, Migration>) {
+  // On PostgreSQL, Kysely looks for its bookkeeping tables in every schema unless told which one;
+  // project schemas (and other instances' schemas) hold tables of the same names.
+  const schema = kindOf(db) === "postgres" ? (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : null;
   return new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
     migrationTableName: "apprun_migration",
     migrationLockTableName: "apprun_migration_lock",
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
 }
 
@@ -19,7 +24,7 @@ function migratorFor(db: Kysely<unknown>, migrations: Record<string, Migration>)
  * PostgreSQL), so nodes starting together on one database migrate once.
  */
 export async function migrateToLatest(db: Kysely<unknown>, migrations: Record<string, Migration>): Promise<MigrationResult[]> {
-  const { error, results } = await migratorFor(db, migrations).migrateToLatest();
+  const { error, results } = await (await migratorFor(db, migrations)).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error");
     const reason = error instanceof Error ? error.message : String(error);
@@ -29,6 +34,6 @@ export async function migrateToLatest(db: Kysely<unknown>, migrations: Record<st
 }
 
 export async function migrationStatus(db: Kysely<unknown>, migrations: Record<string, Migration>): Promise<MigrationState[]> {
-  const list = await migratorFor(db, migrations).getMigrations();
+  const list = await (await migratorFor(db, migrations)).getMigrations();
   return list.map((m) => ({ name: m.name, executedAt: m.executedAt ? m.executedAt.toISOString() : null }));
 }

@@ -2,6 +2,8 @@ import { sql, type Kysely } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../../testing/databases";
 import { openDatabase, type Database } from "./connect";
+import { systemMigrations } from "../../../db/migrations";
+import { migrateToLatest } from "./migrate";
 import { migrateProject, type ProjectMigration } from "./project-migrate";
 import { dropProjectNamespace, projectDb, projectNamespace } from "./project-namespace";
 
@@ -62,6 +64,26 @@ describe.each(DATABASE_KINDS)("per-project storage on %s", (kind) => {
     if (kind === "sqlite") {
       const left = await sql<{ name: string }>`select name from sqlite_master where name like ${a.projectId + "%"}`.execute(raw);
       expect(left.rows).toEqual([]);
+    }
+  });
+});
+
+describe("system migrations beside project schemas on PostgreSQL", () => {
+  it("migrate a fresh instance while another schema holds migration tables of the same names", async () => {
+    const first = await createTestDatabase("postgres");
+    const second = await createTestDatabase("postgres");
+    const a = openDatabase(first.url);
+    const b = openDatabase(second.url);
+    const ns = projectNamespace("postgres", `prj_${Date.now().toString(36)}c${"0".repeat(10)}`.slice(0, 23));
+    try {
+      await migrateProject(a.db as Kysely<unknown>, ns, migrations);
+      expect((await migrateToLatest(b.db as Kysely<unknown>, systemMigrations)).length).toBe(Object.keys(systemMigrations).length);
+    } finally {
+      await dropProjectNamespace(a.db as Kysely<unknown>, ns);
+      await a.close();
+      await b.close();
+      await first.drop();
+      await second.drop();
     }
   });
 });
