@@ -108,10 +108,12 @@ export function createAppUserAdmin(ctx: AuthContext, deps: { flows: AppUserFlows
 
     /** Replaces the user's app roles (by name); they reach the `roles` claim at the next sign-in or refresh. */
     async setRoles(actor: Actor, input: unknown): Promise<AppUserView> {
-      const parsed = setRolesInput.parse(input);
-      const names = [...new Set(parsed.roles)];
+      // Who may, before what: the body is read once the caller's access is established.
+      const ref = userRef.parse(input);
       return ctx.db.transaction().execute(async (trx) => {
-        const { project, db } = await access(actor, parsed.project, "users:manage", trx);
+        const { project, db } = await access(actor, ref.project, "users:manage", trx);
+        const parsed = setRolesInput.parse(input);
+        const names = [...new Set(parsed.roles)];
         const user = await requireUser(db, parsed.userId);
         const roles = names.length ? await db.selectFrom("roles").select(["id", "name"]).where("name", "in", names).execute() : [];
         const missing = names.find((n) => !roles.some((r) => r.name === n));

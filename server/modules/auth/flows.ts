@@ -544,8 +544,8 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
     },
 
     async requestEmailVerification(ref: string, claims: AccessClaims, input: unknown, locale: Locale): Promise<void> {
-      const { redirectTo } = redirectInput.parse(input ?? {});
       const { project, user } = await requireSession(ref, claims);
+      const { redirectTo } = redirectInput.parse(input ?? {});
       if (user.email_verified_at) return;
       const settings = await settingsService.get(project.id);
       const target = settingsService.redirectTarget(settings, redirectTo);
@@ -578,8 +578,8 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
 
     /** Step two: a valid code turns TOTP on and yields ten recovery codes, shown once. */
     async confirmTotp(ref: string, claims: AccessClaims, input: unknown): Promise<{ recoveryCodes: string[] }> {
-      const { code } = totpCodeInput.parse(input);
       const { project, user } = await requireSession(ref, claims);
+      const { code } = totpCodeInput.parse(input);
       if (user.totp_enabled_at) throw new AppError("totp_already_enabled", 409);
       if (!user.totp_secret) throw new AppError("totp_not_started", 409);
       const step = verifyTotp(Buffer.from(ctx.secrets.totp.open(user.totp_secret), "base64"), code, ctx.now());
@@ -596,8 +596,8 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
 
     /** Turning TOTP off takes a current code. */
     async disableTotp(ref: string, claims: AccessClaims, input: unknown): Promise<void> {
-      const { code } = totpCodeInput.parse(input);
       const { project, user } = await requireSession(ref, claims);
+      const { code } = totpCodeInput.parse(input);
       if (!user.totp_enabled_at || !user.totp_secret) throw new AppError("totp_not_enabled", 409);
       const key = limitKey(project, "mfa:user", user.id);
       await ctx.limiter.check(key, LIMITS.mfaFailuresPerAccount);
