@@ -218,6 +218,8 @@ export async function createApp(options: AppOptions) {
   return {
     fastify: host,
     appRouter,
+    /** Each project's own storage: created with the project, migrated at start-up, dropped with it. */
+    projectStorage,
     /** Every registered route: method, URL template, and whether it answers anonymous callers. */
     routes: routes as ReadonlyArray<{ method: string; url: string; anonymous: boolean }>,
     database,

@@ -6,6 +6,7 @@ import { startTestApp, type TestApp } from "../../testing/app";
 import { consoleClient, failure, type ConsoleClient } from "../../testing/console-client";
 import { DATABASE_KINDS } from "../../testing/databases";
 import { linkIn, startSmtpListener, type SmtpListener } from "../../testing/smtp";
+import { dropProjectNamespace, projectNamespace } from "../../platform/db/project-namespace";
 import { authDb } from "./storage";
 import { restClient } from "./test-helpers";
 
@@ -81,6 +82,8 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     expect(signedIn.status).toBe("signed_in");
     expect(decodeJwt(signedIn.accessToken).sid).not.toBe(claims.sid);
 
+    // Verified tokens are remembered until they expire: a repeated token costs a map lookup.
+    expect(t.app.services.auth.tokens.cachedTokens()).toBeGreaterThan(0);
     const ping = await api.get("/api/v1/ping", signedIn.accessToken);
     expect(ping.body).toEqual({ pong: true, auth: { kind: "user", id: created.user.id, project: shop } });
     expect((await api.get("/api/v1/ping")).body).toEqual({ pong: true, auth: null });
@@ -280,6 +283,22 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     const stored = await users().selectFrom("one_time_tokens").select(["token_hash", "data"]).where("email", "=", "otp@example.com").execute();
     expect(stored.length).toBeGreaterThan(0);
     expect(JSON.stringify(stored)).not.toContain(code);
+  });
+
+  it("limits code, link and reset mails per address (3 an hour) and per client address (10 an hour), with 429 and Retry-After", async () => {
+    const api = restClient(t, "10.1.10.5");
+    for (let i = 0; i < 3; i++) expect((await api.post(`${auth()}/otp/send`, { email: "otp-flood@example.com" })).status).toBe(200);
+    const fourth = await api.post(`${auth()}/otp/send`, { email: "otp-flood@example.com" });
+    expect(fourth).toMatchObject({ status: 429, body: { error: { code: "rate_limited" } } });
+    expect(Number(fourth.headers.get("retry-after"))).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) await api.post(`${auth()}/password/forgot`, { email: "reset-flood@example.com" });
+    expect((await api.post(`${auth()}/password/forgot`, { email: "reset-flood@example.com" })).status).toBe(429);
+    const spray = restClient(t, "10.1.10.6");
+    for (let i = 0; i < 10; i++) await spray.post(`${auth()}/password/forgot`, { email: `spray-${i}@example.com` });
+    expect((await spray.post(`${auth()}/password/forgot`, { email: "spray-x@example.com" })).status).toBe(429);
+    // Mails to addresses without a user are never sent.
+    expect(smtp.received.filter((m) => m.to.some((to) => to.startsWith("spray-") || to === "reset-flood@example.com"))).toEqual([]);
+    for (let i = 0; i < 3; i++) await smtp.waitFor("otp-flood@example.com");
   });
 
   it("spends an emailed code after five wrong tries", async () => {
@@ -552,6 +571,20 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     expect((await api.get(`${auth()}/oauth/google/start`)).body.error.code).toBe("oauth_provider_not_found");
     await owner.trpc.auth.providers.delete.mutate({ project: "shop", providerId: microsoft.id });
     expect((await owner.trpc.auth.providers.list.query({ project: "shop" })).map((p) => p.name)).toEqual(["github", "google"]);
+  });
+
+  it("brings projects whose storage is behind up to date at start-up, and only those", async () => {
+    const storage = t.app.projectStorage;
+    expect(await storage.migratePending()).toEqual([]);
+    // A project whose storage was never made (say, the node stopped right after creating it).
+    await t.app.database.db.deleteFrom("project_storage_versions").where("project_id", "=", blog).execute();
+    await dropProjectNamespace(t.app.database.db as Kysely<unknown>, projectNamespace(kind, blog));
+    expect(await storage.migratePending()).toEqual([blog]);
+    expect(await storage.migratePending()).toEqual([]);
+    const api = restClient(t, "10.1.20.1");
+    expect((await api.post(`${auth("blog")}/sign-up`, { email: "after-restart@example.com", password: PASSWORD })).status).toBe(201);
+    const version = await t.app.database.db.selectFrom("project_storage_versions").select("version").where("project_id", "=", blog).executeTakeFirstOrThrow();
+    expect(version.version).toBe(storage.latest);
   });
 
   it("drops a deleted project's users with its namespace", async () => {
