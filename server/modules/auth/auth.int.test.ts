@@ -163,6 +163,12 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
       expect((await api.get(`${auth()}/me`, renewed.body.accessToken)).status).toBe(200);
       offset += 31 * 24 * 60 * MINUTE;
       expect((await api.post(`${auth()}/refresh`, { refreshToken: renewed.body.refreshToken })).body.error.code).toBe("refresh_token_invalid");
+      // Expired sessions and their tokens are swept a day later.
+      offset += 2 * 24 * 60 * MINUTE;
+      const sid = decodeJwt(session.accessToken).sid as string;
+      await t.app.services.auth.flows.sweep(users());
+      expect(await users().selectFrom("sessions").select("id").where("id", "=", sid).execute()).toEqual([]);
+      expect(await users().selectFrom("refresh_tokens").select("token_hash").where("session_id", "=", sid).execute()).toEqual([]);
     } finally {
       offset = 0;
     }

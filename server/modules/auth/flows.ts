@@ -138,6 +138,18 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
     return row;
   }
 
+  /** Drops what can never be used again: links, codes, refresh tokens and sessions expired a day ago. */
+  async function sweep(db: ProjectAuthDb): Promise<void> {
+    const cutoff = ctx.iso(ctx.now() - DAY);
+    await db.deleteFrom("one_time_tokens").where("expires_at", "<", cutoff).execute();
+    await db.deleteFrom("refresh_tokens").where("expires_at", "<", cutoff).execute();
+    await db.deleteFrom("sessions").where("expires_at", "<", cutoff).execute();
+  }
+  // Anonymous routes write rows (OAuth state, codes); about one write in a hundred also cleans up.
+  const maybeSweep = (db: ProjectAuthDb) => {
+    if (Math.random() < 0.01) void sweep(db).catch(() => {});
+  };
+
   async function issueOneTime(db: ProjectAuthDb, kind: string, ttlMs: number, fields: { userId?: string | null; email?: string | null; data?: unknown }, secret = randomToken()): Promise<{ id: string; secret: string }> {
     const id = newId("ott");
     await db
@@ -155,6 +167,7 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
         created_at: ctx.iso(),
       })
       .execute();
+    maybeSweep(db);
     return { id, secret };
   }
 
@@ -204,6 +217,7 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
       await db.updateTable("users").set({ last_sign_in_at: ctx.iso() }).where("id", "=", user.id).execute();
       return rolesOf(db, user.id);
     });
+    maybeSweep(ctx.users(project.id));
     const access = await tokens.sign(project.id, { sub: user.id, sid: sessionId, roles }, settings.accessTokenTtlSeconds);
     const fresh = (await findById(ctx.users(project.id), user.id))!;
     return { status: "signed_in", accessToken: access.token, tokenType: "Bearer", expiresIn: settings.accessTokenTtlSeconds, refreshToken, user: toUserView(fresh, roles) };
@@ -267,6 +281,7 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
     useOneTime,
     revokeSession,
     linkTo,
+    sweep,
 
     /** What an app needs before signing in: which methods are on, which providers exist. */
     async publicSettings(ref: string) {
