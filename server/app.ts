@@ -145,7 +145,7 @@ export async function createApp(options: AppOptions) {
   registerSystemRoutes(host, {
     system: services.system,
     metrics,
-    caller: async (req) => {
+    caller: (req) => {
       if (lifecycle.phase !== "ready") throw new AppError("not_ready", 503, { retryAfterSeconds: 2 });
       return auth.requestAuth.summary(req);
     },

@@ -13,32 +13,32 @@ export interface CallerSummary {
   project: string;
 }
 
+/** The credential of an `Authorization: Bearer <credential>` header; 401 for anything else. */
+export function bearerCredential(header: string | string[]): string {
+  const value = Array.isArray(header) ? (header[0] ?? "") : header;
+  const space = value.indexOf(" ");
+  const credential = space > 0 ? value.slice(space + 1).trim() : "";
+  if (space !== 6 || value.slice(0, 6).toLowerCase() !== "bearer" || credential === "" || /\s/.test(credential)) throw new AppError("access_token_invalid", 401);
+  return credential;
+}
+
 /**
- * Resolves the bearer credential of a request once, on first use, and remembers the answer for
- * the rest of the request. Requests without an Authorization header never reach this code (callers
- * check the header first), so anonymous traffic pays nothing.
+ * Resolves the bearer credential of a request: an access token (verified against its project's
+ * keys, then remembered until it expires) or an API key (looked up). Callers read the header
+ * first, so requests without one never reach this code and anonymous traffic pays nothing; a
+ * handler resolves it once.
  */
 export function createRequestAuth(deps: { tokens: TokenService; apiKeys: ApiKeysService }) {
-  const resolved = new WeakMap<FastifyRequest, Promise<Principal | null>>();
-
-  async function resolve(header: string | undefined): Promise<Principal | null> {
+  async function principal(req: FastifyRequest): Promise<Principal | null> {
+    const header = req.headers.authorization;
     if (header === undefined) return null;
-    const match = /^Bearer ([^\s]+)$/i.exec(header.trim());
-    if (!match) throw new AppError("access_token_invalid", 401);
-    const token = match[1]!;
-    if (looksLikeApiKey(token)) return { kind: "apiKey", actor: await deps.apiKeys.verify(token) };
-    return { kind: "user", claims: await deps.tokens.verify(token) };
+    const credential = bearerCredential(header);
+    if (looksLikeApiKey(credential)) return { kind: "apiKey", actor: await deps.apiKeys.verify(credential) };
+    return { kind: "user", claims: await deps.tokens.verify(credential) };
   }
 
-  function principal(req: FastifyRequest): Promise<Principal | null> {
-    let p = resolved.get(req);
-    if (!p) {
-      const header = req.headers.authorization;
-      p = resolve(Array.isArray(header) ? header[0] : header);
-      resolved.set(req, p);
-    }
-    return p;
-  }
+  const summaryOf = (p: Principal | null): CallerSummary | null =>
+    p === null ? null : p.kind === "user" ? { kind: "user", id: p.claims.sub, project: p.claims.prj } : { kind: "apiKey", id: p.actor.id, project: p.actor.projectId };
 
   return {
     principal,
@@ -46,8 +46,7 @@ export function createRequestAuth(deps: { tokens: TokenService; apiKeys: ApiKeys
     /** An app user's verified claims, or 401 (`access_token_required` without a token; API keys are not users). */
     async user(req: FastifyRequest): Promise<AccessClaims> {
       const p = await principal(req);
-      if (!p) throw new AppError("access_token_required", 401);
-      if (p.kind !== "user") throw new AppError("access_token_required", 401);
+      if (!p || p.kind !== "user") throw new AppError("access_token_required", 401);
       return p.claims;
     },
 
@@ -58,11 +57,17 @@ export function createRequestAuth(deps: { tokens: TokenService; apiKeys: ApiKeys
       return p.actor;
     },
 
-    /** For `GET /api/v1/ping`: null without a header, else who is calling (401 for a bad credential). */
-    async summary(req: FastifyRequest): Promise<CallerSummary | null> {
-      const p = await principal(req);
-      if (!p) return null;
-      return p.kind === "user" ? { kind: "user", id: p.claims.sub, project: p.claims.prj } : { kind: "apiKey", id: p.actor.id, project: p.actor.projectId };
+    /**
+     * For `GET /api/v1/ping`: null without a header, else who is calling (401 for a bad credential).
+     * A remembered access token answers synchronously: no promise, no lookup beyond one map.
+     */
+    summary(req: FastifyRequest): CallerSummary | null | Promise<CallerSummary | null> {
+      const header = req.headers.authorization;
+      if (header === undefined) return null;
+      const credential = bearerCredential(header);
+      const claims = looksLikeApiKey(credential) ? undefined : deps.tokens.cached(credential);
+      if (claims) return { kind: "user", id: claims.sub, project: claims.prj };
+      return principal(req).then(summaryOf);
     },
   };
 }

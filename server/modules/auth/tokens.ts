@@ -60,7 +60,8 @@ interface VerifyingKeys {
 export function createTokenService(ctx: AuthContext) {
   const signing = new Map<string, SigningKey>();
   const verifying = new Map<string, VerifyingKeys>();
-  const verified = new Map<string, AccessClaims>();
+  /** Verified tokens until they expire; `used` is the second-chance bit of a CLOCK eviction (an LRU approximation whose hit costs one lookup, no reordering). */
+  const verified = new Map<string, { claims: AccessClaims; used: boolean }>();
 
   function toView(row: { id: string; algorithm: string; active: unknown; created_at: unknown; retired_at: unknown; verify_until: unknown }): SigningKeyView {
     return {
@@ -140,13 +141,35 @@ export function createTokenService(ctx: AuthContext) {
   }
 
   function remember(token: string, claims: AccessClaims): void {
-    if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
-    verified.set(token, claims);
+    // Evict the oldest entry not used since it was last passed over; used ones get a second chance at the back.
+    for (let scanned = 0; verified.size >= VERIFIED_CACHE_SIZE && scanned <= VERIFIED_CACHE_SIZE; scanned++) {
+      const [oldest, entry] = verified.entries().next().value!;
+      verified.delete(oldest);
+      if (entry.used && entry.claims.exp * 1000 > ctx.now()) {
+        entry.used = false;
+        verified.set(oldest, entry);
+      }
+    }
+    verified.set(token, { claims, used: false });
+  }
+
+  /** A token verified before and not yet expired: one map lookup. Undefined otherwise (including expired ones). */
+  function cached(token: string): AccessClaims | undefined {
+    const hit = verified.get(token);
+    if (hit === undefined) return undefined;
+    if (hit.claims.exp * 1000 <= ctx.now()) {
+      verified.delete(token);
+      return undefined;
+    }
+    hit.used = true;
+    return hit.claims;
   }
 
   const invalid = () => new AppError("access_token_invalid", 401);
 
   return {
+    cached,
+
     /** Signs an access token for an app user of a project. */
     async sign(projectId: string, claims: { sub: string; sid: string; roles: string[] }, ttlSeconds: number): Promise<{ token: string; expiresAt: number }> {
       const key = await activeKey(projectId, ttlSeconds);
@@ -167,17 +190,8 @@ export function createTokenService(ctx: AuthContext) {
      * Throws 401 `access_token_expired` or `access_token_invalid`.
      */
     async verify(token: string): Promise<AccessClaims> {
-      const hit = verified.get(token);
-      if (hit) {
-        if (hit.exp * 1000 <= ctx.now()) {
-          verified.delete(token);
-          throw new AppError("access_token_expired", 401);
-        }
-        // Most recently used goes last; the oldest is evicted first.
-        verified.delete(token);
-        verified.set(token, hit);
-        return hit;
-      }
+      const hit = cached(token);
+      if (hit) return hit;
       if (token.length > 4096) throw invalid();
       let kid: string | undefined;
       let projectId: unknown;
@@ -252,7 +266,7 @@ export function createTokenService(ctx: AuthContext) {
     forget(projectId: string): void {
       signing.delete(projectId);
       verifying.delete(projectId);
-      for (const [token, claims] of verified) if (claims.prj === projectId) verified.delete(token);
+      for (const [token, entry] of verified) if (entry.claims.prj === projectId) verified.delete(token);
     },
 
     /** For tests and metrics: how many verified tokens are remembered. */
