@@ -5,7 +5,7 @@ describe("bearerCredential", () => {
   it.each([
     ["Bearer abc.def.ghi", "abc.def.ghi"],
     ["bearer ar_x_y", "ar_x_y"],
-    ["BEARER  token ", "token"],
+    ["BEARER  token", "token"],
   ])("reads %j", (header, credential) => {
     expect(bearerCredential(header)).toBe(credential);
   });

@@ -13,12 +13,16 @@ export interface CallerSummary {
   project: string;
 }
 
-/** The credential of an `Authorization: Bearer <credential>` header; 401 for anything else. */
+/**
+ * The credential of an `Authorization: Bearer <credential>` header; 401 for anything else. (Node
+ * strips the whitespace around header values; what the credential itself may contain is checked by
+ * the token and key parsers.)
+ */
 export function bearerCredential(header: string | string[]): string {
   const value = Array.isArray(header) ? (header[0] ?? "") : header;
-  const space = value.indexOf(" ");
-  const credential = space > 0 ? value.slice(space + 1).trim() : "";
-  if (space !== 6 || value.slice(0, 6).toLowerCase() !== "bearer" || credential === "" || /\s/.test(credential)) throw new AppError("access_token_invalid", 401);
+  if (value.length < 8 || value.charCodeAt(6) !== 32 || !/^bearer$/i.test(value.slice(0, 6))) throw new AppError("access_token_invalid", 401);
+  const credential = value.slice(7).trimStart();
+  if (credential === "" || credential.includes(" ")) throw new AppError("access_token_invalid", 401);
   return credential;
 }
 
