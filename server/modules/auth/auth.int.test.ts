@@ -108,6 +108,9 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     const api = restClient(t, "10.1.3.1");
     await signUp("taken@example.com", "10.1.3.1");
     expect((await api.post(`${auth()}/sign-up`, { email: "TAKEN@example.com", password: PASSWORD })).body.error).toMatchObject({ code: "email_taken", details: { email: "taken@example.com" } });
+    // Concurrent sign-ups of one new email: one wins, the others are told it is taken.
+    const race = await Promise.all([1, 2, 3].map((i) => restClient(t, `10.1.3.${10 + i}`).post(`${auth()}/sign-up`, { email: "race@example.com", password: PASSWORD })));
+    expect(race.map((r) => r.status).sort()).toEqual([201, 409, 409]);
     await owner.trpc.auth.settings.update.mutate({ project: "shop", signUpEnabled: false });
     try {
       const closed = await api.post(`${auth()}/sign-up`, { email: "later@example.com", password: PASSWORD });

@@ -134,7 +134,14 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
       created_at: ctx.iso(),
       updated_at: ctx.iso(),
     };
-    await db.insertInto("users").values(row).execute();
+    try {
+      await db.insertInto("users").values(row).execute();
+    } catch (err) {
+      // Two sign-ups of one email at once: the unique index decides, the loser gets the same answer.
+      const e = err as { code?: string; message?: string };
+      if (e.code === "23505" || /UNIQUE constraint failed/.test(e.message ?? "")) throw new AppError("email_taken", 409, { email: input.email });
+      throw err;
+    }
     return row;
   }
 
