@@ -258,6 +258,67 @@ export interface DataRetainedTable {
   created_at: Generated<string>;
 }
 
+/** The last per-project migration applied to each project's own storage (see `project-migrate.ts`). */
+export interface ProjectStorageVersionsTable {
+  project_id: string;
+  version: string;
+  updated_at: Generated<Timestamp>;
+}
+
+/** App-user auth settings of a project (`server/modules/auth/settings.ts`). */
+export interface AuthSettingsTable {
+  project_id: string;
+  settings: Json;
+  updated_at: Generated<Timestamp>;
+}
+
+/** Ed25519 keys that sign a project's access tokens; the private half sealed with the master key. */
+export interface AuthSigningKeysTable {
+  id: string;
+  project_id: string;
+  algorithm: string;
+  public_jwk: Json;
+  private_jwk: string;
+  active: Bool;
+  max_token_ttl_seconds: number;
+  created_at: Timestamp;
+  retired_at: Timestamp | null;
+  verify_until: Timestamp | null;
+}
+
+/** OAuth2/OIDC providers app users sign in with, per project. */
+export interface AuthProvidersTable {
+  id: string;
+  project_id: string;
+  name: string;
+  kind: string;
+  display_name: string;
+  issuer: string | null;
+  client_id: string;
+  /** Sealed with the master key. */
+  client_secret: string;
+  scopes: string;
+  options: Json;
+  enabled: Bool;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+/** Service-account keys of a project: `ar_<prefix>_<secret>`, the secret stored as SHA-256 only. */
+export interface ApiKeysTable {
+  id: string;
+  project_id: string;
+  name: string;
+  prefix: string;
+  secret_hash: string;
+  permissions: Json;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  created_by: string;
+  created_at: Timestamp;
+}
+
 /** Every system table, as Kysely sees it. Modules add theirs here as they land. */
 export interface SystemDatabase {
   apprun_instance: InstanceTable;
@@ -283,4 +344,9 @@ export interface SystemDatabase {
   apprun_bus_group: BusGroupTable;
   apprun_bus_pending: BusPendingTable;
   apprun_bus_relay: BusRelayTable;
+  project_storage_versions: ProjectStorageVersionsTable;
+  auth_settings: AuthSettingsTable;
+  auth_signing_keys: AuthSigningKeysTable;
+  auth_providers: AuthProvidersTable;
+  api_keys: ApiKeysTable;
 }

@@ -6,6 +6,10 @@ import { registerAccountRoutes } from "./modules/accounts/routes";
 import { createAccountsService, type IssuedSession, type ResolvedSession } from "./modules/accounts/service";
 import { createSsoService } from "./modules/accounts/sso";
 import { createAuditService } from "./modules/audit/service";
+import { authErrorMessages } from "./modules/auth/errors";
+import { registerAuthRoutes } from "./modules/auth/routes";
+import { createAuthService } from "./modules/auth/service";
+import { authProjectMigrations } from "./modules/auth/storage";
 import { createInstanceService } from "./modules/instance/service";
 import { projectErrorMessages } from "./modules/projects/errors";
 import { createProjectsService } from "./modules/projects/service";
@@ -27,6 +31,8 @@ import type { Config } from "./platform/config/schema";
 import { masterKeyFingerprint } from "./platform/crypto/master-key";
 import { openDatabase } from "./platform/db/connect";
 import { migrateToLatest } from "./platform/db/migrate";
+import { createProjectStorage } from "./platform/db/project-migrate";
+import { projectNamespace } from "./platform/db/project-namespace";
 import { AppError } from "./platform/errors/app-error";
 import { createErrorCatalog, platformErrorMessages } from "./platform/errors/catalog";
 import { localeOf } from "./platform/errors/locale";
@@ -46,6 +52,8 @@ export interface AppOptions {
   console?: ConsoleHandler;
   /** Tests pass cheaper password hashing; production always uses PASSWORD_PARAMS. */
   passwordParams?: { ln: number; r: number; p: number };
+  /** Tests move time forward (token expiry); production uses the system clock. */
+  clock?: () => number;
 }
 
 export const SESSION_COOKIE = "apprun_session";
@@ -64,7 +72,7 @@ export async function createApp(options: AppOptions) {
   const database = openDatabase<SystemDatabase>(effectiveDatabaseUrl(config), { poolSize: config.databasePoolSize });
   const bus = createBus(config.busUrl, { database, logger });
   const metrics = createMetrics();
-  const catalog = createErrorCatalog(platformErrorMessages, busErrorMessages, accountErrorMessages, projectErrorMessages);
+  const catalog = createErrorCatalog(platformErrorMessages, busErrorMessages, accountErrorMessages, projectErrorMessages, authErrorMessages);
   const lifecycle: { phase: Phase; waitingFor: string | null } = { phase: "starting", waitingFor: null };
 
   const db = database.db;
@@ -75,6 +83,8 @@ export async function createApp(options: AppOptions) {
   const mailer = createMailer({ smtp: () => instance.smtp() });
   const limiter = createRateLimiter({ db });
   const accounts = createAccountsService({ db, secrets: secretsFor("totp"), limiter, mailer, instance, audit, publicUrl, passwordParams: options.passwordParams });
+  // Each project's own tables (its app users…) live in its namespace; every module's per-project migrations are listed here.
+  const projectStorage = createProjectStorage({ db: db as never, namespace: (id) => projectNamespace(database.kind, id), migrations: { ...authProjectMigrations } });
   const projects = createProjectsService({
     db,
     audit,
@@ -83,6 +93,19 @@ export async function createApp(options: AppOptions) {
     publicUrl,
     // Each project has one pool of app users, named "default"; other modules add their kinds.
     resourceKinds: [{ kind: "user_pool", exists: async (_projectId, name) => name === "default" }],
+    storage: { create: async (id) => void (await projectStorage.create(id)), drop: [projectStorage.drop, async (id) => auth.forgetProject(id)] },
+  });
+  const auth = createAuthService({
+    db,
+    kind: database.kind,
+    projects,
+    audit,
+    mailer,
+    limiter,
+    secrets: { totp: secretsFor("app-totp"), jwt: secretsFor("jwt"), oauth: secretsFor("oauth") },
+    publicUrl,
+    passwordParams: options.passwordParams,
+    clock: options.clock,
   });
   const sso = createSsoService({ db, secrets: secretsFor("sso"), accounts, audit, publicUrl, joinProject: (projectId, accountId, role) => projects.join(projectId, accountId, role) });
   const services: Services = {
@@ -93,6 +116,7 @@ export async function createApp(options: AppOptions) {
     accounts,
     sso,
     projects,
+    auth,
   };
 
   const secureCookies = publicUrl.startsWith("https:");
@@ -113,7 +137,20 @@ export async function createApp(options: AppOptions) {
     },
   });
 
-  registerSystemRoutes(host, { system: services.system, metrics });
+  // Every route as registered, for the isolation walk of the tests (and anyone who wants the list).
+  const routes: Array<{ method: string; url: string; anonymous: boolean }> = [];
+  host.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) if (method !== "HEAD") routes.push({ method, url: route.url, anonymous: route.config?.anonymous === true });
+  });
+
+  registerSystemRoutes(host, {
+    system: services.system,
+    metrics,
+    caller: (req) => {
+      if (lifecycle.phase !== "ready") throw new AppError("not_ready", 503, { retryAfterSeconds: 2 });
+      return auth.requestAuth.summary(req);
+    },
+  });
   await host.register(fastifyTRPCPlugin, {
     prefix: "/trpc",
     trpcOptions: {
@@ -141,6 +178,7 @@ export async function createApp(options: AppOptions) {
       },
     },
   } satisfies FastifyTRPCPluginOptions<AppRouter>);
+  registerAuthRoutes(host, { auth, origin: originOf, publicUrl });
   registerAccountRoutes(host, { sso, publicUrl, origin: originOf, setSessionCookie: (reply, issued) => void reply.header("set-cookie", sessionCookie(issued, reply.request.protocol === "https")) });
   if (options.console) mountConsole(host, options.console);
 
@@ -168,6 +206,8 @@ export async function createApp(options: AppOptions) {
     const applied = await migrateToLatest(database.db as never, systemMigrations);
     for (const m of applied) logger.info({ migration: m.migrationName, direction: m.direction }, "system migration applied");
     await ensureInstance(database.db, masterKeyFingerprint(options.masterKey));
+    // Pending per-project migrations only: projects already up to date cost nothing but one query.
+    for (const id of await projectStorage.migratePending()) logger.info({ project: id, version: projectStorage.latest }, "project storage migrated");
   }
 
   /** The embedded bus needs the migrated database; the NATS bus connects here, retrying until close(). */
@@ -190,6 +230,10 @@ export async function createApp(options: AppOptions) {
   return {
     fastify: host,
     appRouter,
+    /** Each project's own storage: created with the project, migrated at start-up, dropped with it. */
+    projectStorage,
+    /** Every registered route: method, URL template, and whether it answers anonymous callers. */
+    routes: routes as ReadonlyArray<{ method: string; url: string; anonymous: boolean }>,
     database,
     bus,
     metrics,

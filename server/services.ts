@@ -1,6 +1,7 @@
 import type { AccountsService } from "./modules/accounts/service";
 import type { SsoService } from "./modules/accounts/sso";
 import type { AuditService } from "./modules/audit/service";
+import type { AuthService } from "./modules/auth/service";
 import type { InstanceService } from "./modules/instance/service";
 import type { ProjectsService } from "./modules/projects/service";
 import type { SystemService } from "./modules/system/service";
@@ -14,5 +15,6 @@ export interface Services {
   accounts: AccountsService;
   sso: SsoService;
   projects: ProjectsService;
+  auth: AuthService;
   mailer: Mailer;
 }

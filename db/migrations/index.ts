@@ -2,6 +2,7 @@ import type { Migration } from "kysely";
 import * as m0001 from "./0001_instance";
 import * as m0002 from "./0002_identity";
 import * as m0003 from "./0003_projects";
+import * as m0010 from "./0010_app_auth";
 import * as m0050 from "./0050_data_model";
 import * as m0080 from "./0080_bus";
 
@@ -13,6 +14,7 @@ export const systemMigrations: Record<string, Migration> = {
   "0001_instance": m0001,
   "0002_identity": m0002,
   "0003_projects": m0003,
+  "0010_app_auth": m0010,
   "0050_data_model": m0050,
   "0080_bus": m0080,
 };

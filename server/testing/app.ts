@@ -1,8 +1,10 @@
 import crypto from "node:crypto";
+import type { Kysely } from "kysely";
 import pino from "pino";
 import { createApp, type App } from "../app";
 import { configSchema, type ConfigInput } from "../platform/config/schema";
 import type { ConsoleHandler } from "../platform/http/console";
+import { dropProjectNamespace, projectNamespace } from "../platform/db/project-namespace";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./databases";
 
 export interface TestApp {
@@ -23,6 +25,8 @@ export interface TestAppOptions {
   /** Do not wait for readiness (for tests of the not-ready state). */
   noWait?: boolean;
   databaseUrl?: string;
+  /** A clock the auth module reads (tokens, codes), so tests can move time forward. */
+  clock?: () => number;
 }
 
 /**
@@ -42,7 +46,7 @@ export async function startTestApp(kind: DatabaseKind, options: TestAppOptions =
     ...options.config,
   });
   // Cheap password hashing keeps auth tests fast; production parameters are covered by their own unit test.
-  const app = await createApp({ config, logger, masterKey: crypto.randomBytes(32), console: options.console, passwordParams: { ln: 10, r: 8, p: 1 } });
+  const app = await createApp({ config, logger, masterKey: crypto.randomBytes(32), console: options.console, passwordParams: { ln: 10, r: 8, p: 1 }, clock: options.clock });
   options.routes?.(app);
   const address = await app.listen();
   if (!options.noWait) await app.ready;
@@ -52,6 +56,11 @@ export async function startTestApp(kind: DatabaseKind, options: TestAppOptions =
     baseUrl: `http://127.0.0.1:${address.port}`,
     logs,
     async close() {
+      // Projects' PostgreSQL schemas live beside the test's own schema; drop them first.
+      if (kind === "postgres") {
+        const projects = await app.database.db.selectFrom("projects").select("id").execute().catch(() => []);
+        for (const { id } of projects) await dropProjectNamespace(app.database.db as Kysely<unknown>, projectNamespace("postgres", id)).catch(() => {});
+      }
       await app.close();
       await database.drop();
     },

@@ -1,4 +1,5 @@
 import { accountsRouter } from "../modules/accounts/router";
+import { authRouter } from "../modules/auth/router";
 import { instanceRouter } from "../modules/instance/router";
 import { projectsRouter } from "../modules/projects/router";
 import { systemRouter } from "../modules/system/router";
@@ -9,6 +10,7 @@ export const appRouter = router({
   accounts: accountsRouter,
   instance: instanceRouter,
   projects: projectsRouter,
+  auth: authRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,12 +1,26 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Metrics } from "../../platform/metrics/metrics";
 import { publicReadiness, type SystemService } from "./service";
 
 /** Probes, metrics and the benchmark route: none needs the database, so all answer before it is reached. */
-export function registerSystemRoutes(app: FastifyInstance, deps: { system: SystemService; metrics: Metrics }) {
+export function registerSystemRoutes(
+  app: FastifyInstance,
+  deps: {
+    system: SystemService;
+    metrics: Metrics;
+    /** Who a request with an Authorization header is (null: anonymous); 401 for a bad credential. */
+    caller?: (req: FastifyRequest) => unknown;
+  },
+) {
   const config = { servedBeforeReady: true };
+  const caller = deps.caller;
 
-  app.get("/api/v1/ping", { config }, async () => ({ pong: true }));
+  // Without an Authorization header this stays the cheapest route there is (the foundation benchmark).
+  app.get("/api/v1/ping", { config }, async (req) => {
+    if (req.headers.authorization === undefined || !caller) return { pong: true, auth: null };
+    const auth = caller(req);
+    return { pong: true, auth: auth instanceof Promise ? await auth : auth };
+  });
 
   app.get("/healthz", { config }, async () => ({ status: "ok" }));
 

@@ -1,4 +1,18 @@
-import { sql, type Kysely, type RawBuilder } from "kysely";
+import {
+  IdentifierNode,
+  OperationNodeTransformer,
+  sql,
+  type Kysely,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryId,
+  type QueryResult,
+  type RawBuilder,
+  type RootOperationNode,
+  type SchemableIdentifierNode,
+  type UnknownRow,
+} from "kysely";
 import type { DbKind } from "./dialect";
 import { assertSafeIdentifier } from "./dialect";
 
@@ -68,4 +82,46 @@ export async function dropProjectNamespace(db: Kysely<unknown>, ns: ProjectNames
   } finally {
     await sql`pragma foreign_keys = on`.execute(db);
   }
+}
+
+/**
+ * On SQLite, renames the project's logical table names (and only those, so aliases and other
+ * tables pass untouched) to their prefixed physical names.
+ */
+class TablePrefixTransformer extends OperationNodeTransformer {
+  constructor(
+    private readonly ns: ProjectNamespace,
+    private readonly tables: ReadonlySet<string>,
+  ) {
+    super();
+  }
+
+  protected override transformSchemableIdentifier(node: SchemableIdentifierNode, queryId?: QueryId): SchemableIdentifierNode {
+    const transformed = super.transformSchemableIdentifier(node, queryId);
+    if (transformed.schema || !this.tables.has(transformed.identifier.name)) return transformed;
+    return { ...transformed, identifier: IdentifierNode.create(this.ns.tableName(transformed.identifier.name)) };
+  }
+}
+
+class TablePrefixPlugin implements KyselyPlugin {
+  readonly #transformer: TablePrefixTransformer;
+  constructor(ns: ProjectNamespace, tables: ReadonlySet<string>) {
+    this.#transformer = new TablePrefixTransformer(ns, tables);
+  }
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    return this.#transformer.transformNode(args.node, args.queryId);
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
+}
+
+/**
+ * A Kysely instance on which a project's tables are queried by their logical names (`users`,
+ * `sessions`…): on PostgreSQL they resolve inside the project's schema, on SQLite they are
+ * renamed to the prefixed tables. `tables` lists the logical names the caller owns.
+ */
+export function projectDb<DB>(db: Kysely<unknown>, ns: ProjectNamespace, tables: readonly string[]): Kysely<DB> {
+  const typed = db as unknown as Kysely<DB>;
+  return ns.schema ? typed.withSchema(ns.schema) : typed.withPlugin(new TablePrefixPlugin(ns, new Set(tables)));
 }

@@ -38,7 +38,7 @@ describe.each(DATABASE_KINDS)("HTTP host on %s", (kind) => {
   }
 
   it("serves ping, healthz and readyz", async () => {
-    expect(await (await fetch(`${t.baseUrl}/api/v1/ping`)).json()).toEqual({ pong: true });
+    expect(await (await fetch(`${t.baseUrl}/api/v1/ping`)).json()).toEqual({ pong: true, auth: null });
     expect(await (await fetch(`${t.baseUrl}/healthz`)).json()).toEqual({ status: "ok" });
     const ready = await fetch(`${t.baseUrl}/readyz`);
     expect(ready.status).toBe(200);
