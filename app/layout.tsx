@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import { cookies, headers } from "next/headers";
 import type { ReactNode } from "react";
-import { AppShell } from "../components/shell/app-shell";
 import { THEME_COOKIE, parseTheme, themeBootScript } from "../components/shell/theme-cookie";
 import { LOCALE_COOKIE, matchLocale, negotiateLocale } from "../server/platform/errors/locale";
 import "./globals.css";
@@ -23,7 +22,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
       </head>
       <body>
         <Providers locale={locale} theme={theme}>
-          <AppShell>{children}</AppShell>
+          {children}
         </Providers>
       </body>
     </html>

@@ -3,14 +3,14 @@
 import { useQuery } from "@tanstack/react-query";
 import { AlertCircle, CheckCircle2, RefreshCw, XCircle } from "lucide-react";
 import { useEffect, useState, type ReactNode } from "react";
-import { formatDuration } from "../components/i18n/catalog";
-import { useI18n } from "../components/i18n/i18n-provider";
-import { useTRPC } from "../components/trpc/trpc-provider";
-import { Alert, AlertDescription, AlertTitle } from "../components/ui/alert";
-import { Badge } from "../components/ui/badge";
-import { Button } from "../components/ui/button";
-import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../components/ui/card";
-import { Skeleton } from "../components/ui/skeleton";
+import { formatDuration } from "../../components/i18n/catalog";
+import { useI18n } from "../../components/i18n/i18n-provider";
+import { useTRPC } from "../../components/trpc/trpc-provider";
+import { Alert, AlertDescription, AlertTitle } from "../../components/ui/alert";
+import { Badge } from "../../components/ui/badge";
+import { Button } from "../../components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../components/ui/card";
+import { Skeleton } from "../../components/ui/skeleton";
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return (
