@@ -3,6 +3,9 @@ import { cookies, headers } from "next/headers";
 import type { ReactNode } from "react";
 import { THEME_COOKIE, parseTheme, themeBootScript } from "../components/shell/theme-cookie";
 import { LOCALE_COOKIE, matchLocale, negotiateLocale } from "../server/platform/errors/locale";
+// Fonts ship with the console (no network at run time); unicode-range subsets load only when a page uses their glyphs.
+import "@fontsource-variable/inter";
+import "@fontsource-variable/noto-sans-sc";
 import "./globals.css";
 import { Providers } from "./providers";
 
