@@ -7,6 +7,7 @@ import { toast } from "sonner";
 import { z } from "zod";
 import { CopyButton } from "../../../../components/console/copy-button";
 import { Field, useZodForm } from "../../../../components/console/form";
+import { useAccount } from "../../../../components/console/session";
 import { LoadingRows, PageHeader, QueryError } from "../../../../components/console/states";
 import { useI18n } from "../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../components/trpc/trpc-provider";
@@ -144,6 +145,7 @@ function Smtp({ smtp }: { smtp: SmtpSettingsView | null }) {
 
 function Policies({ settings }: { settings: Settings }) {
   const { t } = useI18n();
+  const account = useAccount();
   const trpc = useTRPC();
   const invalidate = useInvalidateSettings();
   const queryClient = useQueryClient();
@@ -206,6 +208,11 @@ function Policies({ settings }: { settings: Settings }) {
             <div className="grid gap-1">
               <Label htmlFor="require-2fa">{t("instance.require2fa")}</Label>
               <p className="text-xs text-muted-foreground">{t("instance.require2faHint")}</p>
+              {security.require2fa && !account.totpEnabled && (
+                <p className="text-xs font-medium text-amber-700 dark:text-amber-400" role="status" data-testid="require-2fa-self">
+                  {t("instance.require2faSelf")}
+                </p>
+              )}
             </div>
           </div>
           <div className="flex items-start gap-3">
