@@ -12,7 +12,7 @@ export async function trpc<T = unknown>(request: APIRequestContext, procedure: s
   const res =
     kind === "query"
       ? await request.get(`${BASE_URL}/trpc/${procedure}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`)
-      : await request.post(`${BASE_URL}/trpc/${procedure}`, { data: input ?? {}, headers: { origin: BASE_URL } });
+      : await request.post(`${BASE_URL}/trpc/${procedure}`, { data: JSON.stringify(input === undefined ? {} : input), headers: { origin: BASE_URL, "content-type": "application/json" } });
   const body = await res.json();
   if (!res.ok()) throw new Error(`${procedure}: ${res.status()} ${JSON.stringify(body.error)}`);
   return body.result.data as T;
