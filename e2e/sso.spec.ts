@@ -54,7 +54,7 @@ test("single sign-on through a real OpenID provider, configured in the admin UI"
   await page.goto("/admin/sso");
   await expect(page.getByTestId("sso-callback")).toHaveText(`${BASE_URL}/api/v1/admin/sso/callback`);
   await expect(page.getByTestId("empty-state")).toContainText("No providers");
-  await page.getByTestId("add-sso").first().click();
+  await page.getByTestId("add-sso").click();
   const dialog = page.getByRole("dialog");
   await dialog.getByLabel("Name", { exact: true }).fill("Company SSO");
   await dialog.getByLabel("Issuer URL").fill(idp.issuer);

@@ -263,7 +263,7 @@ export default function SsoPage() {
   );
   return (
     <div className="mx-auto flex max-w-5xl flex-col gap-6">
-      <PageHeader title={t("sso.title")} description={t("sso.subtitle")} actions={addButton} />
+      <PageHeader title={t("sso.title")} description={t("sso.subtitle")} actions={providers.data && providers.data.length > 0 ? addButton : undefined} />
       <Card>
         <CardHeader>
           <CardTitle>{t("sso.callback")}</CardTitle>
