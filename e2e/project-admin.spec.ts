@@ -154,3 +154,20 @@ test("without mail, an invitation shows its link to pass on by hand", async ({ p
   await expect(page.getByTestId("invitations")).toContainText("No open invitations");
   expect(problems).toEqual([]);
 });
+
+test("the audit log pages 50 entries at a time", async ({ page, problems }) => {
+  await trpc(page.request, "projects.create", { name: "Busy", slug: "busy" });
+  // Each create and delete writes an entry: with the project's creation, 61 in all.
+  for (let i = 0; i < 30; i++) {
+    const role = await trpc<{ id: string }>(page.request, "projects.createRole", { project: "busy", name: `Role ${i}`, permissions: [] });
+    await trpc(page.request, "projects.deleteRole", { project: "busy", roleId: role.id });
+  }
+  await page.goto("/projects/busy/audit");
+  const rows = page.getByTestId("audit-action");
+  await expect(rows).toHaveCount(50);
+  await page.getByTestId("load-more").click();
+  await expect(rows).toHaveCount(61);
+  await expect(page.getByTestId("load-more")).toHaveCount(0);
+  await expect(rows.last()).toHaveText("Project created");
+  expect(problems).toEqual([]);
+});

@@ -3,6 +3,26 @@ import { expect, expectToast, test, trpc } from "./fixtures";
 
 const USER = { email: "tess@example.com", name: "Tess Totp", password: "tess password 42" };
 
+/**
+ * A code the server accepts now and has not seen: each use must be a later time step than the
+ * last (no replay), within one step of the clock. Starting a step behind leaves room for three
+ * uses without waiting for the clock.
+ */
+function totpCodes(secret: Buffer) {
+  let last = -Infinity;
+  return async () => {
+    for (;;) {
+      const now = totpStep(Date.now());
+      const step = Math.max(now - 1, last + 1);
+      if (step <= now + 1) {
+        last = step;
+        return hotp(secret, step);
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+}
+
 test("TOTP: enrol on the account page, then sign in with a code from the shown secret", async ({ page, guest, problems }) => {
   await trpc(page.request, "instance.createAccount", { ...USER, instanceAdmin: false });
 
@@ -23,8 +43,8 @@ test("TOTP: enrol on the account page, then sign in with a code from the shown s
   await user.getByLabel("Code from the app").fill("12");
   await user.getByRole("button", { name: "Turn on" }).click();
   await expect(user.getByText("Enter the 6 digits")).toBeVisible();
-  const step = totpStep(Date.now());
-  await user.getByLabel("Code from the app").fill(hotp(secret, step));
+  const nextCode = totpCodes(secret);
+  await user.getByLabel("Code from the app").fill(await nextCode());
   await user.getByRole("button", { name: "Turn on" }).click();
   const codes = user.getByTestId("recovery-codes").getByRole("listitem");
   await expect(codes).toHaveCount(10);
@@ -32,7 +52,7 @@ test("TOTP: enrol on the account page, then sign in with a code from the shown s
   await expectToast(user, "Two-factor authentication is on");
   await expect(user.getByTestId("two-factor")).toContainText("10 recovery codes left");
 
-  // Sign out, then sign in: password, then the code (the next step: a used one cannot be replayed).
+  // Sign out, then sign in: password, then a fresh code (a used one cannot be replayed).
   await user.getByTestId("account-menu").click();
   await user.getByTestId("sign-out").click();
   await expect(user).toHaveURL(/\/sign-in$/);
@@ -40,10 +60,51 @@ test("TOTP: enrol on the account page, then sign in with a code from the shown s
   await user.getByLabel("Password").fill(USER.password);
   await user.getByRole("button", { name: "Sign in" }).click();
   await expect(user.getByRole("heading", { name: "Two-factor authentication" })).toBeVisible();
-  await user.getByLabel("Authentication code").fill(hotp(secret, step + 1));
+  await user.getByLabel("Authentication code").fill(await nextCode());
   await user.getByRole("button", { name: "Verify" }).click();
   await expect(user).toHaveURL(/\/$/);
   await expect(user.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
+
+  // Turning it off takes the password and a fresh code.
+  await user.goto("/account");
+  await user.getByTestId("two-factor").getByRole("button", { name: "Turn off" }).click();
+  const dialog = user.getByRole("dialog", { name: "Turn off two-factor authentication?" });
+  await dialog.getByLabel("Password").fill(USER.password);
+  await dialog.getByLabel("Authentication code").fill(await nextCode());
+  await dialog.getByRole("button", { name: "Turn off" }).click();
+  await expectToast(user, "Two-factor authentication is off");
+  await expect(user.getByTestId("two-factor")).toContainText("Off");
+  expect(problems).toEqual([]);
+});
+
+test("account: profile name, another session signed out from the list, then everywhere else", async ({ page, guest, problems }) => {
+  const who = { email: "sid@example.com", name: "Sid Sessions", password: "sid password 42" };
+  await trpc(page.request, "instance.createAccount", { ...who, instanceAdmin: false });
+  const laptop = await guest();
+  const phone = await guest();
+  const tablet = await guest();
+  for (const p of [laptop, phone, tablet]) await trpc(p.request, "accounts.signIn", { email: who.email, password: who.password });
+
+  await laptop.goto("/account");
+  await laptop.getByLabel("Name").fill("Sid S.");
+  await laptop.getByRole("button", { name: "Save" }).first().click();
+  await expectToast(laptop, "Profile saved");
+  await laptop.getByTestId("account-menu").click();
+  await expect(laptop.getByRole("menu")).toContainText("Sid S.");
+  await laptop.keyboard.press("Escape");
+
+  const sessions = laptop.getByTestId("sessions").getByRole("listitem");
+  await expect(sessions).toHaveCount(3);
+  await sessions.filter({ hasNotText: "This session" }).first().getByRole("button", { name: "Sign out" }).click();
+  await expectToast(laptop, "Session signed out");
+  await expect(sessions).toHaveCount(2);
+  await laptop.getByRole("button", { name: "Sign out everywhere else" }).click();
+  await expectToast(laptop, "1 other sessions signed out");
+  await expect(sessions).toHaveCount(1);
+  for (const p of [phone, tablet]) {
+    await p.goto("/account");
+    await expect(p).toHaveURL(/\/sign-in\?next=%2Faccount$/);
+  }
   expect(problems).toEqual([]);
 });
 
