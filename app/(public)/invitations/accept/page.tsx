@@ -103,7 +103,7 @@ function Invitation({ account }: { account: AccountView | null }) {
         <dd className="font-medium break-all">{inv.email}</dd>
         <dt className="text-muted-foreground">{t("members.role")}</dt>
         <dd className="font-medium">
-          <RoleName role={inv.role} />
+          <RoleName role={inv.role} customNames={new Map([[inv.role, inv.roleName]])} />
         </dd>
       </dl>
       {account ? (
