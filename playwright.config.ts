@@ -10,7 +10,7 @@ const port = Number(process.env.E2E_PORT ?? 18_190);
 
 export default defineConfig({
   testDir: "e2e",
-  timeout: 30_000,
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   workers: 1,
   reporter: process.env.CI ? "line" : "list",
@@ -26,9 +26,14 @@ export default defineConfig({
       args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     },
   },
+  // First-run setup goes through the UI once; every other test starts signed in as that admin.
+  projects: [
+    { name: "setup", testMatch: /first-run\.setup\.ts/ },
+    { name: "console", testMatch: /\.spec\.ts$/, dependencies: ["setup"], use: { storageState: path.join(process.env.E2E_DATA_DIR, "admin-state.json") } },
+  ],
   webServer: {
     // The first start builds the console when no build exists, as `npm start` does.
-    command: `node bin/apprun.mjs start --host 127.0.0.1 --port ${port} --data-dir ${process.env.E2E_DATA_DIR}`,
+    command: `node bin/apprun.mjs start --host 127.0.0.1 --port ${port} --data-dir ${process.env.E2E_DATA_DIR} --public-url http://127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}/readyz`,
     timeout: 300_000,
     reuseExistingServer: false,

@@ -1,9 +1,11 @@
 import type { Metadata } from "next";
 import { cookies, headers } from "next/headers";
 import type { ReactNode } from "react";
-import { AppShell } from "../components/shell/app-shell";
 import { THEME_COOKIE, parseTheme, themeBootScript } from "../components/shell/theme-cookie";
 import { LOCALE_COOKIE, matchLocale, negotiateLocale } from "../server/platform/errors/locale";
+// Fonts ship with the console (no network at run time); unicode-range subsets load only when a page uses their glyphs.
+import "@fontsource-variable/inter";
+import "@fontsource-variable/noto-sans-sc";
 import "./globals.css";
 import { Providers } from "./providers";
 
@@ -23,7 +25,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
       </head>
       <body>
         <Providers locale={locale} theme={theme}>
-          <AppShell>{children}</AppShell>
+          {children}
         </Providers>
       </body>
     </html>

@@ -7,8 +7,9 @@ test("the first page renders system information without errors", async ({ page, 
   await expect(page.getByTestId("system-version")).toHaveText(/^\d+\.\d+\.\d+/);
   await expect(page.getByTestId("system-uptime")).toHaveText(/second|minute/);
   await expect(page.getByTestId("health-status")).toHaveText("Ready");
-  await expect(page.getByRole("navigation", { name: "Main navigation" }).getByRole("link")).toHaveText(["Overview"]);
-  await expect(page.getByTestId("project-switcher-slot")).toBeVisible();
+  // Only what exists: no project is open, and administration is there for an instance admin.
+  await expect(page.getByRole("navigation", { name: "Main navigation" }).getByRole("link")).toHaveText(["Overview", "Projects", "Instance settings", "Accounts", "Single sign-on", "Audit log"]);
+  await expect(page.getByTestId("project-switcher")).toHaveText("All projects");
   expect(problems).toEqual([]);
 });
 
@@ -50,13 +51,40 @@ test("the theme switch applies dark mode before paint on reload", async ({ page,
   expect(problems).toEqual([]);
 });
 
-test("an unknown console page shows a localized not-found page", async ({ page, allowHttpErrors }) => {
+test("an unknown console page shows a localized not-found page", async ({ page, allowHttpErrors, problems }) => {
   allowHttpErrors(/\/no-such-page$/);
   const response = await page.goto("/no-such-page");
   expect(response?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
   await page.getByRole("link", { name: "Go to overview" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
+  expect(problems).toEqual([]);
+});
+
+test("signed-out visitors are sent to sign-in and come back where they were going", async ({ guest, problems }) => {
+  const page = await guest();
+  await page.goto("/admin/accounts?x=1");
+  await expect(page).toHaveURL(/\/sign-in\?next=%2Fadmin%2Faccounts%3Fx%3D1$/);
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await page.getByLabel("Email").fill("admin@example.com");
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/admin\/accounts\?x=1$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Accounts" })).toBeVisible();
+  await expect(page.getByTestId("account-admin@example.com")).toContainText("Instance admin");
+  expect(problems).toEqual([]);
+});
+
+test("a wrong password is refused in place, with the server's message", async ({ guest, allowHttpErrors, problems }) => {
+  allowHttpErrors(/\/trpc\/accounts\.signIn/);
+  const page = await guest();
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill("admin@example.com");
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("form-error")).toHaveText("Email or password is wrong");
+  await expect(page).toHaveURL(/\/sign-in$/);
+  expect(problems).toEqual([]);
 });
 
 test("API paths never fall through to console pages", async ({ request }) => {

@@ -1,14 +1,68 @@
-import { LayoutDashboard, type LucideIcon } from "lucide-react";
+import { Boxes, FileClock, KeyRound, LayoutDashboard, Settings, Share2, ShieldCheck, SlidersHorizontal, Users, UsersRound, type LucideIcon } from "lucide-react";
+import type { Permission } from "../../server/modules/projects/permissions";
 import type { MessageKey } from "../i18n/catalog";
 
 export interface NavItem {
   href: string;
   label: MessageKey;
   icon: LucideIcon;
+  /** Exact match only (an overview whose children are other items). */
+  exact?: boolean;
+}
+
+export interface NavSection {
+  id: string;
+  /** A message key, or a literal title (a project's name). */
+  title?: { key: MessageKey } | { text: string };
+  items: NavItem[];
+}
+
+/** Where a path sits: inside a project (and which), or not. */
+export function projectSlugOf(pathname: string): string | null {
+  const match = /^\/projects\/([^/]+)/.exec(pathname);
+  return match ? decodeURIComponent(match[1]!) : null;
 }
 
 /**
- * The console's navigation: only modules that are built appear here. A module adds its entry
- * when its pages land.
+ * The console's navigation: only what exists, and only what the user may open. A module adds its
+ * entries when its pages land.
  */
-export const navItems: NavItem[] = [{ href: "/", label: "nav.overview", icon: LayoutDashboard }];
+export function navSections(input: { instanceAdmin: boolean; project: { slug: string; name: string; permissions: readonly string[] } | null }): NavSection[] {
+  const sections: NavSection[] = [
+    {
+      id: "main",
+      items: [
+        { href: "/", label: "nav.overview", icon: LayoutDashboard, exact: true },
+        { href: "/projects", label: "nav.projects", icon: Boxes, exact: true },
+      ],
+    },
+  ];
+  if (input.project) {
+    const base = `/projects/${encodeURIComponent(input.project.slug)}`;
+    const can = (p: Permission) => input.project!.permissions.includes(p);
+    const items: NavItem[] = [{ href: base, label: "nav.projectOverview", icon: LayoutDashboard, exact: true }];
+    if (can("members:read")) items.push({ href: `${base}/members`, label: "nav.members", icon: Users }, { href: `${base}/roles`, label: "nav.roles", icon: ShieldCheck });
+    items.push({ href: `${base}/sharing`, label: "nav.sharing", icon: Share2 });
+    if (can("audit:read")) items.push({ href: `${base}/audit`, label: "nav.audit", icon: FileClock });
+    if (can("project:update") || can("project:delete") || can("project:transfer")) items.push({ href: `${base}/settings`, label: "nav.settings", icon: Settings });
+    sections.push({ id: "project", title: { text: input.project.name }, items });
+  }
+  if (input.instanceAdmin) {
+    sections.push({
+      id: "admin",
+      title: { key: "nav.administration" },
+      items: [
+        { href: "/admin/settings", label: "nav.instanceSettings", icon: SlidersHorizontal },
+        { href: "/admin/accounts", label: "nav.accounts", icon: UsersRound },
+        { href: "/admin/sso", label: "nav.sso", icon: KeyRound },
+        { href: "/admin/audit", label: "nav.instanceAudit", icon: FileClock },
+      ],
+    });
+  }
+  return sections;
+}
+
+export function isActive(item: NavItem, pathname: string): boolean {
+  return item.exact ? pathname === item.href : pathname === item.href || pathname.startsWith(`${item.href}/`);
+}
+

@@ -8,31 +8,13 @@ import { hashToken, newId, randomToken } from "../../platform/crypto/tokens";
 import { readBool, readJson, readTime } from "../../platform/db/dialect";
 import { AppError } from "../../platform/errors/app-error";
 import type { AuditService } from "../audit/service";
+import { ssoProviderInput, type SsoProviderInput } from "./schema";
 import { accountActor, toAccountView, type AccountsService, type IssuedSession } from "./service";
 
 type Db = Kysely<SystemDatabase>;
 type ProviderRow = Selectable<SsoProvidersTable>;
 
-const claimName = z.string().trim().min(1).max(100);
-
-export const ssoProviderInput = z.object({
-  name: z.string().trim().min(1).max(80),
-  /** The issuer URL; its `/.well-known/openid-configuration` is read. https, or http on loopback for testing. */
-  issuer: z.url({ protocol: /^https?$/ }),
-  clientId: z.string().trim().min(1).max(255),
-  /** Omitted on update: keep the stored secret. */
-  clientSecret: z.string().min(1).max(1024).optional(),
-  scopes: z.string().trim().min(1).max(255).default("openid email profile"),
-  claimMapping: z.object({ email: claimName.default("email"), name: claimName.default("name") }).default({ email: "email", name: "name" }),
-  /** Empty: any domain. */
-  allowedDomains: z.array(z.string().trim().toLowerCase().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/)).max(50).default([]),
-  jitProvisioning: z.boolean().default(false),
-  /** Just-in-time accounts join this project with this role. */
-  defaultProjectId: z.string().max(64).nullable().default(null),
-  defaultRole: z.string().max(64).nullable().default(null),
-  enabled: z.boolean().default(true),
-});
-export type SsoProviderInput = z.input<typeof ssoProviderInput>;
+export { ssoProviderInput, type SsoProviderInput } from "./schema";
 
 export interface SsoProviderView {
   id: string;

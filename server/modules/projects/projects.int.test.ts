@@ -66,7 +66,7 @@ describe.each(DATABASE_KINDS)("projects and roles on %s", (kind) => {
     const token = linkIn(mail).searchParams.get("token")!;
 
     const browser = consoleClient(t.baseUrl);
-    expect(await browser.trpc.projects.inspectInvitation.query({ token })).toEqual({ email: "newbie@example.com", projectName: "Shop", role: "developer", accountExists: false });
+    expect(await browser.trpc.projects.inspectInvitation.query({ token })).toEqual({ email: "newbie@example.com", projectName: "Shop", role: "developer", roleName: "developer", accountExists: false });
     const { projectId } = await browser.trpc.projects.acceptInvitation.mutate({ token, signUp: { name: "Nia", password: PASSWORD } });
     expect(projectId).toBe(projectA);
     expect((await browser.trpc.accounts.state.query()).account).toMatchObject({ email: "newbie@example.com", emailVerified: true });
@@ -138,9 +138,12 @@ describe.each(DATABASE_KINDS)("projects and roles on %s", (kind) => {
     expect(await failure(owner.trpc.projects.createRole.mutate({ project: "shop", name: "Bogus", permissions: ["data:destroy" as never] }))).toMatchObject({ code: "invalid_input" });
 
     const supportActor = await accountActor("outsider@example.com");
-    await owner.trpc.projects.invite.mutate({ project: "shop", email: "outsider@example.com", role: "Support" }).then(({ link }) =>
-      signedIn("outsider@example.com").then((c) => c.trpc.projects.acceptInvitation.mutate({ token: new URL(link).searchParams.get("token")! })),
-    );
+    await owner.trpc.projects.invite.mutate({ project: "shop", email: "outsider@example.com", role: "Support" }).then(async ({ link }) => {
+      const token = new URL(link).searchParams.get("token")!;
+      // The invitation page names a custom role by its name, not its id.
+      expect(await consoleClient(t.baseUrl).trpc.projects.inspectInvitation.query({ token })).toMatchObject({ role: role.id, roleName: "Support" });
+      return signedIn("outsider@example.com").then((c) => c.trpc.projects.acceptInvitation.mutate({ token }));
+    });
     for (const permission of PERMISSIONS) {
       const allowed = await t.app.services.projects.authorize(supportActor, "shop", permission).then(() => true, () => false);
       expect(`${permission} ${allowed}`).toBe(`${permission} ${role.permissions.includes(permission)}`);

@@ -386,16 +386,18 @@ export function createProjectsService(deps: ProjectsDeps) {
     },
 
     /** What an invitation link shows before it is accepted: the project and the invited email. */
-    async inspectInvitation(token: string): Promise<{ email: string; projectName: string; role: string; accountExists: boolean }> {
+    async inspectInvitation(token: string): Promise<{ email: string; projectName: string; role: string; roleName: string; accountExists: boolean }> {
       const { token: t } = acceptInvitationInput.parse({ token });
       const row = await db
         .selectFrom("project_invitations")
         .innerJoin("projects", "projects.id", "project_invitations.project_id")
-        .select(["project_invitations.email", "project_invitations.role", "project_invitations.expires_at", "project_invitations.accepted_at", "project_invitations.revoked_at", "projects.name"])
+        .select(["project_invitations.email", "project_invitations.role", "project_invitations.project_id", "project_invitations.expires_at", "project_invitations.accepted_at", "project_invitations.revoked_at", "projects.name"])
         .where("project_invitations.token_hash", "=", hashToken(t))
         .executeTakeFirst();
       if (!row || row.accepted_at || row.revoked_at || Date.parse(readTime(row.expires_at)) <= now()) throw new AppError("invitation_invalid", 400);
-      return { email: row.email, projectName: row.name, role: row.role, accountExists: (await deps.accounts.findByEmail(row.email)) !== null };
+      // A custom role is stored by id; the invitee should read its name.
+      const custom = isBuiltInRole(row.role) ? undefined : await db.selectFrom("project_roles").select("name").where("project_id", "=", row.project_id).where("id", "=", row.role).executeTakeFirst();
+      return { email: row.email, projectName: row.name, role: row.role, roleName: custom?.name ?? row.role, accountExists: (await deps.accounts.findByEmail(row.email)) !== null };
     },
 
     /**

@@ -11,8 +11,7 @@ const scrypt = promisify(crypto.scrypt) as (password: string, salt: Buffer, keyl
 export const PASSWORD_PARAMS = { ln: 14, r: 8, p: 5 } as const;
 const KEY_LENGTH = 32;
 
-export const PASSWORD_MIN_LENGTH = 10;
-export const PASSWORD_MAX_LENGTH = 256;
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./password-policy";
 
 export async function hashPassword(password: string, params: { ln: number; r: number; p: number } = PASSWORD_PARAMS): Promise<string> {
   const salt = crypto.randomBytes(16);

@@ -4,8 +4,21 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import type { Logger } from "pino";
 
+/**
+ * Server files the console bundles into the browser (input schemas, permission names, locales).
+ * Kept exact by components/console/client-imports.test.ts, which walks the console's imports.
+ */
+export const CONSOLE_SHARED_SOURCES = [
+  "server/modules/accounts/schema.ts",
+  "server/modules/instance/schema.ts",
+  "server/modules/projects/permissions.ts",
+  "server/modules/projects/schema.ts",
+  "server/platform/crypto/password-policy.ts",
+  "server/platform/errors/locale.ts",
+];
+
 /** What the console build is made from; a change to any of them means a rebuild. */
-const CONSOLE_SOURCES = ["app", "components", "messages", "public", "next.config.ts", "postcss.config.mjs", "package-lock.json"];
+const CONSOLE_SOURCES = ["app", "components", "messages", "public", "next.config.ts", "postcss.config.mjs", "package-lock.json", ...CONSOLE_SHARED_SOURCES];
 
 function newestMtime(target: string): number {
   if (!fs.existsSync(target)) return 0;

@@ -1,16 +1,18 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { AlertCircle, CheckCircle2, RefreshCw, XCircle } from "lucide-react";
+import { AlertCircle, ArrowRight, CheckCircle2, Plus, RefreshCw, XCircle } from "lucide-react";
+import Link from "next/link";
 import { useEffect, useState, type ReactNode } from "react";
-import { formatDuration } from "../components/i18n/catalog";
-import { useI18n } from "../components/i18n/i18n-provider";
-import { useTRPC } from "../components/trpc/trpc-provider";
-import { Alert, AlertDescription, AlertTitle } from "../components/ui/alert";
-import { Badge } from "../components/ui/badge";
-import { Button } from "../components/ui/button";
-import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../components/ui/card";
-import { Skeleton } from "../components/ui/skeleton";
+import { RoleBadge } from "../../components/console/role-name";
+import { formatDuration } from "../../components/i18n/catalog";
+import { useI18n } from "../../components/i18n/i18n-provider";
+import { useTRPC } from "../../components/trpc/trpc-provider";
+import { Alert, AlertDescription, AlertTitle } from "../../components/ui/alert";
+import { Badge } from "../../components/ui/badge";
+import { Button } from "../../components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../components/ui/card";
+import { Skeleton } from "../../components/ui/skeleton";
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -158,6 +160,57 @@ function ApiCard() {
   );
 }
 
+/** The account's projects, a few at a time, with the way to all of them and to a new one. */
+function ProjectsCard() {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const projects = useQuery(trpc.projects.list.queryOptions());
+  return (
+    <Card data-testid="projects-card">
+      <CardHeader>
+        <div className="flex items-center justify-between gap-2">
+          <CardTitle>{t("overview.projects")}</CardTitle>
+          <Button asChild variant="ghost" size="sm">
+            <Link href="/projects">
+              {t("overview.allProjects")}
+              <ArrowRight />
+            </Link>
+          </Button>
+        </div>
+        <CardDescription>{t("overview.projectsDescription")}</CardDescription>
+      </CardHeader>
+      <CardContent>
+        {projects.isPending ? (
+          <LoadingRows count={2} />
+        ) : projects.isError ? (
+          <LoadError message={projects.error.message} onRetry={() => projects.refetch()} />
+        ) : projects.data.length === 0 ? (
+          <div className="flex flex-col items-start gap-3 text-sm text-muted-foreground">
+            <p>{t("projects.emptyBody")}</p>
+            <Button asChild size="sm">
+              <Link href="/projects?create=1">
+                <Plus />
+                {t("projects.new")}
+              </Link>
+            </Button>
+          </div>
+        ) : (
+          <ul className="divide-y">
+            {projects.data.slice(0, 5).map((p) => (
+              <li key={p.id}>
+                <Link href={`/projects/${encodeURIComponent(p.slug)}`} className="flex items-center justify-between gap-3 py-2 text-sm hover:text-primary">
+                  <span className="truncate font-medium">{p.name}</span>
+                  <RoleBadge role={p.role} />
+                </Link>
+              </li>
+            ))}
+          </ul>
+        )}
+      </CardContent>
+    </Card>
+  );
+}
+
 export function Overview() {
   const { t } = useI18n();
   return (
@@ -166,6 +219,7 @@ export function Overview() {
         <h1 className="text-2xl font-semibold tracking-tight">{t("overview.title")}</h1>
         <p className="text-sm text-muted-foreground">{t("overview.subtitle")}</p>
       </div>
+      <ProjectsCard />
       <div className="grid gap-6 lg:grid-cols-2">
         <SystemCard />
         <div className="flex flex-col gap-6">

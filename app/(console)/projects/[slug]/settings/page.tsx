@@ -1,0 +1,271 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Archive, ArchiveRestore, Crown, Trash2 } from "lucide-react";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { toast } from "sonner";
+import { z } from "zod";
+import { errorInfo } from "../../../../../components/console/errors";
+import { Field, useZodForm } from "../../../../../components/console/form";
+import { PageHeader } from "../../../../../components/console/states";
+import { useI18n } from "../../../../../components/i18n/i18n-provider";
+import { useTRPC } from "../../../../../components/trpc/trpc-provider";
+import {
+  AlertDialog,
+  AlertDialogAction,
+  AlertDialogCancel,
+  AlertDialogContent,
+  AlertDialogDescription,
+  AlertDialogFooter,
+  AlertDialogHeader,
+  AlertDialogTitle,
+} from "../../../../../components/ui/alert-dialog";
+import { Button } from "../../../../../components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../../components/ui/card";
+import { Input } from "../../../../../components/ui/input";
+import { Label } from "../../../../../components/ui/label";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "../../../../../components/ui/select";
+import { projectNameSchema, slugSchema } from "../../../../../server/modules/projects/schema";
+import { useProject } from "../project-context";
+
+const generalForm = z.object({ name: projectNameSchema, slug: slugSchema });
+
+function General() {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const { project, ref, can } = useProject();
+  const form = useZodForm(generalForm, { name: project.name, slug: project.slug }, { hints: { slug: "projects.slugRules" } });
+  const update = useMutation(
+    trpc.projects.update.mutationOptions({
+      onSuccess: async (updated) => {
+        toast.success(t("settings.saved"));
+        await queryClient.invalidateQueries({ queryKey: trpc.projects.list.queryKey() });
+        if (updated.slug !== ref) {
+          queryClient.setQueryData(trpc.projects.get.queryKey({ project: updated.slug }), { ...project, ...updated });
+          router.replace(`/projects/${encodeURIComponent(updated.slug)}/settings`);
+        } else await queryClient.invalidateQueries({ queryKey: trpc.projects.get.queryKey({ project: ref }) });
+      },
+      onError: (e) => {
+        if (errorInfo(e).code === "slug_taken") form.fieldError("slug", e.message);
+        else if (!form.serverError(e)) toast.error(e.message);
+      },
+    }),
+  );
+  const editable = can("project:update") && !project.archived;
+  const dirty = form.values.name.trim() !== project.name || form.values.slug.trim() !== project.slug;
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>{t("settings.general")}</CardTitle>
+        <CardDescription>{t("settings.generalDescription")}</CardDescription>
+      </CardHeader>
+      <CardContent>
+        <form
+          ref={form.formRef}
+          noValidate
+          className="flex max-w-lg flex-col gap-4"
+          onSubmit={form.submit((d) => update.mutate({ project: ref, ...(d.name !== project.name ? { name: d.name } : {}), ...(d.slug !== project.slug ? { slug: d.slug } : {}) }))}
+        >
+          <Field id="field-name" label={t("projects.name")} error={form.errors.name}>
+            <Input {...form.text("name")} disabled={!editable} />
+          </Field>
+          <Field id="field-slug" label={t("projects.slug")} error={form.errors.slug} hint={t("settings.slugWarning")}>
+            <Input {...form.text("slug")} disabled={!editable} className="font-mono" spellCheck={false} />
+          </Field>
+          {editable && (
+            <Button type="submit" className="self-start" disabled={update.isPending || !dirty}>
+              {t("common.save")}
+            </Button>
+          )}
+        </form>
+      </CardContent>
+    </Card>
+  );
+}
+
+function ArchiveCard() {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { project, ref } = useProject();
+  const archive = useMutation(
+    trpc.projects.setArchived.mutationOptions({
+      onSuccess: async (_r, input) => {
+        toast.success(input.archived ? t("settings.archivedToast") : t("settings.unarchivedToast"));
+        await Promise.all([queryClient.invalidateQueries({ queryKey: trpc.projects.get.queryKey({ project: ref }) }), queryClient.invalidateQueries({ queryKey: trpc.projects.list.queryKey() })]);
+      },
+      onError: (e) => toast.error(e.message),
+    }),
+  );
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>{project.archived ? t("settings.unarchive") : t("settings.archive")}</CardTitle>
+        <CardDescription>{project.archived ? t("settings.unarchiveDescription") : t("settings.archiveDescription")}</CardDescription>
+      </CardHeader>
+      <CardContent>
+        <Button variant="outline" onClick={() => archive.mutate({ project: ref, archived: !project.archived })} disabled={archive.isPending} data-testid="archive-toggle">
+          {project.archived ? <ArchiveRestore /> : <Archive />}
+          {project.archived ? t("settings.unarchive") : t("settings.archive")}
+        </Button>
+      </CardContent>
+    </Card>
+  );
+}
+
+function TransferCard() {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { project, ref } = useProject();
+  const members = useQuery(trpc.projects.members.queryOptions({ project: ref }));
+  const [target, setTarget] = useState<string>("");
+  const [confirming, setConfirming] = useState(false);
+  const candidates = (members.data ?? []).filter((m) => m.accountId !== project.ownerId);
+  const chosen = candidates.find((m) => m.accountId === target);
+  const transfer = useMutation(
+    trpc.projects.transfer.mutationOptions({
+      onSuccess: async () => {
+        toast.success(t("settings.transferred", { name: chosen?.name ?? "" }));
+        setConfirming(false);
+        setTarget("");
+        await queryClient.invalidateQueries();
+      },
+      onError: (e) => toast.error(e.message),
+    }),
+  );
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>{t("settings.transfer")}</CardTitle>
+        <CardDescription>{t("settings.transferDescription")}</CardDescription>
+      </CardHeader>
+      <CardContent className="flex flex-col gap-3 sm:flex-row sm:items-end">
+        <div className="grid flex-1 gap-1.5">
+          <Label htmlFor="transfer-target">{t("settings.newOwner")}</Label>
+          <Select value={target} onValueChange={setTarget} disabled={candidates.length === 0}>
+            <SelectTrigger id="transfer-target" className="w-full">
+              <SelectValue placeholder={candidates.length === 0 ? t("settings.noCandidates") : t("settings.chooseMember")} />
+            </SelectTrigger>
+            <SelectContent>
+              {candidates.map((m) => (
+                <SelectItem key={m.accountId} value={m.accountId}>
+                  {m.name} ({m.email})
+                </SelectItem>
+              ))}
+            </SelectContent>
+          </Select>
+        </div>
+        <Button variant="outline" disabled={!chosen} onClick={() => setConfirming(true)}>
+          <Crown />
+          {t("settings.transferButton")}
+        </Button>
+      </CardContent>
+      {confirming && chosen && (
+        <AlertDialog open onOpenChange={(o) => !o && setConfirming(false)}>
+          <AlertDialogContent>
+            <AlertDialogHeader>
+              <AlertDialogTitle>{t("settings.transferTitle", { name: chosen.name })}</AlertDialogTitle>
+              <AlertDialogDescription>{t("settings.transferBody", { project: project.name })}</AlertDialogDescription>
+            </AlertDialogHeader>
+            <AlertDialogFooter>
+              <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
+              <AlertDialogAction
+                disabled={transfer.isPending}
+                onClick={(e) => {
+                  e.preventDefault();
+                  transfer.mutate({ project: ref, accountId: chosen.accountId });
+                }}
+              >
+                {t("settings.transferButton")}
+              </AlertDialogAction>
+            </AlertDialogFooter>
+          </AlertDialogContent>
+        </AlertDialog>
+      )}
+    </Card>
+  );
+}
+
+function DeleteCard() {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const { project, ref } = useProject();
+  const [open, setOpen] = useState(false);
+  const [typed, setTyped] = useState("");
+  const remove = useMutation(
+    trpc.projects.delete.mutationOptions({
+      onSuccess: async () => {
+        toast.success(t("settings.deleted", { name: project.name }));
+        queryClient.removeQueries({ queryKey: trpc.projects.get.queryKey({ project: ref }) });
+        await queryClient.invalidateQueries({ queryKey: trpc.projects.list.queryKey() });
+        router.push("/projects");
+      },
+      onError: (e) => toast.error(e.message),
+    }),
+  );
+  return (
+    <Card className="border-destructive/40">
+      <CardHeader>
+        <CardTitle className="text-destructive">{t("settings.delete")}</CardTitle>
+        <CardDescription>{t("settings.deleteDescription")}</CardDescription>
+      </CardHeader>
+      <CardContent>
+        <Button variant="destructive" onClick={() => setOpen(true)} data-testid="delete-project">
+          <Trash2 />
+          {t("settings.deleteButton")}
+        </Button>
+      </CardContent>
+      <AlertDialog
+        open={open}
+        onOpenChange={(o) => {
+          setOpen(o);
+          if (!o) setTyped("");
+        }}
+      >
+        <AlertDialogContent>
+          <AlertDialogHeader>
+            <AlertDialogTitle>{t("settings.deleteTitle", { name: project.name })}</AlertDialogTitle>
+            <AlertDialogDescription>{t("settings.deleteBody")}</AlertDialogDescription>
+          </AlertDialogHeader>
+          <div className="grid gap-1.5">
+            <Label htmlFor="delete-confirm">{t("settings.typeSlug", { slug: project.slug })}</Label>
+            <Input id="delete-confirm" value={typed} onChange={(e) => setTyped(e.target.value)} className="font-mono" autoComplete="off" spellCheck={false} />
+          </div>
+          <AlertDialogFooter>
+            <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
+            <AlertDialogAction
+              variant="destructive"
+              disabled={typed !== project.slug || remove.isPending}
+              onClick={(e) => {
+                e.preventDefault();
+                remove.mutate({ project: ref, confirm: typed });
+              }}
+            >
+              {t("settings.deleteButton")}
+            </AlertDialogAction>
+          </AlertDialogFooter>
+        </AlertDialogContent>
+      </AlertDialog>
+    </Card>
+  );
+}
+
+export default function ProjectSettingsPage() {
+  const { t } = useI18n();
+  const { can } = useProject();
+  return (
+    <div className="mx-auto flex max-w-3xl flex-col gap-6">
+      <PageHeader title={t("settings.title")} description={t("settings.subtitle")} />
+      <General />
+      {can("project:update") && <ArchiveCard />}
+      {can("project:transfer") && <TransferCard />}
+      {can("project:delete") && <DeleteCard />}
+    </div>
+  );
+}

@@ -1,0 +1,47 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import Link from "next/link";
+import { AuthCard, FormAlert } from "../../../components/console/auth-card";
+import { Field, useZodForm } from "../../../components/console/form";
+import { PublicPage } from "../../../components/console/gates";
+import { useI18n } from "../../../components/i18n/i18n-provider";
+import { useTRPC } from "../../../components/trpc/trpc-provider";
+import { Button } from "../../../components/ui/button";
+import { Input } from "../../../components/ui/input";
+import { resetRequestInput } from "../../../server/modules/accounts/schema";
+
+function ForgotForm() {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const form = useZodForm(resetRequestInput, { email: "" });
+  const request = useMutation(trpc.accounts.requestPasswordReset.mutationOptions({ onError: (e) => form.serverError(e) }));
+  const back = (
+    <Link href="/sign-in" className="font-medium text-primary hover:underline">
+      {t("forgot.back")}
+    </Link>
+  );
+  if (request.isSuccess)
+    return (
+      <AuthCard title={t("forgot.sentTitle")} footer={back}>
+        <FormAlert tone="success" message={t("forgot.sentBody", { email: form.values.email.trim() })} />
+      </AuthCard>
+    );
+  return (
+    <AuthCard title={t("forgot.title")} description={t("forgot.description")} footer={back}>
+      <FormAlert message={request.isError && !form.errors.email ? request.error.message : null} />
+      <form ref={form.formRef} onSubmit={form.submit((data) => request.mutate(data))} className="flex flex-col gap-4" noValidate>
+        <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
+          <Input {...form.text("email")} type="email" autoComplete="email" autoFocus />
+        </Field>
+        <Button type="submit" disabled={request.isPending}>
+          {t("forgot.submit")}
+        </Button>
+      </form>
+    </AuthCard>
+  );
+}
+
+export default function ForgotPasswordPage() {
+  return <PublicPage mode="guest">{() => <ForgotForm />}</PublicPage>;
+}

@@ -1,0 +1,80 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import Link from "next/link";
+import { AuthCard, FormAlert } from "../../../components/console/auth-card";
+import { errorInfo } from "../../../components/console/errors";
+import { Field, useZodForm } from "../../../components/console/form";
+import { PublicPage } from "../../../components/console/gates";
+import { useEnterConsole } from "../../../components/console/session";
+import { useI18n } from "../../../components/i18n/i18n-provider";
+import { useTRPC } from "../../../components/trpc/trpc-provider";
+import { Button } from "../../../components/ui/button";
+import { Input } from "../../../components/ui/input";
+import { signUpInput } from "../../../server/modules/accounts/schema";
+import { PASSWORD_MIN_LENGTH } from "../../../server/platform/crypto/password-policy";
+
+function SignInLink() {
+  const { t } = useI18n();
+  return (
+    <>
+      {t("signUp.haveAccount")}{" "}
+      <Link href="/sign-in" className="font-medium text-primary hover:underline">
+        {t("signUp.signIn")}
+      </Link>
+    </>
+  );
+}
+
+function SignUpForm() {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const enter = useEnterConsole();
+  const form = useZodForm(signUpInput.omit({ invitation: true }), { name: "", email: "", password: "" });
+  const signUp = useMutation(trpc.accounts.signUp.mutationOptions({ onSuccess: () => enter("/projects"), onError: (e) => form.serverError(e) }));
+  // With email verification required, the account exists but may not sign in until the mailed link is opened.
+  if (signUp.isError && errorInfo(signUp.error).code === "email_not_verified")
+    return (
+      <AuthCard title={t("signUp.checkMail")} footer={<SignInLink />}>
+        <FormAlert tone="success" message={signUp.error.message} />
+      </AuthCard>
+    );
+  return (
+    <AuthCard title={t("signUp.title")} description={t("signUp.description")} footer={<SignInLink />}>
+      <FormAlert message={signUp.isError && Object.keys(form.errors).length === 0 ? signUp.error.message : null} />
+      <form ref={form.formRef} onSubmit={form.submit((data) => signUp.mutate(data))} className="flex flex-col gap-4" noValidate>
+        <Field id="field-name" label={t("fields.name")} error={form.errors.name}>
+          <Input {...form.text("name")} autoComplete="name" autoFocus />
+        </Field>
+        <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
+          <Input {...form.text("email")} type="email" autoComplete="email" />
+        </Field>
+        <Field id="field-password" label={t("fields.password")} error={form.errors.password} hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}>
+          <Input {...form.text("password")} type="password" autoComplete="new-password" />
+        </Field>
+        <Button type="submit" disabled={signUp.isPending || signUp.isSuccess}>
+          {t("signUp.submit")}
+        </Button>
+      </form>
+    </AuthCard>
+  );
+}
+
+export default function SignUpPage() {
+  const { t } = useI18n();
+  return (
+    <PublicPage mode="guest">
+      {(state) =>
+        state.signupOpen ? (
+          <SignUpForm />
+        ) : (
+          <AuthCard title={t("signUp.closedTitle")} description={t("signUp.closedBody")} footer={<SignInLink />}>
+            <Button asChild variant="outline">
+              <Link href="/sign-in">{t("signUp.signIn")}</Link>
+            </Button>
+          </AuthCard>
+        )
+      }
+    </PublicPage>
+  );
+}

@@ -1,0 +1,34 @@
+"use client";
+
+import { AlertCircle, CheckCircle2 } from "lucide-react";
+import type { ReactNode } from "react";
+import { Alert, AlertDescription } from "../ui/alert";
+import { Card, CardContent, CardDescription, CardHeader } from "../ui/card";
+import { cn } from "../ui/cn";
+
+/** The card every page outside the shell is drawn in. */
+export function AuthCard({ title, description, children, footer, wide }: { title: string; description?: ReactNode; children: ReactNode; footer?: ReactNode; wide?: boolean }) {
+  return (
+    <div className={cn("flex w-full flex-col gap-4", wide ? "max-w-lg" : "max-w-sm")}>
+      <Card>
+        <CardHeader>
+          <h1 className="text-xl leading-tight font-semibold">{title}</h1>
+          {description && <CardDescription>{description}</CardDescription>}
+        </CardHeader>
+        <CardContent className="flex flex-col gap-4">{children}</CardContent>
+      </Card>
+      {footer && <div className="text-center text-sm text-muted-foreground">{footer}</div>}
+    </div>
+  );
+}
+
+/** An error from the server (already localized) shown inside a form. */
+export function FormAlert({ message, tone = "error" }: { message: string | null | undefined; tone?: "error" | "success" }) {
+  if (!message) return null;
+  return (
+    <Alert variant={tone === "error" ? "destructive" : "default"} data-testid={tone === "error" ? "form-error" : "form-success"}>
+      {tone === "error" ? <AlertCircle /> : <CheckCircle2 className="text-success" />}
+      <AlertDescription className={tone === "error" ? undefined : "text-foreground"}>{message}</AlertDescription>
+    </Alert>
+  );
+}
