@@ -238,6 +238,26 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     expect(audit[0]).toMatchObject({ actor: { label: "owner@example.com" }, data: { retired: [oldKid] } });
   });
 
+  it("gives the console the project's auth addresses, the same the public API announces", async () => {
+    const endpoints = await owner.trpc.auth.endpoints.query({ project: shop });
+    const api = restClient(t, "10.1.7.9");
+    const announced = (await api.get(`${auth()}/settings`)).body;
+    // Built from the instance's public URL (here the default, http://localhost:<port>), by slug for REST, by id for the issuer.
+    const publicUrl = String(announced.issuer).replace(`/api/v1/projects/${shop}/auth`, "");
+    expect(publicUrl).toMatch(/^http:\/\/localhost:\d+$/);
+    expect(endpoints).toEqual({
+      restBase: `${publicUrl}/api/v1/projects/shop/auth`,
+      adminBase: `${publicUrl}/api/v1/admin/projects/shop`,
+      issuer: announced.issuer,
+      jwksUri: announced.jwksUri,
+      callbackUrl: `${announced.issuer}/oauth/callback`,
+    });
+    expect((await api.get(new URL(endpoints.jwksUri).pathname)).status).toBe(200);
+    const provider = await owner.trpc.auth.providers.create.mutate({ project: "blog", provider: { kind: "github", name: "gh-endpoints", displayName: "GitHub", clientId: "id", clientSecret: "secret" } });
+    expect(provider.callbackUrl).toBe((await owner.trpc.auth.endpoints.query({ project: "blog" })).callbackUrl);
+    await owner.trpc.auth.providers.delete.mutate({ project: "blog", providerId: provider.id });
+  });
+
   it("lists sessions with the current one marked; revokes one; signs out", async () => {
     const api = restClient(t, "10.1.8.1");
     const a = await signUp("sessions@example.com", "10.1.8.1");

@@ -22,6 +22,9 @@ import {
  * (client secrets, signing keys) are never returned; an API key's secret only once, on creation.
  */
 export const authRouter = router({
+  /** project:read. The project's auth addresses (REST base, issuer, JWKS, OAuth callback) from the public URL. */
+  endpoints: authedProcedure.input(byProject).query(({ ctx, input }) => ctx.services.auth.settings.endpoints(ctx.actor, input.project)),
+
   settings: router({
     /** project:read */
     get: authedProcedure.input(byProject).query(({ ctx, input }) => ctx.services.auth.settings.view(ctx.actor, input.project)),

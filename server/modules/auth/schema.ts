@@ -1,7 +1,9 @@
 import { z } from "zod";
-import { PASSWORD_MAX_LENGTH } from "../../platform/crypto/passwords";
+import { PASSWORD_MAX_LENGTH } from "../../platform/crypto/password-policy";
 import { emailSchema, nameSchema, passwordSchema } from "../accounts/schema";
 import { permissionsSchema, projectRef } from "../projects/schema";
+
+// The console imports this file into the browser: zod and Node-free modules only.
 
 /** Where mailed links and OAuth sign-ins send the browser back to: an app page, http(s) only. */
 export const redirectUrlSchema = z.url({ protocol: /^https?$/ }).max(2000);

@@ -4,6 +4,18 @@ import { AppError } from "../../platform/errors/app-error";
 import type { AuthContext } from "./context";
 import { DEFAULT_AUTH_SETTINGS, authSettingsSchema, updateSettingsInput, type AuthSettings } from "./schema";
 
+export interface AuthEndpoints {
+  /** `<publicUrl>/api/v1/projects/<slug>/auth`: the public auth API apps call. */
+  restBase: string;
+  /** `<publicUrl>/api/v1/admin/projects/<slug>`: the management REST that API keys call. */
+  adminBase: string;
+  /** The `iss` of access tokens (by project id, so a new slug does not change it). */
+  issuer: string;
+  jwksUri: string;
+  /** The redirect URL to register at every OAuth/OIDC provider. */
+  callbackUrl: string;
+}
+
 /** A project's app-user auth settings: defaults until someone changes them in the console. */
 export function createAuthSettings(ctx: AuthContext) {
   async function get(projectId: string): Promise<AuthSettings> {
@@ -13,6 +25,22 @@ export function createAuthSettings(ctx: AuthContext) {
 
   return {
     get,
+
+    /**
+     * The addresses of the project's auth, built from the instance's public URL, for the console
+     * to show: where apps call, the access tokens' issuer, the JWKS, the OAuth callback.
+     */
+    async endpoints(actor: Actor, ref: string): Promise<AuthEndpoints> {
+      const { project } = await ctx.projects.authorize(actor, ref, "project:read");
+      const issuer = ctx.issuer(project.id);
+      return {
+        restBase: `${ctx.publicUrl}/api/v1/projects/${project.slug}/auth`,
+        adminBase: `${ctx.publicUrl}/api/v1/admin/projects/${project.slug}`,
+        issuer,
+        jwksUri: `${issuer}/jwks`,
+        callbackUrl: `${issuer}/oauth/callback`,
+      };
+    },
 
     async view(actor: Actor, ref: string): Promise<AuthSettings> {
       const { project } = await ctx.projects.authorize(actor, ref, "project:read");
