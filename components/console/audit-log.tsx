@@ -32,6 +32,22 @@ export const PROJECT_ACTIONS = [
   "role.delete",
   "grant.create",
   "grant.revoke",
+  "auth.settings.update",
+  "auth.provider.create",
+  "auth.provider.update",
+  "auth.provider.delete",
+  "auth.signing_key.rotate",
+  "app_user.disable",
+  "app_user.enable",
+  "app_user.sessions.revoke",
+  "app_user.password_reset.send",
+  "app_user.roles.set",
+  "app_user.delete",
+  "app_role.create",
+  "app_role.update",
+  "app_role.delete",
+  "api_key.create",
+  "api_key.revoke",
 ] as const;
 
 export const INSTANCE_ACTIONS = [

@@ -24,3 +24,18 @@ export function errorInfo(error: unknown): ErrorInfo {
 export function errorCode(error: unknown): string {
   return errorInfo(error).code;
 }
+
+/**
+ * The same error with its `invalid_input` issue paths renamed, for a form whose fields are named
+ * differently from the procedure's input (`provider.issuer` → `issuer`). Paths `rename` leaves
+ * undefined are dropped.
+ */
+export function withIssuePaths(error: unknown, rename: (path: string) => string | undefined): unknown {
+  const info = errorInfo(error);
+  if (info.code !== "invalid_input") return error;
+  const issues = info.issues.flatMap((issue) => {
+    const path = rename(issue.path);
+    return path === undefined ? [] : [{ ...issue, path }];
+  });
+  return { message: info.message, data: { code: info.code, httpStatus: info.status, details: { ...info.details, issues } } };
+}

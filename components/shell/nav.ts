@@ -1,4 +1,4 @@
-import { Boxes, FileClock, KeyRound, LayoutDashboard, Settings, Share2, ShieldCheck, SlidersHorizontal, Users, UsersRound, type LucideIcon } from "lucide-react";
+import { BadgeCheck, Boxes, FileClock, KeyRound, KeySquare, LayoutDashboard, LockKeyhole, Settings, Share2, ShieldCheck, SlidersHorizontal, UserRound, Users, UsersRound, type LucideIcon } from "lucide-react";
 import type { Permission } from "../../server/modules/projects/permissions";
 import type { MessageKey } from "../i18n/catalog";
 
@@ -46,6 +46,12 @@ export function navSections(input: { instanceAdmin: boolean; project: { slug: st
     if (can("audit:read")) items.push({ href: `${base}/audit`, label: "nav.audit", icon: FileClock });
     if (can("project:update") || can("project:delete") || can("project:transfer")) items.push({ href: `${base}/settings`, label: "nav.settings", icon: Settings });
     sections.push({ id: "project", title: { text: input.project.name }, items });
+    // The project's app users and how they sign in; every member may read the sign-in settings.
+    const auth: NavItem[] = [];
+    if (can("users:read")) auth.push({ href: `${base}/users`, label: "nav.appUsers", icon: UserRound }, { href: `${base}/app-roles`, label: "nav.appRoles", icon: BadgeCheck });
+    if (can("project:read")) auth.push({ href: `${base}/auth`, label: "nav.authSettings", icon: LockKeyhole });
+    if (can("keys:read")) auth.push({ href: `${base}/api-keys`, label: "nav.apiKeys", icon: KeySquare });
+    if (auth.length > 0) sections.push({ id: "auth", title: { key: "nav.authSection" }, items: auth });
   }
   if (input.instanceAdmin) {
     sections.push({

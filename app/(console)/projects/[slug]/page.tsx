@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { FileClock, Settings, Share2, ShieldCheck, Users, type LucideIcon } from "lucide-react";
+import { FileClock, KeySquare, LockKeyhole, Settings, Share2, ShieldCheck, UserRound, Users, type LucideIcon } from "lucide-react";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { CopyButton } from "../../../../components/console/copy-button";
@@ -49,6 +49,11 @@ export default function ProjectOverviewPage() {
         {can("members:read") && <Shortcut href={`${base}/roles`} icon={ShieldCheck} title="nav.roles" body="project.rolesBody" />}
         <Shortcut href={`${base}/sharing`} icon={Share2} title="nav.sharing" body="project.sharingBody" />
         {can("audit:read") ? <Shortcut href={`${base}/audit`} icon={FileClock} title="nav.audit" body="project.auditBody" /> : can("project:update") ? <Shortcut href={`${base}/settings`} icon={Settings} title="nav.settings" body="project.settingsBody" /> : null}
+      </div>
+      <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+        {can("users:read") && <Shortcut href={`${base}/users`} icon={UserRound} title="nav.appUsers" body="project.appUsersBody" />}
+        <Shortcut href={`${base}/auth`} icon={LockKeyhole} title="nav.authSettings" body="project.authSettingsBody" />
+        {can("keys:read") && <Shortcut href={`${base}/api-keys`} icon={KeySquare} title="nav.apiKeys" body="project.apiKeysBody" />}
       </div>
       <Card>
         <CardHeader>

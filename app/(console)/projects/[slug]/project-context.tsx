@@ -1,12 +1,13 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { Archive, SearchX } from "lucide-react";
+import { Archive, Lock, SearchX } from "lucide-react";
 import Link from "next/link";
 import { useParams, usePathname, useRouter } from "next/navigation";
 import { createContext, useContext, useEffect, type ReactNode } from "react";
 import { errorInfo } from "../../../../components/console/errors";
 import { EmptyState, QueryError } from "../../../../components/console/states";
+import type { MessageKey } from "../../../../components/i18n/catalog";
 import { useI18n } from "../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../components/trpc/trpc-provider";
 import { Alert, AlertDescription } from "../../../../components/ui/alert";
@@ -39,6 +40,30 @@ export function useProjectQueryKeys() {
 export function useSlugParam(): string {
   const params = useParams<{ slug: string }>();
   return decodeURIComponent(params.slug);
+}
+
+/**
+ * A page that needs a permission the member lacks (reached by a typed or old link): says so
+ * instead of letting its queries fail.
+ */
+export function RequirePermission({ permission, children }: { permission: Permission; children: ReactNode }) {
+  const { t } = useI18n();
+  const { can, project } = useProject();
+  if (can(permission)) return <>{children}</>;
+  return (
+    <div className="mx-auto max-w-xl py-12" data-testid="no-access">
+      <EmptyState
+        icon={Lock}
+        title={t("access.deniedTitle")}
+        body={t("access.deniedBody", { permission: t(`permissions.${permission.replace(":", "_")}` as MessageKey) })}
+        action={
+          <Button asChild variant="outline">
+            <Link href={`/projects/${encodeURIComponent(project.slug)}`}>{t("access.backToProject")}</Link>
+          </Button>
+        }
+      />
+    </div>
+  );
 }
 
 /** A project the account cannot see (or that does not exist): the same answer for both. */

@@ -1,0 +1,223 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { CheckCircle2, TriangleAlert } from "lucide-react";
+import { useMemo, useState } from "react";
+import { toast } from "sonner";
+import { z } from "zod";
+import { CopyButton } from "../../../../../components/console/copy-button";
+import { CodeBlock } from "../../../../../components/console/copy-field";
+import { withIssuePaths } from "../../../../../components/console/errors";
+import { Field, useZodForm } from "../../../../../components/console/form";
+import type { MessageKey } from "../../../../../components/i18n/catalog";
+import { useI18n } from "../../../../../components/i18n/i18n-provider";
+import { useTRPC } from "../../../../../components/trpc/trpc-provider";
+import { Alert, AlertDescription, AlertTitle } from "../../../../../components/ui/alert";
+import { Button } from "../../../../../components/ui/button";
+import { Checkbox } from "../../../../../components/ui/checkbox";
+import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "../../../../../components/ui/dialog";
+import { Input } from "../../../../../components/ui/input";
+import { Label } from "../../../../../components/ui/label";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "../../../../../components/ui/select";
+import type { ApiKeyView } from "../../../../../server/modules/auth/api-keys";
+import { createApiKeyInput } from "../../../../../server/modules/auth/schema";
+import { PERMISSIONS, type Permission } from "../../../../../server/modules/projects/permissions";
+import { useProject } from "../project-context";
+import { useAuthEndpoints } from "../use-auth";
+
+const EXPIRY = ["never", "7", "30", "90", "365", "custom"] as const;
+type Expiry = (typeof EXPIRY)[number];
+const DAY = 86_400_000;
+
+export const permissionKey = (p: string) => `permissions.${p.replace(":", "_")}` as MessageKey;
+const moduleKey = (m: string) => `permissions.module_${m}` as MessageKey;
+
+/** The end of a chosen day (`yyyy-mm-dd`) in the browser's time zone, or null when it is not a date. */
+function endOfDay(date: string): Date | null {
+  const at = new Date(`${date}T23:59:59`);
+  return /^\d{4}-\d{2}-\d{2}$/.test(date) && !Number.isNaN(at.getTime()) ? at : null;
+}
+
+function keyForm(messages: { futureDate: string }) {
+  return z
+    .object({
+      name: createApiKeyInput.shape.name,
+      permissions: createApiKeyInput.shape.permissions,
+      expiry: z.enum(EXPIRY),
+      expiresOn: z.string(),
+    })
+    .superRefine((v, ctx) => {
+      if (v.expiry !== "custom") return;
+      const at = endOfDay(v.expiresOn);
+      if (!at || at.getTime() <= Date.now()) ctx.addIssue({ code: "custom", path: ["expiresOn"], message: messages.futureDate });
+    });
+}
+
+function expiresAt(expiry: Expiry, expiresOn: string): string | null {
+  if (expiry === "never") return null;
+  if (expiry === "custom") return endOfDay(expiresOn)!.toISOString();
+  return new Date(Date.now() + Number(expiry) * DAY).toISOString();
+}
+
+/** What the creator may give: the permissions they hold, grouped by module in the catalog's order. */
+function useGrantable() {
+  const { project } = useProject();
+  return useMemo(() => {
+    const groups: Array<{ module: string; permissions: Permission[] }> = [];
+    for (const p of PERMISSIONS) {
+      if (!project.permissions.includes(p)) continue;
+      const module = p.split(":")[0]!;
+      const group = groups.find((g) => g.module === module) ?? groups[groups.push({ module, permissions: [] }) - 1]!;
+      group.permissions.push(p);
+    }
+    return groups;
+  }, [project.permissions]);
+}
+
+function SecretShown({ created, onDone }: { created: { key: ApiKeyView; secret: string }; onDone: () => void }) {
+  const { t } = useI18n();
+  const endpoints = useAuthEndpoints();
+  const example = endpoints.data ? `curl ${endpoints.data.adminBase}/users \\\n  -H 'authorization: Bearer ${created.secret}'` : null;
+  return (
+    <>
+      <Alert className="border-amber-500/50 bg-amber-500/10" data-testid="api-key-once">
+        <TriangleAlert className="text-amber-600 dark:text-amber-400" />
+        <AlertTitle>{t("apiKeys.onceTitle")}</AlertTitle>
+        <AlertDescription>{t("apiKeys.onceBody")}</AlertDescription>
+      </Alert>
+      <div className="grid gap-1.5">
+        <Label htmlFor="api-key-secret">{t("apiKeys.secret", { name: created.key.name })}</Label>
+        <div className="flex items-center gap-2">
+          <Input id="api-key-secret" readOnly value={created.secret} className="font-mono text-xs" onFocus={(e) => e.currentTarget.select()} data-testid="api-key-secret" />
+          <CopyButton value={created.secret} />
+        </div>
+      </div>
+      {example && (
+        <div className="grid gap-1.5">
+          <p className="text-sm font-medium">{t("apiKeys.tryIt")}</p>
+          <CodeBlock code={example} label={t("appUsers.copyExample")} />
+        </div>
+      )}
+      <DialogFooter>
+        <Button onClick={onDone} data-testid="api-key-done">
+          <CheckCircle2 />
+          {t("apiKeys.copiedDone")}
+        </Button>
+      </DialogFooter>
+    </>
+  );
+}
+
+/** Creates a key (name, permissions from what the creator holds, optional expiry), then shows its secret once. */
+export function CreateKeyDialog({ onClose }: { onClose: () => void }) {
+  const { t, locale } = useI18n();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { ref } = useProject();
+  const groups = useGrantable();
+  const schema = useMemo(() => keyForm({ futureDate: t("apiKeys.futureDate") }), [t]);
+  const form = useZodForm(schema, { name: "", permissions: [], expiry: "90", expiresOn: "" }, { hints: { permissions: "apiKeys.permissionsRequired" } });
+  const [created, setCreated] = useState<{ key: ApiKeyView; secret: string } | null>(null);
+  const create = useMutation(
+    trpc.auth.apiKeys.create.mutationOptions({
+      onSuccess: async (result) => {
+        setCreated(result);
+        toast.success(t("apiKeys.created", { name: result.key.name }));
+        await queryClient.invalidateQueries({ queryKey: trpc.auth.apiKeys.list.queryKey({ project: ref }) });
+      },
+      onError: (e) => form.serverError(withIssuePaths(e, (p) => (p === "expiresAt" ? "expiresOn" : p.split(".")[0]))) || toast.error(e.message),
+    }),
+  );
+  const v = form.values;
+  const chosen = new Set(v.permissions as string[]);
+  const toggle = (p: Permission, on: boolean) => form.set("permissions", on ? [...(v.permissions as Permission[]), p] : (v.permissions as Permission[]).filter((x) => x !== p));
+  const all = groups.flatMap((g) => g.permissions);
+  const expiryLabel = (e: Expiry) => (e === "never" ? t("apiKeys.never") : e === "custom" ? t("apiKeys.customDate") : t("apiKeys.inDays", { days: new Intl.NumberFormat(locale).format(Number(e)) }));
+  return (
+    <Dialog open onOpenChange={(o) => !o && onClose()}>
+      <DialogContent closeLabel={t("common.close")} className="sm:max-w-2xl" onInteractOutside={(e) => created && e.preventDefault()}>
+        <DialogHeader>
+          <DialogTitle>{created ? t("apiKeys.createdTitle") : t("apiKeys.createTitle")}</DialogTitle>
+          <DialogDescription>{created ? t("apiKeys.createdDescription") : t("apiKeys.createDescription")}</DialogDescription>
+        </DialogHeader>
+        {created ? (
+          <SecretShown created={created} onDone={onClose} />
+        ) : (
+          <>
+            <form
+              ref={form.formRef}
+              id="api-key-form"
+              noValidate
+              className="flex flex-col gap-4"
+              onSubmit={form.submit((d) => create.mutate({ project: ref, name: d.name, permissions: d.permissions, expiresAt: expiresAt(d.expiry, d.expiresOn) }))}
+            >
+              <div className="grid gap-4 sm:grid-cols-[1fr_14rem]">
+                <Field id="field-name" label={t("apiKeys.name")} error={form.errors.name} hint={t("apiKeys.nameHint")}>
+                  <Input {...form.text("name")} autoFocus autoComplete="off" placeholder="billing-sync" />
+                </Field>
+                <Field id="field-expiry" label={t("apiKeys.expiry")} error={form.errors.expiresOn}>
+                  <Select value={v.expiry} onValueChange={(e) => form.set("expiry", e as Expiry)} name="expiry">
+                    <SelectTrigger id="field-expiry" className="w-full">
+                      <SelectValue />
+                    </SelectTrigger>
+                    <SelectContent>
+                      {EXPIRY.map((e) => (
+                        <SelectItem key={e} value={e}>
+                          {expiryLabel(e)}
+                        </SelectItem>
+                      ))}
+                    </SelectContent>
+                  </Select>
+                  {v.expiry === "custom" && <Input type="date" name="expiresOn" value={v.expiresOn} onChange={(e) => form.set("expiresOn", e.target.value)} aria-label={t("apiKeys.expiresOn")} aria-invalid={form.errors.expiresOn ? true : undefined} />}
+                </Field>
+              </div>
+              <fieldset className="grid gap-2">
+                <div className="flex items-center justify-between gap-2">
+                  <legend className="text-sm font-medium">{t("apiKeys.permissions")}</legend>
+                  <div className="flex gap-1">
+                    <Button type="button" variant="ghost" size="sm" onClick={() => form.set("permissions", all.filter((p) => p.endsWith(":read")))}>
+                      {t("apiKeys.readOnly")}
+                    </Button>
+                    <Button type="button" variant="ghost" size="sm" onClick={() => form.set("permissions", all)}>
+                      {t("apiKeys.allHeld")}
+                    </Button>
+                  </div>
+                </div>
+                <p className="text-xs text-muted-foreground">{t("apiKeys.permissionsHint")}</p>
+                <div className="grid max-h-72 gap-3 overflow-y-auto rounded-md border p-3 sm:grid-cols-2" data-testid="api-key-permissions">
+                  {groups.map((g) => (
+                    <div key={g.module} className="grid content-start gap-1.5">
+                      <p className="text-xs font-semibold tracking-wide text-muted-foreground uppercase">{t(moduleKey(g.module))}</p>
+                      {g.permissions.map((p) => (
+                        <label key={p} className="flex items-start gap-2 text-sm">
+                          <Checkbox name="permissions" checked={chosen.has(p)} onCheckedChange={(c) => toggle(p, c === true)} aria-label={t(permissionKey(p))} className="mt-0.5" />
+                          <span className="grid">
+                            <span>{t(permissionKey(p))}</span>
+                            <code className="text-xs text-muted-foreground">{p}</code>
+                          </span>
+                        </label>
+                      ))}
+                    </div>
+                  ))}
+                </div>
+                {form.errors.permissions && (
+                  <p className="text-xs text-destructive" role="alert">
+                    {form.errors.permissions}
+                  </p>
+                )}
+              </fieldset>
+            </form>
+            <DialogFooter>
+              <Button variant="outline" onClick={onClose}>
+                {t("common.cancel")}
+              </Button>
+              <Button type="submit" form="api-key-form" disabled={create.isPending}>
+                {t("apiKeys.create")}
+              </Button>
+            </DialogFooter>
+          </>
+        )}
+      </DialogContent>
+    </Dialog>
+  );
+}

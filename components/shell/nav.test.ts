@@ -1,0 +1,21 @@
+import { describe, expect, it } from "vitest";
+import { BUILT_IN_PERMISSIONS, type BuiltInRole } from "../../server/modules/projects/permissions";
+import { navSections } from "./nav";
+
+const hrefs = (role: BuiltInRole) =>
+  navSections({ instanceAdmin: false, project: { slug: "shop", name: "Shop", permissions: [...BUILT_IN_PERMISSIONS[role]] } })
+    .find((s) => s.id === "auth")
+    ?.items.map((i) => i.href) ?? [];
+
+describe("the project navigation's authentication section", () => {
+  it("shows app users, app roles, sign-in settings and API keys to those who may read them", () => {
+    expect(hrefs("admin")).toEqual(["/projects/shop/users", "/projects/shop/app-roles", "/projects/shop/auth", "/projects/shop/api-keys"]);
+    expect(hrefs("viewer")).toEqual(hrefs("admin"));
+  });
+
+  it("leaves out what a custom role cannot read, and the whole section when nothing is left", () => {
+    const only = (permissions: string[]) => navSections({ instanceAdmin: false, project: { slug: "shop", name: "Shop", permissions } }).find((s) => s.id === "auth")?.items.map((i) => i.label);
+    expect(only(["project:read", "keys:read"])).toEqual(["nav.authSettings", "nav.apiKeys"]);
+    expect(only([])).toBeUndefined();
+  });
+});
