@@ -144,7 +144,7 @@ export function useZodForm<S extends z.ZodType<Record<string, unknown>, Record<s
 /** A label, a control, and the control's hint or error below it. */
 export function Field({ id, label, error, hint, children, className }: { id: string; label: ReactNode; error?: string; hint?: ReactNode; children: ReactNode; className?: string }) {
   return (
-    <div className={cn("grid gap-1.5", className)}>
+    <div className={cn("grid content-start gap-1.5", className)}>
       <Label htmlFor={id}>{label}</Label>
       {children}
       {error ? (

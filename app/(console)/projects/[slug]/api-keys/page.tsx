@@ -32,8 +32,9 @@ const stateOf = (k: ApiKeyView, now: number): KeyState => (k.revokedAt ? "revoke
 
 function Permissions({ permissions }: { permissions: string[] }) {
   const { t } = useI18n();
-  const shown = permissions.slice(0, 2);
-  const rest = permissions.slice(2);
+  // Three fit; more collapse into "+n" with the rest in a tooltip.
+  const shown = permissions.length <= 3 ? permissions : permissions.slice(0, 2);
+  const rest = permissions.slice(shown.length);
   return (
     <div className="flex max-w-64 flex-wrap gap-1">
       {shown.map((p) => (

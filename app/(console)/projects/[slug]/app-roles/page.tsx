@@ -55,7 +55,7 @@ function AppRoleDialog({ role, onClose }: { role: AppRoleView | null; onClose: (
     if (info.code === "app_role_name_taken") form.fieldError("name", info.message);
     else if (!form.serverError(e)) toast.error(info.message);
   };
-  const create = useMutation(trpc.auth.roles.create.mutationOptions({ onSuccess: (r) => done(t("appRoles.created", { name: r.name })), onError }));
+  const create = useMutation(trpc.auth.roles.create.mutationOptions({ onSuccess: (r) => done(t("appRoles.createdToast", { name: r.name })), onError }));
   const update = useMutation(trpc.auth.roles.update.mutationOptions({ onSuccess: (_r, input) => done(t("appRoles.saved", { name: input.name ?? role?.name ?? "" })), onError }));
   const pending = create.isPending || update.isPending;
   const renaming = role !== null && form.values.name.trim() !== role.name;

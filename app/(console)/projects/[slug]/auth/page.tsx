@@ -15,6 +15,7 @@ import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
 import { Alert, AlertDescription, AlertTitle } from "../../../../../components/ui/alert";
 import { Button } from "../../../../../components/ui/button";
+import { cn } from "../../../../../components/ui/cn";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../../components/ui/card";
 import { Input } from "../../../../../components/ui/input";
 import { Label } from "../../../../../components/ui/label";
@@ -258,7 +259,8 @@ function SettingsForm({ settings }: { settings: AuthSettings }) {
       </Card>
 
       {editable && (
-        <div className="sticky bottom-0 z-10 -mx-1 flex items-center justify-end gap-2 border-t bg-background/90 px-1 py-3 backdrop-blur">
+        // While there are changes, the bar stays in view at the bottom of the window.
+        <div className={cn("flex items-center justify-end gap-2 border-t py-3", dirty && "sticky bottom-0 z-10 -mx-1 bg-background/90 px-1 backdrop-blur")} data-testid="auth-settings-bar">
           <p className="mr-auto text-sm text-muted-foreground">{dirty ? t("authSettings.unsaved") : t("authSettings.accessSummary", { ttl: formatDuration(settings.accessTokenTtlSeconds, locale) })}</p>
           <Button type="button" variant="ghost" onClick={() => form.reset(initial)} disabled={!dirty || save.isPending}>
             {t("common.discard")}

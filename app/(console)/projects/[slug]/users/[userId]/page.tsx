@@ -263,7 +263,7 @@ function ConfirmDialogs({ user, confirming, onClose }: { user: UserView; confirm
   const revoke = useMutation(
     trpc.auth.users.revokeSessions.mutationOptions({
       onSuccess: async (r) => {
-        toast.success(t("appUsers.sessionsRevoked", { count: r.revoked }));
+        toast.success(t("appUsers.sessionsRevoked", { email: user.email, count: r.revoked }));
         onClose();
         await keys.refresh();
       },
@@ -275,9 +275,8 @@ function ConfirmDialogs({ user, confirming, onClose }: { user: UserView; confirm
       onSuccess: async () => {
         toast.success(t("appUsers.deleted", { email: user.email }));
         onClose();
-        queryClient.removeQueries({ queryKey: keys.detail });
-        await queryClient.invalidateQueries({ queryKey: trpc.auth.users.list.queryKey() });
         router.push(`/projects/${encodeURIComponent(project.slug)}/users`);
+        await queryClient.invalidateQueries({ queryKey: trpc.auth.users.list.queryKey() });
       },
       onError: (e) => toast.error(e.message),
     }),
