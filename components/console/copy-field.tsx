@@ -9,7 +9,7 @@ import { CopyButton } from "./copy-button";
 export function CopyField({ label, value, hint, testId, className }: { label: ReactNode; value: string; hint?: ReactNode; testId?: string; className?: string }) {
   const { t } = useI18n();
   return (
-    <div className={cn("grid gap-1.5", className)}>
+    <div className={cn("grid min-w-0 gap-1.5", className)}>
       <p className="text-sm font-medium">{label}</p>
       <div className="flex items-center gap-2">
         <code className="min-w-0 flex-1 rounded-md border bg-muted/50 px-3 py-2 font-mono text-xs break-all" data-testid={testId}>
@@ -25,7 +25,7 @@ export function CopyField({ label, value, hint, testId, className }: { label: Re
 /** A snippet to paste into a terminal, with a copy button in its corner. */
 export function CodeBlock({ code, label, testId }: { code: string; label?: string; testId?: string }) {
   return (
-    <div className="relative">
+    <div className="relative min-w-0">
       <pre className="overflow-x-auto rounded-md border bg-muted/50 py-3 pr-12 pl-3 font-mono text-xs leading-relaxed" data-testid={testId}>
         {code}
       </pre>

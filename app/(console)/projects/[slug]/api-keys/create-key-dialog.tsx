@@ -85,7 +85,7 @@ function SecretShown({ created, onDone }: { created: { key: ApiKeyView; secret: 
         <AlertTitle>{t("apiKeys.onceTitle")}</AlertTitle>
         <AlertDescription>{t("apiKeys.onceBody")}</AlertDescription>
       </Alert>
-      <div className="grid gap-1.5">
+      <div className="grid min-w-0 gap-1.5">
         <Label htmlFor="api-key-secret">{t("apiKeys.secret", { name: created.key.name })}</Label>
         <div className="flex items-center gap-2">
           <Input id="api-key-secret" readOnly value={created.secret} className="font-mono text-xs" onFocus={(e) => e.currentTarget.select()} data-testid="api-key-secret" />
@@ -93,7 +93,7 @@ function SecretShown({ created, onDone }: { created: { key: ApiKeyView; secret: 
         </div>
       </div>
       {example && (
-        <div className="grid gap-1.5">
+        <div className="grid min-w-0 gap-1.5">
           <p className="text-sm font-medium">{t("apiKeys.tryIt")}</p>
           <CodeBlock code={example} label={t("appUsers.copyExample")} />
         </div>

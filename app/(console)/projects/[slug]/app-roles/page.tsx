@@ -144,11 +144,11 @@ function DeleteAppRole({ role, onClose }: { role: AppRoleView; onClose: () => vo
 function AppRoles() {
   const { t, locale } = useI18n();
   const trpc = useTRPC();
-  const { ref, can } = useProject();
+  const { ref, can, project } = useProject();
   const roles = useQuery(trpc.auth.roles.list.queryOptions({ project: ref }));
   const [editing, setEditing] = useState<AppRoleView | "new" | null>(null);
   const [deleting, setDeleting] = useState<AppRoleView | null>(null);
-  const manage = can("auth:configure");
+  const manage = can("auth:configure") && !project.archived;
   const createButton = manage ? (
     <Button onClick={() => setEditing("new")} data-testid="create-app-role">
       <Plus />

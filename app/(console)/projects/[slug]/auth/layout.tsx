@@ -18,7 +18,8 @@ export default function AuthLayout({ children }: { children: ReactNode }) {
   const tabs: Array<{ href: string; label: MessageKey }> = [
     { href: base, label: "authSettings.tabGeneral" },
     { href: `${base}/providers`, label: "authSettings.tabProviders" },
-    ...(can("auth:configure") ? [{ href: `${base}/signing-keys`, label: "authSettings.tabSigningKeys" as MessageKey }] : []),
+    // Signing keys are listed only to those who may rotate them, which an archived project forbids.
+    ...(can("auth:configure") && !project.archived ? [{ href: `${base}/signing-keys`, label: "authSettings.tabSigningKeys" as MessageKey }] : []),
   ];
   return (
     <div className="mx-auto flex max-w-4xl flex-col gap-6">

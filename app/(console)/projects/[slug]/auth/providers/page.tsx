@@ -122,7 +122,15 @@ function ProviderDialog({ kind, provider, onClose }: { kind: Kind; provider: Pro
   const startUrl = endpoints.data && v.name.trim() ? `${endpoints.data.restBase}/oauth/${v.name.trim().toLowerCase()}/start` : null;
   return (
     <Dialog open onOpenChange={(o) => !o && onClose()}>
-      <DialogContent closeLabel={t("common.close")} className="sm:max-w-2xl">
+      <DialogContent
+        closeLabel={t("common.close")}
+        className="sm:max-w-2xl"
+        // The callback URL's copy button comes first; typing starts in the display name.
+        onOpenAutoFocus={(e) => {
+          e.preventDefault();
+          document.getElementById("field-displayName")?.focus();
+        }}
+      >
         <DialogHeader>
           <DialogTitle>{provider ? t("providers.editTitle", { name: provider.displayName }) : t("providers.createTitle", { kind: kindLabel(kind) })}</DialogTitle>
           <DialogDescription>{t(`providers.help_${kind}`)}</DialogDescription>
@@ -141,7 +149,7 @@ function ProviderDialog({ kind, provider, onClose }: { kind: Kind; provider: Pro
           {endpoints.data && <CopyField label={t("providers.callbackUrl")} value={endpoints.data.callbackUrl} hint={t("providers.callbackHint")} testId="provider-dialog-callback" />}
           <div className="grid gap-4 sm:grid-cols-2">
             <Field id="field-displayName" label={t("providers.displayName")} error={form.errors.displayName} hint={t("providers.displayNameHint")}>
-              <Input {...form.text("displayName")} autoFocus />
+              <Input {...form.text("displayName")} />
             </Field>
             <Field id="field-name" label={t("providers.name")} error={form.errors.name} hint={startUrl ? <span className="break-all">{t("providers.nameHint", { url: startUrl })}</span> : undefined}>
               <Input {...form.text("name")} className="font-mono" spellCheck={false} autoComplete="off" />

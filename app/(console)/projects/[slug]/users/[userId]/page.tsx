@@ -79,7 +79,9 @@ function Details({ user }: { user: UserView }) {
           </Row>
           <Row label={t("appUsers.emailVerified")}>{user.emailVerified ? <Badge variant="success">{t("appUsers.verified")}</Badge> : <Badge variant="outline">{t("appUsers.unverified")}</Badge>}</Row>
           <Row label={t("appUsers.twoFactor")}>{user.totpEnabled ? <Badge variant="secondary">{t("appUsers.on")}</Badge> : t("appUsers.off")}</Row>
-          <Row label={t("appUsers.signInWith")}>{methods.length ? methods.join(", ") : t("appUsers.emailOnly")}</Row>
+          <Row label={t("appUsers.signInWith")}>
+            <span className="inline-block first-letter:uppercase">{methods.length ? methods.join(", ") : t("appUsers.emailOnly")}</span>
+          </Row>
           <Row label={t("appUsers.created")}>{formatDateTime(user.createdAt, locale)}</Row>
           <Row label={t("appUsers.lastSignIn")}>{user.lastSignInAt ? <span title={formatDateTime(user.lastSignInAt, locale)}>{formatRelative(user.lastSignInAt, locale)}</span> : t("appUsers.never")}</Row>
         </dl>
@@ -96,7 +98,7 @@ function Roles({ user }: { user: UserView }) {
   const keys = useUserKeys(user.id);
   const roles = useQuery(trpc.auth.roles.list.queryOptions({ project: ref }));
   const [chosen, setChosen] = useState<string[]>(user.roles);
-  const manage = can("users:manage");
+  const manage = can("users:manage") && !project.archived;
   const dirty = [...chosen].sort().join("\n") !== [...user.roles].sort().join("\n");
   const save = useMutation(
     trpc.auth.users.setRoles.mutationOptions({
@@ -170,7 +172,7 @@ function Roles({ user }: { user: UserView }) {
 
 function Sessions({ user, onRevokeAll }: { user: UserView; onRevokeAll: () => void }) {
   const { t, locale } = useI18n();
-  const { can } = useProject();
+  const { can, project } = useProject();
   const method = useSessionMethod();
   return (
     <Card>
@@ -180,7 +182,7 @@ function Sessions({ user, onRevokeAll }: { user: UserView; onRevokeAll: () => vo
             <CardTitle>{t("appUsers.sessions")}</CardTitle>
             <CardDescription>{t("appUsers.sessionsDescription")}</CardDescription>
           </div>
-          {can("users:manage") && (
+          {can("users:manage") && !project.archived && (
             <Button variant="outline" size="sm" onClick={onRevokeAll} disabled={user.sessions.length === 0} data-testid="revoke-sessions">
               <LogOut />
               {t("appUsers.revokeAll")}
@@ -423,7 +425,7 @@ function AppUser() {
                 <p className="truncate text-sm text-muted-foreground">{user.data.email}</p>
               </div>
             </div>
-            {can("users:manage") && <UserActions user={named!} onConfirm={setConfirming} />}
+            {can("users:manage") && !project.archived && <UserActions user={named!} onConfirm={setConfirming} />}
           </div>
           <div className="grid gap-6 lg:grid-cols-2">
             <Details user={named!} />
