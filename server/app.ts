@@ -6,6 +6,8 @@ import { registerAccountRoutes } from "./modules/accounts/routes";
 import { createAccountsService, type IssuedSession, type ResolvedSession } from "./modules/accounts/service";
 import { createSsoService } from "./modules/accounts/sso";
 import { createAuditService } from "./modules/audit/service";
+import { dataErrorMessages } from "./modules/data/errors";
+import { createDataService } from "./modules/data/service";
 import { authErrorMessages } from "./modules/auth/errors";
 import { registerAuthRoutes } from "./modules/auth/routes";
 import { createAuthService } from "./modules/auth/service";
@@ -72,7 +74,7 @@ export async function createApp(options: AppOptions) {
   const database = openDatabase<SystemDatabase>(effectiveDatabaseUrl(config), { poolSize: config.databasePoolSize });
   const bus = createBus(config.busUrl, { database, logger });
   const metrics = createMetrics();
-  const catalog = createErrorCatalog(platformErrorMessages, busErrorMessages, accountErrorMessages, projectErrorMessages, authErrorMessages);
+  const catalog = createErrorCatalog(platformErrorMessages, busErrorMessages, accountErrorMessages, projectErrorMessages, authErrorMessages, dataErrorMessages);
   const lifecycle: { phase: Phase; waitingFor: string | null } = { phase: "starting", waitingFor: null };
 
   const db = database.db;
@@ -93,7 +95,7 @@ export async function createApp(options: AppOptions) {
     publicUrl,
     // Each project has one pool of app users, named "default"; other modules add their kinds.
     resourceKinds: [{ kind: "user_pool", exists: async (_projectId, name) => name === "default" }],
-    storage: { create: async (id) => void (await projectStorage.create(id)), drop: [projectStorage.drop, async (id) => auth.forgetProject(id)] },
+    storage: { create: async (id) => void (await projectStorage.create(id)), drop: [async (id) => data.schema.dropProject(id), projectStorage.drop, async (id) => auth.forgetProject(id)] },
   });
   const auth = createAuthService({
     db,
@@ -107,6 +109,12 @@ export async function createApp(options: AppOptions) {
     passwordParams: options.passwordParams,
     clock: options.clock,
   });
+  const data = createDataService({
+    database,
+    bus,
+    clock: options.clock,
+    onPublishError: (err, subject) => logger.error({ err, subject }, "record event not published (the write committed)"),
+  });
   const sso = createSsoService({ db, secrets: secretsFor("sso"), accounts, audit, publicUrl, joinProject: (projectId, accountId, role) => projects.join(projectId, accountId, role) });
   const services: Services = {
     system: createSystemService({ database, bus, lifecycle, version: apprunVersion(), startedAt }),
@@ -117,6 +125,7 @@ export async function createApp(options: AppOptions) {
     sso,
     projects,
     auth,
+    data,
   };
 
   const secureCookies = publicUrl.startsWith("https:");

@@ -2,6 +2,7 @@ import type { AccountsService } from "./modules/accounts/service";
 import type { SsoService } from "./modules/accounts/sso";
 import type { AuditService } from "./modules/audit/service";
 import type { AuthService } from "./modules/auth/service";
+import type { DataService } from "./modules/data/service";
 import type { InstanceService } from "./modules/instance/service";
 import type { ProjectsService } from "./modules/projects/service";
 import type { SystemService } from "./modules/system/service";
@@ -16,5 +17,6 @@ export interface Services {
   sso: SsoService;
   projects: ProjectsService;
   auth: AuthService;
+  data: DataService;
   mailer: Mailer;
 }

@@ -17,6 +17,12 @@ export const PERMISSIONS = [
   "users:read",
   "users:manage",
   "auth:configure",
+  "data:read",
+  "data:write",
+  "schema:manage",
+  "events:read",
+  "events:publish",
+  "events:manage",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -32,8 +38,8 @@ export const BUILT_IN_PERMISSIONS: Record<BuiltInRole, ReadonlySet<Permission>> 
   owner: all,
   /** Everything but deleting or transferring the project. */
   admin: new Set(PERMISSIONS.filter((p) => p !== "project:delete" && p !== "project:transfer")),
-  /** Builds the app: reads everything, manages app users; not members, roles, keys or settings. */
-  developer: new Set<Permission>([...readOnly, "users:manage"]),
+  /** Builds the app: reads everything, manages app users, data, models and events; not members, roles, keys or settings. */
+  developer: new Set<Permission>([...readOnly, "users:manage", "data:write", "schema:manage", "events:publish", "events:manage"]),
   /** Reads everything, changes nothing. */
   viewer: readOnly,
 };
