@@ -7,6 +7,8 @@ import { createAccountsService, type IssuedSession, type ResolvedSession } from 
 import { createSsoService } from "./modules/accounts/sso";
 import { createAuditService } from "./modules/audit/service";
 import { dataErrorMessages } from "./modules/data/errors";
+import { createRequestActor } from "./modules/data/request-actor";
+import { registerDataRoutes } from "./modules/data/routes";
 import { createDataService } from "./modules/data/service";
 import { authErrorMessages } from "./modules/auth/errors";
 import { registerAuthRoutes } from "./modules/auth/routes";
@@ -188,6 +190,12 @@ export async function createApp(options: AppOptions) {
     },
   } satisfies FastifyTRPCPluginOptions<AppRouter>);
   registerAuthRoutes(host, { auth, origin: originOf, publicUrl });
+  registerDataRoutes(host, {
+    data,
+    projects,
+    audit,
+    requestActor: createRequestActor({ auth, projects, sessionCookie: SESSION_COOKIE, resolveSession: (token) => accounts.resolveSession(token), allowedOrigins }),
+  });
   registerAccountRoutes(host, { sso, publicUrl, origin: originOf, setSessionCookie: (reply, issued) => void reply.header("set-cookie", sessionCookie(issued, reply.request.protocol === "https")) });
   if (options.console) mountConsole(host, options.console);
 

@@ -20,11 +20,11 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
   let t: TestApp;
   let alice: ConsoleClient;
   let bob: ConsoleClient;
-  const b = {} as Record<"id" | "accountId" | "userId" | "sessionId" | "roleId" | "providerId" | "keyId" | "projectRoleId", string>;
+  const b = {} as Record<"id" | "accountId" | "userId" | "sessionId" | "roleId" | "providerId" | "keyId" | "projectRoleId" | "recordId", string>;
   let aJwt: string;
   let aKey: string;
   /** Values of project B that must never appear in an answer to A. */
-  const secrets = ["secret-b@beta.example", "beta-secret-role", "beta-client-id", "beta-key-name", "Beta Secret Name"];
+  const secrets = ["secret-b@beta.example", "beta-secret-role", "beta-client-id", "beta-key-name", "Beta Secret Name", "beta-secret-value", "beta_secrets"];
 
   beforeAll(async () => {
     t = await startTestApp(kind, {
@@ -55,6 +55,10 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     b.providerId = (await bob.trpc.auth.providers.create.mutate({ project: "beta", provider: { kind: "github", name: "beta-gh", displayName: "Beta GH", clientId: "beta-client-id", clientSecret: "beta-client-secret" } })).id;
     b.keyId = (await bob.trpc.auth.apiKeys.create.mutate({ project: "beta", name: "beta-key-name", permissions: ["users:read"] })).key.id;
     b.projectRoleId = (await bob.trpc.projects.createRole.mutate({ project: "beta", name: "Beta role", permissions: ["users:read"] })).id;
+    // A collection (no rules: admins and keys with the permission only) and a record in it.
+    const data = t.app.services.data;
+    await data.schema.apply(b.id, { baseVersion: 0, schema: { collections: [{ name: "beta_secrets", fields: [{ name: "value", type: "text" }] }] } }, "bob");
+    b.recordId = (await data.records.create(b.id, "beta_secrets", { value: "beta-secret-value" }, { type: "admin", id: "bob" })).id;
 
     // Principals of project A.
     aJwt = (await restClient(t, "10.3.0.2").post("/api/v1/projects/alpha/auth/sign-up", { email: "a-user@alpha.example", password: PASSWORD })).body.accessToken;
@@ -72,7 +76,10 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
   });
 
   /** Values for route parameters: B's real ids where one exists, so a leak would show. */
-  const paramValues = (): Record<string, string> => ({ user: b.userId!, session: b.sessionId!, provider: "beta-gh" });
+  const paramValues = (): Record<string, string> => ({ user: b.userId!, session: b.sessionId!, provider: "beta-gh", collection: "beta_secrets", id: b.recordId!, version: "1" });
+
+  /** Bodies for writes: a real attempt on B's data where an empty body would stop at validation. */
+  const bodyFor = (url: string): unknown => (url.endsWith("/collections/batch") ? { operations: [{ action: "delete", collection: "beta_secrets", id: b.recordId }] } : {});
 
   function fill(url: string, projectRef: string): string {
     return url.replace(/:(\w+)/g, (_m, name: string) => {
@@ -83,9 +90,9 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     });
   }
 
-  async function send(method: string, path: string, headers: Record<string, string>): Promise<HttpAnswer> {
+  async function send(method: string, path: string, headers: Record<string, string>, body: unknown = {}): Promise<HttpAnswer> {
     const withBody = method !== "GET" && method !== "HEAD" && method !== "OPTIONS";
-    return restClient(t, "10.3.9.9").call(method, path, { headers, ...(withBody ? { body: {} } : {}) });
+    return restClient(t, "10.3.9.9").call(method, path, { headers, ...(withBody ? { body } : {}) });
   }
 
   const shape = (res: HttpAnswer) => ({ status: res.status, code: (res.body as { error?: { code?: string } } | null)?.error?.code ?? null });
@@ -95,9 +102,9 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     for (const route of routes) {
       for (const ref of ["beta", b.id!]) {
         const path = fill(route.url, ref);
-        const nobody = await send(route.method, path, {});
+        const nobody = await send(route.method, path, {}, bodyFor(route.url));
         for (const [who, headers] of Object.entries(principals())) {
-          const res = await send(route.method, path, headers);
+          const res = await send(route.method, path, headers, bodyFor(route.url));
           const label = `${route.method} ${route.url} (${ref === b.id ? "by id" : "by slug"}) as ${who}`;
           const text = JSON.stringify(res.body ?? "");
           for (const secret of secrets) if (text.includes(secret) && !route.anonymous) failures.push(`${label}: reveals ${secret}`);
@@ -120,7 +127,14 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     // The auth module's own routes are all here (and any other module's as they land).
     expect(routes.length).toBeGreaterThanOrEqual(30);
     expect(routes.some((r) => r.url === "/api/v1/admin/projects/:project/users/:user")).toBe(true);
+    // The data plane and the model's management API too.
+    for (const url of ["/api/v1/projects/:project/collections/:collection/records/:id", "/api/v1/projects/:project/collections/batch", "/api/v1/admin/projects/:project/schema/apply", "/api/v1/admin/projects/:project/schema/versions/:version"]) {
+      expect(routes.some((r) => r.url === url)).toBe(true);
+    }
     expect(await walkRest(routes)).toEqual([]);
+    // B's model and record survived every attempt.
+    expect((await t.app.services.data.schema.get(b.id!)).version).toBe(1);
+    expect((await t.app.services.data.records.get(b.id!, "beta_secrets", b.recordId!, { type: "admin", id: "bob" })).value).toBe("beta-secret-value");
   });
 
   it("catches a route that answers another project's principal (the walk is not vacuous)", async () => {
