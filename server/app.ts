@@ -255,6 +255,8 @@ export async function createApp(options: AppOptions) {
     bus,
     metrics,
     services,
+    /** Every module's error messages (en, zh-CN), for callers outside HTTP (the CLI). */
+    catalog,
     /** For commands that use the services without serving (the CLI): migrate and check the key. */
     prepareDatabase,
     get phase(): Phase {

@@ -6,6 +6,7 @@ import { ConfigError, effectiveDatabaseUrl, flagNameOf, loadConfig, type ConfigS
 import { openDatabase } from "./platform/db/connect";
 import { migrateToLatest, migrationStatus } from "./platform/db/migrate";
 import { createApp } from "./app";
+import { parseSchemaCommand, runSchemaCommand, type SchemaCliCommand } from "./modules/data/cli";
 import { resolveMasterKey } from "./platform/crypto/master-key";
 import { toAppError } from "./platform/errors/normalize";
 import { buildConsole } from "./platform/http/console-build";
@@ -23,6 +24,9 @@ const options = {
   email: { type: "string" },
   password: { type: "string" },
   name: { type: "string" },
+  project: { type: "string" },
+  "dry-run": { type: "boolean" },
+  to: { type: "string" },
   ...Object.fromEntries(CONFIG_FLAGS.map((key) => [flagNameOf(key).slice(2), { type: "string" }])),
 } satisfies ParseArgsConfig["options"];
 
@@ -34,6 +38,14 @@ Usage:
   apprun migrate up [options]     apply pending system migrations
   apprun admin create --email E --password P [--name N]
                                   create an instance admin account (when the console cannot)
+  apprun schema apply FILE --project P [--dry-run]
+                                  apply a data model (YAML or JSON) to a project, or show its plan
+  apprun schema export --project P
+                                  print the project's current data model as YAML
+  apprun schema history --project P
+                                  list the project's model versions
+  apprun schema rollback --project P --to N
+                                  bring the project's model back to version N (as a new version)
   apprun build                    build the console (start does this when needed)
   apprun --help | --version
 
@@ -94,6 +106,11 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
         if (sub !== "create" || rest.length > 0) return usage('"admin" takes "create"');
         if (!values.email || !values.password) return usage('"admin create" needs --email and --password');
         return await createAdmin(sources, { email: values.email, password: values.password, name: values.name ?? values.email.split("@")[0]! });
+      case "schema": {
+        const command = parseSchemaCommand(sub, rest, values);
+        if (typeof command === "string") return usage(command);
+        return await schema(sources, command);
+      }
       case "build":
         await buildConsole(packageRoot());
         return 0;
@@ -131,6 +148,29 @@ async function createAdmin(sources: ConfigSources, input: { email: string; passw
     if (!appError) throw err;
     const issues = (appError.details.issues as Array<{ path: string; message: string }> | undefined)?.map((i) => `${i.path}: ${i.message}`).join("; ");
     process.stderr.write(`apprun: ${appError.code}${issues ? ` (${issues})` : appError.details.email ? ` (${String(appError.details.email)})` : ""}\n`);
+    return EXIT_CONFIG;
+  } finally {
+    await app.close();
+  }
+}
+
+/** `apprun schema …`: opens the database directly, like `admin create`; the author of a change is "cli". */
+async function schema(sources: ConfigSources, command: SchemaCliCommand): Promise<number> {
+  const config = { ...loadConfig(sources), console: false };
+  ensureDataDir(config.dataDir);
+  const logger = createLogger({ level: "warn", pretty: false });
+  const app = await createApp({ config, logger, masterKey: resolveMasterKey(config) });
+  try {
+    await app.database.ping();
+    await app.prepareDatabase();
+    const { data, projects, audit } = app.services;
+    await runSchemaCommand(command, { data, projects, audit, catalog: app.catalog, out: (text) => void process.stdout.write(text) });
+    return 0;
+  } catch (err) {
+    const appError = toAppError(err, { bodyLimit: 0 });
+    if (!appError) throw err;
+    const issues = (appError.details.issues as Array<{ path?: string; message?: string; code?: string }> | undefined)?.map((i) => `\n  ${i.path ? `${i.path}: ` : ""}${i.message ?? i.code ?? ""}`).join("") ?? "";
+    process.stderr.write(`apprun: ${appError.code}: ${app.catalog.format(appError.code, "en", appError.details)}${issues}\n`);
     return EXIT_CONFIG;
   } finally {
     await app.close();

@@ -48,6 +48,7 @@ export const dataErrorMessages: ErrorMessages = {
   cursor_with_page: { en: "Use either cursor or page, not both", "zh-CN": "cursor 与 page 只能二选一" },
   batch_too_large: { en: "A batch may hold at most {max} operations", "zh-CN": "批量操作最多包含 {max} 项" },
   invalid_record_id: { en: "{id} is not a valid record id", "zh-CN": "{id} 不是有效的记录 ID" },
+  model_file_unreadable: { en: "Cannot read the model file {file} ({reason})", "zh-CN": "无法读取模型文件 {file}（{reason}）" },
   relation_restricted: { en: "{collection} record {id} is still referenced by other records and cannot be deleted", "zh-CN": "{collection} 的记录 {id} 仍被其他记录引用，无法删除" },
 
   // ── Plan warnings (MigrationPlan.warnings[].code), shown before and after applying ──
