@@ -4,6 +4,9 @@ import type { ErrorMessages } from "../../platform/errors/catalog";
  * Messages for every code the data module throws (top-level `AppError.code`) and for the
  * per-field codes carried in `details.fields` of `validation_failed` and `details.issues` of
  * model errors. `{name}` placeholders are filled from the details of the same error or issue.
+ * The REST routes also throw codes other modules define with the same meaning: not_authenticated,
+ * mfa_enrollment_required, csrf_rejected (accounts), access_token_wrong_project, api_key_required
+ * (auth), forbidden, project_not_found (projects), invalid_input, invalid_json (platform).
  */
 export const dataErrorMessages: ErrorMessages = {
   // ── Top-level codes ──
