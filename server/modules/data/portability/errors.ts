@@ -11,6 +11,4 @@ export const portabilityErrorMessages: ErrorMessages = {
   archive_checksum_mismatch: { en: "The archive's checksum or counts do not match its content; nothing was imported", "zh-CN": "归档的校验和或计数与内容不符；未导入任何内容" },
   archive_version_unsupported: { en: "Archive format version {version} is not supported (this apprun reads version {supported}); nothing was imported", "zh-CN": "不支持归档格式版本 {version}（此 apprun 可读取版本 {supported}）；未导入任何内容" },
   archive_invalid: { en: "The archive does not match its model ({collection}: {reason}); nothing was imported", "zh-CN": "归档内容与其模型不符（{collection}：{reason}）；未导入任何内容" },
-  archive_too_large: { en: "The archive is larger than {max} bytes", "zh-CN": "归档超过 {max} 字节" },
-  archive_media_type: { en: "Send the archive as application/gzip or application/octet-stream", "zh-CN": "请以 application/gzip 或 application/octet-stream 发送归档" },
 };
