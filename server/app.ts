@@ -1,13 +1,16 @@
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { fastifyTRPCPlugin, type CreateFastifyContextOptions, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { accountErrorMessages } from "./modules/accounts/errors";
 import { registerAccountRoutes } from "./modules/accounts/routes";
-import { createAccountsService, type IssuedSession, type ResolvedSession } from "./modules/accounts/service";
+import { accountActor, createAccountsService, type IssuedSession, type ResolvedSession } from "./modules/accounts/service";
 import { createSsoService } from "./modules/accounts/sso";
 import { createAuditService } from "./modules/audit/service";
 import { dataErrorMessages } from "./modules/data/errors";
 import { createDataService } from "./modules/data/service";
+import { portabilityErrorMessages } from "./modules/data/portability/errors";
+import { registerPortabilityRoutes } from "./modules/data/portability/routes";
 import { authErrorMessages } from "./modules/auth/errors";
 import { registerAuthRoutes } from "./modules/auth/routes";
 import { createAuthService } from "./modules/auth/service";
@@ -74,7 +77,7 @@ export async function createApp(options: AppOptions) {
   const database = openDatabase<SystemDatabase>(effectiveDatabaseUrl(config), { poolSize: config.databasePoolSize });
   const bus = createBus(config.busUrl, { database, logger });
   const metrics = createMetrics();
-  const catalog = createErrorCatalog(platformErrorMessages, busErrorMessages, accountErrorMessages, projectErrorMessages, authErrorMessages, dataErrorMessages);
+  const catalog = createErrorCatalog(platformErrorMessages, busErrorMessages, accountErrorMessages, projectErrorMessages, authErrorMessages, dataErrorMessages, portabilityErrorMessages);
   const lifecycle: { phase: Phase; waitingFor: string | null } = { phase: "starting", waitingFor: null };
 
   const db = database.db;
@@ -189,6 +192,26 @@ export async function createApp(options: AppOptions) {
   } satisfies FastifyTRPCPluginOptions<AppRouter>);
   registerAuthRoutes(host, { auth, origin: originOf, publicUrl });
   registerAccountRoutes(host, { sso, publicUrl, origin: originOf, setSessionCookie: (reply, issued) => void reply.header("set-cookie", sessionCookie(issued, reply.request.protocol === "https")) });
+  registerPortabilityRoutes(host, {
+    data,
+    projects,
+    audit,
+    publicUrl,
+    apprunVersion: apprunVersion(),
+    spoolDir: path.join(config.dataDir, "tmp"),
+    caller: async (req) => {
+      if (req.headers.authorization !== undefined) {
+        const principal = await auth.requestAuth.principal(req);
+        if (!principal) return null;
+        return principal.kind === "apiKey" ? { kind: "apiKey", actor: principal.actor } : { kind: "user", projectId: principal.claims.prj };
+      }
+      const token = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+      const session = token ? await accounts.resolveSession(token) : null;
+      if (!session) return null;
+      if (session.mfaEnrollmentRequired) throw new AppError("mfa_enrollment_required", 403);
+      return { kind: "account", actor: accountActor(session.account, session.sessionId) };
+    },
+  });
   if (options.console) mountConsole(host, options.console);
 
   const abort = new AbortController();
@@ -247,6 +270,8 @@ export async function createApp(options: AppOptions) {
     bus,
     metrics,
     services,
+    /** Error messages by code and locale (the CLI prints them). */
+    catalog,
     /** For commands that use the services without serving (the CLI): migrate and check the key. */
     prepareDatabase,
     get phase(): Phase {
