@@ -1,15 +1,18 @@
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { fastifyTRPCPlugin, type CreateFastifyContextOptions, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { accountErrorMessages } from "./modules/accounts/errors";
 import { registerAccountRoutes } from "./modules/accounts/routes";
-import { createAccountsService, type IssuedSession, type ResolvedSession } from "./modules/accounts/service";
+import { accountActor, createAccountsService, type IssuedSession, type ResolvedSession } from "./modules/accounts/service";
 import { createSsoService } from "./modules/accounts/sso";
 import { createAuditService } from "./modules/audit/service";
 import { dataErrorMessages } from "./modules/data/errors";
 import { createRequestActor } from "./modules/data/request-actor";
 import { registerDataRoutes } from "./modules/data/routes";
 import { createDataService } from "./modules/data/service";
+import { portabilityErrorMessages } from "./modules/data/portability/errors";
+import { registerPortabilityRoutes } from "./modules/data/portability/routes";
 import { authErrorMessages } from "./modules/auth/errors";
 import { registerAuthRoutes } from "./modules/auth/routes";
 import { createAuthService } from "./modules/auth/service";
@@ -76,7 +79,7 @@ export async function createApp(options: AppOptions) {
   const database = openDatabase<SystemDatabase>(effectiveDatabaseUrl(config), { poolSize: config.databasePoolSize });
   const bus = createBus(config.busUrl, { database, logger });
   const metrics = createMetrics();
-  const catalog = createErrorCatalog(platformErrorMessages, busErrorMessages, accountErrorMessages, projectErrorMessages, authErrorMessages, dataErrorMessages);
+  const catalog = createErrorCatalog(platformErrorMessages, busErrorMessages, accountErrorMessages, projectErrorMessages, authErrorMessages, dataErrorMessages, portabilityErrorMessages);
   const lifecycle: { phase: Phase; waitingFor: string | null } = { phase: "starting", waitingFor: null };
 
   const db = database.db;
@@ -197,6 +200,26 @@ export async function createApp(options: AppOptions) {
     requestActor: createRequestActor({ auth, projects, sessionCookie: SESSION_COOKIE, resolveSession: (token) => accounts.resolveSession(token), allowedOrigins }),
   });
   registerAccountRoutes(host, { sso, publicUrl, origin: originOf, setSessionCookie: (reply, issued) => void reply.header("set-cookie", sessionCookie(issued, reply.request.protocol === "https")) });
+  registerPortabilityRoutes(host, {
+    data,
+    projects,
+    audit,
+    publicUrl,
+    apprunVersion: apprunVersion(),
+    spoolDir: path.join(config.dataDir, "tmp"),
+    caller: async (req) => {
+      if (req.headers.authorization !== undefined) {
+        const principal = await auth.requestAuth.principal(req);
+        if (!principal) return null;
+        return principal.kind === "apiKey" ? { kind: "apiKey", actor: principal.actor } : { kind: "user", projectId: principal.claims.prj };
+      }
+      const token = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+      const session = token ? await accounts.resolveSession(token) : null;
+      if (!session) return null;
+      if (session.mfaEnrollmentRequired) throw new AppError("mfa_enrollment_required", 403);
+      return { kind: "account", actor: accountActor(session.account, session.sessionId) };
+    },
+  });
   if (options.console) mountConsole(host, options.console);
 
   const abort = new AbortController();

@@ -6,6 +6,7 @@ import { accountErrorMessages } from "../accounts/errors";
 import { authErrorMessages } from "../auth/errors";
 import { projectErrorMessages } from "../projects/errors";
 import { dataErrorMessages } from "./errors";
+import { portabilityErrorMessages } from "./portability/errors";
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 
@@ -20,7 +21,7 @@ function sources(dir: string): string[] {
 describe("data error messages", () => {
   const text = sources(here).map((f) => fs.readFileSync(f, "utf8")).join("\n");
   // The routes also throw codes other modules define with the same meaning (credentials, CSRF, forbidden).
-  const catalog = createErrorCatalog(platformErrorMessages, accountErrorMessages, authErrorMessages, projectErrorMessages, dataErrorMessages);
+  const catalog = createErrorCatalog(platformErrorMessages, accountErrorMessages, authErrorMessages, projectErrorMessages, dataErrorMessages, portabilityErrorMessages);
 
   it("has a message for every code the module throws", () => {
     const thrown = new Set([...text.matchAll(/new AppError\("([a-z_]+)"/g)].map((m) => m[1]!));

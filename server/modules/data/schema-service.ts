@@ -131,18 +131,32 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
     }
   }
 
-  async function change(project: ProjectId, target: unknown, baseVersion: number, author: string, message: string | null, kind: "apply" | "rollback"): Promise<AppliedVersion> {
+  /**
+   * What an import adds to a change: refuse unless the project holds no collections and no
+   * retained data, and fill the new tables inside the same transaction (before SQLite's foreign
+   * key check), so a failure leaves nothing behind.
+   */
+  interface IntoEmpty {
+    fill: (trx: Kysely<unknown>, ns: ProjectNamespace, model: ModelDocument) => Promise<void>;
+  }
+
+  async function change(project: ProjectId, target: unknown, baseVersion: number | "current", author: string, message: string | null, kind: "apply" | "rollback", intoEmpty?: IntoEmpty): Promise<AppliedVersion> {
     const ns = namespaceOf(project);
     const result = await serialize(project, () =>
       schemaTransaction(database, `apprun_data:${project}`, async (trx) => {
         const sys = trx as unknown as Kysely<SystemDatabase>;
         const now = await current(sys, project);
+        if (baseVersion === "current") baseVersion = now.version;
         if (now.version !== baseVersion) throw new AppError("schema_version_conflict", 409, { expected: baseVersion, actual: now.version });
+        const retained = await retainedEntries(sys, project);
+        if (intoEmpty && (now.model.collections.length > 0 || retained.length > 0)) {
+          throw new AppError("project_not_empty", 409, { collections: now.model.collections.length, retained: retained.length });
+        }
         const to = validateModel(target, now.model);
         await createProjectNamespace(trx, ns.platform);
-        const retained = await retainedEntries(sys, project);
         const plan = await planMigration(trx, ns, now.model, to, factsFor(trx, ns, retained));
         await execute(trx, plan);
+        if (intoEmpty) await intoEmpty.fill(trx, ns, to);
         await checkForeignKeys(trx, ns, to, plan.steps.length);
         const version = now.version + 1;
 
@@ -239,6 +253,16 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
       const parsed = applyInputSchema.safeParse(input);
       if (!parsed.success) throw invalidInput(parsed.error);
       return change(project, parsed.data.schema, parsed.data.baseVersion, author, parsed.data.message ?? null, "apply");
+    },
+
+    /**
+     * Applies `document` to a project that has no collections and no retained data (else 409
+     * `project_not_empty`) and runs `fill` in the same transaction: the archive import. Ids in the
+     * document are kept, so junction tables and indexes get the names they had at the source.
+     */
+    async applyToEmpty(projectId: string, document: unknown, author: string, message: string, fill: IntoEmpty["fill"]): Promise<AppliedVersion> {
+      const project = toProjectId(projectId);
+      return change(project, document, "current", author, message, "apply", { fill });
     },
 
     /** Brings the model back to an earlier version, as a new version; dropped data still retained comes back. */

@@ -7,6 +7,8 @@ import { evaluateExpression } from "./expr/evaluate";
 import type { CompiledExpression } from "./expr/ir";
 import { ExpressionError } from "./expr/parse";
 import { indexModel } from "./model/normalize";
+import { createArchiveService } from "./portability/archive";
+import { apprunVersion } from "../../platform/package-info";
 import { validateModel } from "./model/validate-model";
 import { createRecordService } from "./records/record-service";
 import { createRuntimeCache, filterOf, type CompiledRule } from "./runtime";
@@ -34,6 +36,8 @@ export function createDataService(deps: DataServiceDeps) {
   const runtime = createRuntimeCache({ database: deps.database, clock, ttlMs: deps.modelCacheTtlMs ?? 2000 });
   const schema = createSchemaService({ database: deps.database, bus: deps.bus, clock, onChanged: (p) => runtime.invalidate(p) });
   const records = createRecordService({ database: deps.database, bus: deps.bus, clock, runtime, onPublishError: deps.onPublishError });
+  // Export and import of whole projects (portability/): the CLI, the admin REST and the console share it.
+  const archive = createArchiveService({ database: deps.database, schema, clock, version: apprunVersion });
 
   const expressions = {
     /**
@@ -85,7 +89,7 @@ export function createDataService(deps: DataServiceDeps) {
     },
   };
 
-  return { schema, records, expressions };
+  return { schema, records, expressions, archive };
 }
 
 function validateModelForCheck(draft: unknown) {

@@ -1,0 +1,136 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { PassThrough, Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { actorLabel, SYSTEM_ACTOR, type Actor } from "../../../platform/auth/actor";
+import { AppError } from "../../../platform/errors/app-error";
+import type { AuditService } from "../../audit/service";
+import type { ProjectsService } from "../../projects/service";
+import type { DataService } from "../service";
+import { buildOpenApi } from "./openapi";
+
+/** Who is calling, as these routes tell them apart. */
+export type PortabilityCaller = { kind: "account"; actor: Actor } | { kind: "apiKey"; actor: Actor } | { kind: "user"; projectId: string } | null;
+
+export interface PortabilityRouteDeps {
+  data: DataService;
+  projects: ProjectsService;
+  audit: AuditService;
+  /** Resolves the request's credentials: a console session cookie, an API key or an app user's token. */
+  caller: (req: FastifyRequest) => Promise<PortabilityCaller>;
+  publicUrl: string;
+  apprunVersion: string;
+  /** Where uploaded archives are kept while they are imported. */
+  spoolDir: string;
+  /** Largest archive accepted by the import endpoint (bytes). */
+  maxImportBytes?: number;
+}
+
+type P = { Params: { project: string } };
+
+const ARCHIVE_TYPES = ["application/gzip", "application/x-gzip", "application/octet-stream"];
+const DEFAULT_MAX_IMPORT = 16 * 1024 ** 3;
+
+/**
+ * `GET /api/v1/projects/{project}/openapi.json`: the project's records API as OpenAPI 3.1, for
+ * anyone with a credential of the project (a member's console session, any API key of the
+ * project, an app user's token): it shows the model, never rule text or data.
+ * `GET|POST /api/v1/admin/projects/{project}/export|import`: archives, for a console session or an
+ * API key holding both `data:read` and `schema:manage`.
+ */
+export function registerPortabilityRoutes(host: FastifyInstance, deps: PortabilityRouteDeps) {
+  const { data, projects } = deps;
+
+  /** The project the caller may read the model of; 404 when it is not theirs (its existence stays hidden). */
+  async function projectForReader(req: FastifyRequest<P>) {
+    const caller = await deps.caller(req);
+    if (!caller) throw new AppError("not_authenticated", 401);
+    if (caller.kind === "account") return (await projects.authorize(caller.actor, req.params.project, "project:read")).project;
+    const { project } = await projects.authorize(SYSTEM_ACTOR, req.params.project, "project:read");
+    const own = caller.kind === "apiKey" ? (caller.actor as Extract<Actor, { kind: "apiKey" }>).projectId : caller.projectId;
+    if (own !== project.id) throw new AppError("project_not_found", 404, { project: req.params.project });
+    return project;
+  }
+
+  /** A management principal with `data:read` and `schema:manage` on the project. */
+  async function archiveManager(req: FastifyRequest<P>) {
+    const caller = await deps.caller(req);
+    if (!caller) throw new AppError("not_authenticated", 401);
+    if (caller.kind === "user") {
+      // App users manage nothing; to another project's user the project does not exist.
+      const { project } = await projects.authorize(SYSTEM_ACTOR, req.params.project, "project:read");
+      if (caller.projectId !== project.id) throw new AppError("project_not_found", 404, { project: req.params.project });
+      throw new AppError("forbidden", 403, { permission: "data:read" });
+    }
+    await projects.authorize(caller.actor, req.params.project, "data:read");
+    const { project } = await projects.authorize(caller.actor, req.params.project, "schema:manage");
+    return { project, actor: caller.actor };
+  }
+
+  host.get<P>("/api/v1/projects/:project/openapi.json", async (req, reply) => {
+    const project = await projectForReader(req);
+    const { version, schema } = await data.schema.get(project.id);
+    reply.header("cache-control", "private, no-cache");
+    return buildOpenApi(schema, { project, publicUrl: deps.publicUrl, apprunVersion: deps.apprunVersion, modelVersion: version });
+  });
+
+  host.get<P>("/api/v1/admin/projects/:project/export", async (req, reply) => {
+    const { project, actor } = await archiveManager(req);
+    await deps.audit.record(actor, { projectId: project.id, action: "data.export", target: { kind: "project", id: project.id }, data: {} });
+    const body = new PassThrough();
+    const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-");
+    reply.header("content-type", "application/gzip");
+    reply.header("content-disposition", `attachment; filename="${project.slug}-${stamp}.apprun.gz"`);
+    reply.header("cache-control", "no-store");
+    // Headers are gone once bytes flow: a failure half-way cuts the download short, and an archive
+    // without its trailer is refused by import.
+    data.archive.exportProject(project.id, body).catch((err) => {
+      req.log.error({ err, project: project.id }, "export failed after the download started");
+      body.destroy(err as Error);
+    });
+    return reply.send(body);
+  });
+
+  // The archive upload: its own scope, so the raw-stream body parser applies to this route only.
+  void host.register(async (scope) => {
+    scope.addContentTypeParser(ARCHIVE_TYPES, (_req, payload, done) => done(null, payload));
+    scope.post<P>("/api/v1/admin/projects/:project/import", async (req) => {
+      const { project, actor } = await archiveManager(req);
+      if (!(req.body instanceof Readable)) throw new AppError("unsupported_media_type", 415, { contentType: String(req.headers["content-type"] ?? "none").slice(0, 100) });
+      const file = await spool(req.body, deps.spoolDir, deps.maxImportBytes ?? DEFAULT_MAX_IMPORT);
+      try {
+        const summary = await data.archive.importProject(project.id, fs.createReadStream(file), actorLabel(actor));
+        await deps.audit.record(actor, { projectId: project.id, action: "data.import", target: { kind: "project", id: project.id }, data: { records: summary.records, source: summary.source } });
+        return summary;
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+    });
+  });
+}
+
+/**
+ * Writes the upload to a file first: the import then reads at disk speed inside its transaction,
+ * instead of holding the database while a slow client sends.
+ */
+async function spool(body: Readable, dir: string, max: number): Promise<string> {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `import-${crypto.randomBytes(8).toString("hex")}.apprun.gz`);
+  let size = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size > max) return done(new AppError("payload_too_large", 413, { limit: max }));
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(body, limit, fs.createWriteStream(file));
+    return file;
+  } catch (err) {
+    fs.rmSync(file, { force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,152 @@
+import type { Collection, Field, ModelDocument } from "../schema";
+import { typeNames } from "./openapi";
+
+/**
+ * TypeScript types for a project's model (`apprun gen types`): per collection a record interface
+ * (as the API returns it), create and update inputs, the union of its field names (for `fields`
+ * and `sort`), its relation ids and the shape of `expand`. Plus a `Collections` map from names
+ * to all of those, for typed clients. The output has no imports and compiles on its own.
+ */
+
+export interface TypesOptions {
+  project: { id: string; slug: string };
+  modelVersion: number;
+  apprunVersion: string;
+}
+
+const str = (s: string) => JSON.stringify(s);
+
+function valueType(f: Field): string {
+  switch (f.type) {
+    case "text":
+    case "email":
+    case "url":
+    case "uuid":
+      return "string";
+    case "integer":
+    case "number":
+      return "number";
+    case "decimal":
+      return "Decimal";
+    case "boolean":
+      return "boolean";
+    case "json":
+      return "JsonValue";
+    case "datetime":
+    case "autodate":
+      return "DateTimeString";
+    case "date":
+      return "DateString";
+    case "select": {
+      const union = f.values.map(str).join(" | ");
+      return f.multiple ? `Array<${union}>` : union;
+    }
+    case "relation":
+      return f.multiple ? `Array<RecordId<${str(f.collection)}>>` : `RecordId<${str(f.collection)}>`;
+  }
+}
+
+function readType(f: Field): string {
+  const t = valueType(f);
+  const nullable = f.type === "autodate" || (!(f.type === "relation" && f.multiple) && f.nullable);
+  return nullable ? `${t} | null` : t;
+}
+
+function writeType(f: Field): string {
+  const t = valueType(f);
+  if (f.type === "select" && !f.multiple) return f.nullable ? `${t} | "" | null` : `${t} | ""`;
+  return f.nullable && !(f.type === "relation" && f.multiple) ? `${t} | null` : t;
+}
+
+/** A TS property name: identifiers as they are (model names are snake_case identifiers). */
+const prop = (name: string) => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : str(name));
+
+function doc(text: string | undefined, indent = ""): string {
+  return text ? `${indent}/** ${text.replace(/\*\//g, "* /")} */\n` : "";
+}
+
+function fieldComment(f: Field): string | undefined {
+  const parts: string[] = [];
+  if (f.description) parts.push(f.description);
+  if (f.type === "relation") parts.push(`${f.multiple ? "Ids of" : "Id of a"} ${f.collection} record${f.multiple ? "s" : ""}.`);
+  if (f.type === "decimal") parts.push(`Exact decimal as text${f.scale !== undefined ? ` (scale ${f.scale})` : ""}.`);
+  if (f.type === "autodate") parts.push("Set by apprun.");
+  return parts.join(" ") || undefined;
+}
+
+function collectionTypes(c: Collection, names: Map<string, string>): string {
+  const n = names.get(c.name)!;
+  const relations = c.fields.filter((f): f is Extract<Field, { type: "relation" }> => f.type === "relation");
+  const writable = c.fields.filter((f) => f.type !== "autodate");
+  const lines: string[] = [];
+  lines.push(`// ── ${c.name} ${"─".repeat(Math.max(0, 70 - c.name.length))}`);
+  lines.push("");
+  lines.push(`${doc(c.description)}export interface ${n}Record {`);
+  lines.push(`  id: RecordId<${str(c.name)}>;`);
+  lines.push("  created: DateTimeString;");
+  lines.push("  updated: DateTimeString;");
+  for (const f of c.fields) lines.push(`${doc(fieldComment(f), "  ")}  ${prop(f.name)}: ${readType(f)};`);
+  if (relations.length) lines.push(`  /** Present when the request asked for \`expand\`. */\n  expand?: ${n}Expand;`);
+  lines.push("}");
+  lines.push("");
+  lines.push(`export interface ${n}Create {`);
+  lines.push(`  /** Optional: the record's id (generated when absent). */\n  id?: string;`);
+  for (const f of writable) {
+    const optional = !(f.required && (f as { default?: unknown }).default === undefined);
+    lines.push(`${doc(fieldComment(f), "  ")}  ${prop(f.name)}${optional ? "?" : ""}: ${writeType(f)};`);
+  }
+  lines.push("}");
+  lines.push("");
+  lines.push(`/** PATCH: only the fields given change. */`);
+  lines.push(`export interface ${n}Update {`);
+  for (const f of writable) lines.push(`  ${prop(f.name)}?: ${writeType(f)};`);
+  lines.push("}");
+  lines.push("");
+  lines.push(`/** Field names, for \`fields\` and \`sort\`. */`);
+  lines.push(`export type ${n}Field = ${["id", "created", "updated", ...c.fields.map((f) => f.name)].map(str).join(" | ")};`);
+  lines.push(`/** Relation fields, for \`expand\`. */`);
+  lines.push(`export type ${n}Relation = ${relations.length ? relations.map((f) => str(f.name)).join(" | ") : "never"};`);
+  lines.push(`export interface ${n}Expand {`);
+  for (const f of relations) lines.push(`  ${prop(f.name)}?: ${f.multiple ? `${names.get(f.collection)!}Record[]` : `${names.get(f.collection)!}Record | null`};`);
+  lines.push("}");
+  lines.push("");
+  return lines.join("\n");
+}
+
+export function generateTypes(model: ModelDocument, options: TypesOptions): string {
+  const out: string[] = [];
+  out.push(`// Generated by apprun ${options.apprunVersion} (\`apprun gen types --project ${options.project.slug}\`) from model version ${options.modelVersion}.`);
+  out.push("// Do not edit: generate again after the model changes.");
+  out.push("/* eslint-disable */");
+  out.push("");
+  out.push("/** A record id of a collection (a plain string at run time; the brand keeps ids of collections apart). */");
+  out.push("export type RecordId<C extends string = string> = string & { readonly __collection?: C };");
+  out.push("/** ISO-8601 date-time in UTC, e.g. `2024-05-01T10:00:00.000Z`. */");
+  out.push("export type DateTimeString = string;");
+  out.push("/** `YYYY-MM-DD`. */");
+  out.push("export type DateString = string;");
+  out.push("/** An exact decimal as text, e.g. `\"12.50\"`. */");
+  out.push("export type Decimal = string;");
+  out.push("export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };");
+  out.push("");
+  out.push(`export const PROJECT = ${str(options.project.slug)};`);
+  out.push(`export const MODEL_VERSION = ${options.modelVersion};`);
+  out.push("");
+  const names = typeNames(model);
+  for (const c of model.collections) out.push(collectionTypes(c, names));
+  out.push("/** Every collection by name: its record, inputs, field names, relations and expand shape. */");
+  out.push("export interface Collections {");
+  for (const c of model.collections) {
+    const n = names.get(c.name)!;
+    out.push(`  ${prop(c.name)}: { record: ${n}Record; create: ${n}Create; update: ${n}Update; field: ${n}Field; relation: ${n}Relation; expand: ${n}Expand };`);
+  }
+  out.push("}");
+  out.push("export type CollectionName = keyof Collections;");
+  out.push("");
+  out.push("/** The error body every apprun API answers with. */");
+  out.push("export interface ApiError {");
+  out.push("  error: { code: string; message: string; details: Record<string, unknown>; requestId: string };");
+  out.push("}");
+  out.push("");
+  return out.join("\n");
+}
