@@ -24,7 +24,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
   let aJwt: string;
   let aKey: string;
   /** Values of project B that must never appear in an answer to A. */
-  const secrets = ["secret-b@beta.example", "beta-secret-role", "beta-client-id", "beta-key-name", "Beta Secret Name"];
+  const secrets = ["secret-b@beta.example", "beta-secret-role", "beta-client-id", "beta-key-name", "Beta Secret Name", "beta_secret_things", "beta_secret_field"];
 
   beforeAll(async () => {
     t = await startTestApp(kind, {
@@ -55,6 +55,10 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     b.providerId = (await bob.trpc.auth.providers.create.mutate({ project: "beta", provider: { kind: "github", name: "beta-gh", displayName: "Beta GH", clientId: "beta-client-id", clientSecret: "beta-client-secret" } })).id;
     b.keyId = (await bob.trpc.auth.apiKeys.create.mutate({ project: "beta", name: "beta-key-name", permissions: ["users:read"] })).key.id;
     b.projectRoleId = (await bob.trpc.projects.createRole.mutate({ project: "beta", name: "Beta role", permissions: ["users:read"] })).id;
+    // A data model with two versions and a retained field.
+    const things = { name: "beta_secret_things", fields: [{ name: "beta_secret_field", type: "text" }, { name: "label", type: "text" }] };
+    await bob.trpc.data.schema.applyChange.mutate({ project: "beta", baseVersion: 0, schema: { collections: [things] } });
+    await bob.trpc.data.schema.applyChange.mutate({ project: "beta", baseVersion: 1, schema: { collections: [{ ...things, fields: [things.fields[0]!] }] } });
 
     // Principals of project A.
     aJwt = (await restClient(t, "10.3.0.2").post("/api/v1/projects/alpha/auth/sign-up", { email: "a-user@alpha.example", password: PASSWORD })).body.accessToken;
@@ -154,6 +158,13 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     resourceName: "default",
     access: "read",
     provider: { kind: "github", name: "probe", displayName: "Probe", clientId: "probe", clientSecret: "probe-secret" },
+    // data.*: B's real versions and collection, so a leak would show.
+    schema: { collections: [] },
+    baseVersion: 2,
+    toVersion: 1,
+    version: 1,
+    collection: "beta_secret_things",
+    expression: "beta_secret_field != null",
   });
 
   function inputFor(path: string, schema: ZodType): Record<string, unknown> {
@@ -176,7 +187,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
       const schema = p._def.inputs[0] as unknown as { shape?: Record<string, unknown> } | undefined;
       return schema?.shape !== undefined && "project" in schema.shape;
     });
-    expect(procedures.map(([path]) => path)).toEqual(expect.arrayContaining(["auth.users.list", "auth.apiKeys.create", "auth.signingKeys.rotate", "auth.settings.update", "projects.members"]));
+    expect(procedures.map(([path]) => path)).toEqual(expect.arrayContaining(["auth.users.list", "auth.apiKeys.create", "auth.signingKeys.rotate", "auth.settings.update", "projects.members", "data.schema.get", "data.schema.applyChange", "data.schema.rollback", "data.schema.purge", "data.expressions.check"]));
     const failures: string[] = [];
     for (const [path, procedure] of procedures) {
       const input = inputFor(path, procedure._def.inputs[0]!);
@@ -195,5 +206,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     // And B's data is all still there.
     expect((await bob.trpc.auth.users.list.query({ project: "beta" })).map((u) => u.email)).toEqual(["secret-b@beta.example"]);
     expect((await bob.trpc.auth.apiKeys.list.query({ project: "beta" })).every((k) => k.revokedAt === null)).toBe(true);
+    expect(await bob.trpc.data.schema.get.query({ project: "beta" })).toMatchObject({ version: 2, schema: { collections: [{ name: "beta_secret_things" }] } });
+    expect(await bob.trpc.data.schema.retained.query({ project: "beta" })).toHaveLength(1);
   });
 });
