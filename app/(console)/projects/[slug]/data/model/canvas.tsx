@@ -146,7 +146,7 @@ function CanvasInner({ model, positions, onPositions, selected, onSelect, onConn
   );
 
   useEffect(() => {
-    if (fitSignal > 0) requestAnimationFrame(() => void flow.fitView({ padding: 0.2, duration: 200 }));
+    if (fitSignal > 0) requestAnimationFrame(() => void flow.fitView({ padding: 0.2, maxZoom: 1 }));
   }, [fitSignal, flow]);
 
   return (
@@ -166,7 +166,7 @@ function CanvasInner({ model, positions, onPositions, selected, onSelect, onConn
       deleteKeyCode={null}
       colorMode={theme === "dark" ? "dark" : theme === "light" ? "light" : "system"}
       fitView
-      fitViewOptions={{ padding: 0.2, maxZoom: 1.2 }}
+      fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
       minZoom={0.2}
       maxZoom={2}
       proOptions={{ hideAttribution: true }}
@@ -174,7 +174,7 @@ function CanvasInner({ model, positions, onPositions, selected, onSelect, onConn
     >
       <Background gap={20} />
       <Controls showInteractive={false} />
-      <MiniMap pannable zoomable className="!bg-card" nodeClassName="fill-muted-foreground/30" />
+      <MiniMap pannable zoomable style={{ width: 140, height: 90 }} bgColor="var(--card)" nodeColor="var(--muted-foreground)" maskColor="color-mix(in oklch, var(--muted) 60%, transparent)" />
     </ReactFlow>
   );
 }
