@@ -48,6 +48,9 @@ export const PROJECT_ACTIONS = [
   "app_role.delete",
   "api_key.create",
   "api_key.revoke",
+  "data.schema.apply",
+  "data.schema.rollback",
+  "data.retained.purge",
 ] as const;
 
 export const INSTANCE_ACTIONS = [

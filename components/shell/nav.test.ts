@@ -19,3 +19,12 @@ describe("the project navigation's authentication section", () => {
     expect(only([])).toBeUndefined();
   });
 });
+
+describe("the project navigation's data section", () => {
+  const data = (permissions: string[]) => navSections({ instanceAdmin: false, project: { slug: "shop", name: "Shop", permissions } }).find((s) => s.id === "data")?.items.map((i) => i.href);
+
+  it("offers the model designer and the migration history to whoever may read data, viewers included", () => {
+    expect(data([...BUILT_IN_PERMISSIONS.viewer])).toEqual(["/projects/shop/data/model", "/projects/shop/data/history"]);
+    expect(data(["project:read"])).toBeUndefined();
+  });
+});

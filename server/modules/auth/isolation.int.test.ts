@@ -24,7 +24,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
   let aJwt: string;
   let aKey: string;
   /** Values of project B that must never appear in an answer to A. */
-  const secrets = ["secret-b@beta.example", "beta-secret-role", "beta-client-id", "beta-key-name", "Beta Secret Name", "beta-secret-value", "beta_secrets"];
+  const secrets = ["secret-b@beta.example", "beta-secret-role", "beta-client-id", "beta-key-name", "Beta Secret Name", "beta-secret-value", "beta_secrets", "beta_secret_things", "beta_secret_field"];
 
   beforeAll(async () => {
     t = await startTestApp(kind, {
@@ -57,8 +57,13 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     b.projectRoleId = (await bob.trpc.projects.createRole.mutate({ project: "beta", name: "Beta role", permissions: ["users:read"] })).id;
     // A collection (no rules: admins and keys with the permission only) and a record in it.
     const data = t.app.services.data;
-    await data.schema.apply(b.id, { baseVersion: 0, schema: { collections: [{ name: "beta_secrets", fields: [{ name: "value", type: "text" }] }] } }, "bob");
+    const secretsCollection = { name: "beta_secrets", fields: [{ name: "value", type: "text" as const }] };
+    await data.schema.apply(b.id, { baseVersion: 0, schema: { collections: [secretsCollection] } }, "bob");
     b.recordId = (await data.records.create(b.id, "beta_secrets", { value: "beta-secret-value" }, { type: "admin", id: "bob" })).id;
+    // A data model with more versions and a retained field.
+    const things = { name: "beta_secret_things", fields: [{ name: "beta_secret_field", type: "text" as const }, { name: "label", type: "text" as const }] };
+    await bob.trpc.data.schema.applyChange.mutate({ project: "beta", baseVersion: 1, schema: { collections: [secretsCollection, things] } });
+    await bob.trpc.data.schema.applyChange.mutate({ project: "beta", baseVersion: 2, schema: { collections: [secretsCollection, { ...things, fields: [things.fields[0]!] }] } });
 
     // Principals of project A.
     aJwt = (await restClient(t, "10.3.0.2").post("/api/v1/projects/alpha/auth/sign-up", { email: "a-user@alpha.example", password: PASSWORD })).body.accessToken;
@@ -133,7 +138,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     }
     expect(await walkRest(routes)).toEqual([]);
     // B's model and record survived every attempt.
-    expect((await t.app.services.data.schema.get(b.id!)).version).toBe(1);
+    expect((await t.app.services.data.schema.get(b.id!)).version).toBe(3);
     expect((await t.app.services.data.records.get(b.id!, "beta_secrets", b.recordId!, { type: "admin", id: "bob" })).value).toBe("beta-secret-value");
   });
 
@@ -168,6 +173,13 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     resourceName: "default",
     access: "read",
     provider: { kind: "github", name: "probe", displayName: "Probe", clientId: "probe", clientSecret: "probe-secret" },
+    // data.*: B's real versions and collection, so a leak would show.
+    schema: { collections: [] },
+    baseVersion: 3,
+    toVersion: 2,
+    version: 1,
+    collection: "beta_secret_things",
+    expression: "beta_secret_field != null",
   });
 
   function inputFor(path: string, schema: ZodType): Record<string, unknown> {
@@ -190,7 +202,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
       const schema = p._def.inputs[0] as unknown as { shape?: Record<string, unknown> } | undefined;
       return schema?.shape !== undefined && "project" in schema.shape;
     });
-    expect(procedures.map(([path]) => path)).toEqual(expect.arrayContaining(["auth.users.list", "auth.apiKeys.create", "auth.signingKeys.rotate", "auth.settings.update", "projects.members"]));
+    expect(procedures.map(([path]) => path)).toEqual(expect.arrayContaining(["auth.users.list", "auth.apiKeys.create", "auth.signingKeys.rotate", "auth.settings.update", "projects.members", "data.schema.get", "data.schema.applyChange", "data.schema.rollback", "data.schema.purge", "data.expressions.check"]));
     const failures: string[] = [];
     for (const [path, procedure] of procedures) {
       const input = inputFor(path, procedure._def.inputs[0]!);
@@ -209,5 +221,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     // And B's data is all still there.
     expect((await bob.trpc.auth.users.list.query({ project: "beta" })).map((u) => u.email)).toEqual(["secret-b@beta.example"]);
     expect((await bob.trpc.auth.apiKeys.list.query({ project: "beta" })).every((k) => k.revokedAt === null)).toBe(true);
+    expect(await bob.trpc.data.schema.get.query({ project: "beta" })).toMatchObject({ version: 3, schema: { collections: expect.arrayContaining([expect.objectContaining({ name: "beta_secret_things" })]) } });
+    expect(await bob.trpc.data.schema.retained.query({ project: "beta" })).toHaveLength(1);
   });
 });

@@ -68,6 +68,12 @@ export interface RetainedSummary {
   createdAt: string;
 }
 
+/**
+ * Runs inside a change's transaction, after its version is recorded (e.g. the audit entry), so the
+ * change and what the caller writes beside it commit or fail together.
+ */
+export type WithinChange = (trx: Kysely<SystemDatabase>, applied: AppliedVersion) => Promise<void>;
+
 const EMPTY_MODEL: ModelDocument = { collections: [] };
 
 /** Model versions, their application and rollback, and retained data, for one apprun instance. */
@@ -140,7 +146,8 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
     fill: (trx: Kysely<unknown>, ns: ProjectNamespace, model: ModelDocument) => Promise<void>;
   }
 
-  async function change(project: ProjectId, target: unknown, baseVersion: number | "current", author: string, message: string | null, kind: "apply" | "rollback", intoEmpty?: IntoEmpty): Promise<AppliedVersion> {
+  async function change(project: ProjectId, target: unknown, baseVersion: number | "current", author: string, message: string | null, kind: "apply" | "rollback", options: { intoEmpty?: IntoEmpty; within?: WithinChange } = {}): Promise<AppliedVersion> {
+    const { intoEmpty, within } = options;
     const ns = namespaceOf(project);
     const result = await serialize(project, () =>
       schemaTransaction(database, `apprun_data:${project}`, async (trx) => {
@@ -208,7 +215,9 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
             message,
           })
           .execute();
-        return { project, version, kind, schema: to, steps: plan.steps, warnings: plan.warnings, author };
+        const applied: AppliedVersion = { project, version, kind, schema: to, steps: plan.steps, warnings: plan.warnings, author };
+        if (within) await within(sys, applied);
+        return applied;
       }),
     );
     deps.onChanged(project);
@@ -248,11 +257,11 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
      * `schema_version_conflict`) when `baseVersion` is not the current version; concurrent
      * applies to one project run one after the other (and across nodes on PostgreSQL).
      */
-    async apply(projectId: string, input: ApplyInput, author: string): Promise<AppliedVersion> {
+    async apply(projectId: string, input: ApplyInput, author: string, within?: WithinChange): Promise<AppliedVersion> {
       const project = toProjectId(projectId);
       const parsed = applyInputSchema.safeParse(input);
       if (!parsed.success) throw invalidInput(parsed.error);
-      return change(project, parsed.data.schema, parsed.data.baseVersion, author, parsed.data.message ?? null, "apply");
+      return change(project, parsed.data.schema, parsed.data.baseVersion, author, parsed.data.message ?? null, "apply", { within });
     },
 
     /**
@@ -262,11 +271,11 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
      */
     async applyToEmpty(projectId: string, document: unknown, author: string, message: string, fill: IntoEmpty["fill"]): Promise<AppliedVersion> {
       const project = toProjectId(projectId);
-      return change(project, document, "current", author, message, "apply", { fill });
+      return change(project, document, "current", author, message, "apply", { intoEmpty: { fill } });
     },
 
     /** Brings the model back to an earlier version, as a new version; dropped data still retained comes back. */
-    async rollback(projectId: string, input: RollbackInput, author: string): Promise<AppliedVersion> {
+    async rollback(projectId: string, input: RollbackInput, author: string, within?: WithinChange): Promise<AppliedVersion> {
       const project = toProjectId(projectId);
       const parsed = rollbackInputSchema.safeParse(input);
       if (!parsed.success) throw invalidInput(parsed.error);
@@ -277,7 +286,7 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
         if (!row) throw new AppError("version_not_found", 404, { version: toVersion });
         target = readJson<ModelDocument>(row.model);
       }
-      return change(project, target, baseVersion, author, parsed.data.message ?? `rollback to version ${toVersion}`, "rollback");
+      return change(project, target, baseVersion, author, parsed.data.message ?? `rollback to version ${toVersion}`, "rollback", { within });
     },
 
     async history(projectId: string, options: { limit?: number; before?: number } = {}): Promise<VersionSummary[]> {
@@ -330,7 +339,7 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
     },
 
     /** Deletes retained data for good (all of the project's, or the given entries); returns how many entries went. */
-    async purge(projectId: string, ids?: string[]): Promise<number> {
+    async purge(projectId: string, ids?: string[], within?: (trx: Kysely<SystemDatabase>, purged: Array<Pick<RetainedSummary, "id" | "kind" | "collection" | "field" | "rows">>) => Promise<void>): Promise<number> {
       const project = toProjectId(projectId);
       const ns = namespaceOf(project);
       return serialize(project, () =>
@@ -346,6 +355,7 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
             for (const t of [e.tables.main, ...Object.values(e.tables.junctions)]) if (t) await sql`drop table if exists ${ns.table(t)}`.execute(trx);
             await sys.deleteFrom("apprun_data_retained").where("id", "=", e.id).execute();
           }
+          if (within) await within(sys, entries.map((e) => ({ id: e.id, kind: e.kind, collection: e.collectionName, field: e.fieldName, rows: e.rows })));
           return entries.length;
         }),
       );

@@ -1,0 +1,334 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Archive, History, Undo2 } from "lucide-react";
+import Link from "next/link";
+import { useEffect, useState } from "react";
+import { toast } from "sonner";
+import { errorInfo } from "../../../../../../components/console/errors";
+import { formatDateTime } from "../../../../../../components/console/format";
+import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../../components/console/states";
+import { PlanDialog, StepList, WarningList } from "../../../../../../components/designer/plan-view";
+import { useI18n } from "../../../../../../components/i18n/i18n-provider";
+import { useTRPC } from "../../../../../../components/trpc/trpc-provider";
+import {
+  AlertDialog,
+  AlertDialogAction,
+  AlertDialogCancel,
+  AlertDialogContent,
+  AlertDialogDescription,
+  AlertDialogFooter,
+  AlertDialogHeader,
+  AlertDialogTitle,
+} from "../../../../../../components/ui/alert-dialog";
+import { Badge } from "../../../../../../components/ui/badge";
+import { Button } from "../../../../../../components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../../../components/ui/card";
+import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "../../../../../../components/ui/dialog";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "../../../../../../components/ui/table";
+import { Tabs, TabsContent, TabsList, TabsTrigger } from "../../../../../../components/ui/tabs";
+import { RequirePermission, useProject } from "../../project-context";
+
+function VersionDetailDialog({ version, canRollback, onRollback, onClose }: { version: number; canRollback: boolean; onRollback(): void; onClose(): void }) {
+  const { t, locale } = useI18n();
+  const trpc = useTRPC();
+  const { ref } = useProject();
+  const detail = useQuery(trpc.data.schema.version.queryOptions({ project: ref, version }));
+  return (
+    <Dialog open onOpenChange={(o) => !o && onClose()}>
+      <DialogContent closeLabel={t("common.close")} className="max-h-[90vh] overflow-y-auto sm:max-w-3xl" data-testid="version-detail">
+        <DialogHeader>
+          <DialogTitle>{t("history.detailTitle", { version })}</DialogTitle>
+          <DialogDescription>
+            {detail.data ? t("history.detailDescription", { author: detail.data.author, time: formatDateTime(detail.data.createdAt, locale), base: detail.data.baseVersion }) : t("common.loading")}
+          </DialogDescription>
+        </DialogHeader>
+        {detail.isPending ? (
+          <LoadingRows count={4} />
+        ) : detail.isError ? (
+          <QueryError error={detail.error} onRetry={() => detail.refetch()} />
+        ) : (
+          <div className="flex flex-col gap-4">
+            {detail.data.message && <p className="text-sm">{detail.data.message}</p>}
+            <WarningList warnings={detail.data.warnings} />
+            <Tabs defaultValue="up">
+              <TabsList>
+                <TabsTrigger value="up" data-testid="tab-up">
+                  {t("history.upSteps", { count: detail.data.upSteps.length })}
+                </TabsTrigger>
+                <TabsTrigger value="down" data-testid="tab-down">
+                  {t("history.downSteps", { count: detail.data.downSteps.length })}
+                </TabsTrigger>
+                <TabsTrigger value="model" data-testid="tab-model">
+                  {t("history.model")}
+                </TabsTrigger>
+              </TabsList>
+              <TabsContent value="up" className="pt-3">
+                <StepList steps={detail.data.upSteps} testId="up-steps" />
+              </TabsContent>
+              <TabsContent value="down" className="pt-3">
+                <p className="mb-3 text-xs text-muted-foreground">{t("history.downHint")}</p>
+                <StepList steps={detail.data.downSteps} testId="down-steps" />
+              </TabsContent>
+              <TabsContent value="model" className="pt-3">
+                <pre className="max-h-96 overflow-auto rounded-md bg-muted p-3 font-mono text-xs" data-testid="version-model">
+                  {JSON.stringify(detail.data.schema, null, 2)}
+                </pre>
+              </TabsContent>
+            </Tabs>
+          </div>
+        )}
+        <DialogFooter>
+          <Button variant="outline" onClick={onClose}>
+            {t("common.close")}
+          </Button>
+          {canRollback && (
+            <Button variant="destructive" onClick={onRollback} data-testid="detail-rollback">
+              <Undo2 />
+              {t("history.rollbackTo", { version })}
+            </Button>
+          )}
+        </DialogFooter>
+      </DialogContent>
+    </Dialog>
+  );
+}
+
+function RollbackDialog({ toVersion, baseVersion, onClose }: { toVersion: number; baseVersion: number; onClose(): void }) {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { ref } = useProject();
+  const preview = useMutation(trpc.data.schema.previewRollback.mutationOptions());
+  const rollback = useMutation(
+    trpc.data.schema.rollback.mutationOptions({
+      onSuccess: async (r) => {
+        toast.success(t("history.rolledBack", { version: r.version, to: toVersion }));
+        await Promise.all([queryClient.invalidateQueries({ queryKey: trpc.data.schema.pathKey() })]);
+        onClose();
+      },
+      onError: (e) => toast.error(errorInfo(e).message),
+    }),
+  );
+  const { mutate } = preview;
+  useEffect(() => mutate({ project: ref, toVersion, baseVersion }), [mutate, ref, toVersion, baseVersion]);
+  return (
+    <PlanDialog
+      title={t("history.rollbackTitle", { version: toVersion })}
+      description={t("history.rollbackDescription", { version: toVersion, next: baseVersion + 1 })}
+      plan={preview.data ?? null}
+      error={preview.error}
+      confirmLabel={t("history.confirmRollback")}
+      confirmVariant="destructive"
+      pending={rollback.isPending}
+      onConfirm={() => rollback.mutate({ project: ref, toVersion, baseVersion })}
+      onClose={onClose}
+    />
+  );
+}
+
+function RetainedCard({ manage }: { manage: boolean }) {
+  const { t, locale } = useI18n();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { ref } = useProject();
+  const retained = useQuery(trpc.data.schema.retained.queryOptions({ project: ref }));
+  const [purging, setPurging] = useState<string[] | "all" | null>(null);
+  const purge = useMutation(
+    trpc.data.schema.purge.mutationOptions({
+      onSuccess: async (r) => {
+        toast.success(t("history.purged", { count: r.purged }));
+        setPurging(null);
+        await queryClient.invalidateQueries({ queryKey: trpc.data.schema.retained.queryKey({ project: ref }) });
+      },
+      onError: (e) => toast.error(errorInfo(e).message),
+    }),
+  );
+  if (!retained.data || retained.data.length === 0) return null;
+  return (
+    <Card data-testid="retained">
+      <CardHeader>
+        <CardTitle className="flex items-center gap-2">
+          <Archive className="size-4" />
+          {t("history.retainedTitle")}
+        </CardTitle>
+        <CardDescription>{t("history.retainedDescription")}</CardDescription>
+      </CardHeader>
+      <CardContent className="flex flex-col gap-3">
+        <ul className="flex flex-col gap-1 text-sm">
+          {retained.data.map((r) => (
+            <li key={r.id} className="flex items-center gap-2" data-testid={`retained-${r.collection}${r.field ? `-${r.field}` : ""}`}>
+              <span className="font-mono">{r.field ? `${r.collection}.${r.field}` : r.collection}</span>
+              <Badge variant="outline">{r.kind === "field" ? t("history.retainedField") : t("history.retainedCollection")}</Badge>
+              <span className="text-muted-foreground">{t("history.retainedRows", { count: r.rows, version: r.version, time: formatDateTime(r.createdAt, locale) })}</span>
+              {manage && (
+                <Button variant="ghost" size="sm" className="ml-auto text-destructive" onClick={() => setPurging([r.id])}>
+                  {t("history.purge")}
+                </Button>
+              )}
+            </li>
+          ))}
+        </ul>
+        {manage && retained.data.length > 1 && (
+          <Button variant="outline" size="sm" className="self-start" onClick={() => setPurging("all")}>
+            {t("history.purgeAll")}
+          </Button>
+        )}
+      </CardContent>
+      {purging && (
+        <AlertDialog open onOpenChange={(o) => !o && setPurging(null)}>
+          <AlertDialogContent>
+            <AlertDialogHeader>
+              <AlertDialogTitle>{t("history.purgeTitle")}</AlertDialogTitle>
+              <AlertDialogDescription>{t("history.purgeBody")}</AlertDialogDescription>
+            </AlertDialogHeader>
+            <AlertDialogFooter>
+              <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
+              <AlertDialogAction
+                variant="destructive"
+                disabled={purge.isPending}
+                onClick={(e) => {
+                  e.preventDefault();
+                  purge.mutate({ project: ref, ...(purging === "all" ? {} : { ids: purging }) });
+                }}
+              >
+                {t("history.purge")}
+              </AlertDialogAction>
+            </AlertDialogFooter>
+          </AlertDialogContent>
+        </AlertDialog>
+      )}
+    </Card>
+  );
+}
+
+function MigrationHistory() {
+  const { t, locale } = useI18n();
+  const trpc = useTRPC();
+  const { ref, can, project } = useProject();
+  const manage = can("schema:manage") && !project.archived;
+  const history = useQuery(trpc.data.schema.history.queryOptions({ project: ref, limit: 200 }));
+  const [detail, setDetail] = useState<number | null>(null);
+  const [rollingBack, setRollingBack] = useState<number | null>(null);
+  const latest = history.data?.[0]?.version ?? 0;
+  const modelHref = `/projects/${encodeURIComponent(project.slug)}/data/model`;
+  return (
+    <div className="mx-auto flex max-w-6xl flex-col gap-6">
+      <PageHeader
+        title={t("history.title")}
+        description={t("history.subtitle")}
+        actions={
+          <Button asChild variant="outline">
+            <Link href={modelHref}>{t("history.openDesigner")}</Link>
+          </Button>
+        }
+      />
+      <Card className="py-0">
+        <CardContent className="px-0">
+          {history.isPending ? (
+            <div className="p-5">
+              <LoadingRows count={4} />
+            </div>
+          ) : history.isError ? (
+            <div className="p-5">
+              <QueryError error={history.error} onRetry={() => history.refetch()} />
+            </div>
+          ) : history.data.length === 0 ? (
+            <div className="p-5">
+              <EmptyState
+                icon={History}
+                title={t("history.emptyTitle")}
+                body={t("history.emptyBody")}
+                action={
+                  <Button asChild>
+                    <Link href={modelHref}>{t("history.openDesigner")}</Link>
+                  </Button>
+                }
+              />
+            </div>
+          ) : (
+            <Table data-testid="history-table">
+              <TableHeader>
+                <TableRow>
+                  <TableHead className="pl-5">{t("history.version")}</TableHead>
+                  <TableHead>{t("history.kind")}</TableHead>
+                  <TableHead>{t("history.message")}</TableHead>
+                  <TableHead className="hidden md:table-cell">{t("history.author")}</TableHead>
+                  <TableHead className="hidden md:table-cell">{t("history.time")}</TableHead>
+                  <TableHead>{t("history.steps")}</TableHead>
+                  <TableHead className="w-0">
+                    <span className="sr-only">{t("common.actions")}</span>
+                  </TableHead>
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {history.data.map((v) => (
+                  <TableRow key={v.version} data-testid={`version-${v.version}`} className="cursor-pointer" onClick={() => setDetail(v.version)}>
+                    <TableCell className="pl-5 font-mono font-medium">
+                      v{v.version}
+                      {v.version === latest && (
+                        <Badge variant="success" className="ml-2">
+                          {t("history.current")}
+                        </Badge>
+                      )}
+                    </TableCell>
+                    <TableCell>
+                      <Badge variant={v.kind === "rollback" ? "destructive" : "secondary"} data-testid={`kind-${v.version}`}>
+                        {v.kind === "rollback" ? t("history.kindRollback") : t("history.kindApply")}
+                      </Badge>
+                    </TableCell>
+                    <TableCell className="max-w-72 truncate" title={v.message ?? ""}>
+                      {v.message || <span className="text-muted-foreground">—</span>}
+                    </TableCell>
+                    <TableCell className="hidden text-muted-foreground md:table-cell">{v.author}</TableCell>
+                    <TableCell className="hidden text-muted-foreground md:table-cell">{formatDateTime(v.createdAt, locale)}</TableCell>
+                    <TableCell>
+                      {v.stepCount}
+                      {v.warnings.length > 0 && (
+                        <Badge variant="outline" className="ml-2">
+                          {t("history.warnings", { count: v.warnings.length })}
+                        </Badge>
+                      )}
+                    </TableCell>
+                    <TableCell className="pr-5 text-right whitespace-nowrap">
+                      <Button variant="ghost" size="sm" onClick={(e) => (e.stopPropagation(), setDetail(v.version))} data-testid={`view-${v.version}`}>
+                        {t("history.view")}
+                      </Button>
+                      {manage && v.version !== latest && (
+                        <Button variant="ghost" size="sm" onClick={(e) => (e.stopPropagation(), setRollingBack(v.version))} data-testid={`rollback-${v.version}`}>
+                          <Undo2 />
+                          {t("history.rollback")}
+                        </Button>
+                      )}
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          )}
+        </CardContent>
+      </Card>
+      <RetainedCard manage={manage} />
+      {detail !== null && (
+        <VersionDetailDialog
+          version={detail}
+          canRollback={manage && detail !== latest}
+          onRollback={() => {
+            setRollingBack(detail);
+            setDetail(null);
+          }}
+          onClose={() => setDetail(null)}
+        />
+      )}
+      {rollingBack !== null && <RollbackDialog toVersion={rollingBack} baseVersion={latest} onClose={() => setRollingBack(null)} />}
+    </div>
+  );
+}
+
+export default function MigrationHistoryPage() {
+  return (
+    <RequirePermission permission="data:read">
+      <MigrationHistory />
+    </RequirePermission>
+  );
+}
