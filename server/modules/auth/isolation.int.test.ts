@@ -20,11 +20,11 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
   let t: TestApp;
   let alice: ConsoleClient;
   let bob: ConsoleClient;
-  const b = {} as Record<"id" | "accountId" | "userId" | "sessionId" | "roleId" | "providerId" | "keyId" | "projectRoleId", string>;
+  const b = {} as Record<"id" | "accountId" | "userId" | "sessionId" | "roleId" | "providerId" | "keyId" | "projectRoleId" | "recordId", string>;
   let aJwt: string;
   let aKey: string;
   /** Values of project B that must never appear in an answer to A. */
-  const secrets = ["secret-b@beta.example", "beta-secret-role", "beta-client-id", "beta-key-name", "Beta Secret Name"];
+  const secrets = ["secret-b@beta.example", "beta-secret-role", "beta-client-id", "beta-key-name", "Beta Secret Name", "beta-secret-record"];
 
   beforeAll(async () => {
     t = await startTestApp(kind, {
@@ -55,6 +55,8 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     b.providerId = (await bob.trpc.auth.providers.create.mutate({ project: "beta", provider: { kind: "github", name: "beta-gh", displayName: "Beta GH", clientId: "beta-client-id", clientSecret: "beta-client-secret" } })).id;
     b.keyId = (await bob.trpc.auth.apiKeys.create.mutate({ project: "beta", name: "beta-key-name", permissions: ["users:read"] })).key.id;
     b.projectRoleId = (await bob.trpc.projects.createRole.mutate({ project: "beta", name: "Beta role", permissions: ["users:read"] })).id;
+    await t.app.services.data.schema.apply(b.id, { baseVersion: 0, schema: { collections: [{ name: "beta_notes", fields: [{ name: "note", type: "text" }], rules: { list: "", view: "" } }] } }, "bob");
+    b.recordId = (await bob.trpc.records.create.mutate({ project: "beta", collection: "beta_notes", data: { note: "beta-secret-record" } })).id;
 
     // Principals of project A.
     aJwt = (await restClient(t, "10.3.0.2").post("/api/v1/projects/alpha/auth/sign-up", { email: "a-user@alpha.example", password: PASSWORD })).body.accessToken;
@@ -154,6 +156,13 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     resourceName: "default",
     access: "read",
     provider: { kind: "github", name: "probe", displayName: "Probe", clientId: "probe", clientSecret: "probe-secret" },
+    collection: "beta_notes",
+    id: b.recordId,
+    data: { note: "probe" },
+    expression: "note != null",
+    operation: "list",
+    baseVersion: 1,
+    rules: { list: "" },
   });
 
   function inputFor(path: string, schema: ZodType): Record<string, unknown> {
@@ -176,7 +185,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
       const schema = p._def.inputs[0] as unknown as { shape?: Record<string, unknown> } | undefined;
       return schema?.shape !== undefined && "project" in schema.shape;
     });
-    expect(procedures.map(([path]) => path)).toEqual(expect.arrayContaining(["auth.users.list", "auth.apiKeys.create", "auth.signingKeys.rotate", "auth.settings.update", "projects.members"]));
+    expect(procedures.map(([path]) => path)).toEqual(expect.arrayContaining(["auth.users.list", "auth.apiKeys.create", "auth.signingKeys.rotate", "auth.settings.update", "projects.members", "records.list", "records.create", "records.previewAs", "records.saveRules"]));
     const failures: string[] = [];
     for (const [path, procedure] of procedures) {
       const input = inputFor(path, procedure._def.inputs[0]!);
@@ -195,5 +204,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     // And B's data is all still there.
     expect((await bob.trpc.auth.users.list.query({ project: "beta" })).map((u) => u.email)).toEqual(["secret-b@beta.example"]);
     expect((await bob.trpc.auth.apiKeys.list.query({ project: "beta" })).every((k) => k.revokedAt === null)).toBe(true);
+    expect((await bob.trpc.records.list.query({ project: "beta", collection: "beta_notes" })).items.map((r) => r.note)).toEqual(["beta-secret-record"]);
+    expect((await bob.trpc.records.collections.query({ project: "beta" })).version).toBe(1);
   });
 });

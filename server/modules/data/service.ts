@@ -9,6 +9,7 @@ import { ExpressionError } from "./expr/parse";
 import { indexModel } from "./model/normalize";
 import { validateModel } from "./model/validate-model";
 import { createRecordService } from "./records/record-service";
+import { createRulePreview } from "./rule-preview";
 import { createRuntimeCache, filterOf, type CompiledRule } from "./runtime";
 import { expressionCheckSchema } from "./schema";
 import { createSchemaService } from "./schema-service";
@@ -85,7 +86,10 @@ export function createDataService(deps: DataServiceDeps) {
     },
   };
 
-  return { schema, records, expressions };
+  /** "Preview as user": what a saved or draft rule lets an actor reach; reads only. */
+  const preview = createRulePreview({ database: deps.database, bus: deps.bus, clock, runtime });
+
+  return { schema, records, expressions, preview };
 }
 
 function validateModelForCheck(draft: unknown) {
