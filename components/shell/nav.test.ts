@@ -19,3 +19,12 @@ describe("the project navigation's authentication section", () => {
     expect(only([])).toBeUndefined();
   });
 });
+
+describe("the project navigation's data section", () => {
+  const data = (permissions: readonly string[]) => navSections({ instanceAdmin: false, project: { slug: "shop", name: "Shop", permissions } }).find((s) => s.id === "data")?.items.map((i) => i.href);
+  it("shows the data browser and the rules to every member who may read data", () => {
+    expect(data([...BUILT_IN_PERMISSIONS.viewer])).toEqual(["/projects/shop/data/browser", "/projects/shop/data/rules"]);
+    expect(data([...BUILT_IN_PERMISSIONS.owner])).toEqual(data([...BUILT_IN_PERMISSIONS.viewer]));
+    expect(data(["project:read"])).toBeUndefined();
+  });
+});

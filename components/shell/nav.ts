@@ -1,4 +1,4 @@
-import { BadgeCheck, Boxes, FileClock, KeyRound, KeySquare, LayoutDashboard, LockKeyhole, Settings, Share2, ShieldCheck, SlidersHorizontal, UserRound, Users, UsersRound, type LucideIcon } from "lucide-react";
+import { BadgeCheck, Boxes, Database, FileLock2, FileClock, KeyRound, KeySquare, LayoutDashboard, LockKeyhole, Settings, Share2, ShieldCheck, SlidersHorizontal, UserRound, Users, UsersRound, type LucideIcon } from "lucide-react";
 import type { Permission } from "../../server/modules/projects/permissions";
 import type { MessageKey } from "../i18n/catalog";
 
@@ -52,6 +52,10 @@ export function navSections(input: { instanceAdmin: boolean; project: { slug: st
     if (can("project:read")) auth.push({ href: `${base}/auth`, label: "nav.authSettings", icon: LockKeyhole });
     if (can("keys:read")) auth.push({ href: `${base}/api-keys`, label: "nav.apiKeys", icon: KeySquare });
     if (auth.length > 0) sections.push({ id: "auth", title: { key: "nav.authSection" }, items: auth });
+    // The project's data: records and their access rules.
+    const data: NavItem[] = [];
+    if (can("data:read")) data.push({ href: `${base}/data/browser`, label: "browser.nav", icon: Database }, { href: `${base}/data/rules`, label: "rules.nav", icon: FileLock2 });
+    if (data.length > 0) sections.push({ id: "data", title: { key: "browser.navSection" }, items: data });
   }
   if (input.instanceAdmin) {
     sections.push({
