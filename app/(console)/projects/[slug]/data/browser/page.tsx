@@ -377,7 +377,8 @@ function RecordsTable({ collection, collections }: { collection: Collection; col
             }}
           />
         </div>
-        {newButton}
+        {/* An empty collection offers its first record in the empty state instead. */}
+        {(filter !== "" || (records.data?.items.length ?? 0) > 0) && newButton}
       </div>
       <Card className="py-0">
         <CardContent className="px-0">
