@@ -9,7 +9,7 @@ const PASSWORD = "correct horse battery";
 /** Two related collections: authors and their posts, posts readable when published or by their owner. */
 const MODEL = {
   collections: [
-    { name: "authors", fields: [{ name: "name", type: "text", required: true, max: 50 }], rules: { list: "", view: "" } },
+    { name: "authors", fields: [{ name: "name", type: "text", required: true, max: 50 }, { name: "touched", type: "autodate", onCreate: true, onUpdate: true }], rules: { list: "", view: "" } },
     {
       name: "posts",
       fields: [
@@ -202,6 +202,8 @@ describe.each(DATABASE_KINDS)("console records procedures on %s", (kind) => {
     const model = await owner.trpc.records.collections.query({ project: "shop" });
     expect(model.version).toBe(2);
     expect(model.collections.find((c) => c.name === "posts")!.rules.list).toBe('"editor" in auth.roles');
+    // The rest of the model is untouched (an autodate field round-trips through the save).
+    expect(model.collections.find((c) => c.name === "authors")!.fields.find((f) => f.name === "touched")).toMatchObject({ type: "autodate", onCreate: true, onUpdate: true });
     // Public and locked round-trip.
     const open = await owner.trpc.records.saveRules.mutate({ project: "shop", collection: "authors", baseVersion: 2, rules: { create: "", list: null } });
     expect(open.rules).toMatchObject({ create: "", list: null, view: "" });
