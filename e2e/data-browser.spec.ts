@@ -199,6 +199,7 @@ test("data browser and rule editor end to end: records with relations and JSON, 
   await expect(page.getByTestId("preview-allowed")).toHaveText("Allowed");
   await expect(page.getByTestId("preview-table").locator("tbody tr")).toHaveCount(1);
   await expect(page.getByTestId("preview-table")).toContainText("Emma (1815)");
+  await expect(page.getByTestId("preview-table")).toContainText("Austen");
   await page.getByTestId("preview-user").click();
   await page.getByRole("option", { name: `${EDDIE} (editor)` }).click();
   await page.getByTestId("preview-run").click();

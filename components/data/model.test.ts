@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fromText, labelField, sortable, suggestionsFor, tokenAt, toText, type Collection } from "./model";
+import { cellText, fromText, labelField, sortable, suggestionsFor, tokenAt, toText, type Collection } from "./model";
 
 const collections = [
   { id: "c1", name: "authors", fields: [{ id: "f1", name: "name", type: "text", required: true, nullable: false, unique: false }], indexes: [], rules: { list: "", view: "", create: null, update: null, delete: null } },
@@ -56,5 +56,15 @@ describe("field values in editors", () => {
     expect(collections[1]!.fields.map(sortable)).toEqual([true, true, false]);
     expect(labelField(collections[0])).toBe("name");
     expect(labelField(undefined)).toBeNull();
+  });
+});
+
+describe("table cells", () => {
+  it("show a relation by the related record's label when expanded, else its id", () => {
+    const author = collections[1]!.fields[1]!;
+    expect(cellText(author, { id: "p1", author: "a1", expand: { author: { id: "a1", name: "Austen" } } }, collections)).toBe("Austen");
+    expect(cellText(author, { id: "p1", author: "a1" }, collections)).toBe("a1");
+    expect(cellText(collections[1]!.fields[2]!, { id: "p1", meta: { a: [1] } }, collections)).toBe('{"a":[1]}');
+    expect(cellText(collections[1]!.fields[0]!, { id: "p1", title: null }, collections)).toBe("");
   });
 });

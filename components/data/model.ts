@@ -40,6 +40,19 @@ export function formatValue(f: Field | undefined, value: unknown): string {
   return String(value);
 }
 
+/** A cell's text: relations by the related record's label when expanded. */
+export function cellText(f: Field, row: RecordRow, collections: readonly Collection[]): string {
+  const value = row[f.name];
+  if (f.type === "relation") {
+    const label = labelField(collections.find((c) => c.name === f.collection));
+    const expanded = row.expand?.[f.name];
+    const name = (r: unknown) => (r && typeof r === "object" && label ? String((r as Record<string, unknown>)[label] ?? (r as { id: string }).id) : null);
+    if (Array.isArray(expanded)) return expanded.map(name).filter(Boolean).join(", ");
+    if (expanded) return name(expanded) ?? formatValue(f, value);
+  }
+  return formatValue(f, value);
+}
+
 /** `<input type="datetime-local">` value of an ISO date-time (local time). */
 export function toLocalInput(iso: unknown): string {
   if (typeof iso !== "string" || !iso) return "";

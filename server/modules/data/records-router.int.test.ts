@@ -157,6 +157,8 @@ describe.each(DATABASE_KINDS)("console records procedures on %s", (kind) => {
     const asAnn = await owner.trpc.records.previewAs.query({ project: "shop", collection: "posts", operation: "list", userId: ann.id, sort: "title" });
     expect(asAnn).toMatchObject({ mode: "expression", allowed: true, user: { id: ann.id, email: "ann@example.com", roles: [] } });
     expect(asAnn.items.map((r) => r.title)).toEqual(["Emma", "Peace", "War"]);
+    const expanded = await owner.trpc.records.previewAs.query({ project: "shop", collection: "posts", operation: "list", userId: ann.id, sort: "title", expand: "author" });
+    expect(expanded.items.map((r) => (r.expand as { author?: { name: string } } | undefined)?.author?.name)).toEqual(["Austen", "Tolstoy", "Tolstoy"]);
     const asBob = await owner.trpc.records.previewAs.query({ project: "shop", collection: "posts", operation: "view", userId: bob.id, sort: "title" });
     expect(asBob.items.map((r) => r.title)).toEqual(["Emma", "Persuasion (2nd)", "War"]);
     const anonymous = await owner.trpc.records.previewAs.query({ project: "shop", collection: "posts", operation: "list", sort: "title" });

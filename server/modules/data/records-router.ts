@@ -43,6 +43,7 @@ export const previewAsInput = collectionRef.extend({
   filter: z.string().max(100_000).optional(),
   sort: csv,
   perPage: z.number().int().min(1).optional(),
+  expand: csv,
   /** create/update: the request body the rule sees as `body`. */
   body: recordData.optional(),
 });

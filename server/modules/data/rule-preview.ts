@@ -17,6 +17,8 @@ export interface RulePreviewInput {
   filter?: string;
   sort?: string;
   perPage?: number;
+  /** Relations to expand in the records returned, as the actor may view them (not for update rules). */
+  expand?: string;
   /** create/update: the request body, seen by the rule as `body`. */
   body?: Record<string, unknown>;
 }
@@ -79,10 +81,11 @@ export function createRulePreview(deps: { database: AnyDatabase; bus: Bus; clock
       // The update rule may read `body`: judged in memory against each record as it would become.
       const compiled = compileExpression(source, { model: current.index, collection: c.name, allowBody: true });
       const page = await records.list(project, c.name, { filter: input.filter, sort: input.sort, perPage: MAX_PER_PAGE, expand: compiled.expand.length ? compiled.expand : undefined }, { type: "admin", id: "rule-preview" });
+      // Returned without expansions (the admin read may reach what the actor could not view).
       const items = page.items.filter((r) => evaluateExpression(compiled, { ...r, ...body }, ctx)).map(({ expand: _expand, ...r }) => r as RecordData);
       return { operation: op, mode, allowed: items.length > 0, items: items.slice(0, perPage), hasMore: items.length > perPage || page.hasMore };
     }
-    const page = await records.list(project, c.name, { filter: input.filter, sort: input.sort, perPage }, actor);
+    const page = await records.list(project, c.name, { filter: input.filter, sort: input.sort, perPage, expand: input.expand }, actor);
     return { operation: op, mode, allowed: page.items.length > 0, items: page.items, hasMore: page.hasMore };
   };
 }

@@ -9,7 +9,7 @@ import { errorInfo } from "../../../../../../components/console/errors";
 import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../../components/console/states";
 import { CollectionPicker } from "../../../../../../components/data/collection-picker";
 import { ExpressionInput, ExpressionIssueView, useExpressionCheck } from "../../../../../../components/data/expression-input";
-import { formatValue, fromText, labelField, sortable, toText, type Collection, type ExpressionIssue, type Field, type RecordRow } from "../../../../../../components/data/model";
+import { cellText, fromText, sortable, toText, type Collection, type ExpressionIssue, type Field, type RecordRow } from "../../../../../../components/data/model";
 import { fieldErrorsOf, RecordForm, useFieldError } from "../../../../../../components/data/record-form";
 import { useI18n } from "../../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../../components/trpc/trpc-provider";
@@ -48,19 +48,6 @@ function useRecordInvalidation() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   return () => queryClient.invalidateQueries({ queryKey: trpc.records.list.pathKey() });
-}
-
-/** A cell's text: relations by the related record's label when expanded. */
-function cellText(f: Field, row: RecordRow, collections: readonly Collection[]): string {
-  const value = row[f.name];
-  if (f.type === "relation") {
-    const label = labelField(collections.find((c) => c.name === f.collection));
-    const expanded = row.expand?.[f.name];
-    const name = (r: unknown) => (r && typeof r === "object" && label ? String((r as Record<string, unknown>)[label] ?? (r as { id: string }).id) : null);
-    if (Array.isArray(expanded)) return expanded.map(name).filter(Boolean).join(", ");
-    if (expanded) return name(expanded) ?? formatValue(f, value);
-  }
-  return formatValue(f, value);
 }
 
 /** A cell edited in place: double-click, Enter saves, Escape or leaving cancels. */

@@ -9,7 +9,7 @@ import { errorInfo } from "../../../../../../components/console/errors";
 import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../../components/console/states";
 import { CollectionPicker } from "../../../../../../components/data/collection-picker";
 import { ExpressionIssueView } from "../../../../../../components/data/expression-input";
-import { formatValue, OPERATIONS, type Collection, type ExpressionIssue, type Operation } from "../../../../../../components/data/model";
+import { cellText, OPERATIONS, type Collection, type ExpressionIssue, type Operation } from "../../../../../../components/data/model";
 import { JsonEditor } from "../../../../../../components/data/record-form";
 import { RuleEditor, modeOf, type RuleSet } from "../../../../../../components/data/rule-editor";
 import type { MessageKey } from "../../../../../../components/i18n/catalog";
@@ -27,7 +27,7 @@ import { RequirePermission, useProject } from "../../project-context";
 const ANONYMOUS = "__anonymous__";
 
 /** "Preview as user": what the draft rule of one operation lets a chosen app user reach. */
-function PreviewAsUser({ collection, rules }: { collection: Collection; rules: RuleSet }) {
+function PreviewAsUser({ collection, collections, rules }: { collection: Collection; collections: readonly Collection[]; rules: RuleSet }) {
   const { t } = useI18n();
   const trpc = useTRPC();
   const { ref, can } = useProject();
@@ -35,6 +35,8 @@ function PreviewAsUser({ collection, rules }: { collection: Collection; rules: R
   const [operation, setOperation] = useState<Operation>("list");
   const [body, setBody] = useState("{}");
   const [request, setRequest] = useState<{ userId: string; operation: Operation; rule: string | null; body?: Record<string, unknown> } | null>(null);
+  const shownFields = collection.fields.slice(0, 4);
+  const relations = shownFields.filter((f) => f.type === "relation").map((f) => f.name);
   const users = useQuery({ ...trpc.auth.users.list.queryOptions({ project: ref, limit: 200 }), enabled: can("users:read") });
   const preview = useQuery({
     ...trpc.records.previewAs.queryOptions({
@@ -45,6 +47,7 @@ function PreviewAsUser({ collection, rules }: { collection: Collection; rules: R
       rule: request?.rule ?? null,
       perPage: 20,
       ...(request?.body ? { body: request.body } : {}),
+      ...(request && request.operation !== "update" && relations.length ? { expand: relations.join(",") } : {}),
     }),
     enabled: request !== null,
   });
@@ -58,7 +61,6 @@ function PreviewAsUser({ collection, rules }: { collection: Collection; rules: R
     parsedBody = null;
   }
   const run = () => setRequest({ userId, operation, rule: rules[operation], ...(withBody && parsedBody ? { body: parsedBody } : {}) });
-  const shownFields = collection.fields.slice(0, 4);
   const error = preview.isError ? errorInfo(preview.error) : null;
   return (
     <div className="flex flex-col gap-4" data-testid="preview-as-user">
@@ -154,7 +156,7 @@ function PreviewAsUser({ collection, rules }: { collection: Collection; rules: R
                           <TableCell className="font-mono text-xs text-muted-foreground">{r.id}</TableCell>
                           {shownFields.map((f) => (
                             <TableCell key={f.name} className="max-w-48 truncate">
-                              {formatValue(f, r[f.name])}
+                              {cellText(f, r, collections)}
                             </TableCell>
                           ))}
                         </TableRow>
@@ -243,7 +245,7 @@ function CollectionRules({ collection, collections, version }: { collection: Col
           <CardDescription>{t("rules.previewDescription")}</CardDescription>
         </CardHeader>
         <CardContent>
-          <PreviewAsUser collection={collection} rules={draft} />
+          <PreviewAsUser collection={collection} collections={collections} rules={draft} />
         </CardContent>
       </Card>
     </div>
