@@ -142,7 +142,7 @@ test("data browser and rule editor end to end: records with relations and JSON, 
   await filter.press("Tab");
   await expect(filter).toHaveValue("pages");
   await filter.pressSequentially(' > "many"');
-  await expect(page.getByTestId("filter-error")).toContainText("At position");
+  await expect(page.getByTestId("filter-error")).toContainText("Type mismatch at position 1");
   await expect(page.getByTestId("filter-apply")).toBeDisabled();
   await filter.fill("author.na");
   await expect(page.getByTestId("expression-suggestions")).toContainText("name");
@@ -160,6 +160,14 @@ test("data browser and rule editor end to end: records with relations and JSON, 
   await expect(titles(page)).toHaveText(["Emma", "Anna Karenina", "War and Peace"]);
   await page.getByTestId("sort-pages").click();
   await expect(titles(page)).toHaveText(["War and Peace", "Anna Karenina", "Emma"]);
+  // Shift-click adds a second key: by status, then by title.
+  await page.getByTestId("sort-status").click();
+  await page.getByTestId("sort-title").click({ modifiers: ["Shift"] });
+  await expect(titles(page)).toHaveText(["War and Peace", "Anna Karenina", "Emma"]);
+  await page.getByTestId("sort-title").click({ modifiers: ["Shift"] });
+  await expect(titles(page)).toHaveText(["War and Peace", "Emma", "Anna Karenina"]);
+  await page.getByTestId("sort-pages").click();
+  await page.getByTestId("sort-pages").click();
 
   // Inline edit: double-click a cell, Enter saves.
   await row(page, "Emma").getByTestId("cell-title").dblclick();
@@ -245,7 +253,7 @@ test("the data browser and rules in Simplified Chinese; a viewer reads but canno
   await expect(page.getByTestId("nav-data")).toContainText("访问规则");
   await expect(page.getByTestId("page-info")).toContainText("共 2 条记录");
   await page.getByTestId("filter-input").fill("nme == 1");
-  await expect(page.getByTestId("filter-error")).toContainText("位置");
+  await expect(page.getByTestId("filter-error")).toContainText("未知字段（位置 1）");
   await page.getByTestId("nav-data").getByRole("link", { name: "访问规则" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "访问规则" })).toBeVisible();
   await expect(page.getByTestId("rule-list")).toContainText("列出");

@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { AlertCircle, CheckCircle2 } from "lucide-react";
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import type { MessageKey } from "../i18n/catalog";
 import { useI18n } from "../i18n/i18n-provider";
 import { useTRPC } from "../trpc/trpc-provider";
 import { cn } from "../ui/cn";
@@ -39,6 +40,8 @@ export function useExpressionCheck(project: string, collection: string, expressi
   return { issue: current ? issue : null, valid: current && result?.valid === true, checking: !current, error: check.error };
 }
 
+const EXPRESSION_CODES = ["invalid_expression", "unknown_field", "type_mismatch", "unsupported_expression"];
+
 /** The expression with the problem's range marked, and the problem in words. */
 export function ExpressionIssueView({ source, issue, testId }: { source: string; issue: ExpressionIssue; testId?: string }) {
   const { t } = useI18n();
@@ -54,7 +57,8 @@ export function ExpressionIssueView({ source, issue, testId }: { source: string;
       <p className="flex items-start gap-1.5 text-destructive">
         <AlertCircle className="mt-0.5 size-3.5 shrink-0" />
         <span>
-          {t("browser.exprErrorAt", { position: start + 1, reason: issue.reason })} <code className="font-mono text-xs opacity-70">{issue.code}</code>
+          {t("browser.exprErrorAt", { problem: EXPRESSION_CODES.includes(issue.code) ? t(`browser.exprCode_${issue.code}` as MessageKey) : issue.code, position: start + 1, reason: issue.reason })}{" "}
+          <code className="font-mono text-xs opacity-70">{issue.code}</code>
         </span>
       </p>
     </div>
