@@ -21,10 +21,10 @@ describe("the project navigation's authentication section", () => {
 });
 
 describe("the project navigation's data section", () => {
-  const data = (permissions: string[]) => navSections({ instanceAdmin: false, project: { slug: "shop", name: "Shop", permissions } }).find((s) => s.id === "data")?.items.map((i) => i.href);
-
-  it("offers the model designer and the migration history to whoever may read data, viewers included", () => {
-    expect(data([...BUILT_IN_PERMISSIONS.viewer])).toEqual(["/projects/shop/data/model", "/projects/shop/data/history"]);
+  const data = (permissions: readonly string[]) => navSections({ instanceAdmin: false, project: { slug: "shop", name: "Shop", permissions } }).find((s) => s.id === "data")?.items.map((i) => i.href);
+  it("shows the data browser, the rules, the model designer and the history to every member who may read data", () => {
+    expect(data([...BUILT_IN_PERMISSIONS.viewer])).toEqual(["/projects/shop/data/browser", "/projects/shop/data/rules", "/projects/shop/data/model", "/projects/shop/data/history"]);
+    expect(data([...BUILT_IN_PERMISSIONS.owner])).toEqual(data([...BUILT_IN_PERMISSIONS.viewer]));
     expect(data(["project:read"])).toBeUndefined();
   });
 });

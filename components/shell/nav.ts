@@ -1,4 +1,4 @@
-import { BadgeCheck, Boxes, FileClock, History, Network, KeyRound, KeySquare, LayoutDashboard, LockKeyhole, Settings, Share2, ShieldCheck, SlidersHorizontal, UserRound, Users, UsersRound, type LucideIcon } from "lucide-react";
+import { BadgeCheck, Boxes, Database, FileLock2, FileClock, History, Network, KeyRound, KeySquare, LayoutDashboard, LockKeyhole, Settings, Share2, ShieldCheck, SlidersHorizontal, UserRound, Users, UsersRound, type LucideIcon } from "lucide-react";
 import type { Permission } from "../../server/modules/projects/permissions";
 import type { MessageKey } from "../i18n/catalog";
 
@@ -52,10 +52,13 @@ export function navSections(input: { instanceAdmin: boolean; project: { slug: st
     if (can("project:read")) auth.push({ href: `${base}/auth`, label: "nav.authSettings", icon: LockKeyhole });
     if (can("keys:read")) auth.push({ href: `${base}/api-keys`, label: "nav.apiKeys", icon: KeySquare });
     if (auth.length > 0) sections.push({ id: "auth", title: { key: "nav.authSection" }, items: auth });
-    // The project's data: the data browser (…/data/browser) takes the first place; then the model designer and its history.
+    // The project's data: the records, their access rules, the model designer and its history.
     const data: NavItem[] = [];
-    if (can("data:read")) data.push({ href: `${base}/data/model`, label: "designer.navModel", icon: Network }, { href: `${base}/data/history`, label: "history.navTitle", icon: History });
-    if (data.length > 0) sections.push({ id: "data", title: { key: "designer.navSection" }, items: data });
+    if (can("data:read")) {
+      data.push({ href: `${base}/data/browser`, label: "browser.nav", icon: Database }, { href: `${base}/data/rules`, label: "rules.nav", icon: FileLock2 });
+      data.push({ href: `${base}/data/model`, label: "designer.navModel", icon: Network }, { href: `${base}/data/history`, label: "history.navTitle", icon: History });
+    }
+    if (data.length > 0) sections.push({ id: "data", title: { key: "browser.navSection" }, items: data });
   }
   if (input.instanceAdmin) {
     sections.push({

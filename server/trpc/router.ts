@@ -1,6 +1,7 @@
 import { accountsRouter } from "../modules/accounts/router";
 import { authRouter } from "../modules/auth/router";
 import { dataRouter } from "../modules/data/router";
+import { recordsRouter } from "../modules/data/records-router";
 import { instanceRouter } from "../modules/instance/router";
 import { projectsRouter } from "../modules/projects/router";
 import { systemRouter } from "../modules/system/router";
@@ -13,6 +14,7 @@ export const appRouter = router({
   projects: projectsRouter,
   auth: authRouter,
   data: dataRouter,
+  records: recordsRouter,
 });
 
 export type AppRouter = typeof appRouter;

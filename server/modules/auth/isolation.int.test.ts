@@ -173,13 +173,17 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     resourceName: "default",
     access: "read",
     provider: { kind: "github", name: "probe", displayName: "Probe", clientId: "probe", clientSecret: "probe-secret" },
-    // data.*: B's real versions and collection, so a leak would show.
+    // data.* and records.*: B's real versions, collection and record, so a leak would show.
     schema: { collections: [] },
     baseVersion: 3,
     toVersion: 2,
     version: 1,
-    collection: "beta_secret_things",
-    expression: "beta_secret_field != null",
+    collection: "beta_secrets",
+    id: b.recordId,
+    data: { value: "probe" },
+    expression: "value != null",
+    operation: "list",
+    rules: { list: "" },
   });
 
   function inputFor(path: string, schema: ZodType): Record<string, unknown> {
@@ -202,7 +206,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
       const schema = p._def.inputs[0] as unknown as { shape?: Record<string, unknown> } | undefined;
       return schema?.shape !== undefined && "project" in schema.shape;
     });
-    expect(procedures.map(([path]) => path)).toEqual(expect.arrayContaining(["auth.users.list", "auth.apiKeys.create", "auth.signingKeys.rotate", "auth.settings.update", "projects.members", "data.schema.get", "data.schema.applyChange", "data.schema.rollback", "data.schema.purge", "data.expressions.check"]));
+    expect(procedures.map(([path]) => path)).toEqual(expect.arrayContaining(["auth.users.list", "auth.apiKeys.create", "auth.signingKeys.rotate", "auth.settings.update", "projects.members", "data.schema.get", "data.schema.applyChange", "data.schema.rollback", "data.schema.purge", "data.expressions.check", "records.list", "records.create", "records.previewAs", "records.saveRules"]));
     const failures: string[] = [];
     for (const [path, procedure] of procedures) {
       const input = inputFor(path, procedure._def.inputs[0]!);
@@ -223,5 +227,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     expect((await bob.trpc.auth.apiKeys.list.query({ project: "beta" })).every((k) => k.revokedAt === null)).toBe(true);
     expect(await bob.trpc.data.schema.get.query({ project: "beta" })).toMatchObject({ version: 3, schema: { collections: expect.arrayContaining([expect.objectContaining({ name: "beta_secret_things" })]) } });
     expect(await bob.trpc.data.schema.retained.query({ project: "beta" })).toHaveLength(1);
+    expect((await bob.trpc.records.list.query({ project: "beta", collection: "beta_secrets" })).items.map((r) => r.value)).toEqual(["beta-secret-value"]);
+    expect((await bob.trpc.records.collections.query({ project: "beta" })).version).toBe(3);
   });
 });

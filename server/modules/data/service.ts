@@ -11,6 +11,7 @@ import { createArchiveService } from "./portability/archive";
 import { apprunVersion } from "../../platform/package-info";
 import { validateModel } from "./model/validate-model";
 import { createRecordService } from "./records/record-service";
+import { createRulePreview } from "./rule-preview";
 import { createRuntimeCache, filterOf, type CompiledRule } from "./runtime";
 import { expressionCheckSchema } from "./schema";
 import { createSchemaService } from "./schema-service";
@@ -89,7 +90,10 @@ export function createDataService(deps: DataServiceDeps) {
     },
   };
 
-  return { schema, records, expressions, archive };
+  /** "Preview as user": what a saved or draft rule lets an actor reach; reads only. */
+  const preview = createRulePreview({ database: deps.database, bus: deps.bus, clock, runtime });
+
+  return { schema, records, expressions, archive, preview };
 }
 
 function validateModelForCheck(draft: unknown) {
