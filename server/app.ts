@@ -9,6 +9,9 @@ import { createAuditService } from "./modules/audit/service";
 import { dataErrorMessages } from "./modules/data/errors";
 import { createDataService } from "./modules/data/service";
 import { authErrorMessages } from "./modules/auth/errors";
+import { eventsErrorMessages } from "./modules/events/errors";
+import { registerEventsRoutes } from "./modules/events/routes";
+import { createEventsService } from "./modules/events/service";
 import { registerAuthRoutes } from "./modules/auth/routes";
 import { createAuthService } from "./modules/auth/service";
 import { authProjectMigrations } from "./modules/auth/storage";
@@ -74,7 +77,7 @@ export async function createApp(options: AppOptions) {
   const database = openDatabase<SystemDatabase>(effectiveDatabaseUrl(config), { poolSize: config.databasePoolSize });
   const bus = createBus(config.busUrl, { database, logger });
   const metrics = createMetrics();
-  const catalog = createErrorCatalog(platformErrorMessages, busErrorMessages, accountErrorMessages, projectErrorMessages, authErrorMessages, dataErrorMessages);
+  const catalog = createErrorCatalog(platformErrorMessages, busErrorMessages, accountErrorMessages, projectErrorMessages, authErrorMessages, dataErrorMessages, eventsErrorMessages);
   const lifecycle: { phase: Phase; waitingFor: string | null } = { phase: "starting", waitingFor: null };
 
   const db = database.db;
@@ -95,7 +98,7 @@ export async function createApp(options: AppOptions) {
     publicUrl,
     // Each project has one pool of app users, named "default"; other modules add their kinds.
     resourceKinds: [{ kind: "user_pool", exists: async (_projectId, name) => name === "default" }],
-    storage: { create: async (id) => void (await projectStorage.create(id)), drop: [async (id) => data.schema.dropProject(id), projectStorage.drop, async (id) => auth.forgetProject(id)] },
+    storage: { create: async (id) => void (await projectStorage.create(id)), drop: [async (id) => events.dropProject(id), async (id) => data.schema.dropProject(id), projectStorage.drop, async (id) => auth.forgetProject(id)] },
   });
   const auth = createAuthService({
     db,
@@ -115,6 +118,23 @@ export async function createApp(options: AppOptions) {
     clock: options.clock,
     onPublishError: (err, subject) => logger.error({ err, subject }, "record event not published (the write committed)"),
   });
+  // Webhooks may not call apprun itself: its public URL and the address it listens on.
+  const selfOrigins = () => {
+    const origins = [publicUrl];
+    const address = host?.server.address();
+    if (address && typeof address === "object") origins.push(`http://127.0.0.1:${address.port}`, `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`);
+    return origins;
+  };
+  const events = createEventsService({
+    db,
+    kind: database.kind,
+    bus,
+    projects,
+    secrets: secretsFor("webhooks"),
+    selfOrigins,
+    collections: async (projectId) => (await data.schema.get(projectId)).schema.collections.map((c) => c.name),
+    onError: (err, context) => logger.error({ err }, context),
+  });
   const sso = createSsoService({ db, secrets: secretsFor("sso"), accounts, audit, publicUrl, joinProject: (projectId, accountId, role) => projects.join(projectId, accountId, role) });
   const services: Services = {
     system: createSystemService({ database, bus, lifecycle, version: apprunVersion(), startedAt }),
@@ -126,6 +146,7 @@ export async function createApp(options: AppOptions) {
     projects,
     auth,
     data,
+    events,
   };
 
   const secureCookies = publicUrl.startsWith("https:");
@@ -188,6 +209,7 @@ export async function createApp(options: AppOptions) {
     },
   } satisfies FastifyTRPCPluginOptions<AppRouter>);
   registerAuthRoutes(host, { auth, origin: originOf, publicUrl });
+  registerEventsRoutes(host, { events, auth });
   registerAccountRoutes(host, { sso, publicUrl, origin: originOf, setSessionCookie: (reply, issued) => void reply.header("set-cookie", sessionCookie(issued, reply.request.protocol === "https")) });
   if (options.console) mountConsole(host, options.console);
 
@@ -223,6 +245,7 @@ export async function createApp(options: AppOptions) {
   async function startBus(): Promise<void> {
     lifecycle.waitingFor = "bus";
     await bus.start();
+    events.start();
   }
 
   async function start(): Promise<void> {
@@ -283,6 +306,7 @@ export async function createApp(options: AppOptions) {
         await ready?.catch(() => {});
         await options.console?.close().catch((err) => logger.warn({ err }, "console close failed"));
         mailer.close();
+        await events.stop().catch((err) => logger.warn({ err }, "event center stop failed"));
         await bus.close();
         await database.close();
       })();

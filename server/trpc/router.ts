@@ -1,5 +1,6 @@
 import { accountsRouter } from "../modules/accounts/router";
 import { authRouter } from "../modules/auth/router";
+import { eventsRouter } from "../modules/events/router";
 import { instanceRouter } from "../modules/instance/router";
 import { projectsRouter } from "../modules/projects/router";
 import { systemRouter } from "../modules/system/router";
@@ -11,6 +12,7 @@ export const appRouter = router({
   instance: instanceRouter,
   projects: projectsRouter,
   auth: authRouter,
+  events: eventsRouter,
 });
 
 export type AppRouter = typeof appRouter;
