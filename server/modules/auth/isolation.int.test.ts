@@ -3,6 +3,7 @@ import type { ZodType } from "zod";
 import { startTestApp, type TestApp } from "../../testing/app";
 import { consoleClient, type ConsoleClient } from "../../testing/console-client";
 import { DATABASE_KINDS } from "../../testing/databases";
+import { eventually } from "../events/test-helpers";
 import { restClient, type HttpAnswer } from "./test-helpers";
 
 const PASSWORD = "correct horse battery";
@@ -20,11 +21,11 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
   let t: TestApp;
   let alice: ConsoleClient;
   let bob: ConsoleClient;
-  const b = {} as Record<"id" | "accountId" | "userId" | "sessionId" | "roleId" | "providerId" | "keyId" | "projectRoleId", string>;
+  const b = {} as Record<"id" | "accountId" | "userId" | "sessionId" | "roleId" | "providerId" | "keyId" | "projectRoleId" | "webhookId" | "deliveryId", string>;
   let aJwt: string;
   let aKey: string;
   /** Values of project B that must never appear in an answer to A. */
-  const secrets = ["secret-b@beta.example", "beta-secret-role", "beta-client-id", "beta-key-name", "Beta Secret Name"];
+  const secrets = ["secret-b@beta.example", "beta-secret-role", "beta-client-id", "beta-key-name", "Beta Secret Name", "beta-secret-topic", "beta-secret-event", "beta-hook.example"];
 
   beforeAll(async () => {
     t = await startTestApp(kind, {
@@ -55,6 +56,12 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     b.providerId = (await bob.trpc.auth.providers.create.mutate({ project: "beta", provider: { kind: "github", name: "beta-gh", displayName: "Beta GH", clientId: "beta-client-id", clientSecret: "beta-client-secret" } })).id;
     b.keyId = (await bob.trpc.auth.apiKeys.create.mutate({ project: "beta", name: "beta-key-name", permissions: ["users:read"] })).key.id;
     b.projectRoleId = (await bob.trpc.projects.createRole.mutate({ project: "beta", name: "Beta role", permissions: ["users:read"] })).id;
+    // Its event center: a topic with an event, a consumer group, a webhook and a delivery of it.
+    await bob.trpc.events.topics.create.mutate({ project: "beta", name: "beta-secret-topic" });
+    await bob.trpc.events.groups.create.mutate({ project: "beta", topic: "beta-secret-topic", name: "beta-group" });
+    b.webhookId = (await bob.trpc.events.webhooks.create.mutate({ project: "beta", topic: "beta-secret-topic", url: "http://beta-hook.example:9/in", retryBaseMs: 3_600_000 })).webhook.id;
+    await bob.trpc.events.messages.publish.mutate({ project: "beta", topic: "beta-secret-topic", events: [{ type: "beta-secret-event", data: { secret: "beta-secret-event" } }] });
+    b.deliveryId = await eventually(async () => (await bob.trpc.events.webhooks.deliveries.query({ project: "beta", webhookId: b.webhookId! }))[0]?.id);
 
     // Principals of project A.
     aJwt = (await restClient(t, "10.3.0.2").post("/api/v1/projects/alpha/auth/sign-up", { email: "a-user@alpha.example", password: PASSWORD })).body.accessToken;
@@ -72,7 +79,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
   });
 
   /** Values for route parameters: B's real ids where one exists, so a leak would show. */
-  const paramValues = (): Record<string, string> => ({ user: b.userId!, session: b.sessionId!, provider: "beta-gh" });
+  const paramValues = (): Record<string, string> => ({ user: b.userId!, session: b.sessionId!, provider: "beta-gh", topic: "beta-secret-topic", group: "beta-group", webhook: b.webhookId!, delivery: b.deliveryId! });
 
   function fill(url: string, projectRef: string): string {
     return url.replace(/:(\w+)/g, (_m, name: string) => {
@@ -120,6 +127,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     // The auth module's own routes are all here (and any other module's as they land).
     expect(routes.length).toBeGreaterThanOrEqual(30);
     expect(routes.some((r) => r.url === "/api/v1/admin/projects/:project/users/:user")).toBe(true);
+    expect(routes.some((r) => r.url === "/api/v1/projects/:project/events/topics/:topic/groups/:group/pull")).toBe(true);
     expect(await walkRest(routes)).toEqual([]);
   });
 
@@ -154,6 +162,13 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     resourceName: "default",
     access: "read",
     provider: { kind: "github", name: "probe", displayName: "Probe", clientId: "probe", clientSecret: "probe-secret" },
+    topic: "beta-secret-topic",
+    group: "beta-group",
+    webhookId: b.webhookId,
+    deliveryId: b.deliveryId,
+    url: "http://probe.example/hook",
+    events: [{ type: "probe" }],
+    tokens: ["probe"],
   });
 
   function inputFor(path: string, schema: ZodType): Record<string, unknown> {
@@ -176,7 +191,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
       const schema = p._def.inputs[0] as unknown as { shape?: Record<string, unknown> } | undefined;
       return schema?.shape !== undefined && "project" in schema.shape;
     });
-    expect(procedures.map(([path]) => path)).toEqual(expect.arrayContaining(["auth.users.list", "auth.apiKeys.create", "auth.signingKeys.rotate", "auth.settings.update", "projects.members"]));
+    expect(procedures.map(([path]) => path)).toEqual(expect.arrayContaining(["auth.users.list", "auth.apiKeys.create", "auth.signingKeys.rotate", "auth.settings.update", "projects.members", "events.messages.publish", "events.groups.pull", "events.webhooks.redeliver"]));
     const failures: string[] = [];
     for (const [path, procedure] of procedures) {
       const input = inputFor(path, procedure._def.inputs[0]!);
@@ -195,5 +210,8 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     // And B's data is all still there.
     expect((await bob.trpc.auth.users.list.query({ project: "beta" })).map((u) => u.email)).toEqual(["secret-b@beta.example"]);
     expect((await bob.trpc.auth.apiKeys.list.query({ project: "beta" })).every((k) => k.revokedAt === null)).toBe(true);
+    expect((await bob.trpc.events.topics.get.query({ project: "beta", topic: "beta-secret-topic" })).stats.lastSeq).toBe(1);
+    expect((await bob.trpc.events.groups.get.query({ project: "beta", topic: "beta-secret-topic", group: "beta-group" })).lag).toEqual({ pending: 1, unacked: 0 });
+    expect((await bob.trpc.events.webhooks.list.query({ project: "beta" })).map((w) => w.id)).toEqual([b.webhookId]);
   });
 });

@@ -115,8 +115,7 @@ export const seekInput = z
     afterSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     fromTime: z.iso.datetime({ offset: true }).optional(),
   })
-  .strict()
-  .refine((v) => (v.afterSeq === undefined) !== (v.fromTime === undefined), { message: "give either afterSeq or fromTime", path: ["afterSeq"] });
+  .strict();
 
 const typePatterns = z.array(z.string().min(1).max(256)).max(50);
 

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
+import type { ZodType } from "zod";
 import type { EventsTopicTable, SystemDatabase } from "../../../db/schema";
 import { actorLabel, type Actor } from "../../platform/auth/actor";
 import { isValidSubject, type Bus, type Delivery, type GroupConfig, type StoredEvent } from "../../platform/bus/bus";
@@ -8,6 +9,7 @@ import type { SecretBox } from "../../platform/crypto/secret-box";
 import { newId } from "../../platform/crypto/tokens";
 import { readJson, readTime, type DbKind } from "../../platform/db/dialect";
 import { AppError } from "../../platform/errors/app-error";
+import { invalidInput } from "../../platform/errors/normalize";
 import type { Permission } from "../projects/permissions";
 import type { Access, ProjectsService } from "../projects/service";
 import {
@@ -165,11 +167,20 @@ export function createEventsService(deps: EventsDeps) {
     return hit;
   }
 
-  /** Authorizes the permission on the project, then the topic's role list for console members. */
-  async function access(actor: Actor, ref: string, permission: Permission, topicName?: string): Promise<{ access: Access; topic?: TopicRow }> {
-    const granted = await deps.projects.authorize(actor, ref, permission);
-    if (topicName === undefined) return { access: granted };
-    const topic = await topicOf(granted.project.id, topicName);
+  /**
+   * Authorizes the caller on the input's project before anything else of the input is looked at
+   * (a stranger learns nothing, not even what is wrong with the input), then parses the input.
+   */
+  async function authorizeInput<T>(actor: Actor, input: unknown, permission: Permission, schema: ZodType<T>): Promise<{ granted: Access; parsed: T }> {
+    const ref = byProject.safeParse(input);
+    if (!ref.success) throw invalidInput(ref.error);
+    const granted = await deps.projects.authorize(actor, ref.data.project, permission);
+    return { granted, parsed: schema.parse(input) };
+  }
+
+  /** A topic of an authorized project, checked against the topic's role list for console members. */
+  async function topicFor(actor: Actor, granted: Access, name: string, permission: Permission): Promise<TopicRow> {
+    const topic = await topicOf(granted.project.id, name);
     const roles = permission === "events:publish" ? topic.publish_roles : permission === "events:read" ? topic.subscribe_roles : null;
     if (roles !== null && roles !== undefined && actor.kind === "account") {
       const list = readJson<string[] | null>(roles);
@@ -179,7 +190,13 @@ export function createEventsService(deps: EventsDeps) {
         throw new AppError("event_topic_forbidden", 403, { topic: topic.name, action: permission === "events:publish" ? "publish" : "read" });
       }
     }
-    return { access: granted, topic };
+    return topic;
+  }
+
+  /** `authorizeInput`, then the topic the input names. */
+  async function access<T extends { topic: string }>(actor: Actor, input: unknown, permission: Permission, schema: ZodType<T>): Promise<{ access: Access; parsed: T; topic: TopicRow }> {
+    const { granted, parsed } = await authorizeInput(actor, input, permission, schema);
+    return { access: granted, parsed, topic: await topicFor(actor, granted, parsed.topic, permission) };
   }
 
   async function stats(stream: string): Promise<TopicView["stats"]> {
@@ -291,15 +308,14 @@ export function createEventsService(deps: EventsDeps) {
 
     /** events:read */
     async get(actor: Actor, input: unknown): Promise<TopicView> {
-      const parsed = topicRef.parse(input);
-      const { topic } = await access(actor, parsed.project, "events:read", parsed.topic);
-      return toTopicView(topic!);
+      const { topic } = await access(actor, input, "events:read", topicRef);
+      return toTopicView(topic);
     },
 
     /** events:manage */
     async create(actor: Actor, input: unknown): Promise<TopicView> {
-      const parsed = createTopicInput.parse(input);
-      const { project } = await deps.projects.authorize(actor, parsed.project, "events:manage");
+      const { granted, parsed } = await authorizeInput(actor, input, "events:manage", createTopicInput);
+      const { project } = granted;
       if (await findTopic(project.id, parsed.name)) throw new AppError("event_topic_exists", 409, { topic: parsed.name });
       const id = newId("top");
       if (parsed.deadLetterTopic) await deadLetterStream(project.id, { id } as TopicRow, parsed.deadLetterTopic);
@@ -334,9 +350,8 @@ export function createEventsService(deps: EventsDeps) {
 
     /** events:manage. Only the fields given change; system topics change retention only. */
     async update(actor: Actor, input: unknown): Promise<TopicView> {
-      const parsed = updateTopicInput.parse(input);
-      const { access: granted, topic } = await access(actor, parsed.project, "events:manage", parsed.topic);
-      const row = topic!;
+      const { parsed, access: granted, topic } = await access(actor, input, "events:manage", updateTopicInput);
+      const row = topic;
       const system = row.kind === "system";
       if (system && (parsed.publishRoles !== undefined || parsed.subscribeRoles !== undefined || parsed.deadLetterTopic !== undefined || parsed.description !== undefined)) {
         throw new AppError("event_topic_read_only", 403, { topic: row.name });
@@ -366,9 +381,8 @@ export function createEventsService(deps: EventsDeps) {
 
     /** events:manage. Deletes the topic with its events, groups and webhooks. */
     async delete(actor: Actor, input: unknown): Promise<void> {
-      const parsed = topicRef.parse(input);
-      const { access: granted, topic } = await access(actor, parsed.project, "events:manage", parsed.topic);
-      const row = topic!;
+      const { parsed, access: granted, topic } = await access(actor, input, "events:manage", topicRef);
+      const row = topic;
       if (row.kind === "system") throw new AppError("event_topic_read_only", 403, { topic: row.name });
       const users = await db.selectFrom("apprun_events_topic").select("name").where("project_id", "=", granted.project.id).where("dead_letter_topic", "=", row.name).execute();
       if (users.length > 0) throw new AppError("event_topic_in_use", 409, { topic: row.name, usedBy: users.map((u) => u.name).join(", ") });
@@ -384,9 +398,8 @@ export function createEventsService(deps: EventsDeps) {
      * stored. Appends are idempotent by event id, so a retried batch stores nothing twice.
      */
     async publish(actor: Actor, input: unknown): Promise<Array<{ id: string; seq: number; duplicate: boolean }>> {
-      const parsed = publishInput.parse(input);
-      const { access: granted, topic } = await access(actor, parsed.project, "events:publish", parsed.topic);
-      const row = topic!;
+      const { parsed, access: granted, topic } = await access(actor, input, "events:publish", publishInput);
+      const row = topic;
       if (row.kind === "system") throw new AppError("event_topic_read_only", 403, { topic: row.name });
       if (parsed.events.length === 0) throw new AppError("invalid_input", 400, { summary: "events: give at least one event", issues: [{ path: "events", code: "too_small", message: "give at least one event" }] });
       if (parsed.events.length > maxBatch) throw new AppError("event_batch_too_large", 413, { count: parsed.events.length, limit: maxBatch });
@@ -401,10 +414,9 @@ export function createEventsService(deps: EventsDeps) {
 
     /** events:read. Retained events from a sequence or a time (a tail, a look at a dead-letter topic). */
     async read(actor: Actor, input: unknown): Promise<{ messages: MessageView[] }> {
-      const parsed = readMessagesInput.parse(input);
-      const { topic } = await access(actor, parsed.project, "events:read", parsed.topic);
+      const { parsed, topic } = await access(actor, input, "events:read", readMessagesInput);
       const from = parsed.fromTime !== undefined ? { fromTime: parsed.fromTime } : { afterSeq: parsed.afterSeq ?? 0 };
-      const events = await bus.read(topic!.stream, from, { limit: parsed.limit });
+      const events = await bus.read(topic.stream, from, { limit: parsed.limit });
       return { messages: events.map(toMessage) };
     },
   };
@@ -412,24 +424,21 @@ export function createEventsService(deps: EventsDeps) {
   const groups = {
     /** events:read. With each group's lag. */
     async list(actor: Actor, input: unknown): Promise<GroupView[]> {
-      const parsed = topicRef.parse(input);
-      const { topic } = await access(actor, parsed.project, "events:read", parsed.topic);
-      const rows = await db.selectFrom("apprun_events_group").selectAll().where("topic_id", "=", topic!.id).orderBy("name").execute();
-      return Promise.all(rows.map((r) => toGroupView(topic!, r)));
+      const { topic } = await access(actor, input, "events:read", topicRef);
+      const rows = await db.selectFrom("apprun_events_group").selectAll().where("topic_id", "=", topic.id).orderBy("name").execute();
+      return Promise.all(rows.map((r) => toGroupView(topic, r)));
     },
 
     /** events:read */
     async get(actor: Actor, input: unknown): Promise<GroupView> {
-      const parsed = groupRef.parse(input);
-      const { topic } = await access(actor, parsed.project, "events:read", parsed.topic);
-      return toGroupView(topic!, await findGroup(topic!, parsed.group));
+      const { parsed, topic } = await access(actor, input, "events:read", groupRef);
+      return toGroupView(topic, await findGroup(topic, parsed.group));
     },
 
     /** events:manage */
     async create(actor: Actor, input: unknown): Promise<GroupView> {
-      const parsed = createGroupInput.parse(input);
-      const { access: granted, topic } = await access(actor, parsed.project, "events:manage", parsed.topic);
-      const row = topic!;
+      const { parsed, access: granted, topic } = await access(actor, input, "events:manage", createGroupInput);
+      const row = topic;
       const existing = await db.selectFrom("apprun_events_group").select("id").where("topic_id", "=", row.id).where("name", "=", parsed.name).executeTakeFirst();
       if (existing) throw new AppError("event_group_exists", 409, { topic: row.name, group: parsed.name });
       const settings: GroupSettings = {
@@ -454,51 +463,49 @@ export function createEventsService(deps: EventsDeps) {
 
     /** events:manage */
     async delete(actor: Actor, input: unknown): Promise<void> {
-      const parsed = groupRef.parse(input);
-      const { topic } = await access(actor, parsed.project, "events:manage", parsed.topic);
-      const row = await findGroup(topic!, parsed.group);
+      const { parsed, topic } = await access(actor, input, "events:manage", groupRef);
+      const row = await findGroup(topic, parsed.group);
       await db.deleteFrom("apprun_events_group").where("id", "=", row.id).execute();
-      await bus.deleteGroup(topic!.stream, parsed.group);
+      await bus.deleteGroup(topic.stream, parsed.group);
     },
 
     /** events:read. Leases up to `max` events; waits up to `wait` ms for the first. */
     async pull(actor: Actor, input: unknown, signal?: AbortSignal): Promise<{ messages: PulledMessage[] }> {
-      const parsed = pullInput.parse(input);
-      const { topic } = await access(actor, parsed.project, "events:read", parsed.topic);
-      await findGroup(topic!, parsed.group);
-      const deliveries = await bus.pull(topic!.stream, parsed.group, { batch: parsed.max, waitMs: parsed.wait, signal });
+      const { parsed, topic } = await access(actor, input, "events:read", pullInput);
+      await findGroup(topic, parsed.group);
+      const deliveries = await bus.pull(topic.stream, parsed.group, { batch: parsed.max, waitMs: parsed.wait, signal });
       return { messages: deliveries.map(toPulled) };
     },
 
     /** events:read. Acknowledges deliveries by their tokens. */
     async ack(actor: Actor, input: unknown): Promise<{ acked: number }> {
-      const parsed = ackInput.parse(input);
-      const { topic } = await access(actor, parsed.project, "events:read", parsed.topic);
-      await findGroup(topic!, parsed.group);
-      for (const token of parsed.tokens) await bus.ack({ stream: topic!.stream, group: parsed.group, token });
+      const { parsed, topic } = await access(actor, input, "events:read", ackInput);
+      await findGroup(topic, parsed.group);
+      for (const token of parsed.tokens) await bus.ack({ stream: topic.stream, group: parsed.group, token });
       return { acked: parsed.tokens.length };
     },
 
     /** events:read. Hands deliveries back, for redelivery at once or after `delayMs`. */
     async nack(actor: Actor, input: unknown): Promise<{ nacked: number }> {
-      const parsed = nackInput.parse(input);
-      const { topic } = await access(actor, parsed.project, "events:read", parsed.topic);
-      await findGroup(topic!, parsed.group);
-      for (const token of parsed.tokens) await bus.nack({ stream: topic!.stream, group: parsed.group, token }, { delayMs: parsed.delayMs });
+      const { parsed, topic } = await access(actor, input, "events:read", nackInput);
+      await findGroup(topic, parsed.group);
+      for (const token of parsed.tokens) await bus.nack({ stream: topic.stream, group: parsed.group, token }, { delayMs: parsed.delayMs });
       return { nacked: parsed.tokens.length };
     },
 
     /** events:manage. Replay: the group's next pulls deliver from the sequence or time given. */
     async seek(actor: Actor, input: unknown): Promise<GroupView> {
-      const parsed = seekInput.parse(input);
-      const { topic } = await access(actor, parsed.project, "events:manage", parsed.topic);
-      const row = await findGroup(topic!, parsed.group);
-      await bus.seekGroup(topic!.stream, parsed.group, parsed.fromTime !== undefined ? { fromTime: parsed.fromTime } : { afterSeq: parsed.afterSeq! });
-      return toGroupView(topic!, row);
+      const { parsed, topic } = await access(actor, input, "events:manage", seekInput);
+      if ((parsed.afterSeq === undefined) === (parsed.fromTime === undefined)) {
+        throw new AppError("invalid_input", 400, { summary: "afterSeq: give either afterSeq or fromTime", issues: [{ path: "afterSeq", code: "custom", message: "give either afterSeq or fromTime" }] });
+      }
+      const row = await findGroup(topic, parsed.group);
+      await bus.seekGroup(topic.stream, parsed.group, parsed.fromTime !== undefined ? { fromTime: parsed.fromTime } : { afterSeq: parsed.afterSeq! });
+      return toGroupView(topic, row);
     },
   };
 
-  const webhooks = createWebhooks({ db, kind: deps.kind, bus, secrets: deps.secrets, selfOrigins: deps.selfOrigins, access, iso, onError, timeoutMs: deps.webhookTimeoutMs ?? 10_000 });
+  const webhooks = createWebhooks({ db, kind: deps.kind, bus, secrets: deps.secrets, selfOrigins: deps.selfOrigins, authorizeInput, topicFor, iso, onError, timeoutMs: deps.webhookTimeoutMs ?? 10_000 });
 
   // ── system topics: record changes from the data module ──────────────────────
 
@@ -583,4 +590,3 @@ export function streamName(topicId: string): string {
 }
 
 export type EventsService = ReturnType<typeof createEventsService>;
-export type EventsAccess = (actor: Actor, ref: string, permission: Permission, topicName?: string) => Promise<{ access: Access; topic?: TopicRow }>;

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import type { Kysely } from "kysely";
+import type { ZodType } from "zod";
 import type { SystemDatabase } from "../../../db/schema";
 import { actorLabel, type Actor } from "../../platform/auth/actor";
 import { isValidPattern, isValidSubject, subjectMatches, type Bus, type Delivery } from "../../platform/bus/bus";
@@ -100,7 +101,8 @@ export function createWebhooks(deps: {
   bus: Bus;
   secrets: SecretBox;
   selfOrigins: () => string[];
-  access: (actor: Actor, ref: string, permission: Permission, topicName?: string) => Promise<{ access: Access; topic?: TopicRow }>;
+  authorizeInput: <T>(actor: Actor, input: unknown, permission: Permission, schema: ZodType<T>) => Promise<{ granted: Access; parsed: T }>;
+  topicFor: (actor: Actor, granted: Access, name: string, permission: Permission) => Promise<TopicRow>;
   iso: () => string;
   onError: (err: unknown, context: string) => void;
   timeoutMs: number;
@@ -133,8 +135,9 @@ export function createWebhooks(deps: {
     return row as Hook;
   }
 
-  async function projectOf(actor: Actor, ref: string, permission: Permission): Promise<string> {
-    return (await deps.access(actor, ref, permission)).access.project.id;
+  async function authorized<T>(actor: Actor, input: unknown, permission: Permission, schema: ZodType<T>): Promise<{ projectId: string; parsed: T }> {
+    const { granted, parsed } = await deps.authorizeInput(actor, input, permission, schema);
+    return { projectId: granted.project.id, parsed };
   }
 
   /** One POST of an event; never throws. */
@@ -251,32 +254,32 @@ export function createWebhooks(deps: {
   const api = {
     /** events:read */
     async list(actor: Actor, ref: string): Promise<WebhookView[]> {
-      const projectId = await projectOf(actor, ref, "events:read");
+      const { projectId } = await authorized(actor, { project: ref }, "events:read", webhookRef.pick({ project: true }));
       return ((await hooks().where("w.project_id", "=", projectId).orderBy("w.id").execute()) as Hook[]).map(toView);
     },
 
     /** events:read */
     async get(actor: Actor, input: unknown): Promise<WebhookView> {
-      const parsed = webhookRef.parse(input);
-      return toView(await findHook(await projectOf(actor, parsed.project, "events:read"), parsed.webhookId));
+      const { projectId, parsed } = await authorized(actor, input, "events:read", webhookRef);
+      return toView(await findHook(projectId, parsed.webhookId));
     },
 
     /** events:manage. The signing secret is in the answer once; it is stored sealed with the master key. */
     async create(actor: Actor, input: unknown): Promise<{ webhook: WebhookView; secret: string }> {
-      const parsed = createWebhookInput.parse(input);
-      const { access, topic } = await deps.access(actor, parsed.project, "events:manage", parsed.topic);
+      const { granted: access, parsed } = await deps.authorizeInput(actor, input, "events:manage", createWebhookInput);
+      const topic = await deps.topicFor(actor, access, parsed.topic, "events:manage");
       const url = checkWebhookUrl(parsed.url, deps.selfOrigins());
       for (const p of parsed.types) if ((p.includes("*") || p.includes(">")) && !isValidPattern(p)) throw new AppError("bus_invalid_pattern", 400, { pattern: p });
       const id = newId("whk");
       const secret = `whsec_${randomToken()}`;
       // Starts at the topic's end: a new webhook gets the events published from now on.
-      await bus.ensureGroup(topic!.stream, webhookGroup(id), { ackWaitMs: LEASE_MS, start: "new" });
+      await bus.ensureGroup(topic.stream, webhookGroup(id), { ackWaitMs: LEASE_MS, start: "new" });
       await db
         .insertInto("apprun_events_webhook")
         .values({
           id,
           project_id: access.project.id,
-          topic_id: topic!.id,
+          topic_id: topic.id,
           url,
           types: JSON.stringify(parsed.types),
           secret: deps.secrets.seal(secret),
@@ -293,8 +296,7 @@ export function createWebhooks(deps: {
 
     /** events:manage. Only the fields given change. */
     async update(actor: Actor, input: unknown): Promise<WebhookView> {
-      const parsed = updateWebhookInput.parse(input);
-      const projectId = await projectOf(actor, parsed.project, "events:manage");
+      const { projectId, parsed } = await authorized(actor, input, "events:manage", updateWebhookInput);
       const hook = await findHook(projectId, parsed.webhookId);
       const url = parsed.url === undefined ? undefined : checkWebhookUrl(parsed.url, deps.selfOrigins());
       for (const p of parsed.types ?? []) if ((p.includes("*") || p.includes(">")) && !isValidPattern(p)) throw new AppError("bus_invalid_pattern", 400, { pattern: p });
@@ -315,8 +317,7 @@ export function createWebhooks(deps: {
 
     /** events:manage */
     async delete(actor: Actor, input: unknown): Promise<void> {
-      const parsed = webhookRef.parse(input);
-      const projectId = await projectOf(actor, parsed.project, "events:manage");
+      const { projectId, parsed } = await authorized(actor, input, "events:manage", webhookRef);
       const hook = await findHook(projectId, parsed.webhookId);
       await db.deleteFrom("apprun_events_delivery").where("webhook_id", "=", hook.id).execute();
       await db.deleteFrom("apprun_events_webhook").where("id", "=", hook.id).execute();
@@ -326,8 +327,7 @@ export function createWebhooks(deps: {
 
     /** events:read. The newest first; `before` pages to older ones. */
     async deliveries(actor: Actor, input: unknown): Promise<DeliveryView[]> {
-      const parsed = listDeliveriesInput.parse(input);
-      const projectId = await projectOf(actor, parsed.project, "events:read");
+      const { projectId, parsed } = await authorized(actor, input, "events:read", listDeliveriesInput);
       await findHook(projectId, parsed.webhookId);
       let q = db.selectFrom("apprun_events_delivery").selectAll().where("project_id", "=", projectId).where("webhook_id", "=", parsed.webhookId);
       if (parsed.before) q = q.where("id", "<", parsed.before);
@@ -336,8 +336,7 @@ export function createWebhooks(deps: {
 
     /** events:manage. Sends the delivery's event again, now, once; the attempt is logged as manual. */
     async redeliver(actor: Actor, input: unknown): Promise<DeliveryView> {
-      const parsed = deliveryRef.parse(input);
-      const projectId = await projectOf(actor, parsed.project, "events:manage");
+      const { projectId, parsed } = await authorized(actor, input, "events:manage", deliveryRef);
       const hook = await findHook(projectId, parsed.webhookId);
       const original = await db.selectFrom("apprun_events_delivery").selectAll().where("project_id", "=", projectId).where("webhook_id", "=", hook.id).where("id", "=", parsed.deliveryId).executeTakeFirst();
       if (!original) throw new AppError("webhook_delivery_not_found", 404);
