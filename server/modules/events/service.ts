@@ -98,6 +98,7 @@ export interface PulledMessage extends MessageView {
 type GroupSettings = { filter: string | null; ackWaitMs: number; backoffMs: number[] | null; maxDeliveries: number | null; start: "all" | "new" };
 
 const DAY = 86_400_000;
+const TOPIC_CACHE_MS = 2000;
 export const RECORDS_PREFIX = "records.";
 
 /** The bus subject of an event: its type when that is a subject (so group filters match types), else `_`. */
@@ -122,8 +123,25 @@ export function createEventsService(deps: EventsDeps) {
     return db.selectFrom("apprun_events_topic").selectAll().where("project_id", "=", projectId).where("name", "=", name).executeTakeFirst();
   }
 
+  // Publishing and pulling look their topic up on every call; a short memory keeps that query off
+  // the hot path. Changes on this node forget at once; another node's show within TOPIC_CACHE_MS.
+  const topicCache = new Map<string, { row: TopicRow; at: number }>();
+  const forgetTopic = (projectId: string, name?: string) => {
+    for (const key of topicCache.keys()) if (name === undefined ? key.startsWith(`${projectId}/`) : key === `${projectId}/${name}`) topicCache.delete(key);
+  };
+
   /** A topic of the project, creating the system topic of an existing collection on first use. */
   async function topicOf(projectId: string, name: string): Promise<TopicRow> {
+    const key = `${projectId}/${name}`;
+    const hit = topicCache.get(key);
+    if (hit && Date.now() - hit.at < TOPIC_CACHE_MS) return hit.row;
+    const row = await findUncached(projectId, name);
+    if (topicCache.size > 10_000) topicCache.clear();
+    topicCache.set(key, { row, at: Date.now() });
+    return row;
+  }
+
+  async function findUncached(projectId: string, name: string): Promise<TopicRow> {
     const row = await findTopic(projectId, name);
     if (row) return row;
     if (name.startsWith(RECORDS_PREFIX)) {
@@ -374,6 +392,7 @@ export function createEventsService(deps: EventsDeps) {
         })
         .where("id", "=", row.id)
         .execute();
+      forgetTopic(granted.project.id, row.name);
       const updated = (await findTopic(granted.project.id, row.name))!;
       if (parsed.deadLetterTopic !== undefined) await reapplyGroups(granted.project.id, updated);
       return toTopicView(updated);
@@ -387,6 +406,7 @@ export function createEventsService(deps: EventsDeps) {
       const users = await db.selectFrom("apprun_events_topic").select("name").where("project_id", "=", granted.project.id).where("dead_letter_topic", "=", row.name).execute();
       if (users.length > 0) throw new AppError("event_topic_in_use", 409, { topic: row.name, usedBy: users.map((u) => u.name).join(", ") });
       await db.deleteFrom("apprun_events_topic").where("id", "=", row.id).execute();
+      forgetTopic(granted.project.id, row.name);
       await bus.deleteStream(row.stream);
       webhooks.forgetTopic(row.id);
     },
@@ -405,9 +425,18 @@ export function createEventsService(deps: EventsDeps) {
       if (parsed.events.length > maxBatch) throw new AppError("event_batch_too_large", 413, { count: parsed.events.length, limit: maxBatch });
       const events = parsed.events.map((e, i) => normalizeEvent(granted.project.id, row.name, e, i));
       const results: Array<{ id: string; seq: number; duplicate: boolean }> = [];
-      for (const event of events) {
-        const stored = await bus.append(row.stream, subjectOfType(event.type), event);
-        results.push({ id: event.id, seq: stored.seq, duplicate: stored.duplicate });
+      try {
+        for (const event of events) {
+          const stored = await bus.append(row.stream, subjectOfType(event.type), event);
+          results.push({ id: event.id, seq: stored.seq, duplicate: stored.duplicate });
+        }
+      } catch (err) {
+        // Deleted by another node a moment ago.
+        if (err instanceof AppError && err.code === "bus_stream_not_found") {
+          forgetTopic(granted.project.id, row.name);
+          throw new AppError("event_topic_not_found", 404, { topic: row.name });
+        }
+        throw err;
       }
       return results;
     },
@@ -481,7 +510,7 @@ export function createEventsService(deps: EventsDeps) {
     async ack(actor: Actor, input: unknown): Promise<{ acked: number }> {
       const { parsed, topic } = await access(actor, input, "events:read", ackInput);
       await findGroup(topic, parsed.group);
-      for (const token of parsed.tokens) await bus.ack({ stream: topic.stream, group: parsed.group, token });
+      await Promise.all(parsed.tokens.map((token) => bus.ack({ stream: topic.stream, group: parsed.group, token })));
       return { acked: parsed.tokens.length };
     },
 
@@ -489,7 +518,7 @@ export function createEventsService(deps: EventsDeps) {
     async nack(actor: Actor, input: unknown): Promise<{ nacked: number }> {
       const { parsed, topic } = await access(actor, input, "events:read", nackInput);
       await findGroup(topic, parsed.group);
-      for (const token of parsed.tokens) await bus.nack({ stream: topic.stream, group: parsed.group, token }, { delayMs: parsed.delayMs });
+      await Promise.all(parsed.tokens.map((token) => bus.nack({ stream: topic.stream, group: parsed.group, token }, { delayMs: parsed.delayMs })));
       return { nacked: parsed.tokens.length };
     },
 
@@ -579,6 +608,7 @@ export function createEventsService(deps: EventsDeps) {
         await bus.deleteStream(r.stream).catch((err) => onError(err, "stream of a deleted project"));
       }
       for (const key of systemTopics.keys()) if (key.startsWith(`${projectId}/`)) systemTopics.delete(key);
+      forgetTopic(projectId);
     },
 
   };
