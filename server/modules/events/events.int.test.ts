@@ -4,7 +4,6 @@ import { startTestApp, type TestApp } from "../../testing/app";
 import { deleteNatsStreams, testNatsUrl } from "../../testing/bus";
 import { consoleClient, failure } from "../../testing/console-client";
 import { DATABASE_KINDS, type DatabaseKind } from "../../testing/databases";
-import { signPayload } from "./webhooks";
 import { errorOf, eventsProject, eventually, PASSWORD, webhookReceiver, type Caller, type EventsProject } from "./test-helpers";
 
 /** Consumer groups end to end over HTTP: the same scenario on the embedded bus and on JetStream. */
@@ -266,7 +265,8 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
       for (const r of receiver.received) {
         const header = String(r.headers["x-apprun-signature"]);
         const ts = Number(/^t=(\d+),v1=[0-9a-f]{64}$/.exec(header)?.[1]);
-        expect(header).toBe(signPayload(secret, r.body, ts));
+        // Verified as a receiver would: HMAC-SHA256 over "<t>.<raw body>" with the secret.
+        expect(header).toBe(`t=${ts},v1=${crypto.createHmac("sha256", secret).update(`${ts}.${r.body}`).digest("hex")}`);
         expect(Math.abs(ts - Date.now() / 1000)).toBeLessThan(60);
         expect(r.headers["content-type"]).toContain("application/cloudevents+json");
       }
@@ -327,6 +327,45 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
     } finally {
       await receiver.close();
     }
+  });
+
+  it("refuses bad input with stable codes and writes nothing", async () => {
+    await api.post("/topics", { name: "strict" });
+    await api.post("/topics/strict/groups", { name: "g" });
+    const bad = async (method: "post" | "patch", path: string, body: unknown) => errorOf(await api[method](path, body));
+    // Topics
+    expect(await bad("post", "/topics", { name: "x".repeat(64) })).toEqual({ status: 400, code: "invalid_input" });
+    expect(await bad("post", "/topics", { name: "ok", unknown: 1 })).toEqual({ status: 400, code: "invalid_input" });
+    expect(await bad("post", "/topics", { name: "ok", publishRoles: ["no spaces allowed"] })).toEqual({ status: 400, code: "invalid_input" });
+    expect(await bad("post", "/topics", { name: "ok", maxBytes: 10 })).toEqual({ status: 400, code: "invalid_input" });
+    expect(await bad("post", "/topics", { name: "ok", deadLetterTopic: "records.posts" })).toEqual({ status: 400, code: "invalid_input" });
+    expect(await bad("patch", "/topics/strict", { deadLetterTopic: "strict" })).toEqual({ status: 400, code: "event_dead_letter_invalid" });
+    // Groups
+    expect(await bad("post", "/topics/strict/groups", { name: "_wh_mine" })).toEqual({ status: 400, code: "invalid_input" });
+    expect(await bad("post", "/topics/strict/groups", { name: "g2", ackWaitMs: 10 })).toEqual({ status: 400, code: "invalid_input" });
+    expect(await bad("post", "/topics/strict/groups", { name: "g2", backoffMs: [100, 200, 300], maxDeliveries: 2 })).toEqual({ status: 400, code: "bus_invalid_config" });
+    expect(await bad("post", "/topics/strict/groups", { name: "g2", start: "middle" })).toEqual({ status: 400, code: "invalid_input" });
+    expect(await bad("post", "/topics/strict/groups/g/pull", { wait: 60_001 })).toEqual({ status: 400, code: "invalid_input" });
+    expect(await bad("post", "/topics/strict/groups/g/pull", { max: 1001 })).toEqual({ status: 400, code: "invalid_input" });
+    expect(await bad("post", "/topics/strict/groups/g/ack", { tokens: [] })).toEqual({ status: 400, code: "invalid_input" });
+    expect(await bad("post", "/topics/strict/groups/g/nack", { tokens: ["x"], delayMs: -1 })).toEqual({ status: 400, code: "invalid_input" });
+    expect(await bad("post", "/topics/strict/groups/g/seek", { fromTime: "last tuesday" })).toEqual({ status: 400, code: "invalid_input" });
+    expect(await bad("post", "/topics/strict/groups/g/seek", { afterSeq: 1, fromTime: new Date().toISOString() })).toEqual({ status: 400, code: "invalid_input" });
+    expect(errorOf(await api.get("/topics/strict/messages?limit=5000"))).toEqual({ status: 400, code: "invalid_input" });
+    // Webhooks
+    expect(await bad("post", "/webhooks", { topic: "strict", url: "https://hooks.example.com/x", types: ["a.>.b"] })).toEqual({ status: 400, code: "bus_invalid_pattern" });
+    expect(await bad("post", "/webhooks", { topic: "strict", url: "https://hooks.example.com/x", maxAttempts: 0 })).toEqual({ status: 400, code: "invalid_input" });
+    expect(await bad("post", "/webhooks", { topic: "strict", url: "https://hooks.example.com/x", retryBaseMs: 10 })).toEqual({ status: 400, code: "invalid_input" });
+    expect(errorOf(await api.get("/webhooks/whk_nope"))).toEqual({ status: 404, code: "webhook_not_found" });
+    // Not JSON at all
+    const raw = await fetch(`${t.baseUrl}${p.base}/topics/strict/messages`, { method: "POST", headers: { authorization: `Bearer ${p.keys.manage}`, "content-type": "application/json" }, body: "{nope" });
+    expect(raw.status).toBe(400);
+
+    // Nothing of it was written.
+    expect((await api.get("/topics")).body.topics.map((x: { name: string }) => x.name)).not.toContain("ok");
+    expect((await api.get("/topics/strict/groups")).body.groups.map((g: { name: string }) => g.name)).toEqual(["g"]);
+    expect((await api.get("/topics/strict")).body).toMatchObject({ deadLetterTopic: null, stats: { messages: 0 } });
+    expect((await api.get("/webhooks")).body.webhooks.filter((w: { topic: string }) => w.topic === "strict")).toEqual([]);
   });
 
   describe("consumer groups", () => {

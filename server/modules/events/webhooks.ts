@@ -89,6 +89,9 @@ export const webhookGroup = (id: string) => `_wh_${id}`;
 /** How long one delivery holds its lease: well beyond the call's timeout. */
 const LEASE_MS = 60_000;
 const MAX_RETRY_DELAY_MS = 3_600_000;
+/** The delivery log keeps this many entries per webhook, trimmed every TRIM_EVERY entries a node writes. */
+const KEEP_DELIVERIES = 1000;
+const TRIM_EVERY = 100;
 
 /**
  * Webhooks: each one is a consumer group on its topic, pulled by every node (the group's leases
@@ -187,7 +190,17 @@ export function createWebhooks(deps: {
       created_at: deps.iso(),
     };
     await db.insertInto("apprun_events_delivery").values(row).execute();
+    const count = (logged.get(hook.id) ?? 0) + 1;
+    logged.set(hook.id, count % TRIM_EVERY);
+    if (count === TRIM_EVERY) await trimLog(hook.id).catch((err) => deps.onError(err, "webhook delivery log trim"));
     return toDeliveryView(row);
+  }
+
+  const logged = new Map<string, number>();
+  /** Keeps the newest KEEP_DELIVERIES entries of a webhook's log. */
+  async function trimLog(webhookId: string): Promise<void> {
+    const edge = await db.selectFrom("apprun_events_delivery").select("id").where("webhook_id", "=", webhookId).orderBy("id", "desc").offset(KEEP_DELIVERIES).limit(1).executeTakeFirst();
+    if (edge) await db.deleteFrom("apprun_events_delivery").where("webhook_id", "=", webhookId).where("id", "<=", edge.id).execute();
   }
 
   async function handle(hook: Hook, d: Delivery): Promise<void> {
