@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import os from "node:os";
 import { fastifyTRPCPlugin, type CreateFastifyContextOptions, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { accountErrorMessages } from "./modules/accounts/errors";
@@ -122,7 +123,12 @@ export async function createApp(options: AppOptions) {
   const selfOrigins = () => {
     const origins = [publicUrl];
     const address = host?.server.address();
-    if (address && typeof address === "object") origins.push(`http://127.0.0.1:${address.port}`, `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`);
+    if (address && typeof address === "object") {
+      const hosts = new Set(["127.0.0.1", address.address]);
+      // Listening on every interface: each of the machine's addresses reaches apprun.
+      if (address.address === "0.0.0.0" || address.address === "::") for (const list of Object.values(os.networkInterfaces())) for (const i of list ?? []) hosts.add(i.address);
+      for (const h of hosts) origins.push(`http://${h.includes(":") ? `[${h}]` : h}:${address.port}`);
+    }
     return origins;
   };
   const events = createEventsService({
@@ -134,6 +140,7 @@ export async function createApp(options: AppOptions) {
     selfOrigins,
     collections: async (projectId) => (await data.schema.get(projectId)).schema.collections.map((c) => c.name),
     onError: (err, context) => logger.error({ err }, context),
+    registry: metrics.registry,
   });
   const sso = createSsoService({ db, secrets: secretsFor("sso"), accounts, audit, publicUrl, joinProject: (projectId, accountId, role) => projects.join(projectId, accountId, role) });
   const services: Services = {

@@ -301,6 +301,10 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
       expect(errorOf(await api.post("/webhooks", { topic: "missing", url: receiver.url }))).toEqual({ status: 404, code: "event_topic_not_found" });
       expect(errorOf(await p.as(p.keys.reader!).post("/webhooks", { topic: "hooks", url: receiver.url }))).toEqual({ status: 403, code: "forbidden" });
 
+      const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+      expect(Number(/apprun_events_webhook_calls_total\{status="retrying"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
+      expect(Number(/apprun_events_published_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
+
       // Disabled: nothing goes out; deleted: gone with its log.
       expect((await api.patch(`/webhooks/${webhook.id}`, { enabled: false })).body.enabled).toBe(false);
       expect((await api.get("/webhooks")).body.webhooks).toHaveLength(1);
@@ -326,6 +330,23 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
       expect(receiver.received).toHaveLength(2);
     } finally {
       await receiver.close();
+    }
+  });
+
+  it("deletes a project's topics, their streams, groups and webhooks with the project", async () => {
+    const { owner } = p;
+    const other = await owner.trpc.projects.create.mutate({ name: "Gone", slug: "gone" });
+    await owner.trpc.events.topics.create.mutate({ project: "gone", name: "t1" });
+    await owner.trpc.events.groups.create.mutate({ project: "gone", topic: "t1", name: "g" });
+    await owner.trpc.events.webhooks.create.mutate({ project: "gone", topic: "t1", url: "https://hooks.example.com/in" });
+    await owner.trpc.events.messages.publish.mutate({ project: "gone", topic: "t1", events: [{ type: "x" }] });
+    const { stream } = await t.app.database.db.selectFrom("apprun_events_topic").select("stream").where("project_id", "=", other.id).executeTakeFirstOrThrow();
+    expect(await t.app.bus.streamInfo(stream)).toMatchObject({ messages: 1 });
+
+    await owner.trpc.projects.delete.mutate({ project: "gone", confirm: "gone" });
+    expect(await t.app.bus.streamInfo(stream)).toBeNull();
+    for (const table of ["apprun_events_topic", "apprun_events_group", "apprun_events_webhook"] as const) {
+      expect(await t.app.database.db.selectFrom(table).select("id").where("project_id", "=", other.id).execute()).toEqual([]);
     }
   });
 

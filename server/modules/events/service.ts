@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
+import { Counter, type Registry } from "prom-client";
 import type { ZodType } from "zod";
 import type { EventsTopicTable, SystemDatabase } from "../../../db/schema";
 import { actorLabel, type Actor } from "../../platform/auth/actor";
@@ -46,6 +47,8 @@ export interface EventsDeps {
   /** Retention of system topics (record changes) when created, default 7 days. */
   systemRetentionMs?: number;
   onError?: (err: unknown, context: string) => void;
+  /** Where the module's Prometheus metrics go (the app's registry). */
+  registry?: Registry;
   clock?: () => number;
   /** Webhook calls give up after this long (default 10 s). */
   webhookTimeoutMs?: number;
@@ -118,6 +121,13 @@ export function createEventsService(deps: EventsDeps) {
   const maxEventBytes = deps.maxEventBytes ?? 256 * 1024;
   const maxBatch = deps.maxBatch ?? 100;
   const onError = deps.onError ?? (() => {});
+  const registers = deps.registry ? [deps.registry] : [];
+  const metrics = {
+    published: new Counter({ name: "apprun_events_published_total", help: "Events stored in topics by publishers (duplicates not counted)", registers }),
+    recordEvents: new Counter({ name: "apprun_events_record_events_total", help: "Record changes stored in records.<collection> system topics by this node (duplicates included)", registers }),
+    delivered: new Counter({ name: "apprun_events_pulled_total", help: "Events handed to consumer-group pullers (redeliveries included)", registers }),
+    webhookCalls: new Counter({ name: "apprun_events_webhook_calls_total", help: "Webhook calls by outcome", labelNames: ["status"] as const, registers }),
+  };
 
   async function findTopic(projectId: string, name: string): Promise<TopicRow | undefined> {
     return db.selectFrom("apprun_events_topic").selectAll().where("project_id", "=", projectId).where("name", "=", name).executeTakeFirst();
@@ -429,6 +439,7 @@ export function createEventsService(deps: EventsDeps) {
         for (const event of events) {
           const stored = await bus.append(row.stream, subjectOfType(event.type), event);
           results.push({ id: event.id, seq: stored.seq, duplicate: stored.duplicate });
+          if (!stored.duplicate) metrics.published.inc();
         }
       } catch (err) {
         // Deleted by another node a moment ago.
@@ -503,6 +514,7 @@ export function createEventsService(deps: EventsDeps) {
       const { parsed, topic } = await access(actor, input, "events:read", pullInput);
       await findGroup(topic, parsed.group);
       const deliveries = await bus.pull(topic.stream, parsed.group, { batch: parsed.max, waitMs: parsed.wait, signal });
+      metrics.delivered.inc(deliveries.length);
       return { messages: deliveries.map(toPulled) };
     },
 
@@ -534,7 +546,7 @@ export function createEventsService(deps: EventsDeps) {
     },
   };
 
-  const webhooks = createWebhooks({ db, kind: deps.kind, bus, secrets: deps.secrets, selfOrigins: deps.selfOrigins, authorizeInput, topicFor, iso, onError, timeoutMs: deps.webhookTimeoutMs ?? 10_000 });
+  const webhooks = createWebhooks({ db, kind: deps.kind, bus, secrets: deps.secrets, selfOrigins: deps.selfOrigins, authorizeInput, topicFor, iso, onError, onCall: (status) => metrics.webhookCalls.inc({ status }), timeoutMs: deps.webhookTimeoutMs ?? 10_000 });
 
   // ── system topics: record changes from the data module ──────────────────────
 
@@ -562,6 +574,7 @@ export function createEventsService(deps: EventsDeps) {
         projectid: e.project,
       });
       await bus.append(topic.stream, `apprun.record.${e.action}`, event);
+      metrics.recordEvents.inc();
     });
     const settled = next.catch((err) => onError(err, `record event ${subject} not stored in its topic`));
     queues.set(key, settled);

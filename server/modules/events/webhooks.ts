@@ -108,6 +108,8 @@ export function createWebhooks(deps: {
   topicFor: (actor: Actor, granted: Access, name: string, permission: Permission) => Promise<TopicRow>;
   iso: () => string;
   onError: (err: unknown, context: string) => void;
+  /** Counts each call by outcome (metrics). */
+  onCall?: (status: DeliveryView["status"]) => void;
   timeoutMs: number;
 }) {
   const { db, bus } = deps;
@@ -189,6 +191,7 @@ export function createWebhooks(deps: {
       manual: dialect.bool(manual),
       created_at: deps.iso(),
     };
+    deps.onCall?.(status);
     await db.insertInto("apprun_events_delivery").values(row).execute();
     const count = (logged.get(hook.id) ?? 0) + 1;
     logged.set(hook.id, count % TRIM_EVERY);
