@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import os from "node:os";
 import { fastifyTRPCPlugin, type CreateFastifyContextOptions, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { accountErrorMessages } from "./modules/accounts/errors";
@@ -14,6 +15,9 @@ import { createDataService } from "./modules/data/service";
 import { portabilityErrorMessages } from "./modules/data/portability/errors";
 import { registerPortabilityRoutes } from "./modules/data/portability/routes";
 import { authErrorMessages } from "./modules/auth/errors";
+import { eventsErrorMessages } from "./modules/events/errors";
+import { registerEventsRoutes } from "./modules/events/routes";
+import { createEventsService } from "./modules/events/service";
 import { registerAuthRoutes } from "./modules/auth/routes";
 import { createAuthService } from "./modules/auth/service";
 import { authProjectMigrations } from "./modules/auth/storage";
@@ -79,7 +83,7 @@ export async function createApp(options: AppOptions) {
   const database = openDatabase<SystemDatabase>(effectiveDatabaseUrl(config), { poolSize: config.databasePoolSize });
   const bus = createBus(config.busUrl, { database, logger });
   const metrics = createMetrics();
-  const catalog = createErrorCatalog(platformErrorMessages, busErrorMessages, accountErrorMessages, projectErrorMessages, authErrorMessages, dataErrorMessages, portabilityErrorMessages);
+  const catalog = createErrorCatalog(platformErrorMessages, busErrorMessages, accountErrorMessages, projectErrorMessages, authErrorMessages, dataErrorMessages, portabilityErrorMessages, eventsErrorMessages);
   const lifecycle: { phase: Phase; waitingFor: string | null } = { phase: "starting", waitingFor: null };
 
   const db = database.db;
@@ -100,7 +104,7 @@ export async function createApp(options: AppOptions) {
     publicUrl,
     // Each project has one pool of app users, named "default"; other modules add their kinds.
     resourceKinds: [{ kind: "user_pool", exists: async (_projectId, name) => name === "default" }],
-    storage: { create: async (id) => void (await projectStorage.create(id)), drop: [async (id) => data.schema.dropProject(id), projectStorage.drop, async (id) => auth.forgetProject(id)] },
+    storage: { create: async (id) => void (await projectStorage.create(id)), drop: [async (id) => events.dropProject(id), async (id) => data.schema.dropProject(id), projectStorage.drop, async (id) => auth.forgetProject(id)] },
   });
   const auth = createAuthService({
     db,
@@ -120,6 +124,29 @@ export async function createApp(options: AppOptions) {
     clock: options.clock,
     onPublishError: (err, subject) => logger.error({ err, subject }, "record event not published (the write committed)"),
   });
+  // Webhooks may not call apprun itself: its public URL and the address it listens on.
+  const selfOrigins = () => {
+    const origins = [publicUrl];
+    const address = host?.server.address();
+    if (address && typeof address === "object") {
+      const hosts = new Set(["127.0.0.1", address.address]);
+      // Listening on every interface: each of the machine's addresses reaches apprun.
+      if (address.address === "0.0.0.0" || address.address === "::") for (const list of Object.values(os.networkInterfaces())) for (const i of list ?? []) hosts.add(i.address);
+      for (const h of hosts) origins.push(`http://${h.includes(":") ? `[${h}]` : h}:${address.port}`);
+    }
+    return origins;
+  };
+  const events = createEventsService({
+    db,
+    kind: database.kind,
+    bus,
+    projects,
+    secrets: secretsFor("webhooks"),
+    selfOrigins,
+    collections: async (projectId) => (await data.schema.get(projectId)).schema.collections.map((c) => c.name),
+    onError: (err, context) => logger.error({ err }, context),
+    registry: metrics.registry,
+  });
   const sso = createSsoService({ db, secrets: secretsFor("sso"), accounts, audit, publicUrl, joinProject: (projectId, accountId, role) => projects.join(projectId, accountId, role) });
   const services: Services = {
     system: createSystemService({ database, bus, lifecycle, version: apprunVersion(), startedAt }),
@@ -131,6 +158,7 @@ export async function createApp(options: AppOptions) {
     projects,
     auth,
     data,
+    events,
   };
 
   const secureCookies = publicUrl.startsWith("https:");
@@ -199,6 +227,7 @@ export async function createApp(options: AppOptions) {
     audit,
     requestActor: createRequestActor({ auth, projects, sessionCookie: SESSION_COOKIE, resolveSession: (token) => accounts.resolveSession(token), allowedOrigins }),
   });
+  registerEventsRoutes(host, { events, auth });
   registerAccountRoutes(host, { sso, publicUrl, origin: originOf, setSessionCookie: (reply, issued) => void reply.header("set-cookie", sessionCookie(issued, reply.request.protocol === "https")) });
   registerPortabilityRoutes(host, {
     data,
@@ -254,6 +283,7 @@ export async function createApp(options: AppOptions) {
   async function startBus(): Promise<void> {
     lifecycle.waitingFor = "bus";
     await bus.start();
+    events.start();
   }
 
   async function start(): Promise<void> {
@@ -316,6 +346,7 @@ export async function createApp(options: AppOptions) {
         await ready?.catch(() => {});
         await options.console?.close().catch((err) => logger.warn({ err }, "console close failed"));
         mailer.close();
+        await events.stop().catch((err) => logger.warn({ err }, "event center stop failed"));
         await bus.close();
         await database.close();
       })();

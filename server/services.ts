@@ -3,6 +3,7 @@ import type { SsoService } from "./modules/accounts/sso";
 import type { AuditService } from "./modules/audit/service";
 import type { AuthService } from "./modules/auth/service";
 import type { DataService } from "./modules/data/service";
+import type { EventsService } from "./modules/events/service";
 import type { InstanceService } from "./modules/instance/service";
 import type { ProjectsService } from "./modules/projects/service";
 import type { SystemService } from "./modules/system/service";
@@ -18,5 +19,6 @@ export interface Services {
   projects: ProjectsService;
   auth: AuthService;
   data: DataService;
+  events: EventsService;
   mailer: Mailer;
 }

@@ -1,4 +1,4 @@
-import { BadgeCheck, Boxes, Database, FileLock2, FileClock, History, Network, KeyRound, KeySquare, LayoutDashboard, LockKeyhole, Settings, Share2, ShieldCheck, SlidersHorizontal, UserRound, Users, UsersRound, type LucideIcon } from "lucide-react";
+import { BadgeCheck, Boxes, Database, FileLock2, Radio, FileClock, History, Network, KeyRound, KeySquare, LayoutDashboard, LockKeyhole, Settings, Share2, ShieldCheck, SlidersHorizontal, UserRound, Users, UsersRound, type LucideIcon } from "lucide-react";
 import type { Permission } from "../../server/modules/projects/permissions";
 import type { MessageKey } from "../i18n/catalog";
 
@@ -59,6 +59,7 @@ export function navSections(input: { instanceAdmin: boolean; project: { slug: st
       data.push({ href: `${base}/data/model`, label: "designer.navModel", icon: Network }, { href: `${base}/data/history`, label: "history.navTitle", icon: History });
     }
     if (data.length > 0) sections.push({ id: "data", title: { key: "browser.navSection" }, items: data });
+    if (can("events:read")) sections.push({ id: "events", items: [{ href: `${base}/events`, label: "nav.events", icon: Radio }] });
   }
   if (input.instanceAdmin) {
     sections.push({

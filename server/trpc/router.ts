@@ -2,6 +2,7 @@ import { accountsRouter } from "../modules/accounts/router";
 import { authRouter } from "../modules/auth/router";
 import { dataRouter } from "../modules/data/router";
 import { recordsRouter } from "../modules/data/records-router";
+import { eventsRouter } from "../modules/events/router";
 import { instanceRouter } from "../modules/instance/router";
 import { projectsRouter } from "../modules/projects/router";
 import { systemRouter } from "../modules/system/router";
@@ -15,6 +16,7 @@ export const appRouter = router({
   auth: authRouter,
   data: dataRouter,
   records: recordsRouter,
+  events: eventsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,6 +3,7 @@ import type { ZodType } from "zod";
 import { startTestApp, type TestApp } from "../../testing/app";
 import { consoleClient, type ConsoleClient } from "../../testing/console-client";
 import { DATABASE_KINDS } from "../../testing/databases";
+import { eventually } from "../events/test-helpers";
 import { restClient, type HttpAnswer } from "./test-helpers";
 
 const PASSWORD = "correct horse battery";
@@ -20,11 +21,11 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
   let t: TestApp;
   let alice: ConsoleClient;
   let bob: ConsoleClient;
-  const b = {} as Record<"id" | "accountId" | "userId" | "sessionId" | "roleId" | "providerId" | "keyId" | "projectRoleId" | "recordId", string>;
+  const b = {} as Record<"id" | "accountId" | "userId" | "sessionId" | "roleId" | "providerId" | "keyId" | "projectRoleId" | "recordId" | "webhookId" | "deliveryId", string>;
   let aJwt: string;
   let aKey: string;
   /** Values of project B that must never appear in an answer to A. */
-  const secrets = ["secret-b@beta.example", "beta-secret-role", "beta-client-id", "beta-key-name", "Beta Secret Name", "beta-secret-value", "beta_secrets", "beta_secret_things", "beta_secret_field"];
+  const secrets = ["secret-b@beta.example", "beta-secret-role", "beta-client-id", "beta-key-name", "Beta Secret Name", "beta-secret-value", "beta_secrets", "beta_secret_things", "beta_secret_field", "beta-secret-topic", "beta-secret-event", "beta-hook.example"];
 
   beforeAll(async () => {
     t = await startTestApp(kind, {
@@ -64,6 +65,12 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     const things = { name: "beta_secret_things", fields: [{ name: "beta_secret_field", type: "text" as const }, { name: "label", type: "text" as const }] };
     await bob.trpc.data.schema.applyChange.mutate({ project: "beta", baseVersion: 1, schema: { collections: [secretsCollection, things] } });
     await bob.trpc.data.schema.applyChange.mutate({ project: "beta", baseVersion: 2, schema: { collections: [secretsCollection, { ...things, fields: [things.fields[0]!] }] } });
+    // Its event center: a topic with an event, a consumer group, a webhook and a delivery of it.
+    await bob.trpc.events.topics.create.mutate({ project: "beta", name: "beta-secret-topic" });
+    await bob.trpc.events.groups.create.mutate({ project: "beta", topic: "beta-secret-topic", name: "beta-group" });
+    b.webhookId = (await bob.trpc.events.webhooks.create.mutate({ project: "beta", topic: "beta-secret-topic", url: "http://beta-hook.example:9/in", retryBaseMs: 3_600_000 })).webhook.id;
+    await bob.trpc.events.messages.publish.mutate({ project: "beta", topic: "beta-secret-topic", events: [{ type: "beta-secret-event", data: { secret: "beta-secret-event" } }] });
+    b.deliveryId = await eventually(async () => (await bob.trpc.events.webhooks.deliveries.query({ project: "beta", webhookId: b.webhookId! }))[0]?.id);
 
     // Principals of project A.
     aJwt = (await restClient(t, "10.3.0.2").post("/api/v1/projects/alpha/auth/sign-up", { email: "a-user@alpha.example", password: PASSWORD })).body.accessToken;
@@ -81,7 +88,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
   });
 
   /** Values for route parameters: B's real ids where one exists, so a leak would show. */
-  const paramValues = (): Record<string, string> => ({ user: b.userId!, session: b.sessionId!, provider: "beta-gh", collection: "beta_secrets", id: b.recordId!, version: "1" });
+  const paramValues = (): Record<string, string> => ({ user: b.userId!, session: b.sessionId!, provider: "beta-gh", collection: "beta_secrets", id: b.recordId!, version: "1", topic: "beta-secret-topic", group: "beta-group", webhook: b.webhookId!, delivery: b.deliveryId! });
 
   /** Bodies for writes: a real attempt on B's data where an empty body would stop at validation. */
   const bodyFor = (url: string): unknown => (url.endsWith("/collections/batch") ? { operations: [{ action: "delete", collection: "beta_secrets", id: b.recordId }] } : {});
@@ -136,6 +143,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     for (const url of ["/api/v1/projects/:project/collections/:collection/records/:id", "/api/v1/projects/:project/collections/batch", "/api/v1/admin/projects/:project/schema/apply", "/api/v1/admin/projects/:project/schema/versions/:version"]) {
       expect(routes.some((r) => r.url === url)).toBe(true);
     }
+    expect(routes.some((r) => r.url === "/api/v1/projects/:project/events/topics/:topic/groups/:group/pull")).toBe(true);
     expect(await walkRest(routes)).toEqual([]);
     // B's model and record survived every attempt.
     expect((await t.app.services.data.schema.get(b.id!)).version).toBe(3);
@@ -184,6 +192,13 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     expression: "value != null",
     operation: "list",
     rules: { list: "" },
+    topic: "beta-secret-topic",
+    group: "beta-group",
+    webhookId: b.webhookId,
+    deliveryId: b.deliveryId,
+    url: "http://probe.example/hook",
+    events: [{ type: "probe" }],
+    tokens: ["probe"],
   });
 
   function inputFor(path: string, schema: ZodType): Record<string, unknown> {
@@ -206,7 +221,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
       const schema = p._def.inputs[0] as unknown as { shape?: Record<string, unknown> } | undefined;
       return schema?.shape !== undefined && "project" in schema.shape;
     });
-    expect(procedures.map(([path]) => path)).toEqual(expect.arrayContaining(["auth.users.list", "auth.apiKeys.create", "auth.signingKeys.rotate", "auth.settings.update", "projects.members", "data.schema.get", "data.schema.applyChange", "data.schema.rollback", "data.schema.purge", "data.expressions.check", "records.list", "records.create", "records.previewAs", "records.saveRules"]));
+    expect(procedures.map(([path]) => path)).toEqual(expect.arrayContaining(["auth.users.list", "auth.apiKeys.create", "auth.signingKeys.rotate", "auth.settings.update", "projects.members", "data.schema.get", "data.schema.applyChange", "data.schema.rollback", "data.schema.purge", "data.expressions.check", "records.list", "records.create", "records.previewAs", "records.saveRules", "events.messages.publish", "events.groups.pull", "events.webhooks.redeliver"]));
     const failures: string[] = [];
     for (const [path, procedure] of procedures) {
       const input = inputFor(path, procedure._def.inputs[0]!);
@@ -229,5 +244,8 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     expect(await bob.trpc.data.schema.retained.query({ project: "beta" })).toHaveLength(1);
     expect((await bob.trpc.records.list.query({ project: "beta", collection: "beta_secrets" })).items.map((r) => r.value)).toEqual(["beta-secret-value"]);
     expect((await bob.trpc.records.collections.query({ project: "beta" })).version).toBe(3);
+    expect((await bob.trpc.events.topics.get.query({ project: "beta", topic: "beta-secret-topic" })).stats.lastSeq).toBe(1);
+    expect((await bob.trpc.events.groups.get.query({ project: "beta", topic: "beta-secret-topic", group: "beta-group" })).lag).toEqual({ pending: 1, unacked: 0 });
+    expect((await bob.trpc.events.webhooks.list.query({ project: "beta" })).map((w) => w.id)).toEqual([b.webhookId]);
   });
 });

@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 export const CONSOLE_SHARED_SOURCES = [
   "server/modules/accounts/schema.ts",
   "server/modules/auth/schema.ts",
+  "server/modules/events/schema.ts",
   "server/modules/instance/schema.ts",
   "server/modules/projects/permissions.ts",
   "server/modules/projects/schema.ts",
