@@ -175,6 +175,16 @@ test("data browser and rule editor end to end: records with relations and JSON, 
   await page.getByTestId("cell-editor").press("Enter");
   await expect(titles(page)).toHaveText(["War and Peace", "Anna Karenina", "Emma (1815)"]);
 
+  // Edit through the form: only the changed field is sent; the relation stays.
+  await row(page, "War and Peace").getByRole("button", { name: /^Edit record/ }).click();
+  dialog = page.getByRole("dialog", { name: /^Edit record/ });
+  await expect(dialog.getByTestId("relation-chosen-author")).toHaveText("Tolstoy");
+  await dialog.getByTestId("json-field-details").fill('{"volumes": 4}');
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expectToast(page, /Record \w+ saved/);
+  await expect(row(page, "War and Peace")).toContainText('{"volumes":4}');
+  await expect(row(page, "War and Peace")).toContainText("Tolstoy");
+
   // Delete, after confirming.
   await row(page, "Anna Karenina").getByRole("button", { name: /^Delete record/ }).click();
   await expect(page.getByRole("alertdialog")).toContainText(/Delete record \w+\?/);

@@ -14,7 +14,7 @@ const MODEL = {
       name: "posts",
       fields: [
         { name: "title", type: "text", required: true, max: 100 },
-        { name: "status", type: "select", values: ["draft", "published"] },
+        { name: "status", type: "select", values: ["draft", "published"], default: "draft" },
         { name: "owner", type: "text" },
         { name: "author", type: "relation", collection: "authors" },
         { name: "meta", type: "json" },
@@ -175,6 +175,9 @@ describe.each(DATABASE_KINDS)("console records procedures on %s", (kind) => {
     expect(await owner.trpc.records.previewAs.query({ project: "shop", collection: "posts", operation: "create", userId: ann.id, body: { title: "Mine", owner: ann.id } })).toMatchObject({ allowed: true });
     expect(await owner.trpc.records.previewAs.query({ project: "shop", collection: "posts", operation: "create", userId: ann.id, body: { title: "Bob's", owner: bob.id } })).toMatchObject({ allowed: false });
     expect(await owner.trpc.records.previewAs.query({ project: "shop", collection: "posts", operation: "create", body: { title: "x" } })).toMatchObject({ allowed: false });
+    // The record judged is the body over the fields' defaults (status defaults to draft).
+    expect(await owner.trpc.records.previewAs.query({ project: "shop", collection: "posts", operation: "create", userId: ann.id, rule: 'status == "draft"', body: { title: "x" } })).toMatchObject({ allowed: true });
+    expect(await owner.trpc.records.previewAs.query({ project: "shop", collection: "posts", operation: "create", userId: ann.id, rule: 'status == "draft"', body: { title: "x", status: "published" } })).toMatchObject({ allowed: false });
     const updates = await owner.trpc.records.previewAs.query({ project: "shop", collection: "posts", operation: "update", userId: ann.id, rule: "owner == auth.id && body.status != \"published\"", body: { status: "draft" } });
     expect(updates.items.map((r) => r.title).sort()).toEqual(["Peace", "War"]);
     expect((await owner.trpc.records.previewAs.query({ project: "shop", collection: "posts", operation: "update", userId: ann.id, rule: "owner == auth.id && body.status != \"published\"", body: { status: "published" } })).allowed).toBe(false);

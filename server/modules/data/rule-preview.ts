@@ -67,7 +67,9 @@ export function createRulePreview(deps: { database: AnyDatabase; bus: Bus; clock
     const ctx = { auth: authContextOf(actor), now: deps.clock(), body };
 
     if (op === "create") {
-      const allowed = mode === "public" || evaluateExpression(compileExpression(source, { model: current.index, collection: c.name, allowBody: true }), body, ctx);
+      // The would-be record: the body over the fields' fixed defaults (time and random defaults are left out).
+      const defaults = Object.fromEntries(c.fields.flatMap((f) => ("default" in f && f.default !== undefined && !["now", "today", "random"].includes(f.default as string) ? [[f.name, f.default]] : [])));
+      const allowed = mode === "public" || evaluateExpression(compileExpression(source, { model: current.index, collection: c.name, allowBody: true }), { ...defaults, ...body }, ctx);
       return { operation: op, mode, allowed, items: [], hasMore: false };
     }
 

@@ -6,6 +6,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { toast } from "sonner";
 import { errorInfo } from "../../../../../../components/console/errors";
+import { formatDateTime } from "../../../../../../components/console/format";
 import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../../components/console/states";
 import { CollectionPicker } from "../../../../../../components/data/collection-picker";
 import { ExpressionInput, ExpressionIssueView, useExpressionCheck } from "../../../../../../components/data/expression-input";
@@ -52,7 +53,7 @@ function useRecordInvalidation() {
 
 /** A cell edited in place: double-click, Enter saves, Escape or leaving cancels. */
 function EditableCell({ project, collection, field, row, collections, canEdit, onOpenForm }: { project: string; collection: string; field: Field; row: RecordRow; collections: readonly Collection[]; canEdit: boolean; onOpenForm: () => void }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const trpc = useTRPC();
   const invalidate = useRecordInvalidation();
   const word = useFieldError();
@@ -66,7 +67,8 @@ function EditableCell({ project, collection, field, row, collections, canEdit, o
       onError: (e) => toast.error(fieldErrorsOf(e, word)[field.name] ?? errorInfo(e).message),
     }),
   );
-  const text = cellText(field, row, collections);
+  const raw = row[field.name];
+  const text = (field.type === "datetime" || field.type === "autodate") && typeof raw === "string" && raw ? formatDateTime(raw, locale) : cellText(field, row, collections);
   if (field.type === "boolean")
     return (
       <Switch
@@ -302,7 +304,7 @@ function SortIcon({ keys, field }: { keys: SortKey[]; field: string }) {
 }
 
 function RecordsTable({ collection, collections }: { collection: Collection; collections: readonly Collection[] }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const trpc = useTRPC();
   const { ref, can, project } = useProject();
   const canEdit = can("data:write") && !project.archived;
@@ -419,7 +421,7 @@ function RecordsTable({ collection, collections }: { collection: Collection; col
                           <EditableCell project={ref} collection={collection.name} field={f} row={row} collections={collections} canEdit={canEdit && f.type !== "autodate"} onOpenForm={() => setEditing(row)} />
                         </TableCell>
                       ))}
-                      <TableCell className="text-xs whitespace-nowrap text-muted-foreground">{row.created ? new Date(String(row.created)).toLocaleString() : ""}</TableCell>
+                      <TableCell className="text-xs whitespace-nowrap text-muted-foreground">{row.created ? formatDateTime(String(row.created), locale) : ""}</TableCell>
                       {canEdit && (
                         <TableCell>
                           <div className="flex gap-1">
