@@ -15,6 +15,11 @@ import { authProjectMigrations } from "./modules/auth/storage";
 import { createInstanceService } from "./modules/instance/service";
 import { projectErrorMessages } from "./modules/projects/errors";
 import { createProjectsService } from "./modules/projects/service";
+import { realtimeErrorMessages } from "./modules/realtime/errors";
+import { registerRealtimeRoutes } from "./modules/realtime/routes";
+import type { RealtimeLimits } from "./modules/realtime/hub";
+import { createRealtimeService } from "./modules/realtime/service";
+import { createRealtimeStreams } from "./modules/realtime/streams";
 import type { RequestOrigin } from "./platform/auth/actor";
 import { createSecretBox } from "./platform/crypto/secret-box";
 import { parseCookies, serializeCookie } from "./platform/http/cookies";
@@ -56,6 +61,8 @@ export interface AppOptions {
   passwordParams?: { ln: number; r: number; p: number };
   /** Tests move time forward (token expiry); production uses the system clock. */
   clock?: () => number;
+  /** Realtime limits (heartbeat, buffers, frame size); tests shrink them. */
+  realtime?: Partial<RealtimeLimits>;
 }
 
 export const SESSION_COOKIE = "apprun_session";
@@ -74,7 +81,7 @@ export async function createApp(options: AppOptions) {
   const database = openDatabase<SystemDatabase>(effectiveDatabaseUrl(config), { poolSize: config.databasePoolSize });
   const bus = createBus(config.busUrl, { database, logger });
   const metrics = createMetrics();
-  const catalog = createErrorCatalog(platformErrorMessages, busErrorMessages, accountErrorMessages, projectErrorMessages, authErrorMessages, dataErrorMessages);
+  const catalog = createErrorCatalog(platformErrorMessages, busErrorMessages, accountErrorMessages, projectErrorMessages, authErrorMessages, dataErrorMessages, realtimeErrorMessages);
   const lifecycle: { phase: Phase; waitingFor: string | null } = { phase: "starting", waitingFor: null };
 
   const db = database.db;
@@ -95,7 +102,7 @@ export async function createApp(options: AppOptions) {
     publicUrl,
     // Each project has one pool of app users, named "default"; other modules add their kinds.
     resourceKinds: [{ kind: "user_pool", exists: async (_projectId, name) => name === "default" }],
-    storage: { create: async (id) => void (await projectStorage.create(id)), drop: [async (id) => data.schema.dropProject(id), projectStorage.drop, async (id) => auth.forgetProject(id)] },
+    storage: { create: async (id) => void (await projectStorage.create(id)), drop: [async (id) => data.schema.dropProject(id), projectStorage.drop, async (id) => auth.forgetProject(id), async (id) => realtime.dropProject(id)] },
   });
   const auth = createAuthService({
     db,
@@ -109,13 +116,16 @@ export async function createApp(options: AppOptions) {
     passwordParams: options.passwordParams,
     clock: options.clock,
   });
+  // Record changes also go to each project's durable realtime log (resume, other nodes).
+  const realtimeStreams = createRealtimeStreams({ bus });
   const data = createDataService({
     database,
-    bus,
+    bus: realtimeStreams.recordingBus(),
     clock: options.clock,
     onPublishError: (err, subject) => logger.error({ err, subject }, "record event not published (the write committed)"),
   });
   const sso = createSsoService({ db, secrets: secretsFor("sso"), accounts, audit, publicUrl, joinProject: (projectId, accountId, role) => projects.join(projectId, accountId, role) });
+  const realtime = createRealtimeService({ db, bus, data, auth, projects, audit, streams: realtimeStreams, catalog, logger, limits: options.realtime, clock: options.clock });
   const services: Services = {
     system: createSystemService({ database, bus, lifecycle, version: apprunVersion(), startedAt }),
     audit,
@@ -126,6 +136,7 @@ export async function createApp(options: AppOptions) {
     projects,
     auth,
     data,
+    realtime,
   };
 
   const secureCookies = publicUrl.startsWith("https:");
@@ -189,6 +200,10 @@ export async function createApp(options: AppOptions) {
   } satisfies FastifyTRPCPluginOptions<AppRouter>);
   registerAuthRoutes(host, { auth, origin: originOf, publicUrl });
   registerAccountRoutes(host, { sso, publicUrl, origin: originOf, setSessionCookie: (reply, issued) => void reply.header("set-cookie", sessionCookie(issued, reply.request.protocol === "https")) });
+  const realtimeRoutes = registerRealtimeRoutes(host, {
+    hub: realtime.hub,
+    gate: () => (lifecycle.phase === "ready" ? null : new AppError(lifecycle.phase === "stopping" ? "shutting_down" : "not_ready", 503)),
+  });
   if (options.console) mountConsole(host, options.console);
 
   const abort = new AbortController();
@@ -223,6 +238,7 @@ export async function createApp(options: AppOptions) {
   async function startBus(): Promise<void> {
     lifecycle.waitingFor = "bus";
     await bus.start();
+    realtime.start();
   }
 
   async function start(): Promise<void> {
@@ -268,6 +284,9 @@ export async function createApp(options: AppOptions) {
       closing ??= (async () => {
         lifecycle.phase = "stopping";
         abort.abort();
+        // Realtime connections never end by themselves: close them first so the server can drain.
+        await realtime.close().catch((err) => logger.warn({ err }, "realtime close failed"));
+        await realtimeRoutes.close();
         const force = setTimeout(() => {
           logger.warn({ timeoutMs: config.shutdownTimeoutMs }, "in-flight requests did not finish in time; closing their connections");
           host.server.closeAllConnections();

@@ -5,6 +5,7 @@ import type { AuthService } from "./modules/auth/service";
 import type { DataService } from "./modules/data/service";
 import type { InstanceService } from "./modules/instance/service";
 import type { ProjectsService } from "./modules/projects/service";
+import type { RealtimeService } from "./modules/realtime/service";
 import type { SystemService } from "./modules/system/service";
 import type { Mailer } from "./platform/mail/mailer";
 
@@ -18,5 +19,6 @@ export interface Services {
   projects: ProjectsService;
   auth: AuthService;
   data: DataService;
+  realtime: RealtimeService;
   mailer: Mailer;
 }

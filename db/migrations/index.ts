@@ -5,6 +5,7 @@ import * as m0003 from "./0003_projects";
 import * as m0010 from "./0010_app_auth";
 import * as m0050 from "./0050_data_model";
 import * as m0080 from "./0080_bus";
+import * as m0095 from "./0095_realtime";
 
 /**
  * System migrations in the order they apply. Listed statically (not read from disk) so the
@@ -17,4 +18,5 @@ export const systemMigrations: Record<string, Migration> = {
   "0010_app_auth": m0010,
   "0050_data_model": m0050,
   "0080_bus": m0080,
+  "0095_realtime": m0095,
 };
