@@ -238,7 +238,7 @@ export async function createApp(options: AppOptions) {
   async function startBus(): Promise<void> {
     lifecycle.waitingFor = "bus";
     await bus.start();
-    realtime.start();
+    await realtime.start();
   }
 
   async function start(): Promise<void> {

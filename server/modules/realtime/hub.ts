@@ -622,10 +622,12 @@ export function createHub(deps: HubDeps) {
     },
 
     /** Subscribes to the realtime log and presence notices of every project; call after the bus started. */
-    start(): void {
+    async start(): Promise<void> {
       unsubscribes.push(bus.subscribe(RT_PATTERN, onEvent), bus.subscribe("rtp.>", onPresence));
       heartbeat = setInterval(() => void beat(), limits.heartbeatMs);
       heartbeat.unref?.();
+      // NATS registers subscriptions asynchronously: a round trip makes sure they are in place before the node reports ready.
+      await bus.ping().catch(() => {});
     },
 
     /** What this node serves for one project: connections, subscriptions per channel, presence. */

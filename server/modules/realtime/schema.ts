@@ -39,7 +39,8 @@ export function parseChannel(text: string): ChannelRef | null {
 const rule = z.string().max(2000).nullable();
 
 export const byProject = z.object({ project: z.string().min(1).max(100) });
-export const channelRef = byProject.extend({ name: z.string().regex(CHANNEL_NAME, "lowercase letters, digits, _ and -, at most 64") });
+/** Channel names are case-insensitive: stored and matched in lowercase. */
+export const channelRef = byProject.extend({ name: z.string().max(64).toLowerCase().regex(CHANNEL_NAME, "letters, digits, _ and -, at most 64") });
 /** A channel's settings; rules are CEL over `auth` ({id, type, roles}) and `channel`; null: API keys with the permission only, "": everyone. */
 export const channelInput = channelRef.extend({ subscribeRule: rule, publishRule: rule, presence: z.boolean() });
 export type ChannelInput = z.infer<typeof channelInput>;

@@ -53,8 +53,8 @@ export function createRealtimeService(deps: RealtimeDeps) {
       return { ...(await hub.inspect(project.id)), log: info ? { firstSeq: info.firstSeq, lastSeq: info.lastSeq, messages: info.messages } : null };
     },
 
-    start(): void {
-      hub.start();
+    start(): Promise<void> {
+      return hub.start();
     },
 
     close(): Promise<void> {
