@@ -38,7 +38,8 @@ export const CLOSE = { authTimeout: 4401, tokenExpired: 4403, slowConsumer: 4008
 /** What a connection's transport must offer: WebSocket and SSE implement it. */
 export interface Transport {
   readonly kind: "ws" | "sse";
-  send(text: string): void;
+  /** A frame's JSON text; a Buffer when one frame is fanned out to many (encoded once). */
+  send(text: string | Buffer): void;
   /** Bytes accepted but not yet handed to the kernel. */
   buffered(): number;
   close(code: number, reason: string): void;
@@ -93,7 +94,7 @@ export class Connection {
   /** Set by `auth` with `lastEventId`: live frames are held until the `resume` that replays from here. */
   resumeFrom: number | null = null;
   /** While a resume replays the log, live frames wait here (sequence, text). */
-  replayQueue: Array<[number, string]> | null = null;
+  replayQueue: Array<[number, string | Buffer]> | null = null;
   closed = false;
   delivered = 0;
   /** Frames are handled one after another, so `subscribe` then `resume` happen in that order. */
@@ -154,7 +155,7 @@ export function createHub(deps: HubDeps) {
 
   // ── frames out ─────────────────────────────────────────────────────────────
 
-  function write(conn: Connection, text: string): void {
+  function write(conn: Connection, text: string | Buffer): void {
     if (conn.closed) return;
     if (conn.transport.buffered() > limits.maxBufferedBytes) {
       logger.warn({ connection: conn.id, buffered: conn.transport.buffered() }, "realtime client too slow; disconnected");
@@ -174,7 +175,7 @@ export function createHub(deps: HubDeps) {
   }
 
   /** An event frame to a connection: queued behind a running resume, dropped when already handled. */
-  function deliver(conn: Connection, seq: number, text: string): void {
+  function deliver(conn: Connection, seq: number, text: string | Buffer): void {
     if (conn.replayQueue) {
       conn.replayQueue.push([seq, text]);
       // A client that holds its live flow and never resumes must not grow server memory either.
@@ -429,8 +430,8 @@ export function createHub(deps: HubDeps) {
       const e = event.data as RecordPayload;
       const rule = await viewRule(conn.project!.id, e.collection);
       if (rule === undefined) return null;
-      const common = recordFrameBody(e);
-      return recordFrame(conn, e, rule, seq, common);
+      const channels = recordChannels(conn, e, rule);
+      return channels ? recordFrame(seq, channels, recordFrameBody(e)) : null;
     }
     if (parts[2] === "ch") {
       const m = event.data as ChannelMessage;
@@ -465,7 +466,8 @@ export function createHub(deps: HubDeps) {
     return JSON.stringify({ action: e.action, collection: e.collection, record: image }).slice(1);
   }
 
-  function recordFrame(conn: Connection, e: RecordPayload, rule: ViewRule, seq: number, common: string): string | null {
+  /** The subscriptions of a connection a record event reaches (rule, then filters), or null. */
+  function recordChannels(conn: Connection, e: RecordPayload, rule: ViewRule): string[] | null {
     // Deleted records are judged by their last image.
     const image = (e.action === "deleted" ? e.before : e.record) ?? { id: e.id };
     let channels: string[] | null = null;
@@ -482,9 +484,10 @@ export function createHub(deps: HubDeps) {
       if (sub.filter && !safeEvaluate(sub.filter, image, conn.actor)) continue;
       (channels ??= []).push(sub.channel);
     }
-    if (!channels) return null;
-    return `{"type":"event","id":${seq},"channels":${JSON.stringify(channels)},${common}`;
+    return channels;
   }
+
+  const recordFrame = (seq: number, channels: string[], common: string) => `{"type":"event","id":${seq},"channels":${JSON.stringify(channels)},${common}`;
 
   function safeEvaluate(compiled: CompiledExpression, record: Record<string, unknown>, actor: DataActor): boolean {
     try {
@@ -510,18 +513,26 @@ export function createHub(deps: HubDeps) {
       const rule = await viewRule(projectId, e.collection);
       if (rule === undefined) return;
       const common = recordFrameBody(e);
+      // Most connections share a subscription list: each distinct frame is built and encoded once.
+      const frames = new Map<string, Buffer>();
       for (const conn of conns) {
-        const text = recordFrame(conn, e, rule, seq, common);
-        if (text) deliver(conn, seq, text);
-        else if (!conn.replayQueue && seq > conn.seenSeq) conn.seenSeq = seq;
+        const channels = recordChannels(conn, e, rule);
+        if (!channels) {
+          if (!conn.replayQueue && seq > conn.seenSeq) conn.seenSeq = seq;
+          continue;
+        }
+        const key = channels.length === 1 ? channels[0]! : channels.join("\n");
+        let frame = frames.get(key);
+        if (!frame) frames.set(key, (frame = Buffer.from(recordFrame(seq, channels, common))));
+        deliver(conn, seq, frame);
       }
     } else if (parts[2] === "ch") {
       const msg = event.data as ChannelMessage;
       const channel = `channels/${msg.channel}`;
-      let text: string | null = null;
+      let frame: Buffer | null = null;
       for (const conn of conns) {
         if (!conn.subscriptions.has(channel)) continue;
-        deliver(conn, seq, (text ??= messageFrame(seq, msg)));
+        deliver(conn, seq, (frame ??= Buffer.from(messageFrame(seq, msg))));
       }
     }
   }

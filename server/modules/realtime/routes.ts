@@ -31,7 +31,8 @@ export function registerRealtimeRoutes(host: FastifyInstance, deps: { hub: Hub; 
     ws.on("pong", () => (alive = true));
     const transport: Transport = {
       kind: "ws",
-      send: (text) => ws.send(text),
+      // Buffers are shared by every recipient of a fan-out; they go out as text frames.
+      send: (text) => ws.send(text, { binary: false }),
       buffered: () => ws.bufferedAmount,
       close(code, reason) {
         ws.close(code, reason);
