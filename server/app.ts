@@ -125,7 +125,7 @@ export async function createApp(options: AppOptions) {
     onPublishError: (err, subject) => logger.error({ err, subject }, "record event not published (the write committed)"),
   });
   const sso = createSsoService({ db, secrets: secretsFor("sso"), accounts, audit, publicUrl, joinProject: (projectId, accountId, role) => projects.join(projectId, accountId, role) });
-  const realtime = createRealtimeService({ db, bus, data, auth, projects, audit, streams: realtimeStreams, catalog, logger, limits: options.realtime, clock: options.clock });
+  const realtime = createRealtimeService({ db, bus, data, auth, projects, audit, streams: realtimeStreams, catalog, logger, limits: options.realtime, clock: options.clock, registry: metrics.registry });
   const services: Services = {
     system: createSystemService({ database, bus, lifecycle, version: apprunVersion(), startedAt }),
     audit,

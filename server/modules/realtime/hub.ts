@@ -152,6 +152,8 @@ export function createHub(deps: HubDeps) {
   const unsubscribes: Unsubscribe[] = [];
   let heartbeat: NodeJS.Timeout | null = null;
   let stopped = false;
+  /** Counters for /metrics since the node started. */
+  const stats = { delivered: 0, slowConsumers: 0, published: 0 };
 
   // ── frames out ─────────────────────────────────────────────────────────────
 
@@ -159,6 +161,7 @@ export function createHub(deps: HubDeps) {
     if (conn.closed) return;
     if (conn.transport.buffered() > limits.maxBufferedBytes) {
       logger.warn({ connection: conn.id, buffered: conn.transport.buffered() }, "realtime client too slow; disconnected");
+      stats.slowConsumers++;
       drop(conn, CLOSE.slowConsumer, "realtime_slow_consumer");
       return;
     }
@@ -185,6 +188,7 @@ export function createHub(deps: HubDeps) {
     if (seq <= conn.seenSeq) return;
     conn.seenSeq = seq;
     conn.delivered++;
+    stats.delivered++;
     write(conn, text);
   }
 
@@ -375,6 +379,7 @@ export function createHub(deps: HubDeps) {
     const target = parseChannel(frame.channel);
     if (!target || target.kind !== "channel") throw new AppError("realtime_invalid_channel", 400, { channel: frame.channel.slice(0, 200) });
     await channelFor(conn, target.name, "publish");
+    stats.published++;
     const stored = await streams.appendMessage(conn.project!.id, { channel: target.name, data: frame.data ?? null, from: conn.from() });
     return okFrame(frame.ref, "publish", { channel: frame.channel, id: stored.seq });
   }
@@ -406,6 +411,7 @@ export function createHub(deps: HubDeps) {
           if (text) {
             replayed++;
             conn.delivered++;
+            stats.delivered++;
             write(conn, text);
           }
         }
@@ -628,6 +634,13 @@ export function createHub(deps: HubDeps) {
     forget,
     drop,
     connection: (id: string) => byId.get(id),
+    stats: stats as Readonly<typeof stats>,
+    /** Open connections per transport. */
+    counts(): { ws: number; sse: number } {
+      const counts = { ws: 0, sse: 0 };
+      for (const c of connections) counts[c.transport.kind]++;
+      return counts;
+    },
     get size() {
       return connections.size;
     },

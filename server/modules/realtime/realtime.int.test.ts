@@ -23,6 +23,8 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
   let keyRead: string;
   let keyNone: string;
   const clients: RealtimeClient[] = [];
+  let offset = 0;
+  const clock = () => Date.now() + offset;
 
   async function client(headers?: Record<string, string>): Promise<RealtimeClient> {
     const c = await connectRealtime(t.baseUrl, { headers });
@@ -50,7 +52,7 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
   const post = (data: Record<string, unknown>) => t.app.services.data.records.create(shop, "posts", data, ADMIN);
 
   beforeAll(async () => {
-    t = await startTestApp(kind, { config: { trustProxy: true }, realtime: LIMITS });
+    t = await startTestApp(kind, { config: { trustProxy: true }, realtime: LIMITS, clock });
     owner = consoleClient(t.baseUrl);
     await owner.trpc.accounts.setup.mutate({ email: "owner@example.com", name: "Owner", password: PASSWORD });
     shop = (await owner.trpc.projects.create.mutate({ name: "Shop", slug: "shop" })).id;
@@ -221,6 +223,11 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     await t.app.services.data.records.update(shop, "posts", sentinel.id, { title: "again" }, ADMIN);
     await miaBoth.next((f) => f.record?.title === "again");
     expect(miaBoth.events()).toHaveLength(3);
+
+    // What /metrics says about it.
+    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/apprun_realtime_connections\{transport="ws"\} ([1-9]\d*)/);
+    expect(Number(/apprun_realtime_events_delivered_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(12);
   });
 
   it("resumes after the last event id: exactly the 50 missed events, in order, then live ones once", async () => {
@@ -405,8 +412,45 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
       if (!seen.connections.some((c) => c.id === slow.frames[0]?.connectionId) && i > 0) break;
     }
     (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
-    expect(await slow.closed).toEqual({ code: 4008, reason: "realtime_slow_consumer" });
+    // The close frame (4008) queues behind what the client never read; a client that cannot catch up within the grace period is cut (1006).
+    const closed = await slow.closed;
+    expect([4008, 1006]).toContain(closed.code);
+    if (closed.code === 4008) expect(closed.reason).toBe("realtime_slow_consumer");
+    expect(t.logs.some((l) => l.msg === "realtime client too slow; disconnected" && l.connection === slow.frames[0]!.connectionId)).toBe(true);
+    expect(Number(/apprun_realtime_slow_consumers_total (\d+)/.exec(await (await fetch(`${t.baseUrl}/metrics`)).text())?.[1])).toBeGreaterThanOrEqual(1);
     await fast.next((f) => f.record?.id === made.at(-1), { timeoutMs: 10_000 });
     expect(fast.events().map((f) => f.record.id)).toEqual(made);
+  });
+
+  it("closes the connections of a deleted project and drops its realtime log", async () => {
+    const temp = await owner.trpc.projects.create.mutate({ name: "Temp", slug: "temp" });
+    await t.app.services.data.schema.apply(temp.id, { baseVersion: 0, schema: { collections: [{ name: "things", fields: [{ name: "name", type: "text" }], rules: { view: "" } }] } }, "tester");
+    const c = await subscriber("temp", undefined, ["collections/things"]);
+    await t.app.services.data.records.create(temp.id, "things", { name: "one" }, ADMIN);
+    await c.next((f) => f.type === "event");
+    expect(await t.app.bus.streamInfo(`rt_${temp.id}`)).toMatchObject({ messages: 1 });
+    await owner.trpc.projects.delete.mutate({ project: "temp", confirm: "temp" });
+    expect(await c.closed).toEqual({ code: 1001, reason: "project_deleted" });
+    expect(await t.app.bus.streamInfo(`rt_${temp.id}`)).toBeNull();
+    expect(await owner.trpc.realtime.channels.list.query({ project: temp.id }).catch((e) => e.data.code)).toBe("project_not_found");
+  });
+
+  it("closes a connection when its access token expires, unless the client sent a fresh one (last: moves the clock)", async () => {
+    const refreshed = await subscriber("shop", tokens.ann, ["collections/posts"]);
+    const stale = await subscriber("shop", tokens.ann, ["collections/posts"]);
+    offset += 16 * 60_000;
+    try {
+      const fresh = await restClient(t, "10.9.7.1").post("/api/v1/projects/shop/auth/sign-in", { email: "ann@example.com", password: PASSWORD });
+      expect(await refreshed.auth("shop", fresh.body.accessToken)).toMatchObject({ type: "ok", auth: { id: ids.ann } });
+      expect(await stale.closed).toEqual({ code: 4403, reason: "realtime_token_expired" });
+      expect(stale.frames.at(-1)).toMatchObject({ type: "error", code: "realtime_token_expired" });
+      await quiet(LIMITS.heartbeatMs + 200);
+      expect(refreshed.ws.readyState).toBe(WebSocket.OPEN);
+      // A stale token is refused outright.
+      const late = await client();
+      expect(await late.auth("shop", tokens.ann)).toMatchObject({ type: "error", code: "access_token_expired" });
+    } finally {
+      offset = 0;
+    }
   });
 });

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { Counter, Gauge, type Registry } from "prom-client";
 import type { Logger } from "pino";
 import type { SystemDatabase } from "../../../db/schema";
 import type { Actor } from "../../platform/auth/actor";
@@ -28,6 +29,8 @@ export interface RealtimeDeps {
   limits?: Partial<RealtimeLimits>;
   clock?: () => number;
   nodeId?: string;
+  /** Where the module's metrics go (the app's registry). */
+  registry?: Registry;
 }
 
 /**
@@ -38,6 +41,8 @@ export interface RealtimeDeps {
 export function createRealtimeService(deps: RealtimeDeps) {
   const channels = createChannelService({ db: deps.db, projects: deps.projects, audit: deps.audit, clock: deps.clock });
   const hub = createHub({ db: deps.db, bus: deps.bus, data: deps.data, auth: deps.auth, channels, streams: deps.streams, catalog: deps.catalog, logger: deps.logger, limits: deps.limits, clock: deps.clock, nodeId: deps.nodeId });
+
+  if (deps.registry) registerMetrics(deps.registry, hub);
 
   return {
     channels,
@@ -71,3 +76,31 @@ export function createRealtimeService(deps: RealtimeDeps) {
 }
 
 export type RealtimeService = ReturnType<typeof createRealtimeService>;
+
+/** apprun_realtime_*: connections by transport, events delivered, channel messages published, slow clients cut. */
+function registerMetrics(registry: Registry, hub: ReturnType<typeof createHub>): void {
+  new Gauge({
+    name: "apprun_realtime_connections",
+    help: "Open realtime connections on this node, by transport",
+    labelNames: ["transport"],
+    registers: [registry],
+    collect() {
+      const counts = hub.counts();
+      this.set({ transport: "ws" }, counts.ws);
+      this.set({ transport: "sse" }, counts.sse);
+    },
+  });
+  const counter = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  counter("apprun_realtime_events_delivered_total", "Record events and channel messages written to realtime connections", () => hub.stats.delivered);
+  counter("apprun_realtime_messages_published_total", "Channel messages published by realtime clients on this node", () => hub.stats.published);
+  counter("apprun_realtime_slow_consumers_total", "Realtime connections closed because they read too slowly", () => hub.stats.slowConsumers);
+}
