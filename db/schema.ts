@@ -376,6 +376,28 @@ export interface EventsDeliveryTable {
   created_at: Timestamp;
 }
 
+/** A project's broadcast channel (realtime): who may subscribe and publish (CEL over `auth`, `channel`), and whether it tracks presence. */
+export interface RealtimeChannelTable {
+  project_id: string;
+  name: string;
+  subscribe_rule: string | null;
+  publish_rule: string | null;
+  presence: Bool;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+/** A connection present on a channel, on some node; `seen_ms` is refreshed by that node's heartbeat. */
+export interface RealtimePresenceTable {
+  project_id: string;
+  channel: string;
+  connection_id: string;
+  node_id: string;
+  member: string;
+  joined_ms: number;
+  seen_ms: number;
+}
+
 /** Every system table, as Kysely sees it. Modules add theirs here as they land. */
 export interface SystemDatabase {
   apprun_instance: InstanceTable;
@@ -401,6 +423,8 @@ export interface SystemDatabase {
   apprun_bus_group: BusGroupTable;
   apprun_bus_pending: BusPendingTable;
   apprun_bus_relay: BusRelayTable;
+  apprun_realtime_channel: RealtimeChannelTable;
+  apprun_realtime_presence: RealtimePresenceTable;
   project_storage_versions: ProjectStorageVersionsTable;
   auth_settings: AuthSettingsTable;
   auth_signing_keys: AuthSigningKeysTable;

@@ -24,6 +24,11 @@ import { authProjectMigrations } from "./modules/auth/storage";
 import { createInstanceService } from "./modules/instance/service";
 import { projectErrorMessages } from "./modules/projects/errors";
 import { createProjectsService } from "./modules/projects/service";
+import { realtimeErrorMessages } from "./modules/realtime/errors";
+import { registerRealtimeRoutes } from "./modules/realtime/routes";
+import type { RealtimeLimits } from "./modules/realtime/hub";
+import { createRealtimeService } from "./modules/realtime/service";
+import { createRealtimeStreams } from "./modules/realtime/streams";
 import type { RequestOrigin } from "./platform/auth/actor";
 import { createSecretBox } from "./platform/crypto/secret-box";
 import { parseCookies, serializeCookie } from "./platform/http/cookies";
@@ -65,6 +70,8 @@ export interface AppOptions {
   passwordParams?: { ln: number; r: number; p: number };
   /** Tests move time forward (token expiry); production uses the system clock. */
   clock?: () => number;
+  /** Realtime limits (heartbeat, buffers, frame size); tests shrink them. */
+  realtime?: Partial<RealtimeLimits>;
 }
 
 export const SESSION_COOKIE = "apprun_session";
@@ -83,7 +90,7 @@ export async function createApp(options: AppOptions) {
   const database = openDatabase<SystemDatabase>(effectiveDatabaseUrl(config), { poolSize: config.databasePoolSize });
   const bus = createBus(config.busUrl, { database, logger });
   const metrics = createMetrics();
-  const catalog = createErrorCatalog(platformErrorMessages, busErrorMessages, accountErrorMessages, projectErrorMessages, authErrorMessages, dataErrorMessages, portabilityErrorMessages, eventsErrorMessages);
+  const catalog = createErrorCatalog(platformErrorMessages, busErrorMessages, accountErrorMessages, projectErrorMessages, authErrorMessages, dataErrorMessages, portabilityErrorMessages, eventsErrorMessages, realtimeErrorMessages);
   const lifecycle: { phase: Phase; waitingFor: string | null } = { phase: "starting", waitingFor: null };
 
   const db = database.db;
@@ -104,7 +111,7 @@ export async function createApp(options: AppOptions) {
     publicUrl,
     // Each project has one pool of app users, named "default"; other modules add their kinds.
     resourceKinds: [{ kind: "user_pool", exists: async (_projectId, name) => name === "default" }],
-    storage: { create: async (id) => void (await projectStorage.create(id)), drop: [async (id) => events.dropProject(id), async (id) => data.schema.dropProject(id), projectStorage.drop, async (id) => auth.forgetProject(id)] },
+    storage: { create: async (id) => void (await projectStorage.create(id)), drop: [async (id) => events.dropProject(id), async (id) => data.schema.dropProject(id), projectStorage.drop, async (id) => auth.forgetProject(id), async (id) => realtime.dropProject(id)] },
   });
   const auth = createAuthService({
     db,
@@ -118,9 +125,11 @@ export async function createApp(options: AppOptions) {
     passwordParams: options.passwordParams,
     clock: options.clock,
   });
+  // Record changes also go to each project's durable realtime log (resume, other nodes).
+  const realtimeStreams = createRealtimeStreams({ bus });
   const data = createDataService({
     database,
-    bus,
+    bus: realtimeStreams.recordingBus(),
     clock: options.clock,
     onPublishError: (err, subject) => logger.error({ err, subject }, "record event not published (the write committed)"),
   });
@@ -148,6 +157,7 @@ export async function createApp(options: AppOptions) {
     registry: metrics.registry,
   });
   const sso = createSsoService({ db, secrets: secretsFor("sso"), accounts, audit, publicUrl, joinProject: (projectId, accountId, role) => projects.join(projectId, accountId, role) });
+  const realtime = createRealtimeService({ db, bus, data, auth, projects, audit, streams: realtimeStreams, catalog, logger, limits: options.realtime, clock: options.clock, registry: metrics.registry });
   const services: Services = {
     system: createSystemService({ database, bus, lifecycle, version: apprunVersion(), startedAt }),
     audit,
@@ -159,6 +169,7 @@ export async function createApp(options: AppOptions) {
     auth,
     data,
     events,
+    realtime,
   };
 
   const secureCookies = publicUrl.startsWith("https:");
@@ -249,6 +260,10 @@ export async function createApp(options: AppOptions) {
       return { kind: "account", actor: accountActor(session.account, session.sessionId) };
     },
   });
+  const realtimeRoutes = registerRealtimeRoutes(host, {
+    hub: realtime.hub,
+    gate: () => (lifecycle.phase === "ready" ? null : new AppError(lifecycle.phase === "stopping" ? "shutting_down" : "not_ready", 503)),
+  });
   if (options.console) mountConsole(host, options.console);
 
   const abort = new AbortController();
@@ -284,6 +299,7 @@ export async function createApp(options: AppOptions) {
     lifecycle.waitingFor = "bus";
     await bus.start();
     events.start();
+    await realtime.start();
   }
 
   async function start(): Promise<void> {
@@ -331,6 +347,9 @@ export async function createApp(options: AppOptions) {
       closing ??= (async () => {
         lifecycle.phase = "stopping";
         abort.abort();
+        // Realtime connections never end by themselves: close them first so the server can drain.
+        await realtime.close().catch((err) => logger.warn({ err }, "realtime close failed"));
+        await realtimeRoutes.close();
         const force = setTimeout(() => {
           logger.warn({ timeoutMs: config.shutdownTimeoutMs }, "in-flight requests did not finish in time; closing their connections");
           host.server.closeAllConnections();

@@ -6,6 +6,7 @@ import type { DataService } from "./modules/data/service";
 import type { EventsService } from "./modules/events/service";
 import type { InstanceService } from "./modules/instance/service";
 import type { ProjectsService } from "./modules/projects/service";
+import type { RealtimeService } from "./modules/realtime/service";
 import type { SystemService } from "./modules/system/service";
 import type { Mailer } from "./platform/mail/mailer";
 
@@ -20,5 +21,6 @@ export interface Services {
   auth: AuthService;
   data: DataService;
   events: EventsService;
+  realtime: RealtimeService;
   mailer: Mailer;
 }

@@ -6,6 +6,7 @@ import * as m0010 from "./0010_app_auth";
 import * as m0050 from "./0050_data_model";
 import * as m0080 from "./0080_bus";
 import * as m0090 from "./0090_events";
+import * as m0095 from "./0095_realtime";
 
 /**
  * System migrations in the order they apply. Listed statically (not read from disk) so the
@@ -19,4 +20,5 @@ export const systemMigrations: Record<string, Migration> = {
   "0050_data_model": m0050,
   "0080_bus": m0080,
   "0090_events": m0090,
+  "0095_realtime": m0095,
 };

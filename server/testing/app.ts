@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import type { Kysely } from "kysely";
 import pino from "pino";
-import { createApp, type App } from "../app";
+import { createApp, type App, type AppOptions } from "../app";
 import { configSchema, type ConfigInput } from "../platform/config/schema";
 import type { ConsoleHandler } from "../platform/http/console";
 import { dropProjectNamespace, projectNamespace } from "../platform/db/project-namespace";
@@ -27,6 +27,8 @@ export interface TestAppOptions {
   databaseUrl?: string;
   /** A clock the auth module reads (tokens, codes), so tests can move time forward. */
   clock?: () => number;
+  /** Realtime limits (heartbeat, buffers, frame size), shrunk by the realtime tests. */
+  realtime?: AppOptions["realtime"];
 }
 
 /**
@@ -46,7 +48,7 @@ export async function startTestApp(kind: DatabaseKind, options: TestAppOptions =
     ...options.config,
   });
   // Cheap password hashing keeps auth tests fast; production parameters are covered by their own unit test.
-  const app = await createApp({ config, logger, masterKey: crypto.randomBytes(32), console: options.console, passwordParams: { ln: 10, r: 8, p: 1 }, clock: options.clock });
+  const app = await createApp({ config, logger, masterKey: crypto.randomBytes(32), console: options.console, passwordParams: { ln: 10, r: 8, p: 1 }, clock: options.clock, realtime: options.realtime });
   options.routes?.(app);
   const address = await app.listen();
   if (!options.noWait) await app.ready;

@@ -5,6 +5,7 @@ import { recordsRouter } from "../modules/data/records-router";
 import { eventsRouter } from "../modules/events/router";
 import { instanceRouter } from "../modules/instance/router";
 import { projectsRouter } from "../modules/projects/router";
+import { realtimeRouter } from "../modules/realtime/router";
 import { systemRouter } from "../modules/system/router";
 import { router } from "./trpc";
 
@@ -17,6 +18,7 @@ export const appRouter = router({
   data: dataRouter,
   records: recordsRouter,
   events: eventsRouter,
+  realtime: realtimeRouter,
 });
 
 export type AppRouter = typeof appRouter;

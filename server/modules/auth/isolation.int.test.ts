@@ -180,6 +180,9 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     resourceKind: "user_pool",
     resourceName: "default",
     access: "read",
+    subscribeRule: "",
+    publishRule: null,
+    presence: false,
     provider: { kind: "github", name: "probe", displayName: "Probe", clientId: "probe", clientSecret: "probe-secret" },
     // data.* and records.*: B's real versions, collection and record, so a leak would show.
     schema: { collections: [] },
