@@ -93,6 +93,13 @@ export function ModelDesigner() {
   }, [current.data, base, draft, load]);
 
   const dirty = !!(base && draft && !sameDocument(draft, base.model));
+  // A draft lives only in this page: leaving it (reload, close) asks first.
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [dirty]);
   const stale = !!(current.data && base && current.data.version > base.version);
 
   const onConnect = useCallback(
