@@ -137,8 +137,13 @@ test("design two related collections, review and apply, see the versions in the 
   await expect(page.getByTestId("version-1")).toContainText("authors and books");
   await expect(page.getByTestId("version-1")).toContainText("admin@example.com");
   await expect(page.getByTestId("kind-2")).toHaveText("apply");
-  await page.getByTestId("view-1").click();
   const detail = page.getByTestId("version-detail");
+  await page.getByTestId("view-2").click();
+  await expect(detail.getByTestId("version-changes")).toHaveText("−books.priceremoved");
+  await page.keyboard.press("Escape");
+  await page.getByTestId("view-1").click();
+  await expect(detail.getByTestId("version-changes")).toContainText("+authors");
+  await detail.getByTestId("tab-up").click();
   await expect(detail.getByTestId("up-steps")).toContainText(/create table/i);
   await detail.getByTestId("tab-down").click();
   await expect(detail.getByTestId("down-steps")).toContainText(/drop table|rename/i);
