@@ -201,3 +201,26 @@ test("a viewer sees the model and its history read-only", async ({ page, guest, 
   await expect(viewer.getByTestId("rollback-1")).toHaveCount(0);
   expect(problems).toEqual([]);
 });
+
+test("a draft made on an old version is refused with a clear message, and the page offers to reload", async ({ page, allowHttpErrors, problems }) => {
+  allowHttpErrors(/\/trpc\/data\.schema\.preview/);
+  await page.goto(`/projects/${SLUG}/data/model`);
+  await expect(page.getByTestId("model-version")).toHaveText("Version 3");
+  await page.getByTestId("add-collection").click();
+  await page.getByTestId("collection-name").fill("shelves");
+
+  // Someone else applies meanwhile.
+  const { schema } = await model(page);
+  await trpc(page.request, "data.schema.applyChange", { project: SLUG, baseVersion: 3, schema: { collections: [...schema.collections, { name: "loans", fields: [] }] } });
+
+  await page.getByTestId("review-changes").click();
+  await expect(page.getByTestId("plan-error")).toContainText("The model changed since version 3: it is now at version 4");
+  await expect(page.getByTestId("plan-confirm")).toBeDisabled();
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByTestId("stale")).toContainText("Someone applied version 4");
+  await page.getByTestId("stale").getByRole("button").click();
+  await expect(page.getByTestId("model-version")).toHaveText("Version 4");
+  await expect(page.getByTestId("node-loans")).toBeVisible();
+  await expect(page.getByTestId("node-shelves")).toHaveCount(0);
+  expect(problems).toEqual([]);
+});

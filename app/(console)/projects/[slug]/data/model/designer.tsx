@@ -30,11 +30,19 @@ function ReviewDialog({ baseVersion, draft, onClose, onApplied }: { baseVersion:
   const trpc = useTRPC();
   const { ref } = useProject();
   const [message, setMessage] = useState("");
-  const preview = useMutation(trpc.data.schema.preview.mutationOptions());
+  const queryClient = useQueryClient();
+  // A version conflict means the model moved on: refetch it, so the page offers to reload.
+  const refetchOnConflict = (e: unknown) => {
+    if (errorInfo(e).code === "schema_version_conflict") void queryClient.invalidateQueries({ queryKey: trpc.data.schema.get.queryKey({ project: ref }) });
+  };
+  const preview = useMutation(trpc.data.schema.preview.mutationOptions({ onError: refetchOnConflict }));
   const apply = useMutation(
     trpc.data.schema.applyChange.mutationOptions({
       onSuccess: (r) => onApplied(r.version, r.schema),
-      onError: (e) => toast.error(errorInfo(e).message),
+      onError: (e) => {
+        refetchOnConflict(e);
+        toast.error(errorInfo(e).message);
+      },
     }),
   );
   const { mutate } = preview;
