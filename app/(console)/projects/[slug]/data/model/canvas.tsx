@@ -170,6 +170,12 @@ function CanvasInner({ model, positions, onPositions, selected, onSelect, onConn
       onNodesChange={onNodesChange}
       onNodeClick={(_e, node) => onSelect({ key: node.id, field: null })}
       onPaneClick={() => onSelect(null)}
+      onEdgeClick={(_e, edge) => {
+        // An edge is a relation field: open it.
+        const source = model.collections.find((c) => c.key === edge.source);
+        const index = source?.fields.findIndex((f) => f.name === (edge.data as { field?: string } | undefined)?.field) ?? -1;
+        if (source && index >= 0) onSelect({ key: source.key, field: index });
+      }}
       onConnect={(c) => c.source && c.target && onConnect(c.source, c.target)}
       connectionMode={ConnectionMode.Loose}
       connectionRadius={40}
