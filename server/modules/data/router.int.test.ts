@@ -122,6 +122,8 @@ describe.each(DATABASE_KINDS)("data tRPC router on %s", (kind) => {
 
     expect((await owner.trpc.data.schema.get.query({ project: "library" })).version).toBe(1);
     expect(await owner.trpc.data.schema.history.query({ project: "library" })).toHaveLength(1);
+    // The audit entry lives in the change's transaction: refused changes left none.
+    expect(await owner.trpc.projects.audit.query({ project: "library", action: "data.schema.apply" })).toHaveLength(1);
   });
 
   it("checks filters and rules as typed, against the current model or a draft", async () => {
