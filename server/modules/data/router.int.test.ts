@@ -122,6 +122,13 @@ describe.each(DATABASE_KINDS)("data tRPC router on %s", (kind) => {
 
     expect((await owner.trpc.data.schema.get.query({ project: "library" })).version).toBe(1);
     expect(await owner.trpc.data.schema.history.query({ project: "library" })).toHaveLength(1);
+    // A change the data refuses (a unique name over duplicates) fails cleanly, 422, and leaves nothing.
+    await t.app.services.data.records.create(projectId, "authors", { name: "Ursula" }, admin);
+    const uniqueNames = { collections: schema.collections.map((c) => (c.name === "authors" ? { ...c, fields: c.fields.map((f) => (f.name === "name" ? { ...f, unique: true } : f)) } : c)) };
+    const duplicates = await failure(owner.trpc.data.schema.applyChange.mutate({ project: "library", baseVersion: 1, schema: uniqueNames as never }));
+    expect(duplicates).toMatchObject({ code: "schema_apply_failed", status: 422, details: { reason: "duplicate_values" } });
+    expect((await t.app.services.data.records.list(projectId, "authors", {}, admin)).items).toHaveLength(2);
+
     // The audit entry lives in the change's transaction: refused changes left none.
     expect(await owner.trpc.projects.audit.query({ project: "library", action: "data.schema.apply" })).toHaveLength(1);
   });
