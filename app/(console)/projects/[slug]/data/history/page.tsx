@@ -145,7 +145,6 @@ function RollbackDialog({ toVersion, baseVersion, onClose }: { toVersion: number
         await Promise.all([queryClient.invalidateQueries({ queryKey: trpc.data.schema.pathKey() })]);
         onClose();
       },
-      onError: (e) => toast.error(errorInfo(e).message),
     }),
   );
   const { mutate } = preview;
@@ -155,7 +154,7 @@ function RollbackDialog({ toVersion, baseVersion, onClose }: { toVersion: number
       title={t("history.rollbackTitle", { version: toVersion })}
       description={t("history.rollbackDescription", { version: toVersion, next: baseVersion + 1 })}
       plan={preview.data ?? null}
-      error={preview.error}
+      error={preview.error ?? rollback.error}
       confirmLabel={t("history.confirmRollback")}
       confirmVariant="destructive"
       pending={rollback.isPending}

@@ -39,10 +39,8 @@ function ReviewDialog({ baseVersion, draft, onClose, onApplied }: { baseVersion:
   const apply = useMutation(
     trpc.data.schema.applyChange.mutationOptions({
       onSuccess: (r) => onApplied(r.version, r.schema),
-      onError: (e) => {
-        refetchOnConflict(e);
-        toast.error(errorInfo(e).message);
-      },
+      // Shown in the dialog (with the step that failed), not as a toast.
+      onError: refetchOnConflict,
     }),
   );
   const { mutate } = preview;
@@ -55,7 +53,7 @@ function ReviewDialog({ baseVersion, draft, onClose, onApplied }: { baseVersion:
       title={t("designer.reviewTitle")}
       description={t("designer.reviewDescription", { version: baseVersion + 1 })}
       plan={preview.data ?? null}
-      error={preview.error ?? (conflict ? apply.error : null)}
+      error={preview.error ?? apply.error}
       errorAction={conflict ? <p className="text-sm">{t("designer.conflictHint")}</p> : undefined}
       confirmLabel={t("designer.apply")}
       pending={apply.isPending}
