@@ -162,6 +162,11 @@ test("design two related collections, review and apply, see the versions in the 
   await page.getByRole("link", { name: "Open the designer" }).click();
   await expect(page.getByTestId("model-version")).toHaveText("Version 3");
   await expect(page.getByTestId("node-books")).toContainText("price");
+
+  // Every change is in the project's audit log.
+  await page.goto(`/projects/${SLUG}/audit`);
+  await expect(page.getByTestId("audit-action").first()).toHaveText("Data model rolled back");
+  await expect(page.getByTestId("audit-action").filter({ hasText: "Data model change applied" })).toHaveCount(2);
   expect(problems).toEqual([]);
 });
 
