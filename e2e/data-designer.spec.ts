@@ -54,6 +54,14 @@ test("design two related collections, review and apply, see the versions in the 
   await page.getByTestId("collection-name").fill("authors");
   await addField(page, "text", "name", { required: true });
   await expect(page.getByTestId("node-authors")).toContainText("name");
+
+  // Access rules are checked as they are typed, against the draft.
+  await page.getByTestId("rule-mode-list").selectOption("expression");
+  await page.getByTestId("rule-text-list").fill('name != "" && nope > 1');
+  await expect(page.getByTestId("rule-errors-list")).toContainText("nope");
+  await page.getByTestId("rule-text-list").fill('name != ""');
+  await expect(page.getByTestId("rule-valid-list")).toBeVisible();
+  await page.getByTestId("rule-mode-view").selectOption("public");
   await expect(page.getByTestId("unsaved")).toBeVisible();
 
   // books(title* unique, price decimal)
@@ -82,10 +90,17 @@ test("design two related collections, review and apply, see the versions in the 
   await expect(page.getByTestId("node-books")).toContainText("author");
   await expect(page.locator(".react-flow__edge")).toHaveCount(1);
 
-  // The same model as YAML.
+  // The same model as YAML, and as JSON that edits the diagram.
   await page.getByTestId("tab-yaml").click();
   await expect(page.getByTestId("source-yaml")).toHaveValue(/name: books[\s\S]*type: relation[\s\S]*collection: authors[\s\S]*onDelete: cascade/);
+  await expect(page.getByTestId("source-yaml")).toHaveValue(/list: name != ""\n\s+view: ""/);
+  await page.getByTestId("tab-json").click();
+  const json = JSON.parse(await page.getByTestId("source-json").inputValue());
+  json.collections[1].fields.push({ name: "pages", type: "integer", min: 1 });
+  await page.getByTestId("source-json").fill(JSON.stringify(json, null, 2));
+  await expect(page.getByTestId("source-error")).toHaveCount(0);
   await page.getByTestId("tab-diagram").click();
+  await expect(page.getByTestId("node-books")).toContainText("pages");
 
   // Review: ordered steps with their SQL, then apply.
   await page.getByTestId("review-changes").click();
@@ -104,7 +119,9 @@ test("design two related collections, review and apply, see the versions in the 
   const books = applied.schema.collections[1]!;
   expect(books.fields.find((f) => f.name === "author")).toMatchObject({ type: "relation", collection: "authors", onDelete: "cascade" });
   expect(books.fields.find((f) => f.name === "price")).toMatchObject({ type: "decimal", scale: 2, min: "0" });
+  expect(books.fields.find((f) => f.name === "pages")).toMatchObject({ type: "integer", min: 1 });
   expect(books.indexes).toEqual([{ fields: ["title"], unique: true }]);
+  expect(applied.schema.collections[0]).toMatchObject({ rules: { list: 'name != ""', view: "", create: null } });
 
   // A second change: drop price. Its data is retained, and the review says so.
   await page.getByTestId("node-field-books-price").click();
@@ -120,8 +137,13 @@ test("design two related collections, review and apply, see the versions in the 
   await expect(page.getByTestId("version-1")).toContainText("authors and books");
   await expect(page.getByTestId("version-1")).toContainText("admin@example.com");
   await expect(page.getByTestId("kind-2")).toHaveText("apply");
-  await page.getByTestId("view-1").click();
   const detail = page.getByTestId("version-detail");
+  await page.getByTestId("view-2").click();
+  await expect(detail.getByTestId("version-changes")).toHaveText("−books.priceremoved");
+  await page.keyboard.press("Escape");
+  await page.getByTestId("view-1").click();
+  await expect(detail.getByTestId("version-changes")).toContainText("+authors");
+  await detail.getByTestId("tab-up").click();
   await expect(detail.getByTestId("up-steps")).toContainText(/create table/i);
   await detail.getByTestId("tab-down").click();
   await expect(detail.getByTestId("down-steps")).toContainText(/drop table|rename/i);
@@ -134,12 +156,17 @@ test("design two related collections, review and apply, see the versions in the 
   await expect(page.getByTestId("kind-3")).toHaveText("rollback");
   const rolled = await model(page);
   expect(rolled.version).toBe(3);
-  expect(rolled.schema.collections[1]!.fields.map((f) => f.name)).toEqual(["title", "price", "author"]);
+  expect(rolled.schema.collections[1]!.fields.map((f) => f.name)).toEqual(["title", "price", "author", "pages"]);
 
   // The designer follows.
   await page.getByRole("link", { name: "Open the designer" }).click();
   await expect(page.getByTestId("model-version")).toHaveText("Version 3");
   await expect(page.getByTestId("node-books")).toContainText("price");
+
+  // Every change is in the project's audit log.
+  await page.goto(`/projects/${SLUG}/audit`);
+  await expect(page.getByTestId("audit-action").first()).toHaveText("Data model rolled back");
+  await expect(page.getByTestId("audit-action").filter({ hasText: "Data model change applied" })).toHaveCount(2);
   expect(problems).toEqual([]);
 });
 
@@ -177,5 +204,28 @@ test("a viewer sees the model and its history read-only", async ({ page, guest, 
   await viewer.goto(`/projects/${SLUG}/data/history`);
   await expect(viewer.getByTestId("version-3")).toBeVisible();
   await expect(viewer.getByTestId("rollback-1")).toHaveCount(0);
+  expect(problems).toEqual([]);
+});
+
+test("a draft made on an old version is refused with a clear message, and the page offers to reload", async ({ page, allowHttpErrors, problems }) => {
+  allowHttpErrors(/\/trpc\/data\.schema\.preview/);
+  await page.goto(`/projects/${SLUG}/data/model`);
+  await expect(page.getByTestId("model-version")).toHaveText("Version 3");
+  await page.getByTestId("add-collection").click();
+  await page.getByTestId("collection-name").fill("shelves");
+
+  // Someone else applies meanwhile.
+  const { schema } = await model(page);
+  await trpc(page.request, "data.schema.applyChange", { project: SLUG, baseVersion: 3, schema: { collections: [...schema.collections, { name: "loans", fields: [] }] } });
+
+  await page.getByTestId("review-changes").click();
+  await expect(page.getByTestId("plan-error")).toContainText("The model changed since version 3: it is now at version 4");
+  await expect(page.getByTestId("plan-confirm")).toBeDisabled();
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByTestId("stale")).toContainText("Someone applied version 4");
+  await page.getByTestId("stale").getByRole("button").click();
+  await expect(page.getByTestId("model-version")).toHaveText("Version 4");
+  await expect(page.getByTestId("node-loans")).toBeVisible();
+  await expect(page.getByTestId("node-shelves")).toHaveCount(0);
   expect(problems).toEqual([]);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addCollection, addField, addRelation, changeFieldType, fromDocument, layeredLayout, newField, parseDocumentText, relationEdges, removeCollection, removeField, renameCollection, sameDocument, toDocument, updateField } from "./model-draft";
+import { addCollection, addField, addRelation, changeFieldType, fromDocument, layeredLayout, moveField, newField, parseDocumentText, relationEdges, removeCollection, removeField, renameCollection, sameDocument, toDocument, updateField } from "./model-draft";
 
 const served = {
   collections: [
@@ -62,6 +62,14 @@ describe("the designer's draft model", () => {
     model = removeCollection(model, users!.key);
     expect(model.collections.map((c) => c.name)).toEqual(["posts"]);
     expect(model.collections[0]!.fields.map((f) => f.name)).toEqual(["created_at"]);
+  });
+
+  it("moves fields up and down, not past the ends", () => {
+    const model = fromDocument(served);
+    const key = model.collections[0]!.key;
+    expect(moveField(model, key, 0, 1).collections[0]!.fields.map((f) => f.name)).toEqual(["created_at", "title", "author"]);
+    expect(moveField(model, key, 0, -1)).toEqual(model);
+    expect(moveField(model, key, 2, 1)).toEqual(model);
   });
 
   it("changes a field's type keeping its name and constraints but not the old type's options", () => {

@@ -190,6 +190,17 @@ export function changeFieldType(field: DraftField, type: FieldType, model?: Draf
   return { ...fresh, ...kept, type, name: field.name };
 }
 
+/** Moves a field one place up (-1) or down (+1); the column order of new tables and of the API follows. */
+export function moveField(model: DraftModel, key: string, index: number, by: -1 | 1): DraftModel {
+  return updateCollection(model, key, (c) => {
+    const to = index + by;
+    if (to < 0 || to >= c.fields.length) return c;
+    const fields = [...c.fields];
+    [fields[index], fields[to]] = [fields[to]!, fields[index]!];
+    return { ...c, fields };
+  });
+}
+
 export function removeField(model: DraftModel, key: string, index: number): DraftModel {
   return updateCollection(model, key, (c) => {
     const name = c.fields[index]?.name;

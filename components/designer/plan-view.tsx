@@ -1,6 +1,6 @@
 "use client";
 
-import { AlertTriangle, DatabaseBackup, Info } from "lucide-react";
+import { AlertTriangle, DatabaseBackup, Info, Loader2 } from "lucide-react";
 import type { ReactNode } from "react";
 import type { PlanStep, PlanWarning } from "../../server/modules/data/model/plan";
 import { errorInfo } from "../console/errors";
@@ -125,7 +125,8 @@ export function PlanDialog(props: {
           <Button variant="outline" onClick={props.onClose}>
             {t("common.cancel")}
           </Button>
-          <Button variant={props.confirmVariant ?? "default"} disabled={!props.plan || !!info || props.pending} onClick={props.onConfirm} data-testid="plan-confirm">
+          <Button variant={props.confirmVariant ?? "default"} disabled={!props.plan || !!info || props.pending} onClick={props.onConfirm} data-testid="plan-confirm" aria-busy={props.pending}>
+            {props.pending && <Loader2 className="animate-spin" />}
             {props.confirmLabel}
           </Button>
         </DialogFooter>

@@ -94,8 +94,43 @@ describe.each(DATABASE_KINDS)("data tRPC router on %s", (kind) => {
     expect(await failure(owner.trpc.data.schema.version.query({ project: "library", version: 99 }))).toMatchObject({ code: "version_not_found", status: 404 });
     expect(await failure(owner.trpc.data.schema.history.query({ project: "library", limit: 9999 }))).toMatchObject({ code: "invalid_input", status: 400 });
 
+    // Input that is not the procedure's shape: a clean 400 invalid_input, never a 500.
+    for (const call of [
+      () => owner.trpc.data.schema.applyChange.mutate({ project: "library", baseVersion: -1, schema: { collections: [] } }),
+      () => owner.trpc.data.schema.applyChange.mutate({ project: "library", baseVersion: 1, schema: { collections: [] }, message: "x".repeat(1001) }),
+      () => owner.trpc.data.schema.applyChange.mutate({ project: "library", baseVersion: 1, schema: { collections: "none" } }),
+      () => owner.trpc.data.schema.applyChange.mutate({ project: "library", baseVersion: 1, schema: { collections: [], extra: true } }),
+      () => owner.trpc.data.schema.rollback.mutate({ project: "library", toVersion: 0.5, baseVersion: 1 }),
+      () => owner.trpc.data.schema.purge.mutate({ project: "library", ids: [] }),
+      () => owner.trpc.data.expressions.check.mutate({ project: "library", collection: "books", expression: "x".repeat(9000) }),
+      () => owner.trpc.data.expressions.check.mutate({ project: "library", collection: "books", expression: "true", operation: "drop" as never }),
+    ]) {
+      expect(await failure(call())).toMatchObject({ code: "invalid_input", status: 400 });
+    }
+    // Model mistakes each have their own code.
+    const reserved = await failure(owner.trpc.data.schema.preview.mutate({ project: "library", baseVersion: 1, schema: { collections: [{ name: "x", fields: [{ name: "id", type: "text" }] }] } }));
+    expect(reserved).toMatchObject({ code: "reserved_name", status: 400 });
+    const cycle = {
+      collections: [
+        { name: "a", fields: [{ name: "b", type: "relation", collection: "b", required: true }] },
+        { name: "b", fields: [{ name: "a", type: "relation", collection: "a", required: true }] },
+      ],
+    };
+    expect(await failure(owner.trpc.data.schema.applyChange.mutate({ project: "library", baseVersion: 1, schema: cycle }))).toMatchObject({ code: "circular_required_relation", status: 400 });
+    const badRule = { collections: [{ name: "x", fields: [], rules: { list: "missing == 1" } }] };
+    expect((await failure(owner.trpc.data.schema.applyChange.mutate({ project: "library", baseVersion: 1, schema: badRule }))).status).toBe(400);
+
     expect((await owner.trpc.data.schema.get.query({ project: "library" })).version).toBe(1);
     expect(await owner.trpc.data.schema.history.query({ project: "library" })).toHaveLength(1);
+    // A change the data refuses (a unique name over duplicates) fails cleanly, 422, and leaves nothing.
+    await t.app.services.data.records.create(projectId, "authors", { name: "Ursula" }, admin);
+    const uniqueNames = { collections: schema.collections.map((c) => (c.name === "authors" ? { ...c, fields: c.fields.map((f) => (f.name === "name" ? { ...f, unique: true } : f)) } : c)) };
+    const duplicates = await failure(owner.trpc.data.schema.applyChange.mutate({ project: "library", baseVersion: 1, schema: uniqueNames as never }));
+    expect(duplicates).toMatchObject({ code: "schema_apply_failed", status: 422, details: { reason: "duplicate_values" } });
+    expect((await t.app.services.data.records.list(projectId, "authors", {}, admin)).items).toHaveLength(2);
+
+    // The audit entry lives in the change's transaction: refused changes left none.
+    expect(await owner.trpc.projects.audit.query({ project: "library", action: "data.schema.apply" })).toHaveLength(1);
   });
 
   it("checks filters and rules as typed, against the current model or a draft", async () => {

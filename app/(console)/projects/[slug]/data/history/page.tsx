@@ -8,7 +8,9 @@ import { toast } from "sonner";
 import { errorInfo } from "../../../../../../components/console/errors";
 import { formatDateTime } from "../../../../../../components/console/format";
 import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../../components/console/states";
+import { diffModels, type ModelChange } from "../../../../../../components/designer/model-diff";
 import { PlanDialog, StepList, WarningList } from "../../../../../../components/designer/plan-view";
+import type { MessageKey } from "../../../../../../components/i18n/catalog";
 import { useI18n } from "../../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../../components/trpc/trpc-provider";
 import {
@@ -29,11 +31,41 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from ".
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "../../../../../../components/ui/tabs";
 import { RequirePermission, useProject } from "../../project-context";
 
+const changeTone: Record<ModelChange["kind"], string> = {
+  added: "text-success",
+  removed: "text-destructive",
+  renamed: "text-primary",
+  changed: "text-foreground",
+};
+const changeMark: Record<ModelChange["kind"], string> = { added: "+", removed: "−", renamed: "→", changed: "~" };
+
+/** The model diff of a version against the one before it. */
+function ChangeList({ changes }: { changes: ModelChange[] }) {
+  const { t } = useI18n();
+  if (changes.length === 0) return <p className="text-sm text-muted-foreground">{t("history.noChanges")}</p>;
+  return (
+    <ul className="flex flex-col gap-1 font-mono text-sm" data-testid="version-changes">
+      {changes.map((c, i) => (
+        <li key={i} className={changeTone[c.kind]}>
+          <span className="inline-block w-4">{changeMark[c.kind]}</span>
+          {c.from ? `${c.from} → ${c.path}` : c.path}
+          <span className="ml-2 font-sans text-xs text-muted-foreground">
+            {t(`history.change_${c.kind}` as MessageKey)}
+            {c.parts ? `: ${c.parts.map((p) => t(`history.part_${p}` as MessageKey)).join(", ")}` : ""}
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function VersionDetailDialog({ version, canRollback, onRollback, onClose }: { version: number; canRollback: boolean; onRollback(): void; onClose(): void }) {
   const { t, locale } = useI18n();
   const trpc = useTRPC();
   const { ref } = useProject();
   const detail = useQuery(trpc.data.schema.version.queryOptions({ project: ref, version }));
+  const previous = useQuery({ ...trpc.data.schema.version.queryOptions({ project: ref, version: version - 1 }), enabled: version > 1 });
+  const changes = detail.data && (version === 1 || previous.data) ? diffModels(version === 1 ? { collections: [] } : previous.data!.schema, detail.data.schema) : null;
   return (
     <Dialog open onOpenChange={(o) => !o && onClose()}>
       <DialogContent closeLabel={t("common.close")} className="max-h-[90vh] overflow-y-auto sm:max-w-3xl" data-testid="version-detail">
@@ -51,8 +83,11 @@ function VersionDetailDialog({ version, canRollback, onRollback, onClose }: { ve
           <div className="flex flex-col gap-4">
             {detail.data.message && <p className="text-sm">{detail.data.message}</p>}
             <WarningList warnings={detail.data.warnings} />
-            <Tabs defaultValue="up">
+            <Tabs defaultValue="changes">
               <TabsList>
+                <TabsTrigger value="changes" data-testid="tab-changes">
+                  {t("history.changes")}
+                </TabsTrigger>
                 <TabsTrigger value="up" data-testid="tab-up">
                   {t("history.upSteps", { count: detail.data.upSteps.length })}
                 </TabsTrigger>
@@ -63,6 +98,9 @@ function VersionDetailDialog({ version, canRollback, onRollback, onClose }: { ve
                   {t("history.model")}
                 </TabsTrigger>
               </TabsList>
+              <TabsContent value="changes" className="pt-3">
+                {changes ? <ChangeList changes={changes} /> : previous.isError ? <QueryError error={previous.error} onRetry={() => previous.refetch()} /> : <LoadingRows count={2} />}
+              </TabsContent>
               <TabsContent value="up" className="pt-3">
                 <StepList steps={detail.data.upSteps} testId="up-steps" />
               </TabsContent>
@@ -107,7 +145,6 @@ function RollbackDialog({ toVersion, baseVersion, onClose }: { toVersion: number
         await Promise.all([queryClient.invalidateQueries({ queryKey: trpc.data.schema.pathKey() })]);
         onClose();
       },
-      onError: (e) => toast.error(errorInfo(e).message),
     }),
   );
   const { mutate } = preview;
@@ -117,7 +154,7 @@ function RollbackDialog({ toVersion, baseVersion, onClose }: { toVersion: number
       title={t("history.rollbackTitle", { version: toVersion })}
       description={t("history.rollbackDescription", { version: toVersion, next: baseVersion + 1 })}
       plan={preview.data ?? null}
-      error={preview.error}
+      error={preview.error ?? rollback.error}
       confirmLabel={t("history.confirmRollback")}
       confirmVariant="destructive"
       pending={rollback.isPending}

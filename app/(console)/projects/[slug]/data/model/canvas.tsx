@@ -18,7 +18,7 @@ import {
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { Asterisk, Fingerprint, KeyRound, Link2 } from "lucide-react";
-import { memo, useCallback, useEffect, useMemo } from "react";
+import { memo, useCallback, useEffect, useMemo, useState } from "react";
 import { useI18n } from "../../../../../../components/i18n/i18n-provider";
 import { useTheme } from "../../../../../../components/shell/theme";
 import { cn } from "../../../../../../components/ui/cn";
@@ -46,6 +46,8 @@ const CollectionNodeView = memo(function CollectionNodeView({ data, selected }: 
       data-collection={collection.name}
     >
       <Handle type="target" position={Position.Left} id="in" isConnectable={!readOnly} className="!size-3 !border-2 !border-background !bg-primary" data-testid={`handle-in-${collection.name}`} />
+      {/* Anchors only: an edge to a collection on the left leaves from this side (see edgeHandles). */}
+      <Handle type="source" position={Position.Left} id="out-left" isConnectable={false} className="!pointer-events-none !opacity-0" />
       <div className="flex items-center justify-between gap-2 rounded-t-lg border-b bg-muted/60 px-3 py-2">
         <span className="truncate font-mono text-sm font-semibold">{collection.name || "—"}</span>
         <span className="text-xs text-muted-foreground">{t("designer.fieldCount", { count: collection.fields.length })}</span>
@@ -85,12 +87,19 @@ const CollectionNodeView = memo(function CollectionNodeView({ data, selected }: 
         ))}
         {collection.fields.length === 0 && <li className="px-3 py-1 text-muted-foreground italic">{t("designer.noFieldsYet")}</li>}
       </ul>
+      <Handle type="target" position={Position.Right} id="in-right" isConnectable={false} className="!pointer-events-none !opacity-0" />
       <Handle type="source" position={Position.Right} id="out" isConnectable={!readOnly} className="!size-3 !border-2 !border-background !bg-primary" data-testid={`handle-out-${collection.name}`} />
     </div>
   );
 });
 
 const nodeTypes = { collection: CollectionNodeView };
+
+/** Which sides an edge joins: the facing ones, so a relation to a collection on the left does not loop around. */
+function edgeHandles(from: { x: number } | undefined, to: { x: number } | undefined, self: boolean): { sourceHandle: string; targetHandle: string } {
+  if (!self && from && to && to.x + 130 < from.x) return { sourceHandle: "out-left", targetHandle: "in-right" };
+  return { sourceHandle: "out", targetHandle: "in" };
+}
 
 interface CanvasProps {
   model: DraftModel;
@@ -108,6 +117,8 @@ function CanvasInner({ model, positions, onPositions, selected, onSelect, onConn
   const { t } = useI18n();
   const { theme } = useTheme();
   const flow = useReactFlow();
+  // Measured sizes handed back to the nodes (a controlled flow keeps them; the minimap draws from them).
+  const [sizes, setSizes] = useState<Record<string, { width: number; height: number }>>({});
   const nodes = useMemo<CollectionNode[]>(
     () =>
       model.collections.map((c, i) => ({
@@ -115,9 +126,10 @@ function CanvasInner({ model, positions, onPositions, selected, onSelect, onConn
         type: "collection",
         position: positions[c.key] ?? { x: (i % 4) * 380, y: Math.floor(i / 4) * 320 },
         selected: selected?.key === c.key,
+        ...(sizes[c.key] ? { measured: sizes[c.key] } : {}),
         data: { collection: c, selectedField: selected?.key === c.key ? selected.field : null, readOnly, onSelectField: (field: number) => onSelect({ key: c.key, field }) },
       })),
-    [model, positions, selected, readOnly, onSelect],
+    [model, positions, selected, readOnly, onSelect, sizes],
   );
   const edges = useMemo<Edge[]>(
     () =>
@@ -125,8 +137,7 @@ function CanvasInner({ model, positions, onPositions, selected, onSelect, onConn
         id: e.id,
         source: e.source,
         target: e.target,
-        sourceHandle: "out",
-        targetHandle: "in",
+        ...edgeHandles(positions[e.source], positions[e.target], e.source === e.target),
         label: e.multiple ? `${e.field} [ ]` : e.field,
         markerEnd: { type: MarkerType.ArrowClosed },
         animated: false,
@@ -134,13 +145,15 @@ function CanvasInner({ model, positions, onPositions, selected, onSelect, onConn
         labelStyle: { fontFamily: "var(--font-mono, monospace)", fontSize: 11 },
         data: { field: e.field },
       })),
-    [model],
+    [model, positions],
   );
 
   const onNodesChange = useCallback(
     (changes: NodeChange<CollectionNode>[]) => {
       const moved = changes.filter((c): c is Extract<NodeChange<CollectionNode>, { type: "position" }> => c.type === "position" && c.position !== undefined);
       if (moved.length) onPositions((p) => ({ ...p, ...Object.fromEntries(moved.map((m) => [m.id, m.position!])) }));
+      const measured = changes.filter((c): c is Extract<NodeChange<CollectionNode>, { type: "dimensions" }> => c.type === "dimensions" && c.dimensions !== undefined);
+      if (measured.length) setSizes((z) => ({ ...z, ...Object.fromEntries(measured.map((m) => [m.id, m.dimensions!])) }));
     },
     [onPositions],
   );
@@ -157,6 +170,12 @@ function CanvasInner({ model, positions, onPositions, selected, onSelect, onConn
       onNodesChange={onNodesChange}
       onNodeClick={(_e, node) => onSelect({ key: node.id, field: null })}
       onPaneClick={() => onSelect(null)}
+      onEdgeClick={(_e, edge) => {
+        // An edge is a relation field: open it.
+        const source = model.collections.find((c) => c.key === edge.source);
+        const index = source?.fields.findIndex((f) => f.name === (edge.data as { field?: string } | undefined)?.field) ?? -1;
+        if (source && index >= 0) onSelect({ key: source.key, field: index });
+      }}
       onConnect={(c) => c.source && c.target && onConnect(c.source, c.target)}
       connectionMode={ConnectionMode.Loose}
       connectionRadius={40}
@@ -174,7 +193,7 @@ function CanvasInner({ model, positions, onPositions, selected, onSelect, onConn
     >
       <Background gap={20} />
       <Controls showInteractive={false} />
-      <MiniMap pannable zoomable style={{ width: 140, height: 90 }} bgColor="var(--card)" nodeColor="var(--muted-foreground)" maskColor="color-mix(in oklch, var(--muted) 60%, transparent)" />
+      <MiniMap pannable zoomable style={{ width: 160, height: 100 }} nodeColor="#94a3b8" nodeStrokeColor="#64748b" nodeBorderRadius={4} />
     </ReactFlow>
   );
 }

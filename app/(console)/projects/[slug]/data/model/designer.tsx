@@ -30,11 +30,17 @@ function ReviewDialog({ baseVersion, draft, onClose, onApplied }: { baseVersion:
   const trpc = useTRPC();
   const { ref } = useProject();
   const [message, setMessage] = useState("");
-  const preview = useMutation(trpc.data.schema.preview.mutationOptions());
+  const queryClient = useQueryClient();
+  // A version conflict means the model moved on: refetch it, so the page offers to reload.
+  const refetchOnConflict = (e: unknown) => {
+    if (errorInfo(e).code === "schema_version_conflict") void queryClient.invalidateQueries({ queryKey: trpc.data.schema.get.queryKey({ project: ref }) });
+  };
+  const preview = useMutation(trpc.data.schema.preview.mutationOptions({ onError: refetchOnConflict }));
   const apply = useMutation(
     trpc.data.schema.applyChange.mutationOptions({
       onSuccess: (r) => onApplied(r.version, r.schema),
-      onError: (e) => toast.error(errorInfo(e).message),
+      // Shown in the dialog (with the step that failed), not as a toast.
+      onError: refetchOnConflict,
     }),
   );
   const { mutate } = preview;
@@ -47,7 +53,7 @@ function ReviewDialog({ baseVersion, draft, onClose, onApplied }: { baseVersion:
       title={t("designer.reviewTitle")}
       description={t("designer.reviewDescription", { version: baseVersion + 1 })}
       plan={preview.data ?? null}
-      error={preview.error ?? (conflict ? apply.error : null)}
+      error={preview.error ?? apply.error}
       errorAction={conflict ? <p className="text-sm">{t("designer.conflictHint")}</p> : undefined}
       confirmLabel={t("designer.apply")}
       pending={apply.isPending}
@@ -93,6 +99,13 @@ export function ModelDesigner() {
   }, [current.data, base, draft, load]);
 
   const dirty = !!(base && draft && !sameDocument(draft, base.model));
+  // A draft lives only in this page: leaving it (reload, close) asks first.
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [dirty]);
   const stale = !!(current.data && base && current.data.version > base.version);
 
   const onConnect = useCallback(

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation } from "@tanstack/react-query";
-import { ArrowLeft, CheckCircle2, Plus, Trash2, XCircle } from "lucide-react";
+import { ArrowDown, ArrowLeft, ArrowUp, CheckCircle2, Plus, Trash2, XCircle } from "lucide-react";
 import { useEffect, useId, useState, type ReactNode } from "react";
 import { errorInfo } from "../../../../../../components/console/errors";
 import {
@@ -11,6 +11,7 @@ import {
   TYPE_OPTIONS,
   addField,
   changeFieldType,
+  moveField,
   newField,
   removeCollection,
   removeField,
@@ -444,12 +445,22 @@ function CollectionEditor({ model, collection, onChange, onSelectField, onRemove
         <h3 className="text-sm font-semibold">{t("designer.fields")}</h3>
         <ul className="flex flex-col gap-1" data-testid="field-list">
           {collection.fields.map((f, i) => (
-            <li key={`${i}:${f.name}`}>
-              <button type="button" className="flex w-full items-center gap-2 rounded-md border px-2 py-1.5 text-left text-sm hover:bg-accent" onClick={() => onSelectField(i)} data-testid={`field-row-${f.name}`}>
+            <li key={`${i}:${f.name}`} className="flex items-center gap-1">
+              <button type="button" className="flex min-w-0 flex-1 items-center gap-2 rounded-md border px-2 py-1.5 text-left text-sm hover:bg-accent" onClick={() => onSelectField(i)} data-testid={`field-row-${f.name}`}>
                 <span className="truncate font-mono">{f.name}</span>
                 {f.required === true && <span className="text-destructive">*</span>}
                 <TypeBadge type={f.type} className="ml-auto" />
               </button>
+              {!readOnly && (
+                <>
+                  <Button variant="ghost" size="icon" className="size-7" type="button" disabled={i === 0} aria-label={t("designer.moveUp", { name: f.name })} onClick={() => onChange(moveField(model, collection.key, i, -1))}>
+                    <ArrowUp className="size-3" />
+                  </Button>
+                  <Button variant="ghost" size="icon" className="size-7" type="button" disabled={i === collection.fields.length - 1} aria-label={t("designer.moveDown", { name: f.name })} onClick={() => onChange(moveField(model, collection.key, i, 1))}>
+                    <ArrowDown className="size-3" />
+                  </Button>
+                </>
+              )}
             </li>
           ))}
         </ul>
