@@ -48,10 +48,18 @@ export function registerRealtimeRoutes(host: FastifyInstance, deps: { hub: Hub; 
         return true;
       },
     };
-    const conn = hub.open(transport, localeOf(req.headers as { cookie?: string; "accept-language"?: string }));
+    let conn: Connection;
+    try {
+      conn = hub.open(transport, localeOf(req.headers as { cookie?: string; "accept-language"?: string }));
+    } catch {
+      // The node began shutting down between the upgrade and now.
+      ws.close(1001, "realtime_shutting_down");
+      return;
+    }
     ws.send(welcome(conn));
     ws.on("message", (data, isBinary) => {
-      const text = isBinary ? "\u0000binary" : data.toString();
+      // Binary messages are not frames of this protocol: they get realtime_invalid_frame like any text that is not JSON.
+      const text = isBinary ? "\u0000" : data.toString();
       void hub.receive(conn, text).then((reply) => reply && hub.send(conn, reply));
     });
     ws.on("close", () => void hub.forget(conn));
@@ -77,9 +85,7 @@ export function registerRealtimeRoutes(host: FastifyInstance, deps: { hub: Hub; 
 
   // ── Server-Sent Events ─────────────────────────────────────────────────────
   host.get(SSE_PATH, { config: { anonymous: true } }, async (req, reply) => {
-    reply.hijack();
     const raw = reply.raw;
-    raw.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", connection: "keep-alive", "x-accel-buffering": "no" });
     let ended = false;
     const transport: Transport = {
       kind: "sse",
@@ -96,7 +102,10 @@ export function registerRealtimeRoutes(host: FastifyInstance, deps: { hub: Hub; 
         return !ended;
       },
     };
+    // Opened before the response starts, so a refusal (shutting down) is an ordinary error reply.
     const conn = hub.open(transport, req.locale);
+    reply.hijack();
+    raw.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", connection: "keep-alive", "x-accel-buffering": "no" });
     raw.write(`retry: 2000\ndata: ${welcome(conn)}\n\n`);
     req.raw.on("close", () => {
       ended = true;
