@@ -7,6 +7,29 @@ import { localeOf } from "../../platform/errors/locale";
 import type { Connection, Hub, Transport } from "./hub";
 
 export const REALTIME_PATH = "/realtime";
+
+const framedCache = new WeakMap<Buffer, Buffer>();
+
+/** An unmasked, final WebSocket text frame (RFC 6455 §5.2) around a payload, built once per payload. */
+function framed(payload: Buffer): Buffer {
+  let frame = framedCache.get(payload);
+  if (frame) return frame;
+  const n = payload.length;
+  const headerLength = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+  frame = Buffer.allocUnsafe(headerLength + n);
+  frame[0] = 0x81;
+  if (n < 126) frame[1] = n;
+  else if (n < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(n), 2);
+  }
+  payload.copy(frame, headerLength);
+  framedCache.set(payload, frame);
+  return frame;
+}
 export const SSE_PATH = "/realtime/sse";
 /** Frames one POST to an SSE connection may carry. */
 const MAX_POSTED_FRAMES = 20;
@@ -31,8 +54,13 @@ export function registerRealtimeRoutes(host: FastifyInstance, deps: { hub: Hub; 
     ws.on("pong", () => (alive = true));
     const transport: Transport = {
       kind: "ws",
-      // Buffers are shared by every recipient of a fan-out; they go out as text frames.
-      send: (text) => ws.send(text, { binary: false }),
+      send(text) {
+        // A fan-out frame (a Buffer shared by every recipient) is framed once and written as is:
+        // server frames are unmasked, so the bytes are the same for every socket.
+        const socket = (ws as unknown as { _socket?: { write(b: Buffer): boolean } })._socket;
+        if (typeof text !== "string" && socket && ws.readyState === ws.OPEN) socket.write(framed(text));
+        else ws.send(text);
+      },
       buffered: () => ws.bufferedAmount,
       close(code, reason) {
         ws.close(code, reason);
