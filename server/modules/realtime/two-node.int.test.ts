@@ -178,4 +178,28 @@ describe("realtime resume beyond retention (NATS)", () => {
       c.ws.terminate();
     }
   });
+
+  it("app.close() closes open WebSocket (1001) and SSE connections and does not wait for them", async () => {
+    const ws = await connectRealtime(node.baseUrl);
+    expect(await ws.request({ type: "auth", project: "short" })).toMatchObject({ type: "ok" });
+    const sse = await fetch(`${node.baseUrl}/realtime/sse`);
+    const reader = sse.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const ended = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        text += decoder.decode(value, { stream: true });
+      }
+    })();
+    await dropProjectNamespace(node.app.database.db as Kysely<unknown>, projectNamespace("postgres", project));
+    const started = Date.now();
+    await node.app.close();
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await ws.closed).toEqual({ code: 1001, reason: "realtime_shutting_down" });
+    await ended;
+    expect(text).toContain("event: close");
+    expect(text).toContain("realtime_shutting_down");
+  });
 });
