@@ -29,6 +29,8 @@ export interface RealtimeLimits {
 }
 
 const MAX_HELD_FRAMES = 10_000;
+/** Frames a client may have waiting for their reply; more are refused at once (a flood costs no memory). */
+export const MAX_PENDING_FRAMES = 64;
 
 export const DEFAULT_LIMITS: RealtimeLimits = { heartbeatMs: 25_000, authTimeoutMs: 10_000, maxSubscriptions: 100, maxFrameBytes: 64 * 1024, maxBufferedBytes: 1024 * 1024 };
 
@@ -101,6 +103,8 @@ export class Connection {
   delivered = 0;
   /** Frames are handled one after another, so `subscribe` then `resume` happen in that order. */
   queue: Promise<unknown> = Promise.resolve();
+  /** Frames received and not yet answered. */
+  pending = 0;
   authTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -235,7 +239,12 @@ export function createHub(deps: HubDeps) {
 
   /** A frame from the client, as text: parsed, handled in order; the reply (ok/error frame) is returned. */
   function receive(conn: Connection, text: string): Promise<string | null> {
-    const run = conn.queue.then(() => handleText(conn, text));
+    if (conn.pending >= MAX_PENDING_FRAMES) {
+      const ref = /"ref"\s*:\s*("(?:[^"\\]|\\.){0,64}"|-?\d{1,16})/.exec(text.slice(0, 4096))?.[1];
+      return Promise.resolve(errorFrame(conn, new AppError("realtime_too_many_pending", 429, { limit: MAX_PENDING_FRAMES }), ref === undefined ? undefined : JSON.parse(ref)));
+    }
+    conn.pending++;
+    const run = conn.queue.then(() => handleText(conn, text)).finally(() => conn.pending--);
     conn.queue = run.catch(() => {});
     return run;
   }

@@ -137,6 +137,18 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     expect(await c.request({ type: "subscribe", channel: "collections/posts/c" })).toMatchObject({ type: "error", code: "realtime_too_many_subscriptions", details: { limit: 5 } });
     expect(await c.request({ type: "ping" })).toMatchObject({ type: "ok", op: "pong" });
 
+    // A flood of frames: those beyond the pending limit are refused at once, the rest answered in order.
+    const flood = Array.from({ length: 150 }, (_, i) => JSON.stringify({ type: "auth", project: "shop", token: keyRead, ref: `f${i}` }));
+    const floodAt = c.frames.length;
+    for (const frame of flood) c.sendRaw(frame);
+    await c.next((f) => f.ref === "f149", { after: floodAt });
+    await quiet(300);
+    const answers = c.frames.slice(floodAt).filter((f) => typeof f.ref === "string" && f.ref.startsWith("f"));
+    expect(answers).toHaveLength(150);
+    expect(answers.filter((f) => f.code === "realtime_too_many_pending").length).toBeGreaterThan(0);
+    expect(answers.filter((f) => f.code === "realtime_already_authenticated").length).toBeGreaterThanOrEqual(64);
+    expect(await c.request({ type: "ping" })).toMatchObject({ type: "ok" });
+
     // Messages in the caller's language.
     const zh = await client({ "accept-language": "zh-CN" });
     expect((await zh.request({ type: "subscribe", channel: "collections/posts" })).message).toBe("请先认证：发送包含项目和令牌的 auth 帧");
