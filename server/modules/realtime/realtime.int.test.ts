@@ -375,7 +375,8 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
           const block = buffer.slice(0, cut);
           buffer = buffer.slice(cut + 2);
           const data = block.split("\n").find((l) => l.startsWith("data: "));
-          if (data) frames.push(JSON.parse(data.slice(6)));
+          const id = block.split("\n").find((l) => l.startsWith("id: "));
+          if (data) frames.push({ ...JSON.parse(data.slice(6)), ...(id ? { sseId: id.slice(4) } : {}) });
         }
       }
     })();
@@ -399,7 +400,10 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
       expect(answer.body.replies).toMatchObject([{ type: "ok", ref: 1, op: "auth" }, { type: "ok", ref: 2 }, { type: "error", ref: 3, code: "collection_not_found" }]);
       expect((await send({ type: "bogus" })).body.replies).toMatchObject([{ type: "error", code: "realtime_invalid_frame" }]);
       const p = await post({ title: "over sse", owner: ids.ann });
-      expect(await waitFor((f) => f.type === "event")).toMatchObject({ action: "created", record: { id: p.id, title: "over sse" }, channels: ["collections/posts"] });
+      const event = await waitFor((f) => f.type === "event");
+      expect(event).toMatchObject({ action: "created", record: { id: p.id, title: "over sse" }, channels: ["collections/posts"] });
+      expect(event.sseId).toBe(String(event.id));
+      expect(frames.find((f) => f.type === "welcome")!.sseId).toBeUndefined();
 
       const unknown = await restClient(t, "10.9.5.1").post("/realtime/sse/not-a-connection", { type: "ping" });
       expect(unknown).toMatchObject({ status: 404, body: { error: { code: "realtime_connection_not_found" } } });

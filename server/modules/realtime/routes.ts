@@ -117,7 +117,12 @@ export function registerRealtimeRoutes(host: FastifyInstance, deps: { hub: Hub; 
     let ended = false;
     const transport: Transport = {
       kind: "sse",
-      send: (text) => void raw.write(`data: ${text}\n\n`),
+      send(text) {
+        const frame = text.toString();
+        // Event and message frames carry their log id as the SSE id too (EventSource's lastEventId).
+        const id = /^\{"type":"(?:event|message)","id":(\d+)/.exec(frame)?.[1];
+        raw.write(`${id ? `id: ${id}\n` : ""}data: ${frame}\n\n`);
+      },
       buffered: () => raw.writableLength,
       close(code, reason) {
         if (ended) return;
