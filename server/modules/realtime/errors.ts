@@ -16,6 +16,7 @@ export const realtimeErrorMessages: ErrorMessages = {
   realtime_not_subscribed: { en: "Not subscribed to {channel}", "zh-CN": "未订阅 {channel}" },
   realtime_presence_disabled: { en: "The channel {name} does not track presence", "zh-CN": "频道 {name} 未启用在线状态" },
   realtime_resume_gap: { en: "Events after {lastEventId} are no longer retained (oldest kept: {firstSeq}); reload the data", "zh-CN": "{lastEventId} 之后的事件已不再保留（最早保留：{firstSeq}）；请重新加载数据" },
+  realtime_too_many_pending: { en: "Too many frames waiting for a reply (at most {limit}); wait for the replies", "zh-CN": "等待回复的帧过多（最多 {limit} 个）；请等待回复" },
   realtime_slow_consumer: { en: "The client reads too slowly: more than {limit} bytes waited to be sent", "zh-CN": "客户端读取过慢：待发送数据超过 {limit} 字节" },
   realtime_connection_not_found: { en: "No open realtime connection {connectionId} on this node", "zh-CN": "此节点上没有打开的实时连接 {connectionId}" },
   realtime_invalid_rule: { en: "The {rule} rule is invalid: {reason}", "zh-CN": "{rule} 规则无效：{reason}" },

@@ -29,6 +29,8 @@ export interface RealtimeLimits {
 }
 
 const MAX_HELD_FRAMES = 10_000;
+/** Frames a client may have waiting for their reply; more are refused at once (a flood costs no memory). */
+export const MAX_PENDING_FRAMES = 64;
 
 export const DEFAULT_LIMITS: RealtimeLimits = { heartbeatMs: 25_000, authTimeoutMs: 10_000, maxSubscriptions: 100, maxFrameBytes: 64 * 1024, maxBufferedBytes: 1024 * 1024 };
 
@@ -63,6 +65,8 @@ interface ChannelSubscription {
   channel: string;
   name: string;
   presence: boolean;
+  /** On a presence channel: how this connection is listed. */
+  member: PresenceMember | null;
 }
 
 type Subscription = CollectionSubscription | ChannelSubscription;
@@ -99,6 +103,8 @@ export class Connection {
   delivered = 0;
   /** Frames are handled one after another, so `subscribe` then `resume` happen in that order. */
   queue: Promise<unknown> = Promise.resolve();
+  /** Frames received and not yet answered. */
+  pending = 0;
   authTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -226,14 +232,19 @@ export function createHub(deps: HubDeps) {
     byId.delete(conn.id);
     if (conn.project) byProject.get(conn.project.id)?.delete(conn);
     const leaves: Array<Promise<void>> = [];
-    for (const sub of conn.subscriptions.values()) if (sub.kind === "channel" && sub.presence) leaves.push(leave(conn, sub.name));
+    for (const sub of conn.subscriptions.values()) if (sub.kind === "channel" && sub.member) leaves.push(leave(conn, sub.name, sub.member));
     conn.subscriptions.clear();
     return Promise.all(leaves).then(() => {});
   }
 
   /** A frame from the client, as text: parsed, handled in order; the reply (ok/error frame) is returned. */
   function receive(conn: Connection, text: string): Promise<string | null> {
-    const run = conn.queue.then(() => handleText(conn, text));
+    if (conn.pending >= MAX_PENDING_FRAMES) {
+      const ref = /"ref"\s*:\s*("(?:[^"\\]|\\.){0,64}"|-?\d{1,16})/.exec(text.slice(0, 4096))?.[1];
+      return Promise.resolve(errorFrame(conn, new AppError("realtime_too_many_pending", 429, { limit: MAX_PENDING_FRAMES }), ref === undefined ? undefined : JSON.parse(ref)));
+    }
+    conn.pending++;
+    const run = conn.queue.then(() => handleText(conn, text)).finally(() => conn.pending--);
     conn.queue = run.catch(() => {});
     return run;
   }
@@ -277,7 +288,7 @@ export function createHub(deps: HubDeps) {
         const sub = conn.subscriptions.get(frame.channel);
         if (!sub) throw new AppError("realtime_not_subscribed", 404, { channel: frame.channel.slice(0, 200) });
         conn.subscriptions.delete(frame.channel);
-        if (sub.kind === "channel" && sub.presence) await leave(conn, sub.name);
+        if (sub.kind === "channel" && sub.member) await leave(conn, sub.name, sub.member);
         return okFrame(frame.ref, "unsubscribe", { channel: frame.channel });
       }
       case "resume": {
@@ -369,9 +380,16 @@ export function createHub(deps: HubDeps) {
       return okFrame(frame.ref, "subscribe", { channel: frame.channel });
     }
     const config = await channelFor(conn, target.name, "subscribe");
-    conn.subscriptions.set(frame.channel, { kind: "channel", channel: frame.channel, name: target.name, presence: config.presence });
+    const member = existing?.kind === "channel" ? existing.member : null;
+    const sub: ChannelSubscription = { kind: "channel", channel: frame.channel, name: target.name, presence: config.presence, member };
+    conn.subscriptions.set(frame.channel, sub);
     if (!config.presence) return okFrame(frame.ref, "subscribe", { channel: frame.channel });
-    if (!existing) await join(conn, target.name);
+    if (!sub.member) {
+      const joined = await join(conn, target.name);
+      // Closed while joining: forget() saw no member to remove.
+      if (conn.closed) await leave(conn, target.name, joined);
+      else sub.member = joined;
+    }
     return okFrame(frame.ref, "subscribe", { channel: frame.channel, members: await members(projectId, target.name) });
   }
 
@@ -560,7 +578,7 @@ export function createHub(deps: HubDeps) {
     return { connectionId: conn.id, auth: from, joinedAt: new Date(now()).toISOString() };
   }
 
-  async function join(conn: Connection, name: string): Promise<void> {
+  async function join(conn: Connection, name: string): Promise<PresenceMember> {
     const member = memberOf(conn);
     const t = now();
     await deps.db
@@ -569,13 +587,14 @@ export function createHub(deps: HubDeps) {
       .onConflict((oc) => oc.columns(["project_id", "channel", "connection_id"]).doUpdateSet({ seen_ms: t }))
       .execute();
     await bus.publish(`rtp.${conn.project!.id}.${name}`, { action: "join", channel: name, member } satisfies PresenceNotice);
+    return member;
   }
 
-  async function leave(conn: Connection, name: string): Promise<void> {
+  async function leave(conn: Connection, name: string, member: PresenceMember): Promise<void> {
     const projectId = conn.project!.id;
     try {
       await deps.db.deleteFrom("apprun_realtime_presence").where("project_id", "=", projectId).where("channel", "=", name).where("connection_id", "=", conn.id).execute();
-      await bus.publish(`rtp.${projectId}.${name}`, { action: "leave", channel: name, member: { ...memberOf(conn) } } satisfies PresenceNotice);
+      await bus.publish(`rtp.${projectId}.${name}`, { action: "leave", channel: name, member } satisfies PresenceNotice);
     } catch (err) {
       logger.warn({ err, connection: conn.id, channel: name }, "presence leave not recorded");
     }
@@ -662,7 +681,7 @@ export function createHub(deps: HubDeps) {
       for (const c of conns)
         for (const s of c.subscriptions.values()) {
           perChannel.set(s.channel, (perChannel.get(s.channel) ?? 0) + 1);
-          if (s.kind === "channel" && s.presence) presenceChannels.add(s.name);
+          if (s.kind === "channel" && s.member) presenceChannels.add(s.name);
         }
       const presence: Array<{ channel: string; members: PresenceMember[] }> = [];
       for (const name of [...presenceChannels].sort()) presence.push({ channel: `channels/${name}`, members: await members(projectId, name) });

@@ -137,6 +137,18 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     expect(await c.request({ type: "subscribe", channel: "collections/posts/c" })).toMatchObject({ type: "error", code: "realtime_too_many_subscriptions", details: { limit: 5 } });
     expect(await c.request({ type: "ping" })).toMatchObject({ type: "ok", op: "pong" });
 
+    // A flood of frames: those beyond the pending limit are refused at once, the rest answered in order.
+    const flood = Array.from({ length: 150 }, (_, i) => JSON.stringify({ type: "auth", project: "shop", token: keyRead, ref: `f${i}` }));
+    const floodAt = c.frames.length;
+    for (const frame of flood) c.sendRaw(frame);
+    await c.next((f) => f.ref === "f149", { after: floodAt });
+    await quiet(300);
+    const answers = c.frames.slice(floodAt).filter((f) => typeof f.ref === "string" && f.ref.startsWith("f"));
+    expect(answers).toHaveLength(150);
+    expect(answers.filter((f) => f.code === "realtime_too_many_pending").length).toBeGreaterThan(0);
+    expect(answers.filter((f) => f.code === "realtime_already_authenticated").length).toBeGreaterThanOrEqual(64);
+    expect(await c.request({ type: "ping" })).toMatchObject({ type: "ok" });
+
     // Messages in the caller's language.
     const zh = await client({ "accept-language": "zh-CN" });
     expect((await zh.request({ type: "subscribe", channel: "collections/posts" })).message).toBe("请先认证：发送包含项目和令牌的 auth 帧");
@@ -363,7 +375,8 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
           const block = buffer.slice(0, cut);
           buffer = buffer.slice(cut + 2);
           const data = block.split("\n").find((l) => l.startsWith("data: "));
-          if (data) frames.push(JSON.parse(data.slice(6)));
+          const id = block.split("\n").find((l) => l.startsWith("id: "));
+          if (data) frames.push({ ...JSON.parse(data.slice(6)), ...(id ? { sseId: id.slice(4) } : {}) });
         }
       }
     })();
@@ -387,7 +400,10 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
       expect(answer.body.replies).toMatchObject([{ type: "ok", ref: 1, op: "auth" }, { type: "ok", ref: 2 }, { type: "error", ref: 3, code: "collection_not_found" }]);
       expect((await send({ type: "bogus" })).body.replies).toMatchObject([{ type: "error", code: "realtime_invalid_frame" }]);
       const p = await post({ title: "over sse", owner: ids.ann });
-      expect(await waitFor((f) => f.type === "event")).toMatchObject({ action: "created", record: { id: p.id, title: "over sse" }, channels: ["collections/posts"] });
+      const event = await waitFor((f) => f.type === "event");
+      expect(event).toMatchObject({ action: "created", record: { id: p.id, title: "over sse" }, channels: ["collections/posts"] });
+      expect(event.sseId).toBe(String(event.id));
+      expect(frames.find((f) => f.type === "welcome")!.sseId).toBeUndefined();
 
       const unknown = await restClient(t, "10.9.5.1").post("/realtime/sse/not-a-connection", { type: "ping" });
       expect(unknown).toMatchObject({ status: 404, body: { error: { code: "realtime_connection_not_found" } } });
@@ -404,9 +420,10 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     const slow = await subscriber("shop", keyRead, ["collections/posts"]);
     const fast = await subscriber("shop", keyRead, ["collections/posts"]);
     (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
-    const body = "y".repeat(200_000);
+    // Large records fill the socket buffers fast, well before the paused client misses a heartbeat.
+    const body = "y".repeat(600_000);
     const made: string[] = [];
-    for (let i = 0; i < 60; i++) {
+    for (let i = 0; i < 40; i++) {
       made.push((await post({ title: `bulk ${i}`, owner: ids.bob, content: body })).id);
       const seen = await owner.trpc.realtime.inspect.query({ project: "shop" });
       if (!seen.connections.some((c) => c.id === slow.frames[0]?.connectionId) && i > 0) break;

@@ -7,6 +7,29 @@ import { localeOf } from "../../platform/errors/locale";
 import type { Connection, Hub, Transport } from "./hub";
 
 export const REALTIME_PATH = "/realtime";
+
+const framedCache = new WeakMap<Buffer, Buffer>();
+
+/** An unmasked, final WebSocket text frame (RFC 6455 §5.2) around a payload, built once per payload. */
+function framed(payload: Buffer): Buffer {
+  let frame = framedCache.get(payload);
+  if (frame) return frame;
+  const n = payload.length;
+  const headerLength = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+  frame = Buffer.allocUnsafe(headerLength + n);
+  frame[0] = 0x81;
+  if (n < 126) frame[1] = n;
+  else if (n < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(n), 2);
+  }
+  payload.copy(frame, headerLength);
+  framedCache.set(payload, frame);
+  return frame;
+}
 export const SSE_PATH = "/realtime/sse";
 /** Frames one POST to an SSE connection may carry. */
 const MAX_POSTED_FRAMES = 20;
@@ -31,8 +54,13 @@ export function registerRealtimeRoutes(host: FastifyInstance, deps: { hub: Hub; 
     ws.on("pong", () => (alive = true));
     const transport: Transport = {
       kind: "ws",
-      // Buffers are shared by every recipient of a fan-out; they go out as text frames.
-      send: (text) => ws.send(text, { binary: false }),
+      send(text) {
+        // A fan-out frame (a Buffer shared by every recipient) is framed once and written as is:
+        // server frames are unmasked, so the bytes are the same for every socket.
+        const socket = (ws as unknown as { _socket?: { write(b: Buffer): boolean } })._socket;
+        if (typeof text !== "string" && socket && ws.readyState === ws.OPEN) socket.write(framed(text));
+        else ws.send(text);
+      },
       buffered: () => ws.bufferedAmount,
       close(code, reason) {
         ws.close(code, reason);
@@ -48,10 +76,18 @@ export function registerRealtimeRoutes(host: FastifyInstance, deps: { hub: Hub; 
         return true;
       },
     };
-    const conn = hub.open(transport, localeOf(req.headers as { cookie?: string; "accept-language"?: string }));
+    let conn: Connection;
+    try {
+      conn = hub.open(transport, localeOf(req.headers as { cookie?: string; "accept-language"?: string }));
+    } catch {
+      // The node began shutting down between the upgrade and now.
+      ws.close(1001, "realtime_shutting_down");
+      return;
+    }
     ws.send(welcome(conn));
     ws.on("message", (data, isBinary) => {
-      const text = isBinary ? "\u0000binary" : data.toString();
+      // Binary messages are not frames of this protocol: they get realtime_invalid_frame like any text that is not JSON.
+      const text = isBinary ? "\u0000" : data.toString();
       void hub.receive(conn, text).then((reply) => reply && hub.send(conn, reply));
     });
     ws.on("close", () => void hub.forget(conn));
@@ -77,13 +113,16 @@ export function registerRealtimeRoutes(host: FastifyInstance, deps: { hub: Hub; 
 
   // ── Server-Sent Events ─────────────────────────────────────────────────────
   host.get(SSE_PATH, { config: { anonymous: true } }, async (req, reply) => {
-    reply.hijack();
     const raw = reply.raw;
-    raw.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", connection: "keep-alive", "x-accel-buffering": "no" });
     let ended = false;
     const transport: Transport = {
       kind: "sse",
-      send: (text) => void raw.write(`data: ${text}\n\n`),
+      send(text) {
+        const frame = text.toString();
+        // Event and message frames carry their log id as the SSE id too (EventSource's lastEventId).
+        const id = /^\{"type":"(?:event|message)","id":(\d+)/.exec(frame)?.[1];
+        raw.write(`${id ? `id: ${id}\n` : ""}data: ${frame}\n\n`);
+      },
       buffered: () => raw.writableLength,
       close(code, reason) {
         if (ended) return;
@@ -96,7 +135,10 @@ export function registerRealtimeRoutes(host: FastifyInstance, deps: { hub: Hub; 
         return !ended;
       },
     };
+    // Opened before the response starts, so a refusal (shutting down) is an ordinary error reply.
     const conn = hub.open(transport, req.locale);
+    reply.hijack();
+    raw.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", connection: "keep-alive", "x-accel-buffering": "no" });
     raw.write(`retry: 2000\ndata: ${welcome(conn)}\n\n`);
     req.raw.on("close", () => {
       ended = true;

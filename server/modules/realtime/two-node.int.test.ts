@@ -129,3 +129,77 @@ describe.each([
     expect((await onA.request({ type: "presence", channel: "channels/room" })).members).toHaveLength(1);
   });
 });
+
+/** NATS enforces a stream's message limit on every write, so retention can be shrunk and crossed at once. */
+describe("realtime resume beyond retention (NATS)", () => {
+  let db: TestDatabase;
+  let node: Node;
+  let prefix: string;
+  let project: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase("postgres");
+    prefix = `t${crypto.randomBytes(5).toString("hex")}`;
+    node = await startNode(db.url, `${testNatsUrl()}?prefix=${prefix}`, crypto.randomBytes(32));
+    const owner = consoleClient(node.baseUrl);
+    await owner.trpc.accounts.setup.mutate({ email: "owner@example.com", name: "Owner", password: PASSWORD });
+    project = (await owner.trpc.projects.create.mutate({ name: "Short", slug: "short" })).id;
+    await node.app.services.data.schema.apply(project, { baseVersion: 0, schema: { collections: [{ name: "notes", fields: [{ name: "text", type: "text" }], rules: { view: "" } }] } }, "tester");
+  });
+
+  afterAll(async () => {
+    if (node) {
+      await dropProjectNamespace(node.app.database.db as Kysely<unknown>, projectNamespace("postgres", project)).catch(() => {});
+      await node.app.close();
+    }
+    await deleteNatsStreams(prefix).catch(() => {});
+    await db?.drop();
+  });
+
+  it("replays what is left and answers realtime_resume_gap with the oldest id kept", async () => {
+    const first = await connectRealtime(node.baseUrl);
+    const start = (await first.request({ type: "auth", project: "short" })).lastEventId as number;
+    first.ws.terminate();
+    // Keep only the last 5 events of the project's log.
+    await node.app.bus.ensureStream({ name: `rt_${project}`, maxAgeMs: 24 * 3600_000, maxMsgs: 5 });
+    const written: string[] = [];
+    for (let i = 0; i < 12; i++) written.push((await node.app.services.data.records.create(project, "notes", { text: `n${i}` }, ADMIN)).id);
+    const c = await connectRealtime(node.baseUrl);
+    try {
+      expect(await c.request({ type: "auth", project: "short", lastEventId: start })).toMatchObject({ type: "ok" });
+      expect(await c.request({ type: "subscribe", channel: "collections/notes" })).toMatchObject({ type: "ok" });
+      const reply = await c.request({ type: "resume" });
+      expect(reply).toMatchObject({ type: "error", code: "realtime_resume_gap", details: { lastEventId: start, firstSeq: start + 8 } });
+      expect(c.events().map((f) => f.record.id)).toEqual(written.slice(7));
+      // Live delivery goes on.
+      const later = await node.app.services.data.records.create(project, "notes", { text: "later" }, ADMIN);
+      expect(await c.next((f) => f.type === "event" && f.record.id === later.id)).toMatchObject({ id: start + 13 });
+    } finally {
+      c.ws.terminate();
+    }
+  });
+
+  it("app.close() closes open WebSocket (1001) and SSE connections and does not wait for them", async () => {
+    const ws = await connectRealtime(node.baseUrl);
+    expect(await ws.request({ type: "auth", project: "short" })).toMatchObject({ type: "ok" });
+    const sse = await fetch(`${node.baseUrl}/realtime/sse`);
+    const reader = sse.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const ended = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        text += decoder.decode(value, { stream: true });
+      }
+    })();
+    await dropProjectNamespace(node.app.database.db as Kysely<unknown>, projectNamespace("postgres", project));
+    const started = Date.now();
+    await node.app.close();
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await ws.closed).toEqual({ code: 1001, reason: "realtime_shutting_down" });
+    await ended;
+    expect(text).toContain("event: close");
+    expect(text).toContain("realtime_shutting_down");
+  });
+});
