@@ -59,9 +59,13 @@ export function readJson<T = unknown>(value: unknown): T {
   return value as T;
 }
 
+const CANONICAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 /** Reads a timestamp column as ISO-8601 text on both databases. */
 export function readTime(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
+  // SQLite keeps what toISOString() wrote: hand it back as is (parsing and formatting every record's two times showed in profiles).
+  if (typeof value === "string" && CANONICAL_TIME.test(value)) return value;
   if (typeof value === "string") return new Date(value.includes("T") ? value : value.replace(" ", "T")).toISOString();
   throw new TypeError(`not a timestamp: ${String(value)}`);
 }
