@@ -77,17 +77,17 @@ function CreateTopicDialog({ onClose }: { onClose: () => void }) {
             }),
           )}
         >
-          <Field id="field-topic-name" label={t("events.name")} error={form.errors.name} hint={t("events.nameHint")}>
+          <Field id="field-name" label={t("events.name")} error={form.errors.name} hint={t("events.nameHint")}>
             <Input {...form.text("name")} autoFocus autoComplete="off" placeholder="orders" />
           </Field>
-          <Field id="field-topic-description" label={t("events.description")} error={form.errors.description}>
+          <Field id="field-description" label={t("events.description")} error={form.errors.description}>
             <Input {...form.text("description")} autoComplete="off" />
           </Field>
           <div className="grid gap-4 sm:grid-cols-2">
-            <Field id="field-topic-age" label={t("events.maxAgeHours")} error={form.errors.maxAgeHours} hint={t("events.emptyUnlimited")}>
+            <Field id="field-maxAgeHours" label={t("events.maxAgeHours")} error={form.errors.maxAgeHours} hint={t("events.emptyUnlimited")}>
               <Input {...form.text("maxAgeHours")} inputMode="numeric" />
             </Field>
-            <Field id="field-topic-size" label={t("events.maxSizeMiB")} error={form.errors.maxSizeMiB} hint={t("events.emptyUnlimited")}>
+            <Field id="field-maxSizeMiB" label={t("events.maxSizeMiB")} error={form.errors.maxSizeMiB} hint={t("events.emptyUnlimited")}>
               <Input {...form.text("maxSizeMiB")} inputMode="numeric" />
             </Field>
           </div>
@@ -154,10 +154,10 @@ function TopicDetail({ topic }: { topic: TopicView }) {
             >
               <div className="grid gap-2 sm:grid-cols-[12rem_1fr_auto] sm:items-end">
                 <Field id="publish-type" label={t("events.type")}>
-                  <Input value={type} onChange={(e) => setType(e.target.value)} name="type" />
+                  <Input id="publish-type" value={type} onChange={(e) => setType(e.target.value)} name="type" />
                 </Field>
                 <Field id="publish-data" label={t("events.data")} error={parsedData.ok ? undefined : t("events.notJson")}>
-                  <Input value={data} onChange={(e) => setData(e.target.value)} name="data" className="font-mono text-xs" />
+                  <Input id="publish-data" value={data} onChange={(e) => setData(e.target.value)} name="data" className="font-mono text-xs" />
                 </Field>
                 <Button type="submit" disabled={publish.isPending || !parsedData.ok || type.trim() === ""} data-testid="publish-test">
                   <Send />
