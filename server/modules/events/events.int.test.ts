@@ -408,4 +408,31 @@ describe("event center consumer groups on NATS JetStream", () => {
     await deleteNatsStreams(prefix);
   });
   consumerGroupSuite(() => ({ t, p }));
+
+  it("delivers webhooks and retries them through JetStream's delayed nacks", async () => {
+    const receiver = await webhookReceiver([502]);
+    try {
+      await p.manage.post("/topics", { name: "hooks" });
+      const { webhook, secret } = (await p.manage.post("/webhooks", { topic: "hooks", url: receiver.url, retryBaseMs: 300 })).body;
+      // The delivery loop picks the webhook up at once on this node; give the consumer a moment to exist.
+      await new Promise((r) => setTimeout(r, 300));
+      await p.manage.post("/topics/hooks/messages", { type: "ping", id: "nats-1" });
+      await receiver.waitFor(2);
+      const [first, second] = receiver.received;
+      expect(JSON.parse(second!.body)).toMatchObject({ id: "nats-1", type: "ping" });
+      const ts = Number(/^t=(\d+),/.exec(String(second!.headers["x-apprun-signature"]))?.[1]);
+      expect(second!.headers["x-apprun-signature"]).toBe(`t=${ts},v1=${crypto.createHmac("sha256", secret).update(`${ts}.${second!.body}`).digest("hex")}`);
+      expect([first!.headers["x-apprun-attempt"], second!.headers["x-apprun-attempt"]]).toEqual(["1", "2"]);
+      const log = await eventually(async () => {
+        const res = (await p.manage.get(`/webhooks/${webhook.id}/deliveries`)).body.deliveries;
+        return res.length >= 2 ? res : null;
+      });
+      expect(log.map((d: { status: string; responseCode: number }) => [d.status, d.responseCode])).toEqual([
+        ["succeeded", 200],
+        ["retrying", 502],
+      ]);
+    } finally {
+      await receiver.close();
+    }
+  });
 });
