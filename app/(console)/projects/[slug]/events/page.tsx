@@ -21,6 +21,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from ".
 import type { TopicView } from "../../../../../server/modules/events/service";
 import { createTopicInput } from "../../../../../server/modules/events/schema";
 import { RequirePermission, useProject } from "../project-context";
+import { Webhooks } from "./webhooks";
 
 const HOUR = 3_600_000;
 const MIB = 1024 * 1024;
@@ -134,6 +135,16 @@ function TopicDetail({ topic }: { topic: TopicView }) {
     }),
   );
   const mayPublish = topic.kind === "user" && can("events:publish") && !project.archived;
+  const mayManage = can("events:manage") && !project.archived;
+  const replay = useMutation(
+    trpc.events.groups.seek.mutationOptions({
+      onSuccess: async (g) => {
+        toast.success(t("events.replayed", { name: g.name }));
+        await queryClient.invalidateQueries({ queryKey: trpc.events.groups.list.queryKey() });
+      },
+      onError: (e) => toast.error(e.message),
+    }),
+  );
   const rows = [...(messages.data?.messages ?? [])].reverse();
   return (
     <div className="grid gap-6 lg:grid-cols-[2fr_1fr]" data-testid={`topic-detail-${topic.name}`}>
@@ -217,7 +228,14 @@ function TopicDetail({ topic }: { topic: TopicView }) {
               {groups.data.map((g) => (
                 <li key={g.name} className="flex items-center justify-between gap-2 rounded-md border px-3 py-2" data-testid={`group-${g.name}`}>
                   <span className="font-mono text-sm">{g.name}</span>
-                  <span className="text-xs text-muted-foreground">{t("events.lag", { pending: g.lag.pending, unacked: g.lag.unacked })}</span>
+                  <span className="flex items-center gap-2">
+                    <span className="text-xs text-muted-foreground">{t("events.lag", { pending: g.lag.pending, unacked: g.lag.unacked })}</span>
+                    {mayManage && (
+                      <Button variant="ghost" size="sm" disabled={replay.isPending} onClick={() => replay.mutate({ project: ref, topic: topic.name, group: g.name, afterSeq: 0 })} data-testid={`replay-${g.name}`}>
+                        {t("events.replay")}
+                      </Button>
+                    )}
+                  </span>
                 </li>
               ))}
             </ul>
@@ -298,6 +316,8 @@ function Topics() {
         </CardContent>
       </Card>
       {current && <TopicDetail topic={current} />}
+      {/* Webhooks need a topic of the project's own. */}
+      {rows.some((x) => x.kind === "user") && <Webhooks topics={rows.filter((x) => x.kind === "user").map((x) => x.name)} />}
       {creating && <CreateTopicDialog onClose={() => setCreating(false)} />}
     </div>
   );
