@@ -79,7 +79,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
   });
 
   /** Values for route parameters: B's real ids where one exists, so a leak would show. */
-  const paramValues = (): Record<string, string> => ({ user: b.userId!, session: b.sessionId!, provider: "beta-gh", topic: "beta-secret-topic", group: "beta-group", webhook: b.webhookId!, delivery: b.deliveryId! });
+  const paramValues = (): Record<string, string> => ({ user: b.userId!, session: b.sessionId!, provider: "beta-gh", topic: "beta-secret-topic", group: "beta-group", webhook: b.webhookId!, delivery: b.deliveryId!, seq: "1" });
 
   function fill(url: string, projectRef: string): string {
     return url.replace(/:(\w+)/g, (_m, name: string) => {
@@ -169,6 +169,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     url: "http://probe.example/hook",
     events: [{ type: "probe" }],
     tokens: ["probe"],
+    seq: 1,
   });
 
   function inputFor(path: string, schema: ZodType): Record<string, unknown> {

@@ -74,6 +74,16 @@ function consumerGroupSuite(setup: () => { t: TestApp; p: EventsProject }) {
       return read.body.messages.length > 0 ? read.body.messages : null;
     });
     expect(dead[0].event).toMatchObject({ id: "job-1", type: "job.run", data: { job: 1 }, deadlettergroup: "workers" });
+    // Sent back (redriven) to the topic it came from: the group gets it again, as a new event.
+    const redriven = await api.post(`/topics/jobs-dead/messages/${dead[0].seq}/redrive`);
+    expect(redriven.body).toMatchObject({ topic: "jobs", id: `job-1~redrive-${dead[0].seq}`, duplicate: false });
+    const back = (await api.post("/topics/jobs/groups/workers/pull", { max: 1, wait: 3000 })).body.messages;
+    expect(back).toMatchObject([{ deliveries: 1, event: { id: `job-1~redrive-${dead[0].seq}`, type: "job.run", data: { job: 1 } } }]);
+    expect(back[0].event.deadlettergroup).toBeUndefined();
+    await api.post("/topics/jobs/groups/workers/ack", { tokens: [back[0].token] });
+    expect(errorOf(await api.post("/topics/jobs/messages/1/redrive"))).toEqual({ status: 400, code: "event_not_dead_letter" });
+    expect(errorOf(await api.post("/topics/jobs-dead/messages/999/redrive"))).toEqual({ status: 410, code: "event_not_retained" });
+    expect(errorOf(await p.as(p.keys.reader!).post(`/topics/jobs-dead/messages/${dead[0].seq}/redrive`))).toEqual({ status: 403, code: "forbidden" });
     expect((await api.get("/topics/jobs/groups/workers")).body.lag).toEqual({ pending: 0, unacked: 0 });
     // A topic in use as a dead-letter topic cannot go.
     expect(errorOf(await api.delete("/topics/jobs-dead"))).toEqual({ status: 409, code: "event_topic_in_use" });
