@@ -108,6 +108,25 @@ test("event center: create a topic with retention, publish a test message, see a
     await new Promise((r) => server.close(r));
   }
 
+  // A dead letter, seen in its dead-letter topic and sent back from there.
+  await rest(secret, "POST", "/topics", { name: "jobs-dead" });
+  await rest(secret, "POST", "/topics", { name: "jobs", deadLetterTopic: "jobs-dead" });
+  await rest(secret, "POST", "/topics/jobs/groups", { name: "runner", ackWaitMs: 100, maxDeliveries: 1 });
+  await rest(secret, "POST", "/topics/jobs/messages", { type: "job.run", id: "job-9", data: { job: 9 } });
+  expect((await rest(secret, "POST", "/topics/jobs/groups/runner/pull", { max: 1 })).body.messages).toHaveLength(1);
+  await expect.poll(async () => {
+    await rest(secret, "POST", "/topics/jobs/groups/runner/pull", { max: 1, wait: 200 });
+    return (await rest(secret, "GET", "/topics/jobs-dead/messages")).body.messages.length;
+  }).toBe(1);
+  await page.reload();
+  await page.getByTestId("topic-jobs-dead").getByRole("button", { name: "jobs-dead" }).click();
+  const dlq = page.getByTestId("topic-detail-jobs-dead");
+  await expect(dlq.getByTestId("topic-messages")).toContainText("job.run");
+  await dlq.getByTestId("redrive-1").click();
+  await expectToast(page, "Sent back to jobs as #2");
+  const again = await rest(secret, "POST", "/topics/jobs/groups/runner/pull", { max: 1, wait: 5000 });
+  expect(again.body.messages[0].event).toMatchObject({ id: "job-9~redrive-1", data: { job: 9 } });
+
   // In Chinese.
   await page.getByTestId("language-switch").click();
   await page.getByRole("menuitemradio", { name: "简体中文" }).click();

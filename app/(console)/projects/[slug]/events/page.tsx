@@ -136,6 +136,15 @@ function TopicDetail({ topic }: { topic: TopicView }) {
   );
   const mayPublish = topic.kind === "user" && can("events:publish") && !project.archived;
   const mayManage = can("events:manage") && !project.archived;
+  const redrive = useMutation(
+    trpc.events.messages.redrive.mutationOptions({
+      onSuccess: async (r) => {
+        toast.success(t("events.redriven", { name: r.topic, seq: r.seq }));
+        await queryClient.invalidateQueries({ queryKey: trpc.events.topics.list.queryKey({ project: ref }) });
+      },
+      onError: (e) => toast.error(e.message),
+    }),
+  );
   const replay = useMutation(
     trpc.events.groups.seek.mutationOptions({
       onSuccess: async (g) => {
@@ -191,6 +200,7 @@ function TopicDetail({ topic }: { topic: TopicView }) {
                   <TableHead>{t("events.type")}</TableHead>
                   <TableHead>{t("events.data")}</TableHead>
                   <TableHead className="hidden md:table-cell">{t("events.stored")}</TableHead>
+                  {can("events:publish") && !project.archived && <TableHead className="w-28" />}
                 </TableRow>
               </TableHeader>
               <TableBody>
@@ -204,6 +214,16 @@ function TopicDetail({ topic }: { topic: TopicView }) {
                     <TableCell className="hidden whitespace-nowrap md:table-cell" title={formatDateTime(m.storedAt, locale)}>
                       {formatRelative(m.storedAt, locale)}
                     </TableCell>
+                    {can("events:publish") && !project.archived && (
+                      <TableCell>
+                        {/* A dead letter: it can go back to the topic it came from. */}
+                        {"deadletterstream" in m.event && (
+                          <Button variant="outline" size="sm" disabled={redrive.isPending} onClick={() => redrive.mutate({ project: ref, topic: topic.name, seq: m.seq })} data-testid={`redrive-${m.seq}`}>
+                            {t("events.redrive")}
+                          </Button>
+                        )}
+                      </TableCell>
+                    )}
                   </TableRow>
                 ))}
               </TableBody>
