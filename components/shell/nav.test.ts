@@ -28,3 +28,11 @@ describe("the project navigation's data section", () => {
     expect(data(["project:read"])).toBeUndefined();
   });
 });
+
+describe("the project navigation's event center entry", () => {
+  const events = (permissions: string[]) => navSections({ instanceAdmin: false, project: { slug: "shop", name: "Shop", permissions } }).find((s) => s.id === "events")?.items.map((i) => i.href);
+  it("is there for those who may read events", () => {
+    expect(events([...BUILT_IN_PERMISSIONS.viewer])).toEqual(["/projects/shop/events"]);
+    expect(events(["project:read"])).toBeUndefined();
+  });
+});

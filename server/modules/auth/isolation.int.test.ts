@@ -88,7 +88,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
   });
 
   /** Values for route parameters: B's real ids where one exists, so a leak would show. */
-  const paramValues = (): Record<string, string> => ({ user: b.userId!, session: b.sessionId!, provider: "beta-gh", collection: "beta_secrets", id: b.recordId!, version: "1", topic: "beta-secret-topic", group: "beta-group", webhook: b.webhookId!, delivery: b.deliveryId! });
+  const paramValues = (): Record<string, string> => ({ user: b.userId!, session: b.sessionId!, provider: "beta-gh", collection: "beta_secrets", id: b.recordId!, version: "1", topic: "beta-secret-topic", group: "beta-group", webhook: b.webhookId!, delivery: b.deliveryId!, seq: "1" });
 
   /** Bodies for writes: a real attempt on B's data where an empty body would stop at validation. */
   const bodyFor = (url: string): unknown => (url.endsWith("/collections/batch") ? { operations: [{ action: "delete", collection: "beta_secrets", id: b.recordId }] } : {});
@@ -202,6 +202,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     url: "http://probe.example/hook",
     events: [{ type: "probe" }],
     tokens: ["probe"],
+    seq: 1,
   });
 
   function inputFor(path: string, schema: ZodType): Record<string, unknown> {

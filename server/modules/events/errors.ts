@@ -16,6 +16,7 @@ export const eventsErrorMessages: ErrorMessages = {
   event_payload_too_large: { en: "Event {index} is {size} bytes; a topic accepts at most {limit} per event", "zh-CN": "第 {index} 个事件大小为 {size} 字节，主题每个事件最多接受 {limit} 字节" },
   event_batch_too_large: { en: "A batch holds at most {limit} events; this one has {count}", "zh-CN": "一批最多包含 {limit} 个事件，此批有 {count} 个" },
   event_not_retained: { en: "Event {seq} of topic {topic} is no longer retained", "zh-CN": "主题 {topic} 的事件 {seq} 已不再保留" },
+  event_not_dead_letter: { en: "Event {seq} of topic {topic} was not dead-lettered from a topic of this project", "zh-CN": "主题 {topic} 的事件 {seq} 不是从此项目的主题转入的死信" },
   event_group_not_found: { en: "Topic {topic} has no consumer group {group}", "zh-CN": "主题 {topic} 中没有消费组 {group}" },
   event_group_exists: { en: "Topic {topic} already has a consumer group {group}", "zh-CN": "主题 {topic} 中已存在消费组 {group}" },
   webhook_not_found: { en: "No such webhook in this project", "zh-CN": "此项目中没有该 Webhook" },

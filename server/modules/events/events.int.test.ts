@@ -74,6 +74,16 @@ function consumerGroupSuite(setup: () => { t: TestApp; p: EventsProject }) {
       return read.body.messages.length > 0 ? read.body.messages : null;
     });
     expect(dead[0].event).toMatchObject({ id: "job-1", type: "job.run", data: { job: 1 }, deadlettergroup: "workers" });
+    // Sent back (redriven) to the topic it came from: the group gets it again, as a new event.
+    const redriven = await api.post(`/topics/jobs-dead/messages/${dead[0].seq}/redrive`);
+    expect(redriven.body).toMatchObject({ topic: "jobs", id: `job-1~redrive-${dead[0].seq}`, duplicate: false });
+    const back = (await api.post("/topics/jobs/groups/workers/pull", { max: 1, wait: 3000 })).body.messages;
+    expect(back).toMatchObject([{ deliveries: 1, event: { id: `job-1~redrive-${dead[0].seq}`, type: "job.run", data: { job: 1 } } }]);
+    expect(back[0].event.deadlettergroup).toBeUndefined();
+    await api.post("/topics/jobs/groups/workers/ack", { tokens: [back[0].token] });
+    expect(errorOf(await api.post("/topics/jobs/messages/1/redrive"))).toEqual({ status: 400, code: "event_not_dead_letter" });
+    expect(errorOf(await api.post("/topics/jobs-dead/messages/999/redrive"))).toEqual({ status: 410, code: "event_not_retained" });
+    expect(errorOf(await p.as(p.keys.reader!).post(`/topics/jobs-dead/messages/${dead[0].seq}/redrive`))).toEqual({ status: 403, code: "forbidden" });
     expect((await api.get("/topics/jobs/groups/workers")).body.lag).toEqual({ pending: 0, unacked: 0 });
     // A topic in use as a dead-letter topic cannot go.
     expect(errorOf(await api.delete("/topics/jobs-dead"))).toEqual({ status: 409, code: "event_topic_in_use" });
@@ -408,4 +418,31 @@ describe("event center consumer groups on NATS JetStream", () => {
     await deleteNatsStreams(prefix);
   });
   consumerGroupSuite(() => ({ t, p }));
+
+  it("delivers webhooks and retries them through JetStream's delayed nacks", async () => {
+    const receiver = await webhookReceiver([502]);
+    try {
+      await p.manage.post("/topics", { name: "hooks" });
+      const { webhook, secret } = (await p.manage.post("/webhooks", { topic: "hooks", url: receiver.url, retryBaseMs: 300 })).body;
+      // The delivery loop picks the webhook up at once on this node; give the consumer a moment to exist.
+      await new Promise((r) => setTimeout(r, 300));
+      await p.manage.post("/topics/hooks/messages", { type: "ping", id: "nats-1" });
+      await receiver.waitFor(2);
+      const [first, second] = receiver.received;
+      expect(JSON.parse(second!.body)).toMatchObject({ id: "nats-1", type: "ping" });
+      const ts = Number(/^t=(\d+),/.exec(String(second!.headers["x-apprun-signature"]))?.[1]);
+      expect(second!.headers["x-apprun-signature"]).toBe(`t=${ts},v1=${crypto.createHmac("sha256", secret).update(`${ts}.${second!.body}`).digest("hex")}`);
+      expect([first!.headers["x-apprun-attempt"], second!.headers["x-apprun-attempt"]]).toEqual(["1", "2"]);
+      const log = await eventually(async () => {
+        const res = (await p.manage.get(`/webhooks/${webhook.id}/deliveries`)).body.deliveries;
+        return res.length >= 2 ? res : null;
+      });
+      expect(log.map((d: { status: string; responseCode: number }) => [d.status, d.responseCode])).toEqual([
+        ["succeeded", 200],
+        ["retrying", 502],
+      ]);
+    } finally {
+      await receiver.close();
+    }
+  });
 });

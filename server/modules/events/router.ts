@@ -9,6 +9,7 @@ import {
   deliveryRef,
   groupRef,
   listDeliveriesInput,
+  messageRef,
   nackInput,
   pullInput,
   readMessagesInput,
@@ -46,6 +47,8 @@ export const eventsRouter = router({
   messages: router({
     /** events:publish. A test message, or several. */
     publish: authedProcedure.input(publishConsoleInput).mutation(({ ctx, input }) => ctx.services.events.messages.publish(ctx.actor, input)),
+    /** events:read on the dead-letter topic, events:publish on the original. Sends a dead letter back. */
+    redrive: authedProcedure.input(messageRef).mutation(({ ctx, input }) => ctx.services.events.messages.redrive(ctx.actor, input)),
     /** events:read. The tail of a topic (or a dead-letter topic). */
     list: authedProcedure.input(readMessagesInput).query(({ ctx, input }) => ctx.services.events.messages.read(ctx.actor, input)),
   }),

@@ -52,6 +52,8 @@ export function registerEventsRoutes(app: FastifyInstance, deps: { events: Event
     return events.messages.read(actor, { ...query(req), ...req.params });
   });
 
+  app.post<{ Params: { project: string; topic: string; seq: string } }>(`${base}/topics/:topic/messages/:seq/redrive`, async (req) => events.messages.redrive(await key(req), req.params));
+
   // ── consumer groups ────────────────────────────────────────────────────────
   app.get<T>(`${base}/topics/:topic/groups`, async (req) => ({ groups: await events.groups.list(await key(req), req.params) }));
   app.post<T>(`${base}/topics/:topic/groups`, async (req, reply) => {

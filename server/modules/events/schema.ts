@@ -64,6 +64,9 @@ export const readMessagesInput = z
   })
   .strict();
 
+/** A stored event of a topic, by sequence. */
+export const messageRef = z.object({ project, topic, seq: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict();
+
 export const publishInput = z.object({ project, topic, events: z.array(z.unknown()) });
 
 export const groupSettings = {

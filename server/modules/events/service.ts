@@ -19,6 +19,7 @@ import {
   createGroupInput,
   createTopicInput,
   groupRef,
+  messageRef,
   nackInput,
   publishInput,
   pullInput,
@@ -450,6 +451,28 @@ export function createEventsService(deps: EventsDeps) {
         throw err;
       }
       return results;
+    },
+
+    /**
+     * Sends a dead-lettered event back to the topic it came from (events:read here, events:publish
+     * there), as a new event: same content, the dead-letter extensions dropped, and an id derived
+     * from the original's and this sequence (the original id is still held by that topic).
+     */
+    async redrive(actor: Actor, input: unknown): Promise<{ topic: string; id: string; seq: number; duplicate: boolean }> {
+      const { parsed, access: granted, topic } = await access(actor, input, "events:read", messageRef);
+      const [stored] = await bus.read(topic.stream, { afterSeq: parsed.seq - 1 }, { limit: 1 });
+      if (!stored || stored.seq !== parsed.seq) throw new AppError("event_not_retained", 410, { topic: topic.name, seq: parsed.seq });
+      const { deadletterstream, deadlettergroup, deadletterseq, deadletterdeliveries, ...event } = stored.event as CloudEvent & Record<string, unknown>;
+      void deadlettergroup;
+      void deadletterseq;
+      void deadletterdeliveries;
+      const origin = typeof deadletterstream === "string" ? await db.selectFrom("apprun_events_topic").selectAll().where("project_id", "=", granted.project.id).where("stream", "=", deadletterstream).executeTakeFirst() : undefined;
+      if (!origin) throw new AppError("event_not_dead_letter", 400, { topic: topic.name, seq: parsed.seq });
+      const target = await topicFor(actor, await deps.projects.authorize(actor, parsed.project, "events:publish"), origin.name, "events:publish");
+      const copy = parseCloudEvent({ ...event, id: `${String(event.id).slice(0, 200)}~redrive-${parsed.seq}` });
+      const result = await bus.append(target.stream, subjectOfType(copy.type), copy);
+      if (!result.duplicate) metrics.published.inc();
+      return { topic: target.name, id: copy.id, seq: result.seq, duplicate: result.duplicate };
     },
 
     /** events:read. Retained events from a sequence or a time (a tail, a look at a dead-letter topic). */

@@ -12,7 +12,7 @@ import { dropProjectNamespace, projectNamespace } from "../../platform/db/projec
 import type { TestApp } from "../../testing/app";
 import { deleteNatsStreams, testNatsUrl } from "../../testing/bus";
 import { createTestDatabase, type TestDatabase } from "../../testing/databases";
-import { eventsProject, type EventsProject } from "./test-helpers";
+import { eventsProject, webhookReceiver, type EventsProject } from "./test-helpers";
 
 /** Node B: another apprun process on the same PostgreSQL schema and NATS prefix. */
 function spawnNode(database: TestDatabase, busUrl: string, masterKey: Buffer): Promise<{ child: ChildProcess; baseUrl: string }> {
@@ -70,7 +70,7 @@ describe("event center across two apprun processes on one PostgreSQL and NATS", 
   const onB = (method: string, route: string, body?: unknown) =>
     fetch(`${b!.baseUrl}${p.base}${route}`, { method, headers: { authorization: `Bearer ${p.keys.manage}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
-  it("publishes on A and consumes on B; a record written on A reaches a group on B once; a consumer killed before its ack leads to redelivery", async () => {
+  it("publishes on A and consumes on B; a record written on A reaches a group on B once; webhooks go out once; a consumer killed before its ack leads to redelivery", async () => {
     const api = p.manage;
     expect((await api.post("/topics", { name: "orders" })).status).toBe(201);
     expect((await onB("POST", "/topics/orders/groups", { name: "shipping", ackWaitMs: 1500 })).status).toBe(201);
@@ -95,6 +95,22 @@ describe("event center across two apprun processes on one PostgreSQL and NATS", 
     await new Promise((r) => setTimeout(r, 500));
     expect((await api.get("/topics/records.posts")).body.stats.messages).toBe(1);
     expect((await onB("POST", "/topics/records.posts/groups/search/pull", { max: 10, wait: 300 })).body.messages).toEqual([]);
+
+    // A webhook is pulled by both nodes; each event goes out once.
+    const receiver = await webhookReceiver();
+    try {
+      await api.post("/topics", { name: "notify" });
+      expect((await onB("POST", "/webhooks", { topic: "notify", url: receiver.url })).status).toBe(201);
+      // Both nodes pick the new webhook up within their 3 s sync.
+      await new Promise((r) => setTimeout(r, 3500));
+      await api.post("/topics/notify/messages", Array.from({ length: 20 }, (_, i) => ({ type: "note", id: `n-${i}` })));
+      await receiver.waitFor(20);
+      await new Promise((r) => setTimeout(r, 1000));
+      const ids = receiver.received.map((r) => JSON.parse(r.body).id as string);
+      expect(ids.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `n-${i}`).sort());
+    } finally {
+      await receiver.close();
+    }
 
     // A consumer on B takes an event and B dies before the ack: the event comes back, on A.
     await api.post("/topics/orders/messages", { type: "order.placed", id: "o-2", data: { order: 2 } });

@@ -21,6 +21,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from ".
 import type { TopicView } from "../../../../../server/modules/events/service";
 import { createTopicInput } from "../../../../../server/modules/events/schema";
 import { RequirePermission, useProject } from "../project-context";
+import { Webhooks } from "./webhooks";
 
 const HOUR = 3_600_000;
 const MIB = 1024 * 1024;
@@ -77,17 +78,17 @@ function CreateTopicDialog({ onClose }: { onClose: () => void }) {
             }),
           )}
         >
-          <Field id="field-topic-name" label={t("events.name")} error={form.errors.name} hint={t("events.nameHint")}>
+          <Field id="field-name" label={t("events.name")} error={form.errors.name} hint={t("events.nameHint")}>
             <Input {...form.text("name")} autoFocus autoComplete="off" placeholder="orders" />
           </Field>
-          <Field id="field-topic-description" label={t("events.description")} error={form.errors.description}>
+          <Field id="field-description" label={t("events.description")} error={form.errors.description}>
             <Input {...form.text("description")} autoComplete="off" />
           </Field>
           <div className="grid gap-4 sm:grid-cols-2">
-            <Field id="field-topic-age" label={t("events.maxAgeHours")} error={form.errors.maxAgeHours} hint={t("events.emptyUnlimited")}>
+            <Field id="field-maxAgeHours" label={t("events.maxAgeHours")} error={form.errors.maxAgeHours} hint={t("events.emptyUnlimited")}>
               <Input {...form.text("maxAgeHours")} inputMode="numeric" />
             </Field>
-            <Field id="field-topic-size" label={t("events.maxSizeMiB")} error={form.errors.maxSizeMiB} hint={t("events.emptyUnlimited")}>
+            <Field id="field-maxSizeMiB" label={t("events.maxSizeMiB")} error={form.errors.maxSizeMiB} hint={t("events.emptyUnlimited")}>
               <Input {...form.text("maxSizeMiB")} inputMode="numeric" />
             </Field>
           </div>
@@ -134,6 +135,25 @@ function TopicDetail({ topic }: { topic: TopicView }) {
     }),
   );
   const mayPublish = topic.kind === "user" && can("events:publish") && !project.archived;
+  const mayManage = can("events:manage") && !project.archived;
+  const redrive = useMutation(
+    trpc.events.messages.redrive.mutationOptions({
+      onSuccess: async (r) => {
+        toast.success(t("events.redriven", { name: r.topic, seq: r.seq }));
+        await queryClient.invalidateQueries({ queryKey: trpc.events.topics.list.queryKey({ project: ref }) });
+      },
+      onError: (e) => toast.error(e.message),
+    }),
+  );
+  const replay = useMutation(
+    trpc.events.groups.seek.mutationOptions({
+      onSuccess: async (g) => {
+        toast.success(t("events.replayed", { name: g.name }));
+        await queryClient.invalidateQueries({ queryKey: trpc.events.groups.list.queryKey() });
+      },
+      onError: (e) => toast.error(e.message),
+    }),
+  );
   const rows = [...(messages.data?.messages ?? [])].reverse();
   return (
     <div className="grid gap-6 lg:grid-cols-[2fr_1fr]" data-testid={`topic-detail-${topic.name}`}>
@@ -154,10 +174,10 @@ function TopicDetail({ topic }: { topic: TopicView }) {
             >
               <div className="grid gap-2 sm:grid-cols-[12rem_1fr_auto] sm:items-end">
                 <Field id="publish-type" label={t("events.type")}>
-                  <Input value={type} onChange={(e) => setType(e.target.value)} name="type" />
+                  <Input id="publish-type" value={type} onChange={(e) => setType(e.target.value)} name="type" />
                 </Field>
                 <Field id="publish-data" label={t("events.data")} error={parsedData.ok ? undefined : t("events.notJson")}>
-                  <Input value={data} onChange={(e) => setData(e.target.value)} name="data" className="font-mono text-xs" />
+                  <Input id="publish-data" value={data} onChange={(e) => setData(e.target.value)} name="data" className="font-mono text-xs" />
                 </Field>
                 <Button type="submit" disabled={publish.isPending || !parsedData.ok || type.trim() === ""} data-testid="publish-test">
                   <Send />
@@ -180,6 +200,7 @@ function TopicDetail({ topic }: { topic: TopicView }) {
                   <TableHead>{t("events.type")}</TableHead>
                   <TableHead>{t("events.data")}</TableHead>
                   <TableHead className="hidden md:table-cell">{t("events.stored")}</TableHead>
+                  {can("events:publish") && !project.archived && <TableHead className="w-28" />}
                 </TableRow>
               </TableHeader>
               <TableBody>
@@ -193,6 +214,16 @@ function TopicDetail({ topic }: { topic: TopicView }) {
                     <TableCell className="hidden whitespace-nowrap md:table-cell" title={formatDateTime(m.storedAt, locale)}>
                       {formatRelative(m.storedAt, locale)}
                     </TableCell>
+                    {can("events:publish") && !project.archived && (
+                      <TableCell>
+                        {/* A dead letter: it can go back to the topic it came from. */}
+                        {"deadletterstream" in m.event && (
+                          <Button variant="outline" size="sm" disabled={redrive.isPending} onClick={() => redrive.mutate({ project: ref, topic: topic.name, seq: m.seq })} data-testid={`redrive-${m.seq}`}>
+                            {t("events.redrive")}
+                          </Button>
+                        )}
+                      </TableCell>
+                    )}
                   </TableRow>
                 ))}
               </TableBody>
@@ -217,7 +248,14 @@ function TopicDetail({ topic }: { topic: TopicView }) {
               {groups.data.map((g) => (
                 <li key={g.name} className="flex items-center justify-between gap-2 rounded-md border px-3 py-2" data-testid={`group-${g.name}`}>
                   <span className="font-mono text-sm">{g.name}</span>
-                  <span className="text-xs text-muted-foreground">{t("events.lag", { pending: g.lag.pending, unacked: g.lag.unacked })}</span>
+                  <span className="flex items-center gap-2">
+                    <span className="text-xs text-muted-foreground">{t("events.lag", { pending: g.lag.pending, unacked: g.lag.unacked })}</span>
+                    {mayManage && (
+                      <Button variant="ghost" size="sm" disabled={replay.isPending} onClick={() => replay.mutate({ project: ref, topic: topic.name, group: g.name, afterSeq: 0 })} data-testid={`replay-${g.name}`}>
+                        {t("events.replay")}
+                      </Button>
+                    )}
+                  </span>
                 </li>
               ))}
             </ul>
@@ -298,6 +336,8 @@ function Topics() {
         </CardContent>
       </Card>
       {current && <TopicDetail topic={current} />}
+      {/* Webhooks need a topic of the project's own. */}
+      {rows.some((x) => x.kind === "user") && <Webhooks topics={rows.filter((x) => x.kind === "user").map((x) => x.name)} />}
       {creating && <CreateTopicDialog onClose={() => setCreating(false)} />}
     </div>
   );
