@@ -112,6 +112,7 @@ export async function createApp(options: AppOptions) {
     publicUrl,
     passwordParams: options.passwordParams,
     clock: options.clock,
+    bus,
   });
   const data = createDataService({
     database,

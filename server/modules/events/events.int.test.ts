@@ -253,6 +253,21 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
     expect(errorOf(await api.get("/topics/records.nothing"))).toEqual({ status: 404, code: "event_topic_not_found" });
   });
 
+  it("stores app users' sign-ups and sign-ins in the read-only auth.users topic", async () => {
+    expect((await api.get("/topics")).body.topics).toEqual(expect.arrayContaining([expect.objectContaining({ name: "auth.users", kind: "system" })]));
+    await api.post("/topics/auth.users/groups", { name: "crm", start: "new" });
+    const signUp = await p.rest.post(`/api/v1/projects/shop/auth/sign-up`, { email: "ann@example.com", password: PASSWORD });
+    expect(signUp.status).toBe(201);
+    const userId = signUp.body.user.id;
+    expect((await p.rest.post(`/api/v1/projects/shop/auth/sign-in`, { email: "ann@example.com", password: PASSWORD })).status).toBe(200);
+    await t.app.services.events.flush();
+    const got = (await api.post("/topics/auth.users/groups/crm/pull", { max: 10, wait: 3000 })).body.messages;
+    expect(got.map((m: { event: { type: string } }) => m.event.type)).toEqual(["apprun.auth.user.created", "apprun.auth.signed_in", "apprun.auth.signed_in"]);
+    expect(got[0].event).toMatchObject({ subject: userId, source: `/projects/${p.project.id}/auth`, data: { userId, email: "ann@example.com", method: "password" } });
+    expect(got[2].event.data).toMatchObject({ userId, method: "password" });
+    expect(errorOf(await api.post("/topics/auth.users/messages", { type: "x" }))).toEqual({ status: 403, code: "event_topic_read_only" });
+  });
+
   it("delivers signed webhooks filtered by type, retries with backoff, logs and redelivers", async () => {
     const receiver = await webhookReceiver([500, 503]);
     try {
