@@ -103,6 +103,8 @@ type GroupSettings = { filter: string | null; ackWaitMs: number; backoffMs: numb
 
 const DAY = 86_400_000;
 const TOPIC_CACHE_MS = 2000;
+/** What the bus adds to an event it dead-letters; a redriven copy goes without them. */
+const DEAD_LETTER_EXTENSIONS = new Set(["deadletterstream", "deadlettergroup", "deadletterseq", "deadletterdeliveries"]);
 export const RECORDS_PREFIX = "records.";
 /** The system topic of app-user events (sign-ups, sign-ins) the auth module publishes. */
 export const AUTH_TOPIC = "auth.users";
@@ -425,7 +427,7 @@ export function createEventsService(deps: EventsDeps) {
       await db.deleteFrom("apprun_events_topic").where("id", "=", row.id).execute();
       forgetTopic(granted.project.id, row.name);
       await bus.deleteStream(row.stream);
-      webhooks.forgetTopic(row.id);
+      webhooks.topicDeleted();
     },
   };
 
@@ -468,10 +470,8 @@ export function createEventsService(deps: EventsDeps) {
       const { parsed, access: granted, topic } = await access(actor, input, "events:read", messageRef);
       const [stored] = await bus.read(topic.stream, { afterSeq: parsed.seq - 1 }, { limit: 1 });
       if (!stored || stored.seq !== parsed.seq) throw new AppError("event_not_retained", 410, { topic: topic.name, seq: parsed.seq });
-      const { deadletterstream, deadlettergroup, deadletterseq, deadletterdeliveries, ...event } = stored.event as CloudEvent & Record<string, unknown>;
-      void deadlettergroup;
-      void deadletterseq;
-      void deadletterdeliveries;
+      const deadletterstream = (stored.event as Record<string, unknown>).deadletterstream;
+      const event = Object.fromEntries(Object.entries(stored.event).filter(([k]) => !DEAD_LETTER_EXTENSIONS.has(k))) as CloudEvent;
       const origin = typeof deadletterstream === "string" ? await db.selectFrom("apprun_events_topic").selectAll().where("project_id", "=", granted.project.id).where("stream", "=", deadletterstream).executeTakeFirst() : undefined;
       if (!origin) throw new AppError("event_not_dead_letter", 400, { topic: topic.name, seq: parsed.seq });
       const target = await topicFor(actor, await deps.projects.authorize(actor, parsed.project, "events:publish"), origin.name, "events:publish");
@@ -681,7 +681,7 @@ export function createEventsService(deps: EventsDeps) {
       await db.deleteFrom("apprun_events_group").where("project_id", "=", projectId).execute();
       await db.deleteFrom("apprun_events_topic").where("project_id", "=", projectId).execute();
       for (const r of rows) {
-        webhooks.forgetTopic(r.id);
+        webhooks.topicDeleted();
         await bus.deleteStream(r.stream).catch((err) => onError(err, "stream of a deleted project"));
       }
       for (const key of systemTopics.keys()) if (key.startsWith(`${projectId}/`)) systemTopics.delete(key);

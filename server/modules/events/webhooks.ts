@@ -392,8 +392,8 @@ export function createWebhooks(deps: {
       workers.clear();
       await Promise.all(done);
     },
-    forgetTopic(topicId: string): void {
-      void topicId;
+    /** A topic went (with its webhooks): their delivery loops stop at the next sync, started now. */
+    topicDeleted(): void {
       resync();
     },
   };
