@@ -124,6 +124,7 @@ export async function createApp(options: AppOptions) {
     publicUrl,
     passwordParams: options.passwordParams,
     clock: options.clock,
+    bus,
   });
   // Record changes also go to each project's durable realtime log (resume, other nodes).
   const realtimeStreams = createRealtimeStreams({ bus });

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import type { Bus } from "../../platform/bus/bus";
 import type { SystemDatabase } from "../../../db/schema";
 import { SYSTEM_ACTOR } from "../../platform/auth/actor";
 import type { SecretBox } from "../../platform/crypto/secret-box";
@@ -24,6 +25,8 @@ export interface AuthDeps {
   passwordParams?: { ln: number; r: number; p: number };
   /** Tests move time forward to expire tokens. */
   clock?: () => number;
+  /** Where app-user events go (`project.<id>.auth.…`: the event center stores them); none in some tests. */
+  bus?: Pick<Bus, "publish">;
 }
 
 /** A project as the auth module needs it: resolved from an id or a slug in a URL. */
@@ -44,6 +47,8 @@ export interface AuthContext extends AuthDeps {
   issuer(projectId: string): string;
   /** Drops what is remembered of a deleted project. */
   forgetProject(projectId: string): void;
+  /** Publishes `project.<id>.auth.<event>` on the bus after a change committed; a failure is not the caller's. */
+  emit(projectId: string, event: "user.created" | "signed_in", data: Record<string, unknown>): Promise<void>;
 }
 
 const PROJECT_CACHE_MS = 5_000;
@@ -67,6 +72,9 @@ export function createAuthContext(deps: AuthDeps): AuthContext {
     },
     users: (projectId, trx) => authDb((trx ?? deps.db) as Kysely<unknown>, deps.kind, projectId),
     issuer: (projectId) => `${deps.publicUrl}/api/v1/projects/${projectId}/auth`,
+    async emit(projectId, event, data) {
+      await deps.bus?.publish(`project.${projectId}.auth.${event}`, data).catch(() => {});
+    },
     forgetProject(projectId) {
       for (const [ref, hit] of projects) if (hit.project.id === projectId) projects.delete(ref);
     },

@@ -226,6 +226,7 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
     });
     maybeSweep(ctx.users(project.id));
     const access = await tokens.sign(project.id, { sub: user.id, sid: sessionId, roles }, settings.accessTokenTtlSeconds);
+    await ctx.emit(project.id, "signed_in", { userId: user.id, sessionId, method });
     const fresh = (await findById(ctx.users(project.id), user.id))!;
     return { status: "signed_in", accessToken: access.token, tokenType: "Bearer", expiresIn: settings.accessTokenTtlSeconds, refreshToken, user: toUserView(fresh, roles) };
   }
@@ -269,7 +270,9 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
       return existing;
     }
     if (!settings.signUpEnabled) throw new AppError("signup_disabled", 403);
-    return insertUser(db, { email, emailVerified: true });
+    const user = await insertUser(db, { email, emailVerified: true });
+    await ctx.emit(project.id, "user.created", { userId: user.id, email: user.email, method: "email" });
+    return user;
   }
 
   async function sendVerification(project: ProjectRef, user: UserRow, target: string, locale: Locale): Promise<void> {
@@ -318,6 +321,7 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
       if (verifyTarget) await requireMail();
       if (origin.ip) await ctx.limiter.consume(limitKey(project, "signup:ip", origin.ip), LIMITS.signUpPerIp);
       const user = await ctx.db.transaction().execute((trx) => insertUser(ctx.users(project.id, trx), { email: parsed.email, name: parsed.name, password: parsed.password, emailVerified: false }));
+      await ctx.emit(project.id, "user.created", { userId: user.id, email: user.email, method: "password" });
       if (verifyTarget) {
         await sendVerification(project, user, verifyTarget, locale);
         return { status: "verification_required", user: toUserView(user, []) };

@@ -190,7 +190,8 @@ export function createOAuth(ctx: AuthContext, deps: { settings: AuthSettingsServ
    */
   async function userFor(project: ProjectRef, row: ProviderRow, identity: ExternalIdentity): Promise<UserRow> {
     const settings = await deps.settings.get(project.id);
-    return ctx.db.transaction().execute(async (trx) => {
+    let created = false;
+    const found = await ctx.db.transaction().execute(async (trx) => {
       const db = ctx.users(project.id, trx);
       const link = await db.selectFrom("identities").select("user_id").where("provider_id", "=", row.id).where("subject", "=", identity.subject).executeTakeFirst();
       if (link) return (await deps.flows.findById(db, link.user_id))!;
@@ -199,10 +200,13 @@ export function createOAuth(ctx: AuthContext, deps: { settings: AuthSettingsServ
       if (!user) {
         if (!settings.signUpEnabled) throw new AppError("signup_disabled", 403);
         user = await deps.flows.insertUser(db, { email: identity.email, name: identity.name ?? undefined, emailVerified: identity.emailVerified });
+        created = true;
       }
       await db.insertInto("identities").values({ provider_id: row.id, subject: identity.subject, user_id: user.id, email: identity.email, created_at: ctx.iso() }).execute();
       return user;
     });
+    if (created) await ctx.emit(project.id, "user.created", { userId: found.id, email: found.email, method: `oauth:${row.name}` });
+    return found;
   }
 
   return {

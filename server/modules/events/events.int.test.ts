@@ -253,6 +253,21 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
     expect(errorOf(await api.get("/topics/records.nothing"))).toEqual({ status: 404, code: "event_topic_not_found" });
   });
 
+  it("stores app users' sign-ups and sign-ins in the read-only auth.users topic", async () => {
+    expect((await api.get("/topics")).body.topics).toEqual(expect.arrayContaining([expect.objectContaining({ name: "auth.users", kind: "system" })]));
+    await api.post("/topics/auth.users/groups", { name: "crm", start: "new" });
+    const signUp = await p.rest.post(`/api/v1/projects/shop/auth/sign-up`, { email: "ann@example.com", password: PASSWORD });
+    expect(signUp.status).toBe(201);
+    const userId = signUp.body.user.id;
+    expect((await p.rest.post(`/api/v1/projects/shop/auth/sign-in`, { email: "ann@example.com", password: PASSWORD })).status).toBe(200);
+    await t.app.services.events.flush();
+    const got = (await api.post("/topics/auth.users/groups/crm/pull", { max: 10, wait: 3000 })).body.messages;
+    expect(got.map((m: { event: { type: string } }) => m.event.type)).toEqual(["apprun.auth.user.created", "apprun.auth.signed_in", "apprun.auth.signed_in"]);
+    expect(got[0].event).toMatchObject({ subject: userId, source: `/projects/${p.project.id}/auth`, data: { userId, email: "ann@example.com", method: "password" } });
+    expect(got[2].event.data).toMatchObject({ userId, method: "password" });
+    expect(errorOf(await api.post("/topics/auth.users/messages", { type: "x" }))).toEqual({ status: 403, code: "event_topic_read_only" });
+  });
+
   it("delivers signed webhooks filtered by type, retries with backoff, logs and redelivers", async () => {
     const receiver = await webhookReceiver([500, 503]);
     try {
@@ -315,8 +330,27 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
       expect(Number(/apprun_events_webhook_calls_total\{status="retrying"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
       expect(Number(/apprun_events_published_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
 
+      // A new secret: later calls are signed with it, the old one no longer verifies.
+      const rotated = await api.post(`/webhooks/${webhook.id}/rotate-secret`);
+      expect(rotated.body.secret).toMatch(/^whsec_/);
+      expect(rotated.body.secret).not.toBe(secret);
+      await api.post("/topics/hooks/messages", { type: "user.updated", id: "u-2" });
+      await receiver.waitFor(5);
+      const latest = receiver.received[4]!;
+      const t2 = /^t=(\d+),/.exec(String(latest.headers["x-apprun-signature"]))![1];
+      expect(JSON.parse(latest.body).id).toBe("u-2");
+      expect(latest.headers["x-apprun-signature"]).toBe(`t=${t2},v1=${crypto.createHmac("sha256", rotated.body.secret).update(`${t2}.${latest.body}`).digest("hex")}`);
+
       // Disabled: nothing goes out; deleted: gone with its log.
       expect((await api.patch(`/webhooks/${webhook.id}`, { enabled: false })).body.enabled).toBe(false);
+      await new Promise((r) => setTimeout(r, 200));
+      await api.post("/topics/hooks/messages", { type: "user.deleted", id: "u-3" });
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(receiver.received).toHaveLength(5);
+      // Enabled again: what was published meanwhile goes out.
+      await api.patch(`/webhooks/${webhook.id}`, { enabled: true });
+      await receiver.waitFor(6);
+      expect(JSON.parse(receiver.received[5]!.body).id).toBe("u-3");
       expect((await api.get("/webhooks")).body.webhooks).toHaveLength(1);
       expect((await api.delete(`/webhooks/${webhook.id}`)).status).toBe(204);
       expect(errorOf(await api.get(`/webhooks/${webhook.id}`))).toEqual({ status: 404, code: "webhook_not_found" });

@@ -89,6 +89,8 @@ export const eventsRouter = router({
       await ctx.services.events.webhooks.delete(ctx.actor, input);
       return { ok: true };
     }),
+    /** events:manage. Returns the new `secret` once. */
+    rotateSecret: authedProcedure.input(webhookRef).mutation(({ ctx, input }) => ctx.services.events.webhooks.rotateSecret(ctx.actor, input)),
     /** events:read. The delivery log, newest first. */
     deliveries: authedProcedure.input(listDeliveriesInput).query(({ ctx, input }) => ctx.services.events.webhooks.deliveries(ctx.actor, input)),
     /** events:manage */

@@ -105,6 +105,7 @@ export function registerEventsRoutes(app: FastifyInstance, deps: { events: Event
     await events.webhooks.delete(await key(req), { project: req.params.project, webhookId: req.params.webhook });
     return reply.status(204).send();
   });
+  app.post<W>(`${base}/webhooks/:webhook/rotate-secret`, async (req) => events.webhooks.rotateSecret(await key(req), { project: req.params.project, webhookId: req.params.webhook }));
   app.get<W>(`${base}/webhooks/:webhook/deliveries`, async (req) => {
     const actor = await key(req);
     return { deliveries: await events.webhooks.deliveries(actor, { ...query(req), project: req.params.project, webhookId: req.params.webhook }) };

@@ -103,7 +103,11 @@ type GroupSettings = { filter: string | null; ackWaitMs: number; backoffMs: numb
 
 const DAY = 86_400_000;
 const TOPIC_CACHE_MS = 2000;
+/** What the bus adds to an event it dead-letters; a redriven copy goes without them. */
+const DEAD_LETTER_EXTENSIONS = new Set(["deadletterstream", "deadlettergroup", "deadletterseq", "deadletterdeliveries"]);
 export const RECORDS_PREFIX = "records.";
+/** The system topic of app-user events (sign-ups, sign-ins) the auth module publishes. */
+export const AUTH_TOPIC = "auth.users";
 
 /** The bus subject of an event: its type when that is a subject (so group filters match types), else `_`. */
 export function subjectOfType(type: string): string {
@@ -155,9 +159,10 @@ export function createEventsService(deps: EventsDeps) {
   async function findUncached(projectId: string, name: string): Promise<TopicRow> {
     const row = await findTopic(projectId, name);
     if (row) return row;
+    if (name === AUTH_TOPIC) return ensureSystemTopic(projectId, AUTH_TOPIC, "Sign-ups and sign-ins of the project's app users");
     if (name.startsWith(RECORDS_PREFIX)) {
       const collection = name.slice(RECORDS_PREFIX.length);
-      if (await collectionExists(projectId, collection)) return ensureSystemTopic(projectId, collection);
+      if (await collectionExists(projectId, collection)) return recordsTopic(projectId, collection);
     }
     throw new AppError("event_topic_not_found", 404, { topic: name });
   }
@@ -168,12 +173,14 @@ export function createEventsService(deps: EventsDeps) {
 
   const systemTopics = new Map<string, Promise<TopicRow>>();
   /** The `records.<collection>` topic of a project: created once, cached. */
-  function ensureSystemTopic(projectId: string, collection: string): Promise<TopicRow> {
-    const key = `${projectId}/${collection}`;
+  const recordsTopic = (projectId: string, collection: string) => ensureSystemTopic(projectId, `${RECORDS_PREFIX}${collection}`, `Changes of records in ${collection}`);
+
+  /** A system topic of a project (`records.<collection>`, `auth.users`): created once, cached. */
+  function ensureSystemTopic(projectId: string, name: string, description: string): Promise<TopicRow> {
+    const key = `${projectId}/${name}`;
     let hit = systemTopics.get(key);
     if (!hit) {
       hit = (async () => {
-        const name = `${RECORDS_PREFIX}${collection}`;
         const existing = await findTopic(projectId, name);
         if (existing) return existing;
         const id = newId("top");
@@ -181,7 +188,7 @@ export function createEventsService(deps: EventsDeps) {
         await bus.ensureStream({ name: stream, maxAgeMs: deps.systemRetentionMs ?? 7 * DAY });
         await db
           .insertInto("apprun_events_topic")
-          .values({ id, project_id: projectId, name, kind: "system", description: `Changes of records in ${collection}`, stream, max_age_ms: deps.systemRetentionMs ?? 7 * DAY, max_bytes: null, publish_roles: null, subscribe_roles: null, dead_letter_topic: null, created_by: "apprun", created_at: iso() })
+          .values({ id, project_id: projectId, name, kind: "system", description, stream, max_age_ms: deps.systemRetentionMs ?? 7 * DAY, max_bytes: null, publish_roles: null, subscribe_roles: null, dead_letter_topic: null, created_by: "apprun", created_at: iso() })
           .onConflict((oc) => oc.columns(["project_id", "name"]).doNothing())
           .execute();
         const row = await findTopic(projectId, name);
@@ -328,8 +335,9 @@ export function createEventsService(deps: EventsDeps) {
     /** events:read. User and system topics (system ones of every collection, created on first listing). */
     async list(actor: Actor, ref: string): Promise<TopicView[]> {
       const { project } = await deps.projects.authorize(actor, ref, "events:read");
+      await ensureSystemTopic(project.id, AUTH_TOPIC, "Sign-ups and sign-ins of the project's app users").catch((err) => onError(err, "system topic"));
       for (const name of await deps.collections(project.id)) {
-        await ensureSystemTopic(project.id, name).catch((err) => onError(err, "system topic"));
+        await recordsTopic(project.id, name).catch((err) => onError(err, "system topic"));
       }
       const rows = await db.selectFrom("apprun_events_topic").selectAll().where("project_id", "=", project.id).orderBy("name").execute();
       return Promise.all(rows.map(toTopicView));
@@ -419,7 +427,7 @@ export function createEventsService(deps: EventsDeps) {
       await db.deleteFrom("apprun_events_topic").where("id", "=", row.id).execute();
       forgetTopic(granted.project.id, row.name);
       await bus.deleteStream(row.stream);
-      webhooks.forgetTopic(row.id);
+      webhooks.topicDeleted();
     },
   };
 
@@ -462,10 +470,8 @@ export function createEventsService(deps: EventsDeps) {
       const { parsed, access: granted, topic } = await access(actor, input, "events:read", messageRef);
       const [stored] = await bus.read(topic.stream, { afterSeq: parsed.seq - 1 }, { limit: 1 });
       if (!stored || stored.seq !== parsed.seq) throw new AppError("event_not_retained", 410, { topic: topic.name, seq: parsed.seq });
-      const { deadletterstream, deadlettergroup, deadletterseq, deadletterdeliveries, ...event } = stored.event as CloudEvent & Record<string, unknown>;
-      void deadlettergroup;
-      void deadletterseq;
-      void deadletterdeliveries;
+      const deadletterstream = (stored.event as Record<string, unknown>).deadletterstream;
+      const event = Object.fromEntries(Object.entries(stored.event).filter(([k]) => !DEAD_LETTER_EXTENSIONS.has(k))) as CloudEvent;
       const origin = typeof deadletterstream === "string" ? await db.selectFrom("apprun_events_topic").selectAll().where("project_id", "=", granted.project.id).where("stream", "=", deadletterstream).executeTakeFirst() : undefined;
       if (!origin) throw new AppError("event_not_dead_letter", 400, { topic: topic.name, seq: parsed.seq });
       const target = await topicFor(actor, await deps.projects.authorize(actor, parsed.project, "events:publish"), origin.name, "events:publish");
@@ -581,7 +587,7 @@ export function createEventsService(deps: EventsDeps) {
     const key = `${e.project}/${e.collection}`;
     const previous = queues.get(key) ?? Promise.resolve();
     const next = previous.then(async () => {
-      const topic = await ensureSystemTopic(e.project!, e.collection!);
+      const topic = await recordsTopic(e.project!, e.collection!);
       const json = JSON.stringify(data);
       // The same id on every node: each node hears the change and the stream keeps one copy.
       const id = `rec-${crypto.createHash("sha256").update(subject).update("\n").update(json).digest("hex").slice(0, 40)}`;
@@ -606,7 +612,40 @@ export function createEventsService(deps: EventsDeps) {
     });
   }
 
+  /** Appends an auth event (`project.<p>.auth.<event…>`) to the project's `auth.users` topic. */
+  function onAuthEvent(subject: string, data: unknown): void {
+    const [, project, , ...rest] = subject.split(".");
+    if (!project || rest.length === 0) return;
+    const previous = queues.get(`${project}/${AUTH_TOPIC}`) ?? Promise.resolve();
+    const key = `${project}/${AUTH_TOPIC}`;
+    const next = previous.then(async () => {
+      const topic = await ensureSystemTopic(project, AUTH_TOPIC, "Sign-ups and sign-ins of the project's app users");
+      const json = JSON.stringify(data);
+      const id = `auth-${crypto.createHash("sha256").update(subject).update("\n").update(json).digest("hex").slice(0, 40)}`;
+      const type = `apprun.auth.${rest.join(".")}`;
+      const userId = (data as { userId?: unknown } | null)?.userId;
+      const event = parseCloudEvent({
+        specversion: "1.0",
+        id,
+        source: `/projects/${project}/auth`,
+        type,
+        ...(typeof userId === "string" && userId ? { subject: userId } : {}),
+        time: new Date(now()).toISOString(),
+        datacontenttype: "application/json",
+        data,
+        projectid: project,
+      });
+      await bus.append(topic.stream, type, event);
+    });
+    const settled = next.catch((err) => onError(err, `auth event ${subject} not stored in its topic`));
+    queues.set(key, settled);
+    void settled.then(() => {
+      if (queues.get(key) === settled) queues.delete(key);
+    });
+  }
+
   let unsubscribe: (() => void) | null = null;
+  let unsubscribeAuth: (() => void) | null = null;
 
   return {
     topics,
@@ -617,6 +656,7 @@ export function createEventsService(deps: EventsDeps) {
     /** Starts feeding system topics and delivering webhooks (after the bus has started). */
     start(): void {
       unsubscribe ??= bus.subscribe("project.*.records.*.*", (m) => onRecordEvent(m.subject, m.data));
+      unsubscribeAuth ??= bus.subscribe("project.*.auth.>", (m) => onAuthEvent(m.subject, m.data));
       webhooks.start();
     },
 
@@ -627,7 +667,8 @@ export function createEventsService(deps: EventsDeps) {
 
     async stop(): Promise<void> {
       unsubscribe?.();
-      unsubscribe = null;
+      unsubscribeAuth?.();
+      unsubscribe = unsubscribeAuth = null;
       await webhooks.stop();
       await Promise.all([...queues.values()]);
     },
@@ -640,7 +681,7 @@ export function createEventsService(deps: EventsDeps) {
       await db.deleteFrom("apprun_events_group").where("project_id", "=", projectId).execute();
       await db.deleteFrom("apprun_events_topic").where("project_id", "=", projectId).execute();
       for (const r of rows) {
-        webhooks.forgetTopic(r.id);
+        webhooks.topicDeleted();
         await bus.deleteStream(r.stream).catch((err) => onError(err, "stream of a deleted project"));
       }
       for (const key of systemTopics.keys()) if (key.startsWith(`${projectId}/`)) systemTopics.delete(key);

@@ -227,19 +227,32 @@ export function createWebhooks(deps: {
 
   function runWorker(hook: Hook, signal: AbortSignal): Promise<void> {
     return (async () => {
-      while (!signal.aborted && running) {
-        try {
-          const batch = await bus.pull(hook.stream, webhookGroup(hook.id), { batch: 5, waitMs: 1000, signal });
-          await Promise.all(batch.map((d) => handle(hook, d).catch((err) => deps.onError(err, "webhook delivery"))));
-        } catch (err) {
-          if (signal.aborted || !running) break;
-          const code = (err as AppError).code;
-          if (code !== "bus_closed") deps.onError(err, `webhook ${hook.id}`);
-          if (code === "bus_closed") break;
-          await new Promise((r) => setTimeout(r, 1000));
-        }
-      }
+      await loop(hook, signal);
+      // A loop that ended by itself (the webhook was disabled) makes room for the next sync to start one.
+      if (workers.get(hook.id)?.abort.signal === signal) workers.delete(hook.id);
     })();
+  }
+
+  async function loop(hook: Hook, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted && running) {
+      try {
+        const batch = await bus.pull(hook.stream, webhookGroup(hook.id), { batch: 5, waitMs: 1000, signal });
+        if (batch.length === 0) continue;
+        // The webhook as it is now: a URL, filter or secret changed a moment ago applies to this batch.
+        const current = (await hooks().where("w.id", "=", hook.id).executeTakeFirst()) as Hook | undefined;
+        if (!current || !readBool(current.enabled)) {
+          await Promise.all(batch.map((d) => bus.nack(d).catch(() => {})));
+          break;
+        }
+        await Promise.all(batch.map((d) => handle(current, d).catch((err) => deps.onError(err, "webhook delivery"))));
+      } catch (err) {
+        if (signal.aborted || !running) break;
+        const code = (err as AppError).code;
+        if (code !== "bus_closed") deps.onError(err, `webhook ${hook.id}`);
+        if (code === "bus_closed") break;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
   }
 
   async function sync(): Promise<void> {
@@ -331,6 +344,16 @@ export function createWebhooks(deps: {
       return toView(await findHook(projectId, hook.id));
     },
 
+    /** events:manage. A new signing secret, in the answer once; calls from now on are signed with it. */
+    async rotateSecret(actor: Actor, input: unknown): Promise<{ webhook: WebhookView; secret: string }> {
+      const { projectId, parsed } = await authorized(actor, input, "events:manage", webhookRef);
+      const hook = await findHook(projectId, parsed.webhookId);
+      const secret = `whsec_${randomToken()}`;
+      await db.updateTable("apprun_events_webhook").set({ secret: deps.secrets.seal(secret) }).where("id", "=", hook.id).execute();
+      resync();
+      return { webhook: toView(await findHook(projectId, hook.id)), secret };
+    },
+
     /** events:manage */
     async delete(actor: Actor, input: unknown): Promise<void> {
       const { projectId, parsed } = await authorized(actor, input, "events:manage", webhookRef);
@@ -392,8 +415,8 @@ export function createWebhooks(deps: {
       workers.clear();
       await Promise.all(done);
     },
-    forgetTopic(topicId: string): void {
-      void topicId;
+    /** A topic went (with its webhooks): their delivery loops stop at the next sync, started now. */
+    topicDeleted(): void {
       resync();
     },
   };
