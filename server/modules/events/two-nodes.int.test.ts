@@ -70,7 +70,7 @@ describe("event center across two apprun processes on one PostgreSQL and NATS", 
   const onB = (method: string, route: string, body?: unknown) =>
     fetch(`${b!.baseUrl}${p.base}${route}`, { method, headers: { authorization: `Bearer ${p.keys.manage}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
-  it("publishes on A and consumes on B; a record written on A reaches a group on B once; webhooks go out once; a consumer killed before its ack leads to redelivery", async () => {
+  it("publishes on A and consumes on B; a record written on A reaches a group on B once; webhooks go out once; a consumer killed before its ack leads to redelivery; killing a node loses no event it acknowledged", async () => {
     const api = p.manage;
     expect((await api.post("/topics", { name: "orders" })).status).toBe(201);
     expect((await onB("POST", "/topics/orders/groups", { name: "shipping", ackWaitMs: 1500 })).status).toBe(201);
@@ -112,6 +112,11 @@ describe("event center across two apprun processes on one PostgreSQL and NATS", 
       await receiver.close();
     }
 
+    // Events whose publish B acknowledged survive B's death: 50 published through B, one at a time.
+    expect((await api.post("/topics", { name: "ledger" })).status).toBe(201);
+    expect((await api.post("/topics/ledger/groups", { name: "audit" })).status).toBe(201);
+    for (let i = 0; i < 50; i++) expect((await onB("POST", "/topics/ledger/messages", { type: "entry", id: `l-${i}` })).status).toBe(201);
+
     // A consumer on B takes an event and B dies before the ack: the event comes back, on A.
     await api.post("/topics/orders/messages", { type: "order.placed", id: "o-2", data: { order: 2 } });
     const leased = await onB("POST", "/topics/orders/groups/shipping/pull", { max: 10, wait: 5000 });
@@ -124,5 +129,14 @@ describe("event center across two apprun processes on one PostgreSQL and NATS", 
     expect(again.body.messages).toMatchObject([{ event: { id: "o-2" }, deliveries: 2 }]);
     await api.post("/topics/orders/groups/shipping/ack", { tokens: [again.body.messages[0].token] });
     expect((await api.get("/topics/orders/groups/shipping")).body.lag).toEqual({ pending: 0, unacked: 0 });
-  }, 60_000);
+
+    // Every event B acknowledged before it was killed is there for a consumer on A, in order.
+    const ledger: string[] = [];
+    for (let round = 0; round < 10 && ledger.length < 50; round++) {
+      const batch = await api.post("/topics/ledger/groups/audit/pull", { max: 50, wait: 2000 });
+      ledger.push(...batch.body.messages.map((m: { event: { id: string } }) => m.event.id));
+      if (batch.body.messages.length > 0) await api.post("/topics/ledger/groups/audit/ack", { tokens: batch.body.messages.map((m: { token: string }) => m.token) });
+    }
+    expect(ledger).toEqual(Array.from({ length: 50 }, (_, i) => `l-${i}`));
+  }, 90_000);
 });
