@@ -11,6 +11,7 @@ import { toAppError } from "./platform/errors/normalize";
 import { buildConsole } from "./platform/http/console-build";
 import { createLogger } from "./platform/logging/logger";
 import { apprunVersion, packageRoot } from "./platform/package-info";
+import { exportCommand, genCommand, importCommand, PORTABILITY_HELP, type PortabilityCliContext } from "./modules/data/portability/cli-commands";
 
 /** CLI flags that set configuration keys; each is `--kebab-case` of the key. */
 const CONFIG_FLAGS = ["port", "host", "dataDir", "databaseUrl", "databasePoolSize", "busUrl", "publicUrl", "logLevel", "shutdownTimeoutMs", "bodyLimit"] as const;
@@ -23,6 +24,8 @@ const options = {
   email: { type: "string" },
   password: { type: "string" },
   name: { type: "string" },
+  project: { type: "string" },
+  output: { type: "string", short: "o" },
   ...Object.fromEntries(CONFIG_FLAGS.map((key) => [flagNameOf(key).slice(2), { type: "string" }])),
 } satisfies ParseArgsConfig["options"];
 
@@ -35,6 +38,7 @@ Usage:
   apprun admin create --email E --password P [--name N]
                                   create an instance admin account (when the console cannot)
   apprun build                    build the console (start does this when needed)
+${PORTABILITY_HELP.trimEnd()}
   apprun --help | --version
 
 Options (each also settable as APPRUN_<KEY> or in apprun.config.yaml):
@@ -97,6 +101,18 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       case "build":
         await buildConsole(packageRoot());
         return 0;
+      case "export":
+        if (sub) return usage(`"export" takes no argument, got "${sub}"`);
+        if (!values.project || !values.output) return usage('"export" needs --project and -o FILE');
+        return await withLocalApp(sources, (ctx) => exportCommand(ctx, { project: values.project!, output: values.output! }));
+      case "import":
+        if (!sub || rest.length > 0) return usage('"import" takes one archive FILE');
+        if (!values.project) return usage('"import" needs --project');
+        return await withLocalApp(sources, (ctx) => importCommand(ctx, { project: values.project!, file: sub }));
+      case "gen":
+        if ((sub !== "types" && sub !== "openapi") || rest.length > 0) return usage('"gen" takes "types" or "openapi"');
+        if (!values.project) return usage(`"gen ${sub}" needs --project`);
+        return await withLocalApp(sources, (ctx) => genCommand(ctx, { what: sub, project: values.project!, output: values.output }));
       default:
         return usage(`unknown command "${command}"`);
     }
@@ -132,6 +148,22 @@ async function createAdmin(sources: ConfigSources, input: { email: string; passw
     const issues = (appError.details.issues as Array<{ path: string; message: string }> | undefined)?.map((i) => `${i.path}: ${i.message}`).join("; ");
     process.stderr.write(`apprun: ${appError.code}${issues ? ` (${issues})` : appError.details.email ? ` (${String(appError.details.email)})` : ""}\n`);
     return EXIT_CONFIG;
+  } finally {
+    await app.close();
+  }
+}
+
+/** Opens the instance's database (migrated, master key checked) without serving, for commands that use the services. */
+async function withLocalApp(sources: ConfigSources, work: (ctx: PortabilityCliContext) => Promise<number>): Promise<number> {
+  const config = { ...loadConfig(sources), console: false };
+  ensureDataDir(config.dataDir);
+  const logger = createLogger({ level: "warn", pretty: false });
+  const app = await createApp({ config, logger, masterKey: resolveMasterKey(config) });
+  try {
+    await app.database.ping();
+    await app.prepareDatabase();
+    const publicUrl = (config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/+$/, "");
+    return await work({ data: app.services.data, projects: app.services.projects, catalog: app.catalog, publicUrl, apprunVersion: apprunVersion(), stdout: process.stdout, stderr: process.stderr });
   } finally {
     await app.close();
   }
