@@ -2,7 +2,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createErrorCatalog, platformErrorMessages } from "../../platform/errors/catalog";
+import { accountErrorMessages } from "../accounts/errors";
+import { projectErrorMessages } from "../projects/errors";
 import { dataErrorMessages } from "./errors";
+import { portabilityErrorMessages } from "./portability/errors";
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 
@@ -16,7 +19,8 @@ function sources(dir: string): string[] {
 
 describe("data error messages", () => {
   const text = sources(here).map((f) => fs.readFileSync(f, "utf8")).join("\n");
-  const catalog = createErrorCatalog(platformErrorMessages, dataErrorMessages);
+  // The portability routes also throw the projects' and accounts' codes (forbidden, not_authenticated…).
+  const catalog = createErrorCatalog(platformErrorMessages, projectErrorMessages, accountErrorMessages, dataErrorMessages, portabilityErrorMessages);
 
   it("has a message for every code the module throws", () => {
     const thrown = new Set([...text.matchAll(/new AppError\("([a-z_]+)"/g)].map((m) => m[1]!));
@@ -32,7 +36,7 @@ describe("data error messages", () => {
   });
 
   it("is translated, with the same placeholders in both languages", () => {
-    for (const [code, m] of Object.entries(dataErrorMessages)) {
+    for (const [code, m] of Object.entries({ ...dataErrorMessages, ...portabilityErrorMessages })) {
       expect(m["zh-CN"], code).toMatch(/[\u4e00-\u9fff]/);
       const names = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((x) => x[1]).sort();
       expect(names(m["zh-CN"]), code).toEqual(names(m.en));
