@@ -121,6 +121,13 @@ describe.each(DATABASE_KINDS)("OpenAPI, export and import over HTTP on %s", (kin
       expect((await json(asJson)).error.code).toBe("unsupported_media_type");
     });
 
+    it("refuses an upload with a session from a page of another origin (403 csrf_rejected)", async () => {
+      const res = await request("POST", "/api/v1/admin/projects/spare/import", { ...session(owner), origin: "https://evil.example", "content-type": "application/gzip" }, archive);
+      expect(res.status).toBe(403);
+      expect((await json(res)).error.code).toBe("csrf_rejected");
+      expect(await t.app.services.data.schema.get(ids.spare)).toMatchObject({ version: 0 });
+    });
+
     it("answers a damaged upload with a 4xx in the caller's language and imports nothing", async () => {
       const cut = await request("POST", "/api/v1/admin/projects/spare/import", { ...session(owner), "content-type": "application/gzip", "accept-language": "zh-CN" }, archive.subarray(0, archive.length - 40));
       expect(cut.status).toBe(400);

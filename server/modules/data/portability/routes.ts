@@ -64,6 +64,11 @@ export function registerPortabilityRoutes(host: FastifyInstance, deps: Portabili
       if (caller.projectId !== project.id) throw new AppError("project_not_found", 404, { project: req.params.project });
       throw new AppError("forbidden", 403, { permission: "data:read" });
     }
+    // A console session on an upload: refuse pages of other origins (browsers send Origin on every POST).
+    if (caller.kind === "account" && req.method !== "GET") {
+      const origin = req.headers.origin;
+      if (origin && origin !== new URL(deps.publicUrl).origin && origin !== `${req.protocol}://${req.headers.host}`) throw new AppError("csrf_rejected", 403);
+    }
     await projects.authorize(caller.actor, req.params.project, "data:read");
     const { project } = await projects.authorize(caller.actor, req.params.project, "schema:manage");
     return { project, actor: caller.actor };
