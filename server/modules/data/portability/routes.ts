@@ -91,8 +91,12 @@ export function registerPortabilityRoutes(host: FastifyInstance, deps: Portabili
     reply.header("cache-control", "no-store");
     // Headers are gone once bytes flow: a failure half-way cuts the download short, and an archive
     // without its trailer is refused by import.
+    // A client that goes away must not leave the export (and its snapshot transaction) waiting for a drain.
+    reply.raw.on("close", () => {
+      if (!reply.raw.writableFinished) body.destroy(new Error("the client closed the download"));
+    });
     data.archive.exportProject(project.id, body).catch((err) => {
-      req.log.error({ err, project: project.id }, "export failed after the download started");
+      req.log.warn({ err, project: project.id }, "export ended before the archive was complete");
       body.destroy(err as Error);
     });
     return reply.send(body);
