@@ -5,13 +5,15 @@ import { ensureDataDir } from "./platform/config/data-dir";
 import { ConfigError, effectiveDatabaseUrl, flagNameOf, loadConfig, type ConfigSources } from "./platform/config/load";
 import { openDatabase } from "./platform/db/connect";
 import { migrateToLatest, migrationStatus } from "./platform/db/migrate";
-import { createApp } from "./app";
+import { createApp, type App } from "./app";
+import type { Config } from "./platform/config/schema";
 import { parseSchemaCommand, runSchemaCommand, type SchemaCliCommand } from "./modules/data/cli";
 import { resolveMasterKey } from "./platform/crypto/master-key";
 import { toAppError } from "./platform/errors/normalize";
 import { buildConsole } from "./platform/http/console-build";
 import { createLogger } from "./platform/logging/logger";
 import { apprunVersion, packageRoot } from "./platform/package-info";
+import { exportCommand, genCommand, importCommand, PORTABILITY_HELP, type PortabilityCliContext } from "./modules/data/portability/cli-commands";
 
 /** CLI flags that set configuration keys; each is `--kebab-case` of the key. */
 const CONFIG_FLAGS = ["port", "host", "dataDir", "databaseUrl", "databasePoolSize", "busUrl", "publicUrl", "logLevel", "shutdownTimeoutMs", "bodyLimit"] as const;
@@ -27,6 +29,7 @@ const options = {
   project: { type: "string" },
   "dry-run": { type: "boolean" },
   to: { type: "string" },
+  output: { type: "string", short: "o" },
   ...Object.fromEntries(CONFIG_FLAGS.map((key) => [flagNameOf(key).slice(2), { type: "string" }])),
 } satisfies ParseArgsConfig["options"];
 
@@ -47,6 +50,7 @@ Usage:
   apprun schema rollback --project P --to N
                                   bring the project's model back to version N (as a new version)
   apprun build                    build the console (start does this when needed)
+${PORTABILITY_HELP.trimEnd()}
   apprun --help | --version
 
 Options (each also settable as APPRUN_<KEY> or in apprun.config.yaml):
@@ -114,6 +118,18 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       case "build":
         await buildConsole(packageRoot());
         return 0;
+      case "export":
+        if (sub) return usage(`"export" takes no argument, got "${sub}"`);
+        if (!values.project || !values.output) return usage('"export" needs --project and -o FILE');
+        return await withPortability(sources, (ctx) => exportCommand(ctx, { project: values.project!, output: values.output! }));
+      case "import":
+        if (!sub || rest.length > 0) return usage('"import" takes one archive FILE');
+        if (!values.project) return usage('"import" needs --project');
+        return await withPortability(sources, (ctx) => importCommand(ctx, { project: values.project!, file: sub }));
+      case "gen":
+        if ((sub !== "types" && sub !== "openapi") || rest.length > 0) return usage('"gen" takes "types" or "openapi"');
+        if (!values.project) return usage(`"gen ${sub}" needs --project`);
+        return await withPortability(sources, (ctx) => genCommand(ctx, { what: sub, project: values.project!, output: values.output }));
       default:
         return usage(`unknown command "${command}"`);
     }
@@ -154,8 +170,8 @@ async function createAdmin(sources: ConfigSources, input: { email: string; passw
   }
 }
 
-/** `apprun schema …`: opens the database directly, like `admin create`; the author of a change is "cli". */
-async function schema(sources: ConfigSources, command: SchemaCliCommand): Promise<number> {
+/** Opens the instance's database (migrated, master key checked) without serving, for commands that use the services. */
+async function withLocalApp(sources: ConfigSources, work: (app: App, config: Config) => Promise<number>): Promise<number> {
   const config = { ...loadConfig(sources), console: false };
   ensureDataDir(config.dataDir);
   const logger = createLogger({ level: "warn", pretty: false });
@@ -163,18 +179,35 @@ async function schema(sources: ConfigSources, command: SchemaCliCommand): Promis
   try {
     await app.database.ping();
     await app.prepareDatabase();
-    const { data, projects, audit } = app.services;
-    await runSchemaCommand(command, { data, projects, audit, catalog: app.catalog, out: (text) => void process.stdout.write(text) });
-    return 0;
-  } catch (err) {
-    const appError = toAppError(err, { bodyLimit: 0 });
-    if (!appError) throw err;
-    const issues = (appError.details.issues as Array<{ path?: string; message?: string; code?: string }> | undefined)?.map((i) => `\n  ${i.path ? `${i.path}: ` : ""}${i.message ?? i.code ?? ""}`).join("") ?? "";
-    process.stderr.write(`apprun: ${appError.code}: ${app.catalog.format(appError.code, "en", appError.details)}${issues}\n`);
-    return EXIT_CONFIG;
+    return await work(app, config);
   } finally {
     await app.close();
   }
+}
+
+/** `apprun export|import|gen`: the portability commands, on the local instance. */
+function withPortability(sources: ConfigSources, work: (ctx: PortabilityCliContext) => Promise<number>): Promise<number> {
+  return withLocalApp(sources, (app, config) => {
+    const publicUrl = (config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/+$/, "");
+    return work({ data: app.services.data, projects: app.services.projects, catalog: app.catalog, publicUrl, apprunVersion: apprunVersion(), stdout: process.stdout, stderr: process.stderr });
+  });
+}
+
+/** `apprun schema …`: opens the database directly, like `admin create`; the author of a change is "cli". */
+function schema(sources: ConfigSources, command: SchemaCliCommand): Promise<number> {
+  return withLocalApp(sources, async (app) => {
+    try {
+      const { data, projects, audit } = app.services;
+      await runSchemaCommand(command, { data, projects, audit, catalog: app.catalog, out: (text) => void process.stdout.write(text) });
+      return 0;
+    } catch (err) {
+      const appError = toAppError(err, { bodyLimit: 0 });
+      if (!appError) throw err;
+      const issues = (appError.details.issues as Array<{ path?: string; message?: string; code?: string }> | undefined)?.map((i) => `\n  ${i.path ? `${i.path}: ` : ""}${i.message ?? i.code ?? ""}`).join("") ?? "";
+      process.stderr.write(`apprun: ${appError.code}: ${app.catalog.format(appError.code, "en", appError.details)}${issues}\n`);
+      return EXIT_CONFIG;
+    }
+  });
 }
 
 async function migrate(action: "status" | "up", sources: ConfigSources): Promise<number> {

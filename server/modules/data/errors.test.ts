@@ -37,7 +37,7 @@ describe("data error messages", () => {
   });
 
   it("is translated, with the same placeholders in both languages", () => {
-    for (const [code, m] of Object.entries(dataErrorMessages)) {
+    for (const [code, m] of Object.entries({ ...dataErrorMessages, ...portabilityErrorMessages })) {
       expect(m["zh-CN"], code).toMatch(/[\u4e00-\u9fff]/);
       const names = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((x) => x[1]).sort();
       expect(names(m["zh-CN"]), code).toEqual(names(m.en));

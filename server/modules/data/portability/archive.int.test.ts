@@ -155,10 +155,11 @@ describe("archives between SQLite and PostgreSQL", () => {
     expect((await importBuffer(t, target, sources.postgres.archive)).version).toBe(3);
   });
 
-  it("streams: a slow reader gets the archive piece by piece", async () => {
+  it("streams: a slow reader gets the archive piece by piece, with progress along the way", async () => {
     const t = dbs.sqlite;
     const through = new PassThrough({ highWaterMark: 1024 });
-    const done = t.data.archive.exportProject(sources.sqlite.project, through);
+    const progress: Array<{ done: number; total: number }> = [];
+    const done = t.data.archive.exportProject(sources.sqlite.project, through, { onProgress: (p) => void progress.push(p) });
     let received = 0;
     let reads = 0;
     for await (const chunk of through) {
@@ -169,6 +170,15 @@ describe("archives between SQLite and PostgreSQL", () => {
     await done;
     expect(received).toBeGreaterThan(10_000);
     expect(reads).toBeGreaterThan(3);
+    expect(progress[0]).toEqual({ done: 0, total: 2 + 7 + 1234, collection: null });
+    expect(progress.length).toBeGreaterThan(3);
+    expect(progress.at(-1)).toMatchObject({ done: 1243, total: 1243 });
+
+    // Import reports progress from the header's counts too.
+    const seen: number[] = [];
+    await t.data.archive.importProject(t.project(), Readable.from([sources.sqlite.archive]), "tester", { onProgress: (p) => void seen.push(p.done) });
+    expect(seen[0]).toBe(0);
+    expect(seen.length).toBeGreaterThan(3);
   });
 });
 

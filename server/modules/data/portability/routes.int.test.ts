@@ -1,9 +1,11 @@
+import crypto from "node:crypto";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../../../testing/app";
 import { consoleClient, type ConsoleClient } from "../../../testing/console-client";
 import { DATABASE_KINDS } from "../../../testing/databases";
 import { restClient } from "../../auth/test-helpers";
+import { admin } from "../test-support";
 import { EVERY_TYPE_MODEL, allRecords, fillEveryType } from "./test-model";
 
 const PASSWORD = "correct horse battery";
@@ -121,6 +123,13 @@ describe.each(DATABASE_KINDS)("OpenAPI, export and import over HTTP on %s", (kin
       expect((await json(asJson)).error.code).toBe("unsupported_media_type");
     });
 
+    it("refuses an upload with a session from a page of another origin (403 csrf_rejected)", async () => {
+      const res = await request("POST", "/api/v1/admin/projects/spare/import", { ...session(owner), origin: "https://evil.example", "content-type": "application/gzip" }, archive);
+      expect(res.status).toBe(403);
+      expect((await json(res)).error.code).toBe("csrf_rejected");
+      expect(await t.app.services.data.schema.get(ids.spare)).toMatchObject({ version: 0 });
+    });
+
     it("answers a damaged upload with a 4xx in the caller's language and imports nothing", async () => {
       const cut = await request("POST", "/api/v1/admin/projects/spare/import", { ...session(owner), "content-type": "application/gzip", "accept-language": "zh-CN" }, archive.subarray(0, archive.length - 40));
       expect(cut.status).toBe(400);
@@ -145,6 +154,26 @@ describe.each(DATABASE_KINDS)("OpenAPI, export and import over HTTP on %s", (kin
       expect(imported.status).toBe(status);
       expect((await json(imported)).error.code).toBe(code);
     });
+
+    it("stops exporting when the client goes away mid-download", async () => {
+      const data = t.app.services.data;
+      await data.schema.apply(ids.other, { baseVersion: 0, schema: { collections: [{ name: "blobs", fields: [{ name: "doc", type: "json" }] }] } }, "tester");
+      // ~3 MB compressed: far more than socket buffers hold.
+      for (let i = 0; i < 300; i++) await data.records.create(ids.other, "blobs", { doc: { noise: crypto.randomBytes(10_000).toString("base64") } }, admin);
+      const controller = new AbortController();
+      const res = await fetch(`${t.baseUrl}/api/v1/admin/projects/other/export`, { headers: { "x-forwarded-for": "10.7.0.1", ...bearer(keys.otherAll) }, signal: controller.signal });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      await reader.read();
+      controller.abort();
+      const deadline = Date.now() + 10_000;
+      while (!t.logs.some((l) => l.msg === "export ended before the archive was complete") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(t.logs.some((l) => l.msg === "export ended before the archive was complete")).toBe(true);
+      // The database is free for the next export (on PostgreSQL the snapshot transaction ended).
+      const again = await request("GET", "/api/v1/admin/projects/other/export", bearer(keys.otherAll));
+      expect(again.status).toBe(200);
+      expect((await again.arrayBuffer()).byteLength).toBeGreaterThan(2_500_000);
+    }, 60_000);
 
     it("hides other projects from a member: another project's export is 404", async () => {
       const res = await request("GET", "/api/v1/admin/projects/other/export", session(viewer));

@@ -64,6 +64,11 @@ export function registerPortabilityRoutes(host: FastifyInstance, deps: Portabili
       if (caller.projectId !== project.id) throw new AppError("project_not_found", 404, { project: req.params.project });
       throw new AppError("forbidden", 403, { permission: "data:read" });
     }
+    // A console session on an upload: refuse pages of other origins (browsers send Origin on every POST).
+    if (caller.kind === "account" && req.method !== "GET") {
+      const origin = req.headers.origin;
+      if (origin && origin !== new URL(deps.publicUrl).origin && origin !== `${req.protocol}://${req.headers.host}`) throw new AppError("csrf_rejected", 403);
+    }
     await projects.authorize(caller.actor, req.params.project, "data:read");
     const { project } = await projects.authorize(caller.actor, req.params.project, "schema:manage");
     return { project, actor: caller.actor };
@@ -86,8 +91,12 @@ export function registerPortabilityRoutes(host: FastifyInstance, deps: Portabili
     reply.header("cache-control", "no-store");
     // Headers are gone once bytes flow: a failure half-way cuts the download short, and an archive
     // without its trailer is refused by import.
+    // A client that goes away must not leave the export (and its snapshot transaction) waiting for a drain.
+    reply.raw.on("close", () => {
+      if (!reply.raw.writableFinished) body.destroy(new Error("the client closed the download"));
+    });
     data.archive.exportProject(project.id, body).catch((err) => {
-      req.log.error({ err, project: project.id }, "export failed after the download started");
+      req.log.warn({ err, project: project.id }, "export ended before the archive was complete");
       body.destroy(err as Error);
     });
     return reply.send(body);
