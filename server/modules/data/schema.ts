@@ -129,6 +129,10 @@ const autodateField = z.strictObject({
   type: z.literal("autodate"),
   onCreate: z.boolean().optional(),
   onUpdate: z.boolean().optional(),
+  // What the stored model says of every autodate field, so a model read back applies unchanged.
+  required: z.literal(false).optional(),
+  nullable: z.literal(true).optional(),
+  unique: z.literal(false).optional(),
 });
 
 export const fieldSchema = z.discriminatedUnion("type", [

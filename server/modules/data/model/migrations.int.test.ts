@@ -52,6 +52,19 @@ describe.each(DATABASE_KINDS)("model changes and rollback on %s", (kind) => {
     expect(await t.data.schema.retained(p)).toEqual([]);
   });
 
+  it("applies the model it returned and rolls back to versions with autodate fields", async () => {
+    const p = t.project();
+    await t.apply(p, doc({ name: "notes", fields: [{ name: "text", type: "text" }, { name: "touched", type: "autodate", onUpdate: true }] }));
+    const note = await t.data.records.create(p, "notes", { text: "kept" }, admin);
+    // What get() returns goes back in as it is: a rules-only change, as the console makes it.
+    const model = await current(p);
+    expect(await t.apply(p, { collections: [{ ...model.collections[0]!, rules: { ...model.collections[0]!.rules, list: "" } }] })).toBe(2);
+    await t.apply(p, doc({ name: "notes", fields: [{ name: "text", type: "text" }] }));
+    expect(await t.rollback(p, 1)).toBe(4);
+    expect((await current(p)).collections[0]!.fields.map((f) => f.name)).toEqual(["text", "touched"]);
+    expect((await t.data.records.get(p, "notes", note.id, admin)).touched).toBe(note.touched);
+  });
+
   it("renames a field and back, keeping its values", async () => {
     const p = t.project();
     await t.apply(p, doc({ name: "posts", fields: [{ name: "title", type: "text" }] }));

@@ -38,6 +38,14 @@ describe("validateModel", () => {
     expect(posts!.fields[3]).toMatchObject({ multiple: true });
   });
 
+  it("accepts a normalized model back unchanged, autodate fields included (apply what get returned, roll back)", () => {
+    const model = validateModel({ collections: [coll("notes", [{ name: "text", type: "text" }, { name: "touched", type: "autodate", onUpdate: true }])] });
+    expect(model.collections[0]!.fields[1]).toMatchObject({ type: "autodate", required: false, nullable: true, unique: false });
+    expect(validateModel(JSON.parse(JSON.stringify(model)))).toEqual(model);
+    // An autodate field still cannot be made required or unique.
+    expect(errorOf(() => validateModel({ collections: [coll("notes", [{ name: "touched", type: "autodate", required: true } as never])] })).code).toBe("invalid_input");
+  });
+
   it("keeps ids of collections and fields matched by name in the current model", () => {
     const v1 = validateModel({ collections: [coll("posts", [{ name: "title", type: "text" }])] });
     const v2 = validateModel({ collections: [coll("posts", [{ name: "title", type: "text", max: 5 }, { name: "content", type: "text" }])] }, v1);
