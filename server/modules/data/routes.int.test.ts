@@ -372,6 +372,8 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
       const res = await api.call(method, path, { token: keys.readWrite, ...(body !== undefined ? { body } : {}) });
       expect(res.status).toBe(status);
       expect(res.body.error.code).toBe(code);
+      // The message is whole: every placeholder of the catalog filled from the details.
+      expect(res.body.error.message).not.toMatch(/\{\w+\}/);
     });
 
     it("refuses malformed JSON and foreign content types cleanly", async () => {

@@ -70,7 +70,7 @@ export function createDataService(deps: DataServiceDeps) {
       try {
         return filterOf(rt, c, filter);
       } catch (err) {
-        if (err instanceof ExpressionError) throw new AppError(err.issue.code, 400, { kind: "filter", ...err.issue });
+        if (err instanceof ExpressionError) throw new AppError(err.issue.code, 400, { kind: "filter", collection: c.name, ...err.issue });
         throw err;
       }
     },

@@ -183,10 +183,10 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     return out as RecordData;
   }
 
-  function expressionFailure(err: unknown, kind: "filter"): never {
+  function expressionFailure(err: unknown, kind: "filter", collection: string): never {
     if (err instanceof ExpressionError) {
       const { code, reason, start, end, field } = err.issue;
-      throw new AppError(code, 400, { kind, reason, start, end, ...(field ? { field } : {}) });
+      throw new AppError(code, 400, { kind, collection, reason, start, end, ...(field ? { field } : {}) });
     }
     throw err;
   }
@@ -482,7 +482,7 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
         try {
           filter = expressionToSql(filterOf(rt, c, q.filter), "t", { fns, names: rt.names, ctx, guard: viewGuard(rt, actor, ctx, prefixes), aliasPrefix: prefixes() });
         } catch (err) {
-          expressionFailure(err, "filter");
+          expressionFailure(err, "filter", c.name);
         }
       }
       const keys = parseSort(c, q.sort);
