@@ -55,8 +55,8 @@ describe("planMigration on PostgreSQL", () => {
     expect(p.steps[0]!.sql).toBe('create table "prj_p"."posts" ("id" text primary key, "created" timestamptz not null, "updated" timestamptz not null, "title" text, "parent" text)');
     expect(p.steps[1]!.sql).toBe('alter table "prj_p"."posts" add constraint "fk_fparent" foreign key ("parent") references "prj_p"."posts" ("id") on delete set null');
     expect(p.steps[2]!.sql).toContain('"target_id" text not null references "prj_p"."posts" ("id") on delete restrict');
-    expect(p.steps[4]!.sql).toMatch(/^create unique index "ux_[0-9a-f]{20}" on "prj_p"."posts" \("title"\)$/);
-    expect(p.steps[5]!.sql).toMatch(/^create index "ix_[0-9a-f]{20}" on "prj_p"."posts" \("title", "created"\)$/);
+    expect(p.steps[4]!.sql).toMatch(/^create unique index "ux_[0-9a-f]{20}" on "prj_p"."posts" \("title" nulls first\)$/);
+    expect(p.steps[5]!.sql).toMatch(/^create index "ix_[0-9a-f]{20}" on "prj_p"."posts" \("title" nulls first, "created"\)$/);
     expect(p.warnings).toEqual([]);
   });
 

@@ -189,7 +189,10 @@ class Planner {
       for (const idx of indexesOf(c)) {
         if (existing.has(idx.local)) continue;
         if (idx.unique && rows > 0 && old && !this.rebuilt.has(c.id)) this.warnings.push({ code: "unique_on_existing_data", collection: c.name, field: idx.fields.join(","), rows });
-        const cols = sql.join(idx.fields.map((f) => id(f)));
+        // Lists put nulls first ascending and last descending on both databases; a PostgreSQL index
+        // on a nullable column only serves those orders (either direction) when it keeps nulls first.
+        const nullable = new Set(c.fields.filter((f) => f.nullable).map((f) => f.name));
+        const cols = sql.join(idx.fields.map((f) => (this.ns.kind === "postgres" && nullable.has(f) ? sql`${id(f)} nulls first` : id(f))));
         this.emit(
           "create_index",
           `${idx.unique ? "unique " : ""}index on ${c.name} (${idx.fields.join(", ")})`,
