@@ -37,7 +37,7 @@ async function addField(page: Page, type: string, name: string, options: { requi
 test("design two related collections, review and apply, see the versions in the history, roll back", async ({ page, problems }) => {
   await trpc(page.request, "projects.create", { name: "Library", slug: SLUG });
   await page.goto(`/projects/${SLUG}`);
-  await expect(page.getByTestId("nav-data").getByRole("link")).toHaveText(["Model", "History"]);
+  await expect(page.getByTestId("nav-data").getByRole("link")).toHaveText(["Data", "Access rules", "Model", "History", "API docs", "Backup"]);
   await page.getByTestId("nav-data").getByRole("link", { name: "Model" }).click();
 
   // No collections yet: one clear call to add the first.
@@ -177,7 +177,7 @@ test("the designer and the history speak Simplified Chinese", async ({ page, pro
   await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
   await expect(page.getByRole("heading", { level: 1, name: "数据模型" })).toBeVisible();
   await expect(page.getByTestId("model-version")).toHaveText("版本 3");
-  await expect(page.getByTestId("nav-data").getByRole("link")).toHaveText(["模型", "历史"]);
+  await expect(page.getByTestId("nav-data").getByRole("link")).toHaveText(["数据", "访问规则", "模型", "历史", "API 文档", "备份"]);
   await page.getByTestId("node-authors").click({ position: { x: 30, y: 12 } });
   await expect(page.getByTestId("collection-editor")).toContainText("访问规则");
   await page.getByTestId("nav-data").getByRole("link", { name: "历史" }).click();

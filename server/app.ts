@@ -258,6 +258,9 @@ export async function createApp(options: AppOptions) {
       const session = token ? await accounts.resolveSession(token) : null;
       if (!session) return null;
       if (session.mfaEnrollmentRequired) throw new AppError("mfa_enrollment_required", 403);
+      // The cookie rides along on cross-site requests: an upload (import) from a foreign origin is refused.
+      const origin = req.headers.origin;
+      if (req.method !== "GET" && req.method !== "HEAD" && origin && !allowedOrigins.has(origin) && origin !== `${req.protocol}://${req.headers.host}`) throw new AppError("csrf_rejected", 403);
       return { kind: "account", actor: accountActor(session.account, session.sessionId) };
     },
   });

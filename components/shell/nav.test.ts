@@ -22,9 +22,10 @@ describe("the project navigation's authentication section", () => {
 
 describe("the project navigation's data section", () => {
   const data = (permissions: readonly string[]) => navSections({ instanceAdmin: false, project: { slug: "shop", name: "Shop", permissions } }).find((s) => s.id === "data")?.items.map((i) => i.href);
-  it("shows the data browser, the rules, the model designer and the history to every member who may read data", () => {
-    expect(data([...BUILT_IN_PERMISSIONS.viewer])).toEqual(["/projects/shop/data/browser", "/projects/shop/data/rules", "/projects/shop/data/model", "/projects/shop/data/history"]);
-    expect(data([...BUILT_IN_PERMISSIONS.owner])).toEqual(data([...BUILT_IN_PERMISSIONS.viewer]));
+  it("shows the data browser, the rules, the model designer, the history and the API docs to every member who may read data; backup to who also manages the model", () => {
+    const read = ["/projects/shop/data/browser", "/projects/shop/data/rules", "/projects/shop/data/model", "/projects/shop/data/history", "/projects/shop/data/api"];
+    expect(data([...BUILT_IN_PERMISSIONS.viewer])).toEqual(read);
+    expect(data([...BUILT_IN_PERMISSIONS.owner])).toEqual([...read, "/projects/shop/data/backup"]);
     expect(data(["project:read"])).toBeUndefined();
   });
 });

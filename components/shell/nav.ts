@@ -1,4 +1,4 @@
-import { BadgeCheck, Boxes, Database, FileLock2, Radio, FileClock, History, Network, KeyRound, KeySquare, LayoutDashboard, LockKeyhole, Settings, Share2, ShieldCheck, SlidersHorizontal, UserRound, Users, UsersRound, type LucideIcon } from "lucide-react";
+import { BadgeCheck, BookOpen, Boxes, DatabaseBackup, Database, FileLock2, Radio, FileClock, History, Network, KeyRound, KeySquare, LayoutDashboard, LockKeyhole, Settings, Share2, ShieldCheck, SlidersHorizontal, UserRound, Users, UsersRound, type LucideIcon } from "lucide-react";
 import type { Permission } from "../../server/modules/projects/permissions";
 import type { MessageKey } from "../i18n/catalog";
 
@@ -57,6 +57,9 @@ export function navSections(input: { instanceAdmin: boolean; project: { slug: st
     if (can("data:read")) {
       data.push({ href: `${base}/data/browser`, label: "browser.nav", icon: Database }, { href: `${base}/data/rules`, label: "rules.nav", icon: FileLock2 });
       data.push({ href: `${base}/data/model`, label: "designer.navModel", icon: Network }, { href: `${base}/data/history`, label: "history.navTitle", icon: History });
+      data.push({ href: `${base}/data/api`, label: "apiDocs.nav", icon: BookOpen });
+      // Archives need both reading the data and managing the model.
+      if (can("schema:manage")) data.push({ href: `${base}/data/backup`, label: "backup.nav", icon: DatabaseBackup });
     }
     if (data.length > 0) sections.push({ id: "data", title: { key: "browser.navSection" }, items: data });
     if (can("events:read")) sections.push({ id: "events", items: [{ href: `${base}/events`, label: "nav.events", icon: Radio }] });

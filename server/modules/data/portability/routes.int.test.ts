@@ -140,6 +140,18 @@ describe.each(DATABASE_KINDS)("OpenAPI, export and import over HTTP on %s", (kin
       expect(await t.app.services.data.schema.get(ids.spare)).toMatchObject({ version: 0, schema: { collections: [] } });
     });
 
+    it("refuses a session's upload from a foreign origin (CSRF) and takes one from the console's origin", async () => {
+      const foreign = await request("POST", "/api/v1/admin/projects/spare/import", { ...session(owner), origin: "https://evil.example", "content-type": "application/gzip" }, archive);
+      expect(foreign.status).toBe(403);
+      expect((await json(foreign)).error.code).toBe("csrf_rejected");
+      expect(await t.app.services.data.schema.get(ids.spare)).toMatchObject({ version: 0, schema: { collections: [] } });
+      // A download is a navigation: it carries no Origin to check and changes nothing.
+      expect((await request("GET", "/api/v1/admin/projects/shop/export", { ...session(owner), origin: "https://evil.example" })).status).toBe(200);
+      const own = await request("POST", "/api/v1/admin/projects/spare/import", { ...session(owner), origin: "https://apprun.example.com", "content-type": "application/gzip" }, archive);
+      expect(own.status).toBe(200);
+      expect((await json(own)).records).toBe(2 + 7 + 25);
+    });
+
     it.each([
       ["no credentials", () => ({}), 401, "not_authenticated"],
       ["a viewer's session", () => session(viewer), 403, "forbidden"],
