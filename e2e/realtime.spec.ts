@@ -119,3 +119,25 @@ test("realtime console: a channel with rules and presence, an app's connection i
   await page.getByTestId("language-switch").click();
   await page.getByRole("menuitemradio", { name: "English" }).click();
 });
+
+test("a viewer sees the channels and the inspector read-only", async ({ page, guest }) => {
+  const slug = "livechat-ro";
+  await trpc(page.request, "projects.create", { name: "Live chat (read-only)", slug });
+  await trpc(page.request, "realtime.channels.save", { project: slug, name: "news", subscribeRule: "", publishRule: null, presence: false });
+  const { link } = await trpc<{ link: string }>(page.request, "projects.invite", { project: slug, email: "rita@example.com", role: "viewer" });
+  const viewer = await guest();
+  await trpc(viewer.request, "projects.acceptInvitation", { token: new URL(link).searchParams.get("token"), signUp: { name: "Rita Viewer", password: "viewer password 1" } });
+
+  await viewer.goto(`/projects/${slug}`);
+  await viewer.getByTestId("nav-realtime").getByRole("link", { name: "Realtime" }).click();
+  await expect(viewer.getByTestId("channels-read-only")).toBeVisible();
+  const row = viewer.getByTestId("channel-news");
+  await expect(row).toContainText("everyone");
+  await expect(row).toContainText("API keys only");
+  await expect(row).toContainText("Off");
+  await expect(viewer.getByTestId("create-channel")).toHaveCount(0);
+  await expect(viewer.getByTestId("delete-channel-news")).toHaveCount(0);
+  await expect(viewer.getByTestId("edit-channel-news")).toHaveCount(0);
+  await viewer.getByRole("tab", { name: "Inspector" }).click();
+  await expect(viewer.getByTestId("connect-snippet")).toContainText(`project: "${slug}"`);
+});
