@@ -37,8 +37,23 @@ test("realtime console: a channel with rules and presence, an app's connection i
   await expect(row).toContainText('auth.type == "apiKey" || auth.type == "user"');
   await expect(row).toContainText("API keys only");
   await expect(row).toContainText("On");
+
+  // Edit: the name stays, publishing opens to everyone with a rule on the publisher.
+  await page.getByTestId("edit-channel-lobby").click();
+  const edit = page.getByRole("dialog", { name: "Edit channel lobby" });
+  await expect(edit.getByLabel("Name")).toHaveValue("lobby");
+  await expect(edit.getByLabel("Subscribe rule")).toHaveValue('auth.type == "apiKey" || auth.type == "user"');
+  await edit.getByTestId("publish-mode").click();
+  await page.getByRole("option", { name: "Those a rule allows" }).click();
+  await edit.getByLabel("Publish rule").fill("auth.nope(");
+  await edit.getByTestId("channel-submit").click();
+  await expect(edit.getByRole("alert")).toContainText("The publish rule is invalid");
+  await edit.getByLabel("Publish rule").fill('auth.type != "anonymous"');
+  await edit.getByTestId("channel-submit").click();
+  await expectToast(page, "Channel lobby saved");
+  await expect(row).toContainText('auth.type != "anonymous"');
   const saved = await trpc<Array<{ name: string; subscribeRule: string | null; publishRule: string | null; presence: boolean }>>(page.request, "realtime.channels.list", { project: SLUG }, "query");
-  expect(saved).toEqual([expect.objectContaining({ name: "lobby", subscribeRule: 'auth.type == "apiKey" || auth.type == "user"', publishRule: null, presence: true })]);
+  expect(saved).toEqual([expect.objectContaining({ name: "lobby", subscribeRule: 'auth.type == "apiKey" || auth.type == "user"', publishRule: 'auth.type != "anonymous"', presence: true })]);
 
   // No client yet: the inspector explains how apps connect, with this server's URL.
   await page.getByRole("tab", { name: "Inspector" }).click();
