@@ -54,9 +54,9 @@ export function LiveTest() {
   function send(frame: Record<string, unknown>) {
     const ws = socket.current;
     if (!ws || ws.readyState !== WebSocket.OPEN) return;
-    const text = JSON.stringify(frame);
-    ws.send(text);
-    log("out", text);
+    ws.send(JSON.stringify(frame));
+    // The credential is not echoed on screen.
+    log("out", JSON.stringify(typeof frame.token === "string" ? { ...frame, token: `${frame.token.slice(0, 6)}…` } : frame));
   }
 
   function connect() {
