@@ -117,6 +117,11 @@ test("realtime console: a channel with rules and presence, an app's connection i
     app.ws.close();
   }
 
+  // The two channel messages are in the project's log.
+  await page.getByRole("tab", { name: "Inspector" }).click();
+  await expect(page.getByTestId("log-range")).toHaveText("Log: events #1–#2 (2 kept)");
+  await expect(page.getByTestId("node")).toContainText("Node node_");
+
   // Delete the channel, after a confirmation.
   await page.getByRole("tab", { name: "Channels" }).click();
   await page.getByTestId("delete-channel-lobby").click();

@@ -76,7 +76,7 @@ export function Inspector() {
         <div className="flex flex-wrap items-center gap-2 text-sm text-muted-foreground">
           {data && (
             <>
-              <Badge variant="outline" className="font-mono">
+              <Badge variant="outline" data-testid="node">
                 {t("realtime.node", { node: data.node })}
               </Badge>
               <span data-testid="log-range">
