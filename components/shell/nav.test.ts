@@ -37,3 +37,12 @@ describe("the project navigation's event center entry", () => {
     expect(events(["project:read"])).toBeUndefined();
   });
 });
+
+describe("the project navigation's realtime entry", () => {
+  const realtime = (permissions: readonly string[]) => navSections({ instanceAdmin: false, project: { slug: "shop", name: "Shop", permissions } }).find((s) => s.id === "realtime")?.items.map((i) => i.href);
+  it("is shown with events:read, the permission the realtime router reads with", () => {
+    expect(realtime([...BUILT_IN_PERMISSIONS.viewer])).toEqual(["/projects/shop/realtime"]);
+    expect(realtime(["events:read"])).toEqual(["/projects/shop/realtime"]);
+    expect(realtime(["project:read", "data:read"])).toBeUndefined();
+  });
+});

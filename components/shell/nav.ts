@@ -1,4 +1,4 @@
-import { BadgeCheck, BookOpen, Boxes, DatabaseBackup, Database, FileLock2, Radio, FileClock, History, Network, KeyRound, KeySquare, LayoutDashboard, LockKeyhole, Settings, Share2, ShieldCheck, SlidersHorizontal, UserRound, Users, UsersRound, type LucideIcon } from "lucide-react";
+import { BadgeCheck, BookOpen, Boxes, Cable, DatabaseBackup, Database, FileLock2, Radio, FileClock, History, Network, KeyRound, KeySquare, LayoutDashboard, LockKeyhole, Settings, Share2, ShieldCheck, SlidersHorizontal, UserRound, Users, UsersRound, type LucideIcon } from "lucide-react";
 import type { Permission } from "../../server/modules/projects/permissions";
 import type { MessageKey } from "../i18n/catalog";
 
@@ -63,6 +63,8 @@ export function navSections(input: { instanceAdmin: boolean; project: { slug: st
     }
     if (data.length > 0) sections.push({ id: "data", title: { key: "browser.navSection" }, items: data });
     if (can("events:read")) sections.push({ id: "events", items: [{ href: `${base}/events`, label: "nav.events", icon: Radio }] });
+    // Realtime push: channels and the inspector of connected clients (the realtime router authorizes with events:read).
+    if (can("events:read")) sections.push({ id: "realtime", items: [{ href: `${base}/realtime`, label: "realtime.nav", icon: Cable }] });
   }
   if (input.instanceAdmin) {
     sections.push({

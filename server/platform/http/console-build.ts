@@ -15,6 +15,7 @@ export const CONSOLE_SHARED_SOURCES = [
   "server/modules/instance/schema.ts",
   "server/modules/projects/permissions.ts",
   "server/modules/projects/schema.ts",
+  "server/modules/realtime/schema.ts",
   "server/platform/crypto/password-policy.ts",
   "server/platform/errors/locale.ts",
 ];
