@@ -3,7 +3,7 @@ import { expect, expectToast, test, trpc } from "./fixtures";
 
 test.describe.configure({ mode: "serial" });
 
-const SLUG = "library";
+const SLUG = "catalogue";
 
 interface ModelState {
   version: number;
@@ -35,7 +35,7 @@ async function addField(page: Page, type: string, name: string, options: { requi
 }
 
 test("design two related collections, review and apply, see the versions in the history, roll back", async ({ page, problems }) => {
-  await trpc(page.request, "projects.create", { name: "Library", slug: SLUG });
+  await trpc(page.request, "projects.create", { name: "Catalogue", slug: SLUG });
   await page.goto(`/projects/${SLUG}`);
   await expect(page.getByTestId("nav-data").getByRole("link")).toHaveText(["Data", "Access rules", "Model", "History", "API docs", "Backup"]);
   await page.getByTestId("nav-data").getByRole("link", { name: "Model" }).click();
