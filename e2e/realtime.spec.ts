@@ -111,15 +111,22 @@ test("realtime console: a channel with rules and presence, an app's connection i
     await live.getByLabel("Data (JSON)").fill('{"text":"hi from the console"}');
     await live.getByTestId("live-publish").click();
     await app.next((f) => f.type === "message" && f.data?.text === "hi from the console");
+    // A record change reaches the browser through a collection subscription.
+    await live.getByLabel("Channel").fill("collections/posts");
+    await live.getByTestId("live-subscribe").click();
+    await expect(live.getByTestId("live-frames")).toContainText('"channel":"collections/posts"');
+    await trpc(page.request, "records.create", { project: SLUG, collection: "posts", data: { title: "First post" } });
+    await expect(live.getByTestId("live-frames")).toContainText('"action":"created","collection":"posts"');
+    await expect(live.getByTestId("live-frames")).toContainText('"title":"First post"');
     await live.getByTestId("live-disconnect").click();
     await expect(live.getByTestId("live-status")).toHaveText("Not connected");
   } finally {
     app.ws.close();
   }
 
-  // The two channel messages are in the project's log.
+  // The two channel messages and the record change are in the project's log.
   await page.getByRole("tab", { name: "Inspector" }).click();
-  await expect(page.getByTestId("log-range")).toHaveText("Log: events #1–#2 (2 kept)");
+  await expect(page.getByTestId("log-range")).toHaveText("Log: events #1–#3 (3 kept)");
   await expect(page.getByTestId("node")).toContainText("Node node_");
 
   // Delete the channel, after a confirmation.

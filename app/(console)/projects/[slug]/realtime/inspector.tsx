@@ -40,7 +40,7 @@ function ConnectSnippet() {
   const snippet = [
     `const ws = new WebSocket("${url}");`,
     `ws.onopen = () => {`,
-    `  ws.send(JSON.stringify({ type: "auth", project: "${project.slug}", token: "<access token or API key>" }));`,
+    `  ws.send(JSON.stringify({ type: "auth", project: "${project.slug}", token: "<${t("realtime.token")}>" }));`,
     `  ws.send(JSON.stringify({ type: "subscribe", channel: "collections/posts" }));`,
     `  ws.send(JSON.stringify({ type: "subscribe", channel: "channels/lobby" }));`,
     `};`,
