@@ -141,7 +141,9 @@ test("design, fill, protect with a rule, read over REST as app users, document, 
   const bobList = await rest("GET", `${API}/collections/tasks/records`, undefined, bobToken);
   expect(bobList.body.items.map((r: { title: string }) => r.title)).toEqual(["Bob ships"]);
   const stranger = await rest("GET", `${API}/collections/tasks/records`);
-  expect(stranger.status === 200 ? stranger.body.items : stranger.body.error.code).toEqual(stranger.status === 200 ? [] : expect.any(String));
+  // Without a token the rule holds for nothing: an empty page, not an error.
+  expect(stranger.status).toBe(200);
+  expect(stranger.body.items).toEqual([]);
 
   // 4. The API docs: the tasks endpoints, the record's fields, a curl example with the real base URL.
   await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
