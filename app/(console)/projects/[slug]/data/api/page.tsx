@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { BookOpen, Check, Copy, Download } from "lucide-react";
 import { useState } from "react";
+import { toast } from "sonner";
 import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../../components/console/states";
 import { useI18n } from "../../../../../../components/i18n/i18n-provider";
 import { Badge } from "../../../../../../components/ui/badge";
@@ -59,9 +60,14 @@ function CopyButton({ text, label, testId }: { text: string; label: string; test
       data-testid={testId}
       aria-label={label}
       onClick={async () => {
-        await navigator.clipboard.writeText(text);
-        setCopied(true);
-        setTimeout(() => setCopied(false), 1500);
+        try {
+          await navigator.clipboard.writeText(text);
+          setCopied(true);
+          setTimeout(() => setCopied(false), 1500);
+        } catch {
+          // No clipboard (an insecure origin, a denied permission): the text stays selectable.
+          toast.error(t("apiDocs.copyFailed"));
+        }
       }}
     >
       {copied ? <Check /> : <Copy />}
