@@ -257,3 +257,25 @@ test("API docs and backup speak Simplified Chinese; an empty project has an empt
   await expect(viewer.getByTestId("download-export")).toHaveCount(0);
   expect(problems).toEqual([]);
 });
+
+test("restore refuses a taken slug before uploading, and a file that is not an archive with the server's message", async ({ page, allowHttpErrors, problems }) => {
+  allowHttpErrors(/\/trpc\/projects\.create|\/api\/v1\/admin\/projects\/flow-text\/import/);
+  await page.goto(`/projects/${SLUG}/data/backup`);
+  await page.getByTestId("restore-file").setInputFiles({ name: "notes.apprun.gz", mimeType: "application/gzip", buffer: Buffer.from("just some text, not gzip\n") });
+  await expect(page.getByTestId("restore-submit")).toBeDisabled();
+  await page.getByTestId("restore-name").fill("Flow");
+  await page.getByTestId("restore-submit").click();
+  await expect(page.locator("#restore-name-error")).toBeVisible();
+  await expect(page.getByTestId("upload-progress")).toHaveCount(0);
+
+  await page.getByTestId("restore-name").fill("Flow text");
+  await page.getByTestId("restore-submit").click();
+  await expect(page.getByTestId("restore-error")).toHaveAttribute("data-code", "archive_corrupt");
+  await expect(page.getByTestId("restore-error")).toContainText("nothing was imported");
+  // The retry goes into the project already made, not a new one.
+  await expect(page.getByTestId("restore-submit")).toHaveText("Retry the upload");
+  await expect(page.getByTestId("restore-name")).toBeDisabled();
+  const projects = await trpc<Array<{ slug: string }>>(page.request, "projects.list", undefined, "query");
+  expect(projects.map((p) => p.slug).filter((s) => s.startsWith("flow-text"))).toEqual(["flow-text"]);
+  expect(problems).toEqual([]);
+});
