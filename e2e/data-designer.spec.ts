@@ -3,7 +3,8 @@ import { expect, expectToast, test, trpc } from "./fixtures";
 
 test.describe.configure({ mode: "serial" });
 
-const SLUG = "catalogue";
+// Its own slug: data-browser.spec.ts makes "library" on the same instance.
+const SLUG = "library-design";
 
 interface ModelState {
   version: number;
@@ -35,7 +36,7 @@ async function addField(page: Page, type: string, name: string, options: { requi
 }
 
 test("design two related collections, review and apply, see the versions in the history, roll back", async ({ page, problems }) => {
-  await trpc(page.request, "projects.create", { name: "Catalogue", slug: SLUG });
+  await trpc(page.request, "projects.create", { name: "Library design", slug: SLUG });
   await page.goto(`/projects/${SLUG}`);
   await expect(page.getByTestId("nav-data").getByRole("link")).toHaveText(["Data", "Access rules", "Model", "History", "API docs", "Backup"]);
   await page.getByTestId("nav-data").getByRole("link", { name: "Model" }).click();

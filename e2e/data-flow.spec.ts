@@ -55,7 +55,7 @@ async function applyPlan(page: Page, message: string, version: number) {
 
 async function chooseCollection(page: Page, name: string) {
   await page.getByTestId("collection-picker").click();
-  await page.getByRole("option", { name }).click();
+  await page.getByRole("option", { name, exact: true }).click();
   await expect(page.getByTestId("collection-picker")).toHaveText(name);
 }
 
@@ -77,6 +77,8 @@ async function createTask(page: Page, title: string, owner: string, team?: strin
 }
 
 test("design, fill, protect with a rule, read over REST as app users, document, back up and restore, roll back", async ({ page, allowHttpErrors, problems }, testInfo) => {
+  // The whole story in one test: give it time on a busy machine.
+  test.setTimeout(240_000);
   // The damaged archive is refused (400) and the rolled-back collection answers 404, by design.
   allowHttpErrors(/\/api\/v1\/admin\/projects\/flow-broken\/import/);
   await trpc(page.request, "projects.create", { name: "Flow", slug: SLUG });
@@ -126,9 +128,12 @@ test("design, fill, protect with a rule, read over REST as app users, document, 
 
   // 3. A rule: each app user lists only their own tasks.
   await page.getByTestId("nav-data").getByRole("link", { name: "Access rules" }).click();
+  await expect(page.getByRole("heading", { level: 2, name: "Rules of teams" })).toBeVisible();
   await chooseCollection(page, "tasks");
+  await expect(page.getByRole("heading", { level: 2, name: "Rules of tasks" })).toBeVisible();
   await page.getByTestId("rule-list-custom").click();
   await page.getByTestId("rule-input-list").fill("owner == auth.id");
+  await expect(page.getByTestId("rule-input-list")).toHaveValue("owner == auth.id");
   await expect(page.getByTestId("rule-error-list")).toHaveCount(0);
   await page.getByTestId("rules-save").click();
   await expectToast(page, "Rules of tasks saved as model version 3");
@@ -194,7 +199,15 @@ test("design, fill, protect with a rule, read over REST as app users, document, 
   await page.getByTestId("restore-file").setInputFiles(archive);
   await page.getByTestId("restore-name").fill("Flow copy");
   await expect(page.getByTestId("restore-slug")).toHaveValue(COPY);
+  // A slow uplink (Chromium's network emulation), so the upload's progress bar is seen moving.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: Math.max(512, Math.ceil(bytes.length / 3)) });
   await page.getByTestId("restore-submit").click();
+  const bar = page.getByTestId("upload-progress").getByRole("progressbar");
+  await expect(bar).toBeVisible();
+  await expect(bar).toHaveAttribute("aria-valuenow", /^([1-9]\d?|100)$/);
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
   await expect(page.getByTestId("restore-result")).toContainText(`Restored into ${COPY}`);
   await expect(page.getByTestId("restore-counts")).toHaveText(/^2 collections, 4 records, model version \d+$/);
   await page.getByTestId("open-restored").click();
@@ -255,5 +268,27 @@ test("API docs and backup speak Simplified Chinese; an empty project has an empt
   await viewer.goto(`/projects/${SLUG}/data/backup`);
   await expect(viewer.getByTestId("no-access")).toBeVisible();
   await expect(viewer.getByTestId("download-export")).toHaveCount(0);
+  expect(problems).toEqual([]);
+});
+
+test("restore refuses a taken slug before uploading, and a file that is not an archive with the server's message", async ({ page, allowHttpErrors, problems }) => {
+  allowHttpErrors(/\/trpc\/projects\.create|\/api\/v1\/admin\/projects\/flow-text\/import/);
+  await page.goto(`/projects/${SLUG}/data/backup`);
+  await page.getByTestId("restore-file").setInputFiles({ name: "notes.apprun.gz", mimeType: "application/gzip", buffer: Buffer.from("just some text, not gzip\n") });
+  await expect(page.getByTestId("restore-submit")).toBeDisabled();
+  await page.getByTestId("restore-name").fill("Flow");
+  await page.getByTestId("restore-submit").click();
+  await expect(page.locator("#restore-name-error")).toBeVisible();
+  await expect(page.getByTestId("upload-progress")).toHaveCount(0);
+
+  await page.getByTestId("restore-name").fill("Flow text");
+  await page.getByTestId("restore-submit").click();
+  await expect(page.getByTestId("restore-error")).toHaveAttribute("data-code", "archive_corrupt");
+  await expect(page.getByTestId("restore-error")).toContainText("nothing was imported");
+  // The retry goes into the project already made, not a new one.
+  await expect(page.getByTestId("restore-submit")).toHaveText("Retry the upload");
+  await expect(page.getByTestId("restore-name")).toBeDisabled();
+  const projects = await trpc<Array<{ slug: string }>>(page.request, "projects.list", undefined, "query");
+  expect(projects.map((p) => p.slug).filter((s) => s.startsWith("flow-text"))).toEqual(["flow-text"]);
   expect(problems).toEqual([]);
 });
