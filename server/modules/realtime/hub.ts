@@ -83,14 +83,59 @@ interface PresenceNotice {
   member: PresenceMember;
 }
 
+/** A subscription map that tells its connection when it changes (the connection's delivery key depends on it). */
+class Subscriptions extends Map<string, Subscription> {
+  onChange: (() => void) | null = null;
+  override set(key: string, value: Subscription): this {
+    super.set(key, value);
+    this.onChange?.();
+    return this;
+  }
+  override delete(key: string): boolean {
+    const deleted = super.delete(key);
+    if (deleted) this.onChange?.();
+    return deleted;
+  }
+  override clear(): void {
+    super.clear();
+    this.onChange?.();
+  }
+}
+
+/** Distinct compiled filters get distinct numbers (two texts may compile alike, one text differently per model version). */
+const filterIds = new WeakMap<CompiledExpression, number>();
+let nextFilterId = 1;
+function filterId(filter: CompiledExpression | null): number {
+  if (!filter) return 0;
+  let id = filterIds.get(filter);
+  if (id === undefined) filterIds.set(filter, (id = nextFilterId++));
+  return id;
+}
+
+/** Everything a view rule or filter reads of the caller: equal keys, equal decisions. */
+function actorKey(actor: DataActor): string {
+  switch (actor.type) {
+    case "user":
+      return JSON.stringify(["user", actor.id, actor.roles]);
+    case "apiKey":
+      return JSON.stringify(["apiKey", actor.id, actor.permissions]);
+    case "admin":
+      return JSON.stringify(["admin", actor.id]);
+    default:
+      return JSON.stringify([actor.type]);
+  }
+}
+
 /** One client connection, WebSocket or SSE: its principal, subscriptions and delivery state. */
 export class Connection {
   readonly id = crypto.randomBytes(16).toString("base64url");
   readonly connectedAt = new Date().toISOString();
   project: { id: string; slug: string } | null = null;
   principal: Principal | null = null;
-  actor: DataActor = { type: "anonymous" };
-  readonly subscriptions = new Map<string, Subscription>();
+  #actor: DataActor = { type: "anonymous" };
+  readonly subscriptions = new Subscriptions();
+  /** See `deliveryKey()`; null when the actor or the subscriptions changed since it was built. */
+  #deliveryKey: string | null = null;
   /** The highest event sequence of the project's log handled for this connection: later duplicates are dropped. */
   seenSeq = 0;
   /** The log's last sequence when the connection authenticated: later events were handled live. */
@@ -110,7 +155,33 @@ export class Connection {
   constructor(
     readonly transport: Transport,
     readonly locale: Locale,
-  ) {}
+  ) {
+    this.subscriptions.onChange = () => (this.#deliveryKey = null);
+  }
+
+  get actor(): DataActor {
+    return this.#actor;
+  }
+
+  set actor(actor: DataActor) {
+    this.#actor = actor;
+    this.#deliveryKey = null;
+  }
+
+  /**
+   * What decides which record events this connection receives and in which frame: the actor (view
+   * rules and filters read only `auth`) and its collection subscriptions (channel, compiled
+   * filter), in order. Connections with equal keys get the same decision and the same frame for
+   * an event, so a fan-out checks the rules once per distinct key, not once per connection.
+   */
+  deliveryKey(): string {
+    if (this.#deliveryKey === null) {
+      const subs: Array<[string, number]> = [];
+      for (const sub of this.subscriptions.values()) if (sub.kind === "collection") subs.push([sub.channel, filterId(sub.filter)]);
+      this.#deliveryKey = `${actorKey(this.#actor)}\u0001${JSON.stringify(subs)}`;
+    }
+    return this.#deliveryKey;
+  }
 
   ruleSubject(channel: string): RuleSubject {
     const p = this.principal;
@@ -537,18 +608,26 @@ export function createHub(deps: HubDeps) {
       const rule = await viewRule(projectId, e.collection);
       if (rule === undefined) return;
       const common = recordFrameBody(e);
-      // Most connections share a subscription list: each distinct frame is built and encoded once.
+      // Connections with the same actor and collection subscriptions get the same decision (view
+      // rule, then filters) and frame: each is made once per distinct key, each distinct frame
+      // built and encoded once and its bytes shared.
+      const decisions = new Map<string, Buffer | null>();
       const frames = new Map<string, Buffer>();
       for (const conn of conns) {
-        const channels = recordChannels(conn, e, rule);
-        if (!channels) {
-          if (!conn.replayQueue && seq > conn.seenSeq) conn.seenSeq = seq;
-          continue;
+        const key = conn.deliveryKey();
+        let frame = decisions.get(key);
+        if (frame === undefined) {
+          const channels = recordChannels(conn, e, rule);
+          frame = null;
+          if (channels) {
+            const channelsKey = channels.length === 1 ? channels[0]! : channels.join("\n");
+            frame = frames.get(channelsKey) ?? null;
+            if (!frame) frames.set(channelsKey, (frame = Buffer.from(recordFrame(seq, channels, common))));
+          }
+          decisions.set(key, frame);
         }
-        const key = channels.length === 1 ? channels[0]! : channels.join("\n");
-        let frame = frames.get(key);
-        if (!frame) frames.set(key, (frame = Buffer.from(recordFrame(seq, channels, common))));
-        deliver(conn, seq, frame);
+        if (frame) deliver(conn, seq, frame);
+        else if (!conn.replayQueue && seq > conn.seenSeq) conn.seenSeq = seq;
       }
     } else if (parts[2] === "ch") {
       const msg = event.data as ChannelMessage;
