@@ -26,13 +26,16 @@ export interface RealtimeLimits {
   maxFrameBytes: number;
   /** More than this waiting to be sent to a client closes it (4008 `realtime_slow_consumer`). */
   maxBufferedBytes: number;
+  /** A fan-out to a project's connections yields to the event loop after this many of them. */
+  fanoutChunk: number;
 }
 
 const MAX_HELD_FRAMES = 10_000;
+
 /** Frames a client may have waiting for their reply; more are refused at once (a flood costs no memory). */
 export const MAX_PENDING_FRAMES = 64;
 
-export const DEFAULT_LIMITS: RealtimeLimits = { heartbeatMs: 25_000, authTimeoutMs: 10_000, maxSubscriptions: 100, maxFrameBytes: 64 * 1024, maxBufferedBytes: 1024 * 1024 };
+export const DEFAULT_LIMITS: RealtimeLimits = { heartbeatMs: 25_000, authTimeoutMs: 10_000, maxSubscriptions: 100, maxFrameBytes: 64 * 1024, maxBufferedBytes: 1024 * 1024, fanoutChunk: 500 };
 
 /** Close codes (PROTOCOL.md). */
 export const CLOSE = { authTimeout: 4401, tokenExpired: 4403, slowConsumer: 4008, goingAway: 1001 } as const;
@@ -613,7 +616,7 @@ export function createHub(deps: HubDeps) {
       // built and encoded once and its bytes shared.
       const decisions = new Map<string, Buffer | null>();
       const frames = new Map<string, Buffer>();
-      for (const conn of conns) {
+      await inChunks(conns, (conn) => {
         const key = conn.deliveryKey();
         let frame = decisions.get(key);
         if (frame === undefined) {
@@ -628,15 +631,34 @@ export function createHub(deps: HubDeps) {
         }
         if (frame) deliver(conn, seq, frame);
         else if (!conn.replayQueue && seq > conn.seenSeq) conn.seenSeq = seq;
-      }
+      });
     } else if (parts[2] === "ch") {
       const msg = event.data as ChannelMessage;
       const channel = `channels/${msg.channel}`;
       let frame: Buffer | null = null;
-      for (const conn of conns) {
-        if (!conn.subscriptions.has(channel)) continue;
-        deliver(conn, seq, (frame ??= Buffer.from(messageFrame(seq, msg))));
-      }
+      await inChunks(conns, (conn) => {
+        if (conn.subscriptions.has(channel)) deliver(conn, seq, (frame ??= Buffer.from(messageFrame(seq, msg))));
+      });
+    }
+  }
+
+  /**
+   * Runs `each` for the project's connections, yielding to the event loop after every
+   * `limits.fanoutChunk` of them, so a fan-out to thousands of sockets does not hold the loop (replies,
+   * heartbeats, other projects' events) for its whole length. Connections that closed meanwhile are
+   * skipped; ones that authenticated meanwhile started after this event (their `seenSeq`).
+   */
+  async function inChunks(conns: Set<Connection>, each: (conn: Connection) => void): Promise<void> {
+    const chunk = Math.max(1, limits.fanoutChunk);
+    if (conns.size <= chunk) {
+      for (const conn of conns) each(conn);
+      return;
+    }
+    const all = [...conns];
+    for (let i = 0; i < all.length; i++) {
+      if (i > 0 && i % chunk === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const conn = all[i]!;
+      if (!conn.closed) each(conn);
     }
   }
 

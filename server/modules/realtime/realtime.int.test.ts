@@ -11,7 +11,7 @@ import { connectRealtime, quiet, type Frame, type RealtimeClient } from "./test-
 const PASSWORD = "correct horse battery";
 const ADMIN: Actor = { type: "admin", id: "tester" };
 const VIEW_RULE = 'owner == auth.id || "moderator" in auth.roles';
-const LIMITS = { heartbeatMs: 1000, authTimeoutMs: 1500, maxSubscriptions: 5, maxFrameBytes: 2048, maxBufferedBytes: 64 * 1024 };
+const LIMITS = { heartbeatMs: 1000, authTimeoutMs: 1500, maxSubscriptions: 5, maxFrameBytes: 2048, maxBufferedBytes: 64 * 1024, fanoutChunk: 2 };
 
 describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
   let t: TestApp;
