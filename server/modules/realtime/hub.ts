@@ -233,7 +233,7 @@ export function createHub(deps: HubDeps) {
   let heartbeat: NodeJS.Timeout | null = null;
   let stopped = false;
   /** Counters for /metrics since the node started. */
-  const stats = { delivered: 0, slowConsumers: 0, published: 0 };
+  const stats = { delivered: 0, slowConsumers: 0, published: 0, lastFanout: null as { startedAt: number; ms: number; connections: number } | null };
 
   // ── frames out ─────────────────────────────────────────────────────────────
 
@@ -604,6 +604,16 @@ export function createHub(deps: HubDeps) {
     const projectId = parts[1]!;
     const conns = byProject.get(projectId);
     if (!conns || conns.size === 0 || !m.stored) return;
+    // Wall time from the event's arrival to its last socket write (benchmarks read it).
+    const startedAt = performance.timeOrigin + performance.now();
+    const connections = conns.size;
+    await fanOut(m, parts, conns);
+    stats.lastFanout = { startedAt, ms: performance.timeOrigin + performance.now() - startedAt, connections };
+  }
+
+  async function fanOut(m: BusMessage, parts: string[], conns: Set<Connection>): Promise<void> {
+    const projectId = parts[1]!;
+    if (!m.stored) return;
     const seq = m.stored.seq;
     const event = m.data as CloudEvent;
     if (parts[2] === "rec") {
