@@ -275,6 +275,8 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     for (const c of bobs) expect(c.events()).toEqual([]);
     // Subscribed to the first record alone: nothing of the later ones.
     expect(annRecord.events()).toEqual([]);
+    // The fan-outs went through the chunked path (fanoutChunk 2): every connection of the project was visited.
+    expect(t.app.services.realtime.hub.stats.lastFanout).toMatchObject({ connections: 9, ms: expect.any(Number), startedAt: expect.any(Number) });
   });
 
   it("resumes after the last event id: exactly the 50 missed events, in order, then live ones once", async () => {
