@@ -24,6 +24,8 @@ app.fastify.post("/bench/write", { config: { anonymous: true } }, async () => {
   await app.services.data.records.create(project, "items", { label: "fan-out", owner, sent: sentAt }, { type: "admin", id: "bench" });
   return { sentAt };
 });
+// The hub's last fan-out (its start, wall time, connections): separates the server's part of the latency from the clients' and the scheduler's.
+app.fastify.get("/bench/fanout", { config: { anonymous: true } }, async () => app.services.realtime.hub.stats.lastFanout);
 const address = await app.listen();
 await app.ready;
 const base = `http://127.0.0.1:${address.port}`;

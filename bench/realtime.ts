@@ -70,6 +70,8 @@ try {
 
   const latencies: number[] = [];
   const perRound: number[] = [];
+  /** Per change, on the server: the write until the hub's fan-out began, and the fan-out's wall time to its last socket write. */
+  const fanouts: Array<{ start: number; ms: number }> = [];
   let cpuBefore = 0;
   for (let c = 0; c < changes + 2; c++) {
     if (c === 2) cpuBefore = cpuMs(server.pid!);
@@ -85,10 +87,12 @@ try {
       if (Date.now() > deadline) throw new Error(`change ${c}: ${times.length}/${subscribers} delivered in 30 s`);
     }
     const ms = times.map((t) => t - sentAt).sort((a, b) => a - b);
+    const fanout = (await (await fetch(`http://127.0.0.1:${ready.port}/bench/fanout`)).json()) as { startedAt: number; ms: number } | null;
     // The first two changes warm up (JIT, caches): not counted.
     if (c >= 2) {
       latencies.push(...ms);
       perRound.push(percentile(ms, 99));
+      if (fanout) fanouts.push({ start: fanout.startedAt - sentAt, ms: fanout.ms });
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -109,6 +113,12 @@ try {
   console.log(`| delivery latency max | ${latencies.at(-1)!.toFixed(1)} ms |`);
   console.log(`| per-change p99: best / median / worst | ${perRound[0]!.toFixed(1)} / ${percentile(perRound, 50).toFixed(1)} / ${perRound.at(-1)!.toFixed(1)} ms |`);
   console.log(`| server CPU per change (write + fan-out to all) | ${cpuPerChange.toFixed(0)} ms |`);
+  if (fanouts.length) {
+    const starts = fanouts.map((f) => f.start).sort((a, b) => a - b);
+    const walls = fanouts.map((f) => f.ms).sort((a, b) => a - b);
+    console.log(`| server: write → fan-out start, median / worst | ${percentile(starts, 50).toFixed(1)} / ${starts.at(-1)!.toFixed(1)} ms |`);
+    console.log(`| server: fan-out wall time to the last socket write, best / median / worst | ${walls[0]!.toFixed(1)} / ${percentile(walls, 50).toFixed(1)} / ${walls.at(-1)!.toFixed(1)} ms |`);
+  }
   console.log(`| connect + auth + subscribe, all | ${connectMs} ms |`);
   console.log(`| server RSS idle / ${subscribers} connected / after fan-out | ${idleRss} / ${connectedRss} / ${fanoutRss} MiB |`);
   console.log(`\np99 ${p99.toFixed(1)} ms (target < 100 ms) ${p99 < 100 ? "PASS" : "FAIL"}`);

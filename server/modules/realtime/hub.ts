@@ -26,13 +26,16 @@ export interface RealtimeLimits {
   maxFrameBytes: number;
   /** More than this waiting to be sent to a client closes it (4008 `realtime_slow_consumer`). */
   maxBufferedBytes: number;
+  /** A fan-out to a project's connections yields to the event loop after this many of them. */
+  fanoutChunk: number;
 }
 
 const MAX_HELD_FRAMES = 10_000;
+
 /** Frames a client may have waiting for their reply; more are refused at once (a flood costs no memory). */
 export const MAX_PENDING_FRAMES = 64;
 
-export const DEFAULT_LIMITS: RealtimeLimits = { heartbeatMs: 25_000, authTimeoutMs: 10_000, maxSubscriptions: 100, maxFrameBytes: 64 * 1024, maxBufferedBytes: 1024 * 1024 };
+export const DEFAULT_LIMITS: RealtimeLimits = { heartbeatMs: 25_000, authTimeoutMs: 10_000, maxSubscriptions: 100, maxFrameBytes: 64 * 1024, maxBufferedBytes: 1024 * 1024, fanoutChunk: 500 };
 
 /** Close codes (PROTOCOL.md). */
 export const CLOSE = { authTimeout: 4401, tokenExpired: 4403, slowConsumer: 4008, goingAway: 1001 } as const;
@@ -83,14 +86,59 @@ interface PresenceNotice {
   member: PresenceMember;
 }
 
+/** A subscription map that tells its connection when it changes (the connection's delivery key depends on it). */
+class Subscriptions extends Map<string, Subscription> {
+  onChange: (() => void) | null = null;
+  override set(key: string, value: Subscription): this {
+    super.set(key, value);
+    this.onChange?.();
+    return this;
+  }
+  override delete(key: string): boolean {
+    const deleted = super.delete(key);
+    if (deleted) this.onChange?.();
+    return deleted;
+  }
+  override clear(): void {
+    super.clear();
+    this.onChange?.();
+  }
+}
+
+/** Distinct compiled filters get distinct numbers (two texts may compile alike, one text differently per model version). */
+const filterIds = new WeakMap<CompiledExpression, number>();
+let nextFilterId = 1;
+function filterId(filter: CompiledExpression | null): number {
+  if (!filter) return 0;
+  let id = filterIds.get(filter);
+  if (id === undefined) filterIds.set(filter, (id = nextFilterId++));
+  return id;
+}
+
+/** Everything a view rule or filter reads of the caller: equal keys, equal decisions. */
+function actorKey(actor: DataActor): string {
+  switch (actor.type) {
+    case "user":
+      return JSON.stringify(["user", actor.id, actor.roles]);
+    case "apiKey":
+      return JSON.stringify(["apiKey", actor.id, actor.permissions]);
+    case "admin":
+      return JSON.stringify(["admin", actor.id]);
+    default:
+      return JSON.stringify([actor.type]);
+  }
+}
+
 /** One client connection, WebSocket or SSE: its principal, subscriptions and delivery state. */
 export class Connection {
   readonly id = crypto.randomBytes(16).toString("base64url");
   readonly connectedAt = new Date().toISOString();
   project: { id: string; slug: string } | null = null;
   principal: Principal | null = null;
-  actor: DataActor = { type: "anonymous" };
-  readonly subscriptions = new Map<string, Subscription>();
+  #actor: DataActor = { type: "anonymous" };
+  readonly subscriptions = new Subscriptions();
+  /** See `deliveryKey()`; null when the actor or the subscriptions changed since it was built. */
+  #deliveryKey: string | null = null;
   /** The highest event sequence of the project's log handled for this connection: later duplicates are dropped. */
   seenSeq = 0;
   /** The log's last sequence when the connection authenticated: later events were handled live. */
@@ -110,7 +158,33 @@ export class Connection {
   constructor(
     readonly transport: Transport,
     readonly locale: Locale,
-  ) {}
+  ) {
+    this.subscriptions.onChange = () => (this.#deliveryKey = null);
+  }
+
+  get actor(): DataActor {
+    return this.#actor;
+  }
+
+  set actor(actor: DataActor) {
+    this.#actor = actor;
+    this.#deliveryKey = null;
+  }
+
+  /**
+   * What decides which record events this connection receives and in which frame: the actor (view
+   * rules and filters read only `auth`) and its collection subscriptions (channel, compiled
+   * filter), in order. Connections with equal keys get the same decision and the same frame for
+   * an event, so a fan-out checks the rules once per distinct key, not once per connection.
+   */
+  deliveryKey(): string {
+    if (this.#deliveryKey === null) {
+      const subs: Array<[string, number]> = [];
+      for (const sub of this.subscriptions.values()) if (sub.kind === "collection") subs.push([sub.channel, filterId(sub.filter)]);
+      this.#deliveryKey = `${actorKey(this.#actor)}\u0001${JSON.stringify(subs)}`;
+    }
+    return this.#deliveryKey;
+  }
 
   ruleSubject(channel: string): RuleSubject {
     const p = this.principal;
@@ -159,7 +233,7 @@ export function createHub(deps: HubDeps) {
   let heartbeat: NodeJS.Timeout | null = null;
   let stopped = false;
   /** Counters for /metrics since the node started. */
-  const stats = { delivered: 0, slowConsumers: 0, published: 0 };
+  const stats = { delivered: 0, slowConsumers: 0, published: 0, lastFanout: null as { startedAt: number; ms: number; connections: number } | null };
 
   // ── frames out ─────────────────────────────────────────────────────────────
 
@@ -530,6 +604,16 @@ export function createHub(deps: HubDeps) {
     const projectId = parts[1]!;
     const conns = byProject.get(projectId);
     if (!conns || conns.size === 0 || !m.stored) return;
+    // Wall time from the event's arrival to its last socket write (benchmarks read it).
+    const startedAt = performance.timeOrigin + performance.now();
+    const connections = conns.size;
+    await fanOut(m, parts, conns);
+    stats.lastFanout = { startedAt, ms: performance.timeOrigin + performance.now() - startedAt, connections };
+  }
+
+  async function fanOut(m: BusMessage, parts: string[], conns: Set<Connection>): Promise<void> {
+    const projectId = parts[1]!;
+    if (!m.stored) return;
     const seq = m.stored.seq;
     const event = m.data as CloudEvent;
     if (parts[2] === "rec") {
@@ -537,27 +621,54 @@ export function createHub(deps: HubDeps) {
       const rule = await viewRule(projectId, e.collection);
       if (rule === undefined) return;
       const common = recordFrameBody(e);
-      // Most connections share a subscription list: each distinct frame is built and encoded once.
+      // Connections with the same actor and collection subscriptions get the same decision (view
+      // rule, then filters) and frame: each is made once per distinct key, each distinct frame
+      // built and encoded once and its bytes shared.
+      const decisions = new Map<string, Buffer | null>();
       const frames = new Map<string, Buffer>();
-      for (const conn of conns) {
-        const channels = recordChannels(conn, e, rule);
-        if (!channels) {
-          if (!conn.replayQueue && seq > conn.seenSeq) conn.seenSeq = seq;
-          continue;
+      await inChunks(conns, (conn) => {
+        const key = conn.deliveryKey();
+        let frame = decisions.get(key);
+        if (frame === undefined) {
+          const channels = recordChannels(conn, e, rule);
+          frame = null;
+          if (channels) {
+            const channelsKey = channels.length === 1 ? channels[0]! : channels.join("\n");
+            frame = frames.get(channelsKey) ?? null;
+            if (!frame) frames.set(channelsKey, (frame = Buffer.from(recordFrame(seq, channels, common))));
+          }
+          decisions.set(key, frame);
         }
-        const key = channels.length === 1 ? channels[0]! : channels.join("\n");
-        let frame = frames.get(key);
-        if (!frame) frames.set(key, (frame = Buffer.from(recordFrame(seq, channels, common))));
-        deliver(conn, seq, frame);
-      }
+        if (frame) deliver(conn, seq, frame);
+        else if (!conn.replayQueue && seq > conn.seenSeq) conn.seenSeq = seq;
+      });
     } else if (parts[2] === "ch") {
       const msg = event.data as ChannelMessage;
       const channel = `channels/${msg.channel}`;
       let frame: Buffer | null = null;
-      for (const conn of conns) {
-        if (!conn.subscriptions.has(channel)) continue;
-        deliver(conn, seq, (frame ??= Buffer.from(messageFrame(seq, msg))));
-      }
+      await inChunks(conns, (conn) => {
+        if (conn.subscriptions.has(channel)) deliver(conn, seq, (frame ??= Buffer.from(messageFrame(seq, msg))));
+      });
+    }
+  }
+
+  /**
+   * Runs `each` for the project's connections, yielding to the event loop after every
+   * `limits.fanoutChunk` of them, so a fan-out to thousands of sockets does not hold the loop (replies,
+   * heartbeats, other projects' events) for its whole length. Connections that closed meanwhile are
+   * skipped; ones that authenticated meanwhile started after this event (their `seenSeq`).
+   */
+  async function inChunks(conns: Set<Connection>, each: (conn: Connection) => void): Promise<void> {
+    const chunk = Math.max(1, limits.fanoutChunk);
+    if (conns.size <= chunk) {
+      for (const conn of conns) each(conn);
+      return;
+    }
+    const all = [...conns];
+    for (let i = 0; i < all.length; i++) {
+      if (i > 0 && i % chunk === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const conn = all[i]!;
+      if (!conn.closed) each(conn);
     }
   }
 

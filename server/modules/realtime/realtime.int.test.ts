@@ -11,7 +11,7 @@ import { connectRealtime, quiet, type Frame, type RealtimeClient } from "./test-
 const PASSWORD = "correct horse battery";
 const ADMIN: Actor = { type: "admin", id: "tester" };
 const VIEW_RULE = 'owner == auth.id || "moderator" in auth.roles';
-const LIMITS = { heartbeatMs: 1000, authTimeoutMs: 1500, maxSubscriptions: 5, maxFrameBytes: 2048, maxBufferedBytes: 64 * 1024 };
+const LIMITS = { heartbeatMs: 1000, authTimeoutMs: 1500, maxSubscriptions: 5, maxFrameBytes: 2048, maxBufferedBytes: 64 * 1024, fanoutChunk: 2 };
 
 describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
   let t: TestApp;
@@ -240,6 +240,43 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/apprun_realtime_connections\{transport="ws"\} ([1-9]\d*)/);
     expect(Number(/apprun_realtime_events_delivered_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(12);
+  });
+
+  it("decides once per actor and subscriptions yet exactly per connection: interleaved users, filters, and a subscription changed between events", async () => {
+    // Interleaved so that connections sharing a decision are not neighbours.
+    const anns: RealtimeClient[] = [];
+    const bobs: RealtimeClient[] = [];
+    for (let i = 0; i < 3; i++) {
+      anns.push(await subscriber("shop", tokens.ann, ["collections/posts"]));
+      bobs.push(await subscriber("shop", tokens.bob, ["collections/posts"]));
+    }
+    const annFiltered = await subscriber("shop", tokens.ann, [{ channel: "collections/posts", filter: 'status == "published"' }]);
+    const reader = await subscriber("shop", keyRead, ["collections/posts"]);
+
+    const first = await post({ title: "ann's first", owner: ids.ann, status: "draft" });
+    await reader.next((f) => f.record?.id === first.id);
+    for (const c of anns) expect((await c.next((f) => f.record?.id === first.id)).channels).toEqual(["collections/posts"]);
+    const annRecord = await subscriber("shop", tokens.ann, [`collections/posts/${first.id}`]);
+
+    // One of ann's connections now filters: its decision is no longer the others'.
+    expect(await anns[0]!.request({ type: "subscribe", channel: "collections/posts", filter: 'status == "published"' })).toMatchObject({ type: "ok" });
+    const second = await post({ title: "ann's second", owner: ids.ann, status: "draft" });
+    const third = await post({ title: "ann's third", owner: ids.ann, status: "published" });
+    await reader.next((f) => f.record?.id === third.id);
+    for (const c of [...anns, annFiltered]) await c.next((f) => f.record?.id === third.id);
+    await quiet(200);
+
+    const ids_ = (c: RealtimeClient) => c.events().map((f) => f.record.id);
+    expect(ids_(anns[0]!)).toEqual([first.id, third.id]);
+    expect(ids_(anns[1]!)).toEqual([first.id, second.id, third.id]);
+    expect(ids_(anns[2]!)).toEqual([first.id, second.id, third.id]);
+    expect(ids_(annFiltered)).toEqual([third.id]);
+    expect(ids_(reader)).toEqual([first.id, second.id, third.id]);
+    for (const c of bobs) expect(c.events()).toEqual([]);
+    // Subscribed to the first record alone: nothing of the later ones.
+    expect(annRecord.events()).toEqual([]);
+    // The fan-outs went through the chunked path (fanoutChunk 2): every connection of the project was visited.
+    expect(t.app.services.realtime.hub.stats.lastFanout).toMatchObject({ connections: 9, ms: expect.any(Number), startedAt: expect.any(Number) });
   });
 
   it("resumes after the last event id: exactly the 50 missed events, in order, then live ones once", async () => {
