@@ -113,8 +113,8 @@ function TopicDetail({ topic }: { topic: TopicView }) {
   const queryClient = useQueryClient();
   const { ref, can, project } = useProject();
   const afterSeq = Math.max(0, topic.stats.lastSeq - 20);
-  const messages = useQuery(trpc.events.messages.list.queryOptions({ project: ref, topic: topic.name, afterSeq, limit: 20 }, { refetchInterval: 5000 }));
-  const groups = useQuery(trpc.events.groups.list.queryOptions({ project: ref, topic: topic.name }, { refetchInterval: 5000 }));
+  const messages = useQuery(trpc.events.messages.list.queryOptions({ project: ref, topic: topic.name, afterSeq, limit: 20 }, { refetchInterval: 2000 }));
+  const groups = useQuery(trpc.events.groups.list.queryOptions({ project: ref, topic: topic.name }, { refetchInterval: 2000 }));
   const [type, setType] = useState("test.message");
   const [data, setData] = useState('{ "hello": "world" }');
   const parsedData = useMemo(() => {
@@ -270,7 +270,8 @@ function Topics() {
   const { t, locale } = useI18n();
   const trpc = useTRPC();
   const { ref, can, project } = useProject();
-  const topics = useQuery(trpc.events.topics.list.queryOptions({ project: ref }));
+  // Refetched so the open topic's newest events follow as they arrive (a live tail of the last 20).
+  const topics = useQuery(trpc.events.topics.list.queryOptions({ project: ref }, { refetchInterval: 2000 }));
   const [creating, setCreating] = useState(false);
   const [selected, setSelected] = useState<string | null>(null);
   const manage = can("events:manage") && !project.archived;
