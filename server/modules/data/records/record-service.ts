@@ -450,14 +450,17 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
   async function write<T>(rt: ProjectRuntime, work: (scope: WriteScope) => Promise<T>): Promise<T> {
     const events: RecordEvent[] = [];
     const result = await db.transaction().execute((trx) => work({ trx, rt, events, now: clock() }));
-    for (const e of events) {
+    const publish = async (e: RecordEvent) => {
       const subject = `project.${e.project}.records.${e.collection}.${e.action}`;
       try {
         await bus.publish(subject, e);
       } catch (err) {
         deps.onPublishError?.(err, subject);
       }
-    }
+    };
+    // A bus that stores appends in call order (the realtime log appends each event) takes a batch's events all at once.
+    if (bus.appendsInCallOrder && events.length > 1) await Promise.all(events.map(publish));
+    else for (const e of events) await publish(e);
     return result;
   }
 
