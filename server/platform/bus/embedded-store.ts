@@ -164,18 +164,27 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
     committing = true;
     try {
       while (waiting.length > 0) {
-        const group = waiting.length <= MAX_GROUP ? waiting : waiting.slice(0, MAX_GROUP);
-        waiting = waiting.length <= MAX_GROUP ? [] : waiting.slice(MAX_GROUP);
+        let group: Waiting[] = [];
         let outcomes: AppendOutcome[] | null = null;
         let failure: unknown = null;
         try {
           outcomes = await writeTransaction(database, async (trx) => {
+            // Taken once the connection is ours: what arrived while waiting for it joins this group.
+            group = waiting.length <= MAX_GROUP ? waiting : waiting.slice(0, MAX_GROUP);
+            waiting = waiting.length <= MAX_GROUP ? [] : waiting.slice(MAX_GROUP);
             const out: AppendOutcome[] = [];
             for (const a of group) out.push(await appendInSqlite(trx, a.stream, a.subject, a.eventJson, a.dedupeKey));
             return out;
           });
         } catch (err) {
           failure = err;
+        }
+        if (group.length === 0 && failure) {
+          // The transaction could not begin (the database closed, say): everything waiting fails.
+          group = waiting;
+          waiting = [];
+          for (const a of group) a.reject(failure);
+          continue;
         }
         if (outcomes) {
           for (let i = 0; i < group.length; i++) group[i]!.resolve(outcomes[i]!);
