@@ -142,8 +142,23 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
   }
 
   async function readRecord(executor: Executor, rt: ProjectRuntime, c: CollectionRuntime, id: string): Promise<RecordData | null> {
-    const r = await sql<Record<string, unknown>>`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} where ${sql.id("t", "id")} = ${id}`.execute(executor);
+    const text = unrestrictedGet(rt, c);
+    const r = text !== null ? await executor.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [id])) : await sql<Record<string, unknown>>`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} where ${sql.id("t", "id")} = ${id}`.execute(executor);
     return r.rows[0] ? decode(c, r.rows[0]) : null;
+  }
+
+  // An insert of a collection's row is the same SQL for every record: built once per model version.
+  const inserts = new WeakMap<CollectionRuntime, string | null>();
+  function insertText(rt: ProjectRuntime, c: CollectionRuntime): string | null {
+    let text = inserts.get(c);
+    if (text === undefined) {
+      const cols: Sql[] = [sql.id("id"), sql.id("created"), sql.id("updated"), ...c.columns.map((f) => rt.names.columnName(c.name, f.name))];
+      const compiled = sql`insert into ${rt.names.table(c.name)} (${sql.join(cols)}) values (${sql.join(cols.map(() => null))})`.compile(db);
+      // Only when the values are the query's only parameters, one per column.
+      text = compiled.parameters.length === cols.length ? compiled.sql : null;
+      inserts.set(c, text);
+    }
+    return text;
   }
 
   /** Attaches related records under `expand`, each level in one query per relation, filtered by the target's view rule. */
@@ -382,13 +397,14 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     const stamp = new Date(scope.now).toISOString();
     try {
       await checkRelations(scope, c, v);
-      const cols: Sql[] = [sql.id("id"), sql.id("created"), sql.id("updated")];
       const vals: unknown[] = [id, stamp, stamp];
-      for (const f of c.columns) {
-        cols.push(scope.rt.names.columnName(c.name, f.name));
-        vals.push(f.type === "autodate" ? (f.onCreate ? stamp : null) : toDb(f, v.columns.get(f)));
+      for (const f of c.columns) vals.push(f.type === "autodate" ? (f.onCreate ? stamp : null) : toDb(f, v.columns.get(f)));
+      const text = insertText(scope.rt, c);
+      if (text !== null) await scope.trx.executeQuery(CompiledQuery.raw(text, vals));
+      else {
+        const cols: Sql[] = [sql.id("id"), sql.id("created"), sql.id("updated"), ...c.columns.map((f) => scope.rt.names.columnName(c.name, f.name))];
+        await sql`insert into ${scope.rt.names.table(c.name)} (${sql.join(cols)}) values (${sql.join(vals)})`.execute(scope.trx);
       }
-      await sql`insert into ${scope.rt.names.table(c.name)} (${sql.join(cols)}) values (${sql.join(vals)})`.execute(scope.trx);
       await writeLinks(scope, c, id, v.links, false);
     } catch (err) {
       writeFailure(c, err, v);
