@@ -586,7 +586,7 @@ export function createEventsService(deps: EventsDeps) {
     if (!e || typeof e.project !== "string" || typeof e.collection !== "string" || typeof e.action !== "string") return;
     const key = `${e.project}/${e.collection}`;
     const previous = queues.get(key) ?? Promise.resolve();
-    const next = previous.then(async () => {
+    const append = async () => {
       const topic = await recordsTopic(e.project!, e.collection!);
       const json = JSON.stringify(data);
       // The same id on every node: each node hears the change and the stream keeps one copy.
@@ -604,7 +604,11 @@ export function createEventsService(deps: EventsDeps) {
       });
       await bus.append(topic.stream, `apprun.record.${e.action}`, event);
       metrics.recordEvents.inc();
-    });
+    };
+    // A bus that stores appends in call order takes the next one at once (committed together with
+    // others); otherwise each waits for the one before. The queue settles after both, as before.
+    const stored = bus.appendsInCallOrder ? append().catch((err) => onError(err, `record event ${subject} not stored in its topic`)) : null;
+    const next = stored ? previous.then(() => stored) : previous.then(append);
     const settled = next.catch((err) => onError(err, `record event ${subject} not stored in its topic`));
     queues.set(key, settled);
     void settled.then(() => {

@@ -122,6 +122,12 @@ export interface GroupLag {
  */
 export interface Bus {
   readonly kind: "embedded" | "nats";
+  /**
+   * Whether appends started without waiting for each other are stored in the order they were
+   * called (embedded bus on SQLite: they are committed in groups, in call order). A caller that
+   * needs order may then start the next append before the previous one committed.
+   */
+  readonly appendsInCallOrder?: boolean;
   /** Starts background work (embedded: after system migrations; NATS: connects, retrying until `close()`). */
   start(): Promise<void>;
   /** Resolves when the bus can carry messages; `/readyz` calls it. */

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { sql, type Kysely } from "kysely";
+import { CompiledQuery, sql, type Kysely } from "kysely";
 import type { SystemDatabase } from "../../../db/schema";
 import type { Database } from "../db/connect";
 import { writeTransaction } from "../db/transaction";
@@ -114,6 +114,95 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
       .where("dedupe_key", "=", dedupeKey)
       .executeTakeFirst();
     return existing ? { row: { stream, seq: existing.seq, subject: existing.subject, event: existing.event, storedMs: existing.stored_ms }, duplicate: true } : null;
+  }
+
+  // ── SQLite: appends committed in groups ──
+  // Every append waiting while a commit runs goes into the next transaction together (group
+  // commit): one BEGIN/COMMIT for many events instead of one each, in the order they were
+  // called, each promise settling only after its transaction committed. A failing group is
+  // retried one append at a time, so one bad append (its stream deleted) fails alone.
+  interface Waiting {
+    stream: string;
+    subject: string;
+    eventJson: string;
+    dedupeKey: string;
+    resolve: (outcome: AppendOutcome) => void;
+    reject: (err: unknown) => void;
+  }
+  const MAX_GROUP = 256;
+  let waiting: Waiting[] = [];
+  let committing = false;
+
+  /** The same steps as appendIn, as SQL text prepared once (no query building per event). */
+  async function appendInSqlite(trx: Db, stream: string, subject: string, eventJson: string, dedupeKey: string): Promise<AppendOutcome> {
+    const current = (await trx.executeQuery<{ last_seq: number }>(CompiledQuery.raw('select "last_seq" from "apprun_bus_stream" where "name" = ?', [stream]))).rows[0];
+    if (!current) throw new AppError("bus_stream_not_found", 404, { stream });
+    const existing = (
+      await trx.executeQuery<{ seq: number; subject: string; event: string; stored_ms: number }>(
+        CompiledQuery.raw('select "seq", "subject", "event", "stored_ms" from "apprun_bus_event" where "stream" = ? and "dedupe_key" = ?', [stream, dedupeKey]),
+      )
+    ).rows[0];
+    if (existing) return { row: { stream, seq: existing.seq, subject: existing.subject, event: existing.event, storedMs: existing.stored_ms }, duplicate: true };
+    const seq = current.last_seq + 1;
+    const size = Buffer.byteLength(eventJson);
+    const storedMs = clock();
+    await trx.executeQuery(CompiledQuery.raw('update "apprun_bus_stream" set "last_seq" = ?, "bytes" = "bytes" + ? where "name" = ?', [seq, size, stream]));
+    await trx.executeQuery(
+      CompiledQuery.raw('insert into "apprun_bus_event" ("stream", "seq", "subject", "dedupe_key", "event", "size", "stored_ms") values (?, ?, ?, ?, ?, ?, ?)', [stream, seq, subject, dedupeKey, eventJson, size, storedMs]),
+    );
+    return { row: { stream, seq, subject, event: eventJson, storedMs }, duplicate: false };
+  }
+
+  function appendGrouped(stream: string, subject: string, eventJson: string, dedupeKey: string): Promise<AppendOutcome> {
+    return new Promise((resolve, reject) => {
+      waiting.push({ stream, subject, eventJson, dedupeKey, resolve, reject });
+      if (!committing) void commitWaiting();
+    });
+  }
+
+  async function commitWaiting(): Promise<void> {
+    committing = true;
+    try {
+      while (waiting.length > 0) {
+        let group: Waiting[] = [];
+        let outcomes: AppendOutcome[] | null = null;
+        let failure: unknown = null;
+        try {
+          outcomes = await writeTransaction(database, async (trx) => {
+            // Taken once the connection is ours: what arrived while waiting for it joins this group.
+            group = waiting.length <= MAX_GROUP ? waiting : waiting.slice(0, MAX_GROUP);
+            waiting = waiting.length <= MAX_GROUP ? [] : waiting.slice(MAX_GROUP);
+            const out: AppendOutcome[] = [];
+            for (const a of group) out.push(await appendInSqlite(trx, a.stream, a.subject, a.eventJson, a.dedupeKey));
+            return out;
+          });
+        } catch (err) {
+          failure = err;
+        }
+        if (group.length === 0 && failure) {
+          // The transaction could not begin (the database closed, say): everything waiting fails.
+          group = waiting;
+          waiting = [];
+          for (const a of group) a.reject(failure);
+          continue;
+        }
+        if (outcomes) {
+          for (let i = 0; i < group.length; i++) group[i]!.resolve(outcomes[i]!);
+        } else if (group.length === 1) {
+          group[0]!.reject(failure);
+        } else {
+          for (const a of group) {
+            try {
+              a.resolve(await writeTransaction(database, (trx) => appendInSqlite(trx, a.stream, a.subject, a.eventJson, a.dedupeKey)));
+            } catch (err) {
+              a.reject(err);
+            }
+          }
+        }
+      }
+    } finally {
+      committing = false;
+    }
   }
 
   /**
@@ -281,6 +370,7 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
 
     append(stream: string, subject: string, eventJson: string, dedupeKey: string): Promise<AppendOutcome> {
       if (channel) return appendInOneStatement(stream, subject, eventJson, dedupeKey);
+      if (database.kind === "sqlite") return appendGrouped(stream, subject, eventJson, dedupeKey);
       return writeTransaction(database, (trx) => appendIn(trx, stream, subject, eventJson, dedupeKey));
     },
 

@@ -185,3 +185,38 @@ describe.each(["embedded-sqlite", "embedded-postgres"] as const)("embedded bus f
     expect(d!.seq).toBe(2601);
   });
 });
+
+/** SQLite: appends made together are committed in groups, in call order; one failing fails alone. */
+describe("embedded bus on SQLite, appends made together", () => {
+  let harness: BusHarness;
+  let n: BusNode;
+  beforeAll(async () => {
+    harness = await createBusHarness("embedded-sqlite");
+    n = await harness.node();
+  });
+  afterAll(async () => {
+    await n?.close();
+    await harness?.drop();
+  });
+
+  it("stores them in call order, each settling once committed; a duplicate keeps its first sequence; a bad one fails alone", async () => {
+    const bus = n.bus;
+    expect(bus.appendsInCallOrder).toBe(true);
+    await bus.ensureStream({ name: "group_a" });
+    await bus.ensureStream({ name: "group_b" });
+    const events = Array.from({ length: 40 }, (_, i) => event(i));
+    const started = events.map((e, i) => (i === 17 ? bus.append("missing", "x", e) : bus.append(i % 2 ? "group_a" : "group_b", `s.${i}`, e)));
+    // The same event again, in the same group: stored once.
+    const again = bus.append("group_b", "s.0", events[0]!);
+    const results = await Promise.allSettled([...started, again]);
+    expect(results[17]).toMatchObject({ status: "rejected", reason: { code: "bus_stream_not_found" } });
+    const ok = results.filter((r, i) => i !== 17).map((r) => (r as PromiseFulfilledResult<{ stream: string; seq: number; duplicate: boolean }>).value);
+    expect(ok.at(-1)).toMatchObject({ stream: "group_b", seq: 1, duplicate: true });
+    const a = await bus.read("group_a", { afterSeq: 0 }, { limit: 100 });
+    const b = await bus.read("group_b", { afterSeq: 0 }, { limit: 100 });
+    expect(a.map((e) => e.subject)).toEqual(Array.from({ length: 20 }, (_, i) => 2 * i + 1).filter((i) => i !== 17).map((i) => `s.${i}`));
+    expect(b.map((e) => e.subject)).toEqual(Array.from({ length: 20 }, (_, i) => `s.${2 * i}`));
+    expect(a.map((e) => e.seq)).toEqual(Array.from({ length: 19 }, (_, i) => i + 1));
+    expect(b.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+});

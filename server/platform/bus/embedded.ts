@@ -171,6 +171,8 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
 
   return {
     kind: "embedded",
+    // SQLite appends go through one queue, committed in groups in call order (embedded-store.ts).
+    appendsInCallOrder: database.kind === "sqlite",
 
     start() {
       started ??= (async () => {

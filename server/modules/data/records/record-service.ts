@@ -15,7 +15,7 @@ import { batchInputSchema, listQuerySchema, MAX_BATCH, MAX_FILTER_BYTES, MAX_PER
 import { classifyDbError } from "../storage/sql-errors";
 import { authContextOf, bypassesRules, isRecordId, toProjectId, type Actor, type ProjectId, type RecordData, type RecordOperation } from "../types";
 import { coerceValue, defaultValue, fromDb, isBlank, toDb, type FieldIssue } from "./codec";
-import { afterCursor, decodeCursor, encodeCursor, orderBy, parseExpand, parseFields, parseSort, type ExpandTree } from "./query";
+import { afterCursor, decodeCursor, encodeCursor, orderBy, parseExpand, parseFields, parseSort, type ExpandTree, type SortKey } from "./query";
 
 type Sql = RawBuilder<unknown>;
 type Executor = Kysely<unknown>;
@@ -142,8 +142,23 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
   }
 
   async function readRecord(executor: Executor, rt: ProjectRuntime, c: CollectionRuntime, id: string): Promise<RecordData | null> {
-    const r = await sql<Record<string, unknown>>`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} where ${sql.id("t", "id")} = ${id}`.execute(executor);
+    const text = unrestrictedGet(rt, c);
+    const r = text !== null ? await executor.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [id])) : await sql<Record<string, unknown>>`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} where ${sql.id("t", "id")} = ${id}`.execute(executor);
     return r.rows[0] ? decode(c, r.rows[0]) : null;
+  }
+
+  // An insert of a collection's row is the same SQL for every record: built once per model version.
+  const inserts = new WeakMap<CollectionRuntime, string | null>();
+  function insertText(rt: ProjectRuntime, c: CollectionRuntime): string | null {
+    let text = inserts.get(c);
+    if (text === undefined) {
+      const cols: Sql[] = [sql.id("id"), sql.id("created"), sql.id("updated"), ...c.columns.map((f) => rt.names.columnName(c.name, f.name))];
+      const compiled = sql`insert into ${rt.names.table(c.name)} (${sql.join(cols)}) values (${sql.join(cols.map(() => null))})`.compile(db);
+      // Only when the values are the query's only parameters, one per column.
+      text = compiled.parameters.length === cols.length ? compiled.sql : null;
+      inserts.set(c, text);
+    }
+    return text;
   }
 
   /** Attaches related records under `expand`, each level in one query per relation, filtered by the target's view rule. */
@@ -382,13 +397,14 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     const stamp = new Date(scope.now).toISOString();
     try {
       await checkRelations(scope, c, v);
-      const cols: Sql[] = [sql.id("id"), sql.id("created"), sql.id("updated")];
       const vals: unknown[] = [id, stamp, stamp];
-      for (const f of c.columns) {
-        cols.push(scope.rt.names.columnName(c.name, f.name));
-        vals.push(f.type === "autodate" ? (f.onCreate ? stamp : null) : toDb(f, v.columns.get(f)));
+      for (const f of c.columns) vals.push(f.type === "autodate" ? (f.onCreate ? stamp : null) : toDb(f, v.columns.get(f)));
+      const text = insertText(scope.rt, c);
+      if (text !== null) await scope.trx.executeQuery(CompiledQuery.raw(text, vals));
+      else {
+        const cols: Sql[] = [sql.id("id"), sql.id("created"), sql.id("updated"), ...c.columns.map((f) => scope.rt.names.columnName(c.name, f.name))];
+        await sql`insert into ${scope.rt.names.table(c.name)} (${sql.join(cols)}) values (${sql.join(vals)})`.execute(scope.trx);
       }
-      await sql`insert into ${scope.rt.names.table(c.name)} (${sql.join(cols)}) values (${sql.join(vals)})`.execute(scope.trx);
       await writeLinks(scope, c, id, v.links, false);
     } catch (err) {
       writeFailure(c, err, v);
@@ -450,14 +466,17 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
   async function write<T>(rt: ProjectRuntime, work: (scope: WriteScope) => Promise<T>): Promise<T> {
     const events: RecordEvent[] = [];
     const result = await db.transaction().execute((trx) => work({ trx, rt, events, now: clock() }));
-    for (const e of events) {
+    const publish = async (e: RecordEvent) => {
       const subject = `project.${e.project}.records.${e.collection}.${e.action}`;
       try {
         await bus.publish(subject, e);
       } catch (err) {
         deps.onPublishError?.(err, subject);
       }
-    }
+    };
+    // A bus that stores appends in call order (the realtime log appends each event) takes a batch's events all at once.
+    if (bus.appendsInCallOrder && events.length > 1) await Promise.all(events.map(publish));
+    else for (const e of events) await publish(e);
     return result;
   }
 
@@ -471,8 +490,108 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     return project(record, fields && Object.keys(tree).length ? new Set([...fields, "expand"]) : fields);
   }
 
+  // ── list plans: the SQL of a list, compiled once per query shape and model version ──
+
+  interface ListPlan {
+    /** Null when the rule or filter leaves nothing to read. */
+    main: CompiledQuery<Record<string, unknown>> | null;
+    count: CompiledQuery<{ n: number | string }> | null;
+    keys: SortKey[];
+    toMany: Field[];
+    tree: ExpandTree;
+    shown: Set<string> | null;
+    perPage: number;
+    page: number;
+    withCount: boolean;
+  }
+
+  const LIST_PLANS_PER_COLLECTION = 256;
+  const listPlans = new WeakMap<CollectionRuntime, Map<string, ListPlan>>();
+
+  /**
+   * The cache key of a list query: its exact text (so a hit means the same validated query), and
+   * whether the caller bypasses the list rule. Queries with a cursor are not cached (each cursor
+   * is its own text); a plan is only stored when building it read nothing of the caller (no
+   * `auth`, no `now`, no related collection's rule), see `trackedContext`.
+   */
+  function listCacheKey(query: unknown, actor: Actor, collection: string): string | null {
+    if (query === null || query === undefined) return bypassesRules(actor, collection, "list") ? "b{}" : "r{}";
+    if (typeof query !== "object" || Array.isArray(query) || "cursor" in query) return null;
+    let text: string;
+    try {
+      text = JSON.stringify(query);
+    } catch {
+      return null;
+    }
+    return (bypassesRules(actor, collection, "list") ? "b" : "r") + text;
+  }
+
+  async function cachedList(projectId: string, collection: string, key: string): Promise<{ rt: ProjectRuntime; c: CollectionRuntime; plan: ListPlan } | null> {
+    let rt: ProjectRuntime;
+    let c: CollectionRuntime;
+    try {
+      rt = await runtimeOf(projectId);
+      c = rt.collection(collection);
+    } catch {
+      // Reported by the full path, in its order (bad input before a missing collection).
+      return null;
+    }
+    const plan = listPlans.get(c)?.get(key);
+    return plan ? { rt, c, plan } : null;
+  }
+
+  function rememberList(c: CollectionRuntime, key: string, plan: ListPlan) {
+    let plans = listPlans.get(c);
+    if (!plans) listPlans.set(c, (plans = new Map()));
+    if (plans.size >= LIST_PLANS_PER_COLLECTION) plans.clear();
+    plans.set(key, plan);
+  }
+
+  /** The evaluation context of a request, noting whether anything read the caller or the time. */
+  function trackedContext(actor: Actor): { ctx: EvalContext; touched: () => boolean } {
+    let touched = false;
+    let auth: EvalContext["auth"] | null = null;
+    const now = clock();
+    const ctx = {
+      get auth() {
+        touched = true;
+        return (auth ??= authContextOf(actor));
+      },
+      get now() {
+        touched = true;
+        return now;
+      },
+    } as EvalContext;
+    return { ctx, touched: () => touched };
+  }
+
+  async function runList(rt: ProjectRuntime, c: CollectionRuntime, plan: ListPlan, actor: Actor): Promise<ListResult> {
+    const { perPage, page } = plan;
+    if (!plan.main) return { items: [], page, perPage, hasMore: false, nextCursor: null, ...(plan.withCount ? { totalItems: 0, totalPages: 0 } : {}) };
+    const res = await db.executeQuery(plan.main);
+    const hasMore = res.rows.length > perPage;
+    const n = Math.min(res.rows.length, perPage);
+    const items: RecordData[] = new Array(n);
+    for (let i = 0; i < n; i++) items[i] = decode(c, res.rows[i]!, plan.toMany);
+    const last = items[n - 1];
+    const nextCursor = hasMore && last ? encodeCursor(plan.keys, last) : null;
+    let total: { totalItems: number; totalPages: number } | undefined;
+    if (plan.withCount) {
+      const count = plan.count ? Number((await db.executeQuery(plan.count)).rows[0]?.n ?? 0) : 0;
+      total = { totalItems: count, totalPages: Math.ceil(count / perPage) };
+    }
+    if (Object.keys(plan.tree).length) await expandRecords(db, rt, c, items, plan.tree, actor, context(actor));
+    return { items: plan.shown ? items.map((r) => project(r, plan.shown)) : items, page, perPage, hasMore, nextCursor, ...(total ?? {}) };
+  }
+
   return {
     async list(projectId: string, collection: string, query: ListQuery, actor: Actor): Promise<ListResult> {
+      // A query shape seen before (same query text, same rule outcome for this kind of caller) runs its SQL as compiled then.
+      const key = listCacheKey(query, actor, collection);
+      if (key !== null) {
+        const known = await cachedList(projectId, collection, key);
+        if (known) return runList(known.rt, known.c, known.plan, actor);
+      }
       const parsed = listQuerySchema.safeParse(query ?? {});
       if (!parsed.success) {
         const perPage = Number((query as { perPage?: unknown })?.perPage);
@@ -485,15 +604,28 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
       if (q.cursor !== undefined && q.page !== undefined) throw new AppError("cursor_with_page", 400);
       const rt = await runtimeOf(projectId);
       const c = rt.collection(collection);
-      const ctx = context(actor);
+      // The SQL may be reused only if nothing about the caller but the rule's bypass went into it.
+      const tracked = trackedContext(actor);
+      const ctx = tracked.ctx;
+      let guarded = false;
       const perPage = q.perPage ?? DEFAULT_PER_PAGE;
       const page = q.page ?? 1;
       const prefixes = aliasCounter();
       const rule = ruleCondition(rt, c, "list", actor, ctx, "t", prefixes());
       let filter: Sql | boolean = true;
       if (q.filter !== undefined && q.filter.trim() !== "") {
+        const guard = viewGuard(rt, actor, ctx, prefixes);
         try {
-          filter = expressionToSql(filterOf(rt, c, q.filter), "t", { fns, names: rt.names, ctx, guard: viewGuard(rt, actor, ctx, prefixes), aliasPrefix: prefixes() });
+          filter = expressionToSql(filterOf(rt, c, q.filter), "t", {
+            fns,
+            names: rt.names,
+            ctx,
+            guard: (target, alias) => {
+              guarded = true;
+              return guard(target, alias);
+            },
+            aliasPrefix: prefixes(),
+          });
         } catch (err) {
           expressionFailure(err, "filter", c.name);
         }
@@ -504,23 +636,19 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
       const cursor = q.cursor !== undefined ? afterCursor(rt.names, fns, c, keys, decodeCursor(keys, q.cursor), "t") : true;
       const toMany = c.toMany.filter((f) => !fields || fields.has(f.name) || f.name in tree);
       const w = where([rule, filter, cursor]);
-      if (w === false) return { items: [], page, perPage, hasMore: false, nextCursor: null, ...(q.count ? { totalItems: 0, totalPages: 0 } : {}) };
-      const table = rt.names.table(c.name);
-      const offset = q.cursor !== undefined ? sql`` : sql` offset ${(page - 1) * perPage}`;
-      const res = await sql<Record<string, unknown>>`select ${selectList(rt, c, "t", toMany)} from ${table} as ${sql.id("t")} ${w} order by ${orderBy(rt.names, fns, c, keys, "t")} limit ${perPage + 1}${offset}`.execute(db);
-      const hasMore = res.rows.length > perPage;
-      const items = res.rows.slice(0, perPage).map((row) => decode(c, row, toMany));
-      const last = items[items.length - 1];
-      const nextCursor = hasMore && last ? encodeCursor(keys, last) : null;
-      let total: { totalItems: number; totalPages: number } | undefined;
-      if (q.count) {
-        const countWhere = where([rule, filter]);
-        const n = countWhere === false ? 0 : Number((await sql<{ n: number | string }>`select count(*) as n from ${table} as ${sql.id("t")} ${countWhere}`.execute(db)).rows[0]?.n ?? 0);
-        total = { totalItems: n, totalPages: Math.ceil(n / perPage) };
-      }
-      if (Object.keys(tree).length) await expandRecords(db, rt, c, items, tree, actor, ctx);
       const shown = fields && Object.keys(tree).length ? new Set([...fields, "expand"]) : fields;
-      return { items: items.map((r) => project(r, shown)), page, perPage, hasMore, nextCursor, ...(total ?? {}) };
+      const plan: ListPlan = { main: null, count: null, keys, toMany, tree, shown, perPage, page, withCount: q.count === true };
+      if (w !== false) {
+        const table = rt.names.table(c.name);
+        const offset = q.cursor !== undefined ? sql`` : sql` offset ${(page - 1) * perPage}`;
+        plan.main = sql<Record<string, unknown>>`select ${selectList(rt, c, "t", toMany)} from ${table} as ${sql.id("t")} ${w} order by ${orderBy(rt.names, fns, c, keys, "t")} limit ${perPage + 1}${offset}`.compile(db);
+        if (q.count) {
+          const countWhere = where([rule, filter]);
+          if (countWhere !== false) plan.count = sql<{ n: number | string }>`select count(*) as n from ${table} as ${sql.id("t")} ${countWhere}`.compile(db);
+        }
+      }
+      if (key !== null && !tracked.touched() && !guarded) rememberList(c, key, plan);
+      return runList(rt, c, plan, actor);
     },
 
     async get(projectId: string, collection: string, id: string, actor: Actor, options?: ViewOptions): Promise<RecordData> {
