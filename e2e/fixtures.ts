@@ -75,4 +75,13 @@ export async function expectToast(page: Page, text: string | RegExp): Promise<vo
   await expect(page.locator("[data-sonner-toast]").filter({ hasText: text }).first()).toBeVisible();
 }
 
+/**
+ * Lets the toasts go: the pointer leaves them (a hovered toast stays up) and they close, so they no
+ * longer cover what sits under them at the bottom of the page.
+ */
+export async function dismissToasts(page: Page): Promise<void> {
+  await page.mouse.move(0, 0);
+  await expect(page.locator("[data-sonner-toast]")).toHaveCount(0, { timeout: 15_000 });
+}
+
 export { expect };

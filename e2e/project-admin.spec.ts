@@ -1,4 +1,4 @@
-import { expect, expectToast, test, trpc } from "./fixtures";
+import { dismissToasts, expect, expectToast, test, trpc } from "./fixtures";
 
 test.describe.configure({ mode: "serial" });
 
@@ -126,6 +126,8 @@ test("accounts: an admin creates one, disables it (it can no longer sign in) and
   await dora.getByRole("button", { name: "Sign in" }).click();
   await expect(dora.getByTestId("form-error")).toHaveText("This account is disabled");
 
+  // The row may sit low enough for the "disabled" toast to cover its button.
+  await dismissToasts(page);
   await row.getByRole("button", { name: "Enable" }).click();
   await expectToast(page, "dora@example.com is enabled");
   await dora.getByRole("button", { name: "Sign in" }).click();
