@@ -5,7 +5,7 @@ import { AppError } from "../../platform/errors/app-error";
 import type { Services } from "../../services";
 import type { Permission } from "../projects/permissions";
 import { projectRef } from "../projects/schema";
-import { rulesSchema, type ModelDocument, type ModelDocumentInput } from "./schema";
+import { rulesSchema } from "./schema";
 import { RECORD_OPERATIONS, type Actor } from "./types";
 
 // Inputs of the console's record procedures. Limits the data service checks itself (perPage,
@@ -66,23 +66,6 @@ async function projectIdFor(ctx: AuthedContext, project: string, ...permissions:
   let id = "";
   for (const permission of permissions) id = (await ctx.services.projects.authorize(ctx.actor, project, permission)).project.id;
   return id;
-}
-
-/**
- * The current (normalized) model as a document `apply` accepts again: autodate fields carry the
- * normalized `required/nullable/unique` that their input shape does not allow.
- */
-function documentOf(model: ModelDocument): ModelDocumentInput {
-  return {
-    collections: model.collections.map((c) => ({
-      ...c,
-      fields: c.fields.map((f) => {
-        if (f.type !== "autodate") return f;
-        const { required: _r, nullable: _n, unique: _u, ...rest } = f;
-        return rest;
-      }),
-    })),
-  } as ModelDocumentInput;
 }
 
 /** Console members work on records as project admins: rules do not apply to them. */
@@ -155,7 +138,7 @@ export const recordsRouter = router({
     const current = await ctx.services.data.schema.get(projectId);
     const target = current.schema.collections.find((c) => c.name === input.collection);
     if (!target) throw new AppError("collection_not_found", 404, { collection: input.collection.slice(0, 100) });
-    const schema = documentOf({ collections: current.schema.collections.map((c) => (c.name === input.collection ? { ...c, rules: { ...c.rules, ...input.rules } } : c)) });
+    const schema = { collections: current.schema.collections.map((c) => (c.name === input.collection ? { ...c, rules: { ...c.rules, ...input.rules } } : c)) };
     const applied = await ctx.services.data.schema.apply(projectId, { baseVersion: input.baseVersion, schema, message: input.message ?? `rules of ${input.collection}` }, ctx.account.email);
     const saved = applied.schema.collections.find((c) => c.name === input.collection)!;
     return { version: applied.version, collection: saved.name, rules: saved.rules };

@@ -14,7 +14,7 @@ import type { Field, ModelDocument } from "../schema";
 import type { SchemaService } from "../schema-service";
 import { classifyDbError } from "../storage/sql-errors";
 import { isRecordId, toProjectId, type AnyDatabase, type ProjectId } from "../types";
-import { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, dependencyOrder, deferredRelations, headerSchema, toModelInput, lineSchema, type ArchiveHeader, type CollectionCounts } from "./format";
+import { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, dependencyOrder, deferredRelations, headerSchema, lineSchema, type ArchiveHeader, type CollectionCounts } from "./format";
 
 type Sql = RawBuilder<unknown>;
 
@@ -111,7 +111,7 @@ export function createArchiveService(deps: ArchiveDeps) {
           createdAt: new Date(clock()).toISOString(),
           source: { db: database.kind, project, modelVersion: version },
           counts: expected,
-          model: toModelInput(model),
+          model,
         };
         await write(header);
         progress(null);
@@ -209,7 +209,7 @@ export function createArchiveService(deps: ArchiveDeps) {
     const total = Object.values(header.counts).reduce((a, b) => a + b, 0);
     let result: ArchiveSummary | undefined;
 
-    const applied = await deps.schema.applyToEmpty(project, isModel(header.model) ? toModelInput(header.model) : header.model, author, `import of an archive of ${header.source.project} (${header.source.db}, model version ${header.source.modelVersion})`, async (trx, _ns, model) => {
+    const applied = await deps.schema.applyToEmpty(project, header.model, author, `import of an archive of ${header.source.project} (${header.source.db}, model version ${header.source.modelVersion})`, async (trx, _ns, model) => {
       const rt = buildRuntime(database, project, 0, model);
       const counts: Record<string, CollectionCounts> = Object.fromEntries(model.collections.map((c) => [c.name, { records: 0, links: 0, junctions: 0 }]));
       const inserts = createInserter(trx, rt);
@@ -497,9 +497,4 @@ async function* readLines(input: Readable): AsyncGenerator<string, void, undefin
     gunzip.destroy();
   }
   if (size > 0) throw new AppError("archive_truncated", 400, { reason: "last_line_incomplete" });
-}
-
-function isModel(value: unknown): value is ModelDocument {
-  const v = value as { collections?: unknown } | null;
-  return !!v && typeof v === "object" && Array.isArray(v.collections) && v.collections.every((c) => c && typeof c === "object" && Array.isArray((c as { fields?: unknown }).fields));
 }

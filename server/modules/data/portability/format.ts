@@ -80,19 +80,3 @@ export function deferredRelations(order: Collection[]): Map<string, Field[]> {
   return out;
 }
 
-/**
- * A stored (normalized) model as a document `schema apply` accepts: autodate fields carry no
- * required/nullable/unique (normalization adds them; the input schema refuses them).
- */
-export function toModelInput(model: ModelDocument): ModelDocument {
-  return {
-    collections: model.collections.map((c) => ({
-      ...c,
-      fields: c.fields.map((f) => {
-        if (f.type !== "autodate") return f;
-        const { required: _r, nullable: _n, unique: _u, ...rest } = f;
-        return rest as Field;
-      }),
-    })),
-  };
-}
