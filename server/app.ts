@@ -5,7 +5,7 @@ import { fastifyTRPCPlugin, type CreateFastifyContextOptions, type FastifyTRPCPl
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { accountErrorMessages } from "./modules/accounts/errors";
 import { registerAccountRoutes } from "./modules/accounts/routes";
-import { accountActor, createAccountsService, type IssuedSession, type ResolvedSession } from "./modules/accounts/service";
+import { createAccountsService, type IssuedSession, type ResolvedSession } from "./modules/accounts/service";
 import { createSsoService } from "./modules/accounts/sso";
 import { createAuditService } from "./modules/audit/service";
 import { dataErrorMessages } from "./modules/data/errors";
@@ -233,11 +233,13 @@ export async function createApp(options: AppOptions) {
     },
   } satisfies FastifyTRPCPluginOptions<AppRouter>);
   registerAuthRoutes(host, { auth, origin: originOf, publicUrl });
+  // Who a data-plane or management request stands for (tokens, API keys, console sessions), for the data routes and the portability routes alike.
+  const requestActor = createRequestActor({ auth, projects, sessionCookie: SESSION_COOKIE, resolveSession: (token) => accounts.resolveSession(token), allowedOrigins });
   registerDataRoutes(host, {
     data,
     projects,
     audit,
-    requestActor: createRequestActor({ auth, projects, sessionCookie: SESSION_COOKIE, resolveSession: (token) => accounts.resolveSession(token), allowedOrigins }),
+    requestActor,
   });
   registerEventsRoutes(host, { events, auth });
   registerAccountRoutes(host, { sso, publicUrl, origin: originOf, setSessionCookie: (reply, issued) => void reply.header("set-cookie", sessionCookie(issued, reply.request.protocol === "https")) });
@@ -248,21 +250,7 @@ export async function createApp(options: AppOptions) {
     publicUrl,
     apprunVersion: apprunVersion(),
     spoolDir: path.join(config.dataDir, "tmp"),
-    caller: async (req) => {
-      if (req.headers.authorization !== undefined) {
-        const principal = await auth.requestAuth.principal(req);
-        if (!principal) return null;
-        return principal.kind === "apiKey" ? { kind: "apiKey", actor: principal.actor } : { kind: "user", projectId: principal.claims.prj };
-      }
-      const token = parseCookies(req.headers.cookie)[SESSION_COOKIE];
-      const session = token ? await accounts.resolveSession(token) : null;
-      if (!session) return null;
-      if (session.mfaEnrollmentRequired) throw new AppError("mfa_enrollment_required", 403);
-      // The cookie rides along on cross-site requests: an upload (import) from a foreign origin is refused.
-      const origin = req.headers.origin;
-      if (req.method !== "GET" && req.method !== "HEAD" && origin && !allowedOrigins.has(origin) && origin !== `${req.protocol}://${req.headers.host}`) throw new AppError("csrf_rejected", 403);
-      return { kind: "account", actor: accountActor(session.account, session.sessionId) };
-    },
+    caller: (req) => requestActor.caller(req),
   });
   const realtimeRoutes = registerRealtimeRoutes(host, {
     hub: realtime.hub,

@@ -6,6 +6,7 @@ import type { ResolvedSession } from "../accounts/service";
 import { accountActor } from "../accounts/service";
 import type { AuthService } from "../auth/service";
 import type { ProjectsService } from "../projects/service";
+import type { PortabilityCaller } from "./portability/routes";
 import type { Actor, ProjectId, RecordOperation } from "./types";
 
 /** Record permissions an API key's (or a member's) project permissions grant, as the data module reads them. */
@@ -95,16 +96,39 @@ export function createRequestActor(deps: RequestActorDeps) {
      */
     async management(req: FastifyRequest, write: boolean): Promise<ManagementActor> {
       if (req.headers.authorization !== undefined) return auth.requestAuth.apiKey(req);
-      const cookie = req.headers.cookie;
-      const token = cookie ? parseCookies(cookie)[deps.sessionCookie] : undefined;
-      if (!token) throw new AppError("api_key_required", 401);
-      const session = await deps.resolveSession(token);
-      if (!session) throw new AppError("not_authenticated", 401);
-      if (session.mfaEnrollmentRequired) throw new AppError("mfa_enrollment_required", 403);
-      checkOrigin(req, write ? "update" : "view");
-      return accountActor(session.account, session.sessionId);
+      const member = await memberOf(req, write);
+      if (member === "no_cookie") throw new AppError("api_key_required", 401);
+      if (member === "no_session") throw new AppError("not_authenticated", 401);
+      return member;
+    },
+
+    /**
+     * Whoever holds a credential, for routes any of them may use (the OpenAPI document, archives):
+     * an app user's token, an API key or a console session; null without one. Writes from a
+     * foreign origin with a cookie are refused (CSRF).
+     */
+    async caller(req: FastifyRequest): Promise<PortabilityCaller> {
+      if (req.headers.authorization !== undefined) {
+        const principal = await auth.requestAuth.principal(req);
+        if (!principal) return null;
+        return principal.kind === "apiKey" ? { kind: "apiKey", actor: principal.actor } : { kind: "user", projectId: principal.claims.prj };
+      }
+      const member = await memberOf(req, req.method !== "GET" && req.method !== "HEAD");
+      return typeof member === "string" ? null : { kind: "account", actor: member };
     },
   };
+
+  /** The console member whose session cookie the request carries (2FA enrolment and CSRF checked). */
+  async function memberOf(req: FastifyRequest, write: boolean): Promise<ManagementActor | "no_cookie" | "no_session"> {
+    const cookie = req.headers.cookie;
+    const token = cookie ? parseCookies(cookie)[deps.sessionCookie] : undefined;
+    if (!token) return "no_cookie";
+    const session = await deps.resolveSession(token);
+    if (!session) return "no_session";
+    if (session.mfaEnrollmentRequired) throw new AppError("mfa_enrollment_required", 403);
+    checkOrigin(req, write ? "update" : "view");
+    return accountActor(session.account, session.sessionId);
+  }
 }
 
 export type RequestActor = ReturnType<typeof createRequestActor>;
