@@ -126,11 +126,13 @@ export async function createApp(options: AppOptions) {
     clock: options.clock,
     bus,
   });
-  // Record changes also go to each project's durable realtime log (resume, other nodes).
+  // Record changes also go to each project's durable realtime log (resume, other nodes) and to the
+  // event center's records.<collection> topics: on SQLite inside the change's own transaction.
   const realtimeStreams = createRealtimeStreams({ bus });
   const data = createDataService({
     database,
-    bus: realtimeStreams.recordingBus(),
+    bus,
+    eventSinks: [realtimeStreams.recordSink(), { within: (trx, changes) => events.recordSink.within(trx, changes) }],
     clock: options.clock,
     onPublishError: (err, subject) => logger.error({ err, subject }, "record event not published (the write committed)"),
   });

@@ -7,7 +7,7 @@ import type { Bus } from "../platform/bus/bus";
 import { createEmbeddedBus, type EmbeddedBusOptions } from "../platform/bus/embedded";
 import { createNatsBus } from "../platform/bus/nats";
 import { parseNatsUrl } from "../platform/bus/nats-url";
-import { openDatabase } from "../platform/db/connect";
+import { openDatabase, type Database } from "../platform/db/connect";
 import { migrateToLatest } from "../platform/db/migrate";
 import { createTestDatabase, type TestDatabase } from "./databases";
 
@@ -21,6 +21,8 @@ export function testNatsUrl(): string {
 
 export interface BusNode {
   bus: Bus;
+  /** The embedded drivers' database (the bus's own connection). */
+  database?: Database<SystemDatabase>;
   /** Closes the bus and what the node opened for it (its database pool). */
   close(): Promise<void>;
 }
@@ -54,6 +56,7 @@ export async function openBusNode(driver: BusDriver, target: string, options: No
   await bus.start();
   return {
     bus,
+    database,
     async close() {
       await bus.close();
       await database.close();
@@ -96,7 +99,7 @@ export async function createBusHarness(driver: BusDriver): Promise<BusHarness> {
       const busOptions: EmbeddedBusOptions = { database: shared, maxPayloadBytes: options.maxPayloadBytes, trimIntervalMs: options.trimIntervalMs };
       const bus = createEmbeddedBus(busOptions);
       await bus.start();
-      return { bus, close: () => bus.close() };
+      return { bus, database: shared, close: () => bus.close() };
     },
     async drop() {
       await shared?.close();

@@ -10,7 +10,7 @@ import { indexModel } from "./model/normalize";
 import { createArchiveService } from "./portability/archive";
 import { apprunVersion } from "../../platform/package-info";
 import { validateModel } from "./model/validate-model";
-import { createRecordService } from "./records/record-service";
+import { createRecordService, type RecordEventSink } from "./records/record-service";
 import { createRulePreview } from "./rule-preview";
 import { createRuntimeCache, filterOf, type CompiledRule } from "./runtime";
 import { expressionCheckSchema } from "./schema";
@@ -23,6 +23,8 @@ export interface DataServiceDeps {
   clock?: () => number;
   /** How long a project's compiled model is trusted before its version is re-read (changes from other nodes). */
   modelCacheTtlMs?: number;
+  /** Where record events are kept besides the bus message (the realtime log, event topics); see RecordEventSink. */
+  eventSinks?: readonly RecordEventSink[];
   /** Called when publishing a record event fails (the write itself has committed). */
   onPublishError?: (err: unknown, subject: string) => void;
 }
@@ -36,7 +38,7 @@ export function createDataService(deps: DataServiceDeps) {
   const clock = deps.clock ?? Date.now;
   const runtime = createRuntimeCache({ database: deps.database, clock, ttlMs: deps.modelCacheTtlMs ?? 2000 });
   const schema = createSchemaService({ database: deps.database, bus: deps.bus, clock, onChanged: (p) => runtime.invalidate(p) });
-  const records = createRecordService({ database: deps.database, bus: deps.bus, clock, runtime, onPublishError: deps.onPublishError });
+  const records = createRecordService({ database: deps.database, bus: deps.bus, clock, runtime, eventSinks: deps.eventSinks, onPublishError: deps.onPublishError });
   // Export and import of whole projects (portability/): the CLI, the admin REST and the console share it.
   const archive = createArchiveService({ database: deps.database, schema, clock, version: apprunVersion });
 

@@ -253,6 +253,38 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
     expect(errorOf(await api.get("/topics/records.nothing"))).toEqual({ status: 404, code: "event_topic_not_found" });
   });
 
+  it("keeps a write's record events with the write: in the topic and the realtime log as it returns (SQLite: in its own transaction); a failed batch stores none", async () => {
+    const current = await t.app.services.data.schema.get(p.project.id);
+    const notes = { name: "notes", fields: [{ name: "text", type: "text", required: true }] };
+    await t.app.services.data.schema.apply(p.project.id, { baseVersion: current.version, schema: { collections: [...current.schema.collections, notes] } as never }, "tester");
+    expect((await api.get("/topics")).body.topics).toEqual(expect.arrayContaining([expect.objectContaining({ name: "records.notes" })]));
+    const admin = { type: "admin", id: "tester" } as const;
+    const topic = async () => ((await api.get("/topics/records.notes/messages")).body.messages as Array<{ event: { subject: string; type: string } }>).map((m) => `${m.event.type} ${m.event.subject}`);
+    const log = async () => (await t.app.bus.read(`rt_${p.project.id}`, { afterSeq: 0 }, { limit: 1000 })).filter((e) => e.subject.includes(".rec.notes.")).map((e) => `${e.event.type} ${(e.event.data as { id: string }).id}`);
+
+    const first = await t.app.services.data.records.create(p.project.id, "notes", { text: "one" }, admin);
+    if (kind !== "sqlite") await t.app.services.events.flush();
+    const results = await t.app.services.data.records.batch(
+      p.project.id,
+      [
+        { action: "create", collection: "notes", data: { text: "two" } },
+        { action: "update", collection: "notes", id: first.id, data: { text: "one, edited" } },
+      ],
+      admin,
+    );
+    if (kind !== "sqlite") await t.app.services.events.flush();
+    const expected = [`apprun.record.created ${first.id}`, `apprun.record.created ${results[0]!.id}`, `apprun.record.updated ${first.id}`];
+    expect(await topic()).toEqual(expected);
+    expect(await log()).toEqual(expected);
+
+    // All or nothing: the batch's valid create is undone with it, and neither store holds an event of it.
+    const failed = await t.app.services.data.records.batch(p.project.id, [{ action: "create", collection: "notes", data: { text: "three" } }, { action: "create", collection: "notes", data: {} }], admin).catch((err: unknown) => err);
+    expect(failed).toMatchObject({ status: 400 });
+    await t.app.services.events.flush();
+    expect(await topic()).toEqual(expected);
+    expect(await log()).toEqual(expected);
+  });
+
   it("stores app users' sign-ups and sign-ins in the read-only auth.users topic", async () => {
     expect((await api.get("/topics")).body.topics).toEqual(expect.arrayContaining([expect.objectContaining({ name: "auth.users", kind: "system" })]));
     await api.post("/topics/auth.users/groups", { name: "crm", start: "new" });

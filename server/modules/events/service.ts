@@ -5,12 +5,13 @@ import type { ZodType } from "zod";
 import type { EventsTopicTable, SystemDatabase } from "../../../db/schema";
 import { actorLabel, type Actor } from "../../platform/auth/actor";
 import { isValidSubject, type Bus, type Delivery, type GroupConfig, type StoredEvent } from "../../platform/bus/bus";
-import { parseCloudEvent, type CloudEvent } from "../../platform/bus/cloudevents";
+import { newEventId, parseCloudEvent, type CloudEvent } from "../../platform/bus/cloudevents";
 import type { SecretBox } from "../../platform/crypto/secret-box";
 import { newId } from "../../platform/crypto/tokens";
 import { readJson, readTime, type DbKind } from "../../platform/db/dialect";
 import { AppError } from "../../platform/errors/app-error";
 import { invalidInput } from "../../platform/errors/normalize";
+import type { RecordEvent, RecordEventSink } from "../data/records/record-service";
 import type { Permission } from "../projects/permissions";
 import type { Access, ProjectsService } from "../projects/service";
 import {
@@ -172,6 +173,8 @@ export function createEventsService(deps: EventsDeps) {
   }
 
   const systemTopics = new Map<string, Promise<TopicRow>>();
+  /** The system topics of `systemTopics` that have settled, for record events stored inside a write's transaction. */
+  const knownTopics = new Map<string, TopicRow>();
   /** The `records.<collection>` topic of a project: created once, cached. */
   const recordsTopic = (projectId: string, collection: string) => ensureSystemTopic(projectId, `${RECORDS_PREFIX}${collection}`, `Changes of records in ${collection}`);
 
@@ -196,8 +199,15 @@ export function createEventsService(deps: EventsDeps) {
         if (row && row.stream !== stream) await bus.deleteStream(stream).catch(() => {});
         return row!;
       })();
-      hit.catch(() => systemTopics.delete(key));
-      if (systemTopics.size > 10_000) systemTopics.clear();
+      const mine = hit;
+      hit.then(
+        (row) => systemTopics.get(key) === mine && knownTopics.set(key, row),
+        () => systemTopics.delete(key),
+      );
+      if (systemTopics.size > 10_000) {
+        systemTopics.clear();
+        knownTopics.clear();
+      }
       systemTopics.set(key, hit);
     }
     return hit;
@@ -309,7 +319,7 @@ export function createEventsService(deps: EventsDeps) {
     if (given.projectid !== undefined && given.projectid !== projectId) throw new AppError("event_invalid", 400, { index, summary: "projectid: must be this project's id (or left out)" });
     const candidate = {
       specversion: "1.0",
-      id: crypto.randomUUID(),
+      id: newEventId(now()),
       time: new Date(now()).toISOString(),
       source: `/projects/${projectId}/events/topics/${topicName}`,
       ...(given.data !== undefined && given.datacontenttype === undefined ? { datacontenttype: "application/json" } : {}),
@@ -580,6 +590,63 @@ export function createEventsService(deps: EventsDeps) {
   // ── system topics: record changes from the data module ──────────────────────
 
   const queues = new Map<string, Promise<void>>();
+  const subjectOf = (e: RecordEvent) => `project.${e.project}.records.${e.collection}.${e.action}`;
+
+  /**
+   * A record change as its topic stores it. Heard as a bus message, its id is the same on every
+   * node (each node hears the change and the stream keeps one copy); stored by the one node that
+   * made the change (`recordSink`), a new time-ordered id.
+   */
+  function recordCloudEvent(e: RecordEvent, idFrom?: { subject: string }): CloudEvent {
+    const id = idFrom ? `rec-${crypto.createHash("sha256").update(idFrom.subject).update("\n").update(JSON.stringify(e)).digest("hex").slice(0, 40)}` : `rec-${newEventId(now())}`;
+    return {
+      specversion: "1.0",
+      id,
+      source: `/projects/${e.project}/collections/${e.collection}`,
+      type: `apprun.record.${e.action}`,
+      ...(typeof e.id === "string" && e.id ? { subject: e.id } : {}),
+      time: new Date(now()).toISOString(),
+      datacontenttype: "application/json",
+      data: e,
+      projectid: e.project,
+    } as unknown as CloudEvent;
+  }
+
+  /**
+   * Record changes reach their topics through the data module's sink. With a bus that can append
+   * inside the write's transaction (embedded, SQLite: one node) the sink stores them there, or
+   * queues them right after the commit while the topic is still being created; every other bus
+   * hears the changes as bus messages instead (every node, deduplicated by id), see start().
+   */
+  const recordSink: RecordEventSink = {
+    async within(trx, events) {
+      if (!bus.appendWithin) return null;
+      const committed: Array<() => void> = [];
+      const later: RecordEvent[] = [];
+      for (const e of events) {
+        const key = `${e.project}/${RECORDS_PREFIX}${e.collection}`;
+        const topic = knownTopics.get(key);
+        if (!topic) {
+          later.push(e);
+          continue;
+        }
+        try {
+          committed.push((await bus.appendWithin(trx, topic.stream, `apprun.record.${e.action}`, recordCloudEvent(e))).committed);
+        } catch (err) {
+          // The topic's stream went away (deleted with the project elsewhere): looked up again after the commit.
+          if (!(err instanceof AppError) || err.code !== "bus_stream_not_found") throw err;
+          knownTopics.delete(key);
+          systemTopics.delete(key);
+          later.push(e);
+        }
+      }
+      return () => {
+        for (const done of committed) done();
+        if (committed.length) metrics.recordEvents.inc(committed.length);
+        for (const e of later) onRecordEvent(subjectOf(e), e);
+      };
+    },
+  };
   /** Appends one record event to its collection's topic; appends per collection stay in order. */
   function onRecordEvent(subject: string, data: unknown): void {
     const e = data as { project?: string; collection?: string; action?: string; id?: string };
@@ -588,21 +655,7 @@ export function createEventsService(deps: EventsDeps) {
     const previous = queues.get(key) ?? Promise.resolve();
     const append = async () => {
       const topic = await recordsTopic(e.project!, e.collection!);
-      const json = JSON.stringify(data);
-      // The same id on every node: each node hears the change and the stream keeps one copy.
-      const id = `rec-${crypto.createHash("sha256").update(subject).update("\n").update(json).digest("hex").slice(0, 40)}`;
-      const event = parseCloudEvent({
-        specversion: "1.0",
-        id,
-        source: `/projects/${e.project}/collections/${e.collection}`,
-        type: `apprun.record.${e.action}`,
-        ...(typeof e.id === "string" && e.id ? { subject: e.id } : {}),
-        time: new Date(now()).toISOString(),
-        datacontenttype: "application/json",
-        data,
-        projectid: e.project,
-      });
-      await bus.append(topic.stream, `apprun.record.${e.action}`, event);
+      await bus.append(topic.stream, `apprun.record.${e.action}`, recordCloudEvent(data as RecordEvent, { subject }));
       metrics.recordEvents.inc();
     };
     // A bus that stores appends in call order takes the next one at once (committed together with
@@ -656,10 +709,13 @@ export function createEventsService(deps: EventsDeps) {
     messages,
     groups,
     webhooks: webhooks.api,
+    /** Give to the data module (`eventSinks`): feeds the `records.<collection>` topics. */
+    recordSink,
 
     /** Starts feeding system topics and delivering webhooks (after the bus has started). */
     start(): void {
-      unsubscribe ??= bus.subscribe("project.*.records.*.*", (m) => onRecordEvent(m.subject, m.data));
+      // With a bus that appends inside transactions, record changes come through `recordSink` alone.
+      if (!bus.appendWithin) unsubscribe ??= bus.subscribe("project.*.records.*.*", (m) => onRecordEvent(m.subject, m.data));
       unsubscribeAuth ??= bus.subscribe("project.*.auth.>", (m) => onAuthEvent(m.subject, m.data));
       webhooks.start();
     },
@@ -689,6 +745,7 @@ export function createEventsService(deps: EventsDeps) {
         await bus.deleteStream(r.stream).catch((err) => onError(err, "stream of a deleted project"));
       }
       for (const key of systemTopics.keys()) if (key.startsWith(`${projectId}/`)) systemTopics.delete(key);
+      for (const key of knownTopics.keys()) if (key.startsWith(`${projectId}/`)) knownTopics.delete(key);
       forgetTopic(projectId);
     },
 

@@ -1,7 +1,7 @@
 import type { Bus, StoredEvent } from "../../platform/bus/bus";
 import { createCloudEvent } from "../../platform/bus/cloudevents";
 import { AppError } from "../../platform/errors/app-error";
-import type { RecordEvent } from "../data/records/record-service";
+import type { RecordEvent, RecordEventSink } from "../data/records/record-service";
 
 /** Retention of each project's realtime log: how far back a reconnecting client can resume. */
 export interface RetentionLimits {
@@ -15,7 +15,16 @@ export const DEFAULT_RETENTION: RetentionLimits = { maxAgeMs: 24 * 3600_000, max
 export const streamOf = (projectId: string) => `rt_${projectId}`;
 /** Subjects in it: `rt.<project>.rec.<collection>.<action>` and `rt.<project>.ch.<channel>`. */
 export const RT_PATTERN = "rt.>";
-const RECORD_SUBJECT = /^project\.([a-z0-9_]+)\.records\.([a-z0-9_]+)\.(created|updated|deleted)$/;
+
+/** A record change as the realtime log stores it. */
+function recordEntry(event: RecordEvent) {
+  return {
+    subject: `rt.${event.project}.rec.${event.collection}.${event.action}`,
+    type: `apprun.record.${event.action}`,
+    source: `/projects/${event.project}/collections/${event.collection}`,
+    data: { collection: event.collection, action: event.action, id: event.id, record: event.record, before: event.before },
+  };
+}
 
 /** A channel message as stored and delivered. */
 export interface ChannelMessage {
@@ -32,12 +41,17 @@ export function createRealtimeStreams(deps: { bus: Bus; retention?: RetentionLim
   const { bus } = deps;
   const retention = deps.retention ?? DEFAULT_RETENTION;
   const ensured = new Map<string, Promise<unknown>>();
+  /** Projects whose stream this node has created or found (their `ensure` settled). */
+  const ready = new Set<string>();
 
   function ensure(projectId: string): Promise<unknown> {
     let p = ensured.get(projectId);
     if (!p) {
       p = bus.ensureStream({ name: streamOf(projectId), maxAgeMs: retention.maxAgeMs, maxMsgs: retention.maxMsgs });
-      p.catch(() => ensured.delete(projectId));
+      p.then(
+        () => ensured.get(projectId) === p && ready.add(projectId),
+        () => ensured.delete(projectId),
+      );
       ensured.set(projectId, p);
     }
     return p;
@@ -52,6 +66,7 @@ export function createRealtimeStreams(deps: { bus: Bus; retention?: RetentionLim
       // The stream went away (the project was deleted and re-created elsewhere): create it again once.
       if (!(err instanceof AppError) || err.code !== "bus_stream_not_found") throw err;
       ensured.delete(projectId);
+      ready.delete(projectId);
       await ensure(projectId);
       return bus.append(streamOf(projectId), subject, event);
     }
@@ -61,8 +76,8 @@ export function createRealtimeStreams(deps: { bus: Bus; retention?: RetentionLim
     ensure,
 
     appendRecord(event: RecordEvent) {
-      const data = { collection: event.collection, action: event.action, id: event.id, record: event.record, before: event.before };
-      return append(event.project, `rt.${event.project}.rec.${event.collection}.${event.action}`, `apprun.record.${event.action}`, `/projects/${event.project}/collections/${event.collection}`, data);
+      const { subject, type, source, data } = recordEntry(event);
+      return append(event.project, subject, type, source, data);
     },
 
     appendMessage(projectId: string, message: ChannelMessage) {
@@ -81,28 +96,46 @@ export function createRealtimeStreams(deps: { bus: Bus; retention?: RetentionLim
 
     async dropProject(projectId: string): Promise<void> {
       ensured.delete(projectId);
+      ready.delete(projectId);
       await bus.deleteStream(streamOf(projectId));
     },
 
     /**
-     * The bus the data module publishes record changes on: every record event also goes to the
-     * project's durable realtime log, written once by the node that made the change (so reconnecting
-     * clients resume without gaps and other nodes receive it with its sequence). The ephemeral
-     * `project.<p>.records.…` message is published unchanged for other consumers.
+     * Where the data module keeps record changes besides the bus message: every change also goes
+     * to the project's durable realtime log, written once by the node that made it (so reconnecting
+     * clients resume without gaps and other nodes receive it with its sequence). On SQLite the log
+     * rows are written in the change's own transaction; otherwise right after its commit.
      */
-    recordingBus(): Bus {
-      const publish = async (subject: string, data: unknown) => {
-        const match = RECORD_SUBJECT.exec(subject);
-        if (!match) return bus.publish(subject, data);
-        await Promise.all([bus.publish(subject, data), streams.appendRecord(data as RecordEvent)]);
-      };
-      return new Proxy(bus, {
-        get(target, prop) {
-          if (prop === "publish") return publish;
-          const value = Reflect.get(target, prop, target);
-          return typeof value === "function" ? value.bind(target) : value;
+    recordSink(): RecordEventSink {
+      return {
+        async within(trx, events) {
+          const project = events[0]!.project;
+          const committed: Array<() => void> = [];
+          let stored = 0;
+          if (bus.appendWithin && ready.has(project)) {
+            for (; stored < events.length; stored++) {
+              const { subject, type, source, data } = recordEntry(events[stored]!);
+              const event = createCloudEvent({ source, type, projectid: project, data } as Parameters<typeof createCloudEvent>[0]);
+              try {
+                committed.push((await bus.appendWithin(trx, streamOf(project), subject, event)).committed);
+              } catch (err) {
+                // The stream went away (the project was deleted and re-created elsewhere): after the commit, the usual way.
+                if (!(err instanceof AppError) || err.code !== "bus_stream_not_found") throw err;
+                ensured.delete(project);
+                ready.delete(project);
+                break;
+              }
+            }
+          }
+          const rest = events.slice(stored);
+          return async () => {
+            for (const done of committed) done();
+            // In call order: a bus that stores appends in call order takes them all at once.
+            if (bus.appendsInCallOrder) await Promise.all(rest.map((e) => streams.appendRecord(e)));
+            else for (const e of rest) await streams.appendRecord(e);
+          };
         },
-      });
+      };
     },
   };
   return streams;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "../errors/app-error";
 import { createErrorCatalog } from "../errors/catalog";
 import { ackDeadlineMs, assertName, assertSubject, encodePayload, isValidPattern, isValidSubject, parseGroupConfig, parsePosition, parseStreamConfig, subjectMatches } from "./bus";
-import { createCloudEvent, parseCloudEvent } from "./cloudevents";
+import { createCloudEvent, newEventId, parseCloudEvent } from "./cloudevents";
 import { busErrorMessages } from "./errors";
 import { parseAckSubject } from "./nats";
 import { parseNatsUrl } from "./nats-url";
@@ -91,6 +91,22 @@ describe("CloudEvents envelope", () => {
     expect(event.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(Date.now() - Date.parse(event.time!)).toBeLessThan(5000);
     expect(createCloudEvent({ source: "s", type: "t", projectid: "p" })).not.toHaveProperty("datacontenttype");
+  });
+
+  it("makes ids that are UUIDv7s in time order, unique within the same millisecond", () => {
+    const ids = [newEventId(1_700_000_000_000), newEventId(1_700_000_000_001), ...Array.from({ length: 1000 }, () => newEventId(1_700_000_000_002))];
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(ids[0]!.slice(0, 13)).toBe("018bcfe5-6800");
+    expect(ids[0]! < ids[1]! && ids[1]! < ids[2]!).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("validates an event once: what it returned is frozen and passes again as it is", () => {
+    const event = createCloudEvent({ source: "s", type: "t", projectid: "p", data: { n: 1 } });
+    expect(Object.isFrozen(event)).toBe(true);
+    expect(parseCloudEvent(event)).toBe(event);
+    // A copy is looked at again, and a bad one refused.
+    expect(() => parseCloudEvent({ ...event, projectid: "not valid!" })).toThrow(expect.objectContaining({ code: "bus_invalid_event" }));
   });
 
   it("accepts scalar extensions with spec-conformant names", () => {

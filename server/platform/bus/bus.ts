@@ -1,3 +1,4 @@
+import type { Kysely } from "kysely";
 import { z } from "zod";
 import { AppError } from "../errors/app-error";
 import { invalidInput } from "../errors/normalize";
@@ -145,6 +146,14 @@ export interface Bus {
   deleteStream(name: string): Promise<boolean>;
   /** Stores the event and fans it out to subscribers of `subject`; idempotent by `event.id`. */
   append(stream: string, subject: string, event: CloudEvent): Promise<AppendResult>;
+  /**
+   * Stores the event inside the caller's own write transaction `trx` on the bus's database, so a
+   * change and its events commit (or roll back) together: one commit instead of two. Nothing is
+   * fanned out until the caller, after its commit, calls `committed()`. Only the embedded bus on
+   * SQLite offers it (one writer there, so holding the stream until the caller commits costs no
+   * concurrency); elsewhere it is undefined and callers `append` after their commit.
+   */
+  readonly appendWithin?: (trx: Kysely<any>, stream: string, subject: string, event: CloudEvent) => Promise<AppendResult & { committed: () => void }>;
   /** Stored events from a position, in sequence order, within retention. */
   read(stream: string, from: StreamPosition, options?: ReadOptions): Promise<StoredEvent[]>;
 

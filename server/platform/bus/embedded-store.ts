@@ -133,23 +133,28 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
   let waiting: Waiting[] = [];
   let committing = false;
 
-  /** The same steps as appendIn, as SQL text prepared once (no query building per event). */
-  async function appendInSqlite(trx: Db, stream: string, subject: string, eventJson: string, dedupeKey: string): Promise<AppendOutcome> {
-    const current = (await trx.executeQuery<{ last_seq: number }>(CompiledQuery.raw('select "last_seq" from "apprun_bus_stream" where "name" = ?', [stream]))).rows[0];
+  /**
+   * The same steps as appendIn on SQLite's one connection, run at once (statements prepared once,
+   * no promise round trips). The caller holds the connection: inside a write transaction.
+   */
+  function appendInSqlite(stream: string, subject: string, eventJson: string, dedupeKey: string): AppendOutcome {
+    const sync = database.sync!;
+    const current = sync.get<{ last_seq: number }>('select "last_seq" from "apprun_bus_stream" where "name" = ?', [stream]);
     if (!current) throw new AppError("bus_stream_not_found", 404, { stream });
-    const existing = (
-      await trx.executeQuery<{ seq: number; subject: string; event: string; stored_ms: number }>(
-        CompiledQuery.raw('select "seq", "subject", "event", "stored_ms" from "apprun_bus_event" where "stream" = ? and "dedupe_key" = ?', [stream, dedupeKey]),
-      )
-    ).rows[0];
-    if (existing) return { row: { stream, seq: existing.seq, subject: existing.subject, event: existing.event, storedMs: existing.stored_ms }, duplicate: true };
     const seq = current.last_seq + 1;
     const size = Buffer.byteLength(eventJson);
     const storedMs = clock();
-    await trx.executeQuery(CompiledQuery.raw('update "apprun_bus_stream" set "last_seq" = ?, "bytes" = "bytes" + ? where "name" = ?', [seq, size, stream]));
-    await trx.executeQuery(
-      CompiledQuery.raw('insert into "apprun_bus_event" ("stream", "seq", "subject", "dedupe_key", "event", "size", "stored_ms") values (?, ?, ?, ?, ?, ?, ?)', [stream, seq, subject, dedupeKey, eventJson, size, storedMs]),
-    );
+    // The event first: if its insert fails, nothing of this append was written (the caller's transaction may go on).
+    try {
+      sync.run('insert into "apprun_bus_event" ("stream", "seq", "subject", "dedupe_key", "event", "size", "stored_ms") values (?, ?, ?, ?, ?, ?, ?)', [stream, seq, subject, dedupeKey, eventJson, size, storedMs]);
+    } catch (err) {
+      // Ids are new almost always: the unique key finds the duplicates instead of a lookup before every insert.
+      if ((err as { code?: string }).code !== "SQLITE_CONSTRAINT_UNIQUE") throw err;
+      const existing = sync.get<{ seq: number; subject: string; event: string; stored_ms: number }>('select "seq", "subject", "event", "stored_ms" from "apprun_bus_event" where "stream" = ? and "dedupe_key" = ?', [stream, dedupeKey]);
+      if (!existing) throw err;
+      return { row: { stream, seq: existing.seq, subject: existing.subject, event: existing.event, storedMs: existing.stored_ms }, duplicate: true };
+    }
+    sync.run('update "apprun_bus_stream" set "last_seq" = ?, "bytes" = "bytes" + ? where "name" = ?', [seq, size, stream]);
     return { row: { stream, seq, subject, event: eventJson, storedMs }, duplicate: false };
   }
 
@@ -173,7 +178,7 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
             group = waiting.length <= MAX_GROUP ? waiting : waiting.slice(0, MAX_GROUP);
             waiting = waiting.length <= MAX_GROUP ? [] : waiting.slice(MAX_GROUP);
             const out: AppendOutcome[] = [];
-            for (const a of group) out.push(await appendInSqlite(trx, a.stream, a.subject, a.eventJson, a.dedupeKey));
+            for (const a of group) out.push(appendInSqlite(a.stream, a.subject, a.eventJson, a.dedupeKey));
             return out;
           });
         } catch (err) {
@@ -193,7 +198,7 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
         } else {
           for (const a of group) {
             try {
-              a.resolve(await writeTransaction(database, (trx) => appendInSqlite(trx, a.stream, a.subject, a.eventJson, a.dedupeKey)));
+              a.resolve(await writeTransaction(database, async () => appendInSqlite(a.stream, a.subject, a.eventJson, a.dedupeKey)));
             } catch (err) {
               a.reject(err);
             }
@@ -366,6 +371,12 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
         const result = await trx.deleteFrom("apprun_bus_stream").where("name", "=", name).executeTakeFirst();
         return Number(result.numDeletedRows) > 0;
       });
+    },
+
+    /** SQLite only: stores the event inside the write transaction the caller holds on this database. */
+    appendWithin(stream: string, subject: string, eventJson: string, dedupeKey: string): AppendOutcome {
+      if (!database.sync) throw new Error("appendWithin is for the embedded bus on SQLite");
+      return appendInSqlite(stream, subject, eventJson, dedupeKey);
     },
 
     append(stream: string, subject: string, eventJson: string, dedupeKey: string): Promise<AppendOutcome> {

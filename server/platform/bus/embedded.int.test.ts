@@ -219,4 +219,36 @@ describe("embedded bus on SQLite, appends made together", () => {
     expect(a.map((e) => e.seq)).toEqual(Array.from({ length: 19 }, (_, i) => i + 1));
     expect(b.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
+
+  it("appends inside a caller's transaction: stored only if it commits, seen by subscribers only after committed()", async () => {
+    const bus = n.bus;
+    const { db } = n.database!;
+    await bus.ensureStream({ name: "within" });
+    const seen: BusMessage[] = [];
+    const unsubscribe = bus.subscribe("w.>", (m) => void seen.push(m));
+    try {
+      // Rolled back with the caller's work: nothing stored, the sequence is not used up.
+      await expect(
+        db.transaction().execute(async (trx) => {
+          await bus.appendWithin!(trx, "within", "w.lost", event(1));
+          throw new Error("the caller's work failed");
+        }),
+      ).rejects.toThrow("the caller's work failed");
+      const result = await db.transaction().execute((trx) => bus.appendWithin!(trx, "within", "w.kept", event(2)));
+      expect(result).toMatchObject({ stream: "within", seq: 1, duplicate: false });
+      await sleep(20);
+      expect(seen).toEqual([]);
+      result.committed();
+      await eventually(() => seen.length === 1);
+      expect(seen[0]).toMatchObject({ subject: "w.kept", data: { data: { n: 2 } }, stored: { stream: "within", seq: 1 } });
+      expect((await bus.read("within", { afterSeq: 0 })).map((e) => [e.seq, e.subject])).toEqual([[1, "w.kept"]]);
+      // A grouped append after it continues the sequence; the same event again inside a transaction is a duplicate.
+      expect((await bus.append("within", "w.next", event(3))).seq).toBe(2);
+      const again = await db.transaction().execute((trx) => bus.appendWithin!(trx, "within", "w.kept", (seen[0]!.data as never)));
+      expect(again).toMatchObject({ seq: 1, duplicate: true });
+      await expect(db.transaction().execute((trx) => bus.appendWithin!(trx, "nowhere", "w.x", event(4)))).rejects.toMatchObject({ code: "bus_stream_not_found" });
+    } finally {
+      unsubscribe();
+    }
+  });
 });

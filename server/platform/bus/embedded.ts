@@ -124,8 +124,21 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
     });
   }
 
-  function storedMessage(row: StoredRow, event: unknown): BusMessage {
-    return { subject: row.subject, data: event, stored: { stream: row.stream, seq: row.seq } };
+  /** A stored event as subscribers see it; its JSON is parsed when a subscriber first reads `data` (one copy for all). */
+  function storedMessage(row: StoredRow, json: string): BusMessage {
+    let data: unknown;
+    let parsed = false;
+    return {
+      subject: row.subject,
+      get data() {
+        if (!parsed) {
+          data = JSON.parse(json);
+          parsed = true;
+        }
+        return data;
+      },
+      stored: { stream: row.stream, seq: row.seq },
+    };
   }
 
   /** A NOTIFY from another node sharing the PostgreSQL database. */
@@ -253,11 +266,32 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
       const json = encodePayload(parsed, maxPayload);
       const { row, duplicate } = await track(store.append(stream, subject, json, parsed.id));
       if (!duplicate) {
-        if (hasSubscriber(subject)) fanOut(storedMessage(row, JSON.parse(json)));
+        if (hasSubscriber(subject)) fanOut(storedMessage(row, json));
         wake(stream);
       }
       return { stream, seq: row.seq, duplicate };
     },
+
+    // SQLite: one writer, so an append inside the caller's transaction costs it nothing in concurrency.
+    // On PostgreSQL it would hold the stream's row lock until the caller commits (see bus.ts).
+    appendWithin:
+      database.kind === "sqlite"
+        ? async (_trx, stream, subject, event) => {
+            guard();
+            assertName(stream, "stream");
+            assertSubject(subject);
+            const parsed = parseCloudEvent(event);
+            const json = encodePayload(parsed, maxPayload);
+            // One connection: the caller's transaction is the one open on it, so the append runs there.
+            const { row, duplicate } = store.appendWithin(stream, subject, json, parsed.id);
+            const committed = () => {
+              if (duplicate || closed) return;
+              if (hasSubscriber(subject)) fanOut(storedMessage(row, json));
+              wake(stream);
+            };
+            return { stream, seq: row.seq, duplicate, committed };
+          }
+        : undefined,
 
     async read(stream, from, options) {
       guard();
@@ -290,7 +324,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
         const version = versions.get(stream) ?? 0;
         const result = await track(store.claim(stream, group, batch));
         for (const row of result.deadLettered) {
-          if (hasSubscriber(row.subject)) fanOut(storedMessage(row, JSON.parse(row.event)));
+          if (hasSubscriber(row.subject)) fanOut(storedMessage(row, row.event));
           wake(row.stream);
         }
         if (result.deliveries.length > 0) {

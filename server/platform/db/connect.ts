@@ -20,7 +20,19 @@ export interface Database<DB = unknown> {
    * reconnecting with backoff when it drops. Resolves once the first LISTEN is in place.
    */
   listen?(channel: string, handlers: NotificationHandlers): Promise<NotificationListener>;
+  /**
+   * SQLite only: runs a statement at once on the one connection, without Kysely's promise round
+   * trips (prepared once, cached with Kysely's). Only for code that holds the connection, that is
+   * inside a transaction it was handed or began (`writeTransaction`): anything else could land in
+   * a transaction someone else has open.
+   */
+  sync?: SqliteSync;
   close(): Promise<void>;
+}
+
+export interface SqliteSync {
+  get<T>(text: string, params: readonly unknown[]): T | undefined;
+  run(text: string, params: readonly unknown[]): { changes: number };
 }
 
 export interface NotificationHandlers {
@@ -58,10 +70,17 @@ function openSqlite<DB>(file: string, options: DatabaseOptions): Database<DB> {
   raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   raw.pragma("foreign_keys = ON");
   raw.pragma("synchronous = NORMAL");
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withSqliteValues(raw) }) });
+  // Savepoints (group commit, group-commit.ts) journal the pages they change; in memory, not in a temp file.
+  raw.pragma("temp_store = MEMORY");
+  const statements = statementCache(raw);
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withSqliteValues(raw, statements) }) });
   return {
     kind: "sqlite",
     db,
+    sync: {
+      get: <T>(text: string, params: readonly unknown[]) => statements(text).get(params.map(toSqlite)) as T | undefined,
+      run: (text: string, params: readonly unknown[]) => statements(text).run(params.map(toSqlite)),
+    },
     dialect: dialectOf("sqlite"),
     label: `sqlite:${file}`,
     async ping() {
@@ -75,18 +94,18 @@ function openSqlite<DB>(file: string, options: DatabaseOptions): Database<DB> {
 
 const STATEMENT_CACHE_SIZE = 500;
 
+/** better-sqlite3 binds only numbers, strings, bigints, buffers and null; booleans and Dates are converted. */
+const toSqlite = (v: unknown) => (typeof v === "boolean" ? (v ? 1 : 0) : v instanceof Date ? v.toISOString() : v);
+
 /**
- * better-sqlite3 binds only numbers, strings, bigints, buffers and null; booleans and Dates from
- * the code above are converted here so that one code path serves both databases.
+ * Prepared statements by their text. Kysely prepares every query anew; on the data plane's hot
+ * paths that was ~10 % of the CPU. Queries are parameterized, so a few hundred distinct texts
+ * cover them; SQLite re-prepares a cached statement by itself after a schema change.
  */
-function withSqliteValues(raw: SqliteDatabase.Database): SqliteDatabase.Database {
-  const toSqlite = (v: unknown) => (typeof v === "boolean" ? (v ? 1 : 0) : v instanceof Date ? v.toISOString() : v);
+function statementCache(raw: SqliteDatabase.Database): (source: string) => SqliteDatabase.Statement {
   const prepare = raw.prepare.bind(raw);
-  // Kysely prepares every query anew; on the data plane's hot paths that was ~10 % of the CPU. Queries
-  // are parameterized, so a few hundred distinct texts cover them; SQLite re-prepares a cached
-  // statement by itself after a schema change.
   const statements = new Map<string, SqliteDatabase.Statement>();
-  const cached = (source: string): SqliteDatabase.Statement => {
+  return (source: string): SqliteDatabase.Statement => {
     const hit = statements.get(source);
     // A statement still iterating (a stream) cannot run again until it is done: take a fresh one.
     if (hit && !hit.busy) return hit;
@@ -96,6 +115,10 @@ function withSqliteValues(raw: SqliteDatabase.Database): SqliteDatabase.Database
     statements.set(source, stmt);
     return stmt;
   };
+}
+
+/** The connection Kysely sees: statements from the cache, booleans and Dates converted, so one code path serves both databases. */
+function withSqliteValues(raw: SqliteDatabase.Database, cached: (source: string) => SqliteDatabase.Statement): SqliteDatabase.Database {
   return new Proxy(raw, {
     get(target, prop, receiver) {
       if (prop !== "prepare") return Reflect.get(target, prop, receiver);

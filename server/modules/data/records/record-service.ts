@@ -1,7 +1,8 @@
-import { CompiledQuery, sql, type Kysely, type RawBuilder, type Transaction } from "kysely";
+import { CompiledQuery, sql, type Kysely, type RawBuilder } from "kysely";
 import type { Bus } from "../../../platform/bus/bus";
 import type { AnyDatabase } from "../types";
 import { readTime } from "../../../platform/db/dialect";
+import { createGroupCommit } from "../../../platform/db/group-commit";
 import { sqlFunctionsOf } from "../../../platform/db/sql-functions";
 import { AppError } from "../../../platform/errors/app-error";
 import { invalidInput } from "../../../platform/errors/normalize";
@@ -46,10 +47,22 @@ export interface RecordEvent {
   actor: { type: Actor["type"]; id: string | null };
 }
 
+/**
+ * Keeps a write's record events somewhere durable besides the bus message: the realtime log,
+ * the event center's `records.<collection>` topics. `within` runs inside the write's own
+ * transaction, before its commit, and stores there what it can (the change and its events then
+ * commit together, or not at all); it returns what is left to do once the write has committed
+ * (fan-out, or the append itself when it could not be stored inside), or null for nothing. An
+ * error it throws fails the write.
+ */
+export interface RecordEventSink {
+  within(trx: Kysely<any>, events: readonly RecordEvent[]): Promise<(() => Promise<unknown> | void) | null>;
+}
+
 export type BatchResult = Array<{ action: BatchOperation["action"]; collection: string; id: string; record?: RecordData }>;
 
 interface WriteScope {
-  trx: Transaction<unknown>;
+  trx: Kysely<any>;
   rt: ProjectRuntime;
   events: RecordEvent[];
   now: number;
@@ -64,8 +77,11 @@ const ID_CHUNK = 500;
  * WHERE (list, view, update, delete) or are checked against the written row inside the write's
  * transaction (create, update), so a refused write leaves nothing behind.
  */
-export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clock: () => number; runtime: RuntimeCache; onPublishError?: (err: unknown, subject: string) => void }) {
+export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clock: () => number; runtime: RuntimeCache; eventSinks?: readonly RecordEventSink[]; onPublishError?: (err: unknown, subject: string) => void }) {
   const { database, bus, clock, runtime } = deps;
+  const sinks = deps.eventSinks ?? [];
+  // On SQLite, concurrent writes share commits (each still all-or-nothing on its own).
+  const writes = createGroupCommit(database);
   const db = database.db as unknown as Executor;
   const fns = sqlFunctionsOf(database.kind);
 
@@ -465,7 +481,25 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
 
   async function write<T>(rt: ProjectRuntime, work: (scope: WriteScope) => Promise<T>): Promise<T> {
     const events: RecordEvent[] = [];
-    const result = await db.transaction().execute((trx) => work({ trx, rt, events, now: clock() }));
+    const afterCommit: Array<() => Promise<unknown> | void> = [];
+    const result = await writes.run(async (trx) => {
+      const value = await work({ trx, rt, events, now: clock() });
+      if (events.length > 0) {
+        for (const sink of sinks) {
+          const next = await sink.within(trx, events);
+          if (next) afterCommit.push(next);
+        }
+      }
+      return value;
+    });
+    // The sinks' remaining work (awaited: a client that reads the realtime log after the response finds the change there).
+    const sinkWork = afterCommit.map(async (next) => {
+      try {
+        await next();
+      } catch (err) {
+        deps.onPublishError?.(err, `project.${rt.project}.records`);
+      }
+    });
     const publish = async (e: RecordEvent) => {
       const subject = `project.${e.project}.records.${e.collection}.${e.action}`;
       try {
@@ -477,6 +511,7 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     // A bus that stores appends in call order (the realtime log appends each event) takes a batch's events all at once.
     if (bus.appendsInCallOrder && events.length > 1) await Promise.all(events.map(publish));
     else for (const e of events) await publish(e);
+    await Promise.all(sinkWork);
     return result;
   }
 
