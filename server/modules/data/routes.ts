@@ -36,9 +36,11 @@ export function registerDataRoutes(app: FastifyInstance, deps: DataRoutesDeps) {
   const base = "/api/v1/projects/:project/collections";
   const records = `${base}/:collection/records`;
 
-  app.get<C>(records, async (req) => {
+  app.get<C>(records, async (req, reply: FastifyReply) => {
     const { projectId, actor } = await requestActor.resolve(req, req.params.project, "list");
-    return data.records.list(projectId, req.params.collection, (req.query ?? {}) as never, actor);
+    // The page as JSON text (on SQLite its rows come as JSON from the database).
+    const body = await data.records.listJson(projectId, req.params.collection, (req.query ?? {}) as never, actor);
+    return reply.type("application/json; charset=utf-8").send(body);
   });
 
   app.get<R>(`${records}/:id`, async (req) => {

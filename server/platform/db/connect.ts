@@ -23,8 +23,9 @@ export interface Database<DB = unknown> {
   /**
    * SQLite only: runs a statement at once on the one connection, without Kysely's promise round
    * trips (prepared once, cached with Kysely's). Only for code that holds the connection, that is
-   * inside a transaction it was handed or began (`writeTransaction`): anything else could land in
-   * a transaction someone else has open.
+   * inside a transaction it was handed or began (`writeTransaction`), or for a read while no
+   * transaction is open (`inTransaction()`): anything else could land in a transaction someone
+   * else has open.
    */
   sync?: SqliteSync;
   close(): Promise<void>;
@@ -33,6 +34,14 @@ export interface Database<DB = unknown> {
 export interface SqliteSync {
   get<T>(text: string, params: readonly unknown[]): T | undefined;
   run(text: string, params: readonly unknown[]): { changes: number };
+  /** The first column of every row. */
+  column<T>(text: string, params: readonly unknown[]): T[];
+  /**
+   * Whether a transaction is open on the connection. When none is, a read may run through `get`
+   * or `column` without holding the connection: it runs to its end at once, and sees only
+   * committed data.
+   */
+  inTransaction(): boolean;
 }
 
 export interface NotificationHandlers {
@@ -80,6 +89,15 @@ function openSqlite<DB>(file: string, options: DatabaseOptions): Database<DB> {
     sync: {
       get: <T>(text: string, params: readonly unknown[]) => statements(text).get(params.map(toSqlite)) as T | undefined,
       run: (text: string, params: readonly unknown[]) => statements(text).run(params.map(toSqlite)),
+      inTransaction: () => raw.inTransaction,
+      column: <T>(text: string, params: readonly unknown[]) => {
+        const stmt = statements(text);
+        try {
+          return stmt.pluck(true).all(params.map(toSqlite)) as T[];
+        } finally {
+          stmt.pluck(false);
+        }
+      },
     },
     dialect: dialectOf("sqlite"),
     label: `sqlite:${file}`,
@@ -138,11 +156,13 @@ function withSqliteValues(raw: SqliteDatabase.Database, cached: (source: string)
 }
 
 const PG_INT8 = 20;
+const PG_JSON = 114;
+const PG_JSONB = 3802;
 const PG_DATE = 1082;
 const PG_TIMESTAMP = 1114;
 const PG_TIMESTAMPTZ = 1184;
 
-/** int8 (counts, sums) as numbers, times as ISO-8601 text, dates as plain `YYYY-MM-DD`. */
+/** int8 (counts, sums) as numbers, times as ISO-8601 text, dates as plain `YYYY-MM-DD`, JSON as text. */
 const pgTypes = {
   getTypeParser(oid: number, format?: "text" | "binary") {
     switch (oid) {
@@ -152,6 +172,11 @@ const pgTypes = {
           return Number.isSafeInteger(n) ? n : v;
         };
       case PG_DATE:
+        return (v: string) => v;
+      // JSON as its text, as SQLite gives it: `readJson` parses both alike. (Parsed here, a JSON
+      // value that is itself a string, `"abc"`, would reach readJson as abc and fail to parse.)
+      case PG_JSON:
+      case PG_JSONB:
         return (v: string) => v;
       case PG_TIMESTAMP:
         return (v: string) => new Date(v.replace(" ", "T") + "Z").toISOString();

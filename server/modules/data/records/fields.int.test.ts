@@ -217,4 +217,27 @@ describe.each(DATABASE_KINDS)("field types and constraints on %s", (kind) => {
     const readOnly = await failure(() => t.data.records.update(p, "things", r.id, { id: "other", born: "x" }, admin));
     expect(readOnly.details.fields).toEqual({ id: { code: "read_only" }, born: { code: "read_only" } });
   });
+
+  it("lists every type as the same JSON as the records read one by one (SQLite: rows made as JSON by the database)", async () => {
+    await t.data.records.create(p, "things", { must: 'quotes " and \\ backslash, tab\t, line\n, é, 😀', code: "j-1", ratio: 0.1 + 0.2, count: 0, flag: true, doc: { s: "x\"y", n: [1.5, -2e-7, null], e: {} }, labels: ["z"], many: [other1], at: "2000-06-01T00:00:00.001Z", price: "0.00" }, admin);
+    await t.data.records.create(p, "things", { must: "plain", code: "j-2", ratio: 1, doc: [], other: other2, many: [other2, other1], status: "draft", day: "0001-01-01", at: "9999-12-31T23:59:59.999Z" }, admin);
+    await t.data.records.create(p, "things", { must: "empty", code: "j-3", doc: "just a string", word: null }, admin);
+    const queries = [
+      { sort: "code", perPage: 100 },
+      { sort: "-code", perPage: 2, count: true },
+      { sort: "code", fields: "code,many,id,flag,doc,at,created", filter: 'code.startsWith("j-")' },
+      { sort: "code", fields: "must,labels" },
+      { filter: "flag == true", sort: "-ratio,code" },
+    ];
+    for (const query of queries) {
+      const objects = await t.data.records.list(p, "things", query, admin);
+      const text = await t.data.records.listJson(p, "things", query, admin);
+      // Same values, same keys in the same order, same cursor.
+      expect(JSON.stringify(JSON.parse(text)), JSON.stringify(query)).toBe(JSON.stringify(objects));
+      if (objects.nextCursor) {
+        const next = { ...query, cursor: objects.nextCursor };
+        expect(JSON.stringify(JSON.parse(await t.data.records.listJson(p, "things", next, admin)))).toBe(JSON.stringify(await t.data.records.list(p, "things", next, admin)));
+      }
+    }
+  });
 });

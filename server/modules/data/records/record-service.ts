@@ -137,6 +137,45 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     return sql.join(cols);
   }
 
+  /**
+   * SQLite: a row as its API JSON text, made by SQLite (json_object), so a list needs no row
+   * objects, no decoding and no JSON.stringify of its items. Each field as `fromDb` reads it: booleans
+   * as true/false, json, multi-selects and to-many relations embedded as JSON, times as stored
+   * (canonical ISO-8601). Keys in the order `decode` and `project` give them. Null when a list
+   * should take the object path instead (`fields.int.test.ts` compares the two for every type).
+   */
+  function jsonRow(rt: ProjectRuntime, c: CollectionRuntime, alias: string, toMany: Iterable<Field>, shown: Set<string> | null): Sql | null {
+    if (database.kind !== "sqlite" || c.columns.length > 200) return null;
+    const exprs = new Map<string, Sql>([
+      ["id", sql.id(alias, "id")],
+      ["created", sql.id(alias, "created")],
+      ["updated", sql.id(alias, "updated")],
+    ]);
+    for (const f of c.columns) exprs.set(f.name, jsonValue(f, rt.names.column(c.name, f.name, alias)));
+    for (const f of toMany) {
+      exprs.set(f.name, sql`json((select ${fns.jsonArrayAgg(sql.id("lnk", "target_id"), sql.id("lnk", "position"))} from ${rt.names.junction(c.name, f.name)} as ${sql.id("lnk")} where ${sql.id("lnk", "source_id")} = ${sql.id(alias, "id")}))`);
+    }
+    const names = shown ? [...shown].filter((k) => exprs.has(k)) : [...exprs.keys()];
+    // Field names are safe identifiers ([a-z_][a-z0-9_]*), so they go in as literals.
+    return sql`json_object(${sql.join(names.map((k) => sql`${sql.lit(k)}, ${exprs.get(k)!}`))})`;
+  }
+
+  function jsonValue(f: Field, col: Sql): Sql {
+    switch (f.type) {
+      case "boolean":
+        return sql`json(case when ${col} is null then null when ${col} in (1, '1', 't', 'true') then 'true' else 'false' end)`;
+      case "json":
+        return sql`json(${col})`;
+      case "select":
+      case "relation":
+        return f.multiple ? sql`json(${col})` : col;
+      default:
+        // Times included: SQLite keeps them as the canonical ISO-8601 text every write and type
+        // conversion stores (codec, archives, `text>timestamp`), which is what `readTime` returns.
+        return col;
+    }
+  }
+
   // A get the rule does not restrict (public, or bypassed) is the same SQL for every id: built once per model version.
   const unrestrictedGets = new WeakMap<CollectionRuntime, string | null>();
   function unrestrictedGet(rt: ProjectRuntime, c: CollectionRuntime): string | null {
@@ -530,6 +569,11 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
   interface ListPlan {
     /** Null when the rule or filter leaves nothing to read. */
     main: CompiledQuery<Record<string, unknown>> | null;
+    /**
+     * The same rows as API JSON text (SQLite; not with expand, nor a projection without the sort
+     * keys): built on first use (`listJson` only), then kept with the plan.
+     */
+    json: CompiledQuery<{ j: string }> | null | (() => CompiledQuery<{ j: string }> | null);
     count: CompiledQuery<{ n: number | string }> | null;
     keys: SortKey[];
     toMany: Field[];
@@ -600,6 +644,87 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     return { ctx, touched: () => touched };
   }
 
+  /** The plan of a list query: compiled once per query shape (see listCacheKey), or built for this request. */
+  async function listPlan(projectId: string, collection: string, query: ListQuery, actor: Actor): Promise<{ rt: ProjectRuntime; c: CollectionRuntime; plan: ListPlan }> {
+    // A query shape seen before (same query text, same rule outcome for this kind of caller) runs its SQL as compiled then.
+    const key = listCacheKey(query, actor, collection);
+    if (key !== null) {
+      const known = await cachedList(projectId, collection, key);
+      if (known) return known;
+    }
+    const parsed = listQuerySchema.safeParse(query ?? {});
+    if (!parsed.success) {
+      const perPage = Number((query as { perPage?: unknown })?.perPage);
+      if (Number.isInteger(perPage) && perPage > MAX_PER_PAGE) throw new AppError("per_page_too_large", 400, { max: MAX_PER_PAGE });
+      throw invalidInput(parsed.error);
+    }
+    const q = parsed.data;
+    if (q.perPage !== undefined && q.perPage > MAX_PER_PAGE) throw new AppError("per_page_too_large", 400, { max: MAX_PER_PAGE });
+    if (q.filter !== undefined && Buffer.byteLength(q.filter) > MAX_FILTER_BYTES) throw new AppError("filter_too_long", 400, { max: MAX_FILTER_BYTES });
+    if (q.cursor !== undefined && q.page !== undefined) throw new AppError("cursor_with_page", 400);
+    const rt = await runtimeOf(projectId);
+    const c = rt.collection(collection);
+    // The SQL may be reused only if nothing about the caller but the rule's bypass went into it.
+    const tracked = trackedContext(actor);
+    const ctx = tracked.ctx;
+    let guarded = false;
+    const perPage = q.perPage ?? DEFAULT_PER_PAGE;
+    const page = q.page ?? 1;
+    const prefixes = aliasCounter();
+    const rule = ruleCondition(rt, c, "list", actor, ctx, "t", prefixes());
+    let filter: Sql | boolean = true;
+    if (q.filter !== undefined && q.filter.trim() !== "") {
+      const guard = viewGuard(rt, actor, ctx, prefixes);
+      try {
+        filter = expressionToSql(filterOf(rt, c, q.filter), "t", {
+          fns,
+          names: rt.names,
+          ctx,
+          guard: (target, alias) => {
+            guarded = true;
+            return guard(target, alias);
+          },
+          aliasPrefix: prefixes(),
+        });
+      } catch (err) {
+        expressionFailure(err, "filter", c.name);
+      }
+    }
+    const keys = parseSort(c, q.sort);
+    const fields = parseFields(c, q.fields);
+    const tree = parseExpand(rt, c, q.expand);
+    const cursor = q.cursor !== undefined ? afterCursor(rt.names, fns, c, keys, decodeCursor(keys, q.cursor), "t") : true;
+    const toMany = c.toMany.filter((f) => !fields || fields.has(f.name) || f.name in tree);
+    const w = where([rule, filter, cursor]);
+    const shown = fields && Object.keys(tree).length ? new Set([...fields, "expand"]) : fields;
+    const plan: ListPlan = { main: null, json: null, count: null, keys, toMany, tree, shown, perPage, page, withCount: q.count === true };
+    if (w !== false) {
+      const table = rt.names.table(c.name);
+      const offset = q.cursor !== undefined ? sql`` : sql` offset ${(page - 1) * perPage}`;
+      const order = orderBy(rt.names, fns, c, keys, "t");
+      plan.main = sql<Record<string, unknown>>`select ${selectList(rt, c, "t", toMany)} from ${table} as ${sql.id("t")} ${w} order by ${order} limit ${perPage + 1}${offset}`.compile(db);
+      if (Object.keys(tree).length === 0 && (!shown || keys.every((k) => shown.has(k.field.name)))) {
+        plan.json = () => {
+          const row = jsonRow(rt, c, "t", toMany, shown);
+          return row && sql<{ j: string }>`select ${row} as ${sql.id("j")} from ${table} as ${sql.id("t")} ${w} order by ${order} limit ${perPage + 1}${offset}`.compile(db);
+        };
+      }
+      if (q.count) {
+        const countWhere = where([rule, filter]);
+        if (countWhere !== false) plan.count = sql<{ n: number | string }>`select count(*) as n from ${table} as ${sql.id("t")} ${countWhere}`.compile(db);
+      }
+    }
+    if (key !== null && !tracked.touched() && !guarded) rememberList(c, key, plan);
+    return { rt, c, plan };
+  }
+
+  /** One row of a read. On SQLite with no transaction open on its connection, run at once (committed data only). */
+  async function readOne(query: CompiledQuery): Promise<Record<string, unknown> | undefined> {
+    const sync = database.sync;
+    if (sync && !sync.inTransaction()) return sync.get<Record<string, unknown>>(query.sql, query.parameters);
+    return (await db.executeQuery<Record<string, unknown>>(query)).rows[0];
+  }
+
   async function runList(rt: ProjectRuntime, c: CollectionRuntime, plan: ListPlan, actor: Actor): Promise<ListResult> {
     const { perPage, page } = plan;
     if (!plan.main) return { items: [], page, perPage, hasMore: false, nextCursor: null, ...(plan.withCount ? { totalItems: 0, totalPages: 0 } : {}) };
@@ -621,69 +746,33 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
 
   return {
     async list(projectId: string, collection: string, query: ListQuery, actor: Actor): Promise<ListResult> {
-      // A query shape seen before (same query text, same rule outcome for this kind of caller) runs its SQL as compiled then.
-      const key = listCacheKey(query, actor, collection);
-      if (key !== null) {
-        const known = await cachedList(projectId, collection, key);
-        if (known) return runList(known.rt, known.c, known.plan, actor);
-      }
-      const parsed = listQuerySchema.safeParse(query ?? {});
-      if (!parsed.success) {
-        const perPage = Number((query as { perPage?: unknown })?.perPage);
-        if (Number.isInteger(perPage) && perPage > MAX_PER_PAGE) throw new AppError("per_page_too_large", 400, { max: MAX_PER_PAGE });
-        throw invalidInput(parsed.error);
-      }
-      const q = parsed.data;
-      if (q.perPage !== undefined && q.perPage > MAX_PER_PAGE) throw new AppError("per_page_too_large", 400, { max: MAX_PER_PAGE });
-      if (q.filter !== undefined && Buffer.byteLength(q.filter) > MAX_FILTER_BYTES) throw new AppError("filter_too_long", 400, { max: MAX_FILTER_BYTES });
-      if (q.cursor !== undefined && q.page !== undefined) throw new AppError("cursor_with_page", 400);
-      const rt = await runtimeOf(projectId);
-      const c = rt.collection(collection);
-      // The SQL may be reused only if nothing about the caller but the rule's bypass went into it.
-      const tracked = trackedContext(actor);
-      const ctx = tracked.ctx;
-      let guarded = false;
-      const perPage = q.perPage ?? DEFAULT_PER_PAGE;
-      const page = q.page ?? 1;
-      const prefixes = aliasCounter();
-      const rule = ruleCondition(rt, c, "list", actor, ctx, "t", prefixes());
-      let filter: Sql | boolean = true;
-      if (q.filter !== undefined && q.filter.trim() !== "") {
-        const guard = viewGuard(rt, actor, ctx, prefixes);
-        try {
-          filter = expressionToSql(filterOf(rt, c, q.filter), "t", {
-            fns,
-            names: rt.names,
-            ctx,
-            guard: (target, alias) => {
-              guarded = true;
-              return guard(target, alias);
-            },
-            aliasPrefix: prefixes(),
-          });
-        } catch (err) {
-          expressionFailure(err, "filter", c.name);
-        }
-      }
-      const keys = parseSort(c, q.sort);
-      const fields = parseFields(c, q.fields);
-      const tree = parseExpand(rt, c, q.expand);
-      const cursor = q.cursor !== undefined ? afterCursor(rt.names, fns, c, keys, decodeCursor(keys, q.cursor), "t") : true;
-      const toMany = c.toMany.filter((f) => !fields || fields.has(f.name) || f.name in tree);
-      const w = where([rule, filter, cursor]);
-      const shown = fields && Object.keys(tree).length ? new Set([...fields, "expand"]) : fields;
-      const plan: ListPlan = { main: null, count: null, keys, toMany, tree, shown, perPage, page, withCount: q.count === true };
-      if (w !== false) {
-        const table = rt.names.table(c.name);
-        const offset = q.cursor !== undefined ? sql`` : sql` offset ${(page - 1) * perPage}`;
-        plan.main = sql<Record<string, unknown>>`select ${selectList(rt, c, "t", toMany)} from ${table} as ${sql.id("t")} ${w} order by ${orderBy(rt.names, fns, c, keys, "t")} limit ${perPage + 1}${offset}`.compile(db);
-        if (q.count) {
-          const countWhere = where([rule, filter]);
-          if (countWhere !== false) plan.count = sql<{ n: number | string }>`select count(*) as n from ${table} as ${sql.id("t")} ${countWhere}`.compile(db);
-        }
-      }
-      if (key !== null && !tracked.touched() && !guarded) rememberList(c, key, plan);
+      const { rt, c, plan } = await listPlan(projectId, collection, query, actor);
       return runList(rt, c, plan, actor);
+    },
+
+    /**
+     * The same list as `list`, as the JSON text of its response: on SQLite the rows come as JSON
+     * from the database (see `jsonRow`), the rest of the page around them.
+     */
+    async listJson(projectId: string, collection: string, query: ListQuery, actor: Actor): Promise<string> {
+      const { rt, c, plan } = await listPlan(projectId, collection, query, actor);
+      if (typeof plan.json === "function") plan.json = plan.json();
+      if (!plan.json) return JSON.stringify(await runList(rt, c, plan, actor));
+      const { perPage, page } = plan;
+      // With no transaction open on SQLite's one connection, the read runs at once (committed data only).
+      const sync = database.sync;
+      const rows = sync && !sync.inTransaction() ? sync.column<string>(plan.json.sql, plan.json.parameters) : (await db.executeQuery(plan.json)).rows.map((r) => r.j);
+      const hasMore = rows.length > perPage;
+      const n = Math.min(rows.length, perPage);
+      let items = "";
+      for (let i = 0; i < n; i++) items += i === 0 ? rows[i]! : `,${rows[i]!}`;
+      const nextCursor = hasMore && n > 0 ? encodeCursor(plan.keys, JSON.parse(rows[n - 1]!) as RecordData) : null;
+      let total = "";
+      if (plan.withCount) {
+        const count = plan.count ? Number((await db.executeQuery(plan.count)).rows[0]?.n ?? 0) : 0;
+        total = `,"totalItems":${count},"totalPages":${Math.ceil(count / perPage)}`;
+      }
+      return `{"items":[${items}],"page":${page},"perPage":${perPage},"hasMore":${hasMore},"nextCursor":${JSON.stringify(nextCursor)}${total}}`;
     },
 
     async get(projectId: string, collection: string, id: string, actor: Actor, options?: ViewOptions): Promise<RecordData> {
@@ -695,10 +784,10 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
       let row: Record<string, unknown> | undefined;
       const fast = rule === true ? unrestrictedGet(rt, c) : null;
       if (fast !== null) {
-        row = (await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(fast, [id]))).rows[0];
+        row = await readOne(CompiledQuery.raw(fast, [id]));
       } else {
         const w = where([sql`${sql.id("t", "id")} = ${id}`, rule]);
-        row = w === false ? undefined : (await sql<Record<string, unknown>>`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} ${w}`.execute(db)).rows[0];
+        row = w === false ? undefined : await readOne(sql<Record<string, unknown>>`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} ${w}`.compile(db));
       }
       if (!row) throw new AppError("record_not_found", 404, { collection: c.name, id });
       return present(rt, c, decode(c, row), options, actor);
