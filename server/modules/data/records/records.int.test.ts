@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../../platform/errors/app-error";
 import { DATABASE_KINDS } from "../../../testing/databases";
@@ -237,5 +238,30 @@ describe.each(DATABASE_KINDS)("records on %s", (kind) => {
     expect((await t.data.records.get(p, "items", child.id, admin, { expand: "parent.parent" })).expand).toMatchObject({ parent: { id: items[0]!.id } });
     expect((await list({ filter: `parent.title == "${items[0]!.title}"` })).items.map((r) => r.id)).toEqual([child.id]);
     await t.data.records.delete(p, "items", child.id, admin);
+  });
+
+  it("never shows a read what another transaction has not committed (SQLite: reads skip the queue only while no transaction is open)", async () => {
+    const list = async () => (await t.data.records.listJson(p, "countries", { perPage: 500 }, admin)).match(/"id":"[^"]+"/g);
+    const before = await list();
+    const table = kind === "sqlite" ? sql.table(`${p}__countries`) : sql.table(`${p}.countries`);
+    const at = new Date().toISOString();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // Another module's transaction: it writes, then waits on something else (a timer, I/O) before it ends.
+    const other = t.database.db.transaction().execute(async (trx) => {
+      await sql`insert into ${table} (id, created, updated, name) values (${"uncommitted0001"}, ${at}, ${at}, ${"zz"})`.execute(trx);
+      await held;
+      throw new Error("rolled back");
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const listed = list();
+    const got = t.data.records.get(p, "countries", "uncommitted0001", admin).then(
+      () => "found",
+      (err: AppError) => err.code,
+    );
+    setTimeout(release, 20);
+    await expect(other).rejects.toThrow("rolled back");
+    expect(await listed).toEqual(before);
+    expect(await got).toBe("record_not_found");
   });
 });
