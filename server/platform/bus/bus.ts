@@ -223,6 +223,8 @@ export function encodePayload(data: unknown, limit: number): string {
     throw new AppError("bus_payload_not_json", 400);
   }
   if (text === undefined) throw new AppError("bus_payload_not_json", 400);
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: short texts need no exact count.
+  if (text.length * 3 <= limit) return text;
   const size = Buffer.byteLength(text);
   if (size > limit) throw new AppError("bus_payload_too_large", 413, { size, limit });
   return text;

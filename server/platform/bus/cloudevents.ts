@@ -62,10 +62,11 @@ export interface CloudEventInput {
  * touching a random page for every event.
  */
 export function newEventId(now = Date.now()): string {
-  const hex = crypto.randomUUID().replaceAll("-", "");
+  // A random (v4) UUID's bits, its first 48 replaced by the time and its version nibble by 7; the
+  // variant (10xx) stays as v4 has it.
+  const random = crypto.randomUUID();
   const time = now.toString(16).padStart(12, "0").slice(-12);
-  const v = `${time}7${hex.slice(13, 16)}${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17)}`;
-  return `${v.slice(0, 8)}-${v.slice(8, 12)}-${v.slice(12, 16)}-${v.slice(16, 20)}-${v.slice(20)}`;
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${random.slice(15)}`;
 }
 
 /** A complete, valid CloudEvent from the parts a producer knows; `id` and `time` are filled in. */
@@ -98,5 +99,8 @@ export function parseCloudEvent(value: unknown): CloudEvent {
 }
 
 function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  for (const key in value) {
+    if (value[key] === undefined) return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  }
+  return value;
 }

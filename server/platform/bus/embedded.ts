@@ -87,15 +87,27 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
     return (err: unknown) => logger?.error({ err, subject }, "bus subscriber failed");
   }
 
+  /** The subscriptions matching a subject, remembered until the subscriptions change. */
+  const matching = new Map<string, Array<{ pattern: string; handler: BusHandler }>>();
+  function subscribersOf(subject: string): Array<{ pattern: string; handler: BusHandler }> {
+    let list = matching.get(subject);
+    if (!list) {
+      list = [...subscriptions].filter((sub) => subjectMatches(sub.pattern, subject));
+      if (matching.size >= 10_000) matching.clear();
+      matching.set(subject, list);
+    }
+    return list;
+  }
+
   function hasSubscriber(subject: string): boolean {
-    for (const sub of subscriptions) if (subjectMatches(sub.pattern, subject)) return true;
-    return false;
+    return subscribersOf(subject).length > 0;
   }
 
   function fanOut(message: BusMessage): void {
-    for (const sub of subscriptions) {
-      if (subjectMatches(sub.pattern, message.subject)) dispatch(sub.handler, message, onSubscriberError(message.subject));
-    }
+    const list = subscribersOf(message.subject);
+    if (list.length === 0) return;
+    const onError = onSubscriberError(message.subject);
+    for (const sub of list) dispatch(sub.handler, message, onError);
   }
 
   function wake(stream: string): void {
@@ -223,6 +235,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
         await listener?.close();
         await Promise.allSettled([...inflight]);
         subscriptions.clear();
+        matching.clear();
       })();
       return closing;
     },
@@ -240,7 +253,11 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
       assertPattern(pattern);
       const sub = { pattern, handler };
       subscriptions.add(sub);
-      return () => void subscriptions.delete(sub);
+      matching.clear();
+      return () => {
+        subscriptions.delete(sub);
+        matching.clear();
+      };
     },
 
     async ensureStream(config) {

@@ -2,6 +2,7 @@ import { CompiledQuery, sql, type Kysely, type RawBuilder } from "kysely";
 import type { Bus } from "../../../platform/bus/bus";
 import type { AnyDatabase } from "../types";
 import { readTime } from "../../../platform/db/dialect";
+import type { SqliteSync } from "../../../platform/db/connect";
 import { createGroupCommit } from "../../../platform/db/group-commit";
 import { sqlFunctionsOf } from "../../../platform/db/sql-functions";
 import { AppError } from "../../../platform/errors/app-error";
@@ -63,6 +64,8 @@ export type BatchResult = Array<{ action: BatchOperation["action"]; collection: 
 
 interface WriteScope {
   trx: Kysely<any>;
+  /** SQLite: the connection's statements, run at once (the write holds the connection). */
+  sync?: SqliteSync;
   rt: ProjectRuntime;
   events: RecordEvent[];
   now: number;
@@ -196,8 +199,12 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     return record;
   }
 
-  async function readRecord(executor: Executor, rt: ProjectRuntime, c: CollectionRuntime, id: string): Promise<RecordData | null> {
+  async function readRecord(executor: Executor, rt: ProjectRuntime, c: CollectionRuntime, id: string, sync?: SqliteSync): Promise<RecordData | null> {
     const text = unrestrictedGet(rt, c);
+    if (text !== null && sync) {
+      const row = sync.get<Record<string, unknown>>(text, [id]);
+      return row ? decode(c, row) : null;
+    }
     const r = text !== null ? await executor.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [id])) : await sql<Record<string, unknown>>`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} where ${sql.id("t", "id")} = ${id}`.execute(executor);
     return r.rows[0] ? decode(c, r.rows[0]) : null;
   }
@@ -455,7 +462,8 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
       const vals: unknown[] = [id, stamp, stamp];
       for (const f of c.columns) vals.push(f.type === "autodate" ? (f.onCreate ? stamp : null) : toDb(f, v.columns.get(f)));
       const text = insertText(scope.rt, c);
-      if (text !== null) await scope.trx.executeQuery(CompiledQuery.raw(text, vals));
+      if (text !== null && scope.sync) scope.sync.run(text, vals);
+      else if (text !== null) await scope.trx.executeQuery(CompiledQuery.raw(text, vals));
       else {
         const cols: Sql[] = [sql.id("id"), sql.id("created"), sql.id("updated"), ...c.columns.map((f) => scope.rt.names.columnName(c.name, f.name))];
         await sql`insert into ${scope.rt.names.table(c.name)} (${sql.join(cols)}) values (${sql.join(vals)})`.execute(scope.trx);
@@ -465,7 +473,7 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
       writeFailure(c, err, v);
     }
     await checkWritten(scope, c, "create", cond, id);
-    const record = (await readRecord(scope.trx, scope.rt, c, id))!;
+    const record = (await readRecord(scope.trx, scope.rt, c, id, scope.sync))!;
     scope.events.push(event(scope.rt.project, c.name, "created", actor, record, null));
     return record;
   }
@@ -480,7 +488,7 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     const w = where([sql`${sql.id("t", "id")} = ${id}`, rule]);
     const locked = w === false ? [] : (await sql`select ${sql.id("t", "id")} from ${scope.rt.names.table(c.name)} as ${sql.id("t")} ${w}${fns.forUpdate()}`.execute(scope.trx)).rows;
     if (locked.length === 0) await notAllowedOrMissing(scope.trx, scope.rt, c, "update", actor, ctx, id);
-    const before = (await readRecord(scope.trx, scope.rt, c, id))!;
+    const before = (await readRecord(scope.trx, scope.rt, c, id, scope.sync))!;
     const stamp = new Date(scope.now).toISOString();
     try {
       await checkRelations(scope, c, v);
@@ -496,7 +504,7 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
       writeFailure(c, err, v);
     }
     await checkWritten(scope, c, "update", rule, id);
-    const record = (await readRecord(scope.trx, scope.rt, c, id))!;
+    const record = (await readRecord(scope.trx, scope.rt, c, id, scope.sync))!;
     scope.events.push(event(scope.rt.project, c.name, "updated", actor, record, before));
     return record;
   }
@@ -508,7 +516,7 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     const w = where([sql`${sql.id("t", "id")} = ${id}`, rule]);
     const locked = w === false ? [] : (await sql`select ${sql.id("t", "id")} from ${scope.rt.names.table(c.name)} as ${sql.id("t")} ${w}${fns.forUpdate()}`.execute(scope.trx)).rows;
     if (locked.length === 0) await notAllowedOrMissing(scope.trx, scope.rt, c, "delete", actor, ctx, id);
-    const before = (await readRecord(scope.trx, scope.rt, c, id))!;
+    const before = (await readRecord(scope.trx, scope.rt, c, id, scope.sync))!;
     try {
       await sql`delete from ${scope.rt.names.table(c.name)} where ${sql.id("id")} = ${id}`.execute(scope.trx);
     } catch (err) {
@@ -522,7 +530,8 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     const events: RecordEvent[] = [];
     const afterCommit: Array<() => Promise<unknown> | void> = [];
     const result = await writes.run(async (trx) => {
-      const value = await work({ trx, rt, events, now: clock() });
+      // On SQLite the group commit holds the connection for this write: its statements may run at once.
+      const value = await work({ trx, rt, events, now: clock(), sync: database.kind === "sqlite" ? database.sync : undefined });
       if (events.length > 0) {
         for (const sink of sinks) {
           const next = await sink.within(trx, events);
