@@ -794,9 +794,18 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
       const fast = rule === true ? unrestrictedGet(rt, c) : null;
       if (fast !== null) {
         row = await readOne(CompiledQuery.raw(fast, [id]));
+      } else if (rule === false) {
+        row = undefined;
       } else {
-        const w = where([sql`${sql.id("t", "id")} = ${id}`, rule]);
-        row = w === false ? undefined : await readOne(sql<Record<string, unknown>>`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} ${w}`.compile(db));
+        // SQLite: the get built once per model version, with only the rule's condition compiled per
+        // request and appended (its `?` placeholders follow the id's).
+        const base = database.kind === "sqlite" && rule !== true ? unrestrictedGet(rt, c) : null;
+        if (base !== null && rule !== true) {
+          const cond = rule.compile(db);
+          row = await readOne(CompiledQuery.raw(`${base} and (${cond.sql})`, [id, ...cond.parameters]));
+        } else {
+          row = await readOne(sql<Record<string, unknown>>`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} ${where([sql`${sql.id("t", "id")} = ${id}`, rule])}`.compile(db));
+        }
       }
       if (!row) throw new AppError("record_not_found", 404, { collection: c.name, id });
       return present(rt, c, decode(c, row), options, actor);
