@@ -1,4 +1,5 @@
 import type { ErrorMessages } from "../../platform/errors/catalog";
+import { expressionReasonMessages } from "./expr/reasons";
 
 /**
  * Messages for every code the data module throws (top-level `AppError.code`) and for the
@@ -9,6 +10,8 @@ import type { ErrorMessages } from "../../platform/errors/catalog";
  * (auth), forbidden, project_not_found (projects), invalid_input, invalid_json (platform).
  */
 export const dataErrorMessages: ErrorMessages = {
+  // Expression reasons and value type names, for `{reason}` with `reasonKey` (expr/reasons.ts).
+  ...expressionReasonMessages,
   // ── Top-level codes ──
   invalid_project_id: { en: "{project} is not a valid project id", "zh-CN": "{project} 不是有效的项目 ID" },
   invalid_identifier: { en: "{name} is not a valid {what} name: use lowercase letters, digits and underscores", "zh-CN": "{name} 不是有效的{what}名称：请使用小写字母、数字和下划线" },

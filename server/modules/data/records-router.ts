@@ -5,6 +5,7 @@ import { AppError } from "../../platform/errors/app-error";
 import type { Services } from "../../services";
 import type { Permission } from "../projects/permissions";
 import { projectRef } from "../projects/schema";
+import { localizeCheck } from "./expr/check";
 import { rulesSchema } from "./schema";
 import { RECORD_OPERATIONS, type Actor } from "./types";
 
@@ -113,7 +114,7 @@ export const recordsRouter = router({
   /** data:read. Validate-as-you-type for a filter or a rule: `{ valid, errors[{ code, reason, start, end }] }`. */
   checkExpression: authedProcedure.input(checkExpressionInput).query(async ({ ctx, input }) => {
     const { project, ...check } = input;
-    return ctx.services.data.expressions.check(await projectIdFor(ctx, project, "data:read"), check);
+    return localizeCheck(await ctx.services.data.expressions.check(await projectIdFor(ctx, project, "data:read"), check), ctx.locale);
   }),
 
   /**

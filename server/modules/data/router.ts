@@ -1,4 +1,5 @@
 import { authedProcedure, router } from "../../trpc/trpc";
+import { localizeCheck } from "./expr/check";
 import type { TrpcContext } from "../../trpc/trpc";
 import {
   applyChangeInput,
@@ -48,6 +49,6 @@ export const dataRouter = router({
 
   expressions: router({
     /** data:read. Validates a filter or rule as it is typed (positioned errors), against the current or a draft model. */
-    check: authedProcedure.input(expressionCheckInput).mutation(({ ctx, input }) => admin(ctx).checkExpression(ctx.actor, input)),
+    check: authedProcedure.input(expressionCheckInput).mutation(async ({ ctx, input }) => localizeCheck(await admin(ctx).checkExpression(ctx.actor, input), ctx.locale)),
   }),
 });

@@ -348,6 +348,17 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
       expect(missing.body.error.details.fields.author.code).toBe("invalid_relation");
     });
 
+    it("explains a filter's problem in the caller's language, type names included", async () => {
+      const path = `${records}?filter=${encodeURIComponent('score == "high"')}`;
+      const en = await api.call("GET", path, { token: keys.readWrite });
+      expect(en.body.error).toMatchObject({ code: "type_mismatch", message: "Type mismatch at 0: cannot compare a integer with a text", details: { reasonKey: "compare_types" } });
+      const zh = await api.call("GET", path, { token: keys.readWrite, headers: { "accept-language": "zh-CN" } });
+      expect(zh.body.error).toMatchObject({ code: "type_mismatch", message: "位置 0 类型不匹配：不能比较整数与文本" });
+      // A syntax error keeps the parser's own detail, introduced in the caller's language.
+      const broken = await api.call("GET", `${records}?filter=${encodeURIComponent("score ==")}`, { token: keys.readWrite, headers: { "accept-language": "zh-CN" } });
+      expect(broken.body.error.message).toMatch(/^表达式在位置 \d+ 无效：语法错误：\S/);
+    });
+
     const long = encodeURIComponent(`title == "${"x".repeat(4100)}"`);
     it.each([
       ["unknown collection", "GET", "/api/v1/projects/alpha/collections/nope/records", undefined, 404, "collection_not_found"],

@@ -59,8 +59,8 @@ export function createRulePreview(deps: { database: AnyDatabase; bus: Bus; clock
     if (mode === "expression") {
       const check = checkExpression(current.index, c.name, source, { allowBody });
       if (!check.valid) {
-        const { code, reason, start, end, field } = check.errors[0]!;
-        throw new AppError(code, 400, { kind: "rule", reason, start, end, ...(field ? { field } : {}) });
+        const { code, ...issue } = check.errors[0]!;
+        throw new AppError(code, 400, { kind: "rule", ...issue });
       }
     }
     const body = input.body ?? {};

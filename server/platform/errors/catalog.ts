@@ -19,16 +19,33 @@ export const platformErrorMessages: ErrorMessages = {
   internal_error: { en: "An unexpected error occurred; quote request id {requestId} when reporting it", "zh-CN": "发生意外错误；报告时请提供请求 ID {requestId}" },
 };
 
+/**
+ * The messages of every module, by code. A `{reason}` whose details also carry `reasonKey` (and
+ * `reasonParams`) is rendered from the message `reason.<reasonKey>` in the same locale, so a reason
+ * made in English deep inside a module (an expression's problem) reads in the caller's language; a
+ * param given as `{ type }` is named by the message `type.<type>`.
+ */
 export function createErrorCatalog(...parts: ErrorMessages[]) {
   const messages: ErrorMessages = Object.assign({}, ...parts);
+  const fill = (template: string, locale: Locale, values: Record<string, unknown>) =>
+    template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+      const value = values[name];
+      if (value === undefined) return whole;
+      if (value !== null && typeof value === "object" && typeof (value as { type?: unknown }).type === "string") {
+        const type = (value as { type: string }).type;
+        return messages[`type.${type}`]?.[locale] ?? type;
+      }
+      return String(value);
+    });
   return {
     has: (code: string) => code in messages,
     /** The message for a code in a locale; unknown codes fall back to the code itself. */
     format(code: string, locale: Locale, details: Record<string, unknown> = {}): string {
       const template = messages[code]?.[locale] ?? messages[code]?.en ?? code;
-      return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-        details[name] === undefined ? whole : String(details[name]),
-      );
+      const reasonTemplate = typeof details.reasonKey === "string" ? messages[`reason.${details.reasonKey}`]?.[locale] : undefined;
+      const params = details.reasonParams !== null && typeof details.reasonParams === "object" ? (details.reasonParams as Record<string, unknown>) : {};
+      const values = reasonTemplate === undefined ? details : { ...details, reason: fill(reasonTemplate, locale, params) };
+      return fill(template, locale, values);
     },
   };
 }

@@ -3,6 +3,7 @@ import { isRealDate, MAX_TIME, MIN_TIME, type Field } from "../schema";
 import type { ModelIndex } from "../model/normalize";
 import type { ArithOp, CompareOp, CompiledExpression, ContextRef, Hop, IrNode, Span, TimeName, ValueType } from "./ir";
 import { fail, parseExpression } from "./parse";
+import { reason } from "./reasons";
 
 export interface CompileOptions {
   model: ModelIndex;
@@ -95,7 +96,7 @@ class Analyzer {
 
   predicate(n: ASTNode): IrNode {
     const e = this.node(n);
-    if (e.t !== "bool") fail("type_mismatch", `expected a condition, found a ${describe(e.t)}`, span(n));
+    if (e.t !== "bool") fail("type_mismatch", reason("not_a_condition", { found: { type: e.t } }), span(n));
     return e;
   }
 
@@ -106,16 +107,16 @@ class Analyzer {
       case "id":
       case ".": {
         const names = pathOf(n);
-        if (!names) return fail("unsupported_expression", "only field paths like a.b.c are supported here", span(n));
+        if (!names) return fail("unsupported_expression", reason("only_field_paths"), span(n));
         return this.resolvePath(names, span(n));
       }
       case "list": {
         const items = n.args.map((item) => this.node(item));
         const kinds = new Set(items.filter((i) => i.t !== "null").map((i) => familyOf(i.t)));
-        if (kinds.size > 1) fail("type_mismatch", "list elements must all have the same type", span(n));
+        if (kinds.size > 1) fail("type_mismatch", reason("list_mixed_types"), span(n));
         for (const item of items) {
-          if (item.dep) fail("unsupported_expression", "list elements must be values, not fields", item.at);
-          if (item.t === "list" || item.t === "strings" || item.t === "ids" || item.t === "json") fail("unsupported_expression", "lists of lists are not supported", item.at);
+          if (item.dep) fail("unsupported_expression", reason("list_of_fields"), item.at);
+          if (item.t === "list" || item.t === "strings" || item.t === "ids" || item.t === "json") fail("unsupported_expression", reason("list_of_lists"), item.at);
         }
         const elem = items.find((i) => i.t !== "null")?.t ?? "null";
         return { k: "list", t: "list", dep: false, at: span(n), items, elem };
@@ -124,14 +125,14 @@ class Analyzer {
         const [name, args] = n.args;
         if ((name === "timestamp" || name === "duration") && args.length === 1) {
           const arg = this.node(args[0]!);
-          if (arg.t !== "string" || arg.dep) fail("type_mismatch", `${name}() takes a text value`, span(n));
+          if (arg.t !== "string" || arg.dep) fail("type_mismatch", reason("fn_takes_text_value", { fn: name }), span(n));
           if (arg.k === "lit") {
-            if (name === "timestamp" && Number.isNaN(parseIsoTime(arg.v as string))) fail("type_mismatch", `${JSON.stringify(arg.v)} is not an ISO-8601 time`, arg.at);
-            if (name === "duration" && parseDuration(arg.v as string) === null) fail("type_mismatch", `${JSON.stringify(arg.v)} is not a duration like "90m" or "1h30m"`, arg.at);
+            if (name === "timestamp" && Number.isNaN(parseIsoTime(arg.v as string))) fail("type_mismatch", reason("not_iso_time", { value: JSON.stringify(arg.v) }), arg.at);
+            if (name === "duration" && parseDuration(arg.v as string) === null) fail("type_mismatch", reason("not_duration", { value: JSON.stringify(arg.v) }), arg.at);
           }
           return { k: "fn", fn: name, arg, t: name === "timestamp" ? "timestamp" : "duration", dep: false, at: span(n) };
         }
-        return fail("unsupported_expression", `the function ${name}() is not supported`, span(n));
+        return fail("unsupported_expression", reason("fn_not_supported", { fn: name }), span(n));
       }
       case "rcall":
         return this.methodCall(n as Extract<ASTNode, { op: "rcall" }>);
@@ -141,7 +142,7 @@ class Analyzer {
       }
       case "-_": {
         const e = this.node(n.args);
-        if (e.dep || !(familyOf(e.t) === "num" || e.t === "duration")) fail("unsupported_expression", "negation works on number and duration values only", span(n));
+        if (e.dep || !(familyOf(e.t) === "num" || e.t === "duration")) fail("unsupported_expression", reason("negation_numbers"), span(n));
         return { k: "neg", e, t: e.t, dep: false, at: span(n) };
       }
       case "&&":
@@ -166,11 +167,11 @@ class Analyzer {
       case "%":
         return this.arithmetic(n.op, n.args[0], n.args[1], span(n));
       case "?:":
-        return fail("unsupported_expression", "the conditional operator ?: is not supported", span(n));
+        return fail("unsupported_expression", reason("conditional_not_supported"), span(n));
       case "map":
-        return fail("unsupported_expression", "map literals are not supported", span(n));
+        return fail("unsupported_expression", reason("map_not_supported"), span(n));
       default:
-        return fail("unsupported_expression", `the operator ${n.op} is not supported`, span(n));
+        return fail("unsupported_expression", reason("operator_not_supported", { op: n.op }), span(n));
     }
   }
 
@@ -185,14 +186,14 @@ class Analyzer {
       this.usesAuth = true;
       const key = rest[0];
       if (rest.length !== 1 || (key !== "id" && key !== "roles" && key !== "type")) {
-        return fail("unknown_field", "auth has id, roles and type", at, names.join("."));
+        return fail("unknown_field", reason("auth_fields"), at, names.join("."));
       }
       const ref: ContextRef = { kind: "auth", key };
       return key === "roles" ? { k: "ctx", ref, t: "list", elem: "string", dep: false, at } : { k: "ctx", ref, t: "string", dep: false, at };
     }
     if (root === "body") {
-      if (!this.options.allowBody) return fail("unknown_field", "body is only available in create and update rules", at, "body");
-      if (rest.length !== 1) return fail("unsupported_expression", "body paths name one field, like body.title", at);
+      if (!this.options.allowBody) return fail("unknown_field", reason("body_only_in_writes"), at, "body");
+      if (rest.length !== 1) return fail("unsupported_expression", reason("body_one_field"), at);
       const field = this.fieldOf(this.options.collection, rest[0]!, at);
       this.usesBody = true;
       const t = valueTypeOf(field);
@@ -201,13 +202,13 @@ class Analyzer {
     if (root.startsWith("_") && rest.length === 0 && TIME_NAMES.has(root.slice(1) as TimeName)) {
       return { k: "ctx", ref: { kind: "time", name: root.slice(1) as TimeName }, t: "timestamp", dep: false, at };
     }
-    if (root.startsWith("_")) return fail("unknown_field", `@${root.slice(1)} is not a known time value`, at, root);
+    if (root.startsWith("_")) return fail("unknown_field", reason("unknown_time_value", { name: root.slice(1) }), at, root);
     return this.walk(0, names, at);
   }
 
   private fieldOf(collection: string, name: string, at: Span): Field {
     const field = this.options.model.collections.get(collection)!.fields.get(name);
-    if (!field) return fail("unknown_field", `${collection} has no field ${name}`, at, name);
+    if (!field) return fail("unknown_field", reason("no_such_field", { collection, field: name }), at, name);
     return field;
   }
 
@@ -220,17 +221,17 @@ class Analyzer {
       const field = this.fieldOf(collection, names[i]!, at);
       const last = i === names.length - 1;
       if (last) return { k: "col", row, hops, field, collection, t: valueTypeOf(field), dep: true, at };
-      if (field.type !== "relation") return fail("unsupported_expression", `${field.name} is not a relation, so it has no fields`, at, names.slice(0, i + 2).join("."));
-      if (field.multiple) return fail("unsupported_expression", `${field.name} is a to-many relation: use ${field.name}.exists(x, …)`, at, field.name);
+      if (field.type !== "relation") return fail("unsupported_expression", reason("not_a_relation", { field: field.name }), at, names.slice(0, i + 2).join("."));
+      if (field.multiple) return fail("unsupported_expression", reason("to_many_path", { field: field.name }), at, field.name);
       // `author.id` is the relation column itself: no join needed.
       if (names[i + 1] === "id" && i + 1 === names.length - 1) return { k: "col", row, hops, field, collection, t: "string", dep: true, at };
-      if (hops.length >= MAX_HOPS) return fail("unsupported_expression", `relation paths may follow at most ${MAX_HOPS} relations`, at);
+      if (hops.length >= MAX_HOPS) return fail("unsupported_expression", reason("too_many_hops", { max: MAX_HOPS }), at);
       hops.push({ field, target: field.collection });
       path.push(field.name);
       this.expand.add(path.join("."));
       collection = field.collection;
     }
-    return fail("invalid_expression", "empty path", at);
+    return fail("invalid_expression", reason("empty_path"), at);
   }
 
   private methodCall(n: Extract<ASTNode, { op: "rcall" }>): IrNode {
@@ -238,10 +239,10 @@ class Analyzer {
     const at = span(n);
     if (name === "exists" || name === "all") {
       const variable = args[0];
-      if (args.length !== 2 || !variable || variable.op !== "id") return fail("invalid_expression", `${name}() takes a variable name and a condition`, at);
+      if (args.length !== 2 || !variable || variable.op !== "id") return fail("invalid_expression", reason("quantifier_args", { fn: name }), at);
       const source = this.node(receiver);
-      if (source.k !== "col" || source.t !== "ids") return fail("unsupported_expression", `${name}() works on to-many relations`, source.at);
-      if (this.rows.length >= MAX_ROWS) return fail("unsupported_expression", `at most ${MAX_ROWS - 1} nested exists()/all()`, at);
+      if (source.k !== "col" || source.t !== "ids") return fail("unsupported_expression", reason("quantifier_on_to_many", { fn: name }), source.at);
+      if (this.rows.length >= MAX_ROWS) return fail("unsupported_expression", reason("too_many_quantifiers", { max: MAX_ROWS - 1 }), at);
       const target = (source.field as Extract<Field, { type: "relation" }>).collection;
       const row = this.rows.length;
       this.rows.push(target);
@@ -257,18 +258,18 @@ class Analyzer {
     }
     if (name === "contains" || name === "startsWith" || name === "endsWith") {
       const target = this.node(receiver);
-      if (familyOf(target.t) !== "str") return fail("type_mismatch", `${name}() works on text, not on a ${describe(target.t)}`, target.at);
-      if (args.length !== 1) return fail("invalid_expression", `${name}() takes one argument`, at);
+      if (familyOf(target.t) !== "str") return fail("type_mismatch", reason("method_on_text", { fn: name, found: { type: target.t } }), target.at);
+      if (args.length !== 1) return fail("invalid_expression", reason("method_one_arg", { fn: name }), at);
       const arg = this.node(args[0]!);
-      if (familyOf(arg.t) !== "str") return fail("type_mismatch", `${name}() takes text, not a ${describe(arg.t)}`, arg.at);
+      if (familyOf(arg.t) !== "str") return fail("type_mismatch", reason("method_text_arg", { fn: name, found: { type: arg.t } }), arg.at);
       return { k: "str", fn: name, target, arg, t: "bool", dep: target.dep || arg.dep, at };
     }
     if (name === "lowerAscii" && args.length === 0) {
       const e = this.node(receiver);
-      if (familyOf(e.t) !== "str") return fail("type_mismatch", `lowerAscii() works on text, not on a ${describe(e.t)}`, e.at);
+      if (familyOf(e.t) !== "str") return fail("type_mismatch", reason("method_on_text", { fn: "lowerAscii", found: { type: e.t } }), e.at);
       return { k: "lower", e, t: "string", dep: e.dep, at };
     }
-    return fail("unsupported_expression", `the method ${name}() is not supported`, at);
+    return fail("unsupported_expression", reason("method_not_supported", { fn: name }), at);
   }
 
   private compare(op: CompareOp, a: ASTNode, b: ASTNode, at: Span): IrNode {
@@ -279,17 +280,17 @@ class Analyzer {
     const fl = familyOf(l.t);
     const fr = familyOf(r.t);
     if (fl === "null" || fr === "null") {
-      if (op !== "==" && op !== "!=") fail("type_mismatch", "only == and != compare with null", at);
+      if (op !== "==" && op !== "!=") fail("type_mismatch", reason("null_compare"), at);
       return { k: "cmp", op, l, r, t: "bool", dep: l.dep || r.dep, at };
     }
-    if (fl !== fr) fail("type_mismatch", `cannot compare a ${describe(l.t)} with a ${describe(r.t)}`, at);
-    if (fl === "json" || fl === "strings" || fl === "ids" || fl === "list") fail("unsupported_expression", `a ${describe(l.t)} can only be compared with null; use \`in\``, at);
-    if (op !== "==" && op !== "!=" && fl === "bool") fail("type_mismatch", `${op} does not apply to booleans`, at);
+    if (fl !== fr) fail("type_mismatch", reason("compare_types", { left: { type: l.t }, right: { type: r.t } }), at);
+    if (fl === "json" || fl === "strings" || fl === "ids" || fl === "list") fail("unsupported_expression", reason("compare_only_null", { found: { type: l.t } }), at);
+    if (op !== "==" && op !== "!=" && fl === "bool") fail("type_mismatch", reason("bool_order", { op }), at);
     for (const [col, other] of [
       [l, r],
       [r, l],
     ] as const) {
-      if (col.t === "uuid" && other.k === "lit" && typeof other.v === "string" && !UUID.test(other.v)) fail("type_mismatch", `${JSON.stringify(other.v)} is not a UUID`, other.at);
+      if (col.t === "uuid" && other.k === "lit" && typeof other.v === "string" && !UUID.test(other.v)) fail("type_mismatch", reason("not_uuid", { value: JSON.stringify(other.v) }), other.at);
     }
     return { k: "cmp", op, l, r, t: "bool", dep: l.dep || r.dep, at };
   }
@@ -300,23 +301,23 @@ class Analyzer {
     const fn = familyOf(needle.t);
     if (hay.t === "list") {
       const elem = hay.k === "list" || hay.k === "ctx" ? (hay.elem ?? "null") : "null";
-      if (fn === "list" || fn === "strings" || fn === "ids" || fn === "json") fail("unsupported_expression", `a ${describe(needle.t)} cannot be looked up in a list`, needle.at);
-      if (elem !== "null" && fn !== "null" && familyOf(elem) !== fn) fail("type_mismatch", `cannot look up a ${describe(needle.t)} in a list of ${describe(elem)}s`, at);
+      if (fn === "list" || fn === "strings" || fn === "ids" || fn === "json") fail("unsupported_expression", reason("in_needle", { found: { type: needle.t } }), needle.at);
+      if (elem !== "null" && fn !== "null" && familyOf(elem) !== fn) fail("type_mismatch", reason("in_list_types", { found: { type: needle.t }, elem: { type: elem } }), at);
       return { k: "in", mode: "list", needle, hay, t: "bool", dep: needle.dep || hay.dep, at };
     }
     if (hay.t === "strings" || hay.t === "ids") {
-      if (fn !== "str" && fn !== "null") fail("type_mismatch", `cannot look up a ${describe(needle.t)} in a ${describe(hay.t)}`, at);
-      if (hay.k !== "col" && !(hay.k === "ctx")) fail("unsupported_expression", "`in` needs a list or a multi-value field", hay.at);
+      if (fn !== "str" && fn !== "null") fail("type_mismatch", reason("in_hay_type", { found: { type: needle.t }, hay: { type: hay.t } }), at);
+      if (hay.k !== "col" && !(hay.k === "ctx")) fail("unsupported_expression", reason("in_needs_list"), hay.at);
       if (hay.k === "ctx") return { k: "in", mode: "list", needle, hay, t: "bool", dep: needle.dep, at };
       return { k: "in", mode: hay.t === "strings" ? "jsonArray" : "junction", needle, hay, t: "bool", dep: true, at };
     }
-    return fail("type_mismatch", `\`in\` needs a list or a multi-value field, not a ${describe(hay.t)}`, hay.at);
+    return fail("type_mismatch", reason("in_needs_list_not", { found: { type: hay.t } }), hay.at);
   }
 
   private arithmetic(op: ArithOp, a: ASTNode, b: ASTNode, at: Span): IrNode {
     const l = this.node(a);
     const r = this.node(b);
-    if (l.dep || r.dep) fail("unsupported_expression", "arithmetic works on values (numbers, times, durations), not on fields", at);
+    if (l.dep || r.dep) fail("unsupported_expression", reason("arithmetic_values"), at);
     const fl = familyOf(l.t);
     const fr = familyOf(r.t);
     let t: ValueType | null = null;
@@ -327,7 +328,7 @@ class Analyzer {
     else if (l.t === "timestamp" && r.t === "timestamp" && op === "-") t = "duration";
     else if (l.t === "duration" && r.t === "duration" && (op === "+" || op === "-")) t = "duration";
     else if (fl === "str" && fr === "str" && op === "+") t = "string";
-    if (!t) return fail("type_mismatch", `${op} does not apply to a ${describe(l.t)} and a ${describe(r.t)}`, at);
+    if (!t) return fail("type_mismatch", reason("arithmetic_types", { op, left: { type: l.t }, right: { type: r.t } }), at);
     return { k: "arith", op, l, r, t, dep: false, at };
   }
 }
@@ -336,12 +337,12 @@ class Analyzer {
 function coerce(side: IrNode, other: IrNode): [IrNode, IrNode] {
   if (side.t === "timestamp" && other.k === "lit" && other.t === "string") {
     const v = other.v as string;
-    if (Number.isNaN(parseIsoTime(v))) fail("type_mismatch", `${JSON.stringify(v)} is not an ISO-8601 time`, other.at);
+    if (Number.isNaN(parseIsoTime(v))) fail("type_mismatch", reason("not_iso_time", { value: JSON.stringify(v) }), other.at);
     return [side, { ...other, t: "timestamp", v: parseIsoTime(v) }];
   }
   if (side.t === "date" && other.k === "lit" && other.t === "string") {
     const v = other.v as string;
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || !isRealDate(v)) fail("type_mismatch", `${JSON.stringify(v)} is not a YYYY-MM-DD date`, other.at);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || !isRealDate(v)) fail("type_mismatch", reason("not_date", { value: JSON.stringify(v) }), other.at);
     return [side, { ...other, t: "date" }];
   }
   if (side.t === "date" && other.t === "timestamp" && !other.dep) {
@@ -353,19 +354,19 @@ function coerce(side: IrNode, other: IrNode): [IrNode, IrNode] {
 function literal(v: unknown, at: Span): IrNode {
   if (v === null) return { k: "lit", v: null, t: "null", dep: false, at };
   if (typeof v === "bigint") {
-    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) fail("type_mismatch", "the integer is out of range (±9007199254740991)", at);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) fail("type_mismatch", reason("int_range"), at);
     return { k: "lit", v: Number(v), t: "int", dep: false, at };
   }
   if (typeof v === "number") {
-    if (!Number.isFinite(v)) fail("type_mismatch", "the number is out of range", at);
+    if (!Number.isFinite(v)) fail("type_mismatch", reason("number_range"), at);
     return { k: "lit", v, t: "double", dep: false, at };
   }
   if (typeof v === "string") {
-    if (v.includes("\u0000")) fail("invalid_expression", "text cannot contain the NUL character", at);
+    if (v.includes("\u0000")) fail("invalid_expression", reason("nul_char"), at);
     return { k: "lit", v, t: "string", dep: false, at };
   }
   if (typeof v === "boolean") return { k: "lit", v, t: "bool", dep: false, at };
-  return fail("unsupported_expression", "bytes and unsigned literals are not supported", at);
+  return fail("unsupported_expression", reason("bytes_unsupported"), at);
 }
 
 function pathOf(n: ASTNode): string[] | null {
@@ -377,27 +378,6 @@ function pathOf(n: ASTNode): string[] | null {
   return null;
 }
 
-function describe(t: ValueType): string {
-  switch (t) {
-    case "int":
-      return "integer";
-    case "double":
-    case "decimal":
-      return "number";
-    case "bool":
-      return "boolean";
-    case "timestamp":
-      return "date-time";
-    case "strings":
-      return "multi-select";
-    case "ids":
-      return "to-many relation";
-    case "string":
-      return "text";
-    default:
-      return t;
-  }
-}
 
 /** Milliseconds of an ISO-8601 date or date-time; a time without a zone is UTC. NaN when invalid. */
 export function parseIsoTime(text: string): number {

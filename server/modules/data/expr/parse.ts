@@ -1,11 +1,15 @@
 import { Environment, type ASTNode } from "@marcbachmann/cel-js";
+import { formatReason, reason, type Reason, type ReasonParams } from "./reasons";
 
 export type ExpressionErrorCode = "invalid_expression" | "unknown_field" | "type_mismatch" | "unsupported_expression";
 
 /** A problem in an expression, with the character range (UTF-16 offsets into the source) it concerns. */
 export interface ExpressionIssue {
   code: ExpressionErrorCode;
+  /** In English; `reasonKey` and `reasonParams` render it in other locales (reasons.ts). */
   reason: string;
+  reasonKey?: string;
+  reasonParams?: ReasonParams;
   start: number;
   end: number;
   field?: string;
@@ -18,8 +22,12 @@ export class ExpressionError extends Error {
   }
 }
 
-export function fail(code: ExpressionErrorCode, reason: string, at: { start: number; end: number }, field?: string): never {
-  throw new ExpressionError({ code, reason, start: at.start, end: at.end, ...(field ? { field } : {}) });
+export function fail(code: ExpressionErrorCode, why: Reason, at: { start: number; end: number }, field?: string): never {
+  throw new ExpressionError(issueOf(code, why, at, field));
+}
+
+export function issueOf(code: ExpressionErrorCode, why: Reason, at: { start: number; end: number }, field?: string): ExpressionIssue {
+  return { code, reason: formatReason(why.key, why.params, "en"), reasonKey: why.key, ...(why.params ? { reasonParams: why.params } : {}), start: at.start, end: at.end, ...(field ? { field } : {}) };
 }
 
 /** Parsing is the only use of cel-js here; the environment bounds what a hostile expression can cost. */
@@ -60,16 +68,16 @@ export function rewriteAtNames(source: string): string {
 
 /** Parses an expression into the cel-js syntax tree, or throws ExpressionError(invalid_expression). */
 export function parseExpression(source: string): ASTNode {
-  if (source.trim() === "") fail("invalid_expression", "the expression is empty", { start: 0, end: 0 });
+  if (source.trim() === "") fail("invalid_expression", reason("empty"), { start: 0, end: 0 });
   try {
     return environment.parse(rewriteAtNames(source)).ast;
   } catch (err) {
     const e = err as { name?: string; summary?: string; message?: string; range?: { start: number; end: number } };
     if (e && (e.name === "ParseError" || e.name === "TypeError" || e.name === "EvaluationError")) {
       const range = e.range ?? { start: 0, end: source.length };
-      fail("invalid_expression", (e.summary ?? e.message ?? "syntax error").split("\n")[0]!.slice(0, 200), range);
+      fail("invalid_expression", reason("syntax", { detail: (e.summary ?? e.message ?? "syntax error").split("\n")[0]!.slice(0, 200) }), range);
     }
     // Anything else from the parser (a RangeError on absurd nesting, say) is still bad input.
-    fail("invalid_expression", "the expression could not be parsed", { start: 0, end: source.length });
+    fail("invalid_expression", reason("unparsable"), { start: 0, end: source.length });
   }
 }

@@ -145,8 +145,8 @@ export function modelIssues(model: ModelDocument): ModelIssue[] {
           compileExpression(rule, { model: index, collection: c.name, allowBody: op === "create" || op === "update" });
         } catch (err) {
           if (!(err instanceof ExpressionError)) throw err;
-          const { code, reason, start, end, field } = err.issue;
-          issues.push({ code: "invalid_rule", path: `collections.${ci}.rules.${op}`, collection: c.name, operation: op, reason, problem: code, start, end, ...(field ? { field } : {}) });
+          const { code, ...issue } = err.issue;
+          issues.push({ code: "invalid_rule", path: `collections.${ci}.rules.${op}`, collection: c.name, operation: op, problem: code, ...issue });
         }
       }
     });

@@ -275,8 +275,8 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
 
   function expressionFailure(err: unknown, kind: "filter", collection: string): never {
     if (err instanceof ExpressionError) {
-      const { code, reason, start, end, field } = err.issue;
-      throw new AppError(code, 400, { kind, collection, reason, start, end, ...(field ? { field } : {}) });
+      const { code, ...issue } = err.issue;
+      throw new AppError(code, 400, { kind, collection, ...issue });
     }
     throw err;
   }

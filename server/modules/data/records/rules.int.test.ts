@@ -164,7 +164,7 @@ describe.each(DATABASE_KINDS)("access rules on %s", (kind) => {
   it("offers validate-as-you-type with positions", async () => {
     expect(await t.data.expressions.check(p, { collection: "posts", expression: 'status == "draft" && ownr == auth.id' })).toEqual({
       valid: false,
-      errors: [{ code: "unknown_field", reason: "posts has no field ownr", start: 21, end: 25, field: "ownr" }],
+      errors: [{ code: "unknown_field", reason: "posts has no field ownr", reasonKey: "no_such_field", reasonParams: { collection: "posts", field: "ownr" }, start: 21, end: 25, field: "ownr" }],
     });
     expect(await t.data.expressions.check(p, { collection: "posts", expression: "body.owner == auth.id", kind: "rule", operation: "create" })).toEqual({ valid: true, expand: [] });
     expect((await t.data.expressions.check(p, { collection: "posts", expression: "body.owner == auth.id" })).valid).toBe(false);
