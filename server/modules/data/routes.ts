@@ -38,7 +38,7 @@ export function registerDataRoutes(app: FastifyInstance, deps: DataRoutesDeps) {
 
   app.get<C>(records, async (req, reply: FastifyReply) => {
     const { projectId, actor } = await requestActor.resolve(req, req.params.project, "list");
-    // The page as JSON text (on SQLite its rows come as JSON from the database).
+    // The page as JSON text (its rows come as JSON from the database).
     const body = await data.records.listJson(projectId, req.params.collection, (req.query ?? {}) as never, actor);
     return reply.type("application/json; charset=utf-8").send(body);
   });

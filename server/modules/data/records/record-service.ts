@@ -141,29 +141,35 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
   }
 
   /**
-   * SQLite: a row as its API JSON text, made by SQLite (json_object), so a list needs no row
-   * objects, no decoding and no JSON.stringify of its items. Each field as `fromDb` reads it: booleans
-   * as true/false, json, multi-selects and to-many relations embedded as JSON, times as stored
-   * (canonical ISO-8601). Keys in the order `decode` and `project` give them. Null when a list
-   * should take the object path instead (`fields.int.test.ts` compares the two for every type).
+   * A row as its API JSON text, made by the database (SQLite `json_object`, PostgreSQL
+   * `json_build_object`), so a list needs no row objects, no decoding and no JSON.stringify of its
+   * items. Each field as `fromDb` reads it: booleans as true/false, json, multi-selects and to-many
+   * relations embedded as JSON, times as `toISOString()` writes them, decimals as text. Keys in the
+   * order `decode` and `project` give them. Null when a list should take the object path instead
+   * (`fields.int.test.ts` compares the two for every type on both databases).
    */
   function jsonRow(rt: ProjectRuntime, c: CollectionRuntime, alias: string, toMany: Iterable<Field>, shown: Set<string> | null): Sql | null {
-    if (database.kind !== "sqlite" || c.columns.length > 200) return null;
+    const pg = database.kind === "postgres";
+    const time = (col: Sql) => (pg ? pgTime(col) : col);
     const exprs = new Map<string, Sql>([
       ["id", sql.id(alias, "id")],
-      ["created", sql.id(alias, "created")],
-      ["updated", sql.id(alias, "updated")],
+      ["created", time(sql.id(alias, "created"))],
+      ["updated", time(sql.id(alias, "updated"))],
     ]);
-    for (const f of c.columns) exprs.set(f.name, jsonValue(f, rt.names.column(c.name, f.name, alias)));
+    for (const f of c.columns) exprs.set(f.name, (pg ? pgJsonValue : sqliteJsonValue)(f, rt.names.column(c.name, f.name, alias)));
     for (const f of toMany) {
-      exprs.set(f.name, sql`json((select ${fns.jsonArrayAgg(sql.id("lnk", "target_id"), sql.id("lnk", "position"))} from ${rt.names.junction(c.name, f.name)} as ${sql.id("lnk")} where ${sql.id("lnk", "source_id")} = ${sql.id(alias, "id")}))`);
+      const links = sql`(select ${fns.jsonArrayAgg(sql.id("lnk", "target_id"), sql.id("lnk", "position"))} from ${rt.names.junction(c.name, f.name)} as ${sql.id("lnk")} where ${sql.id("lnk", "source_id")} = ${sql.id(alias, "id")})`;
+      exprs.set(f.name, pg ? links : sql`json(${links})`);
     }
     const names = shown ? [...shown].filter((k) => exprs.has(k)) : [...exprs.keys()];
+    // PostgreSQL functions take at most 100 arguments: key and value for 50 fields.
+    if (names.length > (pg ? 50 : 200)) return null;
     // Field names are safe identifiers ([a-z_][a-z0-9_]*), so they go in as literals.
-    return sql`json_object(${sql.join(names.map((k) => sql`${sql.lit(k)}, ${exprs.get(k)!}`))})`;
+    const pairs = sql.join(names.map((k) => sql`${sql.lit(k)}, ${exprs.get(k)!}`));
+    return pg ? sql`json_build_object(${pairs})` : sql`json_object(${pairs})`;
   }
 
-  function jsonValue(f: Field, col: Sql): Sql {
+  function sqliteJsonValue(f: Field, col: Sql): Sql {
     switch (f.type) {
       case "boolean":
         return sql`json(case when ${col} is null then null when ${col} in (1, '1', 't', 'true') then 'true' else 'false' end)`;
@@ -175,6 +181,25 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
       default:
         // Times included: SQLite keeps them as the canonical ISO-8601 text every write and type
         // conversion stores (codec, archives, `text>timestamp`), which is what `readTime` returns.
+        return col;
+    }
+  }
+
+  /** A timestamptz as `toISOString()` writes it (PostgreSQL's own JSON would give `+00:00`). */
+  function pgTime(col: Sql): Sql {
+    return sql`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  }
+
+  function pgJsonValue(f: Field, col: Sql): Sql {
+    switch (f.type) {
+      case "datetime":
+      case "autodate":
+        return pgTime(col);
+      // numeric as the text the driver hands `fromDb` (a JSON number would lose its scale).
+      case "decimal":
+        return sql`${col}::text`;
+      default:
+        // Numbers, booleans, dates, uuids and json/jsonb become JSON as `fromDb` reads them.
         return col;
     }
   }
@@ -579,8 +604,8 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     /** Null when the rule or filter leaves nothing to read. */
     main: CompiledQuery<Record<string, unknown>> | null;
     /**
-     * The same rows as API JSON text (SQLite; not with expand, nor a projection without the sort
-     * keys): built on first use (`listJson` only), then kept with the plan.
+     * The same rows as API JSON text (not with expand, nor a projection without the sort keys):
+     * built on first use (`listJson` only), then kept with the plan.
      */
     json: CompiledQuery<{ j: string }> | null | (() => CompiledQuery<{ j: string }> | null);
     count: CompiledQuery<{ n: number | string }> | null;
@@ -760,8 +785,8 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     },
 
     /**
-     * The same list as `list`, as the JSON text of its response: on SQLite the rows come as JSON
-     * from the database (see `jsonRow`), the rest of the page around them.
+     * The same list as `list`, as the JSON text of its response: the rows come as JSON from the
+     * database (see `jsonRow`), the rest of the page around them.
      */
     async listJson(projectId: string, collection: string, query: ListQuery, actor: Actor): Promise<string> {
       const { rt, c, plan } = await listPlan(projectId, collection, query, actor);
