@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
@@ -28,6 +29,12 @@ export interface Database<DB = unknown> {
    * else has open.
    */
   sync?: SqliteSync;
+  /**
+   * PostgreSQL only: one read outside any transaction, as a named prepared statement (parsed and
+   * planned once per connection, not per query). For queries of a fixed shape only: each distinct
+   * text stays prepared on every connection that ran it.
+   */
+  preparedRead?(text: string, params: readonly unknown[]): Promise<Array<Record<string, unknown>>>;
   close(): Promise<void>;
 }
 
@@ -206,9 +213,29 @@ function openPostgres<DB>(url: string, options: DatabaseOptions): Database<DB> {
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on("error", () => {});
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  // Statement names by text. A new generation after a column changed type under a prepared
+  // statement ("cached plan must not change result type"): the texts are prepared again.
+  const names = new Map<string, string>();
+  let generation = 0;
   return {
     kind: "postgres",
     db,
+    async preparedRead(text, params) {
+      let name = names.get(text);
+      if (name === undefined) {
+        if (names.size >= 1000) names.clear();
+        name = `ap${generation}_${crypto.createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
+        names.set(text, name);
+      }
+      try {
+        return (await pool.query({ name, text, values: [...params] })).rows;
+      } catch (err) {
+        if ((err as { code?: string }).code !== "0A000") throw err;
+        generation++;
+        names.clear();
+        return (await pool.query(text, [...params])).rows;
+      }
+    },
     dialect: dialectOf("postgres"),
     label: redactUrl(url),
     schema,

@@ -107,7 +107,11 @@ describe.each(DATABASE_KINDS)("model changes and rollback on %s", (kind) => {
       { code: "x", amount: -7, when: "yesterday" },
       { code: " 7 ", amount: null, when: null },
     ];
-    for (const v of values) await t.data.records.create(p, "items", v, admin);
+    const ids: string[] = [];
+    for (const v of values) ids.push((await t.data.records.create(p, "items", v, admin)).id);
+    // Gets on every connection of the pool (PostgreSQL prepares them there), before and after each change.
+    const gets = async () => (await Promise.all(Array.from({ length: 30 }, () => t.data.records.get(p, "items", ids[0]!, admin)))).map((r) => [r.code, r.amount]);
+    expect(new Set((await gets()).map((r) => JSON.stringify(r)))).toEqual(new Set([JSON.stringify(["12", 3])]));
     const m = await current(p);
     const [code, amount, when] = m.collections[0]!.fields;
     const changed = await t.data.schema.apply(p, { baseVersion: 1, schema: { collections: [{ ...m.collections[0]!, fields: [{ ...code!, type: "integer" } as never, { ...amount!, type: "text" } as never, { ...when!, type: "datetime" } as never] }] } }, "ann");
@@ -117,9 +121,11 @@ describe.each(DATABASE_KINDS)("model changes and rollback on %s", (kind) => {
       [null, "-7", null],
       [7, null, null],
     ]);
+    expect(new Set((await gets()).map((r) => JSON.stringify(r)))).toEqual(new Set([JSON.stringify([12, "3"])]));
     // Filters and sorts see the new types.
     expect((await t.data.records.list(p, "items", { filter: "code > 10" }, admin)).items).toHaveLength(1);
     await t.rollback(p, 1);
+    expect(new Set((await gets()).map((r) => JSON.stringify(r)))).toEqual(new Set([JSON.stringify(["12", 3])]));
     expect((await all(p, "items")).map((r) => [r.code, r.amount])).toEqual([
       ["12", 3],
       [null, -7],

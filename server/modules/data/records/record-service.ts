@@ -756,6 +756,8 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
   async function readOne(query: CompiledQuery): Promise<Record<string, unknown> | undefined> {
     const sync = database.sync;
     if (sync && !sync.inTransaction()) return sync.get<Record<string, unknown>>(query.sql, query.parameters);
+    // PostgreSQL: gets have a fixed shape per model version and rule, so they are prepared once per connection.
+    if (database.preparedRead) return (await database.preparedRead(query.sql, query.parameters))[0];
     return (await db.executeQuery<Record<string, unknown>>(query)).rows[0];
   }
 
