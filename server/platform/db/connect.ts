@@ -31,8 +31,8 @@ export interface Database<DB = unknown> {
   sync?: SqliteSync;
   /**
    * PostgreSQL only: one read outside any transaction, as a named prepared statement (parsed and
-   * planned once per connection, not per query). For queries of a fixed shape only: each distinct
-   * text stays prepared on every connection that ran it.
+   * planned once per connection, not per query). For queries of a fixed shape: each distinct text
+   * stays prepared on every connection that ran it; past 500 texts the rest run unnamed.
    */
   preparedRead?(text: string, params: readonly unknown[]): Promise<Array<Record<string, unknown>>>;
   close(): Promise<void>;
@@ -195,6 +195,9 @@ const pgTypes = {
   },
 };
 
+/** How many distinct texts `preparedRead` prepares (per process; on each connection that runs them). */
+const PREPARED_TEXTS = 500;
+
 function openPostgres<DB>(url: string, options: DatabaseOptions): Database<DB> {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get("schema") ?? undefined;
@@ -213,8 +216,9 @@ function openPostgres<DB>(url: string, options: DatabaseOptions): Database<DB> {
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on("error", () => {});
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  // Statement names by text. A new generation after a column changed type under a prepared
-  // statement ("cached plan must not change result type"): the texts are prepared again.
+  // Statement names by text, at most PREPARED_TEXTS (each stays prepared on every connection that
+  // ran it; texts beyond the limit run unnamed). A new generation after a column changed type under
+  // a prepared statement ("cached plan must not change result type"): the texts are prepared again.
   const names = new Map<string, string>();
   let generation = 0;
   return {
@@ -222,13 +226,12 @@ function openPostgres<DB>(url: string, options: DatabaseOptions): Database<DB> {
     db,
     async preparedRead(text, params) {
       let name = names.get(text);
-      if (name === undefined) {
-        if (names.size >= 1000) names.clear();
+      if (name === undefined && names.size < PREPARED_TEXTS) {
         name = `ap${generation}_${crypto.createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
         names.set(text, name);
       }
       try {
-        return (await pool.query({ name, text, values: [...params] })).rows;
+        return (await pool.query(name === undefined ? { text, values: [...params] } : { name, text, values: [...params] })).rows;
       } catch (err) {
         if ((err as { code?: string }).code !== "0A000") throw err;
         generation++;

@@ -106,6 +106,27 @@ describe.each(DATABASE_KINDS)("database platform on %s", (kind) => {
   });
 });
 
+describe("prepared reads on PostgreSQL", () => {
+  it("prepare at most 500 texts per connection, run the rest unnamed, and all answer right", async () => {
+    const testDb = await createTestDatabase("postgres");
+    const database = openDatabase(testDb.url, { poolSize: 1 });
+    try {
+      const read = database.preparedRead!;
+      for (let i = 0; i < 520; i++) {
+        const rows = await read(`select $1::int + ${i} as n`, [1]);
+        expect(rows).toEqual([{ n: 1 + i }]);
+      }
+      // Again: the prepared ones are used as they are.
+      expect(await read("select $1::int + 7 as n", [2])).toEqual([{ n: 9 }]);
+      // One connection: it holds exactly the 500 prepared texts.
+      expect(await read("select count(*)::int as n from pg_prepared_statements", [])).toEqual([{ n: 500 }]);
+    } finally {
+      await database.close();
+      await testDb.drop();
+    }
+  });
+});
+
 describe("two nodes starting together on one PostgreSQL", () => {
   it("migrate once: the lock serializes them and the second finds nothing to do", async () => {
     const testDb = await createTestDatabase("postgres");

@@ -616,6 +616,8 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     perPage: number;
     page: number;
     withCount: boolean;
+    /** Kept for reuse by every caller of its shape (see listCacheKey). */
+    shared?: boolean;
   }
 
   const LIST_PLANS_PER_COLLECTION = 256;
@@ -748,7 +750,10 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
         if (countWhere !== false) plan.count = sql<{ n: number | string }>`select count(*) as n from ${table} as ${sql.id("t")} ${countWhere}`.compile(db);
       }
     }
-    if (key !== null && !tracked.touched() && !guarded) rememberList(c, key, plan);
+    if (key !== null && !tracked.touched() && !guarded) {
+      plan.shared = true;
+      rememberList(c, key, plan);
+    }
     return { rt, c, plan };
   }
 
@@ -797,7 +802,11 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
       const { perPage, page } = plan;
       // With no transaction open on SQLite's one connection, the read runs at once (committed data only).
       const sync = database.sync;
-      const rows = sync && !sync.inTransaction() ? sync.column<string>(plan.json.sql, plan.json.parameters) : (await db.executeQuery(plan.json)).rows.map((r) => r.j);
+      let rows: string[];
+      if (sync && !sync.inTransaction()) rows = sync.column<string>(plan.json.sql, plan.json.parameters);
+      // PostgreSQL: a plan kept for reuse (one per query shape, see listCacheKey) is prepared once per connection.
+      else if (plan.shared && database.preparedRead) rows = (await database.preparedRead(plan.json.sql, plan.json.parameters)).map((r) => r.j as string);
+      else rows = (await db.executeQuery(plan.json)).rows.map((r) => r.j);
       const hasMore = rows.length > perPage;
       const n = Math.min(rows.length, perPage);
       let items = "";
