@@ -581,9 +581,8 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
         deps.onPublishError?.(err, subject);
       }
     };
-    // A bus that stores appends in call order (the realtime log appends each event) takes a batch's events all at once.
-    if (bus.appendsInCallOrder && events.length > 1) await Promise.all(events.map(publish));
-    else for (const e of events) await publish(e);
+    // In order: on PostgreSQL each message is a NOTIFY to the other nodes.
+    for (const e of events) await publish(e);
     await Promise.all(sinkWork);
     return result;
   }
