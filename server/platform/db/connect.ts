@@ -113,6 +113,8 @@ function openSqlite<DB>(file: string, options: DatabaseOptions): Database<DB> {
     },
     async close() {
       await db.destroy();
+      // Kysely leaves the handle open when it never ran a query.
+      if (raw.open) raw.close();
     },
   };
 }
@@ -255,6 +257,8 @@ function openPostgres<DB>(url: string, options: DatabaseOptions): Database<DB> {
     },
     async close() {
       await db.destroy();
+      // Kysely leaves the pool open when it never ran a query.
+      if (!pool.ended) await pool.end();
     },
   };
 }

@@ -61,4 +61,13 @@ describe.each(DATABASE_KINDS)("group commit on %s", (kind) => {
       await sql`delete from gc_rows`.execute(database.db);
     }
   });
+
+  it("fails writes on a closed database instead of leaving them waiting", async () => {
+    const own = openDatabase(testDb.url, { poolSize: 2 });
+    const writes = createGroupCommit(own);
+    await own.close();
+    const results = await Promise.allSettled(Array.from({ length: 3 }, (_, i) => writes.run((trx) => sql`insert into gc_rows (id, label) values (${9000 + i}, ${`closed ${i}`})`.execute(trx))));
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
+    expect(await labels()).not.toContain("closed 0");
+  });
 });

@@ -33,13 +33,17 @@ export function createGroupCommit(database: Pick<Database<any>, "kind" | "db" | 
   let scheduled = false;
 
   async function commitGroup(): Promise<void> {
-    scheduled = false;
-    const jobs = queue.length <= MAX_GROUP ? queue : queue.slice(0, MAX_GROUP);
-    queue = queue.length <= MAX_GROUP ? [] : queue.slice(MAX_GROUP);
-    if (queue.length > 0) schedule();
+    let jobs: Job[] = [];
+    let taken = false;
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       await database.db.connection().execute(async (conn) => {
+        // Taken once the connection is ours: the writes that arrived while waiting for it join.
+        scheduled = false;
+        taken = true;
+        jobs = queue.length <= MAX_GROUP ? queue : queue.slice(0, MAX_GROUP);
+        queue = queue.length <= MAX_GROUP ? [] : queue.slice(MAX_GROUP);
+        if (queue.length > 0) schedule();
         sync.run("begin immediate", []);
         try {
           for (const job of jobs) {
@@ -65,7 +69,13 @@ export function createGroupCommit(database: Pick<Database<any>, "kind" | "db" | 
         }
       });
     } catch (err) {
-      // The group could not begin or commit: none of its writes happened.
+      // The group could not begin or commit: none of its writes happened. Without the connection
+      // (the database closed), every write waiting fails.
+      if (!taken) {
+        scheduled = false;
+        jobs = queue;
+        queue = [];
+      }
       for (const job of jobs) job.reject(err);
       return;
     }
