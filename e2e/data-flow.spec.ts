@@ -1,5 +1,6 @@
 import fs from "node:fs";
-import { request, type Locator, type Page } from "@playwright/test";
+import { request, type Page } from "@playwright/test";
+import { addField, drag } from "./designer";
 import { BASE_URL, expect, expectToast, test, trpc } from "./fixtures";
 
 test.describe.configure({ mode: "serial" });
@@ -21,26 +22,6 @@ async function rest(method: "GET" | "POST", url: string, body?: unknown, token?:
   } finally {
     await context.dispose();
   }
-}
-
-/** Drags from one point of the page to another in small steps, as a hand does (xyflow follows pointer moves). */
-async function drag(page: Page, from: Locator, to: Locator) {
-  const a = (await from.boundingBox())!;
-  const b = (await to.boundingBox())!;
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(a.x + a.width / 2 + 20, a.y + a.height / 2 + 10, { steps: 5 });
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 15 });
-  await page.mouse.up();
-}
-
-async function addField(page: Page, type: string, name: string, options: { required?: boolean } = {}) {
-  await page.getByTestId("new-field-type").selectOption(type);
-  await page.getByTestId("add-field").click();
-  const editor = page.getByTestId("field-editor");
-  await editor.getByTestId("field-name").fill(name);
-  if (options.required) await editor.getByTestId("field-required").click();
-  await editor.getByRole("button", { name: "Back to the collection" }).click();
 }
 
 async function applyPlan(page: Page, message: string, version: number) {

@@ -149,25 +149,19 @@ function usage(message: string): number {
 }
 
 async function createAdmin(sources: ConfigSources, input: { email: string; password: string; name: string }): Promise<number> {
-  const config = { ...loadConfig(sources), console: false };
-  ensureDataDir(config.dataDir);
-  const logger = createLogger({ level: "warn", pretty: false });
-  const app = await createApp({ config, logger, masterKey: resolveMasterKey(config) });
-  try {
-    await app.database.ping();
-    await app.prepareDatabase();
-    const account = await app.services.accounts.create({ ...input, instanceAdmin: true }, { kind: "system", id: null, label: "cli" });
-    process.stdout.write(`created instance admin ${account.email} (${account.id})\n`);
-    return 0;
-  } catch (err) {
-    const appError = toAppError(err, { bodyLimit: 0 });
-    if (!appError) throw err;
-    const issues = (appError.details.issues as Array<{ path: string; message: string }> | undefined)?.map((i) => `${i.path}: ${i.message}`).join("; ");
-    process.stderr.write(`apprun: ${appError.code}${issues ? ` (${issues})` : appError.details.email ? ` (${String(appError.details.email)})` : ""}\n`);
-    return EXIT_CONFIG;
-  } finally {
-    await app.close();
-  }
+  return withLocalApp(sources, async (app) => {
+    try {
+      const account = await app.services.accounts.create({ ...input, instanceAdmin: true }, { kind: "system", id: null, label: "cli" });
+      process.stdout.write(`created instance admin ${account.email} (${account.id})\n`);
+      return 0;
+    } catch (err) {
+      const appError = toAppError(err, { bodyLimit: 0 });
+      if (!appError) throw err;
+      const issues = (appError.details.issues as Array<{ path: string; message: string }> | undefined)?.map((i) => `${i.path}: ${i.message}`).join("; ");
+      process.stderr.write(`apprun: ${appError.code}${issues ? ` (${issues})` : appError.details.email ? ` (${String(appError.details.email)})` : ""}\n`);
+      return EXIT_CONFIG;
+    }
+  });
 }
 
 /** Opens the instance's database (migrated, master key checked) without serving, for commands that use the services. */

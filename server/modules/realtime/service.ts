@@ -22,7 +22,7 @@ export interface RealtimeDeps {
   auth: AuthService;
   projects: ProjectsService;
   audit: AuditService;
-  /** The project logs; the same object whose `recordingBus()` the data module publishes on. */
+  /** The project logs; the same object whose `recordSink()` the data module was given. */
   streams: RealtimeStreams;
   catalog: ErrorCatalog;
   logger: Logger;

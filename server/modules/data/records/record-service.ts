@@ -556,7 +556,7 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     const afterCommit: Array<() => Promise<unknown> | void> = [];
     const result = await writes.run(async (trx) => {
       // On SQLite the group commit holds the connection for this write: its statements may run at once.
-      const value = await work({ trx, rt, events, now: clock(), sync: database.kind === "sqlite" ? database.sync : undefined });
+      const value = await work({ trx, rt, events, now: clock(), sync: database.sync });
       if (events.length > 0) {
         for (const sink of sinks) {
           const next = await sink.within(trx, events);

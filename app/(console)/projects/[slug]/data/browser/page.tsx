@@ -2,13 +2,11 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ArrowDown, ArrowUp, ArrowUpDown, ChevronLeft, ChevronRight, Database, Filter, Pencil, Plus, SearchX, Trash2, X } from "lucide-react";
-import Link from "next/link";
 import { useState } from "react";
 import { toast } from "sonner";
 import { errorInfo } from "../../../../../../components/console/errors";
 import { formatDateTime } from "../../../../../../components/console/format";
-import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../../components/console/states";
-import { CollectionPicker } from "../../../../../../components/data/collection-picker";
+import { EmptyState, LoadingRows, QueryError } from "../../../../../../components/console/states";
 import { ExpressionInput, ExpressionIssueView, useExpressionCheck } from "../../../../../../components/data/expression-input";
 import { cellText, fromText, sortable, toText, type Collection, type ExpressionIssue, type Field, type RecordRow } from "../../../../../../components/data/model";
 import { fieldErrorsOf, RecordForm, useFieldError } from "../../../../../../components/data/record-form";
@@ -34,6 +32,7 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from ".
 import { Switch } from "../../../../../../components/ui/switch";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "../../../../../../components/ui/table";
 import { RequirePermission, useProject } from "../../project-context";
+import { CollectionPage } from "../collection-page";
 
 const PAGE_SIZES = [10, 20, 50, 100];
 /** Types edited in the cell itself; the others (json, relations, multi-selects) open the form. */
@@ -490,34 +489,10 @@ function RecordsTable({ collection, collections }: { collection: Collection; col
 
 function DataBrowser() {
   const { t } = useI18n();
-  const trpc = useTRPC();
-  const { ref, project } = useProject();
-  const model = useQuery(trpc.records.collections.queryOptions({ project: ref }));
-  const [chosen, setChosen] = useState<string | null>(null);
-  const collections = model.data?.collections ?? [];
-  const current = collections.find((c) => c.name === chosen) ?? collections[0];
   return (
-    <div className="mx-auto flex max-w-6xl flex-col gap-6">
-      <PageHeader title={t("browser.title")} description={t("browser.subtitle")} actions={current ? <CollectionPicker collections={collections} value={current.name} onChange={setChosen} /> : undefined} />
-      {model.isPending ? (
-        <LoadingRows count={4} />
-      ) : model.isError ? (
-        <QueryError error={model.error} onRetry={() => model.refetch()} />
-      ) : !current ? (
-        <EmptyState
-          icon={Database}
-          title={t("browser.noCollectionsTitle")}
-          body={t("browser.noCollectionsBody")}
-          action={
-            <Button asChild variant="outline">
-              <Link href={`/projects/${encodeURIComponent(project.slug)}/data/model`}>{t("browser.openModel")}</Link>
-            </Button>
-          }
-        />
-      ) : (
-        <RecordsTable key={current.name} collection={current} collections={collections} />
-      )}
-    </div>
+    <CollectionPage title={t("browser.title")} description={t("browser.subtitle")} className="max-w-6xl" loadingRows={4}>
+      {(current, collections) => <RecordsTable key={current.name} collection={current} collections={collections} />}
+    </CollectionPage>
   );
 }
 

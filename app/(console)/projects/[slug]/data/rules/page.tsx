@@ -1,13 +1,11 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Database, Eye, RotateCcw, Save } from "lucide-react";
-import Link from "next/link";
+import { Eye, RotateCcw, Save } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
 import { errorInfo } from "../../../../../../components/console/errors";
-import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../../components/console/states";
-import { CollectionPicker } from "../../../../../../components/data/collection-picker";
+import { LoadingRows, QueryError } from "../../../../../../components/console/states";
 import { ExpressionIssueView } from "../../../../../../components/data/expression-input";
 import { cellText, OPERATIONS, type Collection, type ExpressionIssue, type Operation } from "../../../../../../components/data/model";
 import { JsonEditor } from "../../../../../../components/data/record-form";
@@ -23,6 +21,7 @@ import { Label } from "../../../../../../components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "../../../../../../components/ui/select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "../../../../../../components/ui/table";
 import { RequirePermission, useProject } from "../../project-context";
+import { CollectionPage } from "../collection-page";
 
 const ANONYMOUS = "__anonymous__";
 
@@ -254,34 +253,10 @@ function CollectionRules({ collection, collections, version }: { collection: Col
 
 function Rules() {
   const { t } = useI18n();
-  const trpc = useTRPC();
-  const { ref, project } = useProject();
-  const model = useQuery(trpc.records.collections.queryOptions({ project: ref }));
-  const [chosen, setChosen] = useState<string | null>(null);
-  const collections = model.data?.collections ?? [];
-  const current = collections.find((c) => c.name === chosen) ?? collections[0];
   return (
-    <div className="mx-auto flex max-w-5xl flex-col gap-6">
-      <PageHeader title={t("rules.title")} description={t("rules.subtitle")} actions={current ? <CollectionPicker collections={collections} value={current.name} onChange={setChosen} /> : undefined} />
-      {model.isPending ? (
-        <LoadingRows count={5} />
-      ) : model.isError ? (
-        <QueryError error={model.error} onRetry={() => model.refetch()} />
-      ) : !current ? (
-        <EmptyState
-          icon={Database}
-          title={t("browser.noCollectionsTitle")}
-          body={t("browser.noCollectionsBody")}
-          action={
-            <Button asChild variant="outline">
-              <Link href={`/projects/${encodeURIComponent(project.slug)}/data/model`}>{t("browser.openModel")}</Link>
-            </Button>
-          }
-        />
-      ) : (
-        <CollectionRules key={`${current.name}@${model.data.version}`} collection={current} collections={collections} version={model.data.version} />
-      )}
-    </div>
+    <CollectionPage title={t("rules.title")} description={t("rules.subtitle")} className="max-w-5xl" loadingRows={5}>
+      {(current, collections, version) => <CollectionRules key={`${current.name}@${version}`} collection={current} collections={collections} version={version} />}
+    </CollectionPage>
   );
 }
 
