@@ -23,13 +23,26 @@ export default defineConfig({
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
       // Root in CI needs --no-sandbox; the rest keep Chromium from reaching for the network.
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     },
   },
   // First-run setup goes through the UI once; every other test starts signed in as that admin.
   projects: [
     { name: "setup", testMatch: /first-run\.setup\.ts/ },
-    { name: "console", testMatch: /\.spec\.ts$/, dependencies: ["setup"], use: { storageState: path.join(process.env.E2E_DATA_DIR, "admin-state.json") } },
+    {
+      name: "console",
+      testMatch: /\.spec\.ts$/,
+      dependencies: ["setup"],
+      use: { storageState: path.join(process.env.E2E_DATA_DIR, "admin-state.json") },
+    },
   ],
   webServer: {
     // The first start builds the console when no build exists, as `npm start` does.

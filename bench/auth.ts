@@ -48,7 +48,12 @@ async function measure(cases: LoadCase[], pid: number): Promise<Measured[]> {
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
   return cases.map((c) => {
     const list = runs.get(c.name)!;
-    return { name: c.name, requestsPerSec: median(list.map((x) => x.rps)), p99: median(list.map((x) => x.p99)), cpuMicros: median(list.map((x) => x.cpu)) };
+    return {
+      name: c.name,
+      requestsPerSec: median(list.map((x) => x.rps)),
+      p99: median(list.map((x) => x.p99)),
+      cpuMicros: median(list.map((x) => x.cpu)),
+    };
   });
 }
 
@@ -64,19 +69,34 @@ execFileSync(process.execPath, [bin, "--version"], { stdio: "ignore" });
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "apprun-bench-auth-"));
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("APPRUN_"))), APPRUN_TRUST_PROXY: "true", APPRUN_LOG_LEVEL: "warn" } as unknown as NodeJS.ProcessEnv;
-const app = spawnNode([bin, "start", "--no-console", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir, "--public-url", base], env);
+const env = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("APPRUN_"))),
+  APPRUN_TRUST_PROXY: "true",
+  APPRUN_LOG_LEVEL: "warn",
+} as unknown as NodeJS.ProcessEnv;
+const app = spawnNode(
+  [bin, "start", "--no-console", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir, "--public-url", base],
+  env,
+);
 
 /** The console's API, as the console calls it: tRPC over HTTP with the session cookie. */
 async function trpc(procedure: string, input: unknown, cookie = ""): Promise<{ data: any; cookie: string }> {
-  const res = await fetch(`${base}/trpc/${procedure}`, { method: "POST", headers: { "content-type": "application/json", origin: base, cookie }, body: JSON.stringify(input) });
+  const res = await fetch(`${base}/trpc/${procedure}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: base, cookie },
+    body: JSON.stringify(input),
+  });
   const body = (await res.json()) as { result?: { data: unknown }; error?: unknown };
   if (!res.ok) throw new Error(`${procedure}: ${JSON.stringify(body.error)}`);
   return { data: body.result!.data, cookie: res.headers.getSetCookie()[0]?.split(";")[0] ?? cookie };
 }
 
 async function rest(pathname: string, body: unknown): Promise<any> {
-  const res = await fetch(`${base}${pathname}`, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": "10.9.9.9" }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}${pathname}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-forwarded-for": "10.9.9.9" },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${pathname}: ${res.status} ${await res.text()}`);
   return res.json();
 }
@@ -97,18 +117,29 @@ try {
   const cases: LoadCase[] = [
     { name: "GET /api/v1/ping anonymous", url: `${base}/api/v1/ping` },
     { name: "GET /api/v1/ping anonymous, same-size ignored header", url: `${base}/api/v1/ping`, headers: { "x-padding": padding } },
-    { name: "GET /api/v1/ping with an access token (JWT)", url: `${base}/api/v1/ping`, headers: { authorization: `Bearer ${session.accessToken}` } },
+    {
+      name: "GET /api/v1/ping with an access token (JWT)",
+      url: `${base}/api/v1/ping`,
+      headers: { authorization: `Bearer ${session.accessToken}` },
+    },
     { name: "GET /api/v1/ping with an API key", url: `${base}/api/v1/ping`, headers: { authorization: `Bearer ${key.secret}` } },
   ];
   const results = await measure(cases, app.pid!);
   const [anonymous, padded, jwt] = results as [Measured, Measured, Measured];
   console.log("\n| case | req/s | p99 ms | server CPU µs/request | req/s vs anonymous | CPU vs anonymous |");
   console.log("|---|---:|---:|---:|---:|---:|");
-  for (const r of results) console.log(`| ${r.name} | ${r.requestsPerSec} | ${r.p99} | ${r.cpuMicros.toFixed(1)} | ${(r.requestsPerSec / anonymous.requestsPerSec).toFixed(2)} | ${(r.cpuMicros / anonymous.cpuMicros).toFixed(2)} |`);
+  for (const r of results)
+    console.log(
+      `| ${r.name} | ${r.requestsPerSec} | ${r.p99} | ${r.cpuMicros.toFixed(1)} | ${(r.requestsPerSec / anonymous.requestsPerSec).toFixed(2)} | ${(r.cpuMicros / anonymous.cpuMicros).toFixed(2)} |`,
+    );
   const byThroughput = 1 - jwt.requestsPerSec / anonymous.requestsPerSec;
   const byCpu = jwt.cpuMicros / anonymous.cpuMicros - 1;
-  console.log(`\nJWT-authenticated ping vs anonymous: ${(byThroughput * 100).toFixed(1)} % fewer requests/s; ${(byCpu * 100).toFixed(1)} % more server CPU per request (target ≤ 15 %): ${byThroughput <= 0.15 ? "PASS" : "FAIL"} by throughput, ${byCpu <= 0.15 ? "PASS" : "FAIL"} by CPU`);
-  console.log(`the same-size ignored header alone: ${((1 - padded.requestsPerSec / anonymous.requestsPerSec) * 100).toFixed(1)} % fewer requests/s, ${((padded.cpuMicros / anonymous.cpuMicros - 1) * 100).toFixed(1)} % more CPU`);
+  console.log(
+    `\nJWT-authenticated ping vs anonymous: ${(byThroughput * 100).toFixed(1)} % fewer requests/s; ${(byCpu * 100).toFixed(1)} % more server CPU per request (target ≤ 15 %): ${byThroughput <= 0.15 ? "PASS" : "FAIL"} by throughput, ${byCpu <= 0.15 ? "PASS" : "FAIL"} by CPU`,
+  );
+  console.log(
+    `the same-size ignored header alone: ${((1 - padded.requestsPerSec / anonymous.requestsPerSec) * 100).toFixed(1)} % fewer requests/s, ${((padded.cpuMicros / anonymous.cpuMicros - 1) * 100).toFixed(1)} % more CPU`,
+  );
 
   // Sign-ins: a few connections (scrypt runs on libuv's 4 threads), every request from another address.
   let n = 0;
@@ -119,14 +150,31 @@ try {
     requests: [
       {
         method: "POST",
-        setupRequest: (req) => ({ ...req, headers: { ...req.headers, "content-type": "application/json", "x-forwarded-for": `10.${(++n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` }, body: JSON.stringify({ email: "user@example.com", password: PASSWORD }) }),
+        setupRequest: (req) => ({
+          ...req,
+          headers: {
+            ...req.headers,
+            "content-type": "application/json",
+            "x-forwarded-for": `10.${(++n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
+          },
+          body: JSON.stringify({ email: "user@example.com", password: PASSWORD }),
+        }),
       },
     ],
   });
   const ok = signIns["2xx"];
-  console.log(`\nsign-ins: ${(ok / signInSeconds).toFixed(1)}/s succeeded (${signIns.non2xx} non-2xx, p50 ${signIns.latency.p50} ms, p99 ${signIns.latency.p99} ms, 8 connections, ${signInSeconds} s)`);
-  console.log(`password hash: scrypt N=2^${PASSWORD_PARAMS.ln}, r=${PASSWORD_PARAMS.r}, p=${PASSWORD_PARAMS.p} (16 MiB per hash); each sign-in also writes a session and a refresh token and signs a JWT`);
-  console.log(`(ping: medians of ${rounds} interleaved rounds, ${connections} connections, ${duration} s each after a 2 s warm-up; server CPU from /proc/<pid>/stat; node ${process.version}, ${os.cpus().length} cores, SQLite; load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(" ")})`);
+  console.log(
+    `\nsign-ins: ${(ok / signInSeconds).toFixed(1)}/s succeeded (${signIns.non2xx} non-2xx, p50 ${signIns.latency.p50} ms, p99 ${signIns.latency.p99} ms, 8 connections, ${signInSeconds} s)`,
+  );
+  console.log(
+    `password hash: scrypt N=2^${PASSWORD_PARAMS.ln}, r=${PASSWORD_PARAMS.r}, p=${PASSWORD_PARAMS.p} (16 MiB per hash); each sign-in also writes a session and a refresh token and signs a JWT`,
+  );
+  console.log(
+    `(ping: medians of ${rounds} interleaved rounds, ${connections} connections, ${duration} s each after a 2 s warm-up; server CPU from /proc/<pid>/stat; node ${process.version}, ${os.cpus().length} cores, SQLite; load average at the end ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")})`,
+  );
 } finally {
   await stop(app);
   fs.rmSync(dataDir, { recursive: true, force: true });

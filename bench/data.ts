@@ -87,14 +87,40 @@ const barePort = await freePort();
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const bare = spawnNode([path.join(root, "bench", "bare-fastify.mjs"), String(barePort)]);
-const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("APPRUN_"))), APPRUN_TRUST_PROXY: "true", APPRUN_LOG_LEVEL: "warn" } as unknown as NodeJS.ProcessEnv;
+const env = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("APPRUN_"))),
+  APPRUN_TRUST_PROXY: "true",
+  APPRUN_LOG_LEVEL: "warn",
+} as unknown as NodeJS.ProcessEnv;
 // `--profile DIR` writes the server's CPU profile there (open it in Chrome's DevTools).
 const profileIndex = process.argv.indexOf("--profile");
 const profile = profileIndex > 0 ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(process.argv[profileIndex + 1]!)] : [];
-const app = spawnNode([...profile, bin, "start", "--no-console", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir, "--database-url", databaseUrl, "--public-url", base], env);
+const app = spawnNode(
+  [
+    ...profile,
+    bin,
+    "start",
+    "--no-console",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--data-dir",
+    dataDir,
+    "--database-url",
+    databaseUrl,
+    "--public-url",
+    base,
+  ],
+  env,
+);
 
 async function trpc(procedure: string, input: unknown, cookie = ""): Promise<{ data: any; cookie: string }> {
-  const res = await fetch(`${base}/trpc/${procedure}`, { method: "POST", headers: { "content-type": "application/json", origin: base, cookie }, body: JSON.stringify(input) });
+  const res = await fetch(`${base}/trpc/${procedure}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: base, cookie },
+    body: JSON.stringify(input),
+  });
   const body = (await res.json()) as { result?: { data: unknown }; error?: unknown };
   if (!res.ok) throw new Error(`${procedure}: ${JSON.stringify(body.error)}`);
   return { data: body.result!.data, cookie: res.headers.getSetCookie()[0]?.split(";")[0] ?? cookie };
@@ -132,7 +158,15 @@ async function once(c: Case, seconds: number): Promise<LoadResult & { cpuMicros:
     requests: [{ setupRequest: (req) => ({ ...req, ...c.request() }) as never }],
   });
   const cpuMicros = (cpuMicrosOf(c.pid) - cpuBefore) / Math.max(1, result.requests.total);
-  return { name: c.name, requestsPerSec: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx, cpuMicros };
+  return {
+    name: c.name,
+    requestsPerSec: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+    cpuMicros,
+  };
 }
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
@@ -143,11 +177,16 @@ try {
   const { cookie } = await trpc("accounts.setup", { email: "bench@example.com", name: "Bench", password: PASSWORD });
   projectId = (await trpc("projects.create", { name: "Bench", slug: "bench" }, cookie)).data.id;
   await trpc("auth.settings.update", { project: "bench", accessTokenTtlSeconds: 86_400 }, cookie);
-  const { data: key } = await trpc("auth.apiKeys.create", { project: "bench", name: "bench", permissions: ["schema:manage", "data:read", "data:write"] }, cookie);
+  const { data: key } = await trpc(
+    "auth.apiKeys.create",
+    { project: "bench", name: "bench", permissions: ["schema:manage", "data:read", "data:write"] },
+    cookie,
+  );
   await rest("POST", "/api/v1/admin/projects/bench/schema/apply", { baseVersion: 0, schema: MODEL }, key.secret);
   const user = await rest("POST", "/api/v1/projects/bench/auth/sign-up", { email: "user@example.com", password: PASSWORD });
 
-  // Seed through the batch API. Scores are spread (few ties), as sort keys like times and amounts are. (100 creates per transaction), a few batches at a time.
+  // Seed through the batch API (100 creates per transaction), a few batches at a time.
+  // Scores are spread (few ties), as sort keys like times and amounts are.
   const seedStart = performance.now();
   const itemIds: string[] = [];
   let made = 0;
@@ -155,7 +194,16 @@ try {
     while (made < recordCount) {
       const n = Math.min(100, recordCount - made);
       made += n;
-      const operations = Array.from({ length: n }, (_, i) => ({ action: "create", collection: "items", data: { title: `item ${made - n + i}`, category: CATEGORIES[(made - n + i) % 10], score: ((made - n + i) * 7919) % 1_000_003, owner: "seed" } }));
+      const operations = Array.from({ length: n }, (_, i) => ({
+        action: "create",
+        collection: "items",
+        data: {
+          title: `item ${made - n + i}`,
+          category: CATEGORIES[(made - n + i) % 10],
+          score: ((made - n + i) * 7919) % 1_000_003,
+          owner: "seed",
+        },
+      }));
       const { results } = await rest("POST", "/api/v1/projects/bench/collections/batch", { operations }, key.secret);
       if (itemIds.length < 5000) itemIds.push(...results.map((r: { id: string }) => r.id));
     }
@@ -163,37 +211,69 @@ try {
   await Promise.all([seeder(), seeder(), seeder(), seeder()]);
   const noteIds: string[] = [];
   for (let i = 0; i < 10; i++) {
-    const operations = Array.from({ length: 100 }, (_, j) => ({ action: "create", collection: "notes", data: { text: `note ${i * 100 + j}`, owner: user.user.id } }));
-    noteIds.push(...(await rest("POST", "/api/v1/projects/bench/collections/batch", { operations }, user.accessToken)).results.map((r: { id: string }) => r.id));
+    const operations = Array.from({ length: 100 }, (_, j) => ({
+      action: "create",
+      collection: "notes",
+      data: { text: `note ${i * 100 + j}`, owner: user.user.id },
+    }));
+    noteIds.push(
+      ...(await rest("POST", "/api/v1/projects/bench/collections/batch", { operations }, user.accessToken)).results.map(
+        (r: { id: string }) => r.id,
+      ),
+    );
   }
   const seedSeconds = (performance.now() - seedStart) / 1000;
-  console.log(`seeded ${recordCount} items (+ ${noteIds.length} notes) through the batch API in ${seedSeconds.toFixed(1)} s (${Math.round(recordCount / seedSeconds)} records/s), ${dbKind}`);
+  console.log(
+    `seeded ${recordCount} items (+ ${noteIds.length} notes) through the batch API in ${seedSeconds.toFixed(1)} s (${Math.round(recordCount / seedSeconds)} records/s), ${dbKind}`,
+  );
 
   const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
   const listPath = `/api/v1/projects/bench/collections/items/records?filter=${encodeURIComponent('category == "c" && score >= 500000')}&sort=-score&perPage=20`;
   // Sanity: every case answers 200 with what it should before being measured.
   const sample = await rest("GET", listPath, undefined);
-  if (sample.items.length !== 20 || sample.items.some((r: { category: string; score: number }) => r.category !== "c" || r.score < 500_000)) throw new Error(`list answered ${JSON.stringify(sample).slice(0, 300)}`);
+  if (sample.items.length !== 20 || sample.items.some((r: { category: string; score: number }) => r.category !== "c" || r.score < 500_000))
+    throw new Error(`list answered ${JSON.stringify(sample).slice(0, 300)}`);
   await rest("GET", `/api/v1/projects/bench/collections/notes/records/${noteIds[0]}`, undefined, user.accessToken);
 
   let n = 0;
   const cases: Case[] = [
     { name: "bare Fastify GET /api/v1/ping", pid: bare.pid!, port: barePort, request: () => ({ method: "GET", path: "/api/v1/ping" }) },
-    { name: "get by id, public rule", target: 0.5, pid: app.pid!, port, request: () => ({ method: "GET", path: `/api/v1/projects/bench/collections/items/records/${pick(itemIds)}` }) },
+    {
+      name: "get by id, public rule",
+      target: 0.5,
+      pid: app.pid!,
+      port,
+      request: () => ({ method: "GET", path: `/api/v1/projects/bench/collections/items/records/${pick(itemIds)}` }),
+    },
     {
       name: "get by id, rule on auth.id, with a token",
       target: 0.4,
       pid: app.pid!,
       port,
-      request: () => ({ method: "GET", path: `/api/v1/projects/bench/collections/notes/records/${pick(noteIds)}`, headers: { authorization: `Bearer ${user.accessToken}` } }),
+      request: () => ({
+        method: "GET",
+        path: `/api/v1/projects/bench/collections/notes/records/${pick(noteIds)}`,
+        headers: { authorization: `Bearer ${user.accessToken}` },
+      }),
     },
-    { name: "list 20, filter + sort on indexed fields", target: 0.25, pid: app.pid!, port, request: () => ({ method: "GET", path: listPath }) },
+    {
+      name: "list 20, filter + sort on indexed fields",
+      target: 0.25,
+      pid: app.pid!,
+      port,
+      request: () => ({ method: "GET", path: listPath }),
+    },
     {
       name: "create",
       target: dbKind === "sqlite" ? 0.15 : undefined,
       pid: app.pid!,
       port,
-      request: () => ({ method: "POST", path: "/api/v1/projects/bench/collections/items/records", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: `bench ${++n}`, category: CATEGORIES[n % 10], score: (n * 7919) % 1_000_003, owner: "bench" }) }),
+      request: () => ({
+        method: "POST",
+        path: "/api/v1/projects/bench/collections/items/records",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ title: `bench ${++n}`, category: CATEGORIES[n % 10], score: (n * 7919) % 1_000_003, owner: "bench" }),
+      }),
     },
   ];
 
@@ -211,20 +291,40 @@ try {
   }
   const results = cases.map((c) => {
     const list = runs.get(c.name)!;
-    return { case: c, requestsPerSec: median(list.map((r) => r.requestsPerSec)), p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), cpuMicros: median(list.map((r) => r.cpuMicros)), errors: list.reduce((s, r) => s + r.errors, 0), non2xx: list.reduce((s, r) => s + r.non2xx, 0) };
+    return {
+      case: c,
+      requestsPerSec: median(list.map((r) => r.requestsPerSec)),
+      p50: median(list.map((r) => r.p50)),
+      p99: median(list.map((r) => r.p99)),
+      cpuMicros: median(list.map((r) => r.cpuMicros)),
+      errors: list.reduce((s, r) => s + r.errors, 0),
+      non2xx: list.reduce((s, r) => s + r.non2xx, 0),
+    };
   });
   const ping = results[0]!;
   // Throughput swings with the VM's neighbours; server CPU per request much less, so both ratios are shown.
-  console.log(`\n| case (${dbKind}) | req/s | p50 ms | p99 ms | server CPU µs/req | ratio to bare ping (req/s) | ratio (CPU) | target | errors | non-2xx |`);
+  console.log(
+    `\n| case (${dbKind}) | req/s | p50 ms | p99 ms | server CPU µs/req | ratio to bare ping (req/s) | ratio (CPU) | target | errors | non-2xx |`,
+  );
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results) {
     const ratio = r.requestsPerSec / ping.requestsPerSec;
     const cpuRatio = ping.cpuMicros / r.cpuMicros;
-    const target = r.case.target === undefined ? "" : `≥ ${r.case.target}: ${ratio >= r.case.target ? "PASS" : "FAIL"} (req/s), ${cpuRatio >= r.case.target ? "PASS" : "FAIL"} (CPU)`;
-    console.log(`| ${r.case.name} | ${r.requestsPerSec} | ${r.p50} | ${r.p99} | ${r.cpuMicros.toFixed(1)} | ${ratio.toFixed(2)} | ${cpuRatio.toFixed(2)} | ${target} | ${r.errors} | ${r.non2xx} |`);
+    const target =
+      r.case.target === undefined
+        ? ""
+        : `≥ ${r.case.target}: ${ratio >= r.case.target ? "PASS" : "FAIL"} (req/s), ${cpuRatio >= r.case.target ? "PASS" : "FAIL"} (CPU)`;
+    console.log(
+      `| ${r.case.name} | ${r.requestsPerSec} | ${r.p50} | ${r.p99} | ${r.cpuMicros.toFixed(1)} | ${ratio.toFixed(2)} | ${cpuRatio.toFixed(2)} | ${target} | ${r.errors} | ${r.non2xx} |`,
+    );
   }
   console.log(`\nserver RSS: ${rssMiB(app.pid!)} MiB at the end, ${peakRss} MiB peak between runs`);
-  console.log(`(medians of ${rounds} interleaved rounds, ${connections} connections, ${duration} s each after a 2 s warm-up; ${recordCount} items; node ${process.version}, ${os.cpus().length} cores, ${dbKind}; load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(" ")})`);
+  console.log(
+    `(medians of ${rounds} interleaved rounds, ${connections} connections, ${duration} s each after a 2 s warm-up; ${recordCount} items; node ${process.version}, ${os.cpus().length} cores, ${dbKind}; load average at the end ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")})`,
+  );
 } finally {
   await Promise.all([stop(app), stop(bare)]);
   fs.rmSync(dataDir, { recursive: true, force: true });

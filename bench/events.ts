@@ -49,12 +49,19 @@ interface Row {
 
 async function benchDriver(driver: string): Promise<Row> {
   const prefix = `b${crypto.randomBytes(5).toString("hex")}`;
-  const t = await startQuietApp(driver === "postgres" ? "postgres" : "sqlite", driver === "nats" ? `${testNatsUrl()}?prefix=${prefix}` : undefined);
+  const t = await startQuietApp(
+    driver === "postgres" ? "postgres" : "sqlite",
+    driver === "nats" ? `${testNatsUrl()}?prefix=${prefix}` : undefined,
+  );
   try {
     const p = await eventsProject(t, "bench");
     await p.manage.post("/topics", { name: "bench" });
     await p.manage.post("/topics/bench/groups", { name: "drain", start: "all" });
-    const payload = { type: "bench.event", source: "/bench", data: { order: 42, customer: "c-123", items: [{ sku: "a", qty: 1 }], note: "x".repeat(100) } };
+    const payload = {
+      type: "bench.event",
+      source: "/bench",
+      data: { order: 42, customer: "c-123", items: [{ sku: "a", qty: 1 }], note: "x".repeat(100) },
+    };
     const url = `${t.baseUrl}${p.base}/topics/bench/messages`;
     const headers = { authorization: `Bearer ${p.keys.publisher}`, "content-type": "application/json" };
 
@@ -77,7 +84,14 @@ async function benchDriver(driver: string): Promise<Row> {
     service.sort((a, b) => a - b);
 
     const single = await autocannon({ url, method: "POST", headers, body: JSON.stringify(payload), connections, duration });
-    const batch = await autocannon({ url, method: "POST", headers, body: JSON.stringify(Array.from({ length: 50 }, () => payload)), connections, duration });
+    const batch = await autocannon({
+      url,
+      method: "POST",
+      headers,
+      body: JSON.stringify(Array.from({ length: 50 }, () => payload)),
+      connections,
+      duration,
+    });
     if (single.non2xx || batch.non2xx) console.warn(`  ${driver}: non-2xx answers: ${single.non2xx} single, ${batch.non2xx} batch`);
 
     // Drain the group: everything published above, pulling and acking in batches.
@@ -87,10 +101,16 @@ async function benchDriver(driver: string): Promise<Row> {
     let consumed = 0;
     const started = performance.now();
     for (;;) {
-      const got = (await (await fetch(pullUrl, { method: "POST", headers: consumer, body: JSON.stringify({ max: 500, wait: 200 }) })).json()) as { messages: Array<{ token: string }> };
+      const got = (await (
+        await fetch(pullUrl, { method: "POST", headers: consumer, body: JSON.stringify({ max: 500, wait: 200 }) })
+      ).json()) as { messages: Array<{ token: string }> };
       if (got.messages.length === 0) break;
       consumed += got.messages.length;
-      const acked = await fetch(ackUrl, { method: "POST", headers: consumer, body: JSON.stringify({ tokens: got.messages.map((m) => m.token) }) });
+      const acked = await fetch(ackUrl, {
+        method: "POST",
+        headers: consumer,
+        body: JSON.stringify({ tokens: got.messages.map((m) => m.token) }),
+      });
       if (acked.status !== 200) throw new Error(`ack answered ${acked.status}`);
     }
     const consumeSeconds = (performance.now() - started - 200) / 1000;
@@ -114,8 +134,21 @@ async function benchDriver(driver: string): Promise<Row> {
 /** Like the tests' app, with a logger that writes nothing (request logs would weigh on the numbers). */
 async function startQuietApp(kind: "sqlite" | "postgres", busUrl?: string): Promise<TestApp> {
   const database = await createTestDatabase(kind);
-  const config = configSchema.parse({ port: 0, host: "127.0.0.1", dataDir: database.dataDir, databaseUrl: database.url, console: false, trustProxy: true, ...(busUrl ? { busUrl } : {}) });
-  const app = await createApp({ config, logger: pino({ level: "silent" }), masterKey: crypto.randomBytes(32), passwordParams: { ln: 10, r: 8, p: 1 } });
+  const config = configSchema.parse({
+    port: 0,
+    host: "127.0.0.1",
+    dataDir: database.dataDir,
+    databaseUrl: database.url,
+    console: false,
+    trustProxy: true,
+    ...(busUrl ? { busUrl } : {}),
+  });
+  const app = await createApp({
+    config,
+    logger: pino({ level: "silent" }),
+    masterKey: crypto.randomBytes(32),
+    passwordParams: { ln: 10, r: 8, p: 1 },
+  });
   const address = await app.listen();
   await app.ready;
   return {
@@ -125,7 +158,8 @@ async function startQuietApp(kind: "sqlite" | "postgres", busUrl?: string): Prom
     logs: [],
     async close() {
       if (kind === "postgres") {
-        for (const { id } of await app.database.db.selectFrom("projects").select("id").execute()) await dropProjectNamespace(app.database.db as Kysely<unknown>, projectNamespace("postgres", id)).catch(() => {});
+        for (const { id } of await app.database.db.selectFrom("projects").select("id").execute())
+          await dropProjectNamespace(app.database.db as Kysely<unknown>, projectNamespace("postgres", id)).catch(() => {});
       }
       await app.close();
       await database.drop();
@@ -139,7 +173,12 @@ for (const driver of drivers) {
   rows.push(await benchDriver(driver));
 }
 console.log(`\nlatency: ${latencyCount} sequential publishes; throughput: ${connections} connections × ${duration} s\n`);
-console.log("| driver | publish HTTP p50 ms | publish HTTP p99 ms | publish service p50 ms | publish service p99 ms | publish events/s (single) | publish events/s (batches of 50) | consume events/s |");
+console.log(
+  "| driver | publish HTTP p50 ms | publish HTTP p99 ms | publish service p50 ms | publish service p99 ms | publish events/s (single) | publish events/s (batches of 50) | consume events/s |",
+);
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
-for (const r of rows) console.log(`| ${r.driver} | ${ms(r.httpP50)} | ${ms(r.httpP99)} | ${ms(r.serviceP50)} | ${ms(r.serviceP99)} | ${r.publishSingle} | ${r.publishBatch} | ${r.consume} |`);
+for (const r of rows)
+  console.log(
+    `| ${r.driver} | ${ms(r.httpP50)} | ${ms(r.httpP99)} | ${ms(r.serviceP50)} | ${ms(r.serviceP99)} | ${r.publishSingle} | ${r.publishBatch} | ${r.consume} |`,
+  );
 process.exit(0);

@@ -57,7 +57,9 @@ try {
   console.log(`start → /readyz 200: ${startToReady} ms (target ≤ 2000 ms, console built) ${startToReady <= 2000 ? "PASS" : "FAIL"}`);
   console.log(`idle RSS after start: ${idleRss} MiB (target ≤ 160 MiB) ${idleRss <= 160 ? "PASS" : "FAIL"}`);
   console.log(`RSS after the console's first page: ${consoleRss} MiB; right after the load run: ${loadedRss} MiB`);
-  console.log(`(medians of ${rounds} interleaved rounds, ${connections} connections, ${duration} s each after a 2 s warm-up; node ${process.version}, ${os.cpus().length} cores)`);
+  console.log(
+    `(medians of ${rounds} interleaved rounds, ${connections} connections, ${duration} s each after a 2 s warm-up; node ${process.version}, ${os.cpus().length} cores)`,
+  );
 } finally {
   await Promise.all([stop(app), stop(bare)]);
   fs.rmSync(dataDir, { recursive: true, force: true });

@@ -59,7 +59,14 @@ export interface LoadCase {
 
 async function once(c: LoadCase, connections: number, duration: number): Promise<LoadResult> {
   const result = await autocannon({ url: c.url, method: c.method ?? "GET", headers: c.headers, body: c.body, connections, duration });
-  return { name: c.name, requestsPerSec: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+  return {
+    name: c.name,
+    requestsPerSec: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+  };
 }
 
 function median(values: number[]): number {
@@ -72,7 +79,10 @@ function median(values: number[]): number {
  * the median round per case: on a shared 2-core VM single runs swing by ±10 %, and interleaving
  * keeps a slow moment from landing on one case only.
  */
-export async function loadRounds(cases: LoadCase[], options: { connections: number; duration: number; rounds: number }): Promise<LoadResult[]> {
+export async function loadRounds(
+  cases: LoadCase[],
+  options: { connections: number; duration: number; rounds: number },
+): Promise<LoadResult[]> {
   for (const c of cases) await once(c, options.connections, 2);
   const runs = new Map<string, LoadResult[]>(cases.map((c) => [c.name, []]));
   for (let round = 0; round < options.rounds; round++) {
@@ -95,7 +105,9 @@ export function printTable(rows: LoadResult[], baseline: LoadResult): void {
   console.log("\n| case | req/s | p50 ms | p99 ms | ratio to bare Fastify | errors | non-2xx |");
   console.log("|---|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) {
-    console.log(`| ${r.name} | ${r.requestsPerSec} | ${r.p50} | ${r.p99} | ${(r.requestsPerSec / baseline.requestsPerSec).toFixed(2)} | ${r.errors} | ${r.non2xx} |`);
+    console.log(
+      `| ${r.name} | ${r.requestsPerSec} | ${r.p50} | ${r.p99} | ${(r.requestsPerSec / baseline.requestsPerSec).toFixed(2)} | ${r.errors} | ${r.non2xx} |`,
+    );
   }
 }
 

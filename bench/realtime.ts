@@ -29,7 +29,10 @@ const clientThreads = argNumber("clients", 2);
 const root = path.resolve(import.meta.dirname, "..");
 // --profile writes the server's CPU profile to bench/.profiles/ (open it in Chrome DevTools).
 const profile = process.argv.includes("--profile") ? ["--cpu-prof", `--cpu-prof-dir=${path.join(root, "bench", ".profiles")}`] : [];
-const server = spawn(process.execPath, [...profile, "--import", "tsx", path.join(root, "bench", "realtime-server.ts")], { stdio: ["ignore", "pipe", "inherit"], cwd: root });
+const server = spawn(process.execPath, [...profile, "--import", "tsx", path.join(root, "bench", "realtime-server.ts")], {
+  stdio: ["ignore", "pipe", "inherit"],
+  cwd: root,
+});
 const ready = await new Promise<{ port: number; token: string }>((resolve, reject) => {
   readline.createInterface({ input: server.stdout! }).once("line", (line) => resolve(JSON.parse(line)));
   server.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
@@ -106,23 +109,36 @@ try {
 
   console.log(`\n| measure | value |`);
   console.log(`|---|---:|`);
-  console.log(`| subscribers (WebSocket, one collection, view rule per subscriber) | ${subscribers} over ${clientThreads} client threads |`);
+  console.log(
+    `| subscribers (WebSocket, one collection, view rule per subscriber) | ${subscribers} over ${clientThreads} client threads |`,
+  );
   console.log(`| record changes fanned out (after 2 warm-up) | ${changes} (${latencies.length} deliveries) |`);
   console.log(`| delivery latency p50 | ${p50.toFixed(1)} ms |`);
   console.log(`| delivery latency p99 | ${p99.toFixed(1)} ms |`);
   console.log(`| delivery latency max | ${latencies.at(-1)!.toFixed(1)} ms |`);
-  console.log(`| per-change p99: best / median / worst | ${perRound[0]!.toFixed(1)} / ${percentile(perRound, 50).toFixed(1)} / ${perRound.at(-1)!.toFixed(1)} ms |`);
+  console.log(
+    `| per-change p99: best / median / worst | ${perRound[0]!.toFixed(1)} / ${percentile(perRound, 50).toFixed(1)} / ${perRound.at(-1)!.toFixed(1)} ms |`,
+  );
   console.log(`| server CPU per change (write + fan-out to all) | ${cpuPerChange.toFixed(0)} ms |`);
   if (fanouts.length) {
     const starts = fanouts.map((f) => f.start).sort((a, b) => a - b);
     const walls = fanouts.map((f) => f.ms).sort((a, b) => a - b);
-    console.log(`| server: write → fan-out start, median / worst | ${percentile(starts, 50).toFixed(1)} / ${starts.at(-1)!.toFixed(1)} ms |`);
-    console.log(`| server: fan-out wall time to the last socket write, best / median / worst | ${walls[0]!.toFixed(1)} / ${percentile(walls, 50).toFixed(1)} / ${walls.at(-1)!.toFixed(1)} ms |`);
+    console.log(
+      `| server: write → fan-out start, median / worst | ${percentile(starts, 50).toFixed(1)} / ${starts.at(-1)!.toFixed(1)} ms |`,
+    );
+    console.log(
+      `| server: fan-out wall time to the last socket write, best / median / worst | ${walls[0]!.toFixed(1)} / ${percentile(walls, 50).toFixed(1)} / ${walls.at(-1)!.toFixed(1)} ms |`,
+    );
   }
   console.log(`| connect + auth + subscribe, all | ${connectMs} ms |`);
   console.log(`| server RSS idle / ${subscribers} connected / after fan-out | ${idleRss} / ${connectedRss} / ${fanoutRss} MiB |`);
   console.log(`\np99 ${p99.toFixed(1)} ms (target < 100 ms) ${p99 < 100 ? "PASS" : "FAIL"}`);
-  console.log(`(node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}; clients and server on this machine)`);
+  console.log(
+    `(node ${process.version}, ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}; clients and server on this machine)`,
+  );
 } finally {
   for (const w of workers) w.postMessage({ stop: true });
   await stop(server);

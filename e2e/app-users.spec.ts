@@ -39,7 +39,11 @@ async function toChinese(page: Page) {
   await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
 }
 
-test("app users end to end: REST sign-up, list and search, roles, sessions revoked, disabled, password reset, deleted", async ({ page, allowHttpErrors, problems }) => {
+test("app users end to end: REST sign-up, list and search, roles, sessions revoked, disabled, password reset, deleted", async ({
+  page,
+  allowHttpErrors,
+  problems,
+}) => {
   allowHttpErrors(/\/trpc\/auth\.roles\.create/);
   await trpc(page.request, "projects.create", { name: "Bookshop", slug: SLUG });
   await page.goto(`/projects/${SLUG}`);
@@ -151,13 +155,21 @@ test("app users end to end: REST sign-up, list and search, roles, sessions revok
   // A password reset mailed to the user, to the app's site URL; the link sets a new password.
   const smtp = await startSmtpListener();
   try {
-    await trpc(page.request, "instance.updateSmtp", { host: "127.0.0.1", port: smtp.port, secure: false, fromAddress: "apprun@example.com", fromName: "apprun" });
+    await trpc(page.request, "instance.updateSmtp", {
+      host: "127.0.0.1",
+      port: smtp.port,
+      secure: false,
+      fromAddress: "apprun@example.com",
+      fromName: "apprun",
+    });
     await trpc(page.request, "auth.settings.update", { project: SLUG, siteUrl: "https://books.example.com/account" });
     await page.getByTestId("send-reset").click();
     await expectToast(page, `Password reset mail sent to ${READER.email}`);
     const link = linkIn(await smtp.waitFor(READER.email));
     expect(link.origin + link.pathname).toBe("https://books.example.com/account");
-    expect((await rest("POST", `${AUTH}/password/reset`, { token: link.searchParams.get("token"), password: "a brand new passphrase" })).status).toBe(200);
+    expect(
+      (await rest("POST", `${AUTH}/password/reset`, { token: link.searchParams.get("token"), password: "a brand new passphrase" })).status,
+    ).toBe(200);
     expect((await signIn(READER.email, "a brand new passphrase")).status).toBe(200);
   } finally {
     await trpc(page.request, "instance.updateSmtp", null);
@@ -180,11 +192,22 @@ test("app users end to end: REST sign-up, list and search, roles, sessions revok
   await page.goto(`/projects/${SLUG}/audit`);
   const actions = page.getByTestId("audit-action");
   await expect(actions.first()).toHaveText("App user deleted");
-  for (const action of ["App user disabled", "App user enabled", "App user signed out everywhere", "App user roles changed", "App role created", "Password reset mailed to app user"]) await expect(actions.filter({ hasText: action }).first()).toBeVisible();
+  for (const action of [
+    "App user disabled",
+    "App user enabled",
+    "App user signed out everywhere",
+    "App user roles changed",
+    "App role created",
+    "Password reset mailed to app user",
+  ])
+    await expect(actions.filter({ hasText: action }).first()).toBeVisible();
   expect(problems).toEqual([]);
 });
 
-test("API keys: permissions chosen from the creator's, the secret shown once, used against the management API, revoked", async ({ page, problems }) => {
+test("API keys: permissions chosen from the creator's, the secret shown once, used against the management API, revoked", async ({
+  page,
+  problems,
+}) => {
   await page.goto(`/projects/${SLUG}/api-keys`);
   await expect(page.getByTestId("empty-state")).toContainText("No API keys yet");
   await page.getByTestId("create-api-key").first().click();
@@ -240,7 +263,10 @@ test("API keys: permissions chosen from the creator's, the secret shown once, us
   expect(problems).toEqual([]);
 });
 
-test("sign-in settings: validated and saved; a provider created and edited keeps its secret; key rotation keeps old tokens valid", async ({ page, problems }) => {
+test("sign-in settings: validated and saved; a provider created and edited keeps its secret; key rotation keeps old tokens valid", async ({
+  page,
+  problems,
+}) => {
   const project = await trpc<{ id: string }>(page.request, "projects.get", { project: SLUG }, "query");
   const issuer = `${BASE_URL}/api/v1/projects/${project.id}/auth`;
   await page.goto(`/projects/${SLUG}`);
@@ -266,7 +292,12 @@ test("sign-in settings: validated and saved; a provider created and edited keeps
   const sent = page.waitForRequest((r) => r.url().includes("/trpc/auth.settings.update"));
   await save.click();
   await expectToast(page, "Sign-in settings saved");
-  expect(JSON.parse((await sent).postData()!)["0"]).toEqual({ project: SLUG, magicLink: false, accessTokenTtlSeconds: 1800, redirectUrls: ["https://books.example.com/oauth", "http://localhost:3000"] });
+  expect(JSON.parse((await sent).postData()!)["0"]).toEqual({
+    project: SLUG,
+    magicLink: false,
+    accessTokenTtlSeconds: 1800,
+    redirectUrls: ["https://books.example.com/oauth", "http://localhost:3000"],
+  });
   await page.reload();
   await expect(page.getByRole("textbox", { name: "Access token lifetime" })).toHaveValue("30");
   await expect(page.getByRole("switch", { name: "Magic link" })).toHaveAttribute("aria-checked", "false");
@@ -313,7 +344,12 @@ test("sign-in settings: validated and saved; a provider created and edited keeps
   await dialog.getByRole("button", { name: "Save" }).click();
   await expectToast(page, "Provider GitHub Enterprise saved");
   expect((await update).postData()).not.toContain("clientSecret");
-  const [changed] = await trpc<Array<{ data: { secretChanged: boolean } }>>(page.request, "projects.audit", { project: SLUG, action: "auth.provider.update" }, "query");
+  const [changed] = await trpc<Array<{ data: { secretChanged: boolean } }>>(
+    page.request,
+    "projects.audit",
+    { project: SLUG, action: "auth.provider.update" },
+    "query",
+  );
   expect(changed!.data.secretChanged).toBe(false);
   expect(JSON.stringify(await trpc(page.request, "auth.providers.list", { project: SLUG }, "query"))).not.toContain("gh-secret-1");
   // The start URL apps open now leads to the enterprise server, with the client id kept.
@@ -352,12 +388,24 @@ test("sign-in settings: validated and saved; a provider created and edited keeps
   expect(problems).toEqual([]);
 });
 
-test("a viewer sees users, app roles, sign-in settings and API keys read-only, and not the signing keys", async ({ page, guest, allowHttpErrors, problems }) => {
+test("a viewer sees users, app roles, sign-in settings and API keys read-only, and not the signing keys", async ({
+  page,
+  guest,
+  allowHttpErrors,
+  problems,
+}) => {
   await trpc(page.request, "instance.updateSmtp", null);
   await trpc(page.request, "auth.apiKeys.create", { project: SLUG, name: "reporting", permissions: ["users:read"] });
-  const { link } = await trpc<{ link: string }>(page.request, "projects.invite", { project: SLUG, email: "vera@example.com", role: "viewer" });
+  const { link } = await trpc<{ link: string }>(page.request, "projects.invite", {
+    project: SLUG,
+    email: "vera@example.com",
+    role: "viewer",
+  });
   const viewer = await guest();
-  await trpc(viewer.request, "projects.acceptInvitation", { token: new URL(link).searchParams.get("token"), signUp: { name: "Vera Viewer", password: "viewer password 1" } });
+  await trpc(viewer.request, "projects.acceptInvitation", {
+    token: new URL(link).searchParams.get("token"),
+    signUp: { name: "Vera Viewer", password: "viewer password 1" },
+  });
 
   await viewer.goto(`/projects/${SLUG}`);
   await expect(viewer.getByTestId("nav-auth").getByRole("link")).toHaveText(["Users", "App roles", "Sign-in settings", "API keys"]);
@@ -386,12 +434,25 @@ test("a viewer sees users, app roles, sign-in settings and API keys read-only, a
 
   // The server agrees: the viewer's browser cannot change anything either.
   allowHttpErrors(/\/trpc\/auth\.users\.setDisabled/);
-  const status = await viewer.evaluate(async () => (await fetch("/trpc/auth.users.setDisabled", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ project: "bookshop", userId: "usr_x", disabled: true }) })).status);
+  const status = await viewer.evaluate(
+    async () =>
+      (
+        await fetch("/trpc/auth.users.setDisabled", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ project: "bookshop", userId: "usr_x", disabled: true }),
+        })
+      ).status,
+  );
   expect(status).toBe(403);
   expect(problems).toEqual([]);
 });
 
-test("users, app roles, sign-in settings and API keys in Simplified Chinese, with the server's messages", async ({ page, allowHttpErrors, problems }) => {
+test("users, app roles, sign-in settings and API keys in Simplified Chinese, with the server's messages", async ({
+  page,
+  allowHttpErrors,
+  problems,
+}) => {
   allowHttpErrors(/\/trpc\/auth\.roles\.create/);
   await page.goto(`/projects/${SLUG}/users`);
   await toChinese(page);

@@ -8,7 +8,14 @@ test("the first page renders system information without errors", async ({ page, 
   await expect(page.getByTestId("system-uptime")).toHaveText(/second|minute/);
   await expect(page.getByTestId("health-status")).toHaveText("Ready");
   // Only what exists: no project is open, and administration is there for an instance admin.
-  await expect(page.getByRole("navigation", { name: "Main navigation" }).getByRole("link")).toHaveText(["Overview", "Projects", "Instance settings", "Accounts", "Single sign-on", "Audit log"]);
+  await expect(page.getByRole("navigation", { name: "Main navigation" }).getByRole("link")).toHaveText([
+    "Overview",
+    "Projects",
+    "Instance settings",
+    "Accounts",
+    "Single sign-on",
+    "Audit log",
+  ]);
   await expect(page.getByTestId("project-switcher")).toHaveText("All projects");
   expect(problems).toEqual([]);
 });

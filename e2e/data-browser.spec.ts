@@ -48,7 +48,11 @@ async function applyModel(projectId: string) {
   const database = openDatabase(`sqlite:${path.join(process.env.E2E_DATA_DIR!, "apprun.db")}`);
   const bus = { publish: async () => {} } as unknown as Bus;
   try {
-    await createDataService({ database: database as never, bus }).schema.apply(projectId, { baseVersion: 0, schema: MODEL as never }, "e2e");
+    await createDataService({ database: database as never, bus }).schema.apply(
+      projectId,
+      { baseVersion: 0, schema: MODEL as never },
+      "e2e",
+    );
   } finally {
     await database.close();
   }
@@ -63,7 +67,11 @@ async function chooseCollection(page: Page, name: string) {
 const row = (page: Page, title: string) => page.getByTestId("records-table").getByRole("row").filter({ hasText: title });
 const titles = (page: Page) => page.getByTestId("records-table").getByTestId("cell-title");
 
-test("data browser and rule editor end to end: records with relations and JSON, filter, sort, inline edit, delete, a rule previewed as users, read back with a token", async ({ page, allowHttpErrors, problems }) => {
+test("data browser and rule editor end to end: records with relations and JSON, filter, sort, inline edit, delete, a rule previewed as users, read back with a token", async ({
+  page,
+  allowHttpErrors,
+  problems,
+}) => {
   // The record submitted without its required title is refused by the server (400), by design.
   allowHttpErrors(/\/trpc\/records\.create/);
   const project = await trpc<{ id: string }>(page.request, "projects.create", { name: "Library", slug: SLUG });
@@ -76,7 +84,14 @@ test("data browser and rule editor end to end: records with relations and JSON, 
   await trpc(page.request, "auth.users.setRoles", { project: SLUG, userId: eddie.body.user.id, roles: ["editor"] });
 
   await page.goto(`/projects/${SLUG}`);
-  await expect(page.getByTestId("nav-data").getByRole("link")).toHaveText(["Data", "Access rules", "Model", "History", "API docs", "Backup"]);
+  await expect(page.getByTestId("nav-data").getByRole("link")).toHaveText([
+    "Data",
+    "Access rules",
+    "Model",
+    "History",
+    "API docs",
+    "Backup",
+  ]);
   await page.getByTestId("nav-data").getByRole("link", { name: "Data" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Data browser" })).toBeVisible();
   await expect(page.getByTestId("collection-picker")).toHaveText("authors");
@@ -130,7 +145,11 @@ test("data browser and rule editor end to end: records with relations and JSON, 
   await dialog.getByTestId("relation-option").filter({ hasText: "Tolstoy" }).click();
   await dialog.getByTestId("record-submit").click();
   await expect(row(page, "War and Peace")).toContainText("Tolstoy");
-  await trpc(page.request, "records.create", { project: SLUG, collection: "books", data: { title: "Anna Karenina", pages: 864, status: "published" } });
+  await trpc(page.request, "records.create", {
+    project: SLUG,
+    collection: "books",
+    data: { title: "Anna Karenina", pages: 864, status: "published" },
+  });
   await page.reload();
   await chooseCollection(page, "books");
   await expect(titles(page)).toHaveCount(3);
@@ -176,7 +195,9 @@ test("data browser and rule editor end to end: records with relations and JSON, 
   await expect(titles(page)).toHaveText(["War and Peace", "Anna Karenina", "Emma (1815)"]);
 
   // Edit through the form: only the changed field is sent; the relation stays.
-  await row(page, "War and Peace").getByRole("button", { name: /^Edit record/ }).click();
+  await row(page, "War and Peace")
+    .getByRole("button", { name: /^Edit record/ })
+    .click();
   dialog = page.getByRole("dialog", { name: /^Edit record/ });
   await expect(dialog.getByTestId("relation-chosen-author")).toHaveText("Tolstoy");
   await dialog.getByTestId("json-field-details").fill('{"volumes": 4}');
@@ -186,7 +207,9 @@ test("data browser and rule editor end to end: records with relations and JSON, 
   await expect(row(page, "War and Peace")).toContainText("Tolstoy");
 
   // Delete, after confirming.
-  await row(page, "Anna Karenina").getByRole("button", { name: /^Delete record/ }).click();
+  await row(page, "Anna Karenina")
+    .getByRole("button", { name: /^Delete record/ })
+    .click();
   await expect(page.getByRole("alertdialog")).toContainText(/Delete record \w+\?/);
   await page.getByRole("alertdialog").getByRole("button", { name: "Delete" }).click();
   await expectToast(page, /Record \w+ deleted/);
@@ -237,7 +260,8 @@ test("data browser and rule editor end to end: records with relations and JSON, 
   await expect(page.getByTestId("rule-summary-view")).toContainText("Everyone");
 
   // Rita reads the books with her token: only the published one; Eddie, an editor, both.
-  const tokenOf = async (email: string) => (await rest("POST", `${API}/auth/sign-in`, { email, password: PASSWORD })).body.accessToken as string;
+  const tokenOf = async (email: string) =>
+    (await rest("POST", `${API}/auth/sign-in`, { email, password: PASSWORD })).body.accessToken as string;
   const listed = await rest("GET", `${API}/collections/books/records?sort=title`, undefined, await tokenOf(RITA));
   expect(listed.status).toBe(200);
   expect(listed.body.items.map((b: { title: string }) => b.title)).toEqual(["Emma (1815)"]);
@@ -267,9 +291,16 @@ test("the data browser and rules in Simplified Chinese; a viewer reads but canno
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
 
   // A viewer: the table without write controls, the rules read-only.
-  const { link } = await trpc<{ link: string }>(page.request, "projects.invite", { project: SLUG, email: "vera@library.example", role: "viewer" });
+  const { link } = await trpc<{ link: string }>(page.request, "projects.invite", {
+    project: SLUG,
+    email: "vera@library.example",
+    role: "viewer",
+  });
   const viewer = await guest();
-  await trpc(viewer.request, "projects.acceptInvitation", { token: new URL(link).searchParams.get("token"), signUp: { name: "Vera Viewer", password: "viewer password 1" } });
+  await trpc(viewer.request, "projects.acceptInvitation", {
+    token: new URL(link).searchParams.get("token"),
+    signUp: { name: "Vera Viewer", password: "viewer password 1" },
+  });
   await viewer.goto(`/projects/${SLUG}/data/browser`);
   await chooseCollection(viewer, "books");
   await expect(titles(viewer)).toHaveCount(2);

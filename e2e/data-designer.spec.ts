@@ -9,7 +9,13 @@ const SLUG = "library-design";
 
 interface ModelState {
   version: number;
-  schema: { collections: Array<{ name: string; fields: Array<Record<string, unknown> & { name: string; type: string }>; indexes: Array<{ fields: string[]; unique: boolean }> }> };
+  schema: {
+    collections: Array<{
+      name: string;
+      fields: Array<Record<string, unknown> & { name: string; type: string }>;
+      indexes: Array<{ fields: string[]; unique: boolean }>;
+    }>;
+  };
 }
 
 async function model(page: Page): Promise<ModelState> {
@@ -19,7 +25,14 @@ async function model(page: Page): Promise<ModelState> {
 test("design two related collections, review and apply, see the versions in the history, roll back", async ({ page, problems }) => {
   await trpc(page.request, "projects.create", { name: "Library design", slug: SLUG });
   await page.goto(`/projects/${SLUG}`);
-  await expect(page.getByTestId("nav-data").getByRole("link")).toHaveText(["Data", "Access rules", "Model", "History", "API docs", "Backup"]);
+  await expect(page.getByTestId("nav-data").getByRole("link")).toHaveText([
+    "Data",
+    "Access rules",
+    "Model",
+    "History",
+    "API docs",
+    "Backup",
+  ]);
   await page.getByTestId("nav-data").getByRole("link", { name: "Model" }).click();
 
   // No collections yet: one clear call to add the first.
@@ -74,7 +87,9 @@ test("design two related collections, review and apply, see the versions in the 
 
   // The same model as YAML, and as JSON that edits the diagram.
   await page.getByTestId("tab-yaml").click();
-  await expect(page.getByTestId("source-yaml")).toHaveValue(/name: books[\s\S]*type: relation[\s\S]*collection: authors[\s\S]*onDelete: cascade/);
+  await expect(page.getByTestId("source-yaml")).toHaveValue(
+    /name: books[\s\S]*type: relation[\s\S]*collection: authors[\s\S]*onDelete: cascade/,
+  );
   await expect(page.getByTestId("source-yaml")).toHaveValue(/list: name != ""\n\s+view: ""/);
   await page.getByTestId("tab-json").click();
   const json = JSON.parse(await page.getByTestId("source-json").inputValue());
@@ -173,9 +188,16 @@ test("the designer and the history speak Simplified Chinese", async ({ page, pro
 });
 
 test("a viewer sees the model and its history read-only", async ({ page, guest, problems }) => {
-  const { link } = await trpc<{ link: string }>(page.request, "projects.invite", { project: SLUG, email: "vic@example.com", role: "viewer" });
+  const { link } = await trpc<{ link: string }>(page.request, "projects.invite", {
+    project: SLUG,
+    email: "vic@example.com",
+    role: "viewer",
+  });
   const viewer = await guest();
-  await trpc(viewer.request, "projects.acceptInvitation", { token: new URL(link).searchParams.get("token"), signUp: { name: "Vic Viewer", password: "viewer password 1" } });
+  await trpc(viewer.request, "projects.acceptInvitation", {
+    token: new URL(link).searchParams.get("token"),
+    signUp: { name: "Vic Viewer", password: "viewer password 1" },
+  });
   await viewer.goto(`/projects/${SLUG}/data/model`);
   await expect(viewer.getByTestId("read-only")).toBeVisible();
   await expect(viewer.getByTestId("node-books")).toBeVisible();
@@ -189,7 +211,11 @@ test("a viewer sees the model and its history read-only", async ({ page, guest, 
   expect(problems).toEqual([]);
 });
 
-test("a draft made on an old version is refused with a clear message, and the page offers to reload", async ({ page, allowHttpErrors, problems }) => {
+test("a draft made on an old version is refused with a clear message, and the page offers to reload", async ({
+  page,
+  allowHttpErrors,
+  problems,
+}) => {
   allowHttpErrors(/\/trpc\/data\.schema\.preview/);
   await page.goto(`/projects/${SLUG}/data/model`);
   await expect(page.getByTestId("model-version")).toHaveText("Version 3");
@@ -198,7 +224,11 @@ test("a draft made on an old version is refused with a clear message, and the pa
 
   // Someone else applies meanwhile.
   const { schema } = await model(page);
-  await trpc(page.request, "data.schema.applyChange", { project: SLUG, baseVersion: 3, schema: { collections: [...schema.collections, { name: "loans", fields: [] }] } });
+  await trpc(page.request, "data.schema.applyChange", {
+    project: SLUG,
+    baseVersion: 3,
+    schema: { collections: [...schema.collections, { name: "loans", fields: [] }] },
+  });
 
   await page.getByTestId("review-changes").click();
   await expect(page.getByTestId("plan-error")).toContainText("The model changed since version 3: it is now at version 4");

@@ -57,7 +57,11 @@ async function createTask(page: Page, title: string, owner: string, team?: strin
   await expect(dialog).toHaveCount(0);
 }
 
-test("design, fill, protect with a rule, read over REST as app users, document, back up and restore, roll back", async ({ page, allowHttpErrors, problems }, testInfo) => {
+test("design, fill, protect with a rule, read over REST as app users, document, back up and restore, roll back", async ({
+  page,
+  allowHttpErrors,
+  problems,
+}, testInfo) => {
   // The whole story in one test: give it time on a busy machine.
   test.setTimeout(240_000);
   // The damaged archive is refused (400) and the rolled-back collection answers 404, by design.
@@ -183,7 +187,12 @@ test("design, fill, protect with a rule, read over REST as app users, document, 
   // A slow uplink (Chromium's network emulation), so the upload's progress bar is seen moving.
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Network.enable");
-  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: Math.max(512, Math.ceil(bytes.length / 3)) });
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: Math.max(512, Math.ceil(bytes.length / 3)),
+  });
   await page.getByTestId("restore-submit").click();
   const bar = page.getByTestId("upload-progress").getByRole("progressbar");
   await expect(bar).toBeVisible();
@@ -215,12 +224,21 @@ test("design, fill, protect with a rule, read over REST as app users, document, 
   await expect(page.getByRole("option")).toHaveText(["teams"]);
   await page.keyboard.press("Escape");
   // The copy keeps its tasks.
-  const copy = await trpc<{ schema: { collections: Array<{ name: string }> } }>(page.request, "data.schema.get", { project: COPY }, "query");
+  const copy = await trpc<{ schema: { collections: Array<{ name: string }> } }>(
+    page.request,
+    "data.schema.get",
+    { project: COPY },
+    "query",
+  );
   expect(copy.schema.collections.map((c) => c.name)).toEqual(["teams", "tasks"]);
   expect(problems).toEqual([]);
 });
 
-test("API docs and backup speak Simplified Chinese; an empty project has an empty API docs page; a viewer reads the docs but gets no backup", async ({ page, guest, problems }) => {
+test("API docs and backup speak Simplified Chinese; an empty project has an empty API docs page; a viewer reads the docs but gets no backup", async ({
+  page,
+  guest,
+  problems,
+}) => {
   await trpc(page.request, "projects.create", { name: "Flow empty", slug: "flow-empty" });
   await page.goto(`/projects/flow-empty/data/api`);
   await expect(page.getByTestId("empty-state")).toContainText("No collections yet");
@@ -240,9 +258,16 @@ test("API docs and backup speak Simplified Chinese; an empty project has an empt
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
 
   // A viewer: the API docs, but neither the backup entry nor its page.
-  const { link } = await trpc<{ link: string }>(page.request, "projects.invite", { project: SLUG, email: "val@flow.example", role: "viewer" });
+  const { link } = await trpc<{ link: string }>(page.request, "projects.invite", {
+    project: SLUG,
+    email: "val@flow.example",
+    role: "viewer",
+  });
   const viewer = await guest();
-  await trpc(viewer.request, "projects.acceptInvitation", { token: new URL(link).searchParams.get("token"), signUp: { name: "Val Viewer", password: "viewer password 1" } });
+  await trpc(viewer.request, "projects.acceptInvitation", {
+    token: new URL(link).searchParams.get("token"),
+    signUp: { name: "Val Viewer", password: "viewer password 1" },
+  });
   await viewer.goto(`/projects/${SLUG}/data/api`);
   await expect(viewer.getByTestId("api-collection-teams")).toBeVisible();
   await expect(viewer.getByTestId("nav-data").getByRole("link")).toHaveText(["Data", "Access rules", "Model", "History", "API docs"]);
@@ -252,10 +277,16 @@ test("API docs and backup speak Simplified Chinese; an empty project has an empt
   expect(problems).toEqual([]);
 });
 
-test("restore refuses a taken slug before uploading, and a file that is not an archive with the server's message", async ({ page, allowHttpErrors, problems }) => {
+test("restore refuses a taken slug before uploading, and a file that is not an archive with the server's message", async ({
+  page,
+  allowHttpErrors,
+  problems,
+}) => {
   allowHttpErrors(/\/trpc\/projects\.create|\/api\/v1\/admin\/projects\/flow-text\/import/);
   await page.goto(`/projects/${SLUG}/data/backup`);
-  await page.getByTestId("restore-file").setInputFiles({ name: "notes.apprun.gz", mimeType: "application/gzip", buffer: Buffer.from("just some text, not gzip\n") });
+  await page
+    .getByTestId("restore-file")
+    .setInputFiles({ name: "notes.apprun.gz", mimeType: "application/gzip", buffer: Buffer.from("just some text, not gzip\n") });
   await expect(page.getByTestId("restore-submit")).toBeDisabled();
   await page.getByTestId("restore-name").fill("Flow");
   await page.getByTestId("restore-submit").click();

@@ -8,15 +8,26 @@ const EVENTS = `${BASE_URL}/api/v1/projects/${SLUG}/events`;
 
 /** A service calling the event center's REST API with an API key, from the test's own process. */
 async function rest(key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${EVENTS}${path}`, { method, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${EVENTS}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 }
 
-test("event center: create a topic with retention, publish a test message, see a service's events and a consumer group's lag, replay, webhooks with their delivery log and redelivery, in English and Chinese", async ({ page, allowHttpErrors }) => {
+test("event center: create a topic with retention, publish a test message, see a service's events and a consumer group's lag, replay, webhooks with their delivery log and redelivery, in English and Chinese", async ({
+  page,
+  allowHttpErrors,
+}) => {
   // Refusing a webhook that points at apprun itself answers 400, on purpose.
   allowHttpErrors(/\/trpc\/events\.webhooks\.create/);
   await trpc(page.request, "projects.create", { name: "Event shop", slug: SLUG });
-  const { secret } = await trpc<{ secret: string }>(page.request, "auth.apiKeys.create", { project: SLUG, name: "orders-service", permissions: ["events:read", "events:publish", "events:manage"] });
+  const { secret } = await trpc<{ secret: string }>(page.request, "auth.apiKeys.create", {
+    project: SLUG,
+    name: "orders-service",
+    permissions: ["events:read", "events:publish", "events:manage"],
+  });
 
   await page.goto(`/projects/${SLUG}`);
   await page.getByTestId("nav-events").getByRole("link", { name: "Event center" }).click();
@@ -116,10 +127,12 @@ test("event center: create a topic with retention, publish a test message, see a
   await rest(secret, "POST", "/topics/jobs/groups", { name: "runner", ackWaitMs: 100, maxDeliveries: 1 });
   await rest(secret, "POST", "/topics/jobs/messages", { type: "job.run", id: "job-9", data: { job: 9 } });
   expect((await rest(secret, "POST", "/topics/jobs/groups/runner/pull", { max: 1 })).body.messages).toHaveLength(1);
-  await expect.poll(async () => {
-    await rest(secret, "POST", "/topics/jobs/groups/runner/pull", { max: 1, wait: 200 });
-    return (await rest(secret, "GET", "/topics/jobs-dead/messages")).body.messages.length;
-  }).toBe(1);
+  await expect
+    .poll(async () => {
+      await rest(secret, "POST", "/topics/jobs/groups/runner/pull", { max: 1, wait: 200 });
+      return (await rest(secret, "GET", "/topics/jobs-dead/messages")).body.messages.length;
+    })
+    .toBe(1);
   await page.reload();
   await page.getByTestId("topic-jobs-dead").getByRole("button", { name: "jobs-dead" }).click();
   const dlq = page.getByTestId("topic-detail-jobs-dead");

@@ -8,11 +8,21 @@ export const ADMIN_STATE = path.join(process.env.E2E_DATA_DIR ?? ".", "admin-sta
 export const ADMIN = { name: "Ada Admin", email: "admin@example.com", password: "correct horse battery" };
 
 /** Calls a console procedure as the browser does (JSON body, same-origin Origin header). */
-export async function trpc<T = unknown>(request: APIRequestContext, procedure: string, input?: unknown, kind: "query" | "mutation" = "mutation"): Promise<T> {
+export async function trpc<T = unknown>(
+  request: APIRequestContext,
+  procedure: string,
+  input?: unknown,
+  kind: "query" | "mutation" = "mutation",
+): Promise<T> {
   const res =
     kind === "query"
-      ? await request.get(`${BASE_URL}/trpc/${procedure}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`)
-      : await request.post(`${BASE_URL}/trpc/${procedure}`, { data: JSON.stringify(input === undefined ? {} : input), headers: { origin: BASE_URL, "content-type": "application/json" } });
+      ? await request.get(
+          `${BASE_URL}/trpc/${procedure}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`,
+        )
+      : await request.post(`${BASE_URL}/trpc/${procedure}`, {
+          data: JSON.stringify(input === undefined ? {} : input),
+          headers: { origin: BASE_URL, "content-type": "application/json" },
+        });
   const body = await res.json();
   if (!res.ok()) throw new Error(`${procedure}: ${res.status()} ${JSON.stringify(body.error)}`);
   return body.result.data as T;
@@ -30,7 +40,7 @@ export const test = base.extend<{ problems: string[]; allowHttpErrors: (pattern:
     await use(problems);
     expect(problems, "console errors or failed requests").toEqual([]);
   },
-  allowHttpErrors: async ({}, use) => {
+  allowHttpErrors: async (_fixtures, use) => {
     await use((pattern) => allowed.push(pattern));
     allowed.length = 0;
   },
@@ -52,7 +62,8 @@ const allowed: RegExp[] = [];
 
 function watch(page: Page, problems: string[]) {
   page.on("console", (msg) => {
-    if (msg.type() === "error" && !allowed.some((p) => p.test(msg.location().url))) problems.push(`console: ${msg.text()} (${msg.location().url})`);
+    if (msg.type() === "error" && !allowed.some((p) => p.test(msg.location().url)))
+      problems.push(`console: ${msg.text()} (${msg.location().url})`);
   });
   page.on("pageerror", (err) => problems.push(`exception: ${err.message}`));
   page.on("requestfailed", (req) => {

@@ -11,7 +11,12 @@ test.afterAll(async () => {
 
 const MEMBER = { email: "mia@example.com", name: "Mia Member", password: "member password 1" };
 
-test("invitation journey: project, SMTP, invite by mail, accept, role change, removal", async ({ page, guest, allowHttpErrors, problems }) => {
+test("invitation journey: project, SMTP, invite by mail, accept, role change, removal", async ({
+  page,
+  guest,
+  allowHttpErrors,
+  problems,
+}) => {
   // The admin creates a project in the UI; the slug follows the name.
   await page.goto("/projects");
   await page.getByTestId("create-project").click();
@@ -22,7 +27,14 @@ test("invitation journey: project, SMTP, invite by mail, accept, role change, re
   await expect(page).toHaveURL(/\/projects\/coffee-shop$/);
   await expect(page.getByRole("heading", { level: 1, name: "Coffee Shop" })).toBeVisible();
   await expect(page.getByTestId("project-switcher")).toHaveText("Coffee Shop");
-  await expect(page.getByTestId("nav-project").getByRole("link")).toHaveText(["Overview", "Members", "Roles", "Sharing", "Audit log", "Settings"]);
+  await expect(page.getByTestId("nav-project").getByRole("link")).toHaveText([
+    "Overview",
+    "Members",
+    "Roles",
+    "Sharing",
+    "Audit log",
+    "Settings",
+  ]);
 
   // SMTP through the instance settings, pointed at a real SMTP listener; the test mail arrives.
   await page.goto("/admin/settings");
@@ -83,7 +95,11 @@ test("invitation journey: project, SMTP, invite by mail, accept, role change, re
   await expect(member.getByTestId(`member-${MEMBER.email}`)).toContainText("Viewer");
   await expect(member.getByTestId("invite-member")).toHaveCount(0);
   const refused = await member.evaluate(async () => {
-    const res = await fetch("/trpc/projects.invite", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ project: "coffee-shop", email: "x@example.com", role: "viewer" }) });
+    const res = await fetch("/trpc/projects.invite", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ project: "coffee-shop", email: "x@example.com", role: "viewer" }),
+    });
     return { status: res.status, body: await res.json() };
   });
   expect(refused.status).toBe(403);
@@ -108,7 +124,8 @@ test("invitation journey: project, SMTP, invite by mail, accept, role change, re
   await page.goto("/projects/coffee-shop/audit");
   const actions = page.getByTestId("audit-action");
   await expect(actions.first()).toHaveText("Member removed");
-  for (const action of ["Role changed", "Member joined", "Member invited", "Project created"]) await expect(actions.filter({ hasText: action })).toHaveCount(1);
+  for (const action of ["Role changed", "Member joined", "Member invited", "Project created"])
+    await expect(actions.filter({ hasText: action })).toHaveCount(1);
   await page.getByTestId("audit-filter").click();
   await page.getByRole("option", { name: "Member joined" }).click();
   await expect(actions).toHaveText(["Member joined"]);

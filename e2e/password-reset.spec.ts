@@ -10,7 +10,13 @@ test.afterAll(async () => {
 });
 
 test("open sign-up with a mailed confirmation, then a password reset through the mailed link", async ({ page, guest, problems }) => {
-  await trpc(page.request, "instance.updateSmtp", { host: "127.0.0.1", port: smtp.port, secure: false, fromAddress: "apprun@example.com", fromName: "apprun" });
+  await trpc(page.request, "instance.updateSmtp", {
+    host: "127.0.0.1",
+    port: smtp.port,
+    secure: false,
+    fromAddress: "apprun@example.com",
+    fromName: "apprun",
+  });
   await trpc(page.request, "instance.updateSignup", { mode: "open" });
   try {
     const visitor = await guest();

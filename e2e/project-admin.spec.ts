@@ -100,7 +100,12 @@ test("project settings: rename, new slug, archive and unarchive, delete with the
   expect(problems).toEqual([]);
 });
 
-test("accounts: an admin creates one, disables it (it can no longer sign in) and enables it again", async ({ page, guest, allowHttpErrors, problems }) => {
+test("accounts: an admin creates one, disables it (it can no longer sign in) and enables it again", async ({
+  page,
+  guest,
+  allowHttpErrors,
+  problems,
+}) => {
   allowHttpErrors(/\/trpc\/instance\.createAccount/);
   await page.goto("/admin/accounts");
   await page.getByTestId("create-account").click();

@@ -3,12 +3,23 @@ import { BASE_URL, PORT, expect, expectToast, test, trpc } from "./fixtures";
 
 const SLUG = "livechat";
 
-test("realtime console: a channel with rules and presence, an app's connection in the inspector, the live test, delete, in English and Chinese", async ({ page, allowHttpErrors }) => {
+test("realtime console: a channel with rules and presence, an app's connection in the inspector, the live test, delete, in English and Chinese", async ({
+  page,
+  allowHttpErrors,
+}) => {
   // The channel saved with a broken rule is refused by the server (400), by design.
   allowHttpErrors(/\/trpc\/realtime\.channels\.save/);
   await trpc(page.request, "projects.create", { name: "Live chat", slug: SLUG });
-  await trpc(page.request, "data.schema.applyChange", { project: SLUG, baseVersion: 0, schema: { collections: [{ name: "posts", fields: [{ name: "title", type: "text" }], rules: { list: "", view: "" } }] } });
-  const { secret } = await trpc<{ secret: string }>(page.request, "auth.apiKeys.create", { project: SLUG, name: "chat-backend", permissions: ["events:read", "events:publish", "data:read"] });
+  await trpc(page.request, "data.schema.applyChange", {
+    project: SLUG,
+    baseVersion: 0,
+    schema: { collections: [{ name: "posts", fields: [{ name: "title", type: "text" }], rules: { list: "", view: "" } }] },
+  });
+  const { secret } = await trpc<{ secret: string }>(page.request, "auth.apiKeys.create", {
+    project: SLUG,
+    name: "chat-backend",
+    permissions: ["events:read", "events:publish", "data:read"],
+  });
 
   await page.goto(`/projects/${SLUG}`);
   await page.getByTestId("nav-realtime").getByRole("link", { name: "Realtime" }).click();
@@ -52,8 +63,20 @@ test("realtime console: a channel with rules and presence, an app's connection i
   await edit.getByTestId("channel-submit").click();
   await expectToast(page, "Channel lobby saved");
   await expect(row).toContainText('auth.type != "anonymous"');
-  const saved = await trpc<Array<{ name: string; subscribeRule: string | null; publishRule: string | null; presence: boolean }>>(page.request, "realtime.channels.list", { project: SLUG }, "query");
-  expect(saved).toEqual([expect.objectContaining({ name: "lobby", subscribeRule: 'auth.type == "apiKey" || auth.type == "user"', publishRule: 'auth.type != "anonymous"', presence: true })]);
+  const saved = await trpc<Array<{ name: string; subscribeRule: string | null; publishRule: string | null; presence: boolean }>>(
+    page.request,
+    "realtime.channels.list",
+    { project: SLUG },
+    "query",
+  );
+  expect(saved).toEqual([
+    expect.objectContaining({
+      name: "lobby",
+      subscribeRule: 'auth.type == "apiKey" || auth.type == "user"',
+      publishRule: 'auth.type != "anonymous"',
+      presence: true,
+    }),
+  ]);
 
   // No client yet: the inspector explains how apps connect, with this server's URL.
   await page.getByRole("tab", { name: "Inspector" }).click();
@@ -65,7 +88,10 @@ test("realtime console: a channel with rules and presence, an app's connection i
   try {
     expect(await app.request({ type: "auth", project: SLUG, token: secret })).toMatchObject({ type: "ok", auth: { type: "apiKey" } });
     expect(await app.request({ type: "subscribe", channel: "channels/lobby" })).toMatchObject({ type: "ok", channel: "channels/lobby" });
-    expect(await app.request({ type: "subscribe", channel: "collections/posts", filter: 'title != ""' })).toMatchObject({ type: "ok", channel: "collections/posts" });
+    expect(await app.request({ type: "subscribe", channel: "collections/posts", filter: 'title != ""' })).toMatchObject({
+      type: "ok",
+      channel: "collections/posts",
+    });
 
     // The inspector refreshes by itself and shows the client, its subscriptions and its presence.
     const connections = page.getByTestId("connections-table");
@@ -106,7 +132,9 @@ test("realtime console: a channel with rules and presence, an app's connection i
     await live.getByLabel("Channel").fill("channels/lobby");
     await live.getByTestId("live-subscribe").click();
     await expect(live.getByTestId("live-frames")).toContainText('"op":"subscribe"');
-    expect(await app.request({ type: "publish", channel: "channels/lobby", data: { text: "hello from the app" } })).toMatchObject({ type: "ok" });
+    expect(await app.request({ type: "publish", channel: "channels/lobby", data: { text: "hello from the app" } })).toMatchObject({
+      type: "ok",
+    });
     await expect(live.getByTestId("live-frames")).toContainText('"data":{"text":"hello from the app"}');
     await live.getByLabel("Data (JSON)").fill('{"text":"hi from the console"}');
     await live.getByTestId("live-publish").click();
@@ -152,12 +180,25 @@ test("realtime console: a channel with rules and presence, an app's connection i
 test("a viewer sees the channels and the inspector read-only", async ({ page, guest }) => {
   const slug = "livechat-ro";
   await trpc(page.request, "projects.create", { name: "Live chat (read-only)", slug });
-  await trpc(page.request, "realtime.channels.save", { project: slug, name: "news", subscribeRule: "", publishRule: null, presence: false });
+  await trpc(page.request, "realtime.channels.save", {
+    project: slug,
+    name: "news",
+    subscribeRule: "",
+    publishRule: null,
+    presence: false,
+  });
   // Without mail (another spec may have left an SMTP server configured that is gone now), the invitation's link is handed over directly.
   await trpc(page.request, "instance.updateSmtp", null);
-  const { link } = await trpc<{ link: string }>(page.request, "projects.invite", { project: slug, email: "rita@example.com", role: "viewer" });
+  const { link } = await trpc<{ link: string }>(page.request, "projects.invite", {
+    project: slug,
+    email: "rita@example.com",
+    role: "viewer",
+  });
   const viewer = await guest();
-  await trpc(viewer.request, "projects.acceptInvitation", { token: new URL(link).searchParams.get("token"), signUp: { name: "Rita Viewer", password: "viewer password 1" } });
+  await trpc(viewer.request, "projects.acceptInvitation", {
+    token: new URL(link).searchParams.get("token"),
+    signUp: { name: "Rita Viewer", password: "viewer password 1" },
+  });
 
   await viewer.goto(`/projects/${slug}`);
   await viewer.getByTestId("nav-realtime").getByRole("link", { name: "Realtime" }).click();

@@ -12,11 +12,22 @@ async function startIdp() {
   await new Promise<void>((resolve) => server.listen(0, resolve));
   const issuer = `http://localhost:${(server.address() as AddressInfo).port}`;
   const provider = new Provider(issuer, {
-    clients: [{ client_id: "apprun-console", client_secret: "idp-client-secret-0123456789", redirect_uris: [`${BASE_URL}/api/v1/admin/sso/callback`], grant_types: ["authorization_code"], response_types: ["code"] }],
+    clients: [
+      {
+        client_id: "apprun-console",
+        client_secret: "idp-client-secret-0123456789",
+        redirect_uris: [`${BASE_URL}/api/v1/admin/sso/callback`],
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+      },
+    ],
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
     // Claims in the ID token itself: apprun reads the ID token, not the userinfo endpoint.
     conformIdTokenClaims: false,
-    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, email: sub, email_verified: true, name: `SSO ${sub}` }) }),
+    findAccount: async (_ctx, sub) => ({
+      accountId: sub,
+      claims: async () => ({ sub, email: sub, email_verified: true, name: `SSO ${sub}` }),
+    }),
     cookies: { keys: ["e2e-idp-cookie-key"] },
   });
   server.on("request", provider.callback());
@@ -33,7 +44,9 @@ test.afterAll(async () => {
 
 /** The test IdP's own login page asks for a web font; nothing here may reach the internet. */
 async function withoutIdpFonts(page: import("@playwright/test").Page) {
-  await page.context().route(/^https:\/\/fonts\.googleapis\.com\//, (route) => route.fulfill({ status: 200, contentType: "text/css", body: "" }));
+  await page
+    .context()
+    .route(/^https:\/\/fonts\.googleapis\.com\//, (route) => route.fulfill({ status: 200, contentType: "text/css", body: "" }));
   return page;
 }
 

@@ -90,7 +90,17 @@ export async function createApp(options: AppOptions) {
   const database = openDatabase<SystemDatabase>(effectiveDatabaseUrl(config), { poolSize: config.databasePoolSize });
   const bus = createBus(config.busUrl, { database, logger });
   const metrics = createMetrics();
-  const catalog = createErrorCatalog(platformErrorMessages, busErrorMessages, accountErrorMessages, projectErrorMessages, authErrorMessages, dataErrorMessages, portabilityErrorMessages, eventsErrorMessages, realtimeErrorMessages);
+  const catalog = createErrorCatalog(
+    platformErrorMessages,
+    busErrorMessages,
+    accountErrorMessages,
+    projectErrorMessages,
+    authErrorMessages,
+    dataErrorMessages,
+    portabilityErrorMessages,
+    eventsErrorMessages,
+    realtimeErrorMessages,
+  );
   const lifecycle: { phase: Phase; waitingFor: string | null } = { phase: "starting", waitingFor: null };
 
   const db = database.db;
@@ -100,9 +110,22 @@ export async function createApp(options: AppOptions) {
   const instance = createInstanceService({ db, secrets: secretsFor("settings"), audit });
   const mailer = createMailer({ smtp: () => instance.smtp() });
   const limiter = createRateLimiter({ db });
-  const accounts = createAccountsService({ db, secrets: secretsFor("totp"), limiter, mailer, instance, audit, publicUrl, passwordParams: options.passwordParams });
+  const accounts = createAccountsService({
+    db,
+    secrets: secretsFor("totp"),
+    limiter,
+    mailer,
+    instance,
+    audit,
+    publicUrl,
+    passwordParams: options.passwordParams,
+  });
   // Each project's own tables (its app users…) live in its namespace; every module's per-project migrations are listed here.
-  const projectStorage = createProjectStorage({ db: db as never, namespace: (id) => projectNamespace(database.kind, id), migrations: { ...authProjectMigrations } });
+  const projectStorage = createProjectStorage({
+    db: db as never,
+    namespace: (id) => projectNamespace(database.kind, id),
+    migrations: { ...authProjectMigrations },
+  });
   const projects = createProjectsService({
     db,
     audit,
@@ -111,7 +134,16 @@ export async function createApp(options: AppOptions) {
     publicUrl,
     // Each project has one pool of app users, named "default"; other modules add their kinds.
     resourceKinds: [{ kind: "user_pool", exists: async (_projectId, name) => name === "default" }],
-    storage: { create: async (id) => void (await projectStorage.create(id)), drop: [async (id) => events.dropProject(id), async (id) => data.schema.dropProject(id), projectStorage.drop, async (id) => auth.forgetProject(id), async (id) => realtime.dropProject(id)] },
+    storage: {
+      create: async (id) => void (await projectStorage.create(id)),
+      drop: [
+        async (id) => events.dropProject(id),
+        async (id) => data.schema.dropProject(id),
+        projectStorage.drop,
+        async (id) => auth.forgetProject(id),
+        async (id) => realtime.dropProject(id),
+      ],
+    },
   });
   const auth = createAuthService({
     db,
@@ -143,7 +175,8 @@ export async function createApp(options: AppOptions) {
     if (address && typeof address === "object") {
       const hosts = new Set(["127.0.0.1", address.address]);
       // Listening on every interface: each of the machine's addresses reaches apprun.
-      if (address.address === "0.0.0.0" || address.address === "::") for (const list of Object.values(os.networkInterfaces())) for (const i of list ?? []) hosts.add(i.address);
+      if (address.address === "0.0.0.0" || address.address === "::")
+        for (const list of Object.values(os.networkInterfaces())) for (const i of list ?? []) hosts.add(i.address);
       for (const h of hosts) origins.push(`http://${h.includes(":") ? `[${h}]` : h}:${address.port}`);
     }
     return origins;
@@ -159,8 +192,28 @@ export async function createApp(options: AppOptions) {
     onError: (err, context) => logger.error({ err }, context),
     registry: metrics.registry,
   });
-  const sso = createSsoService({ db, secrets: secretsFor("sso"), accounts, audit, publicUrl, joinProject: (projectId, accountId, role) => projects.join(projectId, accountId, role) });
-  const realtime = createRealtimeService({ db, bus, data, auth, projects, audit, streams: realtimeStreams, catalog, logger, limits: options.realtime, clock: options.clock, registry: metrics.registry });
+  const sso = createSsoService({
+    db,
+    secrets: secretsFor("sso"),
+    accounts,
+    audit,
+    publicUrl,
+    joinProject: (projectId, accountId, role) => projects.join(projectId, accountId, role),
+  });
+  const realtime = createRealtimeService({
+    db,
+    bus,
+    data,
+    auth,
+    projects,
+    audit,
+    streams: realtimeStreams,
+    catalog,
+    logger,
+    limits: options.realtime,
+    clock: options.clock,
+    registry: metrics.registry,
+  });
   const services: Services = {
     system: createSystemService({ database, bus, lifecycle, version: apprunVersion(), startedAt }),
     audit,
@@ -177,8 +230,16 @@ export async function createApp(options: AppOptions) {
 
   const secureCookies = publicUrl.startsWith("https:");
   const sessionCookie = (session: IssuedSession | null, https: boolean) =>
-    serializeCookie(SESSION_COOKIE, session?.token ?? "", { httpOnly: true, secure: secureCookies || https, sameSite: "Lax", maxAgeSeconds: session ? (Date.parse(session.expiresAt) - Date.now()) / 1000 : 0 });
-  const originOf = (req: FastifyRequest): RequestOrigin => ({ ip: req.ip ?? null, userAgent: typeof req.headers["user-agent"] === "string" ? req.headers["user-agent"] : null });
+    serializeCookie(SESSION_COOKIE, session?.token ?? "", {
+      httpOnly: true,
+      secure: secureCookies || https,
+      sameSite: "Lax",
+      maxAgeSeconds: session ? (Date.parse(session.expiresAt) - Date.now()) / 1000 : 0,
+    });
+  const originOf = (req: FastifyRequest): RequestOrigin => ({
+    ip: req.ip ?? null,
+    userAgent: typeof req.headers["user-agent"] === "string" ? req.headers["user-agent"] : null,
+  });
   const allowedOrigins = new Set([new URL(publicUrl).origin]);
 
   const host: FastifyInstance = createHost({
@@ -196,7 +257,8 @@ export async function createApp(options: AppOptions) {
   // Every route as registered, for the isolation walk of the tests (and anyone who wants the list).
   const routes: Array<{ method: string; url: string; anonymous: boolean }> = [];
   host.addHook("onRoute", (route) => {
-    for (const method of [route.method].flat()) if (method !== "HEAD") routes.push({ method, url: route.url, anonymous: route.config?.anonymous === true });
+    for (const method of [route.method].flat())
+      if (method !== "HEAD") routes.push({ method, url: route.url, anonymous: route.config?.anonymous === true });
   });
 
   registerSystemRoutes(host, {
@@ -230,13 +292,21 @@ export async function createApp(options: AppOptions) {
         };
       },
       onError: ({ error, req }) => {
-        if (error.code === "INTERNAL_SERVER_ERROR" && !(error.cause instanceof AppError)) req.log.error({ err: error.cause ?? error }, "unhandled tRPC error");
+        if (error.code === "INTERNAL_SERVER_ERROR" && !(error.cause instanceof AppError))
+          req.log.error({ err: error.cause ?? error }, "unhandled tRPC error");
       },
     },
   } satisfies FastifyTRPCPluginOptions<AppRouter>);
   registerAuthRoutes(host, { auth, origin: originOf, publicUrl });
-  // Who a data-plane or management request stands for (tokens, API keys, console sessions), for the data routes and the portability routes alike.
-  const requestActor = createRequestActor({ auth, projects, sessionCookie: SESSION_COOKIE, resolveSession: (token) => accounts.resolveSession(token), allowedOrigins });
+  // Who a data-plane or management request stands for (tokens, API keys, console sessions),
+  // for the data routes and the portability routes alike.
+  const requestActor = createRequestActor({
+    auth,
+    projects,
+    sessionCookie: SESSION_COOKIE,
+    resolveSession: (token) => accounts.resolveSession(token),
+    allowedOrigins,
+  });
   registerDataRoutes(host, {
     data,
     projects,
@@ -244,7 +314,12 @@ export async function createApp(options: AppOptions) {
     requestActor,
   });
   registerEventsRoutes(host, { events, auth });
-  registerAccountRoutes(host, { sso, publicUrl, origin: originOf, setSessionCookie: (reply, issued) => void reply.header("set-cookie", sessionCookie(issued, reply.request.protocol === "https")) });
+  registerAccountRoutes(host, {
+    sso,
+    publicUrl,
+    origin: originOf,
+    setSessionCookie: (reply, issued) => void reply.header("set-cookie", sessionCookie(issued, reply.request.protocol === "https")),
+  });
   registerPortabilityRoutes(host, {
     data,
     projects,
@@ -271,7 +346,10 @@ export async function createApp(options: AppOptions) {
       } catch (err) {
         if (!isTransient(err)) throw err;
         lifecycle.waitingFor = `database: ${(err as Error).message}`;
-        logger.warn({ attempt, retryInMs: delay, database: database.label, reason: (err as Error).message }, "database unreachable, retrying");
+        logger.warn(
+          { attempt, retryInMs: delay, database: database.label, reason: (err as Error).message },
+          "database unreachable, retrying",
+        );
         await sleep(delay, abort.signal);
         delay = Math.min(delay * 2, 10_000);
       }
@@ -285,7 +363,8 @@ export async function createApp(options: AppOptions) {
     for (const m of applied) logger.info({ migration: m.migrationName, direction: m.direction }, "system migration applied");
     await ensureInstance(database.db, masterKeyFingerprint(options.masterKey));
     // Pending per-project migrations only: projects already up to date cost nothing but one query.
-    for (const id of await projectStorage.migratePending()) logger.info({ project: id, version: projectStorage.latest }, "project storage migrated");
+    for (const id of await projectStorage.migratePending())
+      logger.info({ project: id, version: projectStorage.latest }, "project storage migrated");
   }
 
   /** The embedded bus needs the migrated database; the NATS bus connects here, retrying until close(). */
@@ -372,7 +451,8 @@ export async function createApp(options: AppOptions) {
 export function isTransient(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   const code = e?.code ?? "";
-  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPIPE"].includes(code)) return true;
+  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPIPE"].includes(code))
+    return true;
   // PostgreSQL: connection exceptions (08xxx), cannot connect now / admin shutdown (57P0x), too many connections.
   if (/^08/.test(code) || /^57P0/.test(code) || code === "53300") return true;
   return /timeout|Connection terminated/i.test(e?.message ?? "");
@@ -382,9 +462,13 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new Error("start-up aborted"));
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(new Error("start-up aborted"));
-    }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(new Error("start-up aborted"));
+      },
+      { once: true },
+    );
   });
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,7 +8,9 @@ import { apprunVersion } from "./platform/package-info";
 import { createTestDatabase, type TestDatabase } from "./testing/databases";
 
 /** What `migrate up` prints on an empty database: every system migration, in order. */
-const appliedAll = Object.keys(systemMigrations).map((name) => `applied ${name}\n`).join("");
+const appliedAll = Object.keys(systemMigrations)
+  .map((name) => `applied ${name}\n`)
+  .join("");
 
 const BIN = path.resolve("bin/apprun.mjs");
 
@@ -30,7 +32,9 @@ function run(args: string[], options: { env?: Record<string, string>; cwd?: stri
 
 /** Starts `apprun start` and resolves once it logs that it listens. */
 function startProcess(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, "start", "--no-console", "--host", "127.0.0.1", "--port", "0", ...args], { env: cleanEnv(env) });
+  const child = spawn(process.execPath, [BIN, "start", "--no-console", "--host", "127.0.0.1", "--port", "0", ...args], {
+    env: cleanEnv(env),
+  });
   const lines: Array<Record<string, unknown>> = [];
   let buffer = "";
   const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
@@ -168,23 +172,51 @@ describe("apprun CLI", () => {
 
   it("admin create makes an instance admin who can then sign in; bad input and duplicates exit 2", async () => {
     const dataDir = path.join(scratch, "admin-create");
-    const created = await run(["admin", "create", "--email", "Root@Example.com", "--password", "correct horse battery", "--name", "Root", "--data-dir", dataDir]);
+    const created = await run([
+      "admin",
+      "create",
+      "--email",
+      "Root@Example.com",
+      "--password",
+      "correct horse battery",
+      "--name",
+      "Root",
+      "--data-dir",
+      dataDir,
+    ]);
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/^created instance admin root@example\.com \(acc_[0-9a-z]+\)\n$/);
-    const duplicate = await run(["admin", "create", "--email", "root@example.com", "--password", "correct horse battery", "--data-dir", dataDir]);
+    const duplicate = await run([
+      "admin",
+      "create",
+      "--email",
+      "root@example.com",
+      "--password",
+      "correct horse battery",
+      "--data-dir",
+      dataDir,
+    ]);
     expect(duplicate).toMatchObject({ code: 2 });
     expect(duplicate.stderr).toMatch(/email_taken \(root@example\.com\)/);
     const weak = await run(["admin", "create", "--email", "x@example.com", "--password", "short", "--data-dir", dataDir]);
     expect(weak.code).toBe(2);
     expect(weak.stderr).toMatch(/invalid_input \(password: /);
-    expect((await run(["admin", "create", "--email", "x@example.com", "--data-dir", dataDir])).stderr).toMatch(/needs --email and --password/);
+    expect((await run(["admin", "create", "--email", "x@example.com", "--data-dir", dataDir])).stderr).toMatch(
+      /needs --email and --password/,
+    );
 
     const proc = startProcess(["--data-dir", dataDir]);
     const url = await proc.listening;
     await waitFor(async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined));
-    const signIn = await fetch(`${url}/trpc/accounts.signIn`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "root@example.com", password: "correct horse battery" }) });
+    const signIn = await fetch(`${url}/trpc/accounts.signIn`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "root@example.com", password: "correct horse battery" }),
+    });
     expect(signIn.status).toBe(200);
-    expect(((await signIn.json()) as { result: { data: { account: { instanceAdmin: boolean } } } }).result.data.account.instanceAdmin).toBe(true);
+    expect(((await signIn.json()) as { result: { data: { account: { instanceAdmin: boolean } } } }).result.data.account.instanceAdmin).toBe(
+      true,
+    );
     proc.child.kill("SIGTERM");
     expect(await proc.exited).toBe(0);
   });

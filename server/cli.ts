@@ -13,10 +13,27 @@ import { toAppError } from "./platform/errors/normalize";
 import { buildConsole } from "./platform/http/console-build";
 import { createLogger } from "./platform/logging/logger";
 import { apprunVersion, packageRoot } from "./platform/package-info";
-import { exportCommand, genCommand, importCommand, PORTABILITY_HELP, type PortabilityCliContext } from "./modules/data/portability/cli-commands";
+import {
+  exportCommand,
+  genCommand,
+  importCommand,
+  PORTABILITY_HELP,
+  type PortabilityCliContext,
+} from "./modules/data/portability/cli-commands";
 
 /** CLI flags that set configuration keys; each is `--kebab-case` of the key. */
-const CONFIG_FLAGS = ["port", "host", "dataDir", "databaseUrl", "databasePoolSize", "busUrl", "publicUrl", "logLevel", "shutdownTimeoutMs", "bodyLimit"] as const;
+const CONFIG_FLAGS = [
+  "port",
+  "host",
+  "dataDir",
+  "databaseUrl",
+  "databasePoolSize",
+  "busUrl",
+  "publicUrl",
+  "logLevel",
+  "shutdownTimeoutMs",
+  "bodyLimit",
+] as const;
 
 const options = {
   config: { type: "string" },
@@ -109,7 +126,11 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       case "admin":
         if (sub !== "create" || rest.length > 0) return usage('"admin" takes "create"');
         if (!values.email || !values.password) return usage('"admin create" needs --email and --password');
-        return await createAdmin(sources, { email: values.email, password: values.password, name: values.name ?? values.email.split("@")[0]! });
+        return await createAdmin(sources, {
+          email: values.email,
+          password: values.password,
+          name: values.name ?? values.email.split("@")[0]!,
+        });
       case "schema": {
         const command = parseSchemaCommand(sub, rest, values);
         if (typeof command === "string") return usage(command);
@@ -157,8 +178,12 @@ async function createAdmin(sources: ConfigSources, input: { email: string; passw
     } catch (err) {
       const appError = toAppError(err, { bodyLimit: 0 });
       if (!appError) throw err;
-      const issues = (appError.details.issues as Array<{ path: string; message: string }> | undefined)?.map((i) => `${i.path}: ${i.message}`).join("; ");
-      process.stderr.write(`apprun: ${appError.code}${issues ? ` (${issues})` : appError.details.email ? ` (${String(appError.details.email)})` : ""}\n`);
+      const issues = (appError.details.issues as Array<{ path: string; message: string }> | undefined)
+        ?.map((i) => `${i.path}: ${i.message}`)
+        .join("; ");
+      process.stderr.write(
+        `apprun: ${appError.code}${issues ? ` (${issues})` : appError.details.email ? ` (${String(appError.details.email)})` : ""}\n`,
+      );
       return EXIT_CONFIG;
     }
   });
@@ -183,7 +208,15 @@ async function withLocalApp(sources: ConfigSources, work: (app: App, config: Con
 function withPortability(sources: ConfigSources, work: (ctx: PortabilityCliContext) => Promise<number>): Promise<number> {
   return withLocalApp(sources, (app, config) => {
     const publicUrl = (config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/+$/, "");
-    return work({ data: app.services.data, projects: app.services.projects, catalog: app.catalog, publicUrl, apprunVersion: apprunVersion(), stdout: process.stdout, stderr: process.stderr });
+    return work({
+      data: app.services.data,
+      projects: app.services.projects,
+      catalog: app.catalog,
+      publicUrl,
+      apprunVersion: apprunVersion(),
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
   });
 }
 
@@ -197,7 +230,10 @@ function schema(sources: ConfigSources, command: SchemaCliCommand): Promise<numb
     } catch (err) {
       const appError = toAppError(err, { bodyLimit: 0 });
       if (!appError) throw err;
-      const issues = (appError.details.issues as Array<{ path?: string; message?: string; code?: string }> | undefined)?.map((i) => `\n  ${i.path ? `${i.path}: ` : ""}${i.message ?? i.code ?? ""}`).join("") ?? "";
+      const issues =
+        (appError.details.issues as Array<{ path?: string; message?: string; code?: string }> | undefined)
+          ?.map((i) => `\n  ${i.path ? `${i.path}: ` : ""}${i.message ?? i.code ?? ""}`)
+          .join("") ?? "";
       process.stderr.write(`apprun: ${appError.code}: ${app.catalog.format(appError.code, "en", appError.details)}${issues}\n`);
       return EXIT_CONFIG;
     }

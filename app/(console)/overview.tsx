@@ -100,7 +100,12 @@ function HealthCard() {
   const { t } = useI18n();
   const trpc = useTRPC();
   const health = useQuery(trpc.system.health.queryOptions(undefined, { refetchInterval: 15_000 }));
-  const checks = health.data ? ([["database", health.data.checks.database], ["bus", health.data.checks.bus]] as const) : [];
+  const checks = health.data
+    ? ([
+        ["database", health.data.checks.database],
+        ["bus", health.data.checks.bus],
+      ] as const)
+    : [];
   return (
     <Card data-testid="health-card">
       <CardHeader>
@@ -198,7 +203,10 @@ function ProjectsCard() {
           <ul className="divide-y">
             {projects.data.slice(0, 5).map((p) => (
               <li key={p.id}>
-                <Link href={`/projects/${encodeURIComponent(p.slug)}`} className="flex items-center justify-between gap-3 py-2 text-sm hover:text-primary">
+                <Link
+                  href={`/projects/${encodeURIComponent(p.slug)}`}
+                  className="flex items-center justify-between gap-3 py-2 text-sm hover:text-primary"
+                >
                   <span className="truncate font-medium">{p.name}</span>
                   <RoleBadge role={p.role} />
                 </Link>

@@ -85,7 +85,15 @@ export function actionKey(action: string): MessageKey {
  * The audit log as a table: newest first, filtered by action, 50 at a time with "load more".
  * `load` fetches one page; `scope` keeps the cache of different logs apart.
  */
-export function AuditLog({ scope, actions, load }: { scope: readonly unknown[]; actions: readonly string[]; load: (query: { limit: number; before?: string; action?: string }) => Promise<AuditRecord[]> }) {
+export function AuditLog({
+  scope,
+  actions,
+  load,
+}: {
+  scope: readonly unknown[];
+  actions: readonly string[];
+  load: (query: { limit: number; before?: string; action?: string }) => Promise<AuditRecord[]>;
+}) {
   const { t, locale } = useI18n();
   const [action, setAction] = useState<string>(ALL);
   const [open, setOpen] = useState<string | null>(null);
@@ -130,7 +138,11 @@ export function AuditLog({ scope, actions, load }: { scope: readonly unknown[]; 
             </div>
           ) : rows.length === 0 ? (
             <div className="p-5">
-              <EmptyState icon={FileClock} title={action === ALL ? t("audit.emptyTitle") : t("audit.emptyFiltered")} body={t("audit.emptyBody")} />
+              <EmptyState
+                icon={FileClock}
+                title={action === ALL ? t("audit.emptyTitle") : t("audit.emptyFiltered")}
+                body={t("audit.emptyBody")}
+              />
             </div>
           ) : (
             <Table data-testid="audit-table">
@@ -186,7 +198,13 @@ export function AuditLog({ scope, actions, load }: { scope: readonly unknown[]; 
         </CardContent>
       </Card>
       {entries.hasNextPage && (
-        <Button variant="outline" className="self-center" onClick={() => entries.fetchNextPage()} disabled={entries.isFetchingNextPage} data-testid="load-more">
+        <Button
+          variant="outline"
+          className="self-center"
+          onClick={() => entries.fetchNextPage()}
+          disabled={entries.isFetchingNextPage}
+          data-testid="load-more"
+        >
           {t("audit.loadMore")}
         </Button>
       )}

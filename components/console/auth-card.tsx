@@ -7,7 +7,19 @@ import { Card, CardContent, CardDescription, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 
 /** The card every page outside the shell is drawn in. */
-export function AuthCard({ title, description, children, footer, wide }: { title: string; description?: ReactNode; children: ReactNode; footer?: ReactNode; wide?: boolean }) {
+export function AuthCard({
+  title,
+  description,
+  children,
+  footer,
+  wide,
+}: {
+  title: string;
+  description?: ReactNode;
+  children: ReactNode;
+  footer?: ReactNode;
+  wide?: boolean;
+}) {
   return (
     <div className={cn("flex w-full flex-col gap-4", wide ? "max-w-lg" : "max-w-sm")}>
       <Card>

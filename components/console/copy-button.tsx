@@ -7,7 +7,17 @@ import { useI18n } from "../i18n/i18n-provider";
 import { Button } from "../ui/button";
 
 /** Copies a value to the clipboard and says so. */
-export function CopyButton({ value, label, size = "sm", variant = "outline" }: { value: string; label?: string; size?: "sm" | "icon"; variant?: "outline" | "ghost" }) {
+export function CopyButton({
+  value,
+  label,
+  size = "sm",
+  variant = "outline",
+}: {
+  value: string;
+  label?: string;
+  size?: "sm" | "icon";
+  variant?: "outline" | "ghost";
+}) {
   const { t } = useI18n();
   const [copied, setCopied] = useState(false);
   async function copy() {

@@ -6,7 +6,19 @@ import { cn } from "../ui/cn";
 import { CopyButton } from "./copy-button";
 
 /** A value to copy (a URL, an id): its label, the value in monospace, a copy button. */
-export function CopyField({ label, value, hint, testId, className }: { label: ReactNode; value: string; hint?: ReactNode; testId?: string; className?: string }) {
+export function CopyField({
+  label,
+  value,
+  hint,
+  testId,
+  className,
+}: {
+  label: ReactNode;
+  value: string;
+  hint?: ReactNode;
+  testId?: string;
+  className?: string;
+}) {
   const { t } = useI18n();
   return (
     <div className={cn("grid min-w-0 gap-1.5", className)}>

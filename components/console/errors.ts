@@ -18,7 +18,13 @@ export function errorInfo(error: unknown): ErrorInfo {
   const e = error as { message?: string; data?: { code?: string; httpStatus?: number; details?: Record<string, unknown> } | null };
   const details = e?.data?.details ?? {};
   const issues = Array.isArray(details.issues) ? (details.issues as ServerIssue[]) : [];
-  return { code: e?.data?.code ?? "network_error", status: e?.data?.httpStatus ?? 0, message: e?.message || String(error), details, issues };
+  return {
+    code: e?.data?.code ?? "network_error",
+    status: e?.data?.httpStatus ?? 0,
+    message: e?.message || String(error),
+    details,
+    issues,
+  };
 }
 
 export function errorCode(error: unknown): string {

@@ -11,10 +11,15 @@ import { errorInfo } from "./errors";
 type Translate = ReturnType<typeof useI18n>["t"];
 
 /** A zod issue (client side) or a server `invalid_input` issue, in the user's language. */
-export function issueMessage(issue: { code: string; message: string; origin?: unknown; minimum?: unknown; maximum?: unknown; format?: unknown; input?: unknown }, t: Translate, hint?: MessageKey): string {
+export function issueMessage(
+  issue: { code: string; message: string; origin?: unknown; minimum?: unknown; maximum?: unknown; format?: unknown; input?: unknown },
+  t: Translate,
+  hint?: MessageKey,
+): string {
   switch (issue.code) {
     case "too_small":
-      if (issue.origin === "string") return Number(issue.minimum) <= 1 ? t("forms.required") : t("forms.minLength", { min: Number(issue.minimum) });
+      if (issue.origin === "string")
+        return Number(issue.minimum) <= 1 ? t("forms.required") : t("forms.minLength", { min: Number(issue.minimum) });
       if (issue.origin === "number") return t("forms.minValue", { min: Number(issue.minimum) });
       return t("forms.tooSmall");
     case "too_big":
@@ -45,7 +50,11 @@ export interface FormOptions {
  * Form state validated by the same zod schema the server uses. Field errors come from the
  * schema on submit and from the server's `invalid_input` issues after it answers.
  */
-export function useZodForm<S extends z.ZodType<Record<string, unknown>, Record<string, unknown>>>(schema: S, initial: z.input<S>, options: FormOptions = {}) {
+export function useZodForm<S extends z.ZodType<Record<string, unknown>, Record<string, unknown>>>(
+  schema: S,
+  initial: z.input<S>,
+  options: FormOptions = {},
+) {
   const { t } = useI18n();
   const [values, setValues] = useState<z.input<S>>(initial);
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -142,7 +151,21 @@ export function useZodForm<S extends z.ZodType<Record<string, unknown>, Record<s
 }
 
 /** A label, a control, and the control's hint or error below it. */
-export function Field({ id, label, error, hint, children, className }: { id: string; label: ReactNode; error?: string; hint?: ReactNode; children: ReactNode; className?: string }) {
+export function Field({
+  id,
+  label,
+  error,
+  hint,
+  children,
+  className,
+}: {
+  id: string;
+  label: ReactNode;
+  error?: string;
+  hint?: ReactNode;
+  children: ReactNode;
+  className?: string;
+}) {
   return (
     <div className={cn("grid content-start gap-1.5", className)}>
       <Label htmlFor={id}>{label}</Label>

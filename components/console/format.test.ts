@@ -32,7 +32,10 @@ describe("console formatting helpers", () => {
   });
 
   it("names browsers from user agents", () => {
-    expect(describeUserAgent("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36")).toEqual({ browser: "Chrome", os: "Linux" });
+    expect(describeUserAgent("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36")).toEqual({
+      browser: "Chrome",
+      os: "Linux",
+    });
     expect(describeUserAgent(null)).toBeNull();
   });
 });

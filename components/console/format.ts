@@ -26,8 +26,30 @@ export function formatRelative(iso: string, locale: Locale, now = Date.now()): s
 /** A short description of a browser from its User-Agent, e.g. "Chrome on Linux". */
 export function describeUserAgent(ua: string | null): { browser: string; os: string } | null {
   if (!ua) return null;
-  const browser = /Edg\//.test(ua) ? "Edge" : /Firefox\//.test(ua) ? "Firefox" : /(Chrome|Chromium)\//.test(ua) ? "Chrome" : /Safari\//.test(ua) ? "Safari" : /node|undici/i.test(ua) ? "Node.js" : /curl/i.test(ua) ? "curl" : ua.split(/[/ ]/)[0] || "?";
-  const os = /Windows/.test(ua) ? "Windows" : /Mac OS X|Macintosh/.test(ua) ? "macOS" : /Android/.test(ua) ? "Android" : /iPhone|iPad|iOS/.test(ua) ? "iOS" : /Linux/.test(ua) ? "Linux" : "";
+  const browser = /Edg\//.test(ua)
+    ? "Edge"
+    : /Firefox\//.test(ua)
+      ? "Firefox"
+      : /(Chrome|Chromium)\//.test(ua)
+        ? "Chrome"
+        : /Safari\//.test(ua)
+          ? "Safari"
+          : /node|undici/i.test(ua)
+            ? "Node.js"
+            : /curl/i.test(ua)
+              ? "curl"
+              : ua.split(/[/ ]/)[0] || "?";
+  const os = /Windows/.test(ua)
+    ? "Windows"
+    : /Mac OS X|Macintosh/.test(ua)
+      ? "macOS"
+      : /Android/.test(ua)
+        ? "Android"
+        : /iPhone|iPad|iOS/.test(ua)
+          ? "iOS"
+          : /Linux/.test(ua)
+            ? "Linux"
+            : "";
   return { browser, os };
 }
 

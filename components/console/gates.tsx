@@ -84,7 +84,13 @@ export function PublicCardSkeleton() {
  * A page outside the shell. `mode` says who may see it: guests only (sign-in), a fresh instance
  * (setup), an account that must enrol in 2FA, or anyone (links from mails).
  */
-export function PublicPage({ mode, children }: { mode: "guest" | "setup" | "enrolment" | "open"; children: (state: ConsoleState) => ReactNode }) {
+export function PublicPage({
+  mode,
+  children,
+}: {
+  mode: "guest" | "setup" | "enrolment" | "open";
+  children: (state: ConsoleState) => ReactNode;
+}) {
   const { state, redirecting } = useGate(mode);
   if (state.isError)
     return (

@@ -7,7 +7,8 @@ import { Badge } from "../ui/badge";
 /** A built-in role in the user's language; a custom role by its name (or id when unknown). */
 export function useRoleLabel() {
   const { t } = useI18n();
-  return (role: string, customNames?: ReadonlyMap<string, string>) => (isBuiltInRole(role) ? t(`roles.${role}`) : (customNames?.get(role) ?? role));
+  return (role: string, customNames?: ReadonlyMap<string, string>) =>
+    isBuiltInRole(role) ? t(`roles.${role}`) : (customNames?.get(role) ?? role);
 }
 
 export function RoleName({ role, customNames }: { role: string; customNames?: ReadonlyMap<string, string> }) {

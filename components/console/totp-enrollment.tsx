@@ -20,9 +20,11 @@ function QrCode({ value, label }: { value: string; label: string }) {
   const [src, setSrc] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
-    void QRCode.toString(value, { type: "svg", margin: 1, errorCorrectionLevel: "M", color: { dark: "#000000", light: "#ffffff" } }).then((svg) => {
-      if (live) setSrc(`data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`);
-    });
+    void QRCode.toString(value, { type: "svg", margin: 1, errorCorrectionLevel: "M", color: { dark: "#000000", light: "#ffffff" } }).then(
+      (svg) => {
+        if (live) setSrc(`data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`);
+      },
+    );
     return () => {
       live = false;
     };
@@ -136,9 +138,20 @@ export function TotpEnrollment({ onDone, onCancel }: { onDone: () => void; onCan
         </div>
       </div>
       <FormAlert message={confirm.isError && !form.errors.code ? confirm.error.message : null} />
-      <form ref={form.formRef} onSubmit={form.submit((d) => confirm.mutate(d))} className="flex flex-col gap-3 sm:flex-row sm:items-end" noValidate>
+      <form
+        ref={form.formRef}
+        onSubmit={form.submit((d) => confirm.mutate(d))}
+        className="flex flex-col gap-3 sm:flex-row sm:items-end"
+        noValidate
+      >
         <Field id="field-code" label={t("totp.code")} error={form.errors.code} className="flex-1">
-          <Input {...form.text("code")} inputMode="numeric" autoComplete="one-time-code" maxLength={6} className="font-mono tracking-[0.3em]" />
+          <Input
+            {...form.text("code")}
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            maxLength={6}
+            className="font-mono tracking-[0.3em]"
+          />
         </Field>
         <div className="flex gap-2">
           {onCancel && (

@@ -5,7 +5,15 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from ".
 import type { Collection } from "./model";
 
 /** The collection picker shared by the browser and the rules page. */
-export function CollectionPicker({ collections, value, onChange }: { collections: readonly Collection[]; value: string; onChange: (name: string) => void }) {
+export function CollectionPicker({
+  collections,
+  value,
+  onChange,
+}: {
+  collections: readonly Collection[];
+  value: string;
+  onChange: (name: string) => void;
+}) {
   const { t } = useI18n();
   return (
     <Select value={value} onValueChange={onChange}>

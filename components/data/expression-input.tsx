@@ -25,7 +25,13 @@ function useDebouncedValue<T>(value: T, ms: number): T {
  * moment after typing stops. `issue` is the first problem with its position; `checking` while the
  * latest text has not been checked yet.
  */
-export function useExpressionCheck(project: string, collection: string, expression: string, kind: "filter" | "rule", operation?: Operation) {
+export function useExpressionCheck(
+  project: string,
+  collection: string,
+  expression: string,
+  kind: "filter" | "rule",
+  operation?: Operation,
+) {
   const trpc = useTRPC();
   const settled = useDebouncedValue(expression, 250);
   const check = useQuery({
@@ -51,13 +57,19 @@ export function ExpressionIssueView({ source, issue, testId }: { source: string;
     <div className="flex flex-col gap-1 text-sm" data-testid={testId ?? "expression-error"} role="alert">
       <pre className="overflow-x-auto rounded-md bg-destructive/5 px-2 py-1 font-mono text-xs whitespace-pre-wrap dark:bg-destructive/15">
         {source.slice(0, start)}
-        <mark className="rounded-sm bg-destructive/25 text-foreground underline decoration-destructive decoration-wavy">{source.slice(start, end) || " "}</mark>
+        <mark className="rounded-sm bg-destructive/25 text-foreground underline decoration-destructive decoration-wavy">
+          {source.slice(start, end) || " "}
+        </mark>
         {source.slice(end)}
       </pre>
       <p className="flex items-start gap-1.5 text-destructive">
         <AlertCircle className="mt-0.5 size-3.5 shrink-0" />
         <span>
-          {t("browser.exprErrorAt", { problem: EXPRESSION_CODES.includes(issue.code) ? t(`browser.exprCode_${issue.code}` as MessageKey) : issue.code, position: start + 1, reason: issue.reason })}{" "}
+          {t("browser.exprErrorAt", {
+            problem: EXPRESSION_CODES.includes(issue.code) ? t(`browser.exprCode_${issue.code}` as MessageKey) : issue.code,
+            position: start + 1,
+            reason: issue.reason,
+          })}{" "}
           <code className="font-mono text-xs opacity-70">{issue.code}</code>
         </span>
       </p>
@@ -178,15 +190,28 @@ export function ExpressionInput({
   return (
     <div className="relative w-full">
       {multiline ? <Textarea rows={2} {...shared} /> : <Input {...shared} />}
-      {valid && value.trim() !== "" && <CheckCircle2 className="pointer-events-none absolute top-2.5 right-2.5 size-4 text-emerald-600 dark:text-emerald-400" aria-label={t("browser.exprValid")} />}
+      {valid && value.trim() !== "" && (
+        <CheckCircle2
+          className="pointer-events-none absolute top-2.5 right-2.5 size-4 text-emerald-600 dark:text-emerald-400"
+          aria-label={t("browser.exprValid")}
+        />
+      )}
       {open && (
-        <ul id={listId} role="listbox" className="absolute top-full left-0 z-50 mt-1 max-h-64 min-w-56 overflow-y-auto rounded-md border bg-popover p-1 text-popover-foreground shadow-md" data-testid="expression-suggestions">
+        <ul
+          id={listId}
+          role="listbox"
+          className="absolute top-full left-0 z-50 mt-1 max-h-64 min-w-56 overflow-y-auto rounded-md border bg-popover p-1 text-popover-foreground shadow-md"
+          data-testid="expression-suggestions"
+        >
           {open.items.map((s, i) => (
             <li
               key={s.insert}
               role="option"
               aria-selected={i === active}
-              className={cn("flex cursor-pointer items-center justify-between gap-4 rounded-sm px-2 py-1 font-mono text-sm", i === active && "bg-accent text-accent-foreground")}
+              className={cn(
+                "flex cursor-pointer items-center justify-between gap-4 rounded-sm px-2 py-1 font-mono text-sm",
+                i === active && "bg-accent text-accent-foreground",
+              )}
               onMouseDown={(e) => {
                 e.preventDefault();
                 accept(s);

@@ -2,13 +2,29 @@ import { describe, expect, it } from "vitest";
 import { cellText, fromText, labelField, sortable, suggestionsFor, tokenAt, toText, type Collection } from "./model";
 
 const collections = [
-  { id: "c1", name: "authors", fields: [{ id: "f1", name: "name", type: "text", required: true, nullable: false, unique: false }], indexes: [], rules: { list: "", view: "", create: null, update: null, delete: null } },
+  {
+    id: "c1",
+    name: "authors",
+    fields: [{ id: "f1", name: "name", type: "text", required: true, nullable: false, unique: false }],
+    indexes: [],
+    rules: { list: "", view: "", create: null, update: null, delete: null },
+  },
   {
     id: "c2",
     name: "posts",
     fields: [
       { id: "f2", name: "title", type: "text", required: true, nullable: false, unique: false },
-      { id: "f3", name: "author", type: "relation", collection: "authors", multiple: false, onDelete: "set null", required: false, nullable: true, unique: false },
+      {
+        id: "f3",
+        name: "author",
+        type: "relation",
+        collection: "authors",
+        multiple: false,
+        onDelete: "set null",
+        required: false,
+        nullable: true,
+        unique: false,
+      },
       { id: "f4", name: "meta", type: "json", required: false, nullable: true, unique: false },
     ],
     indexes: [],
@@ -17,7 +33,8 @@ const collections = [
 ] as unknown as Collection[];
 
 describe("expression completion", () => {
-  const names = (token: string, scope = { auth: true, body: true }) => suggestionsFor(collections, "posts", token, scope).map((s) => s.insert);
+  const names = (token: string, scope = { auth: true, body: true }) =>
+    suggestionsFor(collections, "posts", token, scope).map((s) => s.insert);
 
   it("completes field names, relation paths, auth.* and body.* by scope", () => {
     expect(names("ti")).toEqual(["title"]);

@@ -46,7 +46,8 @@ export function cellText(f: Field, row: RecordRow, collections: readonly Collect
   if (f.type === "relation") {
     const label = labelField(collections.find((c) => c.name === f.collection));
     const expanded = row.expand?.[f.name];
-    const name = (r: unknown) => (r && typeof r === "object" && label ? String((r as Record<string, unknown>)[label] ?? (r as { id: string }).id) : null);
+    const name = (r: unknown) =>
+      r && typeof r === "object" && label ? String((r as Record<string, unknown>)[label] ?? (r as { id: string }).id) : null;
     if (Array.isArray(expanded)) return expanded.map(name).filter(Boolean).join(", ");
     if (expanded) return name(expanded) ?? formatValue(f, value);
   }
@@ -116,11 +117,17 @@ const TIME_VALUES = ["@now", "@todayStart", "@todayEnd", "@monthStart", "@monthE
  * Completions for the token ending at the cursor: field names, relation paths (`author.name`),
  * and in rules `auth.id/roles/type` and (create/update) `body.<field>`.
  */
-export function suggestionsFor(collections: readonly Collection[], collection: string, token: string, scope: { auth: boolean; body: boolean }): Suggestion[] {
+export function suggestionsFor(
+  collections: readonly Collection[],
+  collection: string,
+  token: string,
+  scope: { auth: boolean; body: boolean },
+): Suggestion[] {
   const byName = new Map(collections.map((c) => [c.name, c]));
   const root = byName.get(collection);
   if (!root) return [];
-  if (token.startsWith("@")) return TIME_VALUES.filter((v) => v.startsWith(token) && v !== token).map((v) => ({ insert: v, detail: "time" }));
+  if (token.startsWith("@"))
+    return TIME_VALUES.filter((v) => v.startsWith(token) && v !== token).map((v) => ({ insert: v, detail: "time" }));
   const parts = token.split(".");
   const prefix = parts.pop() ?? "";
   const fieldsOf = (c: Collection): Suggestion[] => [
@@ -131,7 +138,11 @@ export function suggestionsFor(collections: readonly Collection[], collection: s
   ];
   let options: Suggestion[];
   if (parts.length === 0) {
-    options = [...fieldsOf(root), ...(scope.auth ? [{ insert: "auth", detail: "caller" }] : []), ...(scope.body ? [{ insert: "body", detail: "request body" }] : [])];
+    options = [
+      ...fieldsOf(root),
+      ...(scope.auth ? [{ insert: "auth", detail: "caller" }] : []),
+      ...(scope.body ? [{ insert: "body", detail: "request body" }] : []),
+    ];
   } else if (parts[0] === "auth" && parts.length === 1 && scope.auth) {
     options = [
       { insert: "id", detail: "string" },

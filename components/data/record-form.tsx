@@ -20,15 +20,43 @@ import { celString, editableFields, fromText, labelField, toText, type Collectio
 const NONE = "__none__";
 
 /** Per-field codes of `validation_failed` the console words itself (others show the server's summary). */
-const FIELD_CODES = ["required", "null_not_allowed", "invalid_type", "too_short", "too_long", "too_small", "too_large", "too_few", "too_many", "pattern_mismatch", "invalid_email", "invalid_url", "invalid_uuid", "invalid_date", "invalid_datetime", "invalid_decimal", "too_many_decimals", "invalid_option", "invalid_relation", "not_unique", "json_too_large", "unknown"] as const;
+const FIELD_CODES = [
+  "required",
+  "null_not_allowed",
+  "invalid_type",
+  "too_short",
+  "too_long",
+  "too_small",
+  "too_large",
+  "too_few",
+  "too_many",
+  "pattern_mismatch",
+  "invalid_email",
+  "invalid_url",
+  "invalid_uuid",
+  "invalid_date",
+  "invalid_datetime",
+  "invalid_decimal",
+  "too_many_decimals",
+  "invalid_option",
+  "invalid_relation",
+  "not_unique",
+  "json_too_large",
+  "unknown",
+] as const;
 
 /** A field's problem from a failed write, in the user's language. */
 export function useFieldError() {
   const { t } = useI18n();
   return (issue: { code?: string } & Record<string, unknown>): string => {
     const code = String(issue.code ?? "");
-    const vars = Object.fromEntries(Object.entries(issue).filter(([, v]) => typeof v === "string" || typeof v === "number")) as Record<string, string | number>;
-    return (FIELD_CODES as readonly string[]).includes(code) ? t(`browser.fieldError_${code}` as MessageKey, vars) : t("browser.fieldErrorOther", { code });
+    const vars = Object.fromEntries(Object.entries(issue).filter(([, v]) => typeof v === "string" || typeof v === "number")) as Record<
+      string,
+      string | number
+    >;
+    return (FIELD_CODES as readonly string[]).includes(code)
+      ? t(`browser.fieldError_${code}` as MessageKey, vars)
+      : t("browser.fieldErrorOther", { code });
   };
 }
 
@@ -41,16 +69,49 @@ export function fieldErrorsOf(error: unknown, word: (issue: Record<string, unkno
 }
 
 /** Searches a relation's target collection and picks one record (to one) or several (to many). */
-export function RelationPicker({ project, field, target, value, onChange, disabled }: { project: string; field: Extract<Field, { type: "relation" }>; target: Collection | undefined; value: string[]; onChange: (ids: string[]) => void; disabled?: boolean }) {
+export function RelationPicker({
+  project,
+  field,
+  target,
+  value,
+  onChange,
+  disabled,
+}: {
+  project: string;
+  field: Extract<Field, { type: "relation" }>;
+  target: Collection | undefined;
+  value: string[];
+  onChange: (ids: string[]) => void;
+  disabled?: boolean;
+}) {
   const { t } = useI18n();
   const trpc = useTRPC();
   const [search, setSearch] = useState("");
   const label = labelField(target);
   const term = search.trim();
-  const filter = term === "" ? undefined : label ? `${label}.lowerAscii().contains(${celString(term.toLowerCase())}) || id == ${celString(term)}` : `id == ${celString(term)}`;
-  const results = useQuery({ ...trpc.records.list.queryOptions({ project, collection: field.collection, perPage: 8, ...(filter ? { filter } : {}), ...(label ? { sort: label } : {}) }), placeholderData: (p) => p });
+  const filter =
+    term === ""
+      ? undefined
+      : label
+        ? `${label}.lowerAscii().contains(${celString(term.toLowerCase())}) || id == ${celString(term)}`
+        : `id == ${celString(term)}`;
+  const results = useQuery({
+    ...trpc.records.list.queryOptions({
+      project,
+      collection: field.collection,
+      perPage: 8,
+      ...(filter ? { filter } : {}),
+      ...(label ? { sort: label } : {}),
+    }),
+    placeholderData: (p) => p,
+  });
   const chosen = useQuery({
-    ...trpc.records.list.queryOptions({ project, collection: field.collection, perPage: 100, filter: `id in [${value.map(celString).join(", ")}]` }),
+    ...trpc.records.list.queryOptions({
+      project,
+      collection: field.collection,
+      perPage: 100,
+      filter: `id in [${value.map(celString).join(", ")}]`,
+    }),
     enabled: value.length > 0,
   });
   const nameOf = (id: string) => {
@@ -69,7 +130,12 @@ export function RelationPicker({ project, field, target, value, onChange, disabl
             <Badge key={id} variant="secondary" className="gap-1 text-sm">
               {nameOf(id)}
               {!disabled && (
-                <button type="button" aria-label={t("browser.relationRemove", { name: nameOf(id) })} onClick={() => toggle(id)} className="rounded-sm opacity-70 hover:opacity-100">
+                <button
+                  type="button"
+                  aria-label={t("browser.relationRemove", { name: nameOf(id) })}
+                  onClick={() => toggle(id)}
+                  className="rounded-sm opacity-70 hover:opacity-100"
+                >
                   <X className="size-3" />
                 </button>
               )}
@@ -81,7 +147,13 @@ export function RelationPicker({ project, field, target, value, onChange, disabl
         <>
           <div className="relative">
             <Search className="pointer-events-none absolute top-2.5 left-2.5 size-4 text-muted-foreground" />
-            <Input value={search} onChange={(e) => setSearch(e.target.value)} placeholder={t("browser.relationSearch", { collection: field.collection })} aria-label={t("browser.relationSearch", { collection: field.collection })} className="pl-8" />
+            <Input
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+              placeholder={t("browser.relationSearch", { collection: field.collection })}
+              aria-label={t("browser.relationSearch", { collection: field.collection })}
+              className="pl-8"
+            />
           </div>
           <ul className="flex max-h-40 flex-col overflow-y-auto text-sm">
             {results.isError ? (
@@ -91,7 +163,12 @@ export function RelationPicker({ project, field, target, value, onChange, disabl
             ) : (
               results.data?.items.map((r: RecordRow) => (
                 <li key={r.id}>
-                  <button type="button" onClick={() => toggle(r.id)} className="flex w-full items-center justify-between gap-2 rounded-sm px-2 py-1 text-left hover:bg-accent" data-testid="relation-option">
+                  <button
+                    type="button"
+                    onClick={() => toggle(r.id)}
+                    className="flex w-full items-center justify-between gap-2 rounded-sm px-2 py-1 text-left hover:bg-accent"
+                    data-testid="relation-option"
+                  >
                     <span className="truncate">{label && r[label] ? String(r[label]) : r.id}</span>
                     <span className="flex items-center gap-2 font-mono text-xs text-muted-foreground">
                       {r.id}
@@ -109,7 +186,17 @@ export function RelationPicker({ project, field, target, value, onChange, disabl
 }
 
 /** A JSON value as text, checked as it is typed, with a button that formats it. */
-export function JsonEditor({ id, value, onChange, disabled }: { id: string; value: string; onChange: (text: string) => void; disabled?: boolean }) {
+export function JsonEditor({
+  id,
+  value,
+  onChange,
+  disabled,
+}: {
+  id: string;
+  value: string;
+  onChange: (text: string) => void;
+  disabled?: boolean;
+}) {
   const { t } = useI18n();
   let problem: string | null = null;
   if (value.trim() !== "") {
@@ -121,12 +208,28 @@ export function JsonEditor({ id, value, onChange, disabled }: { id: string; valu
   }
   return (
     <div className="flex flex-col gap-1">
-      <Textarea id={id} value={value} onChange={(e) => onChange(e.target.value)} rows={4} spellCheck={false} disabled={disabled} className="font-mono text-xs" aria-invalid={problem !== null || undefined} data-testid={`json-${id}`} />
+      <Textarea
+        id={id}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        rows={4}
+        spellCheck={false}
+        disabled={disabled}
+        className="font-mono text-xs"
+        aria-invalid={problem !== null || undefined}
+        data-testid={`json-${id}`}
+      />
       <div className="flex items-center justify-between gap-2">
         <span className="text-xs text-destructive" role={problem ? "alert" : undefined}>
           {problem ? t("browser.jsonInvalid", { reason: problem }) : ""}
         </span>
-        <Button type="button" size="sm" variant="ghost" disabled={disabled || problem !== null || value.trim() === ""} onClick={() => onChange(JSON.stringify(JSON.parse(value), null, 2))}>
+        <Button
+          type="button"
+          size="sm"
+          variant="ghost"
+          disabled={disabled || problem !== null || value.trim() === ""}
+          onClick={() => onChange(JSON.stringify(JSON.parse(value), null, 2))}
+        >
           {t("browser.jsonFormat")}
         </Button>
       </div>
@@ -155,7 +258,21 @@ function valueOf(f: Field, draft: unknown): unknown {
 }
 
 /** One field's editor, by its type. */
-export function FieldEditor({ project, field, collections, draft, onChange, disabled }: { project: string; field: Field; collections: readonly Collection[]; draft: unknown; onChange: (v: unknown) => void; disabled?: boolean }) {
+export function FieldEditor({
+  project,
+  field,
+  collections,
+  draft,
+  onChange,
+  disabled,
+}: {
+  project: string;
+  field: Field;
+  collections: readonly Collection[];
+  draft: unknown;
+  onChange: (v: unknown) => void;
+  disabled?: boolean;
+}) {
   const { t } = useI18n();
   const id = `field-${field.name}`;
   switch (field.type) {
@@ -164,14 +281,27 @@ export function FieldEditor({ project, field, collections, draft, onChange, disa
     case "json":
       return <JsonEditor id={id} value={String(draft ?? "")} onChange={onChange} disabled={disabled} />;
     case "relation":
-      return <RelationPicker project={project} field={field} target={collections.find((c) => c.name === field.collection)} value={draft as string[]} onChange={onChange} disabled={disabled} />;
+      return (
+        <RelationPicker
+          project={project}
+          field={field}
+          target={collections.find((c) => c.name === field.collection)}
+          value={draft as string[]}
+          onChange={onChange}
+          disabled={disabled}
+        />
+      );
     case "select":
       if (field.multiple)
         return (
           <div className="flex flex-wrap gap-3" id={id}>
             {field.values.map((v) => (
               <label key={v} className="flex items-center gap-1.5 text-sm">
-                <Checkbox checked={(draft as string[]).includes(v)} disabled={disabled} onCheckedChange={(on) => onChange(on ? [...(draft as string[]), v] : (draft as string[]).filter((x) => x !== v))} />
+                <Checkbox
+                  checked={(draft as string[]).includes(v)}
+                  disabled={disabled}
+                  onCheckedChange={(on) => onChange(on ? [...(draft as string[]), v] : (draft as string[]).filter((x) => x !== v))}
+                />
                 {v}
               </label>
             ))}
@@ -193,7 +323,18 @@ export function FieldEditor({ project, field, collections, draft, onChange, disa
         </Select>
       );
     default: {
-      const type = field.type === "integer" || field.type === "number" ? "number" : field.type === "date" ? "date" : field.type === "datetime" ? "datetime-local" : field.type === "email" ? "email" : field.type === "url" ? "url" : "text";
+      const type =
+        field.type === "integer" || field.type === "number"
+          ? "number"
+          : field.type === "date"
+            ? "date"
+            : field.type === "datetime"
+              ? "datetime-local"
+              : field.type === "email"
+                ? "email"
+                : field.type === "url"
+                  ? "url"
+                  : "text";
       return (
         <Input
           id={id}
@@ -281,7 +422,14 @@ export function RecordForm({
           error={local[f.name] || errors[f.name]}
           hint={f.description}
         >
-          <FieldEditor project={project} field={f} collections={collections} draft={draft[f.name]} onChange={(v) => set(f.name, v)} disabled={disabled} />
+          <FieldEditor
+            project={project}
+            field={f}
+            collections={collections}
+            draft={draft[f.name]}
+            onChange={(v) => set(f.name, v)}
+            disabled={disabled}
+          />
         </FormField>
       ))}
     </form>

@@ -64,7 +64,11 @@ function RuleRow({
           <h3 className="font-medium">{t(`rules.op_${operation}` as MessageKey)}</h3>
           <p className="text-sm text-muted-foreground">{t(`rules.opHint_${operation}` as MessageKey)}</p>
         </div>
-        <div role="radiogroup" aria-label={t("rules.modeFor", { operation: t(`rules.op_${operation}` as MessageKey) })} className="inline-flex shrink-0 rounded-md border p-0.5">
+        <div
+          role="radiogroup"
+          aria-label={t("rules.modeFor", { operation: t(`rules.op_${operation}` as MessageKey) })}
+          className="inline-flex shrink-0 rounded-md border p-0.5"
+        >
           {MODES.map(({ mode: m, icon: Icon }) => (
             <button
               key={m}
@@ -76,7 +80,9 @@ function RuleRow({
               data-testid={`rule-${operation}-${m}`}
               className={cn(
                 "flex items-center gap-1.5 rounded px-2.5 py-1 text-sm transition-colors disabled:cursor-not-allowed",
-                mode === m ? "bg-primary text-primary-foreground" : "text-muted-foreground hover:bg-muted hover:text-foreground disabled:hover:bg-transparent",
+                mode === m
+                  ? "bg-primary text-primary-foreground"
+                  : "text-muted-foreground hover:bg-muted hover:text-foreground disabled:hover:bg-transparent",
               )}
             >
               <Icon className="size-3.5" />
@@ -108,7 +114,9 @@ function RuleRow({
           ) : text.trim() === "" ? (
             <p className="text-xs text-muted-foreground">{t("rules.emptyCustom")}</p>
           ) : (
-            <p className="text-xs text-muted-foreground">{operation === "create" || operation === "update" ? t("rules.customHintBody") : t("rules.customHint")}</p>
+            <p className="text-xs text-muted-foreground">
+              {operation === "create" || operation === "update" ? t("rules.customHintBody") : t("rules.customHint")}
+            </p>
           )}
         </div>
       ) : (
@@ -144,13 +152,25 @@ export function RuleEditor({
   onValidityChange?: (valid: boolean) => void;
 }) {
   const [validity, setValidity] = useState<Partial<Record<Operation, boolean>>>({});
-  const onValidity = useState(() => (operation: Operation, ok: boolean) => setValidity((v) => (v[operation] === ok ? v : { ...v, [operation]: ok })))[0];
+  const onValidity = useState(
+    () => (operation: Operation, ok: boolean) => setValidity((v) => (v[operation] === ok ? v : { ...v, [operation]: ok })),
+  )[0];
   const allValid = OPERATIONS.every((op) => validity[op] !== false);
   useEffect(() => onValidityChange?.(allValid), [allValid, onValidityChange]);
   return (
     <div className="flex flex-col" data-testid="rule-editor">
       {OPERATIONS.map((op) => (
-        <RuleRow key={op} project={project} collection={collection} collections={collections} operation={op} rule={value[op]} readOnly={readOnly} onChange={(rule) => onChange({ ...value, [op]: rule })} onValidity={onValidity} />
+        <RuleRow
+          key={op}
+          project={project}
+          collection={collection}
+          collections={collections}
+          operation={op}
+          rule={value[op]}
+          readOnly={readOnly}
+          onChange={(rule) => onChange({ ...value, [op]: rule })}
+          onValidity={onValidity}
+        />
       ))}
     </div>
   );

@@ -12,7 +12,18 @@ export interface ModelChange {
   parts?: string[];
 }
 
-type AnyModel = Pick<ModelDocument, "collections"> | { collections: Array<{ id?: string; name: string; fields: Array<{ id?: string; name: string }>; indexes?: unknown; rules?: unknown; description?: unknown }> };
+type AnyModel =
+  | Pick<ModelDocument, "collections">
+  | {
+      collections: Array<{
+        id?: string;
+        name: string;
+        fields: Array<{ id?: string; name: string }>;
+        indexes?: unknown;
+        rules?: unknown;
+        description?: unknown;
+      }>;
+    };
 
 /** JSON with object keys sorted, so the order a document was written in does not count as a change. */
 function canonical(value: unknown): string {
@@ -35,7 +46,8 @@ const same = (a: unknown, b: unknown) => canonical(a) === canonical(b);
 export function diffModels(before: AnyModel, after: AnyModel): ModelChange[] {
   const changes: ModelChange[] = [];
   // Both sides with ids: the id decides (a rename); otherwise the name does.
-  const match = <T extends { id?: string; name: string }>(list: T[], item: T) => list.find((x) => (item.id && x.id ? x.id === item.id : x.name === item.name));
+  const match = <T extends { id?: string; name: string }>(list: T[], item: T) =>
+    list.find((x) => (item.id && x.id ? x.id === item.id : x.name === item.name));
   for (const c of after.collections) {
     const old = match(before.collections as typeof after.collections, c);
     if (!old) {
@@ -43,7 +55,11 @@ export function diffModels(before: AnyModel, after: AnyModel): ModelChange[] {
       continue;
     }
     if (old.name !== c.name) changes.push({ kind: "renamed", path: c.name, from: old.name });
-    const parts = [...(same(old.indexes, c.indexes) ? [] : ["indexes"]), ...(same(old.rules, c.rules) ? [] : ["rules"]), ...(same(old.description, c.description) ? [] : ["description"])];
+    const parts = [
+      ...(same(old.indexes, c.indexes) ? [] : ["indexes"]),
+      ...(same(old.rules, c.rules) ? [] : ["rules"]),
+      ...(same(old.description, c.description) ? [] : ["description"]),
+    ];
     if (parts.length) changes.push({ kind: "changed", path: c.name, parts });
     for (const f of c.fields) {
       const was = match(old.fields, f);
@@ -57,6 +73,7 @@ export function diffModels(before: AnyModel, after: AnyModel): ModelChange[] {
     }
     for (const f of old.fields) if (!match(c.fields, f)) changes.push({ kind: "removed", path: `${c.name}.${f.name}` });
   }
-  for (const c of before.collections) if (!match(after.collections as typeof before.collections, c)) changes.push({ kind: "removed", path: c.name });
+  for (const c of before.collections)
+    if (!match(after.collections as typeof before.collections, c)) changes.push({ kind: "removed", path: c.name });
   return changes;
 }

@@ -1,5 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { addCollection, addField, addRelation, changeFieldType, fromDocument, layeredLayout, moveField, newField, parseDocumentText, relationEdges, removeCollection, removeField, renameCollection, sameDocument, toDocument, updateField } from "./model-draft";
+import {
+  addCollection,
+  addField,
+  addRelation,
+  changeFieldType,
+  fromDocument,
+  layeredLayout,
+  moveField,
+  newField,
+  parseDocumentText,
+  relationEdges,
+  removeCollection,
+  removeField,
+  renameCollection,
+  sameDocument,
+  toDocument,
+  updateField,
+} from "./model-draft";
 
 const served = {
   collections: [
@@ -9,12 +26,28 @@ const served = {
       fields: [
         { id: "f1", name: "title", type: "text", required: true, nullable: false, unique: false, max: 200 },
         { id: "f2", name: "created_at", type: "autodate", onCreate: true, onUpdate: false, required: false, nullable: true, unique: false },
-        { id: "f3", name: "author", type: "relation", collection: "users", multiple: false, onDelete: "set null", required: false, nullable: true, unique: false },
+        {
+          id: "f3",
+          name: "author",
+          type: "relation",
+          collection: "users",
+          multiple: false,
+          onDelete: "set null",
+          required: false,
+          nullable: true,
+          unique: false,
+        },
       ],
       indexes: [{ fields: ["title"], unique: true }],
       rules: { list: "", view: "", create: null, update: null, delete: null },
     },
-    { id: "cdef", name: "users", fields: [{ id: "f4", name: "name", type: "text", required: false, nullable: true, unique: false }], indexes: [], rules: { list: null, view: null, create: null, update: null, delete: null } },
+    {
+      id: "cdef",
+      name: "users",
+      fields: [{ id: "f4", name: "name", type: "text", required: false, nullable: true, unique: false }],
+      indexes: [],
+      rules: { list: null, view: null, create: null, update: null, delete: null },
+    },
   ],
 } as never;
 
@@ -27,7 +60,17 @@ describe("the designer's draft model", () => {
       fields: [
         { id: "f1", name: "title", type: "text", required: true, nullable: false, unique: false, max: 200 },
         { id: "f2", name: "created_at", type: "autodate", onCreate: true, onUpdate: false },
-        { id: "f3", name: "author", type: "relation", collection: "users", multiple: false, onDelete: "set null", required: false, nullable: true, unique: false },
+        {
+          id: "f3",
+          name: "author",
+          type: "relation",
+          collection: "users",
+          multiple: false,
+          onDelete: "set null",
+          required: false,
+          nullable: true,
+          unique: false,
+        },
       ],
       indexes: [{ fields: ["title"], unique: true }],
       rules: { list: "", view: "" },
@@ -46,7 +89,9 @@ describe("the designer's draft model", () => {
     expect(model.collections[0]!.fields.map((f) => f.name)).toEqual(["field", "field_2"]);
     const linked = addRelation(model, a.collection.key, b.collection.key);
     expect(linked.field).toEqual({ name: "collection_2", type: "relation", collection: "collection_2" });
-    expect(relationEdges(linked.model)).toEqual([expect.objectContaining({ source: a.collection.key, target: b.collection.key, field: "collection_2" })]);
+    expect(relationEdges(linked.model)).toEqual([
+      expect.objectContaining({ source: a.collection.key, target: b.collection.key, field: "collection_2" }),
+    ]);
     expect(newField("select", []).values).toHaveLength(2);
   });
 

@@ -7,7 +7,22 @@ import type { ModelDocument } from "../../server/modules/data/schema";
  */
 
 // Mirrors of the server's constants (server/modules/data/schema.ts), which the browser cannot import as values.
-export const FIELD_TYPES = ["text", "email", "url", "integer", "number", "decimal", "boolean", "json", "datetime", "date", "uuid", "select", "relation", "autodate"] as const;
+export const FIELD_TYPES = [
+  "text",
+  "email",
+  "url",
+  "integer",
+  "number",
+  "decimal",
+  "boolean",
+  "json",
+  "datetime",
+  "date",
+  "uuid",
+  "select",
+  "relation",
+  "autodate",
+] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 export const ON_DELETE = ["cascade", "set null", "restrict"] as const;
 export const RECORD_OPERATIONS = ["list", "view", "create", "update", "delete"] as const;
@@ -61,7 +76,8 @@ const newKey = () => `k${Date.now().toString(36)}${(keySeq++).toString(36)}`;
 
 /** A draft of a document; collections that `previous` has (by id, else name) keep their key, so their place on the canvas. */
 export function fromDocument(doc: ModelDocument | { collections: Array<Record<string, unknown>> }, previous?: DraftModel): DraftModel {
-  const keyOf = (c: Record<string, unknown>) => previous?.collections.find((p) => (c.id && p.id === c.id) || p.name === c.name)?.key ?? newKey();
+  const keyOf = (c: Record<string, unknown>) =>
+    previous?.collections.find((p) => (c.id && p.id === c.id) || p.name === c.name)?.key ?? newKey();
   return {
     collections: (doc.collections as Array<Record<string, unknown>>).map((c) => ({
       key: keyOf(c),
@@ -69,7 +85,10 @@ export function fromDocument(doc: ModelDocument | { collections: Array<Record<st
       name: String(c.name ?? ""),
       ...(c.description ? { description: String(c.description) } : {}),
       fields: ((c.fields as DraftField[] | undefined) ?? []).map((f) => stripNormalized({ ...f })),
-      indexes: ((c.indexes as DraftIndex[] | undefined) ?? []).map((i) => ({ fields: [...i.fields], ...(i.unique ? { unique: true } : {}) })),
+      indexes: ((c.indexes as DraftIndex[] | undefined) ?? []).map((i) => ({
+        fields: [...i.fields],
+        ...(i.unique ? { unique: true } : {}),
+      })),
       rules: { ...((c.rules as DraftCollection["rules"] | undefined) ?? {}) },
     })),
   };
@@ -88,7 +107,9 @@ function stripNormalized(f: DraftField): DraftField {
 export function toDocument(model: DraftModel): { collections: Array<Record<string, unknown>> } {
   return {
     collections: model.collections.map((c) => {
-      const rules = Object.fromEntries(RECORD_OPERATIONS.filter((op) => c.rules[op] !== undefined && c.rules[op] !== null).map((op) => [op, c.rules[op]]));
+      const rules = Object.fromEntries(
+        RECORD_OPERATIONS.filter((op) => c.rules[op] !== undefined && c.rules[op] !== null).map((op) => [op, c.rules[op]]),
+      );
       return {
         ...(c.id ? { id: c.id } : {}),
         name: c.name,
@@ -120,7 +141,18 @@ export function freeName(base: string, taken: Iterable<string>): string {
 }
 
 export function addCollection(model: DraftModel, name?: string): { model: DraftModel; collection: DraftCollection } {
-  const collection: DraftCollection = { key: newKey(), name: name ?? freeName("collection", model.collections.map((c) => c.name)), fields: [], indexes: [], rules: {} };
+  const collection: DraftCollection = {
+    key: newKey(),
+    name:
+      name ??
+      freeName(
+        "collection",
+        model.collections.map((c) => c.name),
+      ),
+    fields: [],
+    indexes: [],
+    rules: {},
+  };
   return { model: { collections: [...model.collections, collection] }, collection };
 }
 
@@ -148,7 +180,13 @@ export function removeCollection(model: DraftModel, key: string): DraftModel {
       .filter((c) => c.key !== key)
       .map((c) => {
         const dropped = c.fields.filter((f) => f.type === "relation" && f.collection === gone).map((f) => f.name);
-        return dropped.length ? { ...c, fields: c.fields.filter((f) => !dropped.includes(f.name)), indexes: c.indexes.filter((i) => !i.fields.some((n) => dropped.includes(n))) } : c;
+        return dropped.length
+          ? {
+              ...c,
+              fields: c.fields.filter((f) => !dropped.includes(f.name)),
+              indexes: c.indexes.filter((i) => !i.fields.some((n) => dropped.includes(n))),
+            }
+          : c;
       }),
   };
 }
@@ -178,7 +216,10 @@ export function updateField(model: DraftModel, key: string, index: number, field
     const old = c.fields[index];
     if (!old) return c;
     const fields = c.fields.map((f, i) => (i === index ? field : f));
-    const indexes = old.name !== field.name ? c.indexes.map((ix) => ({ ...ix, fields: ix.fields.map((n) => (n === old.name ? field.name : n)) })) : c.indexes;
+    const indexes =
+      old.name !== field.name
+        ? c.indexes.map((ix) => ({ ...ix, fields: ix.fields.map((n) => (n === old.name ? field.name : n)) }))
+        : c.indexes;
     return { ...c, fields, indexes };
   });
 }
@@ -213,7 +254,14 @@ export function addRelation(model: DraftModel, sourceKey: string, targetKey: str
   const source = model.collections.find((c) => c.key === sourceKey);
   const target = model.collections.find((c) => c.key === targetKey);
   if (!source || !target) return { model, field: null };
-  const field: DraftField = { name: freeName(target.name.slice(0, 60), source.fields.map((f) => f.name)), type: "relation", collection: target.name };
+  const field: DraftField = {
+    name: freeName(
+      target.name.slice(0, 60),
+      source.fields.map((f) => f.name),
+    ),
+    type: "relation",
+    collection: target.name,
+  };
   return { model: addField(model, sourceKey, field), field };
 }
 
@@ -232,7 +280,9 @@ export function relationEdges(model: DraftModel): RelationEdge[] {
   return model.collections.flatMap((c) =>
     c.fields.flatMap((f) => {
       const target = f.type === "relation" ? byName.get(String(f.collection)) : undefined;
-      return target ? [{ id: `${c.key}:${f.name}`, source: c.key, target, field: f.name, multiple: f.multiple === true, required: f.required === true }] : [];
+      return target
+        ? [{ id: `${c.key}:${f.name}`, source: c.key, target, field: f.name, multiple: f.multiple === true, required: f.required === true }]
+        : [];
     }),
   );
 }
@@ -241,7 +291,16 @@ export function relationEdges(model: DraftModel): RelationEdge[] {
  * A simple layered layout: collections that others point to stand left of those pointing at
  * them (level = longest relation path away from a collection with no outgoing relations).
  */
-export function layeredLayout(model: DraftModel, size: { width: number; rowHeight: number; header: number; gapX: number; gapY: number } = { width: 260, rowHeight: 26, header: 48, gapX: 120, gapY: 48 }): Record<string, { x: number; y: number }> {
+export function layeredLayout(
+  model: DraftModel,
+  size: { width: number; rowHeight: number; header: number; gapX: number; gapY: number } = {
+    width: 260,
+    rowHeight: 26,
+    header: 48,
+    gapX: 120,
+    gapY: 48,
+  },
+): Record<string, { x: number; y: number }> {
   const edges = relationEdges(model).filter((e) => e.source !== e.target);
   const level = new Map<string, number>();
   const visiting = new Set<string>();
@@ -276,11 +335,24 @@ export function sameDocument(a: DraftModel, b: DraftModel): boolean {
 
 /** Reads a document typed in the YAML/JSON tab; the shape is checked by the server on review. */
 export function parseDocumentText(value: unknown, previous?: DraftModel): DraftModel {
-  if (!value || typeof value !== "object" || !Array.isArray((value as { collections?: unknown }).collections)) throw new Error("collections");
+  if (!value || typeof value !== "object" || !Array.isArray((value as { collections?: unknown }).collections))
+    throw new Error("collections");
   for (const c of (value as { collections: unknown[] }).collections) {
-    if (!c || typeof c !== "object" || typeof (c as { name?: unknown }).name !== "string" || !Array.isArray((c as { fields?: unknown }).fields ?? [])) throw new Error("collection");
+    if (
+      !c ||
+      typeof c !== "object" ||
+      typeof (c as { name?: unknown }).name !== "string" ||
+      !Array.isArray((c as { fields?: unknown }).fields ?? [])
+    )
+      throw new Error("collection");
     for (const f of ((c as { fields?: unknown[] }).fields ?? []) as unknown[]) {
-      if (!f || typeof f !== "object" || typeof (f as { name?: unknown }).name !== "string" || !(FIELD_TYPES as readonly string[]).includes((f as { type?: string }).type ?? "")) throw new Error("field");
+      if (
+        !f ||
+        typeof f !== "object" ||
+        typeof (f as { name?: unknown }).name !== "string" ||
+        !(FIELD_TYPES as readonly string[]).includes((f as { type?: string }).type ?? "")
+      )
+        throw new Error("field");
     }
   }
   return fromDocument(value as { collections: Array<Record<string, unknown>> }, previous);

@@ -30,11 +30,24 @@ export function WarningList({ warnings }: { warnings: PlanWarning[] }) {
         return (
           <li
             key={i}
-            className={cn("flex items-start gap-2 rounded-md border px-3 py-2 text-sm", loss ? "border-destructive/40 bg-destructive/10 text-destructive" : w.code === "data_restored" ? "border-success/40 bg-success/10 text-success" : "border-warning/40 bg-warning/10")}
+            className={cn(
+              "flex items-start gap-2 rounded-md border px-3 py-2 text-sm",
+              loss
+                ? "border-destructive/40 bg-destructive/10 text-destructive"
+                : w.code === "data_restored"
+                  ? "border-success/40 bg-success/10 text-success"
+                  : "border-warning/40 bg-warning/10",
+            )}
             data-testid={`plan-warning-${w.code}`}
             data-loss={loss ? "true" : undefined}
           >
-            {loss ? <AlertTriangle className="mt-0.5 size-4 shrink-0" /> : w.code === "data_restored" ? <DatabaseBackup className="mt-0.5 size-4 shrink-0" /> : <Info className="mt-0.5 size-4 shrink-0" />}
+            {loss ? (
+              <AlertTriangle className="mt-0.5 size-4 shrink-0" />
+            ) : w.code === "data_restored" ? (
+              <DatabaseBackup className="mt-0.5 size-4 shrink-0" />
+            ) : (
+              <Info className="mt-0.5 size-4 shrink-0" />
+            )}
             <span>{warningText(w, t)}</span>
           </li>
         );
@@ -56,7 +69,11 @@ export function StepList({ steps, testId = "plan-steps" }: { steps: PlanStep[]; 
             <span>{s.description}</span>
             <span className="ml-auto shrink-0 font-mono text-[10px] text-muted-foreground uppercase">{s.action}</span>
           </div>
-          {s.sql && <pre className="ml-8 overflow-x-auto rounded-md bg-muted px-3 py-2 font-mono text-xs leading-relaxed whitespace-pre-wrap">{s.sql}</pre>}
+          {s.sql && (
+            <pre className="ml-8 overflow-x-auto rounded-md bg-muted px-3 py-2 font-mono text-xs leading-relaxed whitespace-pre-wrap">
+              {s.sql}
+            </pre>
+          )}
         </li>
       ))}
     </ol>
@@ -125,7 +142,13 @@ export function PlanDialog(props: {
           <Button variant="outline" onClick={props.onClose}>
             {t("common.cancel")}
           </Button>
-          <Button variant={props.confirmVariant ?? "default"} disabled={!props.plan || !!info || props.pending} onClick={props.onConfirm} data-testid="plan-confirm" aria-busy={props.pending}>
+          <Button
+            variant={props.confirmVariant ?? "default"}
+            disabled={!props.plan || !!info || props.pending}
+            onClick={props.onConfirm}
+            data-testid="plan-confirm"
+            aria-busy={props.pending}
+          >
             {props.pending && <Loader2 className="animate-spin" />}
             {props.confirmLabel}
           </Button>

@@ -19,7 +19,9 @@ describe("console message catalogs", () => {
     for (const key of keysOf(catalogs.en)) {
       const [section, name] = key.split(".") as [keyof typeof catalogs.en, string];
       const placeholders = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort();
-      expect(placeholders((catalogs["zh-CN"][section] as Record<string, string>)[name]!), key).toEqual(placeholders((catalogs.en[section] as Record<string, string>)[name]!));
+      expect(placeholders((catalogs["zh-CN"][section] as Record<string, string>)[name]!), key).toEqual(
+        placeholders((catalogs.en[section] as Record<string, string>)[name]!),
+      );
     }
   });
 

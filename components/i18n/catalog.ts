@@ -16,7 +16,10 @@ export const localeNames: Record<Locale, string> = { en: "English", "zh-CN": "ç®
 /** The string for a key in a locale, with `{name}` placeholders filled from `vars`. */
 export function translate(locale: Locale, key: MessageKey, vars?: Record<string, string | number>): string {
   const [section, name] = key.split(".") as [keyof Messages, string];
-  const template = (catalogs[locale][section] as Record<string, string> | undefined)?.[name] ?? (catalogs.en[section] as Record<string, string>)[name] ?? key;
+  const template =
+    (catalogs[locale][section] as Record<string, string> | undefined)?.[name] ??
+    (catalogs.en[section] as Record<string, string>)[name] ??
+    key;
   return vars ? template.replace(/\{(\w+)\}/g, (whole, v: string) => (vars[v] === undefined ? whole : String(vars[v]))) : template;
 }
 

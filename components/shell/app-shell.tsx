@@ -32,12 +32,19 @@ function Sidebar({ onNavigate }: { onNavigate: () => void }) {
   const trpc = useTRPC();
   const slug = projectSlugOf(pathname);
   const project = useQuery({ ...trpc.projects.get.queryOptions({ project: slug ?? "" }), enabled: slug !== null });
-  const sections = navSections({ instanceAdmin: account.instanceAdmin, project: slug && project.data ? { slug: project.data.slug, name: project.data.name, permissions: project.data.permissions } : null });
+  const sections = navSections({
+    instanceAdmin: account.instanceAdmin,
+    project: slug && project.data ? { slug: project.data.slug, name: project.data.name, permissions: project.data.permissions } : null,
+  });
   return (
     <nav aria-label={t("nav.label")} className="flex flex-col gap-4 p-3">
       {sections.map((section) => (
         <div key={section.id} className="flex flex-col gap-1" data-testid={`nav-${section.id}`}>
-          {section.title && <p className="truncate px-3 pt-1 pb-1 text-xs font-medium tracking-wide text-muted-foreground uppercase">{"key" in section.title ? t(section.title.key) : section.title.text}</p>}
+          {section.title && (
+            <p className="truncate px-3 pt-1 pb-1 text-xs font-medium tracking-wide text-muted-foreground uppercase">
+              {"key" in section.title ? t(section.title.key) : section.title.text}
+            </p>
+          )}
           {section.items.map((item) => {
             const active = isActive(item, pathname);
             return (

@@ -14,16 +14,28 @@ describe("the project navigation's authentication section", () => {
   });
 
   it("leaves out what a custom role cannot read, and the whole section when nothing is left", () => {
-    const only = (permissions: string[]) => navSections({ instanceAdmin: false, project: { slug: "shop", name: "Shop", permissions } }).find((s) => s.id === "auth")?.items.map((i) => i.label);
+    const only = (permissions: string[]) =>
+      navSections({ instanceAdmin: false, project: { slug: "shop", name: "Shop", permissions } })
+        .find((s) => s.id === "auth")
+        ?.items.map((i) => i.label);
     expect(only(["project:read", "keys:read"])).toEqual(["nav.authSettings", "nav.apiKeys"]);
     expect(only([])).toBeUndefined();
   });
 });
 
 describe("the project navigation's data section", () => {
-  const data = (permissions: readonly string[]) => navSections({ instanceAdmin: false, project: { slug: "shop", name: "Shop", permissions } }).find((s) => s.id === "data")?.items.map((i) => i.href);
+  const data = (permissions: readonly string[]) =>
+    navSections({ instanceAdmin: false, project: { slug: "shop", name: "Shop", permissions } })
+      .find((s) => s.id === "data")
+      ?.items.map((i) => i.href);
   it("shows the data browser, the rules, the model designer, the history and the API docs to every member who may read data; backup to who also manages the model", () => {
-    const read = ["/projects/shop/data/browser", "/projects/shop/data/rules", "/projects/shop/data/model", "/projects/shop/data/history", "/projects/shop/data/api"];
+    const read = [
+      "/projects/shop/data/browser",
+      "/projects/shop/data/rules",
+      "/projects/shop/data/model",
+      "/projects/shop/data/history",
+      "/projects/shop/data/api",
+    ];
     expect(data([...BUILT_IN_PERMISSIONS.viewer])).toEqual(read);
     expect(data([...BUILT_IN_PERMISSIONS.owner])).toEqual([...read, "/projects/shop/data/backup"]);
     expect(data(["project:read"])).toBeUndefined();
@@ -31,7 +43,10 @@ describe("the project navigation's data section", () => {
 });
 
 describe("the project navigation's event center entry", () => {
-  const events = (permissions: string[]) => navSections({ instanceAdmin: false, project: { slug: "shop", name: "Shop", permissions } }).find((s) => s.id === "events")?.items.map((i) => i.href);
+  const events = (permissions: string[]) =>
+    navSections({ instanceAdmin: false, project: { slug: "shop", name: "Shop", permissions } })
+      .find((s) => s.id === "events")
+      ?.items.map((i) => i.href);
   it("is there for those who may read events", () => {
     expect(events([...BUILT_IN_PERMISSIONS.viewer])).toEqual(["/projects/shop/events"]);
     expect(events(["project:read"])).toBeUndefined();
@@ -39,7 +54,10 @@ describe("the project navigation's event center entry", () => {
 });
 
 describe("the project navigation's realtime entry", () => {
-  const realtime = (permissions: readonly string[]) => navSections({ instanceAdmin: false, project: { slug: "shop", name: "Shop", permissions } }).find((s) => s.id === "realtime")?.items.map((i) => i.href);
+  const realtime = (permissions: readonly string[]) =>
+    navSections({ instanceAdmin: false, project: { slug: "shop", name: "Shop", permissions } })
+      .find((s) => s.id === "realtime")
+      ?.items.map((i) => i.href);
   it("is shown with events:read, the permission the realtime router reads with", () => {
     expect(realtime([...BUILT_IN_PERMISSIONS.viewer])).toEqual(["/projects/shop/realtime"]);
     expect(realtime(["events:read"])).toEqual(["/projects/shop/realtime"]);

@@ -5,7 +5,14 @@ import { LOCALES, type Locale } from "../../server/platform/errors/locale";
 import { localeNames } from "../i18n/catalog";
 import { useI18n } from "../i18n/i18n-provider";
 import { Button } from "../ui/button";
-import { DropdownMenu, DropdownMenuContent, DropdownMenuLabel, DropdownMenuRadioGroup, DropdownMenuRadioItem, DropdownMenuTrigger } from "../ui/dropdown-menu";
+import {
+  DropdownMenu,
+  DropdownMenuContent,
+  DropdownMenuLabel,
+  DropdownMenuRadioGroup,
+  DropdownMenuRadioItem,
+  DropdownMenuTrigger,
+} from "../ui/dropdown-menu";
 import { THEMES, useTheme, type Theme } from "./theme";
 
 export function LanguageSwitch() {

@@ -7,7 +7,14 @@ import { usePathname } from "next/navigation";
 import { useI18n } from "../i18n/i18n-provider";
 import { useTRPC } from "../trpc/trpc-provider";
 import { Button } from "../ui/button";
-import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuLabel, DropdownMenuSeparator, DropdownMenuTrigger } from "../ui/dropdown-menu";
+import {
+  DropdownMenu,
+  DropdownMenuContent,
+  DropdownMenuItem,
+  DropdownMenuLabel,
+  DropdownMenuSeparator,
+  DropdownMenuTrigger,
+} from "../ui/dropdown-menu";
 import { Skeleton } from "../ui/skeleton";
 import { projectSlugOf } from "./nav";
 
@@ -21,7 +28,12 @@ export function ProjectSwitcher() {
   return (
     <DropdownMenu>
       <DropdownMenuTrigger asChild>
-        <Button variant="ghost" className="max-w-[16rem] justify-start gap-2 px-2" data-testid="project-switcher" aria-label={t("switcher.label")}>
+        <Button
+          variant="ghost"
+          className="max-w-[16rem] justify-start gap-2 px-2"
+          data-testid="project-switcher"
+          aria-label={t("switcher.label")}
+        >
           <Boxes className="text-muted-foreground" />
           <span className="truncate">{current ? current.name : t("switcher.allProjects")}</span>
           <ChevronsUpDown className="size-3.5 text-muted-foreground" />
@@ -43,7 +55,9 @@ export function ProjectSwitcher() {
             {projects.data.map((p) => (
               <DropdownMenuItem key={p.id} asChild>
                 <Link href={`/projects/${encodeURIComponent(p.slug)}`}>
-                  <span className="flex size-5 items-center justify-center rounded bg-muted text-[10px] font-semibold uppercase">{p.name.slice(0, 1)}</span>
+                  <span className="flex size-5 items-center justify-center rounded bg-muted text-[10px] font-semibold uppercase">
+                    {p.name.slice(0, 1)}
+                  </span>
                   <span className="flex-1 truncate">{p.name}</span>
                   {p.slug === slug && <Check className="text-muted-foreground" />}
                 </Link>

@@ -23,7 +23,8 @@ function makeQueryClient() {
       queries: {
         staleTime: 10_000,
         // Client errors (4xx) will not fix themselves by asking again.
-        retry: (count, error) => count < 2 && !((error as { data?: { httpStatus?: number } }).data?.httpStatus ?? 500).toString().startsWith("4"),
+        retry: (count, error) =>
+          count < 2 && !((error as { data?: { httpStatus?: number } }).data?.httpStatus ?? 500).toString().startsWith("4"),
       },
     },
   });

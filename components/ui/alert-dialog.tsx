@@ -14,7 +14,10 @@ export function AlertDialogContent({ className, ...props }: React.ComponentProps
       <Primitive.Overlay className="fixed inset-0 z-50 bg-black/50" />
       <Primitive.Content
         data-slot="alert-dialog-content"
-        className={cn("fixed top-[50%] left-[50%] z-50 grid w-full max-w-[calc(100%-2rem)] translate-x-[-50%] translate-y-[-50%] gap-4 rounded-lg border bg-background p-6 shadow-lg sm:max-w-lg", className)}
+        className={cn(
+          "fixed top-[50%] left-[50%] z-50 grid w-full max-w-[calc(100%-2rem)] translate-x-[-50%] translate-y-[-50%] gap-4 rounded-lg border bg-background p-6 shadow-lg sm:max-w-lg",
+          className,
+        )}
         {...props}
       />
     </Primitive.Portal>
@@ -37,7 +40,11 @@ export function AlertDialogDescription({ className, ...props }: React.ComponentP
   return <Primitive.Description className={cn("text-sm text-muted-foreground", className)} {...props} />;
 }
 
-export function AlertDialogAction({ className, variant = "default", ...props }: React.ComponentProps<typeof Primitive.Action> & { variant?: "default" | "destructive" }) {
+export function AlertDialogAction({
+  className,
+  variant = "default",
+  ...props
+}: React.ComponentProps<typeof Primitive.Action> & { variant?: "default" | "destructive" }) {
   return <Primitive.Action className={cn(buttonVariants({ variant }), className)} {...props} />;
 }
 

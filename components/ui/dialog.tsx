@@ -9,7 +9,12 @@ export const Dialog = Primitive.Root;
 export const DialogTrigger = Primitive.Trigger;
 export const DialogClose = Primitive.Close;
 
-export function DialogContent({ className, children, closeLabel, ...props }: React.ComponentProps<typeof Primitive.Content> & { closeLabel?: string }) {
+export function DialogContent({
+  className,
+  children,
+  closeLabel,
+  ...props
+}: React.ComponentProps<typeof Primitive.Content> & { closeLabel?: string }) {
   return (
     <Primitive.Portal>
       <Primitive.Overlay data-slot="dialog-overlay" className="fixed inset-0 z-50 bg-black/50" />
@@ -23,7 +28,10 @@ export function DialogContent({ className, children, closeLabel, ...props }: Rea
       >
         {children}
         {closeLabel && (
-          <Primitive.Close className="absolute top-4 right-4 rounded-xs opacity-70 transition-opacity hover:opacity-100 focus:ring-2 focus:ring-ring focus:ring-offset-2 focus:outline-hidden [&_svg]:size-4" aria-label={closeLabel}>
+          <Primitive.Close
+            className="absolute top-4 right-4 rounded-xs opacity-70 transition-opacity hover:opacity-100 focus:ring-2 focus:ring-ring focus:ring-offset-2 focus:outline-hidden [&_svg]:size-4"
+            aria-label={closeLabel}
+          >
             <XIcon />
           </Primitive.Close>
         )}

@@ -9,7 +9,12 @@ export const Select = Primitive.Root;
 export const SelectGroup = Primitive.Group;
 export const SelectValue = Primitive.Value;
 
-export function SelectTrigger({ className, children, size = "default", ...props }: React.ComponentProps<typeof Primitive.Trigger> & { size?: "sm" | "default" }) {
+export function SelectTrigger({
+  className,
+  children,
+  size = "default",
+  ...props
+}: React.ComponentProps<typeof Primitive.Trigger> & { size?: "sm" | "default" }) {
   return (
     <Primitive.Trigger
       data-slot="select-trigger"
@@ -43,7 +48,14 @@ export function SelectContent({ className, children, position = "popper", ...pro
         )}
         {...props}
       >
-        <Primitive.Viewport className={cn("p-1", position === "popper" && "h-[var(--radix-select-trigger-height)] w-full min-w-[var(--radix-select-trigger-width)] scroll-my-1")}>{children}</Primitive.Viewport>
+        <Primitive.Viewport
+          className={cn(
+            "p-1",
+            position === "popper" && "h-[var(--radix-select-trigger-height)] w-full min-w-[var(--radix-select-trigger-width)] scroll-my-1",
+          )}
+        >
+          {children}
+        </Primitive.Viewport>
       </Primitive.Content>
     </Primitive.Portal>
   );

@@ -7,7 +7,13 @@ import { cn } from "./cn";
 export const Tabs = Primitive.Root;
 
 export function TabsList({ className, ...props }: React.ComponentProps<typeof Primitive.List>) {
-  return <Primitive.List data-slot="tabs-list" className={cn("inline-flex h-9 w-fit items-center justify-center rounded-lg bg-muted p-[3px] text-muted-foreground", className)} {...props} />;
+  return (
+    <Primitive.List
+      data-slot="tabs-list"
+      className={cn("inline-flex h-9 w-fit items-center justify-center rounded-lg bg-muted p-[3px] text-muted-foreground", className)}
+      {...props}
+    />
+  );
 }
 
 export function TabsTrigger({ className, ...props }: React.ComponentProps<typeof Primitive.Trigger>) {

@@ -103,7 +103,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ["account_identities", "sso_providers", "account_recovery_codes", "account_tokens", "account_sessions", "accounts", "rate_limit_counters", "instance_settings"]) {
+  for (const table of [
+    "account_identities",
+    "sso_providers",
+    "account_recovery_codes",
+    "account_tokens",
+    "account_sessions",
+    "accounts",
+    "rate_limit_counters",
+    "instance_settings",
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

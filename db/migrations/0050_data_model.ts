@@ -47,7 +47,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("row_count", "integer", (c) => c.notNull())
     .addColumn("created_at", t.types.timestamp, (c) => c.notNull().defaultTo(t.now()))
     .execute();
-  await db.schema.createIndex("apprun_data_retained_project_idx").on("apprun_data_retained").columns(["project_id", "collection_id"]).execute();
+  await db.schema
+    .createIndex("apprun_data_retained_project_idx")
+    .on("apprun_data_retained")
+    .columns(["project_id", "collection_id"])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -61,9 +61,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // The current holder's lease; null when nacked (nobody holds it).
     .addColumn("lease", "text")
     .addPrimaryKeyConstraint("apprun_bus_pending_pk", ["stream", "group_name", "seq"])
-    .addForeignKeyConstraint("apprun_bus_pending_group", ["stream", "group_name"], "apprun_bus_group", ["stream", "name"], (c) => c.onDelete("cascade"))
+    .addForeignKeyConstraint("apprun_bus_pending_group", ["stream", "group_name"], "apprun_bus_group", ["stream", "name"], (c) =>
+      c.onDelete("cascade"),
+    )
     .execute();
-  await db.schema.createIndex("apprun_bus_pending_visible").on("apprun_bus_pending").columns(["stream", "group_name", "visible_ms"]).execute();
+  await db.schema
+    .createIndex("apprun_bus_pending_visible")
+    .on("apprun_bus_pending")
+    .columns(["stream", "group_name", "visible_ms"])
+    .execute();
 
   // Ephemeral messages too large for a PostgreSQL NOTIFY payload, kept briefly for other nodes.
   await db.schema

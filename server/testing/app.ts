@@ -48,7 +48,15 @@ export async function startTestApp(kind: DatabaseKind, options: TestAppOptions =
     ...options.config,
   });
   // Cheap password hashing keeps auth tests fast; production parameters are covered by their own unit test.
-  const app = await createApp({ config, logger, masterKey: crypto.randomBytes(32), console: options.console, passwordParams: { ln: 10, r: 8, p: 1 }, clock: options.clock, realtime: options.realtime });
+  const app = await createApp({
+    config,
+    logger,
+    masterKey: crypto.randomBytes(32),
+    console: options.console,
+    passwordParams: { ln: 10, r: 8, p: 1 },
+    clock: options.clock,
+    realtime: options.realtime,
+  });
   options.routes?.(app);
   const address = await app.listen();
   if (!options.noWait) await app.ready;
@@ -60,8 +68,13 @@ export async function startTestApp(kind: DatabaseKind, options: TestAppOptions =
     async close() {
       // Projects' PostgreSQL schemas live beside the test's own schema; drop them first.
       if (kind === "postgres") {
-        const projects = await app.database.db.selectFrom("projects").select("id").execute().catch(() => []);
-        for (const { id } of projects) await dropProjectNamespace(app.database.db as Kysely<unknown>, projectNamespace("postgres", id)).catch(() => {});
+        const projects = await app.database.db
+          .selectFrom("projects")
+          .select("id")
+          .execute()
+          .catch(() => []);
+        for (const { id } of projects)
+          await dropProjectNamespace(app.database.db as Kysely<unknown>, projectNamespace("postgres", id)).catch(() => {});
       }
       await app.close();
       await database.drop();

@@ -96,7 +96,11 @@ export async function createBusHarness(driver: BusDriver): Promise<BusHarness> {
     target: testDb.url,
     async node(options = {}) {
       if (!shared) return openBusNode(driver, testDb.url, options);
-      const busOptions: EmbeddedBusOptions = { database: shared, maxPayloadBytes: options.maxPayloadBytes, trimIntervalMs: options.trimIntervalMs };
+      const busOptions: EmbeddedBusOptions = {
+        database: shared,
+        maxPayloadBytes: options.maxPayloadBytes,
+        trimIntervalMs: options.trimIntervalMs,
+      };
       const bus = createEmbeddedBus(busOptions);
       await bus.start();
       return { bus, database: shared, close: () => bus.close() };

@@ -36,7 +36,9 @@ export function consoleClient(baseUrl: string, options: { origin?: string; local
 export type ConsoleClient = ReturnType<typeof consoleClient>;
 
 /** The stable code and HTTP status of a failed call. */
-export async function failure(promise: Promise<unknown>): Promise<{ code: string; status: number; message: string; details: Record<string, unknown> }> {
+export async function failure(
+  promise: Promise<unknown>,
+): Promise<{ code: string; status: number; message: string; details: Record<string, unknown> }> {
   try {
     await promise;
   } catch (err) {

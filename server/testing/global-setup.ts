@@ -17,7 +17,9 @@ export default async function setup() {
     await client.connect();
     await client.query("select 1");
   } catch (err) {
-    throw new Error(`integration tests need PostgreSQL at ${testPostgresUrl()} (set TEST_DATABASE_URL): ${(err as Error).message}`);
+    throw new Error(`integration tests need PostgreSQL at ${testPostgresUrl()} (set TEST_DATABASE_URL): ${(err as Error).message}`, {
+      cause: err,
+    });
   } finally {
     await client.end().catch(() => {});
   }

@@ -13,7 +13,12 @@ export interface IdpAccount {
  * one confidential client. Its development login form accepts any login name as the subject; the
  * claims come from `accounts[login]`.
  */
-export async function startOidcProvider(options: { clientId: string; clientSecret: string; redirectUris: string[]; accounts: Record<string, IdpAccount> }) {
+export async function startOidcProvider(options: {
+  clientId: string;
+  clientSecret: string;
+  redirectUris: string[];
+  accounts: Record<string, IdpAccount>;
+}) {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -59,7 +64,10 @@ export async function startOidcProvider(options: { clientId: string; clientSecre
  * Returns the final response (the one that is not a redirect and not a provider form) and the
  * cookies apprun set on the way.
  */
-export async function browseThroughSso(startUrl: string, login: string): Promise<{ final: Response; finalUrl: URL; apprunCookies: Map<string, string> }> {
+export async function browseThroughSso(
+  startUrl: string,
+  login: string,
+): Promise<{ final: Response; finalUrl: URL; apprunCookies: Map<string, string> }> {
   const jars = new Map<string, Map<string, string>>();
   const jarFor = (url: URL) => {
     let jar = jars.get(url.host);
@@ -70,7 +78,14 @@ export async function browseThroughSso(startUrl: string, login: string): Promise
   let init: RequestInit = {};
   for (let hop = 0; hop < 30; hop++) {
     const jar = jarFor(url);
-    const res = await fetch(url, { ...init, redirect: "manual", headers: { ...(init.headers as Record<string, string>), ...(jar.size ? { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") } : {}) } });
+    const res = await fetch(url, {
+      ...init,
+      redirect: "manual",
+      headers: {
+        ...(init.headers as Record<string, string>),
+        ...(jar.size ? { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") } : {}),
+      },
+    });
     for (const header of res.headers.getSetCookie()) {
       const [pair] = header.split(";");
       const eq = pair!.indexOf("=");

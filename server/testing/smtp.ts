@@ -83,9 +83,11 @@ export function linkIn(mail: ReceivedMail): URL {
 }
 
 function decodeHeader(value: string): string {
-  return value.replace(/\r?\n[ \t]/g, " ").replace(/=\?utf-8\?([bq])\?([^?]*)\?=/gi, (_m, enc: string, data: string) =>
-    enc.toLowerCase() === "b" ? Buffer.from(data, "base64").toString("utf8") : decodeQuotedPrintable(data.replace(/_/g, " ")),
-  );
+  return value
+    .replace(/\r?\n[ \t]/g, " ")
+    .replace(/=\?utf-8\?([bq])\?([^?]*)\?=/gi, (_m, enc: string, data: string) =>
+      enc.toLowerCase() === "b" ? Buffer.from(data, "base64").toString("utf8") : decodeQuotedPrintable(data.replace(/_/g, " ")),
+    );
 }
 
 function decodeQuotedPrintable(text: string): string {

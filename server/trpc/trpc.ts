@@ -55,8 +55,13 @@ function appErrorOf(error: TRPCError, path: string): AppError | null {
   if (error.cause instanceof AppError) return error.cause;
   const issues = (error.cause as { issues?: Array<{ path?: PropertyKey[]; message: string; code?: string }> } | undefined)?.issues;
   if (error.code === "BAD_REQUEST" && Array.isArray(issues)) {
-    const list = issues.slice(0, 20).map((i) => ({ path: (i.path ?? []).map(String).join("."), code: i.code ?? "invalid", message: i.message }));
-    return new AppError("invalid_input", 400, { summary: list.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; "), issues: list });
+    const list = issues
+      .slice(0, 20)
+      .map((i) => ({ path: (i.path ?? []).map(String).join("."), code: i.code ?? "invalid", message: i.message }));
+    return new AppError("invalid_input", 400, {
+      summary: list.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; "),
+      issues: list,
+    });
   }
   if (error.code === "PARSE_ERROR") return new AppError("invalid_json", 400);
   if (error.code === "NOT_FOUND" && !error.cause) return new AppError("procedure_not_found", 404, { path });
@@ -64,21 +69,24 @@ function appErrorOf(error: TRPCError, path: string): AppError | null {
   return null;
 }
 
-const t = initTRPC.context<TrpcContext>().meta<TrpcMeta>().create({
-  isDev: false,
-  errorFormatter({ shape, error, ctx }) {
-    const requestId = ctx?.requestId ?? "";
-    const appError = appErrorOf(error, shape.data.path ?? "") ?? new AppError("internal_error", 500, { requestId });
-    const { requestId: _omit, ...details } = appError.details;
-    // Errors raised before the context exists (wrong method, unknown procedure) fall back to English.
-    const message = (ctx?.catalog ?? fallbackCatalog).format(appError.code, ctx?.locale ?? "en", { ...appError.details, requestId });
-    return {
-      message,
-      code: shape.code,
-      data: { code: appError.code, httpStatus: appError.status, details, requestId, path: shape.data.path },
-    };
-  },
-});
+const t = initTRPC
+  .context<TrpcContext>()
+  .meta<TrpcMeta>()
+  .create({
+    isDev: false,
+    errorFormatter({ shape, error, ctx }) {
+      const requestId = ctx?.requestId ?? "";
+      const appError = appErrorOf(error, shape.data.path ?? "") ?? new AppError("internal_error", 500, { requestId });
+      const { requestId: _omit, ...details } = appError.details;
+      // Errors raised before the context exists (wrong method, unknown procedure) fall back to English.
+      const message = (ctx?.catalog ?? fallbackCatalog).format(appError.code, ctx?.locale ?? "en", { ...appError.details, requestId });
+      return {
+        message,
+        code: shape.code,
+        data: { code: appError.code, httpStatus: appError.status, details, requestId, path: shape.data.path },
+      };
+    },
+  });
 
 /** Services throw AppError; this gives tRPC the matching code so the HTTP status is right too. */
 const appErrors = t.middleware(async ({ next }) => {
@@ -97,7 +105,8 @@ const appErrors = t.middleware(async ({ next }) => {
 const sameOrigin = t.middleware(async ({ ctx, type, next }) => {
   if (type === "mutation") {
     const origin = ctx.req.headers.origin;
-    if (origin && !ctx.allowedOrigins.has(origin) && origin !== `${ctx.req.protocol}://${ctx.req.headers.host}`) throw new AppError("csrf_rejected", 403);
+    if (origin && !ctx.allowedOrigins.has(origin) && origin !== `${ctx.req.protocol}://${ctx.req.headers.host}`)
+      throw new AppError("csrf_rejected", 403);
   }
   return next();
 });

@@ -69,7 +69,14 @@ function Profile() {
               ) : (
                 <>
                   <Badge variant="outline">{t("account.unverified")}</Badge>
-                  <Button type="button" variant="link" size="sm" className="h-auto p-0" onClick={() => verify.mutate()} disabled={verify.isPending}>
+                  <Button
+                    type="button"
+                    variant="link"
+                    size="sm"
+                    className="h-auto p-0"
+                    onClick={() => verify.mutate()}
+                    disabled={verify.isPending}
+                  >
                     <MailCheck />
                     {t("account.sendVerification")}
                   </Button>
@@ -86,7 +93,9 @@ function Profile() {
   );
 }
 
-const passwordForm = changePasswordInput.extend({ confirm: z.string() }).refine((v) => v.next === v.confirm, { path: ["confirm"], message: "mismatch" });
+const passwordForm = changePasswordInput
+  .extend({ confirm: z.string() })
+  .refine((v) => v.next === v.confirm, { path: ["confirm"], message: "mismatch" });
 
 function Password() {
   const { t } = useI18n();
@@ -113,11 +122,21 @@ function Password() {
         <CardDescription>{t("account.passwordDescription")}</CardDescription>
       </CardHeader>
       <CardContent>
-        <form ref={form.formRef} noValidate className="flex max-w-lg flex-col gap-4" onSubmit={form.submit((d) => change.mutate({ current: d.current, next: d.next }))}>
+        <form
+          ref={form.formRef}
+          noValidate
+          className="flex max-w-lg flex-col gap-4"
+          onSubmit={form.submit((d) => change.mutate({ current: d.current, next: d.next }))}
+        >
           <Field id="field-current" label={t("fields.currentPassword")} error={form.errors.current}>
             <Input {...form.text("current")} type="password" autoComplete="current-password" />
           </Field>
-          <Field id="field-next" label={t("fields.newPassword")} error={form.errors.next} hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}>
+          <Field
+            id="field-next"
+            label={t("fields.newPassword")}
+            error={form.errors.next}
+            hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}
+          >
             <Input {...form.text("next")} type="password" autoComplete="new-password" />
           </Field>
           <Field id="field-confirm" label={t("fields.confirmPassword")} error={form.errors.confirm}>
@@ -154,12 +173,24 @@ function DisableTotpDialog({ onClose }: { onClose: () => void }) {
           <DialogDescription>{t("account.disableTotpBody")}</DialogDescription>
         </DialogHeader>
         <FormAlert message={disable.isError ? disable.error.message : null} />
-        <form ref={form.formRef} id="disable-totp" noValidate className="flex flex-col gap-4" onSubmit={form.submit((d) => disable.mutate(d))}>
+        <form
+          ref={form.formRef}
+          id="disable-totp"
+          noValidate
+          className="flex flex-col gap-4"
+          onSubmit={form.submit((d) => disable.mutate(d))}
+        >
           <Field id="field-password" label={t("fields.password")} error={form.errors.password}>
             <Input {...form.text("password")} type="password" autoComplete="current-password" autoFocus />
           </Field>
           <Field id="field-code" label={t("signIn.code")} error={form.errors.code}>
-            <Input {...form.text("code")} inputMode="numeric" autoComplete="one-time-code" maxLength={6} className="font-mono tracking-[0.3em]" />
+            <Input
+              {...form.text("code")}
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              maxLength={6}
+              className="font-mono tracking-[0.3em]"
+            />
           </Field>
         </form>
         <DialogFooter>
@@ -204,7 +235,9 @@ function TwoFactor() {
           />
         ) : account.totpEnabled ? (
           <div className="flex flex-col gap-3 sm:flex-row sm:items-center sm:justify-between">
-            <p className="text-sm text-muted-foreground">{left.data === undefined ? "\u00a0" : t("account.codesLeft", { count: left.data })}</p>
+            <p className="text-sm text-muted-foreground">
+              {left.data === undefined ? "\u00a0" : t("account.codesLeft", { count: left.data })}
+            </p>
             <Button variant="outline" onClick={() => setDisabling(true)}>
               <ShieldOff />
               {t("account.disableTotp")}
@@ -248,7 +281,13 @@ function Sessions() {
   );
   const others = (sessions.data ?? []).filter((s) => !s.current).length;
   const method = (m: string) => {
-    const known: Record<string, Parameters<typeof t>[0]> = { password: "account.methodPassword", "password+totp": "account.methodTotp", "password+recovery_code": "account.methodRecovery", sso: "account.methodSso", setup: "account.methodSetup" };
+    const known: Record<string, Parameters<typeof t>[0]> = {
+      password: "account.methodPassword",
+      "password+totp": "account.methodTotp",
+      "password+recovery_code": "account.methodRecovery",
+      sso: "account.methodSso",
+      setup: "account.methodSetup",
+    };
     return known[m] ? t(known[m]) : m;
   };
   return (
@@ -259,7 +298,12 @@ function Sessions() {
             <CardTitle>{t("account.sessions")}</CardTitle>
             <CardDescription>{t("account.sessionsDescription")}</CardDescription>
           </div>
-          <Button variant="outline" size="sm" onClick={() => everywhere.mutate({ keepCurrent: true })} disabled={everywhere.isPending || others === 0}>
+          <Button
+            variant="outline"
+            size="sm"
+            onClick={() => everywhere.mutate({ keepCurrent: true })}
+            disabled={everywhere.isPending || others === 0}
+          >
             <LogOut />
             {t("account.signOutOthers")}
           </Button>
@@ -283,7 +327,9 @@ function Sessions() {
                       {s.current && <Badge variant="success">{t("account.thisSession")}</Badge>}
                     </p>
                     <p className="text-xs text-muted-foreground" title={formatDateTime(s.createdAt, locale)}>
-                      {[s.ip ?? "—", method(s.authMethod), t("account.lastSeen", { when: formatRelative(s.lastSeenAt, locale) })].join(" · ")}
+                      {[s.ip ?? "—", method(s.authMethod), t("account.lastSeen", { when: formatRelative(s.lastSeenAt, locale) })].join(
+                        " · ",
+                      )}
                     </p>
                   </div>
                   {!s.current && (

@@ -52,7 +52,13 @@ export function CreateProjectDialog({ open, onOpenChange }: { open: boolean; onO
           <DialogTitle>{t("projects.createTitle")}</DialogTitle>
           <DialogDescription>{t("projects.createDescription")}</DialogDescription>
         </DialogHeader>
-        <form ref={form.formRef} onSubmit={form.submit((d) => create.mutate(d))} className="flex flex-col gap-4" noValidate id="create-project-form">
+        <form
+          ref={form.formRef}
+          onSubmit={form.submit((d) => create.mutate(d))}
+          className="flex flex-col gap-4"
+          noValidate
+          id="create-project-form"
+        >
           <Field id="field-name" label={t("projects.name")} error={form.errors.name}>
             <Input
               {...form.text("name")}

@@ -33,7 +33,11 @@ function ProjectsList() {
   );
   return (
     <div className="mx-auto flex max-w-5xl flex-col gap-6">
-      <PageHeader title={t("projects.title")} description={t("projects.subtitle")} actions={projects.data && projects.data.length > 0 ? createButton : undefined} />
+      <PageHeader
+        title={t("projects.title")}
+        description={t("projects.subtitle")}
+        actions={projects.data && projects.data.length > 0 ? createButton : undefined}
+      />
       {projects.isPending ? (
         <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" data-testid="loading">
           {[0, 1, 2].map((i) => (
@@ -48,11 +52,16 @@ function ProjectsList() {
         <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" data-testid="project-list">
           {projects.data.map((p) => (
             <li key={p.id}>
-              <Link href={`/projects/${encodeURIComponent(p.slug)}`} className="block rounded-xl focus-visible:ring-[3px] focus-visible:ring-ring/50 focus-visible:outline-none">
+              <Link
+                href={`/projects/${encodeURIComponent(p.slug)}`}
+                className="block rounded-xl focus-visible:ring-[3px] focus-visible:ring-ring/50 focus-visible:outline-none"
+              >
                 <Card className="h-full gap-3 px-5 transition-colors hover:border-primary/40 hover:bg-accent/30">
                   <div className="flex items-start justify-between gap-2">
                     <div className="flex min-w-0 items-center gap-3">
-                      <span className="flex size-9 shrink-0 items-center justify-center rounded-md bg-primary/10 text-sm font-semibold text-primary uppercase">{p.name.slice(0, 1)}</span>
+                      <span className="flex size-9 shrink-0 items-center justify-center rounded-md bg-primary/10 text-sm font-semibold text-primary uppercase">
+                        {p.name.slice(0, 1)}
+                      </span>
                       <div className="min-w-0">
                         <p className="truncate font-medium">{p.name}</p>
                         <p className="truncate font-mono text-xs text-muted-foreground">{p.slug}</p>

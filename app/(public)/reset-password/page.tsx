@@ -14,7 +14,9 @@ import { Input } from "../../../components/ui/input";
 import { passwordSchema } from "../../../server/modules/accounts/schema";
 import { PASSWORD_MIN_LENGTH } from "../../../server/platform/crypto/password-policy";
 
-const resetForm = z.object({ password: passwordSchema, confirm: z.string() }).refine((v) => v.password === v.confirm, { path: ["confirm"], message: "mismatch" });
+const resetForm = z
+  .object({ password: passwordSchema, confirm: z.string() })
+  .refine((v) => v.password === v.confirm, { path: ["confirm"], message: "mismatch" });
 
 function ResetForm() {
   const { t } = useI18n();
@@ -45,8 +47,18 @@ function ResetForm() {
   return (
     <AuthCard title={t("reset.title")} description={t("reset.description")}>
       <FormAlert message={reset.isError && Object.keys(form.errors).length === 0 ? reset.error.message : null} />
-      <form ref={form.formRef} onSubmit={form.submit((d) => reset.mutate({ token, password: d.password }))} className="flex flex-col gap-4" noValidate>
-        <Field id="field-password" label={t("fields.newPassword")} error={form.errors.password} hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}>
+      <form
+        ref={form.formRef}
+        onSubmit={form.submit((d) => reset.mutate({ token, password: d.password }))}
+        className="flex flex-col gap-4"
+        noValidate
+      >
+        <Field
+          id="field-password"
+          label={t("fields.newPassword")}
+          error={form.errors.password}
+          hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}
+        >
           <Input {...form.text("password")} type="password" autoComplete="new-password" autoFocus />
         </Field>
         <Field id="field-confirm" label={t("fields.confirmPassword")} error={form.errors.confirm}>

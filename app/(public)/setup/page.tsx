@@ -17,18 +17,27 @@ function SetupForm() {
   const trpc = useTRPC();
   const enter = useEnterConsole();
   const form = useZodForm(setupInput, { name: "", email: "", password: "" });
-  const setup = useMutation(trpc.accounts.setup.mutationOptions({ onSuccess: () => enter("/projects"), onError: (e) => form.serverError(e) }));
+  const setup = useMutation(
+    trpc.accounts.setup.mutationOptions({ onSuccess: () => enter("/projects"), onError: (e) => form.serverError(e) }),
+  );
   return (
     <AuthCard title={t("setup.title")} description={t("setup.description")}>
       <form ref={form.formRef} onSubmit={form.submit((data) => setup.mutate(data))} className="flex flex-col gap-4" noValidate>
-        <FormAlert message={setup.isError && !form.errors.email && !form.errors.password && !form.errors.name ? setup.error.message : null} />
+        <FormAlert
+          message={setup.isError && !form.errors.email && !form.errors.password && !form.errors.name ? setup.error.message : null}
+        />
         <Field id="field-name" label={t("fields.name")} error={form.errors.name}>
           <Input {...form.text("name")} autoComplete="name" autoFocus />
         </Field>
         <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
           <Input {...form.text("email")} type="email" autoComplete="email" />
         </Field>
-        <Field id="field-password" label={t("fields.password")} error={form.errors.password} hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}>
+        <Field
+          id="field-password"
+          label={t("fields.password")}
+          error={form.errors.password}
+          hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}
+        >
           <Input {...form.text("password")} type="password" autoComplete="new-password" />
         </Field>
         <Button type="submit" disabled={setup.isPending || setup.isSuccess}>

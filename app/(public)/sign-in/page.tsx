@@ -19,7 +19,12 @@ import { Button } from "../../../components/ui/button";
 import { Input } from "../../../components/ui/input";
 import { signInInput } from "../../../server/modules/accounts/schema";
 
-const codeInput = z.object({ code: z.string().trim().regex(/^\d{6}$/) });
+const codeInput = z.object({
+  code: z
+    .string()
+    .trim()
+    .regex(/^\d{6}$/),
+});
 const recoveryInput = z.object({ recoveryCode: z.string().trim().min(1).max(20) });
 
 function MfaStep({ challenge, next, onCancel }: { challenge: string; next: string; onCancel: () => void }) {
@@ -37,7 +42,12 @@ function MfaStep({ challenge, next, onCancel }: { challenge: string; next: strin
       {tokenExpired ? (
         <Button onClick={onCancel}>{t("signIn.startOver")}</Button>
       ) : useRecovery ? (
-        <form ref={recoveryForm.formRef} onSubmit={recoveryForm.submit((d) => verify.mutate({ challenge, recoveryCode: d.recoveryCode }))} className="flex flex-col gap-4" noValidate>
+        <form
+          ref={recoveryForm.formRef}
+          onSubmit={recoveryForm.submit((d) => verify.mutate({ challenge, recoveryCode: d.recoveryCode }))}
+          className="flex flex-col gap-4"
+          noValidate
+        >
           <Field id="field-recoveryCode" label={t("signIn.recoveryCode")} error={recoveryForm.errors.recoveryCode}>
             <Input {...recoveryForm.text("recoveryCode")} autoComplete="off" autoFocus className="font-mono" />
           </Field>
@@ -46,9 +56,21 @@ function MfaStep({ challenge, next, onCancel }: { challenge: string; next: strin
           </Button>
         </form>
       ) : (
-        <form ref={codeForm.formRef} onSubmit={codeForm.submit((d) => verify.mutate({ challenge, code: d.code }))} className="flex flex-col gap-4" noValidate>
+        <form
+          ref={codeForm.formRef}
+          onSubmit={codeForm.submit((d) => verify.mutate({ challenge, code: d.code }))}
+          className="flex flex-col gap-4"
+          noValidate
+        >
           <Field id="field-code" label={t("signIn.code")} error={codeForm.errors.code}>
-            <Input {...codeForm.text("code")} inputMode="numeric" autoComplete="one-time-code" maxLength={6} autoFocus className="font-mono tracking-[0.3em]" />
+            <Input
+              {...codeForm.text("code")}
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              maxLength={6}
+              autoFocus
+              className="font-mono tracking-[0.3em]"
+            />
           </Field>
           <Button type="submit" disabled={verify.isPending || verify.isSuccess}>
             {t("signIn.verify")}

@@ -31,7 +31,9 @@ function SignUpForm() {
   const trpc = useTRPC();
   const enter = useEnterConsole();
   const form = useZodForm(signUpInput.omit({ invitation: true }), { name: "", email: "", password: "" });
-  const signUp = useMutation(trpc.accounts.signUp.mutationOptions({ onSuccess: () => enter("/projects"), onError: (e) => form.serverError(e) }));
+  const signUp = useMutation(
+    trpc.accounts.signUp.mutationOptions({ onSuccess: () => enter("/projects"), onError: (e) => form.serverError(e) }),
+  );
   // With email verification required, the account exists but may not sign in until the mailed link is opened.
   if (signUp.isError && errorInfo(signUp.error).code === "email_not_verified")
     return (
@@ -49,7 +51,12 @@ function SignUpForm() {
         <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
           <Input {...form.text("email")} type="email" autoComplete="email" />
         </Field>
-        <Field id="field-password" label={t("fields.password")} error={form.errors.password} hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}>
+        <Field
+          id="field-password"
+          label={t("fields.password")}
+          error={form.errors.password}
+          hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}
+        >
           <Input {...form.text("password")} type="password" autoComplete="new-password" />
         </Field>
         <Button type="submit" disabled={signUp.isPending || signUp.isSuccess}>

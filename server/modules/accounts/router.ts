@@ -18,7 +18,11 @@ import {
 export const accountsRouter = router({
   /** What the console needs before anything else: is there an account yet, who is signed in. */
   state: publicProcedure.query(async ({ ctx }) => {
-    const [needsSetup, session, signup] = await Promise.all([ctx.services.accounts.needsSetup(), ctx.session(), ctx.services.instance.signup()]);
+    const [needsSetup, session, signup] = await Promise.all([
+      ctx.services.accounts.needsSetup(),
+      ctx.session(),
+      ctx.services.instance.signup(),
+    ]);
     return {
       needsSetup,
       account: session?.account ?? null,
@@ -74,7 +78,9 @@ export const accountsRouter = router({
     return { ok: true };
   }),
 
-  updateProfile: authedProcedure.input(updateProfileInput).mutation(({ ctx, input }) => ctx.services.accounts.updateProfile(ctx.account.id, input)),
+  updateProfile: authedProcedure
+    .input(updateProfileInput)
+    .mutation(({ ctx, input }) => ctx.services.accounts.updateProfile(ctx.account.id, input)),
 
   changePassword: authedProcedure.input(changePasswordInput).mutation(async ({ ctx, input }) => {
     await ctx.services.accounts.changePassword(ctx.account.id, ctx.sessionId, input);
@@ -103,7 +109,10 @@ export const accountsRouter = router({
 
   totp: router({
     begin: authedProcedure.meta({ duringMfaEnrollment: true }).mutation(({ ctx }) => ctx.services.accounts.beginTotp(ctx.account.id)),
-    confirm: authedProcedure.meta({ duringMfaEnrollment: true }).input(totpCodeInput).mutation(({ ctx, input }) => ctx.services.accounts.confirmTotp(ctx.account.id, input)),
+    confirm: authedProcedure
+      .meta({ duringMfaEnrollment: true })
+      .input(totpCodeInput)
+      .mutation(({ ctx, input }) => ctx.services.accounts.confirmTotp(ctx.account.id, input)),
     disable: authedProcedure.input(disableTotpInput).mutation(async ({ ctx, input }) => {
       await ctx.services.accounts.disableTotp(ctx.account.id, input);
       return { ok: true };

@@ -9,7 +9,15 @@ import type { SsoService } from "./sso";
  * Browser redirects of single sign-on. Failures come back to the sign-in page with a stable code
  * (`/sign-in?error=sso_domain_not_allowed`), which the console shows in the user's language.
  */
-export function registerAccountRoutes(app: FastifyInstance, deps: { sso: SsoService; setSessionCookie: (reply: import("fastify").FastifyReply, session: IssuedSession) => void; origin: (req: import("fastify").FastifyRequest) => RequestOrigin; publicUrl: string }) {
+export function registerAccountRoutes(
+  app: FastifyInstance,
+  deps: {
+    sso: SsoService;
+    setSessionCookie: (reply: import("fastify").FastifyReply, session: IssuedSession) => void;
+    origin: (req: import("fastify").FastifyRequest) => RequestOrigin;
+    publicUrl: string;
+  },
+) {
   app.get<{ Params: { provider: string }; Querystring: { redirect?: string } }>("/api/v1/admin/sso/:provider/start", async (req, reply) => {
     try {
       return reply.redirect(await deps.sso.start(req.params.provider, req.query.redirect), 302);

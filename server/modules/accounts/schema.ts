@@ -15,7 +15,12 @@ export const passwordSchema = z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_M
 export const nameSchema = z.string().trim().min(1).max(100);
 
 export const setupInput = z.object({ email: emailSchema, name: nameSchema, password: passwordSchema });
-export const signUpInput = z.object({ email: emailSchema, name: nameSchema, password: passwordSchema, invitation: z.string().max(200).optional() });
+export const signUpInput = z.object({
+  email: emailSchema,
+  name: nameSchema,
+  password: passwordSchema,
+  invitation: z.string().max(200).optional(),
+});
 export const signInInput = z.object({ email: emailSchema, password: z.string().min(1).max(PASSWORD_MAX_LENGTH) });
 export const mfaInput = z.object({
   challenge: z.string().min(1).max(200),
@@ -26,8 +31,19 @@ export const changePasswordInput = z.object({ current: z.string().min(1).max(PAS
 export const resetRequestInput = z.object({ email: emailSchema });
 export const resetInput = z.object({ token: z.string().min(1).max(200), password: passwordSchema });
 export const tokenInput = z.object({ token: z.string().min(1).max(200) });
-export const totpCodeInput = z.object({ code: z.string().trim().regex(/^\d{6}$/) });
-export const disableTotpInput = z.object({ password: z.string().min(1).max(PASSWORD_MAX_LENGTH), code: z.string().trim().regex(/^\d{6}$/) });
+export const totpCodeInput = z.object({
+  code: z
+    .string()
+    .trim()
+    .regex(/^\d{6}$/),
+});
+export const disableTotpInput = z.object({
+  password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+  code: z
+    .string()
+    .trim()
+    .regex(/^\d{6}$/),
+});
 export const updateProfileInput = z.object({ name: nameSchema });
 
 export type SetupInput = z.infer<typeof setupInput>;
@@ -48,7 +64,16 @@ export const ssoProviderInput = z.object({
   scopes: z.string().trim().min(1).max(255).default("openid email profile"),
   claimMapping: z.object({ email: claimName.default("email"), name: claimName.default("name") }).default({ email: "email", name: "name" }),
   /** Empty: any domain. */
-  allowedDomains: z.array(z.string().trim().toLowerCase().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/)).max(50).default([]),
+  allowedDomains: z
+    .array(
+      z
+        .string()
+        .trim()
+        .toLowerCase()
+        .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/),
+    )
+    .max(50)
+    .default([]),
   jitProvisioning: z.boolean().default(false),
   /** Just-in-time accounts join this project with this role. */
   defaultProjectId: z.string().max(64).nullable().default(null),

@@ -91,8 +91,7 @@ export interface ResolvedSession {
 }
 
 export type SignInResult =
-  | { status: "signed_in"; session: IssuedSession; account: AccountView }
-  | { status: "mfa_required"; challenge: string };
+  { status: "signed_in"; session: IssuedSession; account: AccountView } | { status: "mfa_required"; challenge: string };
 
 export interface AccountsDeps {
   db: Db;
@@ -153,7 +152,10 @@ export function createAccountsService(deps: AccountsDeps) {
     return row;
   }
 
-  async function insertAccount(trx: Db, input: { email: string; name: string; password?: string; instanceAdmin?: boolean; emailVerified?: boolean }): Promise<AccountRow> {
+  async function insertAccount(
+    trx: Db,
+    input: { email: string; name: string; password?: string; instanceAdmin?: boolean; emailVerified?: boolean },
+  ): Promise<AccountRow> {
     if (await findByEmail(input.email, trx)) throw new AppError("email_taken", 409, { email: input.email });
     const row = {
       id: newId("acc"),
@@ -193,7 +195,12 @@ export function createAccountsService(deps: AccountsDeps) {
     return { token, expiresAt };
   }
 
-  async function issueToken(trx: Db, kind: string, ttlMs: number, fields: { accountId?: string; email?: string; data?: unknown }): Promise<string> {
+  async function issueToken(
+    trx: Db,
+    kind: string,
+    ttlMs: number,
+    fields: { accountId?: string; email?: string; data?: unknown },
+  ): Promise<string> {
     const token = randomToken();
     await trx
       .insertInto("account_tokens")
@@ -218,7 +225,12 @@ export function createAccountsService(deps: AccountsDeps) {
       throw new AppError("token_invalid", 400, { kind });
     }
     // The used_at guard makes two concurrent uses of one token yield one winner.
-    const result = await trx.updateTable("account_tokens").set({ used_at: iso() }).where("id", "=", row.id).where("used_at", "is", null).executeTakeFirst();
+    const result = await trx
+      .updateTable("account_tokens")
+      .set({ used_at: iso() })
+      .where("id", "=", row.id)
+      .where("used_at", "is", null)
+      .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) throw new AppError("token_invalid", 400, { kind });
     return { ...row, data: row.data === null ? null : readJson(row.data) };
   }
@@ -226,12 +238,20 @@ export function createAccountsService(deps: AccountsDeps) {
   async function sendVerification(account: AccountRow, locale: Locale): Promise<void> {
     if (!(await deps.mailer.configured())) return;
     const token = await issueToken(db, "verify_email", DAY, { accountId: account.id, email: account.email });
-    await deps.mailer.send(renderMail(verifyEmailMail, locale, account.email, { name: account.name, link: `${deps.publicUrl}/verify-email?token=${token}` }));
+    await deps.mailer.send(
+      renderMail(verifyEmailMail, locale, account.email, { name: account.name, link: `${deps.publicUrl}/verify-email?token=${token}` }),
+    );
   }
 
   async function completeSignIn(account: AccountRow, origin: RequestOrigin, method: string): Promise<SignInResult> {
     const session = await db.transaction().execute((trx) => issueSession(trx, account.id, origin, method));
-    await deps.audit.record(accountActor(toAccountView(account), null), { projectId: null, action: "account.sign_in", target: { kind: "account", id: account.id }, data: { method }, ip: origin.ip });
+    await deps.audit.record(accountActor(toAccountView(account), null), {
+      projectId: null,
+      action: "account.sign_in",
+      target: { kind: "account", id: account.id },
+      data: { method },
+      ip: origin.ip,
+    });
     return { status: "signed_in", session, account: toAccountView((await findById(account.id))!) };
   }
 
@@ -249,7 +269,10 @@ export function createAccountsService(deps: AccountsDeps) {
       const result = await db.transaction().execute(async (trx) => {
         // The settings row is the setup lock: a primary key lets exactly one concurrent setup through.
         try {
-          await trx.insertInto("instance_settings").values({ key: "setup", value: JSON.stringify({ at: iso() }), updated_by: null }).execute();
+          await trx
+            .insertInto("instance_settings")
+            .values({ key: "setup", value: JSON.stringify({ at: iso() }), updated_by: null })
+            .execute();
         } catch {
           throw new AppError("setup_done", 409);
         }
@@ -257,7 +280,11 @@ export function createAccountsService(deps: AccountsDeps) {
         if (existing) throw new AppError("setup_done", 409);
         const account = await insertAccount(trx, { ...parsed, instanceAdmin: true, emailVerified: true });
         const session = await issueSession(trx, account.id, origin, "setup");
-        await deps.audit.record(accountActor(toAccountView(account), null), { projectId: null, action: "instance.setup", target: { kind: "account", id: account.id }, ip: origin.ip }, trx);
+        await deps.audit.record(
+          accountActor(toAccountView(account), null),
+          { projectId: null, action: "instance.setup", target: { kind: "account", id: account.id }, ip: origin.ip },
+          trx,
+        );
         return { session, account: toAccountView(account) };
       });
       return result;
@@ -274,7 +301,11 @@ export function createAccountsService(deps: AccountsDeps) {
       const security = await deps.instance.security();
       const { account, session } = await db.transaction().execute(async (trx) => {
         const account = await insertAccount(trx, parsed);
-        await deps.audit.record(accountActor(toAccountView(account), null), { projectId: null, action: "account.sign_up", target: { kind: "account", id: account.id }, ip: origin.ip }, trx);
+        await deps.audit.record(
+          accountActor(toAccountView(account), null),
+          { projectId: null, action: "account.sign_up", target: { kind: "account", id: account.id }, ip: origin.ip },
+          trx,
+        );
         return { account, session: security.requireEmailVerification ? null : await issueSession(trx, account.id, origin, "password") };
       });
       await sendVerification(account, locale);
@@ -283,7 +314,11 @@ export function createAccountsService(deps: AccountsDeps) {
     },
 
     /** An account created through an accepted invitation: the mail proved the address. */
-    async createInvited(trx: Db, input: { email: string; name: string; password: string }, origin: RequestOrigin): Promise<{ account: AccountView; session: IssuedSession }> {
+    async createInvited(
+      trx: Db,
+      input: { email: string; name: string; password: string },
+      origin: RequestOrigin,
+    ): Promise<{ account: AccountView; session: IssuedSession }> {
       const account = await insertAccount(trx, { ...input, emailVerified: true });
       const session = await issueSession(trx, account.id, origin, "password");
       return { account: toAccountView(account), session };
@@ -294,7 +329,16 @@ export function createAccountsService(deps: AccountsDeps) {
       const parsed = setupInput.parse(input);
       return db.transaction().execute(async (trx) => {
         const account = await insertAccount(trx, { ...parsed, instanceAdmin: input.instanceAdmin ?? false, emailVerified: true });
-        await deps.audit.record(actor, { projectId: null, action: "account.create", target: { kind: "account", id: account.id }, data: { email: account.email, instanceAdmin: input.instanceAdmin ?? false } }, trx);
+        await deps.audit.record(
+          actor,
+          {
+            projectId: null,
+            action: "account.create",
+            target: { kind: "account", id: account.id },
+            data: { email: account.email, instanceAdmin: input.instanceAdmin ?? false },
+          },
+          trx,
+        );
         return toAccountView(account);
       });
     },
@@ -314,9 +358,14 @@ export function createAccountsService(deps: AccountsDeps) {
       }
       await deps.limiter.reset(accountKey);
       if (account.disabled_at) throw new AppError("account_disabled", 403);
-      if (!account.email_verified_at && (await deps.instance.security()).requireEmailVerification) throw new AppError("email_not_verified", 403, { email });
+      if (!account.email_verified_at && (await deps.instance.security()).requireEmailVerification)
+        throw new AppError("email_not_verified", 403, { email });
       if (needsRehash(account.password_hash) && !deps.passwordParams) {
-        await db.updateTable("accounts").set({ password_hash: await hashPassword(password, params) }).where("id", "=", account.id).execute();
+        await db
+          .updateTable("accounts")
+          .set({ password_hash: await hashPassword(password, params) })
+          .where("id", "=", account.id)
+          .execute();
       }
       if (account.totp_enabled_at) {
         const challenge = await issueToken(db, "mfa_challenge", 5 * MINUTE, { accountId: account.id, data: { method: "password+totp" } });
@@ -328,8 +377,18 @@ export function createAccountsService(deps: AccountsDeps) {
     /** The second step of a sign-in with 2FA: a TOTP code or an unused recovery code. */
     async verifyMfa(input: MfaInput, origin: RequestOrigin): Promise<SignInResult> {
       const parsed = mfaInput.parse(input);
-      const challengeRow = await db.selectFrom("account_tokens").selectAll().where("token_hash", "=", hashToken(parsed.challenge)).executeTakeFirst();
-      if (!challengeRow || challengeRow.kind !== "mfa_challenge" || challengeRow.used_at !== null || Date.parse(readTime(challengeRow.expires_at)) <= now() || !challengeRow.account_id) {
+      const challengeRow = await db
+        .selectFrom("account_tokens")
+        .selectAll()
+        .where("token_hash", "=", hashToken(parsed.challenge))
+        .executeTakeFirst();
+      if (
+        !challengeRow ||
+        challengeRow.kind !== "mfa_challenge" ||
+        challengeRow.used_at !== null ||
+        Date.parse(readTime(challengeRow.expires_at)) <= now() ||
+        !challengeRow.account_id
+      ) {
         throw new AppError("token_invalid", 400, { kind: "mfa_challenge" });
       }
       const account = (await findById(challengeRow.account_id))!;
@@ -352,7 +411,14 @@ export function createAccountsService(deps: AccountsDeps) {
         }
         method = "password+recovery_code";
       } else {
-        const step = account.totp_secret ? verifyTotp(Buffer.from(deps.secrets.open(account.totp_secret), "base64"), parsed.code ?? "", now(), account.totp_last_step === null ? null : Number(account.totp_last_step)) : null;
+        const step = account.totp_secret
+          ? verifyTotp(
+              Buffer.from(deps.secrets.open(account.totp_secret), "base64"),
+              parsed.code ?? "",
+              now(),
+              account.totp_last_step === null ? null : Number(account.totp_last_step),
+            )
+          : null;
         if (step === null) {
           await deps.limiter.record(limitKey, LIMITS.mfaFailuresPerAccount);
           throw new AppError("mfa_code_invalid", 401);
@@ -371,16 +437,30 @@ export function createAccountsService(deps: AccountsDeps) {
         .selectFrom("account_sessions")
         .innerJoin("accounts", "accounts.id", "account_sessions.account_id")
         .selectAll("accounts")
-        .select(["account_sessions.id as session_id", "account_sessions.created_at as session_created_at", "account_sessions.last_seen_at", "account_sessions.expires_at", "account_sessions.auth_method"])
+        .select([
+          "account_sessions.id as session_id",
+          "account_sessions.created_at as session_created_at",
+          "account_sessions.last_seen_at",
+          "account_sessions.expires_at",
+          "account_sessions.auth_method",
+        ])
         .where("account_sessions.token_hash", "=", hashToken(token))
         .executeTakeFirst();
       if (!row) return null;
       const t = now();
-      if (Date.parse(readTime(row.expires_at)) <= t || Date.parse(readTime(row.session_created_at)) + SESSION_MAX_MS <= t || row.disabled_at) return null;
+      if (
+        Date.parse(readTime(row.expires_at)) <= t ||
+        Date.parse(readTime(row.session_created_at)) + SESSION_MAX_MS <= t ||
+        row.disabled_at
+      )
+        return null;
       if (Date.parse(readTime(row.last_seen_at)) + SESSION_TOUCH_MS < t) {
         await db
           .updateTable("account_sessions")
-          .set({ last_seen_at: iso(t), expires_at: iso(Math.min(t + SESSION_IDLE_MS, Date.parse(readTime(row.session_created_at)) + SESSION_MAX_MS)) })
+          .set({
+            last_seen_at: iso(t),
+            expires_at: iso(Math.min(t + SESSION_IDLE_MS, Date.parse(readTime(row.session_created_at)) + SESSION_MAX_MS)),
+          })
           .where("id", "=", row.session_id)
           .execute();
       }
@@ -403,7 +483,13 @@ export function createAccountsService(deps: AccountsDeps) {
     },
 
     async listSessions(accountId: string, currentSessionId: string | null): Promise<SessionView[]> {
-      const rows = await db.selectFrom("account_sessions").selectAll().where("account_id", "=", accountId).where("expires_at", ">", iso()).orderBy("last_seen_at", "desc").execute();
+      const rows = await db
+        .selectFrom("account_sessions")
+        .selectAll()
+        .where("account_id", "=", accountId)
+        .where("expires_at", ">", iso())
+        .orderBy("last_seen_at", "desc")
+        .execute();
       return rows.map((r) => ({
         id: r.id,
         ip: r.ip,
@@ -416,7 +502,11 @@ export function createAccountsService(deps: AccountsDeps) {
     },
 
     async revokeSession(accountId: string, sessionId: string): Promise<void> {
-      const result = await db.deleteFrom("account_sessions").where("account_id", "=", accountId).where("id", "=", sessionId).executeTakeFirst();
+      const result = await db
+        .deleteFrom("account_sessions")
+        .where("account_id", "=", accountId)
+        .where("id", "=", sessionId)
+        .executeTakeFirst();
       if (Number(result.numDeletedRows) !== 1) throw new AppError("session_not_found", 404);
     },
 
@@ -430,13 +520,22 @@ export function createAccountsService(deps: AccountsDeps) {
     async changePassword(accountId: string, sessionId: string | null, input: { current: string; next: string }): Promise<void> {
       const parsed = changePasswordInput.parse(input);
       const account = await requireAccount(accountId);
-      if (!account.password_hash || !(await verifyPassword(parsed.current, account.password_hash))) throw new AppError("invalid_credentials", 401);
+      if (!account.password_hash || !(await verifyPassword(parsed.current, account.password_hash)))
+        throw new AppError("invalid_credentials", 401);
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable("accounts").set({ password_hash: await hashPassword(parsed.next, params), updated_at: iso() }).where("id", "=", accountId).execute();
+        await trx
+          .updateTable("accounts")
+          .set({ password_hash: await hashPassword(parsed.next, params), updated_at: iso() })
+          .where("id", "=", accountId)
+          .execute();
         let q = trx.deleteFrom("account_sessions").where("account_id", "=", accountId);
         if (sessionId) q = q.where("id", "!=", sessionId);
         await q.execute();
-        await deps.audit.record(accountActor(toAccountView(account), sessionId), { projectId: null, action: "account.password.change", target: { kind: "account", id: accountId } }, trx);
+        await deps.audit.record(
+          accountActor(toAccountView(account), sessionId),
+          { projectId: null, action: "account.password.change", target: { kind: "account", id: accountId } },
+          trx,
+        );
       });
     },
 
@@ -449,7 +548,9 @@ export function createAccountsService(deps: AccountsDeps) {
       if (!account || account.disabled_at) return;
       if (!(await deps.mailer.configured())) throw new AppError("mail_not_configured", 409);
       const token = await issueToken(db, "reset_password", HOUR, { accountId: account.id, email });
-      await deps.mailer.send(renderMail(resetPasswordMail, locale, email, { name: account.name, link: `${deps.publicUrl}/reset-password?token=${token}` }));
+      await deps.mailer.send(
+        renderMail(resetPasswordMail, locale, email, { name: account.name, link: `${deps.publicUrl}/reset-password?token=${token}` }),
+      );
     },
 
     /** Sets a new password from a mailed link, confirms the email, and ends every session. */
@@ -460,11 +561,19 @@ export function createAccountsService(deps: AccountsDeps) {
         const account = (await findById(token.account_id!, trx))!;
         await trx
           .updateTable("accounts")
-          .set({ password_hash: await hashPassword(parsed.password, params), email_verified_at: account.email_verified_at ?? iso(), updated_at: iso() })
+          .set({
+            password_hash: await hashPassword(parsed.password, params),
+            email_verified_at: account.email_verified_at ?? iso(),
+            updated_at: iso(),
+          })
           .where("id", "=", account.id)
           .execute();
         await trx.deleteFrom("account_sessions").where("account_id", "=", account.id).execute();
-        await deps.audit.record(accountActor(toAccountView(account), null), { projectId: null, action: "account.password.reset", target: { kind: "account", id: account.id } }, trx);
+        await deps.audit.record(
+          accountActor(toAccountView(account), null),
+          { projectId: null, action: "account.password.reset", target: { kind: "account", id: account.id } },
+          trx,
+        );
       });
     },
 
@@ -478,7 +587,12 @@ export function createAccountsService(deps: AccountsDeps) {
     async verifyEmail(input: { token: string }): Promise<void> {
       await db.transaction().execute(async (trx) => {
         const token = await useToken(trx, "verify_email", input.token);
-        await trx.updateTable("accounts").set({ email_verified_at: iso() }).where("id", "=", token.account_id!).where("email", "=", token.email!).execute();
+        await trx
+          .updateTable("accounts")
+          .set({ email_verified_at: iso() })
+          .where("id", "=", token.account_id!)
+          .where("email", "=", token.email!)
+          .execute();
       });
     },
 
@@ -487,7 +601,11 @@ export function createAccountsService(deps: AccountsDeps) {
       const account = await requireAccount(accountId);
       if (account.totp_enabled_at) throw new AppError("totp_already_enabled", 409);
       const secret = newTotpSecret();
-      await db.updateTable("accounts").set({ totp_secret: deps.secrets.seal(secret.toString("base64")), totp_last_step: null }).where("id", "=", accountId).execute();
+      await db
+        .updateTable("accounts")
+        .set({ totp_secret: deps.secrets.seal(secret.toString("base64")), totp_last_step: null })
+        .where("id", "=", accountId)
+        .execute();
       const uri = otpauthUri(secret, account.email, "apprun");
       return { secret: new URL(uri).searchParams.get("secret")!, uri };
     },
@@ -502,10 +620,21 @@ export function createAccountsService(deps: AccountsDeps) {
       if (step === null) throw new AppError("mfa_code_invalid", 401);
       const recoveryCodes = newRecoveryCodes();
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable("accounts").set({ totp_enabled_at: iso(), totp_last_step: step, updated_at: iso() }).where("id", "=", accountId).execute();
+        await trx
+          .updateTable("accounts")
+          .set({ totp_enabled_at: iso(), totp_last_step: step, updated_at: iso() })
+          .where("id", "=", accountId)
+          .execute();
         await trx.deleteFrom("account_recovery_codes").where("account_id", "=", accountId).execute();
-        await trx.insertInto("account_recovery_codes").values(recoveryCodes.map((c) => ({ account_id: accountId, code_hash: hashToken(c), used_at: null }))).execute();
-        await deps.audit.record(accountActor(toAccountView(account), null), { projectId: null, action: "account.totp.enable", target: { kind: "account", id: accountId } }, trx);
+        await trx
+          .insertInto("account_recovery_codes")
+          .values(recoveryCodes.map((c) => ({ account_id: accountId, code_hash: hashToken(c), used_at: null })))
+          .execute();
+        await deps.audit.record(
+          accountActor(toAccountView(account), null),
+          { projectId: null, action: "account.totp.enable", target: { kind: "account", id: accountId } },
+          trx,
+        );
       });
       return { recoveryCodes };
     },
@@ -514,19 +643,40 @@ export function createAccountsService(deps: AccountsDeps) {
       const parsed = disableTotpInput.parse(input);
       const account = await requireAccount(accountId);
       if (!account.totp_enabled_at || !account.totp_secret) throw new AppError("totp_not_enabled", 409);
-      if (!account.password_hash || !(await verifyPassword(parsed.password, account.password_hash))) throw new AppError("invalid_credentials", 401);
-      if (verifyTotp(Buffer.from(deps.secrets.open(account.totp_secret), "base64"), parsed.code, now(), account.totp_last_step === null ? null : Number(account.totp_last_step)) === null) {
+      if (!account.password_hash || !(await verifyPassword(parsed.password, account.password_hash)))
+        throw new AppError("invalid_credentials", 401);
+      if (
+        verifyTotp(
+          Buffer.from(deps.secrets.open(account.totp_secret), "base64"),
+          parsed.code,
+          now(),
+          account.totp_last_step === null ? null : Number(account.totp_last_step),
+        ) === null
+      ) {
         throw new AppError("mfa_code_invalid", 401);
       }
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable("accounts").set({ totp_secret: null, totp_enabled_at: null, totp_last_step: null, updated_at: iso() }).where("id", "=", accountId).execute();
+        await trx
+          .updateTable("accounts")
+          .set({ totp_secret: null, totp_enabled_at: null, totp_last_step: null, updated_at: iso() })
+          .where("id", "=", accountId)
+          .execute();
         await trx.deleteFrom("account_recovery_codes").where("account_id", "=", accountId).execute();
-        await deps.audit.record(accountActor(toAccountView(account), null), { projectId: null, action: "account.totp.disable", target: { kind: "account", id: accountId } }, trx);
+        await deps.audit.record(
+          accountActor(toAccountView(account), null),
+          { projectId: null, action: "account.totp.disable", target: { kind: "account", id: accountId } },
+          trx,
+        );
       });
     },
 
     async recoveryCodesLeft(accountId: string): Promise<number> {
-      const row = await db.selectFrom("account_recovery_codes").select((eb) => eb.fn.countAll<number>().as("n")).where("account_id", "=", accountId).where("used_at", "is", null).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom("account_recovery_codes")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("account_id", "=", accountId)
+        .where("used_at", "is", null)
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
 
@@ -549,14 +699,23 @@ export function createAccountsService(deps: AccountsDeps) {
       if (actor.kind === "account" && actor.id === accountId) throw new AppError("cannot_disable_self", 409);
       await requireAccount(accountId);
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable("accounts").set({ disabled_at: disabled ? iso() : null, updated_at: iso() }).where("id", "=", accountId).execute();
+        await trx
+          .updateTable("accounts")
+          .set({ disabled_at: disabled ? iso() : null, updated_at: iso() })
+          .where("id", "=", accountId)
+          .execute();
         if (disabled) await trx.deleteFrom("account_sessions").where("account_id", "=", accountId).execute();
-        await deps.audit.record(actor, { projectId: null, action: disabled ? "account.disable" : "account.enable", target: { kind: "account", id: accountId } }, trx);
+        await deps.audit.record(
+          actor,
+          { projectId: null, action: disabled ? "account.disable" : "account.enable", target: { kind: "account", id: accountId } },
+          trx,
+        );
       });
     },
 
     /** For SSO: an existing account by identity or email, or a new one (just-in-time). */
-    issueSession: (accountId: string, origin: RequestOrigin, method: string) => db.transaction().execute((trx) => issueSession(trx, accountId, origin, method)),
+    issueSession: (accountId: string, origin: RequestOrigin, method: string) =>
+      db.transaction().execute((trx) => issueSession(trx, accountId, origin, method)),
     insertAccount,
     findAccountRow: findById,
   };

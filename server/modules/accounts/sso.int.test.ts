@@ -58,14 +58,26 @@ describe.each(DATABASE_KINDS)("single sign-on through a real OpenID Provider on 
   it("lists the provider on the sign-in page and never returns its secret", async () => {
     expect((await consoleClient(t.baseUrl).trpc.accounts.state.query()).ssoProviders).toEqual([{ id: providerId, name: "Corp IdP" }]);
     const providers = await admin.trpc.instance.ssoProviders.query();
-    expect(providers[0]).toMatchObject({ issuer: idp.issuer, clientId: "apprun-console", allowedDomains: ["corp.example"], jitProvisioning: true });
+    expect(providers[0]).toMatchObject({
+      issuer: idp.issuer,
+      clientId: "apprun-console",
+      allowedDomains: ["corp.example"],
+      jitProvisioning: true,
+    });
     expect(JSON.stringify(providers)).not.toContain("idp-client-secret-value");
-    const row = await t.app.database.db.selectFrom("sso_providers").select("client_secret").where("id", "=", providerId).executeTakeFirstOrThrow();
+    const row = await t.app.database.db
+      .selectFrom("sso_providers")
+      .select("client_secret")
+      .where("id", "=", providerId)
+      .executeTakeFirstOrThrow();
     expect(row.client_secret).toMatch(/^v1\./);
   });
 
   it("signs a new person in through the whole code + PKCE flow, provisioning the account into the default project", async () => {
-    const { final, finalUrl, apprunCookies } = await browseThroughSso(`${t.baseUrl}/api/v1/admin/sso/${providerId}/start?redirect=/projects`, "alice");
+    const { final, finalUrl, apprunCookies } = await browseThroughSso(
+      `${t.baseUrl}/api/v1/admin/sso/${providerId}/start?redirect=/projects`,
+      "alice",
+    );
     expect(final.status).toBe(404); // no console in this test app: the redirect target itself is not served
     expect(finalUrl.pathname).toBe("/projects");
     const session = apprunCookies.get("apprun_session");
@@ -97,7 +109,16 @@ describe.each(DATABASE_KINDS)("single sign-on through a real OpenID Provider on 
   });
 
   it("without just-in-time provisioning, refuses unknown people but links existing accounts by email", async () => {
-    await admin.trpc.instance.updateSsoProvider.mutate({ id: providerId, provider: { name: "Corp IdP", issuer: idp.issuer, clientId: "apprun-console", allowedDomains: ["corp.example"], jitProvisioning: false } });
+    await admin.trpc.instance.updateSsoProvider.mutate({
+      id: providerId,
+      provider: {
+        name: "Corp IdP",
+        issuer: idp.issuer,
+        clientId: "apprun-console",
+        allowedDomains: ["corp.example"],
+        jitProvisioning: false,
+      },
+    });
     const refused = await browseThroughSso(`${t.baseUrl}/api/v1/admin/sso/${providerId}/start`, "carol");
     expect(refused.finalUrl.searchParams.get("error")).toBe("sso_no_account");
 
@@ -122,7 +143,11 @@ describe.each(DATABASE_KINDS)("single sign-on through a real OpenID Provider on 
   });
 
   it("refuses plain-http issuers other than loopback", async () => {
-    expect(await failure(admin.trpc.instance.createSsoProvider.mutate({ name: "X", issuer: "http://idp.example.com", clientId: "x", clientSecret: "y" }))).toMatchObject({ code: "invalid_input", status: 400 });
+    expect(
+      await failure(
+        admin.trpc.instance.createSsoProvider.mutate({ name: "X", issuer: "http://idp.example.com", clientId: "x", clientSecret: "y" }),
+      ),
+    ).toMatchObject({ code: "invalid_input", status: 400 });
   });
 });
 

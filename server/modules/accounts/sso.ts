@@ -91,7 +91,13 @@ export function createSsoService(deps: {
     if (hit && hit.key === key && now() - hit.at < 3_600_000) return hit.config;
     const issuer = new URL(row.issuer);
     try {
-      const config = await oidc.discovery(issuer, row.client_id, deps.secrets.open(row.client_secret), undefined, isLoopback(issuer) ? { execute: [oidc.allowInsecureRequests] } : undefined);
+      const config = await oidc.discovery(
+        issuer,
+        row.client_id,
+        deps.secrets.open(row.client_secret),
+        undefined,
+        isLoopback(issuer) ? { execute: [oidc.allowInsecureRequests] } : undefined,
+      );
       discovered.set(row.id, { config, at: now(), key });
       return config;
     } catch (err) {
@@ -101,7 +107,8 @@ export function createSsoService(deps: {
 
   function checkIssuer(issuer: string) {
     const url = new URL(issuer);
-    if (url.protocol !== "https:" && !isLoopback(url)) throw new AppError("invalid_input", 400, { summary: "issuer: must be https (http only on localhost)" });
+    if (url.protocol !== "https:" && !isLoopback(url))
+      throw new AppError("invalid_input", 400, { summary: "issuer: must be https (http only on localhost)" });
   }
 
   return {
@@ -139,7 +146,16 @@ export function createSsoService(deps: {
             enabled: p.enabled,
           })
           .execute();
-        await deps.audit.record(actor, { projectId: null, action: "sso.provider.create", target: { kind: "sso_provider", id }, data: { name: p.name, issuer: p.issuer } }, trx);
+        await deps.audit.record(
+          actor,
+          {
+            projectId: null,
+            action: "sso.provider.create",
+            target: { kind: "sso_provider", id },
+            data: { name: p.name, issuer: p.issuer },
+          },
+          trx,
+        );
       });
       return toView(await requireProvider(id));
     },
@@ -167,7 +183,16 @@ export function createSsoService(deps: {
           })
           .where("id", "=", id)
           .execute();
-        await deps.audit.record(actor, { projectId: null, action: "sso.provider.update", target: { kind: "sso_provider", id }, data: { name: p.name, issuer: p.issuer, secretChanged: Boolean(p.clientSecret) } }, trx);
+        await deps.audit.record(
+          actor,
+          {
+            projectId: null,
+            action: "sso.provider.update",
+            target: { kind: "sso_provider", id },
+            data: { name: p.name, issuer: p.issuer, secretChanged: Boolean(p.clientSecret) },
+          },
+          trx,
+        );
       });
       discovered.delete(id);
       return toView(await requireProvider(id));
@@ -221,11 +246,19 @@ export function createSsoService(deps: {
     async complete(callback: URL, origin: RequestOrigin): Promise<{ session: IssuedSession; redirectTo: string }> {
       const state = callback.searchParams.get("state") ?? "";
       const stateRow = await db.selectFrom("account_tokens").selectAll().where("token_hash", "=", hashToken(state)).executeTakeFirst();
-      if (!stateRow || stateRow.kind !== "sso_state" || stateRow.used_at || Date.parse(readTime(stateRow.expires_at)) <= now()) throw new AppError("token_invalid", 400, { kind: "sso_state" });
-      await db.updateTable("account_tokens").set({ used_at: new Date(now()).toISOString() }).where("id", "=", stateRow.id).execute();
+      if (!stateRow || stateRow.kind !== "sso_state" || stateRow.used_at || Date.parse(readTime(stateRow.expires_at)) <= now())
+        throw new AppError("token_invalid", 400, { kind: "sso_state" });
+      await db
+        .updateTable("account_tokens")
+        .set({ used_at: new Date(now()).toISOString() })
+        .where("id", "=", stateRow.id)
+        .execute();
       const saved = readJson<{ providerId: string; verifier: string; nonce: string; redirectTo: string }>(stateRow.data);
       const error = callback.searchParams.get("error");
-      if (error) throw new AppError("sso_failed", 400, { reason: `${error}: ${callback.searchParams.get("error_description") ?? ""}`.slice(0, 300) });
+      if (error)
+        throw new AppError("sso_failed", 400, {
+          reason: `${error}: ${callback.searchParams.get("error_description") ?? ""}`.slice(0, 300),
+        });
 
       const row = await requireProvider(saved.providerId);
       const provider = toView(row);
@@ -234,7 +267,12 @@ export function createSsoService(deps: {
       current.search = callback.search;
       let claims: Record<string, unknown> & { sub: string };
       try {
-        const tokens = await oidc.authorizationCodeGrant(config, current, { pkceCodeVerifier: saved.verifier, expectedState: state, expectedNonce: saved.nonce, idTokenExpected: true });
+        const tokens = await oidc.authorizationCodeGrant(config, current, {
+          pkceCodeVerifier: saved.verifier,
+          expectedState: state,
+          expectedNonce: saved.nonce,
+          idTokenExpected: true,
+        });
         const idToken = tokens.claims();
         if (!idToken) throw new Error("no ID token");
         claims = { ...idToken };
@@ -247,13 +285,25 @@ export function createSsoService(deps: {
         throw new AppError("sso_failed", 400, { reason: (err as Error).message.slice(0, 300) });
       }
 
-      const email = String(claims[provider.claimMapping.email] ?? "").trim().toLowerCase();
-      const name = String(claims[provider.claimMapping.name] ?? email.split("@")[0] ?? "").trim().slice(0, 100) || email;
-      if (!z.email().safeParse(email).success) throw new AppError("sso_failed", 400, { reason: `claim ${provider.claimMapping.email} is not an email` });
+      const email = String(claims[provider.claimMapping.email] ?? "")
+        .trim()
+        .toLowerCase();
+      const name =
+        String(claims[provider.claimMapping.name] ?? email.split("@")[0] ?? "")
+          .trim()
+          .slice(0, 100) || email;
+      if (!z.email().safeParse(email).success)
+        throw new AppError("sso_failed", 400, { reason: `claim ${provider.claimMapping.email} is not an email` });
       const domain = email.split("@")[1]!;
-      if (provider.allowedDomains.length > 0 && !provider.allowedDomains.includes(domain)) throw new AppError("sso_domain_not_allowed", 403, { domain });
+      if (provider.allowedDomains.length > 0 && !provider.allowedDomains.includes(domain))
+        throw new AppError("sso_domain_not_allowed", 403, { domain });
 
-      const identity = await db.selectFrom("account_identities").select("account_id").where("provider_id", "=", row.id).where("subject", "=", claims.sub).executeTakeFirst();
+      const identity = await db
+        .selectFrom("account_identities")
+        .select("account_id")
+        .where("provider_id", "=", row.id)
+        .where("subject", "=", claims.sub)
+        .executeTakeFirst();
       let accountId = identity?.account_id;
       if (!accountId) {
         const existing = await deps.accounts.findByEmail(email);
@@ -264,17 +314,37 @@ export function createSsoService(deps: {
           if (!provider.jitProvisioning) throw new AppError("sso_no_account", 403);
           accountId = await db.transaction().execute(async (trx) => {
             const account = await deps.accounts.insertAccount(trx, { email, name, emailVerified: true });
-            await deps.audit.record(accountActor(toAccountView(account), null), { projectId: null, action: "account.provision", target: { kind: "account", id: account.id }, data: { provider: provider.name } }, trx);
+            await deps.audit.record(
+              accountActor(toAccountView(account), null),
+              {
+                projectId: null,
+                action: "account.provision",
+                target: { kind: "account", id: account.id },
+                data: { provider: provider.name },
+              },
+              trx,
+            );
             return account.id;
           });
-          if (provider.defaultProjectId && provider.defaultRole && deps.joinProject) await deps.joinProject(provider.defaultProjectId, accountId, provider.defaultRole);
+          if (provider.defaultProjectId && provider.defaultRole && deps.joinProject)
+            await deps.joinProject(provider.defaultProjectId, accountId, provider.defaultRole);
         }
-        await db.insertInto("account_identities").values({ provider_id: row.id, subject: claims.sub, account_id: accountId, email }).onConflict((oc) => oc.columns(["provider_id", "subject"]).doNothing()).execute();
+        await db
+          .insertInto("account_identities")
+          .values({ provider_id: row.id, subject: claims.sub, account_id: accountId, email })
+          .onConflict((oc) => oc.columns(["provider_id", "subject"]).doNothing())
+          .execute();
       }
       const account = await deps.accounts.get(accountId);
       if (account.disabled) throw new AppError("account_disabled", 403);
       const session = await deps.accounts.issueSession(accountId, origin, "sso");
-      await deps.audit.record(accountActor(account, null), { projectId: null, action: "account.sign_in", target: { kind: "account", id: accountId }, data: { method: "sso", provider: provider.name }, ip: origin.ip });
+      await deps.audit.record(accountActor(account, null), {
+        projectId: null,
+        action: "account.sign_in",
+        target: { kind: "account", id: accountId },
+        data: { method: "sso", provider: provider.name },
+        ip: origin.ip,
+      });
       return { session, redirectTo: saved.redirectTo };
     },
   };

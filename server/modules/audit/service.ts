@@ -51,7 +51,13 @@ export function createAuditService(deps: { db: Db }) {
     },
 
     /** Newest first; `before` is the last id of the previous page. */
-    async list(query: { projectId: string | null; limit: number; before?: string; action?: string; actorId?: string }): Promise<AuditRecord[]> {
+    async list(query: {
+      projectId: string | null;
+      limit: number;
+      before?: string;
+      action?: string;
+      actorId?: string;
+    }): Promise<AuditRecord[]> {
       let q = deps.db.selectFrom("audit_log").selectAll().orderBy("id", "desc").limit(query.limit);
       q = query.projectId === null ? q.where("project_id", "is", null) : q.where("project_id", "=", query.projectId);
       if (query.before) q = q.where("id", "<", query.before);

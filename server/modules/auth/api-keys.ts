@@ -37,7 +37,17 @@ export function looksLikeApiKey(token: string): boolean {
  * an `apiKey` actor and is authorized through `projects.authorize` like any member.
  */
 export function createApiKeys(ctx: AuthContext) {
-  type Row = { id: string; name: string; prefix: string; permissions: unknown; expires_at: unknown; last_used_at: unknown; revoked_at: unknown; created_by: string; created_at: unknown };
+  type Row = {
+    id: string;
+    name: string;
+    prefix: string;
+    permissions: unknown;
+    expires_at: unknown;
+    last_used_at: unknown;
+    revoked_at: unknown;
+    created_by: string;
+    created_at: unknown;
+  };
   const toView = (r: Row): ApiKeyView => ({
     id: r.id,
     name: r.name,
@@ -54,7 +64,12 @@ export function createApiKeys(ctx: AuthContext) {
   return {
     async list(actor: Actor, ref: string): Promise<ApiKeyView[]> {
       const { project } = await ctx.projects.authorize(actor, ref, "keys:read");
-      const rows = await ctx.db.selectFrom("api_keys").select(columns).where("project_id", "=", project.id).orderBy("created_at", "desc").execute();
+      const rows = await ctx.db
+        .selectFrom("api_keys")
+        .select(columns)
+        .where("project_id", "=", project.id)
+        .orderBy("created_at", "desc")
+        .execute();
       return rows.map(toView);
     },
 
@@ -65,7 +80,10 @@ export function createApiKeys(ctx: AuthContext) {
     async create(actor: Actor, input: unknown): Promise<{ key: ApiKeyView; secret: string }> {
       const parsed = createApiKeyInput.parse(input);
       if (parsed.expiresAt && Date.parse(parsed.expiresAt) <= ctx.now()) {
-        throw new AppError("invalid_input", 400, { summary: "expiresAt: must be in the future", issues: [{ path: "expiresAt", code: "too_small", message: "must be in the future" }] });
+        throw new AppError("invalid_input", 400, {
+          summary: "expiresAt: must be in the future",
+          issues: [{ path: "expiresAt", code: "too_small", message: "must be in the future" }],
+        });
       }
       const prefix = Array.from(crypto.randomBytes(12), (b) => PREFIX_ALPHABET[b % 36]).join("");
       const secret = randomToken();
@@ -91,7 +109,16 @@ export function createApiKeys(ctx: AuthContext) {
             created_at: ctx.iso(),
           })
           .execute();
-        await ctx.audit.record(actor, { projectId: access.project.id, action: "api_key.create", target: { kind: "api_key", id }, data: { name: parsed.name, prefix, permissions: parsed.permissions, expiresAt: parsed.expiresAt } }, trx);
+        await ctx.audit.record(
+          actor,
+          {
+            projectId: access.project.id,
+            action: "api_key.create",
+            target: { kind: "api_key", id },
+            data: { name: parsed.name, prefix, permissions: parsed.permissions, expiresAt: parsed.expiresAt },
+          },
+          trx,
+        );
       });
       const row = await ctx.db.selectFrom("api_keys").select(columns).where("id", "=", id).executeTakeFirstOrThrow();
       return { key: toView(row), secret: `ar_${prefix}_${secret}` };
@@ -101,9 +128,19 @@ export function createApiKeys(ctx: AuthContext) {
       const parsed = apiKeyRef.parse(input);
       await ctx.db.transaction().execute(async (trx) => {
         const { project } = await ctx.projects.authorize(actor, parsed.project, "keys:manage", trx);
-        const result = await trx.updateTable("api_keys").set({ revoked_at: ctx.iso() }).where("project_id", "=", project.id).where("id", "=", parsed.keyId).where("revoked_at", "is", null).executeTakeFirst();
+        const result = await trx
+          .updateTable("api_keys")
+          .set({ revoked_at: ctx.iso() })
+          .where("project_id", "=", project.id)
+          .where("id", "=", parsed.keyId)
+          .where("revoked_at", "is", null)
+          .executeTakeFirst();
         if (Number(result.numUpdatedRows) !== 1) throw new AppError("api_key_not_found", 404);
-        await ctx.audit.record(actor, { projectId: project.id, action: "api_key.revoke", target: { kind: "api_key", id: parsed.keyId } }, trx);
+        await ctx.audit.record(
+          actor,
+          { projectId: project.id, action: "api_key.revoke", target: { kind: "api_key", id: parsed.keyId } },
+          trx,
+        );
       });
     },
 
@@ -125,7 +162,13 @@ export function createApiKeys(ctx: AuthContext) {
         await ctx.db.updateTable("api_keys").set({ last_used_at: ctx.iso() }).where("id", "=", row.id).execute();
       }
       const known = new Set<string>(PERMISSIONS);
-      return { kind: "apiKey", id: row.id, projectId: row.project_id, name: row.name, permissions: readJson<string[]>(row.permissions).filter((p) => known.has(p)) };
+      return {
+        kind: "apiKey",
+        id: row.id,
+        projectId: row.project_id,
+        name: row.name,
+        permissions: readJson<string[]>(row.permissions).filter((p) => known.has(p)),
+      };
     },
   };
 }

@@ -43,7 +43,13 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     t = await startTestApp(kind, { clock, config: { trustProxy: true } });
     owner = consoleClient(t.baseUrl);
     await owner.trpc.accounts.setup.mutate({ email: "owner@example.com", name: "Olga Owner", password: PASSWORD });
-    await owner.trpc.instance.updateSmtp.mutate({ host: "127.0.0.1", port: smtp.port, secure: false, fromAddress: "apprun@example.com", fromName: "apprun" });
+    await owner.trpc.instance.updateSmtp.mutate({
+      host: "127.0.0.1",
+      port: smtp.port,
+      secure: false,
+      fromAddress: "apprun@example.com",
+      fromName: "apprun",
+    });
     shop = (await owner.trpc.projects.create.mutate({ name: "Shop", slug: "shop" })).id;
     blog = (await owner.trpc.projects.create.mutate({ name: "Blog", slug: "blog" })).id;
     await owner.trpc.auth.settings.update.mutate({ project: "shop", siteUrl: SITE });
@@ -56,7 +62,12 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
   it("signs up and in; the access token is an EdDSA JWT with sub, prj, roles, sid and iss, verifiable offline from the JWKS", async () => {
     const api = restClient(t, "10.1.1.1");
     const created = await signUp("Ada@Example.com", "10.1.1.1");
-    expect(created).toMatchObject({ status: "signed_in", tokenType: "Bearer", expiresIn: 900, user: { email: "ada@example.com", emailVerified: false, roles: [] } });
+    expect(created).toMatchObject({
+      status: "signed_in",
+      tokenType: "Bearer",
+      expiresIn: 900,
+      user: { email: "ada@example.com", emailVerified: false, roles: [] },
+    });
     expect(created.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     const header = decodeProtectedHeader(created.accessToken);
@@ -71,7 +82,10 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     expect(jwks.headers.get("cache-control")).toBe("public, max-age=300");
     expect(jwks.body.keys).toEqual([expect.objectContaining({ kty: "OKP", crv: "Ed25519", alg: "EdDSA", use: "sig", kid: header.kid })]);
     expect(JSON.stringify(jwks.body)).not.toMatch(/"d":/);
-    const offline = await jwtVerify(created.accessToken, createLocalJWKSet(jwks.body), { issuer: claims.iss, currentDate: new Date(clock()) });
+    const offline = await jwtVerify(created.accessToken, createLocalJWKSet(jwks.body), {
+      issuer: claims.iss,
+      currentDate: new Date(clock()),
+    });
     expect(offline.payload.sub).toBe(created.user.id);
     // By slug or id, the same keys.
     expect((await api.get(`${auth(shop)}/jwks`)).body).toEqual(jwks.body);
@@ -107,9 +121,14 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
   it("refuses a taken email, a disabled sign-up and a disabled method with stable codes", async () => {
     const api = restClient(t, "10.1.3.1");
     await signUp("taken@example.com", "10.1.3.1");
-    expect((await api.post(`${auth()}/sign-up`, { email: "TAKEN@example.com", password: PASSWORD })).body.error).toMatchObject({ code: "email_taken", details: { email: "taken@example.com" } });
+    expect((await api.post(`${auth()}/sign-up`, { email: "TAKEN@example.com", password: PASSWORD })).body.error).toMatchObject({
+      code: "email_taken",
+      details: { email: "taken@example.com" },
+    });
     // Concurrent sign-ups of one new email: one wins, the others are told it is taken.
-    const race = await Promise.all([1, 2, 3].map((i) => restClient(t, `10.1.3.${10 + i}`).post(`${auth()}/sign-up`, { email: "race@example.com", password: PASSWORD })));
+    const race = await Promise.all(
+      [1, 2, 3].map((i) => restClient(t, `10.1.3.${10 + i}`).post(`${auth()}/sign-up`, { email: "race@example.com", password: PASSWORD })),
+    );
     expect(race.map((r) => r.status).sort()).toEqual([201, 409, 409]);
     await owner.trpc.auth.settings.update.mutate({ project: "shop", signUpEnabled: false });
     try {
@@ -125,8 +144,13 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     } finally {
       await owner.trpc.auth.settings.update.mutate({ project: "shop", passwordSignIn: true });
     }
-    expect((await api.post(`${auth("no-such-project")}/sign-in`, { email: "taken@example.com", password: PASSWORD })).body.error.code).toBe("project_not_found");
-    const zh = await api.call("POST", `${auth()}/sign-in`, { body: { email: "taken@example.com", password: "wrong password" }, headers: { "accept-language": "zh-CN" } });
+    expect((await api.post(`${auth("no-such-project")}/sign-in`, { email: "taken@example.com", password: PASSWORD })).body.error.code).toBe(
+      "project_not_found",
+    );
+    const zh = await api.call("POST", `${auth()}/sign-in`, {
+      body: { email: "taken@example.com", password: "wrong password" },
+      headers: { "accept-language": "zh-CN" },
+    });
     expect(zh.body.error).toMatchObject({ code: "invalid_credentials", message: "邮箱或密码错误" });
   });
 
@@ -165,7 +189,9 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
       const renewed = await api.post(`${auth()}/refresh`, { refreshToken: session.refreshToken });
       expect((await api.get(`${auth()}/me`, renewed.body.accessToken)).status).toBe(200);
       offset += 31 * 24 * 60 * MINUTE;
-      expect((await api.post(`${auth()}/refresh`, { refreshToken: renewed.body.refreshToken })).body.error.code).toBe("refresh_token_invalid");
+      expect((await api.post(`${auth()}/refresh`, { refreshToken: renewed.body.refreshToken })).body.error.code).toBe(
+        "refresh_token_invalid",
+      );
       // Expired sessions and their tokens are swept a day later.
       offset += 2 * 24 * 60 * MINUTE;
       const sid = decodeJwt(session.accessToken).sid as string;
@@ -185,7 +211,9 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     const forge = (payload: Record<string, unknown>) => `${h}.${base64url.encode(JSON.stringify(payload))}.${s}`;
     const flipped = `${h}.${p}.${s.slice(0, -2)}${s.endsWith("AA") ? "BB" : "AA"}`;
     const none = `${base64url.encode(JSON.stringify({ alg: "none", typ: "at+jwt" }))}.${p}.`;
-    const hs256 = await new SignJWT({ ...claims }).setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid: decodeProtectedHeader(session.accessToken).kid }).sign(new TextEncoder().encode("a guessed secret of 32 bytes!!!!"));
+    const hs256 = await new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid: decodeProtectedHeader(session.accessToken).kid })
+      .sign(new TextEncoder().encode("a guessed secret of 32 bytes!!!!"));
     const cases: Array<[string, string]> = [
       ["a flipped signature", flipped],
       ["a changed subject", forge({ ...claims, sub: "usr_someone_else" })],
@@ -200,7 +228,9 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
       const res = await api.get(`${auth()}/me`, token);
       expect(`${label}: ${res.status} ${res.body.error.code}`).toBe(`${label}: 401 access_token_invalid`);
     }
-    expect((await api.call("GET", `${auth()}/me`, { headers: { authorization: "Basic abc" } })).body.error.code).toBe("access_token_invalid");
+    expect((await api.call("GET", `${auth()}/me`, { headers: { authorization: "Basic abc" } })).body.error.code).toBe(
+      "access_token_invalid",
+    );
     expect((await api.get(`${auth()}/me`)).body.error.code).toBe("access_token_required");
 
     // A valid token of another project is refused on this project's routes.
@@ -218,7 +248,11 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     const rotated = await owner.trpc.auth.signingKeys.rotate.mutate({ project: "shop" });
     expect(rotated.kid).not.toBe(oldKid);
     const keys = await owner.trpc.auth.signingKeys.list.query({ project: "shop" });
-    expect(keys.find((k) => k.kid === oldKid)).toMatchObject({ active: false, retiredAt: expect.any(String), verifyUntil: expect.any(String) });
+    expect(keys.find((k) => k.kid === oldKid)).toMatchObject({
+      active: false,
+      retiredAt: expect.any(String),
+      verifyUntil: expect.any(String),
+    });
 
     expect((await api.get(`${auth()}/me`, before.accessToken)).status).toBe(200);
     const after = await signIn("rotation@example.com", "10.1.7.1");
@@ -253,7 +287,10 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
       callbackUrl: `${announced.issuer}/oauth/callback`,
     });
     expect((await api.get(new URL(endpoints.jwksUri).pathname)).status).toBe(200);
-    const provider = await owner.trpc.auth.providers.create.mutate({ project: "blog", provider: { kind: "github", name: "gh-endpoints", displayName: "GitHub", clientId: "id", clientSecret: "secret" } });
+    const provider = await owner.trpc.auth.providers.create.mutate({
+      project: "blog",
+      provider: { kind: "github", name: "gh-endpoints", displayName: "GitHub", clientId: "id", clientSecret: "secret" },
+    });
     expect(provider.callbackUrl).toBe((await owner.trpc.auth.endpoints.query({ project: "blog" })).callbackUrl);
     await owner.trpc.auth.providers.delete.mutate({ project: "blog", providerId: provider.id });
   });
@@ -264,11 +301,15 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     const b = await signIn("sessions@example.com", "10.1.8.1");
     const list = await api.get(`${auth()}/sessions`, a.accessToken);
     expect(list.body).toHaveLength(2);
-    expect(list.body.filter((s: { current: boolean }) => s.current)).toEqual([expect.objectContaining({ id: decodeJwt(a.accessToken).sid, authMethod: "password", ip: "10.1.8.1" })]);
+    expect(list.body.filter((s: { current: boolean }) => s.current)).toEqual([
+      expect.objectContaining({ id: decodeJwt(a.accessToken).sid, authMethod: "password", ip: "10.1.8.1" }),
+    ]);
     const del = await api.call("DELETE", `${auth()}/sessions/${decodeJwt(b.accessToken).sid}`, { token: a.accessToken });
     expect(del.status).toBe(200);
     expect((await api.post(`${auth()}/refresh`, { refreshToken: b.refreshToken })).body.error.code).toBe("refresh_token_invalid");
-    expect((await api.call("DELETE", `${auth()}/sessions/ses_unknown`, { token: a.accessToken })).body.error.code).toBe("session_not_found");
+    expect((await api.call("DELETE", `${auth()}/sessions/ses_unknown`, { token: a.accessToken })).body.error.code).toBe(
+      "session_not_found",
+    );
     expect((await api.post(`${auth()}/sign-out`, {}, a.accessToken)).status).toBe(200);
     expect((await api.get(`${auth()}/me`, a.accessToken)).body.error.code).toBe("session_revoked");
     expect((await api.post(`${auth()}/refresh`, { refreshToken: a.refreshToken })).body.error.code).toBe("refresh_token_invalid");
@@ -280,14 +321,19 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     if (intoWindow > 15 * MINUTE - 15_000) await new Promise((r) => setTimeout(r, 15 * MINUTE - intoWindow + 100));
     await signUp("locked@example.com", "10.1.9.1");
     const api = restClient(t, "10.1.9.2");
-    for (let i = 0; i < 5; i++) expect((await api.post(`${auth()}/sign-in`, { email: "locked@example.com", password: `wrong-${i}-password` })).body.error.code).toBe("invalid_credentials");
+    for (let i = 0; i < 5; i++)
+      expect((await api.post(`${auth()}/sign-in`, { email: "locked@example.com", password: `wrong-${i}-password` })).body.error.code).toBe(
+        "invalid_credentials",
+      );
     const locked = await api.post(`${auth()}/sign-in`, { email: "locked@example.com", password: PASSWORD });
     expect(locked.status).toBe(429);
     expect(locked.body.error.code).toBe("rate_limited");
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
     // The same email in another project is another account.
     await signUp("locked@example.com", "10.1.9.3", "blog");
-    expect((await restClient(t, "10.1.9.3").post(`${auth("blog")}/sign-in`, { email: "locked@example.com", password: PASSWORD })).status).toBe(200);
+    expect(
+      (await restClient(t, "10.1.9.3").post(`${auth("blog")}/sign-in`, { email: "locked@example.com", password: PASSWORD })).status,
+    ).toBe(200);
 
     const flood = restClient(t, "10.1.9.9");
     for (let i = 0; i < 30; i++) await flood.post(`${auth()}/sign-in`, { email: `nobody-${i}@example.com`, password: "whatever-password" });
@@ -306,10 +352,17 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     expect((await api.post(`${auth()}/otp/verify`, { email: "otp@example.com", code: wrong })).body.error.code).toBe("otp_invalid");
     expect((await api.post(`${auth()}/otp/verify`, { email: "otp@example.com", code: "12345" })).body.error.code).toBe("invalid_input");
     const ok = await api.post(`${auth()}/otp/verify`, { email: "otp@example.com", code });
-    expect(ok).toMatchObject({ status: 200, body: { status: "signed_in", user: { email: "otp@example.com", emailVerified: true, hasPassword: false } } });
+    expect(ok).toMatchObject({
+      status: 200,
+      body: { status: "signed_in", user: { email: "otp@example.com", emailVerified: true, hasPassword: false } },
+    });
     expect((await api.post(`${auth()}/otp/verify`, { email: "otp@example.com", code })).body.error.code).toBe("otp_invalid");
     // Codes are stored hashed.
-    const stored = await users().selectFrom("one_time_tokens").select(["token_hash", "data"]).where("email", "=", "otp@example.com").execute();
+    const stored = await users()
+      .selectFrom("one_time_tokens")
+      .select(["token_hash", "data"])
+      .where("email", "=", "otp@example.com")
+      .execute();
     expect(stored.length).toBeGreaterThan(0);
     expect(JSON.stringify(stored)).not.toContain(code);
   });
@@ -343,7 +396,9 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
 
   it("signs in with a magic link to the app's page, once; other redirect targets are refused", async () => {
     const api = restClient(t, "10.1.11.1");
-    expect((await api.post(`${auth()}/magic-link/send`, { email: "magic@example.com", redirectTo: "https://evil.example/steal" })).body.error).toMatchObject({ code: "redirect_url_not_allowed" });
+    expect(
+      (await api.post(`${auth()}/magic-link/send`, { email: "magic@example.com", redirectTo: "https://evil.example/steal" })).body.error,
+    ).toMatchObject({ code: "redirect_url_not_allowed" });
     await api.post(`${auth()}/magic-link/send`, { email: "magic@example.com", redirectTo: `${SITE}/callback?next=/cart` });
     const link = linkIn(await smtp.waitFor("magic@example.com"));
     expect(`${link.origin}${link.pathname}`).toBe(`${SITE}/callback`);
@@ -371,7 +426,9 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     expect((await api.post(`${auth()}/password/reset`, { token, password: "a brand new password" })).status).toBe(200);
     expect((await api.post(`${auth()}/password/reset`, { token, password: "another new password" })).body.error.code).toBe("token_invalid");
     expect((await api.post(`${auth()}/refresh`, { refreshToken: session.refreshToken })).body.error.code).toBe("refresh_token_invalid");
-    expect((await api.post(`${auth()}/sign-in`, { email: "reset@example.com", password: PASSWORD })).body.error.code).toBe("invalid_credentials");
+    expect((await api.post(`${auth()}/sign-in`, { email: "reset@example.com", password: PASSWORD })).body.error.code).toBe(
+      "invalid_credentials",
+    );
     expect((await api.post(`${auth()}/sign-in`, { email: "reset@example.com", password: "a brand new password" })).status).toBe(200);
     expect(smtp.received.filter((m) => m.to.includes("ghost@example.com"))).toEqual([]);
   });
@@ -381,15 +438,23 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     await owner.trpc.auth.settings.update.mutate({ project: "shop", requireEmailVerification: true });
     try {
       const res = await api.post(`${auth()}/sign-up`, { email: "verify@example.com", password: PASSWORD, name: "Vera" });
-      expect(res).toMatchObject({ status: 201, body: { status: "verification_required", user: { email: "verify@example.com", emailVerified: false } } });
+      expect(res).toMatchObject({
+        status: 201,
+        body: { status: "verification_required", user: { email: "verify@example.com", emailVerified: false } },
+      });
       expect(res.body.accessToken).toBeUndefined();
-      expect((await api.post(`${auth()}/sign-in`, { email: "verify@example.com", password: PASSWORD })).body.error.code).toBe("app_email_not_verified");
+      expect((await api.post(`${auth()}/sign-in`, { email: "verify@example.com", password: PASSWORD })).body.error.code).toBe(
+        "app_email_not_verified",
+      );
       const mail = await smtp.waitFor("verify@example.com");
       expect(mail.subject).toBe("Confirm your email for Shop");
       const token = linkIn(mail).searchParams.get("token")!;
       expect((await api.post(`${auth()}/email/verify`, { token })).status).toBe(200);
       expect((await api.post(`${auth()}/email/verify`, { token })).body.error.code).toBe("token_invalid");
-      expect((await api.post(`${auth()}/sign-in`, { email: "verify@example.com", password: PASSWORD })).body).toMatchObject({ status: "signed_in", user: { emailVerified: true } });
+      expect((await api.post(`${auth()}/sign-in`, { email: "verify@example.com", password: PASSWORD })).body).toMatchObject({
+        status: "signed_in",
+        user: { emailVerified: true },
+      });
     } finally {
       await owner.trpc.auth.settings.update.mutate({ project: "shop", requireEmailVerification: false });
     }
@@ -401,7 +466,9 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     const enrol = await api.post(`${auth()}/mfa/totp/enroll`, {}, session.accessToken);
     expect(enrol.body.uri).toMatch(/^otpauth:\/\/totp\/Shop%3Atotp%40example\.com\?secret=/);
     const key = base32Decode(enrol.body.secret);
-    expect((await api.post(`${auth()}/mfa/totp/confirm`, { code: "000000" }, session.accessToken)).body.error.code).toBe("mfa_code_invalid");
+    expect((await api.post(`${auth()}/mfa/totp/confirm`, { code: "000000" }, session.accessToken)).body.error.code).toBe(
+      "mfa_code_invalid",
+    );
     expect((await api.post(`${auth()}/mfa/totp/confirm`, { code: "abc" }, session.accessToken)).body.error.code).toBe("invalid_input");
     const confirmed = await api.post(`${auth()}/mfa/totp/confirm`, { code: hotp(key, totpStep(clock())) }, session.accessToken);
     expect(confirmed.body.recoveryCodes).toHaveLength(10);
@@ -410,17 +477,29 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
 
     const first = await signIn("totp@example.com", "10.1.14.1");
     expect(first).toEqual({ status: "mfa_required", challenge: expect.any(String) });
-    expect((await api.post(`${auth()}/mfa/verify`, { challenge: first.challenge, code: "123456" })).body.error.code).toBe("mfa_code_invalid");
+    expect((await api.post(`${auth()}/mfa/verify`, { challenge: first.challenge, code: "123456" })).body.error.code).toBe(
+      "mfa_code_invalid",
+    );
     const done = await api.post(`${auth()}/mfa/verify`, { challenge: first.challenge, code: hotp(key, totpStep(clock()) + 1) });
     expect(done.body).toMatchObject({ status: "signed_in", user: { totpEnabled: true } });
-    expect((await api.get(`${auth()}/sessions`, done.body.accessToken)).body.find((s: { current: boolean }) => s.current).authMethod).toBe("password+totp");
-    expect((await api.post(`${auth()}/mfa/verify`, { challenge: first.challenge, code: hotp(key, totpStep(clock()) + 1) })).body.error.code).toBe("token_invalid");
+    expect((await api.get(`${auth()}/sessions`, done.body.accessToken)).body.find((s: { current: boolean }) => s.current).authMethod).toBe(
+      "password+totp",
+    );
+    expect(
+      (await api.post(`${auth()}/mfa/verify`, { challenge: first.challenge, code: hotp(key, totpStep(clock()) + 1) })).body.error.code,
+    ).toBe("token_invalid");
 
     const second = await signIn("totp@example.com", "10.1.14.1");
-    const recovered = await api.post(`${auth()}/mfa/verify`, { challenge: second.challenge, recoveryCode: confirmed.body.recoveryCodes[0].toUpperCase() });
+    const recovered = await api.post(`${auth()}/mfa/verify`, {
+      challenge: second.challenge,
+      recoveryCode: confirmed.body.recoveryCodes[0].toUpperCase(),
+    });
     expect(recovered.body.status).toBe("signed_in");
     const third = await signIn("totp@example.com", "10.1.14.1");
-    expect((await api.post(`${auth()}/mfa/verify`, { challenge: third.challenge, recoveryCode: confirmed.body.recoveryCodes[0] })).body.error.code).toBe("mfa_code_invalid");
+    expect(
+      (await api.post(`${auth()}/mfa/verify`, { challenge: third.challenge, recoveryCode: confirmed.body.recoveryCodes[0] })).body.error
+        .code,
+    ).toBe("mfa_code_invalid");
 
     // Five wrong codes lock the second step for a while.
     for (let i = 0; i < 4; i++) await api.post(`${auth()}/mfa/verify`, { challenge: third.challenge, code: "000001" });
@@ -433,13 +512,23 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     const session = await signUp("roles@example.com", "10.1.15.1");
     const editor = await owner.trpc.auth.roles.create.mutate({ project: "shop", name: "editor", description: "Edits posts" });
     await owner.trpc.auth.roles.create.mutate({ project: "shop", name: "billing" });
-    expect(await failure(owner.trpc.auth.roles.create.mutate({ project: "shop", name: "editor" }))).toMatchObject({ code: "app_role_name_taken", status: 409 });
-    expect(await failure(owner.trpc.auth.roles.create.mutate({ project: "shop", name: "1nvalid name" }))).toMatchObject({ code: "invalid_input" });
+    expect(await failure(owner.trpc.auth.roles.create.mutate({ project: "shop", name: "editor" }))).toMatchObject({
+      code: "app_role_name_taken",
+      status: 409,
+    });
+    expect(await failure(owner.trpc.auth.roles.create.mutate({ project: "shop", name: "1nvalid name" }))).toMatchObject({
+      code: "invalid_input",
+    });
     await owner.trpc.auth.users.setRoles.mutate({ project: "shop", userId: session.user.id, roles: ["editor", "billing"] });
-    expect(await failure(owner.trpc.auth.users.setRoles.mutate({ project: "shop", userId: session.user.id, roles: ["ghost"] }))).toMatchObject({ code: "app_role_not_found", details: { role: "ghost" } });
+    expect(
+      await failure(owner.trpc.auth.users.setRoles.mutate({ project: "shop", userId: session.user.id, roles: ["ghost"] })),
+    ).toMatchObject({ code: "app_role_not_found", details: { role: "ghost" } });
     const refreshed = await api.post(`${auth()}/refresh`, { refreshToken: session.refreshToken });
     expect(decodeJwt(refreshed.body.accessToken).roles).toEqual(["billing", "editor"]);
-    expect((await owner.trpc.auth.roles.list.query({ project: "shop" })).find((r) => r.name === "editor")).toMatchObject({ users: 1, description: "Edits posts" });
+    expect((await owner.trpc.auth.roles.list.query({ project: "shop" })).find((r) => r.name === "editor")).toMatchObject({
+      users: 1,
+      description: "Edits posts",
+    });
     await owner.trpc.auth.roles.delete.mutate({ project: "shop", roleId: editor.id });
     const again = await api.post(`${auth()}/refresh`, { refreshToken: refreshed.body.refreshToken });
     expect(decodeJwt(again.body.accessToken).roles).toEqual(["billing"]);
@@ -461,7 +550,9 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
 
     await owner.trpc.auth.users.setDisabled.mutate({ project: "shop", userId: session.user.id, disabled: true });
     expect((await api.get(`${auth()}/me`, session.accessToken)).body.error.code).toBe("session_revoked");
-    expect((await api.post(`${auth()}/sign-in`, { email: "managed@example.com", password: PASSWORD })).body.error.code).toBe("app_user_disabled");
+    expect((await api.post(`${auth()}/sign-in`, { email: "managed@example.com", password: PASSWORD })).body.error.code).toBe(
+      "app_user_disabled",
+    );
     await owner.trpc.auth.users.setDisabled.mutate({ project: "shop", userId: session.user.id, disabled: false });
 
     await owner.trpc.auth.users.sendPasswordReset.mutate({ project: "shop", userId: session.user.id });
@@ -472,9 +563,20 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     expect((await api.post(`${auth()}/refresh`, { refreshToken: s2.refreshToken })).body.error.code).toBe("refresh_token_invalid");
 
     await owner.trpc.auth.users.delete.mutate({ project: "shop", userId: session.user.id });
-    expect(await failure(owner.trpc.auth.users.get.query({ project: "shop", userId: session.user.id }))).toMatchObject({ code: "app_user_not_found", status: 404 });
+    expect(await failure(owner.trpc.auth.users.get.query({ project: "shop", userId: session.user.id }))).toMatchObject({
+      code: "app_user_not_found",
+      status: 404,
+    });
     const actions = (await owner.trpc.projects.audit.query({ project: "shop" })).map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(["app_user.disable", "app_user.enable", "app_user.password_reset.send", "app_user.sessions.revoke", "app_user.delete"]));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        "app_user.disable",
+        "app_user.enable",
+        "app_user.password_reset.send",
+        "app_user.sessions.revoke",
+        "app_user.delete",
+      ]),
+    );
   });
 
   it("keeps app-user management to members with the permission", async () => {
@@ -484,10 +586,17 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     const viewer = consoleClient(t.baseUrl);
     await viewer.trpc.accounts.signIn.mutate({ email: "viewer@example.com", password: PASSWORD });
     const someone = (await viewer.trpc.auth.users.list.query({ project: "shop", limit: 1 }))[0]!;
-    expect(await failure(viewer.trpc.auth.users.setDisabled.mutate({ project: "shop", userId: someone.id, disabled: true }))).toMatchObject({ code: "forbidden", status: 403, details: { permission: "users:manage" } });
-    expect(await failure(viewer.trpc.auth.settings.update.mutate({ project: "shop", signUpEnabled: false }))).toMatchObject({ code: "forbidden", details: { permission: "auth:configure" } });
+    expect(await failure(viewer.trpc.auth.users.setDisabled.mutate({ project: "shop", userId: someone.id, disabled: true }))).toMatchObject(
+      { code: "forbidden", status: 403, details: { permission: "users:manage" } },
+    );
+    expect(await failure(viewer.trpc.auth.settings.update.mutate({ project: "shop", signUpEnabled: false }))).toMatchObject({
+      code: "forbidden",
+      details: { permission: "auth:configure" },
+    });
     expect(await failure(viewer.trpc.auth.signingKeys.rotate.mutate({ project: "shop" }))).toMatchObject({ code: "forbidden" });
-    expect(await failure(viewer.trpc.auth.apiKeys.create.mutate({ project: "shop", name: "x", permissions: ["users:read"] }))).toMatchObject({ code: "forbidden", details: { permission: "keys:manage" } });
+    expect(
+      await failure(viewer.trpc.auth.apiKeys.create.mutate({ project: "shop", name: "x", permissions: ["users:read"] })),
+    ).toMatchObject({ code: "forbidden", details: { permission: "keys:manage" } });
     expect(await viewer.trpc.auth.apiKeys.list.query({ project: "shop" })).toEqual(expect.any(Array));
   });
 
@@ -506,16 +615,39 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     expect(users.body.users.length).toBeGreaterThan(0);
     const target = users.body.users[0].id as string;
     expect((await api.get(`/api/v1/admin/projects/shop/users/${target}`, reader.secret)).body.id).toBe(target);
-    expect((await api.post(`/api/v1/admin/projects/shop/users/${target}/disable`, {}, reader.secret)).body.error).toMatchObject({ code: "forbidden", details: { permission: "users:manage" } });
-    expect((await api.get("/api/v1/ping", reader.secret)).body).toEqual({ pong: true, auth: { kind: "apiKey", id: reader.key.id, project: shop } });
+    expect((await api.post(`/api/v1/admin/projects/shop/users/${target}/disable`, {}, reader.secret)).body.error).toMatchObject({
+      code: "forbidden",
+      details: { permission: "users:manage" },
+    });
+    expect((await api.get("/api/v1/ping", reader.secret)).body).toEqual({
+      pong: true,
+      auth: { kind: "apiKey", id: reader.key.id, project: shop },
+    });
     expect((await owner.trpc.auth.apiKeys.list.query({ project: "shop" })).find((k) => k.id === reader.key.id)!.lastUsedAt).not.toBeNull();
 
-    const manager = await owner.trpc.auth.apiKeys.create.mutate({ project: "shop", name: "ops", permissions: ["users:read", "users:manage"], expiresAt: new Date(clock() + 60 * MINUTE).toISOString() });
-    expect((await api.post(`/api/v1/admin/projects/shop/users/${target}/disable`, {}, manager.secret)).body).toMatchObject({ id: target, disabled: true });
-    expect((await api.post(`/api/v1/admin/projects/shop/users/${target}/enable`, {}, manager.secret)).body).toMatchObject({ disabled: false });
-    expect((await api.call("PUT", `/api/v1/admin/projects/shop/users/${target}/roles`, { body: { roles: ["billing"] }, token: manager.secret })).body.roles).toEqual(["billing"]);
-    expect((await api.call("DELETE", `/api/v1/admin/projects/shop/users/${target}/sessions`, { token: manager.secret })).body).toEqual({ revoked: expect.any(Number) });
-    expect((await api.get("/api/v1/admin/projects/shop/roles", manager.secret)).body.roles.map((r: { name: string }) => r.name)).toContain("billing");
+    const manager = await owner.trpc.auth.apiKeys.create.mutate({
+      project: "shop",
+      name: "ops",
+      permissions: ["users:read", "users:manage"],
+      expiresAt: new Date(clock() + 60 * MINUTE).toISOString(),
+    });
+    expect((await api.post(`/api/v1/admin/projects/shop/users/${target}/disable`, {}, manager.secret)).body).toMatchObject({
+      id: target,
+      disabled: true,
+    });
+    expect((await api.post(`/api/v1/admin/projects/shop/users/${target}/enable`, {}, manager.secret)).body).toMatchObject({
+      disabled: false,
+    });
+    expect(
+      (await api.call("PUT", `/api/v1/admin/projects/shop/users/${target}/roles`, { body: { roles: ["billing"] }, token: manager.secret }))
+        .body.roles,
+    ).toEqual(["billing"]);
+    expect((await api.call("DELETE", `/api/v1/admin/projects/shop/users/${target}/sessions`, { token: manager.secret })).body).toEqual({
+      revoked: expect.any(Number),
+    });
+    expect((await api.get("/api/v1/admin/projects/shop/roles", manager.secret)).body.roles.map((r: { name: string }) => r.name)).toContain(
+      "billing",
+    );
 
     // Keys of one project reach nothing of another; app-user tokens are not keys.
     expect((await api.get(`/api/v1/admin/projects/blog/users`, manager.secret)).body.error.code).toBe("project_not_found");
@@ -531,15 +663,32 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     }
     await owner.trpc.auth.apiKeys.revoke.mutate({ project: "shop", keyId: reader.key.id });
     expect((await api.get(`/api/v1/admin/projects/shop/users`, reader.secret)).body.error.code).toBe("api_key_revoked");
-    expect(await failure(owner.trpc.auth.apiKeys.revoke.mutate({ project: "shop", keyId: reader.key.id }))).toMatchObject({ code: "api_key_not_found" });
+    expect(await failure(owner.trpc.auth.apiKeys.revoke.mutate({ project: "shop", keyId: reader.key.id }))).toMatchObject({
+      code: "api_key_not_found",
+    });
     const forged = `${reader.secret.slice(0, -4)}AAAA`;
     expect((await api.get(`/api/v1/admin/projects/shop/users`, forged)).body.error.code).toBe("api_key_invalid");
     expect((await api.get(`/api/v1/admin/projects/shop/users`, "ar_nope")).body.error.code).toBe("api_key_invalid");
 
-    expect(await failure(owner.trpc.auth.apiKeys.create.mutate({ project: "shop", name: "past", permissions: ["users:read"], expiresAt: "2000-01-01T00:00:00Z" }))).toMatchObject({ code: "invalid_input" });
-    expect(await failure(owner.trpc.auth.apiKeys.create.mutate({ project: "shop", name: "none", permissions: [] }))).toMatchObject({ code: "invalid_input" });
-    expect(await failure(owner.trpc.auth.apiKeys.create.mutate({ project: "shop", name: "bogus", permissions: ["data:destroy" as never] }))).toMatchObject({ code: "invalid_input" });
-    const actions = (await owner.trpc.projects.audit.query({ project: "shop" })).filter((e) => e.action.startsWith("api_key.")).map((e) => e.action);
+    expect(
+      await failure(
+        owner.trpc.auth.apiKeys.create.mutate({
+          project: "shop",
+          name: "past",
+          permissions: ["users:read"],
+          expiresAt: "2000-01-01T00:00:00Z",
+        }),
+      ),
+    ).toMatchObject({ code: "invalid_input" });
+    expect(await failure(owner.trpc.auth.apiKeys.create.mutate({ project: "shop", name: "none", permissions: [] }))).toMatchObject({
+      code: "invalid_input",
+    });
+    expect(
+      await failure(owner.trpc.auth.apiKeys.create.mutate({ project: "shop", name: "bogus", permissions: ["data:destroy" as never] })),
+    ).toMatchObject({ code: "invalid_input" });
+    const actions = (await owner.trpc.projects.audit.query({ project: "shop" }))
+      .filter((e) => e.action.startsWith("api_key."))
+      .map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(["api_key.create", "api_key.revoke"]));
     expect(JSON.stringify(await owner.trpc.projects.audit.query({ project: "shop" }))).not.toContain(manager.secret.slice(16));
   });
@@ -547,28 +696,107 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
   it("lets a key carry only permissions its creator holds", async () => {
     await owner.trpc.instance.createAccount.mutate({ email: "keyadmin@example.com", name: "Kim", password: PASSWORD });
     const id = (await t.app.services.accounts.findByEmail("keyadmin@example.com"))!.id;
-    const role = await owner.trpc.projects.createRole.mutate({ project: "shop", name: "Key maker", permissions: ["keys:manage", "keys:read", "users:read"] });
+    const role = await owner.trpc.projects.createRole.mutate({
+      project: "shop",
+      name: "Key maker",
+      permissions: ["keys:manage", "keys:read", "users:read"],
+    });
     await t.app.services.projects.join(shop, id, role.id);
     const keyAdmin = consoleClient(t.baseUrl);
     await keyAdmin.trpc.accounts.signIn.mutate({ email: "keyadmin@example.com", password: PASSWORD });
-    expect(await failure(keyAdmin.trpc.auth.apiKeys.create.mutate({ project: "shop", name: "escalate", permissions: ["users:read", "members:manage"] }))).toMatchObject({ code: "permission_not_held", status: 403, details: { permission: "members:manage" } });
-    expect((await keyAdmin.trpc.auth.apiKeys.create.mutate({ project: "shop", name: "fine", permissions: ["users:read"] })).key.permissions).toEqual(["users:read"]);
+    expect(
+      await failure(
+        keyAdmin.trpc.auth.apiKeys.create.mutate({ project: "shop", name: "escalate", permissions: ["users:read", "members:manage"] }),
+      ),
+    ).toMatchObject({ code: "permission_not_held", status: 403, details: { permission: "members:manage" } });
+    expect(
+      (await keyAdmin.trpc.auth.apiKeys.create.mutate({ project: "shop", name: "fine", permissions: ["users:read"] })).key.permissions,
+    ).toEqual(["users:read"]);
   });
 
   it("configures providers with secrets sealed and never returned; unknown providers are 404", async () => {
     const api = restClient(t, "10.1.18.1");
-    const github = await owner.trpc.auth.providers.create.mutate({ project: "shop", provider: { kind: "github", name: "github", displayName: "GitHub", clientId: "gh-client", clientSecret: "gh-secret-value" } });
-    expect(github).toMatchObject({ kind: "github", issuer: null, scopes: "read:user user:email", callbackUrl: expect.stringMatching(new RegExp(`/api/v1/projects/${shop}/auth/oauth/callback$`)) });
-    const google = await owner.trpc.auth.providers.create.mutate({ project: "shop", provider: { kind: "google", name: "google", displayName: "Google", clientId: "g-client.apps.googleusercontent.com", clientSecret: "g-secret-value" } });
+    const github = await owner.trpc.auth.providers.create.mutate({
+      project: "shop",
+      provider: { kind: "github", name: "github", displayName: "GitHub", clientId: "gh-client", clientSecret: "gh-secret-value" },
+    });
+    expect(github).toMatchObject({
+      kind: "github",
+      issuer: null,
+      scopes: "read:user user:email",
+      callbackUrl: expect.stringMatching(new RegExp(`/api/v1/projects/${shop}/auth/oauth/callback$`)),
+    });
+    const google = await owner.trpc.auth.providers.create.mutate({
+      project: "shop",
+      provider: {
+        kind: "google",
+        name: "google",
+        displayName: "Google",
+        clientId: "g-client.apps.googleusercontent.com",
+        clientSecret: "g-secret-value",
+      },
+    });
     expect(google.issuer).toBe("https://accounts.google.com");
     const tenant = "0b5c5d1f-7a3e-4c6b-9f1e-2d3c4b5a6978";
-    const microsoft = await owner.trpc.auth.providers.create.mutate({ project: "shop", provider: { kind: "microsoft", name: "microsoft", displayName: "Microsoft", clientId: "ms-client", clientSecret: "ms-secret-value", tenant } });
+    const microsoft = await owner.trpc.auth.providers.create.mutate({
+      project: "shop",
+      provider: {
+        kind: "microsoft",
+        name: "microsoft",
+        displayName: "Microsoft",
+        clientId: "ms-client",
+        clientSecret: "ms-secret-value",
+        tenant,
+      },
+    });
     expect(microsoft).toMatchObject({ issuer: `https://login.microsoftonline.com/${tenant}/v2.0`, options: { tenant } });
-    expect(await failure(owner.trpc.auth.providers.create.mutate({ project: "shop", provider: { kind: "microsoft", name: "ms2", displayName: "MS", clientId: "x", clientSecret: "y", tenant: "common" } }))).toMatchObject({ code: "invalid_input" });
-    expect(await failure(owner.trpc.auth.providers.create.mutate({ project: "shop", provider: { kind: "github", name: "github", displayName: "Again", clientId: "x", clientSecret: "y" } }))).toMatchObject({ code: "oauth_provider_name_taken" });
-    expect(await failure(owner.trpc.auth.providers.create.mutate({ project: "shop", provider: { kind: "oidc", name: "plain", displayName: "Plain", clientId: "x", clientSecret: "y", issuer: "http://idp.example.com" } }))).toMatchObject({ code: "oauth_provider_invalid" });
-    expect(await failure(owner.trpc.auth.providers.create.mutate({ project: "shop", provider: { kind: "oidc", name: "nosecret", displayName: "No secret", clientId: "x", issuer: "https://idp.example.com" } }))).toMatchObject({ code: "invalid_input" });
-    expect(await failure(owner.trpc.auth.providers.create.mutate({ project: "shop", provider: { kind: "saml" as never, name: "saml", displayName: "SAML", clientId: "x", clientSecret: "y" } as never }))).toMatchObject({ code: "invalid_input" });
+    expect(
+      await failure(
+        owner.trpc.auth.providers.create.mutate({
+          project: "shop",
+          provider: { kind: "microsoft", name: "ms2", displayName: "MS", clientId: "x", clientSecret: "y", tenant: "common" },
+        }),
+      ),
+    ).toMatchObject({ code: "invalid_input" });
+    expect(
+      await failure(
+        owner.trpc.auth.providers.create.mutate({
+          project: "shop",
+          provider: { kind: "github", name: "github", displayName: "Again", clientId: "x", clientSecret: "y" },
+        }),
+      ),
+    ).toMatchObject({ code: "oauth_provider_name_taken" });
+    expect(
+      await failure(
+        owner.trpc.auth.providers.create.mutate({
+          project: "shop",
+          provider: {
+            kind: "oidc",
+            name: "plain",
+            displayName: "Plain",
+            clientId: "x",
+            clientSecret: "y",
+            issuer: "http://idp.example.com",
+          },
+        }),
+      ),
+    ).toMatchObject({ code: "oauth_provider_invalid" });
+    expect(
+      await failure(
+        owner.trpc.auth.providers.create.mutate({
+          project: "shop",
+          provider: { kind: "oidc", name: "nosecret", displayName: "No secret", clientId: "x", issuer: "https://idp.example.com" },
+        }),
+      ),
+    ).toMatchObject({ code: "invalid_input" });
+    expect(
+      await failure(
+        owner.trpc.auth.providers.create.mutate({
+          project: "shop",
+          provider: { kind: "saml" as never, name: "saml", displayName: "SAML", clientId: "x", clientSecret: "y" } as never,
+        }),
+      ),
+    ).toMatchObject({ code: "invalid_input" });
 
     const listed = JSON.stringify(await owner.trpc.auth.providers.list.query({ project: "shop" }));
     for (const secret of ["gh-secret-value", "g-secret-value", "ms-secret-value"]) expect(listed).not.toContain(secret);
@@ -592,12 +820,31 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
       expect(location.searchParams.get("state")).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(location.searchParams.has("nonce")).toBe(name !== "github");
     }
-    expect((await api.get(`${auth()}/oauth/gitlab/start`)).body.error).toMatchObject({ code: "oauth_provider_not_found", details: { provider: "gitlab" } });
-    expect((await api.get(`${auth()}/oauth/github/start?redirect_to=${encodeURIComponent("https://evil.example/")}`)).body.error.code).toBe("redirect_url_not_allowed");
+    expect((await api.get(`${auth()}/oauth/gitlab/start`)).body.error).toMatchObject({
+      code: "oauth_provider_not_found",
+      details: { provider: "gitlab" },
+    });
+    expect((await api.get(`${auth()}/oauth/github/start?redirect_to=${encodeURIComponent("https://evil.example/")}`)).body.error.code).toBe(
+      "redirect_url_not_allowed",
+    );
     expect((await api.get(`${auth()}/oauth/callback?state=forged&code=x`)).body.error.code).toBe("token_invalid");
-    expect((await api.get(`${auth()}/settings`)).body.providers.map((p: { name: string }) => p.name)).toEqual(["github", "google", "microsoft"]);
+    expect((await api.get(`${auth()}/settings`)).body.providers.map((p: { name: string }) => p.name)).toEqual([
+      "github",
+      "google",
+      "microsoft",
+    ]);
 
-    await owner.trpc.auth.providers.update.mutate({ project: "shop", providerId: google.id, provider: { kind: "google", name: "google", displayName: "Google (off)", clientId: "g-client.apps.googleusercontent.com", enabled: false } });
+    await owner.trpc.auth.providers.update.mutate({
+      project: "shop",
+      providerId: google.id,
+      provider: {
+        kind: "google",
+        name: "google",
+        displayName: "Google (off)",
+        clientId: "g-client.apps.googleusercontent.com",
+        enabled: false,
+      },
+    });
     expect((await api.get(`${auth()}/oauth/google/start`)).body.error.code).toBe("oauth_provider_not_found");
     await owner.trpc.auth.providers.delete.mutate({ project: "shop", providerId: microsoft.id });
     expect((await owner.trpc.auth.providers.list.query({ project: "shop" })).map((p) => p.name)).toEqual(["github", "google"]);
@@ -613,7 +860,11 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     expect(await storage.migratePending()).toEqual([]);
     const api = restClient(t, "10.1.20.1");
     expect((await api.post(`${auth("blog")}/sign-up`, { email: "after-restart@example.com", password: PASSWORD })).status).toBe(201);
-    const version = await t.app.database.db.selectFrom("project_storage_versions").select("version").where("project_id", "=", blog).executeTakeFirstOrThrow();
+    const version = await t.app.database.db
+      .selectFrom("project_storage_versions")
+      .select("version")
+      .where("project_id", "=", blog)
+      .executeTakeFirstOrThrow();
     expect(version.version).toBe(storage.latest);
   });
 
@@ -623,10 +874,21 @@ describe.each(DATABASE_KINDS)("app users on %s", (kind) => {
     await owner.trpc.projects.delete.mutate({ project: "temp-users", confirm: "temp-users" });
     const tables =
       kind === "postgres"
-        ? await t.app.database.db.selectFrom("information_schema.schemata" as never).select("schema_name" as never).where("schema_name" as never, "=", temp.id as never).execute()
-        : await t.app.database.db.selectFrom("sqlite_master" as never).select("name" as never).where("name" as never, "like", `${temp.id}%` as never).execute();
+        ? await t.app.database.db
+            .selectFrom("information_schema.schemata" as never)
+            .select("schema_name" as never)
+            .where("schema_name" as never, "=", temp.id as never)
+            .execute()
+        : await t.app.database.db
+            .selectFrom("sqlite_master" as never)
+            .select("name" as never)
+            .where("name" as never, "like", `${temp.id}%` as never)
+            .execute();
     expect(tables).toEqual([]);
-    expect((await restClient(t, "10.1.19.1").post(`${auth("temp-users")}/sign-in`, { email: "gone@example.com", password: PASSWORD })).body.error.code).toBe("project_not_found");
+    expect(
+      (await restClient(t, "10.1.19.1").post(`${auth("temp-users")}/sign-in`, { email: "gone@example.com", password: PASSWORD })).body.error
+        .code,
+    ).toBe("project_not_found");
     expect(await t.app.database.db.selectFrom("auth_signing_keys").select("id").where("project_id", "=", temp.id).execute()).toEqual([]);
   });
 });

@@ -92,7 +92,13 @@ export function toUserView(row: UserRow, roles: string[]): AppUserView {
 }
 
 export async function rolesOf(db: ProjectAuthDb, userId: string): Promise<string[]> {
-  const rows = await db.selectFrom("user_roles").innerJoin("roles", "roles.id", "user_roles.role_id").select("roles.name").where("user_roles.user_id", "=", userId).orderBy("roles.name").execute();
+  const rows = await db
+    .selectFrom("user_roles")
+    .innerJoin("roles", "roles.id", "user_roles.role_id")
+    .select("roles.name")
+    .where("user_roles.user_id", "=", userId)
+    .orderBy("roles.name")
+    .execute();
   return rows.map((r) => r.name);
 }
 
@@ -118,7 +124,10 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
     return db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
   }
 
-  async function insertUser(db: ProjectAuthDb, input: { email: string; name?: string; password?: string; emailVerified: boolean }): Promise<UserRow> {
+  async function insertUser(
+    db: ProjectAuthDb,
+    input: { email: string; name?: string; password?: string; emailVerified: boolean },
+  ): Promise<UserRow> {
     if (await findByEmail(db, input.email)) throw new AppError("email_taken", 409, { email: input.email });
     const row: UserRow = {
       id: newId("usr"),
@@ -139,7 +148,8 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
     } catch (err) {
       // Two sign-ups of one email at once: the unique index decides, the loser gets the same answer.
       const e = err as { code?: string; message?: string };
-      if (e.code === "23505" || /UNIQUE constraint failed/.test(e.message ?? "")) throw new AppError("email_taken", 409, { email: input.email });
+      if (e.code === "23505" || /UNIQUE constraint failed/.test(e.message ?? ""))
+        throw new AppError("email_taken", 409, { email: input.email });
       throw err;
     }
     return row;
@@ -157,7 +167,13 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
     if (Math.random() < 0.01) void sweep(db).catch(() => {});
   };
 
-  async function issueOneTime(db: ProjectAuthDb, kind: string, ttlMs: number, fields: { userId?: string | null; email?: string | null; data?: unknown }, secret = randomToken()): Promise<{ id: string; secret: string }> {
+  async function issueOneTime(
+    db: ProjectAuthDb,
+    kind: string,
+    ttlMs: number,
+    fields: { userId?: string | null; email?: string | null; data?: unknown },
+    secret = randomToken(),
+  ): Promise<{ id: string; secret: string }> {
     const id = newId("ott");
     await db
       .insertInto("one_time_tokens")
@@ -181,9 +197,15 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
   /** Marks a one-time token used; `token_invalid` when unknown, used, expired or of another kind. */
   async function useOneTime(db: ProjectAuthDb, kind: string, secret: string) {
     const row = await db.selectFrom("one_time_tokens").selectAll().where("token_hash", "=", hashToken(secret)).executeTakeFirst();
-    if (!row || row.kind !== kind || row.used_at !== null || Date.parse(readTime(row.expires_at)) <= ctx.now()) throw new AppError("token_invalid", 400, { kind });
+    if (!row || row.kind !== kind || row.used_at !== null || Date.parse(readTime(row.expires_at)) <= ctx.now())
+      throw new AppError("token_invalid", 400, { kind });
     // The used_at guard makes two concurrent uses yield one winner.
-    const claimed = await db.updateTable("one_time_tokens").set({ used_at: ctx.iso() }).where("id", "=", row.id).where("used_at", "is", null).executeTakeFirst();
+    const claimed = await db
+      .updateTable("one_time_tokens")
+      .set({ used_at: ctx.iso() })
+      .where("id", "=", row.id)
+      .where("used_at", "is", null)
+      .executeTakeFirst();
     if (Number(claimed.numUpdatedRows) !== 1) throw new AppError("token_invalid", 400, { kind });
     return { ...row, data: row.data === null ? null : readJson<Record<string, unknown>>(row.data) };
   }
@@ -218,9 +240,23 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
       const db = ctx.users(project.id, trx);
       await db
         .insertInto("sessions")
-        .values({ id: sessionId, user_id: user.id, auth_method: method, ip: origin.ip, user_agent: origin.userAgent?.slice(0, 500) ?? null, created_at: ctx.iso(), refreshed_at: ctx.iso(), expires_at: expiresAt, revoked_at: null, revoked_reason: null })
+        .values({
+          id: sessionId,
+          user_id: user.id,
+          auth_method: method,
+          ip: origin.ip,
+          user_agent: origin.userAgent?.slice(0, 500) ?? null,
+          created_at: ctx.iso(),
+          refreshed_at: ctx.iso(),
+          expires_at: expiresAt,
+          revoked_at: null,
+          revoked_reason: null,
+        })
         .execute();
-      await db.insertInto("refresh_tokens").values({ token_hash: hashToken(refreshToken), session_id: sessionId, created_at: ctx.iso(), expires_at: expiresAt, used_at: null }).execute();
+      await db
+        .insertInto("refresh_tokens")
+        .values({ token_hash: hashToken(refreshToken), session_id: sessionId, created_at: ctx.iso(), expires_at: expiresAt, used_at: null })
+        .execute();
       await db.updateTable("users").set({ last_sign_in_at: ctx.iso() }).where("id", "=", user.id).execute();
       return rolesOf(db, user.id);
     });
@@ -228,30 +264,53 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
     const access = await tokens.sign(project.id, { sub: user.id, sid: sessionId, roles }, settings.accessTokenTtlSeconds);
     await ctx.emit(project.id, "signed_in", { userId: user.id, sessionId, method });
     const fresh = (await findById(ctx.users(project.id), user.id))!;
-    return { status: "signed_in", accessToken: access.token, tokenType: "Bearer", expiresIn: settings.accessTokenTtlSeconds, refreshToken, user: toUserView(fresh, roles) };
+    return {
+      status: "signed_in",
+      accessToken: access.token,
+      tokenType: "Bearer",
+      expiresIn: settings.accessTokenTtlSeconds,
+      refreshToken,
+      user: toUserView(fresh, roles),
+    };
   }
 
   /** The last step of every sign-in: refuses disabled users, asks for the second factor when enrolled. */
   async function completeSignIn(project: ProjectRef, user: UserRow, method: string, origin: RequestOrigin): Promise<SignInResult> {
     if (user.disabled_at) throw new AppError("app_user_disabled", 403);
     if (user.totp_enabled_at) {
-      const { secret } = await issueOneTime(ctx.users(project.id), "mfa_challenge", MFA_CHALLENGE_TTL_MS, { userId: user.id, data: { method } });
+      const { secret } = await issueOneTime(ctx.users(project.id), "mfa_challenge", MFA_CHALLENGE_TTL_MS, {
+        userId: user.id,
+        data: { method },
+      });
       return { status: "mfa_required", challenge: secret };
     }
     return startSession(project, user, method, origin);
   }
 
   async function revokeSession(db: ProjectAuthDb, sessionId: string, reason: string): Promise<void> {
-    await db.updateTable("sessions").set({ revoked_at: ctx.iso(), revoked_reason: reason }).where("id", "=", sessionId).where("revoked_at", "is", null).execute();
+    await db
+      .updateTable("sessions")
+      .set({ revoked_at: ctx.iso(), revoked_reason: reason })
+      .where("id", "=", sessionId)
+      .where("revoked_at", "is", null)
+      .execute();
   }
 
   /** The live session and enabled user behind a verified access token, for the routes that act as that user. */
-  async function requireSession(ref: string, claims: AccessClaims): Promise<{ project: ProjectRef; db: ProjectAuthDb; user: UserRow; sessionId: string }> {
+  async function requireSession(
+    ref: string,
+    claims: AccessClaims,
+  ): Promise<{ project: ProjectRef; db: ProjectAuthDb; user: UserRow; sessionId: string }> {
     const project = await ctx.project(ref);
     if (claims.prj !== project.id) throw new AppError("access_token_wrong_project", 401);
     const db = ctx.users(project.id);
-    const session = await db.selectFrom("sessions").select(["user_id", "revoked_at", "expires_at"]).where("id", "=", claims.sid).executeTakeFirst();
-    if (!session || session.user_id !== claims.sub || session.revoked_at !== null || Date.parse(readTime(session.expires_at)) <= ctx.now()) throw new AppError("session_revoked", 401);
+    const session = await db
+      .selectFrom("sessions")
+      .select(["user_id", "revoked_at", "expires_at"])
+      .where("id", "=", claims.sid)
+      .executeTakeFirst();
+    if (!session || session.user_id !== claims.sub || session.revoked_at !== null || Date.parse(readTime(session.expires_at)) <= ctx.now())
+      throw new AppError("session_revoked", 401);
     const user = await findById(db, claims.sub);
     if (!user) throw new AppError("session_revoked", 401);
     if (user.disabled_at) throw new AppError("app_user_disabled", 403);
@@ -277,7 +336,11 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
 
   async function sendVerification(project: ProjectRef, user: UserRow, target: string, locale: Locale): Promise<void> {
     const { secret } = await issueOneTime(ctx.users(project.id), "verify_email", DAY, { userId: user.id, email: user.email });
-    await sendMail(verifyEmailMail, locale, user.email, { project: project.name, name: user.name, link: linkTo(target, secret, "verify_email") });
+    await sendMail(verifyEmailMail, locale, user.email, {
+      project: project.name,
+      name: user.name,
+      link: linkTo(target, secret, "verify_email"),
+    });
   }
 
   return {
@@ -311,7 +374,12 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
      * A new user with email and password. Signed in at once, unless the project requires a
      * confirmed email: then a verification mail goes out and no tokens are issued.
      */
-    async signUp(ref: string, input: unknown, origin: RequestOrigin, locale: Locale): Promise<SignedIn | { status: "verification_required"; user: AppUserView }> {
+    async signUp(
+      ref: string,
+      input: unknown,
+      origin: RequestOrigin,
+      locale: Locale,
+    ): Promise<SignedIn | { status: "verification_required"; user: AppUserView }> {
       const parsed = signUpInput.parse(input);
       const project = await ctx.project(ref);
       const settings = await settingsService.get(project.id);
@@ -320,7 +388,14 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
       const verifyTarget = settings.requireEmailVerification ? settingsService.redirectTarget(settings, undefined) : null;
       if (verifyTarget) await requireMail();
       if (origin.ip) await ctx.limiter.consume(limitKey(project, "signup:ip", origin.ip), LIMITS.signUpPerIp);
-      const user = await ctx.db.transaction().execute((trx) => insertUser(ctx.users(project.id, trx), { email: parsed.email, name: parsed.name, password: parsed.password, emailVerified: false }));
+      const user = await ctx.db.transaction().execute((trx) =>
+        insertUser(ctx.users(project.id, trx), {
+          email: parsed.email,
+          name: parsed.name,
+          password: parsed.password,
+          emailVerified: false,
+        }),
+      );
       await ctx.emit(project.id, "user.created", { userId: user.id, email: user.email, method: "password" });
       if (verifyTarget) {
         await sendVerification(project, user, verifyTarget, locale);
@@ -355,8 +430,18 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
       const parsed = mfaInput.parse(input);
       const project = await ctx.project(ref);
       const db = ctx.users(project.id);
-      const challenge = await db.selectFrom("one_time_tokens").selectAll().where("token_hash", "=", hashToken(parsed.challenge)).executeTakeFirst();
-      if (!challenge || challenge.kind !== "mfa_challenge" || challenge.used_at !== null || Date.parse(readTime(challenge.expires_at)) <= ctx.now() || !challenge.user_id) {
+      const challenge = await db
+        .selectFrom("one_time_tokens")
+        .selectAll()
+        .where("token_hash", "=", hashToken(parsed.challenge))
+        .executeTakeFirst();
+      if (
+        !challenge ||
+        challenge.kind !== "mfa_challenge" ||
+        challenge.used_at !== null ||
+        Date.parse(readTime(challenge.expires_at)) <= ctx.now() ||
+        !challenge.user_id
+      ) {
         throw new AppError("token_invalid", 400, { kind: "mfa_challenge" });
       }
       const user = (await findById(db, challenge.user_id))!;
@@ -365,14 +450,27 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
       const first = readJson<{ method: string }>(challenge.data).method;
       let method = `${first}+totp`;
       if (parsed.recoveryCode) {
-        const used = await db.updateTable("recovery_codes").set({ used_at: ctx.iso() }).where("user_id", "=", user.id).where("code_hash", "=", hashToken(normalizeRecoveryCode(parsed.recoveryCode))).where("used_at", "is", null).executeTakeFirst();
+        const used = await db
+          .updateTable("recovery_codes")
+          .set({ used_at: ctx.iso() })
+          .where("user_id", "=", user.id)
+          .where("code_hash", "=", hashToken(normalizeRecoveryCode(parsed.recoveryCode)))
+          .where("used_at", "is", null)
+          .executeTakeFirst();
         if (Number(used.numUpdatedRows) !== 1) {
           await ctx.limiter.record(key, LIMITS.mfaFailuresPerAccount);
           throw new AppError("mfa_code_invalid", 401);
         }
         method = `${first}+recovery_code`;
       } else {
-        const step = user.totp_secret ? verifyTotp(Buffer.from(ctx.secrets.totp.open(user.totp_secret), "base64"), parsed.code!, ctx.now(), user.totp_last_step === null ? null : Number(user.totp_last_step)) : null;
+        const step = user.totp_secret
+          ? verifyTotp(
+              Buffer.from(ctx.secrets.totp.open(user.totp_secret), "base64"),
+              parsed.code!,
+              ctx.now(),
+              user.totp_last_step === null ? null : Number(user.totp_last_step),
+            )
+          : null;
         if (step === null) {
           await ctx.limiter.record(key, LIMITS.mfaFailuresPerAccount);
           throw new AppError("mfa_code_invalid", 401);
@@ -399,17 +497,31 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
         const row = await db
           .selectFrom("refresh_tokens")
           .innerJoin("sessions", "sessions.id", "refresh_tokens.session_id")
-          .select(["refresh_tokens.session_id", "refresh_tokens.used_at", "refresh_tokens.expires_at", "sessions.user_id", "sessions.revoked_at"])
+          .select([
+            "refresh_tokens.session_id",
+            "refresh_tokens.used_at",
+            "refresh_tokens.expires_at",
+            "sessions.user_id",
+            "sessions.revoked_at",
+          ])
           .where("refresh_tokens.token_hash", "=", hashToken(refreshToken))
           .executeTakeFirst();
         if (!row || row.revoked_at !== null || Date.parse(readTime(row.expires_at)) <= ctx.now()) return { kind: "invalid" as const };
         if (row.used_at !== null) return { kind: "reused" as const, sessionId: row.session_id };
-        const claimed = await db.updateTable("refresh_tokens").set({ used_at: ctx.iso() }).where("token_hash", "=", hashToken(refreshToken)).where("used_at", "is", null).executeTakeFirst();
+        const claimed = await db
+          .updateTable("refresh_tokens")
+          .set({ used_at: ctx.iso() })
+          .where("token_hash", "=", hashToken(refreshToken))
+          .where("used_at", "is", null)
+          .executeTakeFirst();
         if (Number(claimed.numUpdatedRows) !== 1) return { kind: "reused" as const, sessionId: row.session_id };
         const user = await findById(db, row.user_id);
         if (!user || user.disabled_at) return { kind: "invalid" as const };
         const expiresAt = ctx.iso(ctx.now() + settings.refreshTokenTtlSeconds * 1000);
-        await db.insertInto("refresh_tokens").values({ token_hash: hashToken(next), session_id: row.session_id, created_at: ctx.iso(), expires_at: expiresAt, used_at: null }).execute();
+        await db
+          .insertInto("refresh_tokens")
+          .values({ token_hash: hashToken(next), session_id: row.session_id, created_at: ctx.iso(), expires_at: expiresAt, used_at: null })
+          .execute();
         await db.updateTable("sessions").set({ refreshed_at: ctx.iso(), expires_at: expiresAt }).where("id", "=", row.session_id).execute();
         return { kind: "rotated" as const, user, sessionId: row.session_id, roles: await rolesOf(db, user.id) };
       });
@@ -418,8 +530,19 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
         await revokeSession(ctx.users(project.id), outcome.sessionId, "refresh_token_reused");
         throw new AppError("refresh_token_reused", 401);
       }
-      const access = await tokens.sign(project.id, { sub: outcome.user.id, sid: outcome.sessionId, roles: outcome.roles }, settings.accessTokenTtlSeconds);
-      return { status: "signed_in", accessToken: access.token, tokenType: "Bearer", expiresIn: settings.accessTokenTtlSeconds, refreshToken: next, user: toUserView(outcome.user, outcome.roles) };
+      const access = await tokens.sign(
+        project.id,
+        { sub: outcome.user.id, sid: outcome.sessionId, roles: outcome.roles },
+        settings.accessTokenTtlSeconds,
+      );
+      return {
+        status: "signed_in",
+        accessToken: access.token,
+        tokenType: "Bearer",
+        expiresIn: settings.accessTokenTtlSeconds,
+        refreshToken: next,
+        user: toUserView(outcome.user, outcome.roles),
+      };
     },
 
     /** Ends the caller's session: its refresh tokens stop working; the access token lapses at its expiry. */
@@ -435,7 +558,14 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
 
     async sessions(ref: string, claims: AccessClaims): Promise<AppSessionView[]> {
       const { db, user, sessionId } = await requireSession(ref, claims);
-      const rows = await db.selectFrom("sessions").selectAll().where("user_id", "=", user.id).where("revoked_at", "is", null).where("expires_at", ">", ctx.iso()).orderBy("refreshed_at", "desc").execute();
+      const rows = await db
+        .selectFrom("sessions")
+        .selectAll()
+        .where("user_id", "=", user.id)
+        .where("revoked_at", "is", null)
+        .where("expires_at", ">", ctx.iso())
+        .orderBy("refreshed_at", "desc")
+        .execute();
       return rows.map((r) => ({
         id: r.id,
         authMethod: r.auth_method,
@@ -450,7 +580,13 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
 
     async revokeOwnSession(ref: string, claims: AccessClaims, targetId: string): Promise<void> {
       const { db, user } = await requireSession(ref, claims);
-      const result = await db.updateTable("sessions").set({ revoked_at: ctx.iso(), revoked_reason: "revoked_by_user" }).where("id", "=", targetId.slice(0, 64)).where("user_id", "=", user.id).where("revoked_at", "is", null).executeTakeFirst();
+      const result = await db
+        .updateTable("sessions")
+        .set({ revoked_at: ctx.iso(), revoked_reason: "revoked_by_user" })
+        .where("id", "=", targetId.slice(0, 64))
+        .where("user_id", "=", user.id)
+        .where("revoked_at", "is", null)
+        .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) throw new AppError("session_not_found", 404);
     },
 
@@ -469,7 +605,13 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
       const user = await findByEmail(db, email);
       if (user?.disabled_at || (!user && !settings.signUpEnabled)) return;
       // A new code replaces any earlier one.
-      await db.updateTable("one_time_tokens").set({ used_at: ctx.iso() }).where("kind", "=", "email_otp").where("email", "=", email).where("used_at", "is", null).execute();
+      await db
+        .updateTable("one_time_tokens")
+        .set({ used_at: ctx.iso() })
+        .where("kind", "=", "email_otp")
+        .where("email", "=", email)
+        .where("used_at", "is", null)
+        .execute();
       const { secret } = await issueOneTime(db, "email_otp", OTP_TTL_MS, { userId: user?.id ?? null, email }, sixDigits());
       await sendMail(otpMail, locale, email, { project: project.name, code: secret });
     },
@@ -484,16 +626,33 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
       const key = limitKey(project, "otp-verify:email", email);
       await ctx.limiter.check(key, LIMITS.signInFailuresPerAccount);
       const db = ctx.users(project.id);
-      const row = await db.selectFrom("one_time_tokens").selectAll().where("kind", "=", "email_otp").where("email", "=", email).where("used_at", "is", null).orderBy("created_at", "desc").executeTakeFirst();
+      const row = await db
+        .selectFrom("one_time_tokens")
+        .selectAll()
+        .where("kind", "=", "email_otp")
+        .where("email", "=", email)
+        .where("used_at", "is", null)
+        .orderBy("created_at", "desc")
+        .executeTakeFirst();
       const live = row && Date.parse(readTime(row.expires_at)) > ctx.now() && Number(row.attempts) < OTP_MAX_ATTEMPTS;
       const expected = Buffer.from(row ? row.token_hash : hashToken("none"));
       const actual = Buffer.from(hashToken(`${row?.id ?? ""}:${code}`));
       if (!row || !live || !crypto.timingSafeEqual(expected, actual)) {
-        if (row) await db.updateTable("one_time_tokens").set((eb) => ({ attempts: eb("attempts", "+", 1) })).where("id", "=", row.id).execute();
+        if (row)
+          await db
+            .updateTable("one_time_tokens")
+            .set((eb) => ({ attempts: eb("attempts", "+", 1) }))
+            .where("id", "=", row.id)
+            .execute();
         await ctx.limiter.record(key, LIMITS.signInFailuresPerAccount);
         throw new AppError("otp_invalid", 401);
       }
-      const claimed = await db.updateTable("one_time_tokens").set({ used_at: ctx.iso() }).where("id", "=", row.id).where("used_at", "is", null).executeTakeFirst();
+      const claimed = await db
+        .updateTable("one_time_tokens")
+        .set({ used_at: ctx.iso() })
+        .where("id", "=", row.id)
+        .where("used_at", "is", null)
+        .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) !== 1) throw new AppError("otp_invalid", 401);
       await ctx.limiter.reset(key);
       const user = await userForEmailProof(project, settings, email);
@@ -542,7 +701,11 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
       const user = await findByEmail(db, email);
       if (!user || user.disabled_at) return;
       const { secret } = await issueOneTime(db, "reset_password", HOUR, { userId: user.id, email });
-      await sendMail(resetPasswordMail, locale, email, { project: project.name, name: user.name, link: linkTo(target, secret, "reset_password") });
+      await sendMail(resetPasswordMail, locale, email, {
+        project: project.name,
+        name: user.name,
+        link: linkTo(target, secret, "reset_password"),
+      });
     },
 
     /** Sends a reset mail on a console member's behalf (to the site URL). */
@@ -551,7 +714,11 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
       const target = settingsService.redirectTarget(settings, undefined);
       await requireMail();
       const { secret } = await issueOneTime(ctx.users(project.id), "reset_password", HOUR, { userId: user.id, email: user.email });
-      await sendMail(resetPasswordMail, locale, user.email, { project: project.name, name: user.name, link: linkTo(target, secret, "reset_password") });
+      await sendMail(resetPasswordMail, locale, user.email, {
+        project: project.name,
+        name: user.name,
+        link: linkTo(target, secret, "reset_password"),
+      });
     },
 
     /** Sets a new password from a mailed link, confirms the email, and ends every session of the user. */
@@ -564,8 +731,17 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
         const token = await useOneTime(db, "reset_password", parsed.token);
         const user = await findById(db, token.user_id!);
         if (!user || user.email !== token.email) throw new AppError("token_invalid", 400, { kind: "reset_password" });
-        await db.updateTable("users").set({ password_hash: hash, email_verified_at: user.email_verified_at ?? ctx.iso(), updated_at: ctx.iso() }).where("id", "=", user.id).execute();
-        await db.updateTable("sessions").set({ revoked_at: ctx.iso(), revoked_reason: "password_reset" }).where("user_id", "=", user.id).where("revoked_at", "is", null).execute();
+        await db
+          .updateTable("users")
+          .set({ password_hash: hash, email_verified_at: user.email_verified_at ?? ctx.iso(), updated_at: ctx.iso() })
+          .where("id", "=", user.id)
+          .execute();
+        await db
+          .updateTable("sessions")
+          .set({ revoked_at: ctx.iso(), revoked_reason: "password_reset" })
+          .where("user_id", "=", user.id)
+          .where("revoked_at", "is", null)
+          .execute();
       });
     },
 
@@ -586,7 +762,12 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
       await ctx.db.transaction().execute(async (trx) => {
         const db = ctx.users(project.id, trx);
         const used = await useOneTime(db, "verify_email", token);
-        await db.updateTable("users").set({ email_verified_at: ctx.iso(), updated_at: ctx.iso() }).where("id", "=", used.user_id!).where("email", "=", used.email!).execute();
+        await db
+          .updateTable("users")
+          .set({ email_verified_at: ctx.iso(), updated_at: ctx.iso() })
+          .where("id", "=", used.user_id!)
+          .where("email", "=", used.email!)
+          .execute();
       });
     },
 
@@ -597,7 +778,11 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
       const { project, db, user } = await requireSession(ref, claims);
       if (user.totp_enabled_at) throw new AppError("totp_already_enabled", 409);
       const secret = newTotpSecret();
-      await db.updateTable("users").set({ totp_secret: ctx.secrets.totp.seal(secret.toString("base64")), totp_last_step: null, updated_at: ctx.iso() }).where("id", "=", user.id).execute();
+      await db
+        .updateTable("users")
+        .set({ totp_secret: ctx.secrets.totp.seal(secret.toString("base64")), totp_last_step: null, updated_at: ctx.iso() })
+        .where("id", "=", user.id)
+        .execute();
       const uri = otpauthUri(secret, user.email, project.name);
       return { secret: new URL(uri).searchParams.get("secret")!, uri };
     },
@@ -613,9 +798,16 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
       const recoveryCodes = newRecoveryCodes();
       await ctx.db.transaction().execute(async (trx) => {
         const db = ctx.users(project.id, trx);
-        await db.updateTable("users").set({ totp_enabled_at: ctx.iso(), totp_last_step: step, updated_at: ctx.iso() }).where("id", "=", user.id).execute();
+        await db
+          .updateTable("users")
+          .set({ totp_enabled_at: ctx.iso(), totp_last_step: step, updated_at: ctx.iso() })
+          .where("id", "=", user.id)
+          .execute();
         await db.deleteFrom("recovery_codes").where("user_id", "=", user.id).execute();
-        await db.insertInto("recovery_codes").values(recoveryCodes.map((c) => ({ user_id: user.id, code_hash: hashToken(c), used_at: null }))).execute();
+        await db
+          .insertInto("recovery_codes")
+          .values(recoveryCodes.map((c) => ({ user_id: user.id, code_hash: hashToken(c), used_at: null })))
+          .execute();
       });
       return { recoveryCodes };
     },
@@ -627,13 +819,24 @@ export function createAppUserFlows(ctx: AuthContext, deps: { settings: AuthSetti
       if (!user.totp_enabled_at || !user.totp_secret) throw new AppError("totp_not_enabled", 409);
       const key = limitKey(project, "mfa:user", user.id);
       await ctx.limiter.check(key, LIMITS.mfaFailuresPerAccount);
-      if (verifyTotp(Buffer.from(ctx.secrets.totp.open(user.totp_secret), "base64"), code, ctx.now(), user.totp_last_step === null ? null : Number(user.totp_last_step)) === null) {
+      if (
+        verifyTotp(
+          Buffer.from(ctx.secrets.totp.open(user.totp_secret), "base64"),
+          code,
+          ctx.now(),
+          user.totp_last_step === null ? null : Number(user.totp_last_step),
+        ) === null
+      ) {
         await ctx.limiter.record(key, LIMITS.mfaFailuresPerAccount);
         throw new AppError("mfa_code_invalid", 401);
       }
       await ctx.db.transaction().execute(async (trx) => {
         const db = ctx.users(project.id, trx);
-        await db.updateTable("users").set({ totp_secret: null, totp_enabled_at: null, totp_last_step: null, updated_at: ctx.iso() }).where("id", "=", user.id).execute();
+        await db
+          .updateTable("users")
+          .set({ totp_secret: null, totp_enabled_at: null, totp_last_step: null, updated_at: ctx.iso() })
+          .where("id", "=", user.id)
+          .execute();
         await db.deleteFrom("recovery_codes").where("user_id", "=", user.id).execute();
       });
     },

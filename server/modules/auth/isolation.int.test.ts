@@ -21,21 +21,49 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
   let t: TestApp;
   let alice: ConsoleClient;
   let bob: ConsoleClient;
-  const b = {} as Record<"id" | "accountId" | "userId" | "sessionId" | "roleId" | "providerId" | "keyId" | "projectRoleId" | "recordId" | "webhookId" | "deliveryId", string>;
+  const b = {} as Record<
+    | "id"
+    | "accountId"
+    | "userId"
+    | "sessionId"
+    | "roleId"
+    | "providerId"
+    | "keyId"
+    | "projectRoleId"
+    | "recordId"
+    | "webhookId"
+    | "deliveryId",
+    string
+  >;
   let aJwt: string;
   let aKey: string;
   /** Values of project B that must never appear in an answer to A. */
-  const secrets = ["secret-b@beta.example", "beta-secret-role", "beta-client-id", "beta-key-name", "Beta Secret Name", "beta-secret-value", "beta_secrets", "beta_secret_things", "beta_secret_field", "beta-secret-topic", "beta-secret-event", "beta-hook.example"];
+  const secrets = [
+    "secret-b@beta.example",
+    "beta-secret-role",
+    "beta-client-id",
+    "beta-key-name",
+    "Beta Secret Name",
+    "beta-secret-value",
+    "beta_secrets",
+    "beta_secret_things",
+    "beta_secret_field",
+    "beta-secret-topic",
+    "beta-secret-event",
+    "beta-hook.example",
+  ];
 
   beforeAll(async () => {
     t = await startTestApp(kind, {
       config: { trustProxy: true },
       // A deliberately leaky route, to prove the walk catches one (it is left out of the real walk).
-      routes: ({ fastify }) => fastify.get(CANARY, async (req) => ({ project: (req.params as { project: string }).project, users: ["secret-b@beta.example"] })),
+      routes: ({ fastify }) =>
+        fastify.get(CANARY, async (req) => ({ project: (req.params as { project: string }).project, users: ["secret-b@beta.example"] })),
     });
     const admin = consoleClient(t.baseUrl);
     await admin.trpc.accounts.setup.mutate({ email: "admin@example.com", name: "Admin", password: PASSWORD });
-    for (const email of ["alice@example.com", "bob@example.com"]) await admin.trpc.instance.createAccount.mutate({ email, name: email.split("@")[0]!, password: PASSWORD });
+    for (const email of ["alice@example.com", "bob@example.com"])
+      await admin.trpc.instance.createAccount.mutate({ email, name: email.split("@")[0]!, password: PASSWORD });
     alice = consoleClient(t.baseUrl);
     await alice.trpc.accounts.signIn.mutate({ email: "alice@example.com", password: PASSWORD });
     bob = consoleClient(t.baseUrl);
@@ -53,7 +81,18 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     b.sessionId = (await rest.get("/api/v1/projects/beta/auth/sessions", bUser.body.accessToken)).body[0].id;
     b.roleId = (await bob.trpc.auth.roles.create.mutate({ project: "beta", name: "beta-secret-role" })).id;
     await bob.trpc.auth.users.setRoles.mutate({ project: "beta", userId: b.userId, roles: ["beta-secret-role"] });
-    b.providerId = (await bob.trpc.auth.providers.create.mutate({ project: "beta", provider: { kind: "github", name: "beta-gh", displayName: "Beta GH", clientId: "beta-client-id", clientSecret: "beta-client-secret" } })).id;
+    b.providerId = (
+      await bob.trpc.auth.providers.create.mutate({
+        project: "beta",
+        provider: {
+          kind: "github",
+          name: "beta-gh",
+          displayName: "Beta GH",
+          clientId: "beta-client-id",
+          clientSecret: "beta-client-secret",
+        },
+      })
+    ).id;
     b.keyId = (await bob.trpc.auth.apiKeys.create.mutate({ project: "beta", name: "beta-key-name", permissions: ["users:read"] })).key.id;
     b.projectRoleId = (await bob.trpc.projects.createRole.mutate({ project: "beta", name: "Beta role", permissions: ["users:read"] })).id;
     // A collection (no rules: admins and keys with the permission only) and a record in it.
@@ -62,18 +101,47 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     await data.schema.apply(b.id, { baseVersion: 0, schema: { collections: [secretsCollection] } }, "bob");
     b.recordId = (await data.records.create(b.id, "beta_secrets", { value: "beta-secret-value" }, { type: "admin", id: "bob" })).id;
     // A data model with more versions and a retained field.
-    const things = { name: "beta_secret_things", fields: [{ name: "beta_secret_field", type: "text" as const }, { name: "label", type: "text" as const }] };
-    await bob.trpc.data.schema.applyChange.mutate({ project: "beta", baseVersion: 1, schema: { collections: [secretsCollection, things] } });
-    await bob.trpc.data.schema.applyChange.mutate({ project: "beta", baseVersion: 2, schema: { collections: [secretsCollection, { ...things, fields: [things.fields[0]!] }] } });
+    const things = {
+      name: "beta_secret_things",
+      fields: [
+        { name: "beta_secret_field", type: "text" as const },
+        { name: "label", type: "text" as const },
+      ],
+    };
+    await bob.trpc.data.schema.applyChange.mutate({
+      project: "beta",
+      baseVersion: 1,
+      schema: { collections: [secretsCollection, things] },
+    });
+    await bob.trpc.data.schema.applyChange.mutate({
+      project: "beta",
+      baseVersion: 2,
+      schema: { collections: [secretsCollection, { ...things, fields: [things.fields[0]!] }] },
+    });
     // Its event center: a topic with an event, a consumer group, a webhook and a delivery of it.
     await bob.trpc.events.topics.create.mutate({ project: "beta", name: "beta-secret-topic" });
     await bob.trpc.events.groups.create.mutate({ project: "beta", topic: "beta-secret-topic", name: "beta-group" });
-    b.webhookId = (await bob.trpc.events.webhooks.create.mutate({ project: "beta", topic: "beta-secret-topic", url: "http://beta-hook.example:9/in", retryBaseMs: 3_600_000 })).webhook.id;
-    await bob.trpc.events.messages.publish.mutate({ project: "beta", topic: "beta-secret-topic", events: [{ type: "beta-secret-event", data: { secret: "beta-secret-event" } }] });
-    b.deliveryId = await eventually(async () => (await bob.trpc.events.webhooks.deliveries.query({ project: "beta", webhookId: b.webhookId! }))[0]?.id);
+    b.webhookId = (
+      await bob.trpc.events.webhooks.create.mutate({
+        project: "beta",
+        topic: "beta-secret-topic",
+        url: "http://beta-hook.example:9/in",
+        retryBaseMs: 3_600_000,
+      })
+    ).webhook.id;
+    await bob.trpc.events.messages.publish.mutate({
+      project: "beta",
+      topic: "beta-secret-topic",
+      events: [{ type: "beta-secret-event", data: { secret: "beta-secret-event" } }],
+    });
+    b.deliveryId = await eventually(
+      async () => (await bob.trpc.events.webhooks.deliveries.query({ project: "beta", webhookId: b.webhookId! }))[0]?.id,
+    );
 
     // Principals of project A.
-    aJwt = (await restClient(t, "10.3.0.2").post("/api/v1/projects/alpha/auth/sign-up", { email: "a-user@alpha.example", password: PASSWORD })).body.accessToken;
+    aJwt = (
+      await restClient(t, "10.3.0.2").post("/api/v1/projects/alpha/auth/sign-up", { email: "a-user@alpha.example", password: PASSWORD })
+    ).body.accessToken;
     const everything = (await alice.trpc.projects.get.query({ project: "alpha" })).permissions as never[];
     aKey = (await alice.trpc.auth.apiKeys.create.mutate({ project: "alpha", name: "alpha-all", permissions: everything })).secret;
   });
@@ -88,10 +156,23 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
   });
 
   /** Values for route parameters: B's real ids where one exists, so a leak would show. */
-  const paramValues = (): Record<string, string> => ({ user: b.userId!, session: b.sessionId!, provider: "beta-gh", collection: "beta_secrets", id: b.recordId!, version: "1", topic: "beta-secret-topic", group: "beta-group", webhook: b.webhookId!, delivery: b.deliveryId!, seq: "1" });
+  const paramValues = (): Record<string, string> => ({
+    user: b.userId!,
+    session: b.sessionId!,
+    provider: "beta-gh",
+    collection: "beta_secrets",
+    id: b.recordId!,
+    version: "1",
+    topic: "beta-secret-topic",
+    group: "beta-group",
+    webhook: b.webhookId!,
+    delivery: b.deliveryId!,
+    seq: "1",
+  });
 
   /** Bodies for writes: a real attempt on B's data where an empty body would stop at validation. */
-  const bodyFor = (url: string): unknown => (url.endsWith("/collections/batch") ? { operations: [{ action: "delete", collection: "beta_secrets", id: b.recordId }] } : {});
+  const bodyFor = (url: string): unknown =>
+    url.endsWith("/collections/batch") ? { operations: [{ action: "delete", collection: "beta_secrets", id: b.recordId }] } : {};
 
   function fill(url: string, projectRef: string): string {
     return url.replace(/:(\w+)/g, (_m, name: string) => {
@@ -107,7 +188,10 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     return restClient(t, "10.3.9.9").call(method, path, { headers, ...(withBody ? { body } : {}) });
   }
 
-  const shape = (res: HttpAnswer) => ({ status: res.status, code: (res.body as { error?: { code?: string } } | null)?.error?.code ?? null });
+  const shape = (res: HttpAnswer) => ({
+    status: res.status,
+    code: (res.body as { error?: { code?: string } } | null)?.error?.code ?? null,
+  });
 
   async function walkRest(routes: ReadonlyArray<{ method: string; url: string; anonymous: boolean }>): Promise<string[]> {
     const failures: string[] = [];
@@ -122,13 +206,16 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
           for (const secret of secrets) if (text.includes(secret) && !route.anonymous) failures.push(`${label}: reveals ${secret}`);
           if (route.anonymous) {
             // Public routes (sign-in, JWKS…): A's credentials change nothing.
-            if (JSON.stringify(shape(res)) !== JSON.stringify(shape(nobody))) failures.push(`${label}: ${JSON.stringify(shape(res))} differs from anonymous ${JSON.stringify(shape(nobody))}`);
-            if (res.status === 200 && route.method === "GET" && JSON.stringify(res.body) !== JSON.stringify(nobody.body)) failures.push(`${label}: body differs from anonymous`);
+            if (JSON.stringify(shape(res)) !== JSON.stringify(shape(nobody)))
+              failures.push(`${label}: ${JSON.stringify(shape(res))} differs from anonymous ${JSON.stringify(shape(nobody))}`);
+            if (res.status === 200 && route.method === "GET" && JSON.stringify(res.body) !== JSON.stringify(nobody.body))
+              failures.push(`${label}: body differs from anonymous`);
           } else if (![401, 403, 404].includes(res.status)) {
             failures.push(`${label}: ${res.status} ${text.slice(0, 200)}`);
           }
         }
-        if (!route.anonymous && ![401, 403, 404].includes(nobody.status)) failures.push(`${route.method} ${route.url} anonymously: ${nobody.status}`);
+        if (!route.anonymous && ![401, 403, 404].includes(nobody.status))
+          failures.push(`${route.method} ${route.url} anonymously: ${nobody.status}`);
       }
     }
     return failures;
@@ -140,14 +227,21 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     expect(routes.length).toBeGreaterThanOrEqual(30);
     expect(routes.some((r) => r.url === "/api/v1/admin/projects/:project/users/:user")).toBe(true);
     // The data plane and the model's management API too.
-    for (const url of ["/api/v1/projects/:project/collections/:collection/records/:id", "/api/v1/projects/:project/collections/batch", "/api/v1/admin/projects/:project/schema/apply", "/api/v1/admin/projects/:project/schema/versions/:version"]) {
+    for (const url of [
+      "/api/v1/projects/:project/collections/:collection/records/:id",
+      "/api/v1/projects/:project/collections/batch",
+      "/api/v1/admin/projects/:project/schema/apply",
+      "/api/v1/admin/projects/:project/schema/versions/:version",
+    ]) {
       expect(routes.some((r) => r.url === url)).toBe(true);
     }
     expect(routes.some((r) => r.url === "/api/v1/projects/:project/events/topics/:topic/groups/:group/pull")).toBe(true);
     expect(await walkRest(routes)).toEqual([]);
     // B's model and record survived every attempt.
     expect((await t.app.services.data.schema.get(b.id!)).version).toBe(3);
-    expect((await t.app.services.data.records.get(b.id!, "beta_secrets", b.recordId!, { type: "admin", id: "bob" })).value).toBe("beta-secret-value");
+    expect((await t.app.services.data.records.get(b.id!, "beta_secrets", b.recordId!, { type: "admin", id: "bob" })).value).toBe(
+      "beta-secret-value",
+    );
   });
 
   it("catches a route that answers another project's principal (the walk is not vacuous)", async () => {
@@ -221,19 +315,46 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
   }
 
   it("walks every tRPC procedure that takes a project as A's principals against B", async () => {
-    const procedures = Object.entries(t.app.appRouter._def.procedures as unknown as Record<string, { _def: { type: string; inputs: ZodType[] } }>).filter(([, p]) => {
+    const procedures = Object.entries(
+      t.app.appRouter._def.procedures as unknown as Record<string, { _def: { type: string; inputs: ZodType[] } }>,
+    ).filter(([, p]) => {
       const schema = p._def.inputs[0] as unknown as { shape?: Record<string, unknown> } | undefined;
       return schema?.shape !== undefined && "project" in schema.shape;
     });
-    expect(procedures.map(([path]) => path)).toEqual(expect.arrayContaining(["auth.users.list", "auth.apiKeys.create", "auth.signingKeys.rotate", "auth.settings.update", "projects.members", "data.schema.get", "data.schema.applyChange", "data.schema.rollback", "data.schema.purge", "data.expressions.check", "records.list", "records.create", "records.previewAs", "records.saveRules", "events.messages.publish", "events.groups.pull", "events.webhooks.redeliver"]));
+    expect(procedures.map(([path]) => path)).toEqual(
+      expect.arrayContaining([
+        "auth.users.list",
+        "auth.apiKeys.create",
+        "auth.signingKeys.rotate",
+        "auth.settings.update",
+        "projects.members",
+        "data.schema.get",
+        "data.schema.applyChange",
+        "data.schema.rollback",
+        "data.schema.purge",
+        "data.expressions.check",
+        "records.list",
+        "records.create",
+        "records.previewAs",
+        "records.saveRules",
+        "events.messages.publish",
+        "events.groups.pull",
+        "events.webhooks.redeliver",
+      ]),
+    );
     const failures: string[] = [];
     for (const [path, procedure] of procedures) {
       const input = inputFor(path, procedure._def.inputs[0]!);
       for (const [who, headers] of [...Object.entries(principals()), ["nobody", {}] as const]) {
         const res =
           procedure._def.type === "query"
-            ? await restClient(t, "10.3.9.8").call("GET", `/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: headers as Record<string, string> })
-            : await restClient(t, "10.3.9.8").call("POST", `/trpc/${path}`, { body: input, headers: { origin: t.baseUrl, ...(headers as Record<string, string>) } });
+            ? await restClient(t, "10.3.9.8").call("GET", `/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, {
+                headers: headers as Record<string, string>,
+              })
+            : await restClient(t, "10.3.9.8").call("POST", `/trpc/${path}`, {
+                body: input,
+                headers: { origin: t.baseUrl, ...(headers as Record<string, string>) },
+              });
         const text = JSON.stringify(res.body);
         const code = (res.body as { error?: { data?: { code?: string } } }).error?.data?.code;
         if (![401, 403, 404].includes(res.status)) failures.push(`${path} as ${who}: ${res.status} ${code ?? text.slice(0, 200)}`);
@@ -244,12 +365,20 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     // And B's data is all still there.
     expect((await bob.trpc.auth.users.list.query({ project: "beta" })).map((u) => u.email)).toEqual(["secret-b@beta.example"]);
     expect((await bob.trpc.auth.apiKeys.list.query({ project: "beta" })).every((k) => k.revokedAt === null)).toBe(true);
-    expect(await bob.trpc.data.schema.get.query({ project: "beta" })).toMatchObject({ version: 3, schema: { collections: expect.arrayContaining([expect.objectContaining({ name: "beta_secret_things" })]) } });
+    expect(await bob.trpc.data.schema.get.query({ project: "beta" })).toMatchObject({
+      version: 3,
+      schema: { collections: expect.arrayContaining([expect.objectContaining({ name: "beta_secret_things" })]) },
+    });
     expect(await bob.trpc.data.schema.retained.query({ project: "beta" })).toHaveLength(1);
-    expect((await bob.trpc.records.list.query({ project: "beta", collection: "beta_secrets" })).items.map((r) => r.value)).toEqual(["beta-secret-value"]);
+    expect((await bob.trpc.records.list.query({ project: "beta", collection: "beta_secrets" })).items.map((r) => r.value)).toEqual([
+      "beta-secret-value",
+    ]);
     expect((await bob.trpc.records.collections.query({ project: "beta" })).version).toBe(3);
     expect((await bob.trpc.events.topics.get.query({ project: "beta", topic: "beta-secret-topic" })).stats.lastSeq).toBe(1);
-    expect((await bob.trpc.events.groups.get.query({ project: "beta", topic: "beta-secret-topic", group: "beta-group" })).lag).toEqual({ pending: 1, unacked: 0 });
+    expect((await bob.trpc.events.groups.get.query({ project: "beta", topic: "beta-secret-topic", group: "beta-group" })).lag).toEqual({
+      pending: 1,
+      unacked: 0,
+    });
     expect((await bob.trpc.events.webhooks.list.query({ project: "beta" })).map((w) => w.id)).toEqual([b.webhookId]);
   });
 });

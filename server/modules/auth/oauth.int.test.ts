@@ -35,7 +35,10 @@ async function browseToCallback(start: string, callbackPrefix: string, login: st
       method,
       body,
       redirect: "manual",
-      headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; "), ...(body ? { "content-type": "application/x-www-form-urlencoded" } : {}) },
+      headers: {
+        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; "),
+        ...(body ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+      },
     });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(";");
@@ -70,7 +73,11 @@ async function browseToCallback(start: string, callbackPrefix: string, login: st
  * (`/api/v3/user`, `/api/v3/user/emails`), with client-secret and PKCE checks. It is not GitHub:
  * it shows apprun's side of the exchange is right for that contract, not that github.com agrees.
  */
-async function startGithubStandIn(clientId: string, clientSecret: string, user: { id: number; login: string; name: string; emails: Array<{ email: string; primary: boolean; verified: boolean }> }) {
+async function startGithubStandIn(
+  clientId: string,
+  clientSecret: string,
+  user: { id: number; login: string; name: string; emails: Array<{ email: string; primary: boolean; verified: boolean }> },
+) {
   const codes = new Map<string, { challenge: string; redirectUri: string }>();
   const tokens = new Set<string>();
   const server = http.createServer(async (req, res) => {
@@ -93,12 +100,19 @@ async function startGithubStandIn(clientId: string, clientSecret: string, user: 
       let raw = "";
       for await (const chunk of req) raw += chunk;
       const form = new URLSearchParams(raw);
-      const basic = req.headers.authorization?.startsWith("Basic ") ? Buffer.from(req.headers.authorization.slice(6), "base64").toString().split(":").map(decodeURIComponent) : null;
+      const basic = req.headers.authorization?.startsWith("Basic ")
+        ? Buffer.from(req.headers.authorization.slice(6), "base64").toString().split(":").map(decodeURIComponent)
+        : null;
       const [id, secret] = basic ?? [form.get("client_id"), form.get("client_secret")];
       const grant = codes.get(form.get("code") ?? "");
       if (id !== clientId || secret !== clientSecret) return json(200, { error: "incorrect_client_credentials" });
       const verifier = form.get("code_verifier") ?? "";
-      if (!grant || crypto.createHash("sha256").update(verifier).digest("base64url") !== grant.challenge || form.get("redirect_uri") !== grant.redirectUri) return json(200, { error: "bad_verification_code" });
+      if (
+        !grant ||
+        crypto.createHash("sha256").update(verifier).digest("base64url") !== grant.challenge ||
+        form.get("redirect_uri") !== grant.redirectUri
+      )
+        return json(200, { error: "bad_verification_code" });
       codes.delete(form.get("code")!);
       const token = `gho_${crypto.randomBytes(12).toString("hex")}`;
       tokens.add(token);
@@ -111,7 +125,10 @@ async function startGithubStandIn(clientId: string, clientSecret: string, user: 
     return json(404, { message: "Not Found" });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 describe.each(DATABASE_KINDS)("OAuth and OIDC sign-in on %s", (kind) => {
@@ -141,18 +158,57 @@ describe.each(DATABASE_KINDS)("OAuth and OIDC sign-in on %s", (kind) => {
     const idpPort = await freePort();
     idpUrl = `http://127.0.0.1:${idpPort}`;
     const provider = new Provider(idpUrl, {
-      clients: [{ client_id: "apprun-corp", client_secret: "idp-client-secret", redirect_uris: [callbackUrl], grant_types: ["authorization_code"], response_types: ["code"] }],
+      clients: [
+        {
+          client_id: "apprun-corp",
+          client_secret: "idp-client-secret",
+          redirect_uris: [callbackUrl],
+          grant_types: ["authorization_code"],
+          response_types: ["code"],
+        },
+      ],
       claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
-      findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub, ...(accounts[sub] ?? { email: `${sub}@corp.example`, email_verified: true, name: sub }) }) }),
+      findAccount: async (_ctx: unknown, sub: string) => ({
+        accountId: sub,
+        claims: async () => ({ sub, ...(accounts[sub] ?? { email: `${sub}@corp.example`, email_verified: true, name: sub }) }),
+      }),
       cookies: { keys: ["a cookie signing key for tests"] },
       // ID tokens carry the claims (no userinfo round trip needed by the relying party).
       conformIdTokenClaims: false,
     });
     idp = provider.listen(idpPort);
-    await owner.trpc.auth.providers.create.mutate({ project: "corp", provider: { kind: "oidc", name: "corp-sso", displayName: "Corp SSO", issuer: idpUrl, clientId: "apprun-corp", clientSecret: "idp-client-secret" } });
+    await owner.trpc.auth.providers.create.mutate({
+      project: "corp",
+      provider: {
+        kind: "oidc",
+        name: "corp-sso",
+        displayName: "Corp SSO",
+        issuer: idpUrl,
+        clientId: "apprun-corp",
+        clientSecret: "idp-client-secret",
+      },
+    });
 
-    github = await startGithubStandIn("gh-client", "gh-client-secret", { id: 4242, login: "octo", name: "Octo Cat", emails: [{ email: "octo@old.example", primary: false, verified: false }, { email: "Octo@Users.example", primary: true, verified: true }] });
-    await owner.trpc.auth.providers.create.mutate({ project: "corp", provider: { kind: "github", name: "github", displayName: "GitHub Enterprise", clientId: "gh-client", clientSecret: "gh-client-secret", baseUrl: github.url } });
+    github = await startGithubStandIn("gh-client", "gh-client-secret", {
+      id: 4242,
+      login: "octo",
+      name: "Octo Cat",
+      emails: [
+        { email: "octo@old.example", primary: false, verified: false },
+        { email: "Octo@Users.example", primary: true, verified: true },
+      ],
+    });
+    await owner.trpc.auth.providers.create.mutate({
+      project: "corp",
+      provider: {
+        kind: "github",
+        name: "github",
+        displayName: "GitHub Enterprise",
+        clientId: "gh-client",
+        clientSecret: "gh-client-secret",
+        baseUrl: github.url,
+      },
+    });
   });
   afterAll(async () => {
     await new Promise<void>((r) => (idp ? idp.close(() => r()) : r()));
@@ -176,7 +232,10 @@ describe.each(DATABASE_KINDS)("OAuth and OIDC sign-in on %s", (kind) => {
     expect(back.searchParams.get("error")).toBeNull();
     const code = back.searchParams.get("code")!;
     const tokens = await api.post("/api/v1/projects/corp/auth/oauth/exchange", { code });
-    expect(tokens.body).toMatchObject({ status: "signed_in", user: { email: "alice@corp.example", name: "Alice Corp", emailVerified: true, hasPassword: false } });
+    expect(tokens.body).toMatchObject({
+      status: "signed_in",
+      user: { email: "alice@corp.example", name: "Alice Corp", emailVerified: true, hasPassword: false },
+    });
     expect((await api.post("/api/v1/projects/corp/auth/oauth/exchange", { code })).body.error.code).toBe("token_invalid");
     const sessions = await api.get("/api/v1/projects/corp/auth/sessions", tokens.body.accessToken);
     expect(sessions.body[0].authMethod).toBe("oauth:corp-sso");
@@ -228,8 +287,13 @@ describe.each(DATABASE_KINDS)("OAuth and OIDC sign-in on %s", (kind) => {
     const { api, back } = await signInWith("github", "octo", "10.2.0.5");
     expect(back.searchParams.get("error")).toBeNull();
     const tokens = await api.post("/api/v1/projects/corp/auth/oauth/exchange", { code: back.searchParams.get("code") });
-    expect(tokens.body).toMatchObject({ status: "signed_in", user: { email: "octo@users.example", name: "Octo Cat", emailVerified: true } });
+    expect(tokens.body).toMatchObject({
+      status: "signed_in",
+      user: { email: "octo@users.example", name: "Octo Cat", emailVerified: true },
+    });
     const again = await signInWith("github", "octo", "10.2.0.5");
-    expect((await again.api.post("/api/v1/projects/corp/auth/oauth/exchange", { code: again.back.searchParams.get("code") })).body.user.id).toBe(tokens.body.user.id);
+    expect(
+      (await again.api.post("/api/v1/projects/corp/auth/oauth/exchange", { code: again.back.searchParams.get("code") })).body.user.id,
+    ).toBe(tokens.body.user.id);
   });
 });

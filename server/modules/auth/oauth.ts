@@ -7,7 +7,14 @@ import { newId } from "../../platform/crypto/tokens";
 import { readBool, readJson, readTime } from "../../platform/db/dialect";
 import { AppError } from "../../platform/errors/app-error";
 import type { AuthContext, ProjectRef } from "./context";
-import { oauthExchangeInput, providerInput, providerRef, createProviderInput, updateProviderInput, type ParsedProviderInput } from "./schema";
+import {
+  oauthExchangeInput,
+  providerInput,
+  providerRef,
+  createProviderInput,
+  updateProviderInput,
+  type ParsedProviderInput,
+} from "./schema";
 import type { AppUserFlows, SignInResult, UserRow } from "./flows";
 import type { AuthSettingsService } from "./settings";
 
@@ -90,7 +97,8 @@ function isLoopback(url: URL): boolean {
 function checkUrl(value: string | undefined, field: string) {
   if (!value) return;
   const url = new URL(value);
-  if (url.protocol !== "https:" && !isLoopback(url)) throw new AppError("oauth_provider_invalid", 400, { reason: `${field} must be https (http only on localhost)` });
+  if (url.protocol !== "https:" && !isLoopback(url))
+    throw new AppError("oauth_provider_invalid", 400, { reason: `${field} must be https (http only on localhost)` });
 }
 
 /**
@@ -127,7 +135,16 @@ export function createOAuth(ctx: AuthContext, deps: { settings: AuthSettingsServ
     const issuer = p.kind === "oidc" ? p.issuer.replace(/\/+$/, "") : p.kind === "github" ? null : presetMetadata(p.kind, options)!.issuer!;
     if (p.kind === "oidc") checkUrl(p.issuer, "issuer");
     if (p.kind === "github") checkUrl(p.baseUrl, "baseUrl");
-    return { name: p.name, kind: p.kind, display_name: p.displayName, issuer, client_id: p.clientId, scopes: p.scopes, options: JSON.stringify(options), enabled: p.enabled };
+    return {
+      name: p.name,
+      kind: p.kind,
+      display_name: p.displayName,
+      issuer,
+      client_id: p.clientId,
+      scopes: p.scopes,
+      options: JSON.stringify(options),
+      enabled: p.enabled,
+    };
   }
 
   async function configOf(row: ProviderRow): Promise<oidc.Configuration> {
@@ -145,7 +162,15 @@ export function createOAuth(ctx: AuthContext, deps: { settings: AuthSettingsServ
         if (isLoopback(new URL(preset.issuer))) oidc.allowInsecureRequests(config);
       } else {
         const issuer = new URL(row.issuer!);
-        config = await oidc.discovery(issuer, row.client_id, secret, undefined, isLoopback(issuer) ? { execute: [oidc.allowInsecureRequests], timeout: FETCH_TIMEOUT_MS / 1000 } : { timeout: FETCH_TIMEOUT_MS / 1000 });
+        config = await oidc.discovery(
+          issuer,
+          row.client_id,
+          secret,
+          undefined,
+          isLoopback(issuer)
+            ? { execute: [oidc.allowInsecureRequests], timeout: FETCH_TIMEOUT_MS / 1000 }
+            : { timeout: FETCH_TIMEOUT_MS / 1000 },
+        );
       }
     } catch (err) {
       throw new AppError("oauth_failed", 502, { reason: `discovery of ${row.issuer} failed: ${(err as Error).message}`.slice(0, 300) });
@@ -155,7 +180,12 @@ export function createOAuth(ctx: AuthContext, deps: { settings: AuthSettingsServ
   }
 
   async function providerByName(project: ProjectRef, name: string): Promise<ProviderRow> {
-    const row = await ctx.db.selectFrom("auth_providers").selectAll().where("project_id", "=", project.id).where("name", "=", name.toLowerCase().slice(0, 40)).executeTakeFirst();
+    const row = await ctx.db
+      .selectFrom("auth_providers")
+      .selectAll()
+      .where("project_id", "=", project.id)
+      .where("name", "=", name.toLowerCase().slice(0, 40))
+      .executeTakeFirst();
     if (!row || !readBool(row.enabled)) throw new AppError("oauth_provider_not_found", 404, { provider: name.slice(0, 40) });
     return row;
   }
@@ -163,7 +193,10 @@ export function createOAuth(ctx: AuthContext, deps: { settings: AuthSettingsServ
   async function githubIdentity(row: ProviderRow, accessToken: string): Promise<ExternalIdentity> {
     const api = githubApi(readJson<Record<string, string>>(row.options));
     const get = async (path: string) => {
-      const res = await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${accessToken}`, accept: "application/vnd.github+json", "user-agent": "apprun" }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+      const res = await fetch(`${api}${path}`, {
+        headers: { authorization: `Bearer ${accessToken}`, accept: "application/vnd.github+json", "user-agent": "apprun" },
+        signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+      });
       if (!res.ok) throw new AppError("oauth_failed", 502, { reason: `GitHub ${path} answered ${res.status}` });
       return res.json() as Promise<unknown>;
     };
@@ -193,16 +226,28 @@ export function createOAuth(ctx: AuthContext, deps: { settings: AuthSettingsServ
     let created = false;
     const found = await ctx.db.transaction().execute(async (trx) => {
       const db = ctx.users(project.id, trx);
-      const link = await db.selectFrom("identities").select("user_id").where("provider_id", "=", row.id).where("subject", "=", identity.subject).executeTakeFirst();
+      const link = await db
+        .selectFrom("identities")
+        .select("user_id")
+        .where("provider_id", "=", row.id)
+        .where("subject", "=", identity.subject)
+        .executeTakeFirst();
       if (link) return (await deps.flows.findById(db, link.user_id))!;
       let user = await deps.flows.findByEmail(db, identity.email);
       if (user && !identity.emailVerified) throw new AppError("oauth_link_refused", 409, { email: identity.email });
       if (!user) {
         if (!settings.signUpEnabled) throw new AppError("signup_disabled", 403);
-        user = await deps.flows.insertUser(db, { email: identity.email, name: identity.name ?? undefined, emailVerified: identity.emailVerified });
+        user = await deps.flows.insertUser(db, {
+          email: identity.email,
+          name: identity.name ?? undefined,
+          emailVerified: identity.emailVerified,
+        });
         created = true;
       }
-      await db.insertInto("identities").values({ provider_id: row.id, subject: identity.subject, user_id: user.id, email: identity.email, created_at: ctx.iso() }).execute();
+      await db
+        .insertInto("identities")
+        .values({ provider_id: row.id, subject: identity.subject, user_id: user.id, email: identity.email, created_at: ctx.iso() })
+        .execute();
       return user;
     });
     if (created) await ctx.emit(project.id, "user.created", { userId: found.id, email: found.email, method: `oauth:${row.name}` });
@@ -221,21 +266,54 @@ export function createOAuth(ctx: AuthContext, deps: { settings: AuthSettingsServ
     /** Enabled providers by name, for an app's sign-in page. */
     async publicList(ref: string): Promise<Array<{ name: string; kind: string; displayName: string; startUrl: string }>> {
       const project = await ctx.project(ref);
-      const rows = await ctx.db.selectFrom("auth_providers").select(["name", "kind", "display_name", "enabled"]).where("project_id", "=", project.id).orderBy("name").execute();
-      return rows.filter((r) => readBool(r.enabled)).map((r) => ({ name: r.name, kind: r.kind, displayName: r.display_name, startUrl: `${ctx.issuer(project.id)}/oauth/${r.name}/start` }));
+      const rows = await ctx.db
+        .selectFrom("auth_providers")
+        .select(["name", "kind", "display_name", "enabled"])
+        .where("project_id", "=", project.id)
+        .orderBy("name")
+        .execute();
+      return rows
+        .filter((r) => readBool(r.enabled))
+        .map((r) => ({
+          name: r.name,
+          kind: r.kind,
+          displayName: r.display_name,
+          startUrl: `${ctx.issuer(project.id)}/oauth/${r.name}/start`,
+        }));
     },
 
     async create(actor: Actor, input: unknown): Promise<ProviderView> {
       const { project: ref, provider } = createProviderInput.parse(input);
-      if (!provider.clientSecret) throw new AppError("invalid_input", 400, { summary: "provider.clientSecret: required", issues: [{ path: "provider.clientSecret", code: "required", message: "required" }] });
+      if (!provider.clientSecret)
+        throw new AppError("invalid_input", 400, {
+          summary: "provider.clientSecret: required",
+          issues: [{ path: "provider.clientSecret", code: "required", message: "required" }],
+        });
       const columns = columnsOf(provider);
       const id = newId("idp");
       await ctx.db.transaction().execute(async (trx) => {
         const { project } = await ctx.projects.authorize(actor, ref, "auth:configure", trx);
-        const clash = await trx.selectFrom("auth_providers").select("id").where("project_id", "=", project.id).where("name", "=", columns.name).executeTakeFirst();
+        const clash = await trx
+          .selectFrom("auth_providers")
+          .select("id")
+          .where("project_id", "=", project.id)
+          .where("name", "=", columns.name)
+          .executeTakeFirst();
         if (clash) throw new AppError("oauth_provider_name_taken", 409, { name: columns.name });
-        await trx.insertInto("auth_providers").values({ id, project_id: project.id, ...columns, client_secret: ctx.secrets.oauth.seal(provider.clientSecret!) }).execute();
-        await ctx.audit.record(actor, { projectId: project.id, action: "auth.provider.create", target: { kind: "auth_provider", id }, data: { name: columns.name, kind: columns.kind, issuer: columns.issuer } }, trx);
+        await trx
+          .insertInto("auth_providers")
+          .values({ id, project_id: project.id, ...columns, client_secret: ctx.secrets.oauth.seal(provider.clientSecret!) })
+          .execute();
+        await ctx.audit.record(
+          actor,
+          {
+            projectId: project.id,
+            action: "auth.provider.create",
+            target: { kind: "auth_provider", id },
+            data: { name: columns.name, kind: columns.kind, issuer: columns.issuer },
+          },
+          trx,
+        );
       });
       return toView((await ctx.db.selectFrom("auth_providers").selectAll().where("id", "=", id).executeTakeFirst())!);
     },
@@ -245,18 +323,41 @@ export function createOAuth(ctx: AuthContext, deps: { settings: AuthSettingsServ
       const columns = columnsOf(provider);
       await ctx.db.transaction().execute(async (trx) => {
         const { project } = await ctx.projects.authorize(actor, ref, "auth:configure", trx);
-        const row = await trx.selectFrom("auth_providers").selectAll().where("project_id", "=", project.id).where("id", "=", providerId).executeTakeFirst();
+        const row = await trx
+          .selectFrom("auth_providers")
+          .selectAll()
+          .where("project_id", "=", project.id)
+          .where("id", "=", providerId)
+          .executeTakeFirst();
         if (!row) throw new AppError("oauth_provider_not_found", 404, { provider: providerId });
         if (columns.name !== row.name) {
-          const clash = await trx.selectFrom("auth_providers").select("id").where("project_id", "=", project.id).where("name", "=", columns.name).executeTakeFirst();
+          const clash = await trx
+            .selectFrom("auth_providers")
+            .select("id")
+            .where("project_id", "=", project.id)
+            .where("name", "=", columns.name)
+            .executeTakeFirst();
           if (clash) throw new AppError("oauth_provider_name_taken", 409, { name: columns.name });
         }
         await trx
           .updateTable("auth_providers")
-          .set({ ...columns, client_secret: provider.clientSecret ? ctx.secrets.oauth.seal(provider.clientSecret) : row.client_secret, updated_at: ctx.iso() })
+          .set({
+            ...columns,
+            client_secret: provider.clientSecret ? ctx.secrets.oauth.seal(provider.clientSecret) : row.client_secret,
+            updated_at: ctx.iso(),
+          })
           .where("id", "=", row.id)
           .execute();
-        await ctx.audit.record(actor, { projectId: project.id, action: "auth.provider.update", target: { kind: "auth_provider", id: row.id }, data: { name: columns.name, kind: columns.kind, issuer: columns.issuer, secretChanged: Boolean(provider.clientSecret) } }, trx);
+        await ctx.audit.record(
+          actor,
+          {
+            projectId: project.id,
+            action: "auth.provider.update",
+            target: { kind: "auth_provider", id: row.id },
+            data: { name: columns.name, kind: columns.kind, issuer: columns.issuer, secretChanged: Boolean(provider.clientSecret) },
+          },
+          trx,
+        );
       });
       discovered.delete(providerId);
       return toView((await ctx.db.selectFrom("auth_providers").selectAll().where("id", "=", providerId).executeTakeFirst())!);
@@ -266,10 +367,18 @@ export function createOAuth(ctx: AuthContext, deps: { settings: AuthSettingsServ
       const { project: ref, providerId } = providerRef.parse(input);
       await ctx.db.transaction().execute(async (trx) => {
         const { project } = await ctx.projects.authorize(actor, ref, "auth:configure", trx);
-        const result = await trx.deleteFrom("auth_providers").where("project_id", "=", project.id).where("id", "=", providerId).executeTakeFirst();
+        const result = await trx
+          .deleteFrom("auth_providers")
+          .where("project_id", "=", project.id)
+          .where("id", "=", providerId)
+          .executeTakeFirst();
         if (Number(result.numDeletedRows) !== 1) throw new AppError("oauth_provider_not_found", 404, { provider: providerId });
         await ctx.users(project.id, trx).deleteFrom("identities").where("provider_id", "=", providerId).execute();
-        await ctx.audit.record(actor, { projectId: project.id, action: "auth.provider.delete", target: { kind: "auth_provider", id: providerId } }, trx);
+        await ctx.audit.record(
+          actor,
+          { projectId: project.id, action: "auth.provider.delete", target: { kind: "auth_provider", id: providerId } },
+          trx,
+        );
       });
       discovered.delete(providerId);
     },
@@ -282,7 +391,9 @@ export function createOAuth(ctx: AuthContext, deps: { settings: AuthSettingsServ
       const config = await configOf(row);
       const verifier = oidc.randomPKCECodeVerifier();
       const nonce = row.kind === "github" ? null : oidc.randomNonce();
-      const { secret: state } = await deps.flows.issueOneTime(ctx.users(project.id), "oauth_state", STATE_TTL_MS, { data: { providerId: row.id, verifier, nonce, redirectTo: target } });
+      const { secret: state } = await deps.flows.issueOneTime(ctx.users(project.id), "oauth_state", STATE_TTL_MS, {
+        data: { providerId: row.id, verifier, nonce, redirectTo: target },
+      });
       const url = oidc.buildAuthorizationUrl(config, {
         redirect_uri: callbackUrl(project.id),
         scope: row.scopes,
@@ -312,8 +423,16 @@ export function createOAuth(ctx: AuthContext, deps: { settings: AuthSettingsServ
       };
       try {
         const error = callback.searchParams.get("error");
-        if (error) throw new AppError("oauth_failed", 400, { reason: `${error}: ${callback.searchParams.get("error_description") ?? ""}`.slice(0, 300) });
-        const row = await ctx.db.selectFrom("auth_providers").selectAll().where("project_id", "=", project.id).where("id", "=", saved.providerId).executeTakeFirst();
+        if (error)
+          throw new AppError("oauth_failed", 400, {
+            reason: `${error}: ${callback.searchParams.get("error_description") ?? ""}`.slice(0, 300),
+          });
+        const row = await ctx.db
+          .selectFrom("auth_providers")
+          .selectAll()
+          .where("project_id", "=", project.id)
+          .where("id", "=", saved.providerId)
+          .executeTakeFirst();
         if (!row || !readBool(row.enabled)) throw new AppError("oauth_provider_not_found", 404, { provider: saved.providerId });
         const config = await configOf(row);
         const current = new URL(callbackUrl(project.id));
@@ -337,7 +456,10 @@ export function createOAuth(ctx: AuthContext, deps: { settings: AuthSettingsServ
         }
         const user = await userFor(project, row, identity);
         if (user.disabled_at) throw new AppError("app_user_disabled", 403);
-        const { secret } = await deps.flows.issueOneTime(db, "oauth_login", LOGIN_CODE_TTL_MS, { userId: user.id, data: { provider: row.name } });
+        const { secret } = await deps.flows.issueOneTime(db, "oauth_login", LOGIN_CODE_TTL_MS, {
+          userId: user.id,
+          data: { provider: row.name },
+        });
         return back({ code: secret });
       } catch (err) {
         if (!(err instanceof AppError)) throw err;

@@ -10,7 +10,10 @@ describe("bearerCredential", () => {
     expect(bearerCredential(header)).toBe(credential);
   });
 
-  it.each(["", "Bearer", "Bearer ", "Basic abc", "Bearerabc", "Bearer a b", "Token abc"])("refuses %j with 401 access_token_invalid", (header) => {
-    expect(() => bearerCredential(header)).toThrow(expect.objectContaining({ code: "access_token_invalid", status: 401 }));
-  });
+  it.each(["", "Bearer", "Bearer ", "Basic abc", "Bearerabc", "Bearer a b", "Token abc"])(
+    "refuses %j with 401 access_token_invalid",
+    (header) => {
+      expect(() => bearerCredential(header)).toThrow(expect.objectContaining({ code: "access_token_invalid", status: 401 }));
+    },
+  );
 });

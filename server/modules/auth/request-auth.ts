@@ -20,7 +20,8 @@ export interface CallerSummary {
  */
 export function bearerCredential(header: string | string[]): string {
   const value = Array.isArray(header) ? (header[0] ?? "") : header;
-  if (value.length < 8 || value.charCodeAt(6) !== 32 || !/^bearer$/i.test(value.slice(0, 6))) throw new AppError("access_token_invalid", 401);
+  if (value.length < 8 || value.charCodeAt(6) !== 32 || !/^bearer$/i.test(value.slice(0, 6)))
+    throw new AppError("access_token_invalid", 401);
   const credential = value.slice(7).trimStart();
   if (credential === "" || credential.includes(" ")) throw new AppError("access_token_invalid", 401);
   return credential;
@@ -42,7 +43,11 @@ export function createRequestAuth(deps: { tokens: TokenService; apiKeys: ApiKeys
   }
 
   const summaryOf = (p: Principal | null): CallerSummary | null =>
-    p === null ? null : p.kind === "user" ? { kind: "user", id: p.claims.sub, project: p.claims.prj } : { kind: "apiKey", id: p.actor.id, project: p.actor.projectId };
+    p === null
+      ? null
+      : p.kind === "user"
+        ? { kind: "user", id: p.claims.sub, project: p.claims.prj }
+        : { kind: "apiKey", id: p.actor.id, project: p.actor.projectId };
 
   return {
     principal,

@@ -59,7 +59,9 @@ export const authRouter = router({
     /** users:read. With active sessions and linked identities. */
     get: authedProcedure.input(userRef).query(({ ctx, input }) => ctx.services.auth.admin.get(ctx.actor, input)),
     /** users:manage. Disabling ends every session. */
-    setDisabled: authedProcedure.input(setDisabledInput).mutation(({ ctx, input }) => ctx.services.auth.admin.setDisabled(ctx.actor, input)),
+    setDisabled: authedProcedure
+      .input(setDisabledInput)
+      .mutation(({ ctx, input }) => ctx.services.auth.admin.setDisabled(ctx.actor, input)),
     /** users:manage. Mails a reset link to the app's site URL. */
     sendPasswordReset: authedProcedure.input(userRef).mutation(async ({ ctx, input }) => {
       await ctx.services.auth.admin.sendPasswordReset(ctx.actor, input, ctx.locale);

@@ -27,7 +27,10 @@ const listQuery = z.object({
  * management REST for scripting (`/api/v1/admin/projects/{project}/…`, API keys only). Handlers
  * parse, call the service and reply; credentials are resolved before any body is read.
  */
-export function registerAuthRoutes(app: FastifyInstance, deps: { auth: AuthService; origin: (req: FastifyRequest) => RequestOrigin; publicUrl: string }) {
+export function registerAuthRoutes(
+  app: FastifyInstance,
+  deps: { auth: AuthService; origin: (req: FastifyRequest) => RequestOrigin; publicUrl: string },
+) {
   const { auth } = deps;
   const { flows, oauth, requestAuth } = auth;
   const base = "/api/v1/projects/:project/auth";
@@ -35,7 +38,10 @@ export function registerAuthRoutes(app: FastifyInstance, deps: { auth: AuthServi
 
   // ── anonymous ──────────────────────────────────────────────────────────────
 
-  app.get<P>(`${base}/settings`, anonymous, async (req) => ({ ...(await flows.publicSettings(req.params.project)), providers: await oauth.publicList(req.params.project) }));
+  app.get<P>(`${base}/settings`, anonymous, async (req) => ({
+    ...(await flows.publicSettings(req.params.project)),
+    providers: await oauth.publicList(req.params.project),
+  }));
 
   app.get<P>(`${base}/jwks`, anonymous, async (req, reply) => {
     const jwks = await auth.jwks(req.params.project);
@@ -124,10 +130,18 @@ export function registerAuthRoutes(app: FastifyInstance, deps: { auth: AuthServi
     const query = listQuery.parse(req.query ?? {});
     return { users: await auth.admin.list(actor, { project: req.params.project, ...query }) };
   });
-  app.get<U>(`${admin}/users/:user`, async (req) => auth.admin.get(await key(req), { project: req.params.project, userId: req.params.user }));
-  app.post<U>(`${admin}/users/:user/disable`, async (req) => auth.admin.setDisabled(await key(req), { project: req.params.project, userId: req.params.user, disabled: true }));
-  app.post<U>(`${admin}/users/:user/enable`, async (req) => auth.admin.setDisabled(await key(req), { project: req.params.project, userId: req.params.user, disabled: false }));
-  app.delete<U>(`${admin}/users/:user/sessions`, async (req) => auth.admin.revokeSessions(await key(req), { project: req.params.project, userId: req.params.user }));
+  app.get<U>(`${admin}/users/:user`, async (req) =>
+    auth.admin.get(await key(req), { project: req.params.project, userId: req.params.user }),
+  );
+  app.post<U>(`${admin}/users/:user/disable`, async (req) =>
+    auth.admin.setDisabled(await key(req), { project: req.params.project, userId: req.params.user, disabled: true }),
+  );
+  app.post<U>(`${admin}/users/:user/enable`, async (req) =>
+    auth.admin.setDisabled(await key(req), { project: req.params.project, userId: req.params.user, disabled: false }),
+  );
+  app.delete<U>(`${admin}/users/:user/sessions`, async (req) =>
+    auth.admin.revokeSessions(await key(req), { project: req.params.project, userId: req.params.user }),
+  );
   app.put<U>(`${admin}/users/:user/roles`, async (req) => {
     const actor = await key(req);
     const body = (req.body ?? {}) as { roles?: unknown };

@@ -21,7 +21,11 @@ const settingsFields = {
   /** Access tokens (JWT): 1 minute to 1 day. */
   accessTokenTtlSeconds: z.number().int().min(60).max(86_400),
   /** Refresh tokens: 1 hour to 1 year. Each use rotates it and restarts this window. */
-  refreshTokenTtlSeconds: z.number().int().min(3600).max(365 * 86_400),
+  refreshTokenTtlSeconds: z
+    .number()
+    .int()
+    .min(3600)
+    .max(365 * 86_400),
   /** The app's page that mailed links and OAuth sign-ins return to when no redirect URL is given. */
   siteUrl: redirectUrlSchema.nullable(),
   /** Other pages allowed as redirect targets (same origin and path prefix). */
@@ -53,16 +57,34 @@ export const signInInput = z.object({ email: emailSchema, password: z.string().m
 export const mfaInput = z
   .object({
     challenge: z.string().min(1).max(200),
-    code: z.string().trim().regex(/^\d{6}$/).optional(),
+    code: z
+      .string()
+      .trim()
+      .regex(/^\d{6}$/)
+      .optional(),
     recoveryCode: z.string().trim().min(1).max(20).optional(),
   })
-  .refine((v) => v.code !== undefined || v.recoveryCode !== undefined, { message: "a code or a recovery code is required", path: ["code"] });
+  .refine((v) => v.code !== undefined || v.recoveryCode !== undefined, {
+    message: "a code or a recovery code is required",
+    path: ["code"],
+  });
 export const refreshInput = z.object({ refreshToken: z.string().min(1).max(200) });
 export const emailLinkInput = z.object({ email: emailSchema, redirectTo: redirectUrlSchema.optional() });
-export const otpVerifyInput = z.object({ email: emailSchema, code: z.string().trim().regex(/^\d{6}$/, "six digits") });
+export const otpVerifyInput = z.object({
+  email: emailSchema,
+  code: z
+    .string()
+    .trim()
+    .regex(/^\d{6}$/, "six digits"),
+});
 export const tokenInput = z.object({ token: z.string().min(1).max(200) });
 export const resetInput = z.object({ token: z.string().min(1).max(200), password: passwordSchema });
-export const totpCodeInput = z.object({ code: z.string().trim().regex(/^\d{6}$/, "six digits") });
+export const totpCodeInput = z.object({
+  code: z
+    .string()
+    .trim()
+    .regex(/^\d{6}$/, "six digits"),
+});
 export const redirectInput = z.object({ redirectTo: redirectUrlSchema.optional() });
 export const oauthStartQuery = z.object({ redirect_to: redirectUrlSchema.optional() });
 export const oauthExchangeInput = z.object({ code: z.string().min(1).max(200) });
@@ -87,12 +109,20 @@ const providerCommon = {
   enabled: z.boolean().default(true),
 };
 export const providerInput = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("oidc"), ...providerCommon, issuer: z.url({ protocol: /^https?$/ }).max(500), scopes: z.string().trim().min(1).max(255).default("openid email profile") }),
+  z.object({
+    kind: z.literal("oidc"),
+    ...providerCommon,
+    issuer: z.url({ protocol: /^https?$/ }).max(500),
+    scopes: z.string().trim().min(1).max(255).default("openid email profile"),
+  }),
   z.object({ kind: z.literal("google"), ...providerCommon, scopes: z.string().trim().min(1).max(255).default("openid email profile") }),
   z.object({
     kind: z.literal("microsoft"),
     ...providerCommon,
-    /** The directory (tenant) id: a GUID. Multi-tenant `common`/`organizations` are not supported (their ID tokens carry per-tenant issuers). */
+    /**
+     * The directory (tenant) id: a GUID. Multi-tenant `common`/`organizations` are not supported
+     * (their ID tokens carry per-tenant issuers).
+     */
     tenant: z.uuid(),
     scopes: z.string().trim().min(1).max(255).default("openid email profile"),
   }),
@@ -100,7 +130,10 @@ export const providerInput = z.discriminatedUnion("kind", [
     kind: z.literal("github"),
     ...providerCommon,
     /** GitHub Enterprise Server base URL; default https://github.com. */
-    baseUrl: z.url({ protocol: /^https?$/ }).max(500).optional(),
+    baseUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(500)
+      .optional(),
     scopes: z.string().trim().min(1).max(255).default("read:user user:email"),
   }),
 ]);
@@ -129,7 +162,11 @@ export const roleNameSchema = z
   .regex(/^[A-Za-z][A-Za-z0-9_.:-]*$/, "a letter, then letters, digits, _ . : -");
 export const setRolesInput = userRef.extend({ roles: z.array(roleNameSchema).max(100) });
 export const createAppRoleInput = byProject.extend({ name: roleNameSchema, description: z.string().trim().max(300).default("") });
-export const updateAppRoleInput = byProject.extend({ roleId: idSchema, name: roleNameSchema.optional(), description: z.string().trim().max(300).optional() });
+export const updateAppRoleInput = byProject.extend({
+  roleId: idSchema,
+  name: roleNameSchema.optional(),
+  description: z.string().trim().max(300).optional(),
+});
 export const appRoleRef = byProject.extend({ roleId: idSchema });
 
 export const createProviderInput = byProject.extend({ provider: providerInput });

@@ -6,17 +6,30 @@ import { createAuthSettings } from "./settings";
 
 describe("redirect targets of mailed links and OAuth sign-ins", () => {
   const { redirectTarget } = createAuthSettings({} as AuthContext);
-  const settings = authSettingsSchema.parse({ ...DEFAULT_AUTH_SETTINGS, siteUrl: "https://app.example.com/auth", redirectUrls: ["http://localhost:3000/"] });
+  const settings = authSettingsSchema.parse({
+    ...DEFAULT_AUTH_SETTINGS,
+    siteUrl: "https://app.example.com/auth",
+    redirectUrls: ["http://localhost:3000/"],
+  });
 
   it("defaults to the site URL", () => {
     expect(redirectTarget(settings, undefined)).toBe("https://app.example.com/auth");
   });
 
-  it.each(["https://app.example.com/auth", "https://app.example.com/auth/callback?next=/x", "http://localhost:3000/anything"])("allows %s", (url) => {
-    expect(redirectTarget(settings, url)).toBe(new URL(url).href);
-  });
+  it.each(["https://app.example.com/auth", "https://app.example.com/auth/callback?next=/x", "http://localhost:3000/anything"])(
+    "allows %s",
+    (url) => {
+      expect(redirectTarget(settings, url)).toBe(new URL(url).href);
+    },
+  );
 
-  it.each(["https://evil.example/auth", "https://app.example.com/other", "https://app.example.com.evil.example/auth", "http://app.example.com/auth", "http://localhost:3001/"])("refuses %s with redirect_url_not_allowed", (url) => {
+  it.each([
+    "https://evil.example/auth",
+    "https://app.example.com/other",
+    "https://app.example.com.evil.example/auth",
+    "http://app.example.com/auth",
+    "http://localhost:3001/",
+  ])("refuses %s with redirect_url_not_allowed", (url) => {
     expect(() => redirectTarget(settings, url)).toThrow(AppError);
     try {
       redirectTarget(settings, url);

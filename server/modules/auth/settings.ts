@@ -62,7 +62,16 @@ export function createAuthSettings(ctx: AuthContext) {
           .values({ project_id: project.id, settings: json })
           .onConflict((oc) => oc.column("project_id").doUpdateSet({ settings: json, updated_at: ctx.iso() }))
           .execute();
-        await ctx.audit.record(actor, { projectId: project.id, action: "auth.settings.update", target: { kind: "auth_settings", id: project.id }, data: { changes: defined } }, trx);
+        await ctx.audit.record(
+          actor,
+          {
+            projectId: project.id,
+            action: "auth.settings.update",
+            target: { kind: "auth_settings", id: project.id },
+            data: { changes: defined },
+          },
+          trx,
+        );
         return after;
       });
     },

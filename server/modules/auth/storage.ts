@@ -62,7 +62,16 @@ export interface ProjectAuthDatabase {
   user_roles: { user_id: string; role_id: string; created_at: Timestamp };
 }
 
-export const AUTH_TABLES = ["users", "identities", "sessions", "refresh_tokens", "one_time_tokens", "recovery_codes", "roles", "user_roles"] as const;
+export const AUTH_TABLES = [
+  "users",
+  "identities",
+  "sessions",
+  "refresh_tokens",
+  "one_time_tokens",
+  "recovery_codes",
+  "roles",
+  "user_roles",
+] as const;
 
 export type ProjectAuthDb = Kysely<ProjectAuthDatabase>;
 

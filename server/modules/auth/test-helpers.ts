@@ -12,11 +12,20 @@ export interface HttpAnswer<T = any> {
  * per-IP limits of one test do not spill into another.
  */
 export function restClient(t: TestApp, ip = "10.0.0.1") {
-  async function call<T = any>(method: string, path: string, options: { body?: unknown; token?: string; headers?: Record<string, string> } = {}): Promise<HttpAnswer<T>> {
+  async function call<T = any>(
+    method: string,
+    path: string,
+    options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
+  ): Promise<HttpAnswer<T>> {
     const headers: Record<string, string> = { "x-forwarded-for": ip, ...options.headers };
     if (options.body !== undefined) headers["content-type"] = "application/json";
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-    const res = await fetch(`${t.baseUrl}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), redirect: "manual" });
+    const res = await fetch(`${t.baseUrl}${path}`, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      redirect: "manual",
+    });
     const text = await res.text();
     let body: unknown = text;
     try {

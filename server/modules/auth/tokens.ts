@@ -60,10 +60,20 @@ interface VerifyingKeys {
 export function createTokenService(ctx: AuthContext) {
   const signing = new Map<string, SigningKey>();
   const verifying = new Map<string, VerifyingKeys>();
-  /** Verified tokens until they expire; `used` is the second-chance bit of a CLOCK eviction (an LRU approximation whose hit costs one lookup, no reordering). */
+  /**
+   * Verified tokens until they expire; `used` is the second-chance bit of a CLOCK eviction (an LRU
+   * approximation whose hit costs one lookup, no reordering).
+   */
   const verified = new Map<string, { claims: AccessClaims; used: boolean }>();
 
-  function toView(row: { id: string; algorithm: string; active: unknown; created_at: unknown; retired_at: unknown; verify_until: unknown }): SigningKeyView {
+  function toView(row: {
+    id: string;
+    algorithm: string;
+    active: unknown;
+    created_at: unknown;
+    retired_at: unknown;
+    verify_until: unknown;
+  }): SigningKeyView {
     return {
       kid: row.id,
       algorithm: row.algorithm,
@@ -100,7 +110,12 @@ export function createTokenService(ctx: AuthContext) {
 
   /** Keys whose tokens may still be valid: the active ones and retired ones within their window. */
   async function publishedRows(projectId: string) {
-    const rows = await ctx.db.selectFrom("auth_signing_keys").selectAll().where("project_id", "=", projectId).orderBy("created_at", "desc").execute();
+    const rows = await ctx.db
+      .selectFrom("auth_signing_keys")
+      .selectAll()
+      .where("project_id", "=", projectId)
+      .orderBy("created_at", "desc")
+      .execute();
     const t = ctx.now();
     return rows.filter((r) => readBool(r.active) || (r.verify_until !== null && Date.parse(readTime(r.verify_until)) > t));
   }
@@ -108,14 +123,31 @@ export function createTokenService(ctx: AuthContext) {
   async function activeKey(projectId: string, ttlSeconds: number): Promise<SigningKey> {
     const hit = signing.get(projectId);
     if (hit && Date.now() - hit.loadedAt < SIGNING_CACHE_MS && hit.maxTtlSeconds >= ttlSeconds) return hit;
-    let row = await ctx.db.selectFrom("auth_signing_keys").selectAll().where("project_id", "=", projectId).where("active", "=", true).orderBy("created_at", "desc").executeTakeFirst();
+    let row = await ctx.db
+      .selectFrom("auth_signing_keys")
+      .selectAll()
+      .where("project_id", "=", projectId)
+      .where("active", "=", true)
+      .orderBy("created_at", "desc")
+      .executeTakeFirst();
     if (!row) {
       await createKey(projectId, ttlSeconds);
-      row = await ctx.db.selectFrom("auth_signing_keys").selectAll().where("project_id", "=", projectId).where("active", "=", true).orderBy("created_at", "desc").executeTakeFirstOrThrow();
+      row = await ctx.db
+        .selectFrom("auth_signing_keys")
+        .selectAll()
+        .where("project_id", "=", projectId)
+        .where("active", "=", true)
+        .orderBy("created_at", "desc")
+        .executeTakeFirstOrThrow();
     }
     // The key must stay published as long as the longest token it signs lives.
     if (Number(row.max_token_ttl_seconds) < ttlSeconds) {
-      await ctx.db.updateTable("auth_signing_keys").set({ max_token_ttl_seconds: ttlSeconds }).where("id", "=", row.id).where("max_token_ttl_seconds", "<", ttlSeconds).execute();
+      await ctx.db
+        .updateTable("auth_signing_keys")
+        .set({ max_token_ttl_seconds: ttlSeconds })
+        .where("id", "=", row.id)
+        .where("max_token_ttl_seconds", "<", ttlSeconds)
+        .execute();
     }
     const key: SigningKey = {
       kid: row.id,
@@ -133,7 +165,10 @@ export function createTokenService(ctx: AuthContext) {
     const unknownKid = entry !== undefined && !entry.keys.has(kid) && Date.now() - entry.loadedAt > RELOAD_MIN_MS;
     if (stale || unknownKid) {
       const rows = await publishedRows(projectId);
-      entry = { keys: new Map(rows.map((r) => [r.id, crypto.createPublicKey({ key: readJson<crypto.JsonWebKey>(r.public_jwk), format: "jwk" })])), loadedAt: Date.now() };
+      entry = {
+        keys: new Map(rows.map((r) => [r.id, crypto.createPublicKey({ key: readJson<crypto.JsonWebKey>(r.public_jwk), format: "jwk" })])),
+        loadedAt: Date.now(),
+      };
       if (verifying.size > 10_000) verifying.clear();
       verifying.set(projectId, entry);
     }
@@ -171,7 +206,11 @@ export function createTokenService(ctx: AuthContext) {
     cached,
 
     /** Signs an access token for an app user of a project. */
-    async sign(projectId: string, claims: { sub: string; sid: string; roles: string[] }, ttlSeconds: number): Promise<{ token: string; expiresAt: number }> {
+    async sign(
+      projectId: string,
+      claims: { sub: string; sid: string; roles: string[] },
+      ttlSeconds: number,
+    ): Promise<{ token: string; expiresAt: number }> {
       const key = await activeKey(projectId, ttlSeconds);
       const iat = Math.floor(ctx.now() / 1000);
       const exp = iat + ttlSeconds;
@@ -236,7 +275,12 @@ export function createTokenService(ctx: AuthContext) {
 
     async list(actor: Actor, ref: string): Promise<SigningKeyView[]> {
       const { project } = await ctx.projects.authorize(actor, ref, "auth:configure");
-      const rows = await ctx.db.selectFrom("auth_signing_keys").select(["id", "algorithm", "active", "created_at", "retired_at", "verify_until"]).where("project_id", "=", project.id).orderBy("created_at", "desc").execute();
+      const rows = await ctx.db
+        .selectFrom("auth_signing_keys")
+        .select(["id", "algorithm", "active", "created_at", "retired_at", "verify_until"])
+        .where("project_id", "=", project.id)
+        .orderBy("created_at", "desc")
+        .execute();
       return rows.map(toView);
     },
 
@@ -247,18 +291,40 @@ export function createTokenService(ctx: AuthContext) {
     async rotate(actor: Actor, ref: string, ttlSeconds: number): Promise<SigningKeyView> {
       const kid = await ctx.db.transaction().execute(async (trx) => {
         const { project } = await ctx.projects.authorize(actor, ref, "auth:configure", trx);
-        const active = await trx.selectFrom("auth_signing_keys").select(["id", "max_token_ttl_seconds"]).where("project_id", "=", project.id).where("active", "=", true).execute();
+        const active = await trx
+          .selectFrom("auth_signing_keys")
+          .select(["id", "max_token_ttl_seconds"])
+          .where("project_id", "=", project.id)
+          .where("active", "=", true)
+          .execute();
         for (const old of active) {
           const verifyUntil = ctx.now() + Number(old.max_token_ttl_seconds) * 1000 + RETIRE_MARGIN_MS;
-          await trx.updateTable("auth_signing_keys").set({ active: false, retired_at: ctx.iso(), verify_until: ctx.iso(verifyUntil) }).where("id", "=", old.id).execute();
+          await trx
+            .updateTable("auth_signing_keys")
+            .set({ active: false, retired_at: ctx.iso(), verify_until: ctx.iso(verifyUntil) })
+            .where("id", "=", old.id)
+            .execute();
         }
         const created = await createKey(project.id, ttlSeconds, trx);
-        await ctx.audit.record(actor, { projectId: project.id, action: "auth.signing_key.rotate", target: { kind: "signing_key", id: created }, data: { retired: active.map((k) => k.id) } }, trx);
+        await ctx.audit.record(
+          actor,
+          {
+            projectId: project.id,
+            action: "auth.signing_key.rotate",
+            target: { kind: "signing_key", id: created },
+            data: { retired: active.map((k) => k.id) },
+          },
+          trx,
+        );
         signing.delete(project.id);
         verifying.delete(project.id);
         return created;
       });
-      const row = await ctx.db.selectFrom("auth_signing_keys").select(["id", "algorithm", "active", "created_at", "retired_at", "verify_until"]).where("id", "=", kid).executeTakeFirstOrThrow();
+      const row = await ctx.db
+        .selectFrom("auth_signing_keys")
+        .select(["id", "algorithm", "active", "created_at", "retired_at", "verify_until"])
+        .where("id", "=", kid)
+        .executeTakeFirstOrThrow();
       return toView(row);
     },
 

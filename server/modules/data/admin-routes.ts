@@ -42,8 +42,21 @@ export function registerSchemaAdminRoutes(app: FastifyInstance, deps: DataRoutes
     return { actor, access: await projects.authorize(actor, req.params.project, "schema:manage") };
   }
 
-  const record = (req: FastifyRequest, actor: Actor, access: Access, action: string, targetId: string | null, details: Record<string, unknown> = {}) =>
-    audit.record(actor, { projectId: access.project.id, action: `data.schema.${action}`, target: { kind: "data_model", id: targetId }, data: details, ip: req.ip ?? null });
+  const record = (
+    req: FastifyRequest,
+    actor: Actor,
+    access: Access,
+    action: string,
+    targetId: string | null,
+    details: Record<string, unknown> = {},
+  ) =>
+    audit.record(actor, {
+      projectId: access.project.id,
+      action: `data.schema.${action}`,
+      target: { kind: "data_model", id: targetId },
+      data: details,
+      ip: req.ip ?? null,
+    });
 
   app.get<P>(base, async (req) => {
     const { actor, access } = await reader(req);
@@ -55,14 +68,21 @@ export function registerSchemaAdminRoutes(app: FastifyInstance, deps: DataRoutes
   app.post<P>(`${base}/preview`, async (req) => {
     const { actor, access } = await manager(req);
     const preview = await data.schema.preview(access.project.id, req.body as never);
-    await record(req, actor, access, "preview", String(preview.baseVersion), { steps: preview.steps.length, warnings: preview.warnings.map((w) => w.code) });
+    await record(req, actor, access, "preview", String(preview.baseVersion), {
+      steps: preview.steps.length,
+      warnings: preview.warnings.map((w) => w.code),
+    });
     return preview;
   });
 
   app.post<P>(`${base}/apply`, async (req, reply) => {
     const { actor, access } = await manager(req);
     const applied = await data.schema.apply(access.project.id, req.body as never, actorLabel(actor));
-    await record(req, actor, access, "apply", String(applied.version), { baseVersion: applied.version - 1, steps: applied.steps.length, warnings: applied.warnings.map((w) => w.code) });
+    await record(req, actor, access, "apply", String(applied.version), {
+      baseVersion: applied.version - 1,
+      steps: applied.steps.length,
+      warnings: applied.warnings.map((w) => w.code),
+    });
     return reply.status(201).send(applied);
   });
 
@@ -70,7 +90,11 @@ export function registerSchemaAdminRoutes(app: FastifyInstance, deps: DataRoutes
     const { actor, access } = await manager(req);
     const applied = await data.schema.rollback(access.project.id, req.body as never, actorLabel(actor));
     const toVersion = (req.body as { toVersion?: unknown }).toVersion;
-    await record(req, actor, access, "rollback", String(applied.version), { toVersion, steps: applied.steps.length, warnings: applied.warnings.map((w) => w.code) });
+    await record(req, actor, access, "rollback", String(applied.version), {
+      toVersion,
+      steps: applied.steps.length,
+      warnings: applied.warnings.map((w) => w.code),
+    });
     return reply.status(201).send(applied);
   });
 

@@ -27,7 +27,11 @@ export type SchemaCliCommand =
   | { action: "rollback"; project: string; to: number };
 
 /** Parses `schema <action> …` arguments; a string is the usage error to print. */
-export function parseSchemaCommand(sub: string | undefined, rest: string[], values: { project?: string; "dry-run"?: boolean; to?: string }): SchemaCliCommand | string {
+export function parseSchemaCommand(
+  sub: string | undefined,
+  rest: string[],
+  values: { project?: string; "dry-run"?: boolean; to?: string },
+): SchemaCliCommand | string {
   const project = values.project;
   if (!sub || !["apply", "export", "history", "rollback"].includes(sub)) return '"schema" takes "apply", "export", "history" or "rollback"';
   if (!project) return `"schema ${sub}" needs --project`;
@@ -36,7 +40,7 @@ export function parseSchemaCommand(sub: string | undefined, rest: string[], valu
     return { action: "apply", file: rest[0]!, project, dryRun: values["dry-run"] === true };
   }
   if (rest.length > 0) return `"schema ${sub}" takes no FILE`;
-  if (values["dry-run"]) return "--dry-run is only for \"schema apply\"";
+  if (values["dry-run"]) return '--dry-run is only for "schema apply"';
   if (sub === "rollback") {
     if (values.to === undefined || !/^\d{1,9}$/.test(values.to)) return '"schema rollback" needs --to N (a version number)';
     return { action: "rollback", project, to: Number(values.to) };
@@ -51,9 +55,18 @@ export function parseSchemaCommand(sub: string | undefined, rest: string[], valu
  */
 export async function runSchemaCommand(command: SchemaCliCommand, deps: SchemaCliDeps): Promise<void> {
   const { data, out } = deps;
-  const { project } = await deps.projects.authorize(CLI_ACTOR, command.project, command.action === "export" || command.action === "history" ? "data:read" : "schema:manage");
+  const { project } = await deps.projects.authorize(
+    CLI_ACTOR,
+    command.project,
+    command.action === "export" || command.action === "history" ? "data:read" : "schema:manage",
+  );
   const audit = (action: string, target: string | null, details: Record<string, unknown> = {}) =>
-    deps.audit.record(CLI_ACTOR, { projectId: project.id, action: `data.schema.${action}`, target: { kind: "data_model", id: target }, data: details });
+    deps.audit.record(CLI_ACTOR, {
+      projectId: project.id,
+      action: `data.schema.${action}`,
+      target: { kind: "data_model", id: target },
+      data: details,
+    });
   const warnings = (list: PlanWarning[]) => {
     for (const w of list) out(`warning ${w.code}: ${deps.catalog.format(w.code, "en", w as unknown as Record<string, unknown>)}\n`);
   };
@@ -72,7 +85,9 @@ export async function runSchemaCommand(command: SchemaCliCommand, deps: SchemaCl
       if (versions.length === 0) return out(`project ${project.slug} has no model versions yet\n`);
       out(`VERSION  KIND      BASE  STEPS  AUTHOR                    CREATED                   MESSAGE\n`);
       for (const v of versions) {
-        out(`${String(v.version).padEnd(7)}  ${v.kind.padEnd(8)}  ${String(v.baseVersion).padEnd(4)}  ${String(v.stepCount).padEnd(5)}  ${v.author.padEnd(24)}  ${v.createdAt.padEnd(24)}  ${v.message ?? ""}\n`);
+        out(
+          `${String(v.version).padEnd(7)}  ${v.kind.padEnd(8)}  ${String(v.baseVersion).padEnd(4)}  ${String(v.stepCount).padEnd(5)}  ${v.author.padEnd(24)}  ${v.createdAt.padEnd(24)}  ${v.message ?? ""}\n`,
+        );
       }
       return;
     }
@@ -81,20 +96,35 @@ export async function runSchemaCommand(command: SchemaCliCommand, deps: SchemaCl
       try {
         text = fs.readFileSync(command.file, "utf8");
       } catch (err) {
-        throw new AppError("model_file_unreadable", 400, { file: command.file, reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message });
+        throw new AppError("model_file_unreadable", 400, {
+          file: command.file,
+          reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message,
+        });
       }
       const schema = parseModelText(text);
       const { version } = await data.schema.get(project.id);
       if (command.dryRun) {
         const plan = await data.schema.preview(project.id, { baseVersion: version, schema: schema as never });
         await audit("preview", String(version), { steps: plan.steps.length, warnings: plan.warnings.map((w) => w.code), via: "cli" });
-        out(`plan against version ${version} of ${project.slug}: ${plan.steps.length} step${plan.steps.length === 1 ? "" : "s"} (dry run, nothing applied)\n`);
-        for (const [i, step] of plan.steps.entries()) out(`${i + 1}. ${step.description}\n${step.sql ? `   ${step.sql.replace(/\n/g, "\n   ")};\n` : ""}`);
+        out(
+          `plan against version ${version} of ${project.slug}: ${plan.steps.length} step${plan.steps.length === 1 ? "" : "s"} (dry run, nothing applied)\n`,
+        );
+        for (const [i, step] of plan.steps.entries())
+          out(`${i + 1}. ${step.description}\n${step.sql ? `   ${step.sql.replace(/\n/g, "\n   ")};\n` : ""}`);
         warnings(plan.warnings);
         return;
       }
-      const applied = await data.schema.apply(project.id, { baseVersion: version, schema: schema as never, message: `apprun schema apply ${command.file}`.slice(0, 1000) }, "cli");
-      await audit("apply", String(applied.version), { baseVersion: version, steps: applied.steps.length, warnings: applied.warnings.map((w) => w.code), via: "cli" });
+      const applied = await data.schema.apply(
+        project.id,
+        { baseVersion: version, schema: schema as never, message: `apprun schema apply ${command.file}`.slice(0, 1000) },
+        "cli",
+      );
+      await audit("apply", String(applied.version), {
+        baseVersion: version,
+        steps: applied.steps.length,
+        warnings: applied.warnings.map((w) => w.code),
+        via: "cli",
+      });
       out(`applied version ${applied.version} to ${project.slug} (${applied.steps.length} step${applied.steps.length === 1 ? "" : "s"})\n`);
       warnings(applied.warnings);
       return;
@@ -102,8 +132,15 @@ export async function runSchemaCommand(command: SchemaCliCommand, deps: SchemaCl
     case "rollback": {
       const { version } = await data.schema.get(project.id);
       const applied = await data.schema.rollback(project.id, { baseVersion: version, toVersion: command.to }, "cli");
-      await audit("rollback", String(applied.version), { toVersion: command.to, steps: applied.steps.length, warnings: applied.warnings.map((w) => w.code), via: "cli" });
-      out(`rolled ${project.slug} back to version ${command.to} as version ${applied.version} (${applied.steps.length} step${applied.steps.length === 1 ? "" : "s"})\n`);
+      await audit("rollback", String(applied.version), {
+        toVersion: command.to,
+        steps: applied.steps.length,
+        warnings: applied.warnings.map((w) => w.code),
+        via: "cli",
+      });
+      out(
+        `rolled ${project.slug} back to version ${command.to} as version ${applied.version} (${applied.steps.length} step${applied.steps.length === 1 ? "" : "s"})\n`,
+      );
       warnings(applied.warnings);
       return;
     }

@@ -19,9 +19,18 @@ function sources(dir: string): string[] {
 }
 
 describe("data error messages", () => {
-  const text = sources(here).map((f) => fs.readFileSync(f, "utf8")).join("\n");
+  const text = sources(here)
+    .map((f) => fs.readFileSync(f, "utf8"))
+    .join("\n");
   // The routes also throw codes other modules define with the same meaning (credentials, CSRF, forbidden).
-  const catalog = createErrorCatalog(platformErrorMessages, accountErrorMessages, authErrorMessages, projectErrorMessages, dataErrorMessages, portabilityErrorMessages);
+  const catalog = createErrorCatalog(
+    platformErrorMessages,
+    accountErrorMessages,
+    authErrorMessages,
+    projectErrorMessages,
+    dataErrorMessages,
+    portabilityErrorMessages,
+  );
 
   it("has a message for every code the module throws", () => {
     const thrown = new Set([...text.matchAll(/new AppError\("([a-z_]+)"/g)].map((m) => m[1]!));
@@ -45,7 +54,9 @@ describe("data error messages", () => {
   });
 
   it("formats details into the message", () => {
-    expect(catalog.format("schema_version_conflict", "en", { expected: 3, actual: 4 })).toBe("The model changed since version 3: it is now at version 4; reload and apply again");
+    expect(catalog.format("schema_version_conflict", "en", { expected: 3, actual: 4 })).toBe(
+      "The model changed since version 3: it is now at version 4; reload and apply again",
+    );
     expect(catalog.format("too_long", "zh-CN", { max: 5 })).toBe("最多 5 个字符");
   });
 });

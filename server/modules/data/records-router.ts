@@ -91,23 +91,53 @@ export const recordsRouter = router({
   }),
 
   /** data:read */
-  get: authedProcedure.input(recordsGetInput).query(async ({ ctx, input }) =>
-    ctx.services.data.records.get(await projectIdFor(ctx, input.project, "data:read"), input.collection, input.id, memberActor(ctx), input.expand ? { expand: input.expand } : undefined),
-  ),
+  get: authedProcedure
+    .input(recordsGetInput)
+    .query(async ({ ctx, input }) =>
+      ctx.services.data.records.get(
+        await projectIdFor(ctx, input.project, "data:read"),
+        input.collection,
+        input.id,
+        memberActor(ctx),
+        input.expand ? { expand: input.expand } : undefined,
+      ),
+    ),
 
   /** data:write */
-  create: authedProcedure.input(recordsCreateInput).mutation(async ({ ctx, input }) =>
-    ctx.services.data.records.create(await projectIdFor(ctx, input.project, "data:write"), input.collection, input.data, memberActor(ctx), input.expand ? { expand: input.expand } : undefined),
-  ),
+  create: authedProcedure
+    .input(recordsCreateInput)
+    .mutation(async ({ ctx, input }) =>
+      ctx.services.data.records.create(
+        await projectIdFor(ctx, input.project, "data:write"),
+        input.collection,
+        input.data,
+        memberActor(ctx),
+        input.expand ? { expand: input.expand } : undefined,
+      ),
+    ),
 
   /** data:write. PATCH: only the fields given change. */
-  update: authedProcedure.input(recordsUpdateInput).mutation(async ({ ctx, input }) =>
-    ctx.services.data.records.update(await projectIdFor(ctx, input.project, "data:write"), input.collection, input.id, input.data, memberActor(ctx), input.expand ? { expand: input.expand } : undefined),
-  ),
+  update: authedProcedure
+    .input(recordsUpdateInput)
+    .mutation(async ({ ctx, input }) =>
+      ctx.services.data.records.update(
+        await projectIdFor(ctx, input.project, "data:write"),
+        input.collection,
+        input.id,
+        input.data,
+        memberActor(ctx),
+        input.expand ? { expand: input.expand } : undefined,
+      ),
+    ),
 
   /** data:write */
   delete: authedProcedure.input(recordRef).mutation(async ({ ctx, input }) => {
-    await ctx.services.data.records.delete(await projectIdFor(ctx, input.project, "data:write"), input.collection, input.id, memberActor(ctx));
+    await ctx.services.data.records.delete(
+      await projectIdFor(ctx, input.project, "data:write"),
+      input.collection,
+      input.id,
+      memberActor(ctx),
+    );
     return { ok: true };
   }),
 
@@ -127,7 +157,10 @@ export const recordsRouter = router({
     const user = userId ? await ctx.services.auth.admin.get(ctx.actor, { project, userId }) : null;
     const actor: Actor = user ? { type: "user", id: user.id, roles: user.roles } : { type: "anonymous" };
     const result = await ctx.services.data.preview(projectId, preview, actor);
-    return { ...result, user: user ? { id: user.id, email: user.email, name: user.name, roles: user.roles, disabled: user.disabled } : null };
+    return {
+      ...result,
+      user: user ? { id: user.id, email: user.email, name: user.name, roles: user.roles, disabled: user.disabled } : null,
+    };
   }),
 
   /**
@@ -139,8 +172,16 @@ export const recordsRouter = router({
     const current = await ctx.services.data.schema.get(projectId);
     const target = current.schema.collections.find((c) => c.name === input.collection);
     if (!target) throw new AppError("collection_not_found", 404, { collection: input.collection.slice(0, 100) });
-    const schema = { collections: current.schema.collections.map((c) => (c.name === input.collection ? { ...c, rules: { ...c.rules, ...input.rules } } : c)) };
-    const applied = await ctx.services.data.schema.apply(projectId, { baseVersion: input.baseVersion, schema, message: input.message ?? `rules of ${input.collection}` }, ctx.account.email);
+    const schema = {
+      collections: current.schema.collections.map((c) =>
+        c.name === input.collection ? { ...c, rules: { ...c.rules, ...input.rules } } : c,
+      ),
+    };
+    const applied = await ctx.services.data.schema.apply(
+      projectId,
+      { baseVersion: input.baseVersion, schema, message: input.message ?? `rules of ${input.collection}` },
+      ctx.account.email,
+    );
     const saved = applied.schema.collections.find((c) => c.name === input.collection)!;
     return { version: applied.version, collection: saved.name, rules: saved.rules };
   }),

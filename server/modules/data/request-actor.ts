@@ -61,7 +61,8 @@ export function createRequestActor(deps: RequestActorDeps) {
   function checkOrigin(req: FastifyRequest, op: RecordOperation) {
     if (op === "list" || op === "view") return;
     const origin = req.headers.origin;
-    if (origin && !deps.allowedOrigins.has(origin) && origin !== `${req.protocol}://${req.headers.host}`) throw new AppError("csrf_rejected", 403);
+    if (origin && !deps.allowedOrigins.has(origin) && origin !== `${req.protocol}://${req.headers.host}`)
+      throw new AppError("csrf_rejected", 403);
   }
 
   return {
@@ -80,7 +81,10 @@ export function createRequestActor(deps: RequestActorDeps) {
         }
         const key = principal!.actor;
         if (key.projectId !== project.id) throw new AppError("access_token_wrong_project", 401);
-        return { projectId: project.id as ProjectId, actor: { type: "apiKey", id: key.id, permissions: recordPermissionsOf(key.permissions) } };
+        return {
+          projectId: project.id as ProjectId,
+          actor: { type: "apiKey", id: key.id, permissions: recordPermissionsOf(key.permissions) },
+        };
       }
       const project = await auth.resolveProject(projectRef);
       const cookie = req.headers.cookie;

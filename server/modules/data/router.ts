@@ -15,7 +15,8 @@ import {
   versionInput,
 } from "./schema-admin";
 
-const admin = (ctx: TrpcContext) => createSchemaAdmin({ projects: ctx.services.projects, data: ctx.services.data, audit: ctx.services.audit });
+const admin = (ctx: TrpcContext) =>
+  createSchemaAdmin({ projects: ctx.services.projects, data: ctx.services.data, audit: ctx.services.audit });
 
 /**
  * The console's API for a project's data model: the designer, the migration history and the
@@ -49,6 +50,8 @@ export const dataRouter = router({
 
   expressions: router({
     /** data:read. Validates a filter or rule as it is typed (positioned errors), against the current or a draft model. */
-    check: authedProcedure.input(expressionCheckInput).mutation(async ({ ctx, input }) => localizeCheck(await admin(ctx).checkExpression(ctx.actor, input), ctx.locale)),
+    check: authedProcedure
+      .input(expressionCheckInput)
+      .mutation(async ({ ctx, input }) => localizeCheck(await admin(ctx).checkExpression(ctx.actor, input), ctx.locale)),
   }),
 });

@@ -64,7 +64,8 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
     t.app.bus.subscribe("project.>", (m) => void messages.push(m));
     const root = consoleClient(t.baseUrl);
     await root.trpc.accounts.setup.mutate({ email: "root@example.com", name: "Root", password: PASSWORD });
-    for (const email of ["alice@example.com", "vic@example.com"]) await root.trpc.instance.createAccount.mutate({ email, name: email.split("@")[0]!, password: PASSWORD });
+    for (const email of ["alice@example.com", "vic@example.com"])
+      await root.trpc.instance.createAccount.mutate({ email, name: email.split("@")[0]!, password: PASSWORD });
     alice = consoleClient(t.baseUrl);
     await alice.trpc.accounts.signIn.mutate({ email: "alice@example.com", password: PASSWORD });
     viewer = consoleClient(t.baseUrl);
@@ -73,7 +74,8 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
     await alice.trpc.projects.create.mutate({ name: "Other", slug: "other" });
     await t.app.services.projects.join(projectId, (await t.app.services.accounts.findByEmail("vic@example.com"))!.id, "viewer");
 
-    const key = async (project: string, name: string, permissions: string[]) => (await alice.trpc.auth.apiKeys.create.mutate({ project, name, permissions: permissions as never })).secret;
+    const key = async (project: string, name: string, permissions: string[]) =>
+      (await alice.trpc.auth.apiKeys.create.mutate({ project, name, permissions: permissions as never })).secret;
     keys.schema = await key("alpha", "ci", ["schema:manage"]);
     keys.read = await key("alpha", "reader", ["data:read"]);
     keys.write = await key("alpha", "writer", ["data:write"]);
@@ -82,11 +84,18 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
     keys.other = await key("other", "other-all", ["data:read", "data:write", "schema:manage"]);
 
     // The model goes in through the management API, as a CI pipeline would.
-    const applied = await api.call("POST", `${admin}/apply`, { token: keys.schema, body: { baseVersion: 0, schema: MODEL, message: "first" } });
+    const applied = await api.call("POST", `${admin}/apply`, {
+      token: keys.schema,
+      body: { baseVersion: 0, schema: MODEL, message: "first" },
+    });
     expect(applied.status).toBe(201);
     expect(applied.body).toMatchObject({ version: 1, author: "key:ci" });
 
-    for (const [name, ip] of [["ann", "10.7.1.1"], ["bob", "10.7.1.2"], ["mia", "10.7.1.3"]] as const) {
+    for (const [name, ip] of [
+      ["ann", "10.7.1.1"],
+      ["bob", "10.7.1.2"],
+      ["mia", "10.7.1.3"],
+    ] as const) {
       const u = await signUp("alpha", `${name}@alpha.example`, ip);
       ids[name] = u.id;
       tokens[name] = u.token;
@@ -94,14 +103,17 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
     await alice.trpc.auth.roles.create.mutate({ project: "alpha", name: "moderator" });
     await alice.trpc.auth.users.setRoles.mutate({ project: "alpha", userId: ids.mia, roles: ["moderator"] });
     // Roles travel in the access token: sign in again after the change.
-    tokens.mia = (await restClient(t, "10.7.1.3").post("/api/v1/projects/alpha/auth/sign-in", { email: "mia@alpha.example", password: PASSWORD })).body.accessToken;
+    tokens.mia = (
+      await restClient(t, "10.7.1.3").post("/api/v1/projects/alpha/auth/sign-in", { email: "mia@alpha.example", password: PASSWORD })
+    ).body.accessToken;
     tokens.other = (await signUp("other", "someone@other.example", "10.7.1.4")).token;
   });
   afterAll(async () => {
     await t?.close();
   });
 
-  const create = (data: Record<string, unknown>, token: string | null = keys.readWrite) => api.call("POST", records, { ...(token ? { token } : {}), body: data });
+  const create = (data: Record<string, unknown>, token: string | null = keys.readWrite) =>
+    api.call("POST", records, { ...(token ? { token } : {}), body: data });
 
   it("creates, reads, updates and deletes a record with an API key holding data:read and data:write", async () => {
     const created = await create({ title: "Hello", owner: "x", status: "draft", score: 1 });
@@ -117,7 +129,10 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
     expect(gone.status).toBe(204);
     expect((await api.get(`${records}/${id}`, keys.readWrite)).body.error.code).toBe("record_not_found");
     // By project id as well as by slug.
-    const byId = await api.call("POST", `/api/v1/projects/${projectId}/collections/authors/records`, { token: keys.readWrite, body: { name: "Ida" } });
+    const byId = await api.call("POST", `/api/v1/projects/${projectId}/collections/authors/records`, {
+      token: keys.readWrite,
+      body: { name: "Ida" },
+    });
     expect(byId.status).toBe(201);
     expect((await api.get(`/api/v1/projects/alpha/collections/authors/records/${byId.body.id}`)).body.name).toBe("Ida");
   });
@@ -130,8 +145,18 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
     await api.call("DELETE", `${records}/${id}`, { token: keys.readWrite });
     await expect.poll(() => messages.slice(from).filter((m) => m.subject.includes(".records.posts.")).length).toBe(3);
     const events = messages.slice(from).filter((m) => m.subject.includes(".records.posts."));
-    expect(events.map((m) => m.subject)).toEqual([`project.${projectId}.records.posts.created`, `project.${projectId}.records.posts.updated`, `project.${projectId}.records.posts.deleted`]);
-    expect(events[1]!.data).toMatchObject({ action: "updated", id, before: { score: null }, record: { score: 5 }, actor: { type: "apiKey" } });
+    expect(events.map((m) => m.subject)).toEqual([
+      `project.${projectId}.records.posts.created`,
+      `project.${projectId}.records.posts.updated`,
+      `project.${projectId}.records.posts.deleted`,
+    ]);
+    expect(events[1]!.data).toMatchObject({
+      action: "updated",
+      id,
+      before: { score: null },
+      record: { score: 5 },
+      actor: { type: "apiKey" },
+    });
     expect(events[2]!.data).toMatchObject({ action: "deleted", id, record: null, before: { id } });
   });
 
@@ -139,9 +164,18 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
     const listed: string[] = [];
     let authorId: string;
     beforeAll(async () => {
-      authorId = (await api.call("POST", "/api/v1/projects/alpha/collections/authors/records", { token: keys.readWrite, body: { name: "Lee" } })).body.id;
+      authorId = (
+        await api.call("POST", "/api/v1/projects/alpha/collections/authors/records", { token: keys.readWrite, body: { name: "Lee" } })
+      ).body.id;
       for (let i = 1; i <= 12; i++) {
-        const res = await create({ title: `list ${String(i).padStart(2, "0")}`, owner: "lister", status: i % 2 ? "published" : "draft", score: i, author: authorId, slug: `list-${i}` });
+        const res = await create({
+          title: `list ${String(i).padStart(2, "0")}`,
+          owner: "lister",
+          status: i % 2 ? "published" : "draft",
+          score: i,
+          author: authorId,
+          slug: `list-${i}`,
+        });
         listed.push(res.body.id);
       }
     });
@@ -175,7 +209,9 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
 
     it("projects fields and expands relations, on list and get", async () => {
       const res = await list(`filter=${encodeURIComponent("score == 3")}&fields=title,author&expand=author`);
-      expect(res.body.items).toEqual([{ title: "list 03", author: authorId, expand: { author: expect.objectContaining({ id: authorId, name: "Lee" }) } }]);
+      expect(res.body.items).toEqual([
+        { title: "list 03", author: authorId, expand: { author: expect.objectContaining({ id: authorId, name: "Lee" }) } },
+      ]);
       const one = await api.get(`${records}/${listed[0]}?fields=id,title&expand=author`, keys.read);
       expect(one.body).toEqual({ id: listed[0], title: "list 01", expand: { author: expect.objectContaining({ name: "Lee" }) } });
       const viaRelation = await list(`filter=${encodeURIComponent('author.name == "Lee" && score <= 2')}&sort=score`);
@@ -244,9 +280,14 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
       expect((await api.get("/api/v1/projects/alpha/collections/secrets/records", keys.none)).status).toBe(403);
       expect((await api.get("/api/v1/projects/alpha/collections/secrets/records")).status).toBe(403);
       expect((await api.get("/api/v1/projects/alpha/collections/secrets/records", tokens.mia)).status).toBe(403);
-      const written = await api.call("POST", "/api/v1/projects/alpha/collections/secrets/records", { token: keys.write, body: { value: "s1" } });
+      const written = await api.call("POST", "/api/v1/projects/alpha/collections/secrets/records", {
+        token: keys.write,
+        body: { value: "s1" },
+      });
       expect(written.status).toBe(201);
-      expect((await api.call("POST", "/api/v1/projects/alpha/collections/secrets/records", { token: keys.read, body: { value: "s2" } })).status).toBe(403);
+      expect(
+        (await api.call("POST", "/api/v1/projects/alpha/collections/secrets/records", { token: keys.read, body: { value: "s2" } })).status,
+      ).toBe(403);
       const all = await api.get("/api/v1/projects/alpha/collections/secrets/records", keys.read);
       expect(all.body.items.map((r: { value: string }) => r.value)).toEqual(["s1"]);
     });
@@ -256,19 +297,33 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
       const list = await api.call("GET", "/api/v1/projects/alpha/collections/secrets/records", { headers: owner });
       expect(list.status).toBe(200);
       expect(list.body.items.length).toBe(1);
-      const made = await api.call("POST", "/api/v1/projects/alpha/collections/secrets/records", { headers: owner, body: { value: "from console" } });
+      const made = await api.call("POST", "/api/v1/projects/alpha/collections/secrets/records", {
+        headers: owner,
+        body: { value: "from console" },
+      });
       expect(made.status).toBe(201);
       // A viewer reads but does not write.
       const asViewer = { cookie: viewer.cookie(), origin: t.baseUrl };
-      expect((await api.call("GET", `/api/v1/projects/alpha/collections/secrets/records/${made.body.id}`, { headers: asViewer })).status).toBe(200);
-      const refused = await api.call("PATCH", `/api/v1/projects/alpha/collections/secrets/records/${made.body.id}`, { headers: asViewer, body: { value: "no" } });
+      expect(
+        (await api.call("GET", `/api/v1/projects/alpha/collections/secrets/records/${made.body.id}`, { headers: asViewer })).status,
+      ).toBe(200);
+      const refused = await api.call("PATCH", `/api/v1/projects/alpha/collections/secrets/records/${made.body.id}`, {
+        headers: asViewer,
+        body: { value: "no" },
+      });
       expect(refused).toMatchObject({ status: 403, body: { error: { code: "forbidden" } } });
       // A write carrying the cookie from another site is refused.
-      const forged = await api.call("POST", "/api/v1/projects/alpha/collections/secrets/records", { headers: { cookie: alice.cookie(), origin: "https://evil.example" }, body: { value: "csrf" } });
+      const forged = await api.call("POST", "/api/v1/projects/alpha/collections/secrets/records", {
+        headers: { cookie: alice.cookie(), origin: "https://evil.example" },
+        body: { value: "csrf" },
+      });
       expect(forged).toMatchObject({ status: 403, body: { error: { code: "csrf_rejected" } } });
       // A member of another project, or a stale cookie, gets nothing.
       expect((await api.call("GET", "/api/v1/projects/other/collections/secrets/records", { headers: asViewer })).status).toBe(404);
-      expect((await api.call("GET", "/api/v1/projects/alpha/collections/secrets/records", { headers: { cookie: "apprun_session=stale" } })).status).toBe(401);
+      expect(
+        (await api.call("GET", "/api/v1/projects/alpha/collections/secrets/records", { headers: { cookie: "apprun_session=stale" } }))
+          .status,
+      ).toBe(401);
     });
 
     it("refuses another project's token and key before reading anything", async () => {
@@ -283,7 +338,9 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
   describe("batch", () => {
     const batch = "/api/v1/projects/alpha/collections/batch";
     it("applies every operation in one transaction", async () => {
-      const a = (await api.call("POST", "/api/v1/projects/alpha/collections/authors/records", { token: keys.readWrite, body: { name: "Bea" } })).body.id;
+      const a = (
+        await api.call("POST", "/api/v1/projects/alpha/collections/authors/records", { token: keys.readWrite, body: { name: "Bea" } })
+      ).body.id;
       const res = await api.call("POST", batch, {
         token: keys.readWrite,
         body: {
@@ -295,13 +352,21 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
         },
       });
       expect(res.status).toBe(200);
-      expect(res.body.results.map((r: { action: string; collection: string }) => `${r.action} ${r.collection}`)).toEqual(["create posts", "update authors", "create posts"]);
-      const del = await api.call("POST", batch, { token: keys.readWrite, body: { operations: [{ action: "delete", collection: "posts", id: res.body.results[2].id }] } });
+      expect(res.body.results.map((r: { action: string; collection: string }) => `${r.action} ${r.collection}`)).toEqual([
+        "create posts",
+        "update authors",
+        "create posts",
+      ]);
+      const del = await api.call("POST", batch, {
+        token: keys.readWrite,
+        body: { operations: [{ action: "delete", collection: "posts", id: res.body.results[2].id }] },
+      });
       expect(del.status).toBe(200);
     });
 
     it("writes nothing when one operation fails, and names it", async () => {
-      const before = (await api.get(`${records}?filter=${encodeURIComponent('owner == "all-or-nothing"')}&count=true`, keys.read)).body.totalItems;
+      const before = (await api.get(`${records}?filter=${encodeURIComponent('owner == "all-or-nothing"')}&count=true`, keys.read)).body
+        .totalItems;
       const res = await api.call("POST", batch, {
         token: keys.readWrite,
         body: {
@@ -311,16 +376,29 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
           ],
         },
       });
-      expect(res).toMatchObject({ status: 400, body: { error: { code: "validation_failed", details: { operation: 1, fields: { title: { code: "too_long" } } } } } });
-      expect((await api.get(`${records}?filter=${encodeURIComponent('owner == "all-or-nothing"')}&count=true`, keys.read)).body.totalItems).toBe(before);
+      expect(res).toMatchObject({
+        status: 400,
+        body: { error: { code: "validation_failed", details: { operation: 1, fields: { title: { code: "too_long" } } } } },
+      });
+      expect(
+        (await api.get(`${records}?filter=${encodeURIComponent('owner == "all-or-nothing"')}&count=true`, keys.read)).body.totalItems,
+      ).toBe(before);
       // Rules hold inside a batch too: Bob may create his own post but not touch Ann's.
       const mixed = await api.call("POST", batch, {
         token: tokens.bob,
-        body: { operations: [{ action: "create", collection: "posts", data: { title: "bob batch", owner: ids.bob } }, { action: "create", collection: "posts", data: { title: "as ann", owner: ids.ann } }] },
+        body: {
+          operations: [
+            { action: "create", collection: "posts", data: { title: "bob batch", owner: ids.bob } },
+            { action: "create", collection: "posts", data: { title: "as ann", owner: ids.ann } },
+          ],
+        },
       });
       expect(mixed).toMatchObject({ status: 403, body: { error: { code: "access_denied", details: { operation: 1 } } } });
       expect((await api.get(`${records}?filter=${encodeURIComponent('title == "bob batch"')}`, keys.read)).body.items).toEqual([]);
-      const tooMany = await api.call("POST", batch, { token: keys.readWrite, body: { operations: Array.from({ length: 101 }, () => ({ action: "delete", collection: "posts", id: "x" })) } });
+      const tooMany = await api.call("POST", batch, {
+        token: keys.readWrite,
+        body: { operations: Array.from({ length: 101 }, () => ({ action: "delete", collection: "posts", id: "x" })) },
+      });
       expect(tooMany).toMatchObject({ status: 400, body: { error: { code: "batch_too_large" } } });
       expect((await api.call("POST", batch, { token: keys.readWrite, body: { operations: [] } })).body.error.code).toBe("invalid_input");
     });
@@ -343,7 +421,10 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
       expect(zh.body.error.code).toBe("validation_failed");
       expect(zh.body.error.message).toMatch(/部分字段无效/);
       const unique = await create({ title: "dup 2", owner: "x", slug: "taken" });
-      expect(unique).toMatchObject({ status: 400, body: { error: { code: "validation_failed", details: { fields: { slug: { code: "not_unique" } } } } } });
+      expect(unique).toMatchObject({
+        status: 400,
+        body: { error: { code: "validation_failed", details: { fields: { slug: { code: "not_unique" } } } } },
+      });
       const missing = await create({ title: "rel", owner: "x", author: "nosuchauthor123" });
       expect(missing.body.error.details.fields.author.code).toBe("invalid_relation");
     });
@@ -351,11 +432,18 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
     it("explains a filter's problem in the caller's language, type names included", async () => {
       const path = `${records}?filter=${encodeURIComponent('score == "high"')}`;
       const en = await api.call("GET", path, { token: keys.readWrite });
-      expect(en.body.error).toMatchObject({ code: "type_mismatch", message: "Type mismatch at 0: cannot compare a integer with a text", details: { reasonKey: "compare_types" } });
+      expect(en.body.error).toMatchObject({
+        code: "type_mismatch",
+        message: "Type mismatch at 0: cannot compare a integer with a text",
+        details: { reasonKey: "compare_types" },
+      });
       const zh = await api.call("GET", path, { token: keys.readWrite, headers: { "accept-language": "zh-CN" } });
       expect(zh.body.error).toMatchObject({ code: "type_mismatch", message: "位置 0 类型不匹配：不能比较整数与文本" });
       // A syntax error keeps the parser's own detail, introduced in the caller's language.
-      const broken = await api.call("GET", `${records}?filter=${encodeURIComponent("score ==")}`, { token: keys.readWrite, headers: { "accept-language": "zh-CN" } });
+      const broken = await api.call("GET", `${records}?filter=${encodeURIComponent("score ==")}`, {
+        token: keys.readWrite,
+        headers: { "accept-language": "zh-CN" },
+      });
       expect(broken.body.error.message).toMatch(/^表达式在位置 \d+ 无效：语法错误：\S/);
     });
 
@@ -392,7 +480,11 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
       const bad = await fetch(`${t.baseUrl}${records}`, { method: "POST", headers, body: '{"title": ' });
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("invalid_json");
-      const text = await fetch(`${t.baseUrl}${records}`, { method: "POST", headers: { ...headers, "content-type": "text/plain" }, body: "title=x" });
+      const text = await fetch(`${t.baseUrl}${records}`, {
+        method: "POST",
+        headers: { ...headers, "content-type": "text/plain" },
+        body: "title=x",
+      });
       expect(text.status).toBe(415);
     });
 
@@ -418,15 +510,24 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
       const applied = await api.post(`${admin}/apply`, { baseVersion: 1, schema: next, message: "tags" }, keys.schema);
       expect(applied).toMatchObject({ status: 201, body: { version: 2, kind: "apply" } });
       const stale = await api.post(`${admin}/apply`, { baseVersion: 1, schema: next }, keys.schema);
-      expect(stale).toMatchObject({ status: 409, body: { error: { code: "schema_version_conflict", details: { expected: 1, actual: 2 } } } });
+      expect(stale).toMatchObject({
+        status: 409,
+        body: { error: { code: "schema_version_conflict", details: { expected: 1, actual: 2 } } },
+      });
 
       await api.call("POST", "/api/v1/projects/alpha/collections/tags/records", { token: keys.readWrite, body: { label: "kept" } });
       const history = await api.get(`${admin}/history`, keys.read);
-      expect(history.body.versions.map((v: { version: number; author: string }) => [v.version, v.author])).toEqual([[2, "key:ci"], [1, "key:ci"]]);
+      expect(history.body.versions.map((v: { version: number; author: string }) => [v.version, v.author])).toEqual([
+        [2, "key:ci"],
+        [1, "key:ci"],
+      ]);
       const v2 = await api.get(`${admin}/versions/2`, keys.schema);
       expect(v2.body).toMatchObject({ version: 2, message: "tags" });
       expect(v2.body.downSteps.length).toBeGreaterThan(0);
-      expect((await api.get(`${admin}/versions/9`, keys.schema))).toMatchObject({ status: 404, body: { error: { code: "version_not_found" } } });
+      expect(await api.get(`${admin}/versions/9`, keys.schema)).toMatchObject({
+        status: 404,
+        body: { error: { code: "version_not_found" } },
+      });
       expect((await api.get(`${admin}/versions/two`, keys.schema)).body.error.code).toBe("invalid_input");
 
       // Rolling back drops `tags` into a retained table; applying v2 again brings the data back.
@@ -437,7 +538,9 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
       expect(retained.body.retained).toEqual([expect.objectContaining({ kind: "collection", collection: "tags", rows: 1 })]);
       const again = await api.post(`${admin}/rollback`, { baseVersion: 3, toVersion: 2 }, keys.schema);
       expect(again.body.version).toBe(4);
-      expect((await api.get("/api/v1/projects/alpha/collections/tags/records", keys.read)).body.items.map((r: { label: string }) => r.label)).toEqual(["kept"]);
+      expect(
+        (await api.get("/api/v1/projects/alpha/collections/tags/records", keys.read)).body.items.map((r: { label: string }) => r.label),
+      ).toEqual(["kept"]);
 
       // Drop it again and purge the retained copy for good.
       await api.post(`${admin}/rollback`, { baseVersion: 4, toVersion: 1 }, keys.schema);
@@ -449,21 +552,40 @@ describe.each(DATABASE_KINDS)("data REST API on %s", (kind) => {
     it("authorizes every call by permission and audits it", async () => {
       expect((await api.get(admin, keys.read)).status).toBe(200);
       expect((await api.get(admin, keys.none)).body.error.code).toBe("forbidden");
-      expect((await api.post(`${admin}/apply`, { baseVersion: 0, schema: { collections: [] } }, keys.read))).toMatchObject({ status: 403, body: { error: { code: "forbidden" } } });
+      expect(await api.post(`${admin}/apply`, { baseVersion: 0, schema: { collections: [] } }, keys.read)).toMatchObject({
+        status: 403,
+        body: { error: { code: "forbidden" } },
+      });
       expect((await api.post(`${admin}/rollback`, { baseVersion: 0, toVersion: 0 }, keys.readWrite)).status).toBe(403);
       expect((await api.get(admin, tokens.ann)).body.error.code).toBe("api_key_required");
       expect((await api.get(admin)).status).toBe(401);
       expect((await api.get(admin, keys.other)).status).toBe(404);
-      expect((await api.post(`${admin}/apply`, { baseVersion: 5, schema: { collections: [{ name: "Bad Name", fields: [] }] } }, keys.schema)).status).toBe(400);
+      expect(
+        (await api.post(`${admin}/apply`, { baseVersion: 5, schema: { collections: [{ name: "Bad Name", fields: [] }] } }, keys.schema))
+          .status,
+      ).toBe(400);
       // A console session works too; the account is the author.
       const asOwner = await api.call("GET", admin, { headers: { cookie: alice.cookie() } });
       expect(asOwner.status).toBe(200);
-      const viewerApply = await api.call("POST", `${admin}/apply`, { headers: { cookie: viewer.cookie(), origin: t.baseUrl }, body: { baseVersion: asOwner.body.version, schema: asOwner.body.schema } });
+      const viewerApply = await api.call("POST", `${admin}/apply`, {
+        headers: { cookie: viewer.cookie(), origin: t.baseUrl },
+        body: { baseVersion: asOwner.body.version, schema: asOwner.body.schema },
+      });
       expect(viewerApply.body.error.code).toBe("forbidden");
 
       const audit = await t.app.services.audit.list({ projectId, limit: 100 });
       const actions = audit.map((a) => a.action);
-      for (const action of ["data.schema.apply", "data.schema.preview", "data.schema.rollback", "data.schema.history", "data.schema.version", "data.schema.retained", "data.schema.purge", "data.schema.read"]) expect(actions).toContain(action);
+      for (const action of [
+        "data.schema.apply",
+        "data.schema.preview",
+        "data.schema.rollback",
+        "data.schema.history",
+        "data.schema.version",
+        "data.schema.retained",
+        "data.schema.purge",
+        "data.schema.read",
+      ])
+        expect(actions).toContain(action);
       expect(audit.find((a) => a.action === "data.schema.apply")!.actor.label).toBe("key:ci");
       expect(audit.some((a) => a.action === "data.schema.read" && a.actor.label === "alice@example.com")).toBe(true);
     });

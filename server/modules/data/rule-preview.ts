@@ -68,24 +68,56 @@ export function createRulePreview(deps: { database: AnyDatabase; bus: Bus; clock
 
     if (op === "create") {
       // The would-be record: the body over the fields' fixed defaults (time and random defaults are left out).
-      const defaults = Object.fromEntries(c.fields.flatMap((f) => ("default" in f && f.default !== undefined && !["now", "today", "random"].includes(f.default as string) ? [[f.name, f.default]] : [])));
-      const allowed = mode === "public" || evaluateExpression(compileExpression(source, { model: current.index, collection: c.name, allowBody: true }), { ...defaults, ...body }, ctx);
+      const defaults = Object.fromEntries(
+        c.fields.flatMap((f) =>
+          "default" in f && f.default !== undefined && !["now", "today", "random"].includes(f.default as string)
+            ? [[f.name, f.default]]
+            : [],
+        ),
+      );
+      const allowed =
+        mode === "public" ||
+        evaluateExpression(
+          compileExpression(source, { model: current.index, collection: c.name, allowBody: true }),
+          { ...defaults, ...body },
+          ctx,
+        );
       return { operation: op, mode, allowed, items: [], hasMore: false };
     }
 
     // Reads with the rule under test as the list rule of a draft of the current model.
     const rule = op === "update" ? "" : source;
-    const model = { collections: current.model.collections.map((x) => (x.name === c.name ? { ...x, rules: { ...x.rules, list: rule } } : x)) };
+    const model = {
+      collections: current.model.collections.map((x) => (x.name === c.name ? { ...x, rules: { ...x.rules, list: rule } } : x)),
+    };
     const rt = buildRuntime(deps.database, project, current.version, model);
-    const records = createRecordService({ database: deps.database, bus: deps.bus, clock: deps.clock, runtime: { get: () => rt, invalidate: () => {} } });
+    const records = createRecordService({
+      database: deps.database,
+      bus: deps.bus,
+      clock: deps.clock,
+      runtime: { get: () => rt, invalidate: () => {} },
+    });
 
     if (op === "update" && mode === "expression") {
       // The update rule may read `body`: judged in memory against each record as it would become.
       const compiled = compileExpression(source, { model: current.index, collection: c.name, allowBody: true });
-      const page = await records.list(project, c.name, { filter: input.filter, sort: input.sort, perPage: MAX_PER_PAGE, expand: compiled.expand.length ? compiled.expand : undefined }, { type: "admin", id: "rule-preview" });
+      const page = await records.list(
+        project,
+        c.name,
+        { filter: input.filter, sort: input.sort, perPage: MAX_PER_PAGE, expand: compiled.expand.length ? compiled.expand : undefined },
+        { type: "admin", id: "rule-preview" },
+      );
       // Returned without expansions (the admin read may reach what the actor could not view).
-      const items = page.items.filter((r) => evaluateExpression(compiled, { ...r, ...body }, ctx)).map(({ expand: _expand, ...r }) => r as RecordData);
-      return { operation: op, mode, allowed: items.length > 0, items: items.slice(0, perPage), hasMore: items.length > perPage || page.hasMore };
+      const items = page.items
+        .filter((r) => evaluateExpression(compiled, { ...r, ...body }, ctx))
+        .map(({ expand: _expand, ...r }) => r as RecordData);
+      return {
+        operation: op,
+        mode,
+        allowed: items.length > 0,
+        items: items.slice(0, perPage),
+        hasMore: items.length > perPage || page.hasMore,
+      };
     }
     const page = await records.list(project, c.name, { filter: input.filter, sort: input.sort, perPage, expand: input.expand }, actor);
     return { operation: op, mode, allowed: page.items.length > 0, items: page.items, hasMore: page.hasMore };

@@ -46,7 +46,12 @@ export interface ProjectRuntime {
 
 const FILTER_CACHE_SIZE = 256;
 
-export function buildRuntime(database: Pick<AnyDatabase, "kind" | "schema">, project: ProjectId, version: number, model: ModelDocument): ProjectRuntime {
+export function buildRuntime(
+  database: Pick<AnyDatabase, "kind" | "schema">,
+  project: ProjectId,
+  version: number,
+  model: ModelDocument,
+): ProjectRuntime {
   const index = indexModel(model);
   const ns = projectNamespace(database, project);
   const collections = new Map<string, CollectionRuntime>();
@@ -58,7 +63,10 @@ export function buildRuntime(database: Pick<AnyDatabase, "kind" | "schema">, pro
       else if (source.trim() === "") rules[op] = { kind: "public" };
       else {
         try {
-          rules[op] = { kind: "expression", compiled: compileExpression(source, { model: index, collection: c.name, allowBody: op === "create" || op === "update" }) };
+          rules[op] = {
+            kind: "expression",
+            compiled: compileExpression(source, { model: index, collection: c.name, allowBody: op === "create" || op === "update" }),
+          };
         } catch (err) {
           // Rules were validated when applied; a rule that no longer compiles fails closed.
           if (!(err instanceof ExpressionError)) throw err;
@@ -67,7 +75,8 @@ export function buildRuntime(database: Pick<AnyDatabase, "kind" | "schema">, pro
       }
     }
     const uniqueIndexes = new Map<string, string[]>();
-    for (const idx of indexesOf(c)) if (idx.unique) uniqueIndexes.set(ns.kind === "postgres" ? idx.local : ns.physicalTable(idx.local), idx.fields);
+    for (const idx of indexesOf(c))
+      if (idx.unique) uniqueIndexes.set(ns.kind === "postgres" ? idx.local : ns.physicalTable(idx.local), idx.fields);
     collections.set(c.name, {
       name: c.name,
       collection: c,
@@ -117,7 +126,11 @@ export function createRuntimeCache(deps: { database: AnyDatabase; clock: () => n
   const loading = new Map<ProjectId, Promise<ProjectRuntime>>();
 
   async function load(project: ProjectId): Promise<ProjectRuntime> {
-    const row = await db.selectFrom("apprun_data_project").select(["version", "model"]).where("project_id", "=", project).executeTakeFirst();
+    const row = await db
+      .selectFrom("apprun_data_project")
+      .select(["version", "model"])
+      .where("project_id", "=", project)
+      .executeTakeFirst();
     const runtime = buildRuntime(deps.database, project, row?.version ?? 0, row ? readJson<ModelDocument>(row.model) : { collections: [] });
     entries.set(project, { runtime, checkedAt: deps.clock() });
     return runtime;

@@ -79,8 +79,21 @@ export function createSchemaAdmin(deps: { projects: ProjectsService; data: DataS
     async apply(actor: Actor, input: unknown): Promise<AppliedVersion> {
       const { project: ref, baseVersion, schema, message } = parse(applyChangeInput, input);
       const project = await access(actor, ref, "schema:manage");
-      return data.schema.apply(project, { baseVersion, schema: schema as never, ...(message ? { message } : {}) }, actorLabel(actor), (trx, applied) =>
-        audit.record(actor, { projectId: project, action: "data.schema.apply", target: { kind: "data_model", id: String(applied.version) }, data: auditData(applied, message) }, trx),
+      return data.schema.apply(
+        project,
+        { baseVersion, schema: schema as never, ...(message ? { message } : {}) },
+        actorLabel(actor),
+        (trx, applied) =>
+          audit.record(
+            actor,
+            {
+              projectId: project,
+              action: "data.schema.apply",
+              target: { kind: "data_model", id: String(applied.version) },
+              data: auditData(applied, message),
+            },
+            trx,
+          ),
       );
     },
 
@@ -97,14 +110,26 @@ export function createSchemaAdmin(deps: { projects: ProjectsService; data: DataS
       const { project: ref, toVersion, baseVersion, message } = parse(rollbackChangeInput, input);
       const project = await access(actor, ref, "schema:manage");
       return data.schema.rollback(project, { toVersion, baseVersion, ...(message ? { message } : {}) }, actorLabel(actor), (trx, applied) =>
-        audit.record(actor, { projectId: project, action: "data.schema.rollback", target: { kind: "data_model", id: String(applied.version) }, data: { ...auditData(applied, message), toVersion } }, trx),
+        audit.record(
+          actor,
+          {
+            projectId: project,
+            action: "data.schema.rollback",
+            target: { kind: "data_model", id: String(applied.version) },
+            data: { ...auditData(applied, message), toVersion },
+          },
+          trx,
+        ),
       );
     },
 
     /** data:read. Newest first. */
     async history(actor: Actor, input: unknown): Promise<VersionSummary[]> {
       const { project, limit, before } = parse(historyInput, input);
-      return data.schema.history(await access(actor, project, "data:read"), { ...(limit ? { limit } : {}), ...(before !== undefined ? { before } : {}) });
+      return data.schema.history(await access(actor, project, "data:read"), {
+        ...(limit ? { limit } : {}),
+        ...(before !== undefined ? { before } : {}),
+      });
     },
 
     /** data:read. One version with its model, up and down steps. */
@@ -124,7 +149,16 @@ export function createSchemaAdmin(deps: { projects: ProjectsService; data: DataS
       const { project: ref, ids } = parse(purgeInput, input);
       const project = await access(actor, ref, "schema:manage");
       const purged = await data.schema.purge(project, ids, (trx, entries) =>
-        audit.record(actor, { projectId: project, action: "data.retained.purge", target: { kind: "data_model", id: null }, data: { entries: entries.map((e) => ({ collection: e.collection, field: e.field, rows: e.rows })) } }, trx),
+        audit.record(
+          actor,
+          {
+            projectId: project,
+            action: "data.retained.purge",
+            target: { kind: "data_model", id: null },
+            data: { entries: entries.map((e) => ({ collection: e.collection, field: e.field, rows: e.rows })) },
+          },
+          trx,
+        ),
       );
       return { purged };
     },

@@ -15,7 +15,9 @@ const BIN = path.resolve("bin/apprun.mjs");
 
 function run(args: string[]) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production" } });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production" },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -48,7 +50,12 @@ describe.each(DATABASE_KINDS)("apprun schema CLI on %s", (kind) => {
   /** The same instance, opened in-process (same data dir and master key) to look at what the CLI did. */
   async function openApp(): Promise<App> {
     const config = configSchema.parse({ dataDir: db.dataDir, databaseUrl: db.url, console: false });
-    const app = await createApp({ config, logger: pino({ level: "silent" }), masterKey: resolveMasterKey(config), passwordParams: { ln: 10, r: 8, p: 1 } });
+    const app = await createApp({
+      config,
+      logger: pino({ level: "silent" }),
+      masterKey: resolveMasterKey(config),
+      passwordParams: { ln: 10, r: 8, p: 1 },
+    });
     await app.database.ping();
     await app.prepareDatabase();
     return app;
@@ -60,7 +67,10 @@ describe.each(DATABASE_KINDS)("apprun schema CLI on %s", (kind) => {
     flags = ["--data-dir", db.dataDir, "--database-url", db.url];
     const app = await openApp();
     try {
-      const account = await app.services.accounts.create({ email: "ops@example.com", name: "Ops", password: "correct horse battery", instanceAdmin: true }, { kind: "system", id: null, label: "test" });
+      const account = await app.services.accounts.create(
+        { email: "ops@example.com", name: "Ops", password: "correct horse battery", instanceAdmin: true },
+        { kind: "system", id: null, label: "test" },
+      );
       projectId = (await app.services.projects.create(accountActor(account as never, null), { name: "Shop", slug: "shop" })).id;
     } finally {
       await app.close();
@@ -122,10 +132,20 @@ describe.each(DATABASE_KINDS)("apprun schema CLI on %s", (kind) => {
       const state = await app.services.data.schema.get(projectId);
       expect(state.version).toBe(3);
       const history3 = await app.services.data.schema.history(projectId);
-      expect(history3.map((v) => [v.version, v.kind, v.author])).toEqual([[3, "rollback", "cli"], [2, "apply", "cli"], [1, "apply", "cli"]]);
+      expect(history3.map((v) => [v.version, v.kind, v.author])).toEqual([
+        [3, "rollback", "cli"],
+        [2, "apply", "cli"],
+        [1, "apply", "cli"],
+      ]);
       const audit = await app.services.audit.list({ projectId, limit: 50 });
       expect(audit.filter((a) => a.actor.label === "cli").map((a) => a.action)).toEqual(
-        expect.arrayContaining(["data.schema.preview", "data.schema.apply", "data.schema.read", "data.schema.history", "data.schema.rollback"]),
+        expect.arrayContaining([
+          "data.schema.preview",
+          "data.schema.apply",
+          "data.schema.read",
+          "data.schema.history",
+          "data.schema.rollback",
+        ]),
       );
     } finally {
       await app.close();
@@ -137,7 +157,10 @@ describe.each(DATABASE_KINDS)("apprun schema CLI on %s", (kind) => {
     fs.writeFileSync(bad, "collections:\n  - name: Bad Name\n    fields: []\n");
     const cases: Array<[string[], RegExp]> = [
       [["schema", "apply", bad, "--project", "shop"], /invalid_(input|identifier)/],
-      [["schema", "apply", path.join(dir, "missing.yaml"), "--project", "shop"], /model_file_unreadable: Cannot read the model file .*missing\.yaml \(ENOENT\)/],
+      [
+        ["schema", "apply", path.join(dir, "missing.yaml"), "--project", "shop"],
+        /model_file_unreadable: Cannot read the model file .*missing\.yaml \(ENOENT\)/,
+      ],
       [["schema", "apply", path.join(dir, "model.yaml"), "--project", "nope"], /project_not_found/],
       [["schema", "rollback", "--project", "shop", "--to", "99"], /version_not_found/],
       [["schema", "rollback", "--project", "shop"], /needs --to N/],

@@ -8,7 +8,15 @@ import { invalidInput } from "../../platform/errors/normalize";
 import { newRecordId } from "./ids";
 import { planMigration, type MigrationPlan, type PlanFacts, type PlanStep, type PlanWarning, type RetainedEntry } from "./model/plan";
 import { validateModel } from "./model/validate-model";
-import { applyInputSchema, rollbackInputSchema, type ApplyInput, type Collection, type Field, type ModelDocument, type RollbackInput } from "./schema";
+import {
+  applyInputSchema,
+  rollbackInputSchema,
+  type ApplyInput,
+  type Collection,
+  type Field,
+  type ModelDocument,
+  type RollbackInput,
+} from "./schema";
 import { createProjectNamespace, dropProjectNamespace } from "../../platform/db/project-namespace";
 import { junctionTable, projectNamespace, type ProjectNamespace } from "./storage/namespace";
 import { applyFailureReason } from "./storage/sql-errors";
@@ -77,19 +85,33 @@ export type WithinChange = (trx: Kysely<SystemDatabase>, applied: AppliedVersion
 const EMPTY_MODEL: ModelDocument = { collections: [] };
 
 /** Model versions, their application and rollback, and retained data, for one apprun instance. */
-export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clock: () => number; onChanged: (project: ProjectId) => void }) {
+export function createSchemaService(deps: {
+  database: AnyDatabase;
+  bus: Bus;
+  clock: () => number;
+  onChanged: (project: ProjectId) => void;
+}) {
   const { database, bus, clock } = deps;
   const db = database.db as unknown as Kysely<SystemDatabase>;
   const serialize = keyedMutex();
   const namespaceOf = (project: ProjectId) => projectNamespace(database, project);
 
   async function current(executor: Kysely<SystemDatabase>, project: ProjectId): Promise<{ version: number; model: ModelDocument }> {
-    const row = await executor.selectFrom("apprun_data_project").select(["version", "model"]).where("project_id", "=", project).executeTakeFirst();
+    const row = await executor
+      .selectFrom("apprun_data_project")
+      .select(["version", "model"])
+      .where("project_id", "=", project)
+      .executeTakeFirst();
     return row ? { version: row.version, model: readJson<ModelDocument>(row.model) } : { version: 0, model: EMPTY_MODEL };
   }
 
   async function retainedEntries(executor: Kysely<SystemDatabase>, project: ProjectId): Promise<RetainedEntry[]> {
-    const rows = await executor.selectFrom("apprun_data_retained").selectAll().where("project_id", "=", project).orderBy("created_at").execute();
+    const rows = await executor
+      .selectFrom("apprun_data_retained")
+      .selectAll()
+      .where("project_id", "=", project)
+      .orderBy("created_at")
+      .execute();
     return rows.map(toRetained);
   }
 
@@ -102,13 +124,17 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
       rowCount(c: Collection) {
         let n = counts.get(c.name);
         if (!n) {
-          n = sql<{ n: number | string }>`select count(*) as n from ${ns.table(c.name)}`.execute(executor).then((r) => Number(r.rows[0]?.n ?? 0));
+          n = sql<{ n: number | string }>`select count(*) as n from ${ns.table(c.name)}`
+            .execute(executor)
+            .then((r) => Number(r.rows[0]?.n ?? 0));
           counts.set(c.name, n);
         }
         return n;
       },
       async nullCount(c: Collection, f: Field) {
-        const r = await sql<{ n: number | string }>`select count(*) as n from ${ns.table(c.name)} where ${sql.id(f.name)} is null`.execute(executor);
+        const r = await sql<{ n: number | string }>`select count(*) as n from ${ns.table(c.name)} where ${sql.id(f.name)} is null`.execute(
+          executor,
+        );
         return Number(r.rows[0]?.n ?? 0);
       },
     };
@@ -120,7 +146,12 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
         await trx.executeQuery(plan.queries[i]!);
       } catch (err) {
         const step = plan.steps[i]!;
-        throw new AppError("schema_apply_failed", 422, { step: i + 1, action: step.action, description: step.description, reason: applyFailureReason(err) });
+        throw new AppError("schema_apply_failed", 422, {
+          step: i + 1,
+          action: step.action,
+          description: step.description,
+          reason: applyFailureReason(err),
+        });
       }
     }
   }
@@ -132,7 +163,13 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
       const tables = [c.name, ...c.fields.filter((f) => f.type === "relation" && f.multiple).map((f) => junctionTable(f))];
       for (const t of tables) {
         const r = await sql`pragma foreign_key_check(${sql.id(ns.physicalTable(t))})`.execute(trx);
-        if (r.rows.length > 0) throw new AppError("schema_apply_failed", 422, { step: steps, action: "check", description: `check the relations of ${c.name}`, reason: "invalid_references" });
+        if (r.rows.length > 0)
+          throw new AppError("schema_apply_failed", 422, {
+            step: steps,
+            action: "check",
+            description: `check the relations of ${c.name}`,
+            reason: "invalid_references",
+          });
       }
     }
   }
@@ -146,7 +183,15 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
     fill: (trx: Kysely<unknown>, ns: ProjectNamespace, model: ModelDocument) => Promise<void>;
   }
 
-  async function change(project: ProjectId, target: unknown, baseVersion: number | "current", author: string, message: string | null, kind: "apply" | "rollback", options: { intoEmpty?: IntoEmpty; within?: WithinChange } = {}): Promise<AppliedVersion> {
+  async function change(
+    project: ProjectId,
+    target: unknown,
+    baseVersion: number | "current",
+    author: string,
+    message: string | null,
+    kind: "apply" | "rollback",
+    options: { intoEmpty?: IntoEmpty; within?: WithinChange } = {},
+  ): Promise<AppliedVersion> {
     const { intoEmpty, within } = options;
     const ns = namespaceOf(project);
     const result = await serialize(project, () =>
@@ -167,7 +212,8 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
         await checkForeignKeys(trx, ns, to, plan.steps.length);
         const version = now.version + 1;
 
-        if (plan.restored.length > 0) await sys.deleteFrom("apprun_data_retained").where("project_id", "=", project).where("id", "in", plan.restored).execute();
+        if (plan.restored.length > 0)
+          await sys.deleteFrom("apprun_data_retained").where("project_id", "=", project).where("id", "in", plan.restored).execute();
         for (const r of plan.retain) {
           await sys
             .insertInto("apprun_data_retained")
@@ -195,10 +241,17 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
           if (!(err instanceof AppError)) throw err;
         }
         const modelJson = JSON.stringify(to);
-        if (now.version === 0 && !(await sys.selectFrom("apprun_data_project").select("version").where("project_id", "=", project).executeTakeFirst())) {
+        if (
+          now.version === 0 &&
+          !(await sys.selectFrom("apprun_data_project").select("version").where("project_id", "=", project).executeTakeFirst())
+        ) {
           await sys.insertInto("apprun_data_project").values({ project_id: project, version, model: modelJson }).execute();
         } else {
-          await sys.updateTable("apprun_data_project").set({ version, model: modelJson, updated_at: new Date(clock()).toISOString() }).where("project_id", "=", project).execute();
+          await sys
+            .updateTable("apprun_data_project")
+            .set({ version, model: modelJson, updated_at: new Date(clock()).toISOString() })
+            .where("project_id", "=", project)
+            .execute();
         }
         await sys
           .insertInto("apprun_data_version")
@@ -245,10 +298,17 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
       const parsed = applyInputSchema.safeParse(input);
       if (!parsed.success) throw invalidInput(parsed.error);
       const now = await current(db, project);
-      if (now.version !== parsed.data.baseVersion) throw new AppError("schema_version_conflict", 409, { expected: parsed.data.baseVersion, actual: now.version });
+      if (now.version !== parsed.data.baseVersion)
+        throw new AppError("schema_version_conflict", 409, { expected: parsed.data.baseVersion, actual: now.version });
       const to = validateModel(parsed.data.schema, now.model);
       const ns = namespaceOf(project);
-      const plan = await planMigration(db as unknown as Kysely<unknown>, ns, now.model, to, factsFor(db as unknown as Kysely<unknown>, ns, await retainedEntries(db, project)));
+      const plan = await planMigration(
+        db as unknown as Kysely<unknown>,
+        ns,
+        now.model,
+        to,
+        factsFor(db as unknown as Kysely<unknown>, ns, await retainedEntries(db, project)),
+      );
       return { project, baseVersion: now.version, schema: to, steps: plan.steps, warnings: plan.warnings };
     },
 
@@ -269,7 +329,13 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
      * `project_not_empty`) and runs `fill` in the same transaction: the archive import. Ids in the
      * document are kept, so junction tables and indexes get the names they had at the source.
      */
-    async applyToEmpty(projectId: string, document: unknown, author: string, message: string, fill: IntoEmpty["fill"]): Promise<AppliedVersion> {
+    async applyToEmpty(
+      projectId: string,
+      document: unknown,
+      author: string,
+      message: string,
+      fill: IntoEmpty["fill"],
+    ): Promise<AppliedVersion> {
       const project = toProjectId(projectId);
       return change(project, document, "current", author, message, "apply", { intoEmpty: { fill } });
     },
@@ -282,11 +348,18 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
       const { toVersion, baseVersion } = parsed.data;
       let target: ModelDocument = EMPTY_MODEL;
       if (toVersion > 0) {
-        const row = await db.selectFrom("apprun_data_version").select("model").where("project_id", "=", project).where("version", "=", toVersion).executeTakeFirst();
+        const row = await db
+          .selectFrom("apprun_data_version")
+          .select("model")
+          .where("project_id", "=", project)
+          .where("version", "=", toVersion)
+          .executeTakeFirst();
         if (!row) throw new AppError("version_not_found", 404, { version: toVersion });
         target = readJson<ModelDocument>(row.model);
       }
-      return change(project, target, baseVersion, author, parsed.data.message ?? `rollback to version ${toVersion}`, "rollback", { within });
+      return change(project, target, baseVersion, author, parsed.data.message ?? `rollback to version ${toVersion}`, "rollback", {
+        within,
+      });
     },
 
     async history(projectId: string, options: { limit?: number; before?: number } = {}): Promise<VersionSummary[]> {
@@ -313,7 +386,12 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
 
     async version(projectId: string, version: number): Promise<VersionDetail> {
       const project = toProjectId(projectId);
-      const r = await db.selectFrom("apprun_data_version").selectAll().where("project_id", "=", project).where("version", "=", version).executeTakeFirst();
+      const r = await db
+        .selectFrom("apprun_data_version")
+        .selectAll()
+        .where("project_id", "=", project)
+        .where("version", "=", version)
+        .executeTakeFirst();
       if (!r) throw new AppError("version_not_found", 404, { version });
       const upSteps = readJson<PlanStep[]>(r.up_steps);
       return {
@@ -334,12 +412,32 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
     /** Data kept after drops, newest last. */
     async retained(projectId: string): Promise<RetainedSummary[]> {
       const project = toProjectId(projectId);
-      const rows = await db.selectFrom("apprun_data_retained").selectAll().where("project_id", "=", project).orderBy("created_at").execute();
-      return rows.map((r) => ({ id: r.id, kind: r.kind, collection: r.collection_name, field: r.field_name, rows: r.row_count, version: r.version, createdAt: readTime(r.created_at) }));
+      const rows = await db
+        .selectFrom("apprun_data_retained")
+        .selectAll()
+        .where("project_id", "=", project)
+        .orderBy("created_at")
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        collection: r.collection_name,
+        field: r.field_name,
+        rows: r.row_count,
+        version: r.version,
+        createdAt: readTime(r.created_at),
+      }));
     },
 
     /** Deletes retained data for good (all of the project's, or the given entries); returns how many entries went. */
-    async purge(projectId: string, ids?: string[], within?: (trx: Kysely<SystemDatabase>, purged: Array<Pick<RetainedSummary, "id" | "kind" | "collection" | "field" | "rows">>) => Promise<void>): Promise<number> {
+    async purge(
+      projectId: string,
+      ids?: string[],
+      within?: (
+        trx: Kysely<SystemDatabase>,
+        purged: Array<Pick<RetainedSummary, "id" | "kind" | "collection" | "field" | "rows">>,
+      ) => Promise<void>,
+    ): Promise<number> {
       const project = toProjectId(projectId);
       const ns = namespaceOf(project);
       return serialize(project, () =>
@@ -352,10 +450,15 @@ export function createSchemaService(deps: { database: AnyDatabase; bus: Bus; clo
             entries = entries.filter((e) => ids.includes(e.id));
           }
           for (const e of entries) {
-            for (const t of [e.tables.main, ...Object.values(e.tables.junctions)]) if (t) await sql`drop table if exists ${ns.table(t)}`.execute(trx);
+            for (const t of [e.tables.main, ...Object.values(e.tables.junctions)])
+              if (t) await sql`drop table if exists ${ns.table(t)}`.execute(trx);
             await sys.deleteFrom("apprun_data_retained").where("id", "=", e.id).execute();
           }
-          if (within) await within(sys, entries.map((e) => ({ id: e.id, kind: e.kind, collection: e.collectionName, field: e.fieldName, rows: e.rows })));
+          if (within)
+            await within(
+              sys,
+              entries.map((e) => ({ id: e.id, kind: e.kind, collection: e.collectionName, field: e.fieldName, rows: e.rows })),
+            );
           return entries.length;
         }),
       );

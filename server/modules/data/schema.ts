@@ -20,9 +20,15 @@ export const identifierSchema = z
  */
 export const collectionNameSchema = identifierSchema.refine((s) => s.length <= 36, "must be at most 36 characters");
 
-const modelId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}[a-z0-9]{3,23}$`), `must be ${prefix} followed by 3–23 lowercase letters or digits`);
+const modelId = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}[a-z0-9]{3,23}$`), `must be ${prefix} followed by 3–23 lowercase letters or digits`);
 
-const isoDateTime = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)), "must be an ISO-8601 date-time with a zone");
+const isoDateTime = z
+  .string()
+  .refine(
+    (s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
+    "must be an ISO-8601 date-time with a zone",
+  );
 const isoDate = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && isRealDate(s), "must be a YYYY-MM-DD date");
 const decimalString = z.string().regex(/^[+-]?(\d+(\.\d*)?|\.\d+)$/, "must be a decimal number as text");
 const safeInt = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
@@ -59,10 +65,34 @@ const textField = z.strictObject({
   pattern: z.string().min(1).max(500).optional(),
   default: z.string().max(100_000).optional(),
 });
-const emailField = z.strictObject({ ...fieldBase, type: z.literal("email"), min: count.optional(), max: count.optional(), default: z.string().optional() });
-const urlField = z.strictObject({ ...fieldBase, type: z.literal("url"), min: count.optional(), max: count.optional(), default: z.string().optional() });
-const integerField = z.strictObject({ ...fieldBase, type: z.literal("integer"), min: safeInt.optional(), max: safeInt.optional(), default: safeInt.optional() });
-const numberField = z.strictObject({ ...fieldBase, type: z.literal("number"), min: z.number().optional(), max: z.number().optional(), default: z.number().optional() });
+const emailField = z.strictObject({
+  ...fieldBase,
+  type: z.literal("email"),
+  min: count.optional(),
+  max: count.optional(),
+  default: z.string().optional(),
+});
+const urlField = z.strictObject({
+  ...fieldBase,
+  type: z.literal("url"),
+  min: count.optional(),
+  max: count.optional(),
+  default: z.string().optional(),
+});
+const integerField = z.strictObject({
+  ...fieldBase,
+  type: z.literal("integer"),
+  min: safeInt.optional(),
+  max: safeInt.optional(),
+  default: safeInt.optional(),
+});
+const numberField = z.strictObject({
+  ...fieldBase,
+  type: z.literal("number"),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  default: z.number().optional(),
+});
 const decimalField = z.strictObject({
   ...fieldBase,
   type: z.literal("decimal"),
@@ -73,7 +103,12 @@ const decimalField = z.strictObject({
   default: decimalString.optional(),
 });
 const booleanField = z.strictObject({ ...fieldBase, type: z.literal("boolean"), default: z.boolean().optional() });
-const jsonField = z.strictObject({ ...fieldBase, type: z.literal("json"), maxSize: z.number().int().min(1).max(10_000_000).optional(), default: z.json().optional() });
+const jsonField = z.strictObject({
+  ...fieldBase,
+  type: z.literal("json"),
+  maxSize: z.number().int().min(1).max(10_000_000).optional(),
+  default: z.json().optional(),
+});
 const datetimeField = z.strictObject({
   ...fieldBase,
   type: z.literal("datetime"),
@@ -152,7 +187,22 @@ export const fieldSchema = z.discriminatedUnion("type", [
   autodateField,
 ]);
 
-export const FIELD_TYPES = ["text", "email", "url", "integer", "number", "decimal", "boolean", "json", "datetime", "date", "uuid", "select", "relation", "autodate"] as const;
+export const FIELD_TYPES = [
+  "text",
+  "email",
+  "url",
+  "integer",
+  "number",
+  "decimal",
+  "boolean",
+  "json",
+  "datetime",
+  "date",
+  "uuid",
+  "select",
+  "relation",
+  "autodate",
+] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
 export const indexSchema = z.strictObject({
@@ -162,7 +212,9 @@ export const indexSchema = z.strictObject({
 
 const ruleSchema = z.string().max(4096).nullable().optional();
 
-export const rulesSchema = z.strictObject(Object.fromEntries(RECORD_OPERATIONS.map((op) => [op, ruleSchema])) as Record<(typeof RECORD_OPERATIONS)[number], typeof ruleSchema>);
+export const rulesSchema = z.strictObject(
+  Object.fromEntries(RECORD_OPERATIONS.map((op) => [op, ruleSchema])) as Record<(typeof RECORD_OPERATIONS)[number], typeof ruleSchema>,
+);
 
 export const collectionSchema = z.strictObject({
   id: modelId("c").optional(),
@@ -193,9 +245,22 @@ export type IndexDefinition = z.output<typeof indexSchema>;
 type Normalized<T> = T extends { type: "autodate" }
   ? Omit<T, "onCreate" | "onUpdate"> & { id: string; onCreate: boolean; onUpdate: boolean; required: false; nullable: true; unique: false }
   : T extends { type: "relation" }
-    ? Omit<T, "required" | "nullable" | "unique" | "multiple" | "onDelete"> & { id: string; required: boolean; nullable: boolean; unique: boolean; multiple: boolean; onDelete: (typeof ON_DELETE)[number] }
+    ? Omit<T, "required" | "nullable" | "unique" | "multiple" | "onDelete"> & {
+        id: string;
+        required: boolean;
+        nullable: boolean;
+        unique: boolean;
+        multiple: boolean;
+        onDelete: (typeof ON_DELETE)[number];
+      }
     : T extends { type: "select" }
-      ? Omit<T, "required" | "nullable" | "unique" | "multiple"> & { id: string; required: boolean; nullable: boolean; unique: boolean; multiple: boolean }
+      ? Omit<T, "required" | "nullable" | "unique" | "multiple"> & {
+          id: string;
+          required: boolean;
+          nullable: boolean;
+          unique: boolean;
+          multiple: boolean;
+        }
       : Omit<T, "required" | "nullable" | "unique"> & { id: string; required: boolean; nullable: boolean; unique: boolean };
 
 export type Field = Normalized<FieldDefinition>;

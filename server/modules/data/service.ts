@@ -38,7 +38,14 @@ export function createDataService(deps: DataServiceDeps) {
   const clock = deps.clock ?? Date.now;
   const runtime = createRuntimeCache({ database: deps.database, clock, ttlMs: deps.modelCacheTtlMs ?? 2000 });
   const schema = createSchemaService({ database: deps.database, bus: deps.bus, clock, onChanged: (p) => runtime.invalidate(p) });
-  const records = createRecordService({ database: deps.database, bus: deps.bus, clock, runtime, eventSinks: deps.eventSinks, onPublishError: deps.onPublishError });
+  const records = createRecordService({
+    database: deps.database,
+    bus: deps.bus,
+    clock,
+    runtime,
+    eventSinks: deps.eventSinks,
+    onPublishError: deps.onPublishError,
+  });
   // Export and import of whole projects (portability/): the CLI, the admin REST and the console share it.
   const archive = createArchiveService({ database: deps.database, schema, clock, version: apprunVersion });
 
@@ -47,14 +54,18 @@ export function createDataService(deps: DataServiceDeps) {
      * Checks a filter or rule as the user types it, against the project's current model or a
      * draft model document (`schema`), returning positioned errors.
      */
-    async check(projectId: string, input: { collection: string; expression: string; kind?: "filter" | "rule"; operation?: RecordOperation; schema?: unknown }): Promise<ExpressionCheck> {
+    async check(
+      projectId: string,
+      input: { collection: string; expression: string; kind?: "filter" | "rule"; operation?: RecordOperation; schema?: unknown },
+    ): Promise<ExpressionCheck> {
       const { schema: draft, ...rest } = input;
       const parsed = expressionCheckSchema.safeParse(rest);
       if (!parsed.success) throw invalidInput(parsed.error);
       const project = toProjectId(projectId);
       const model = draft !== undefined ? validateModelForCheck(draft) : (await runtime.get(project)).model;
       const index = indexModel(model);
-      if (!index.collections.has(parsed.data.collection)) throw new AppError("collection_not_found", 404, { collection: parsed.data.collection.slice(0, 100) });
+      if (!index.collections.has(parsed.data.collection))
+        throw new AppError("collection_not_found", 404, { collection: parsed.data.collection.slice(0, 100) });
       const allowBody = parsed.data.kind === "rule" && (parsed.data.operation === "create" || parsed.data.operation === "update");
       return checkExpression(index, parsed.data.collection, parsed.data.expression, { allowBody });
     },
@@ -83,7 +94,13 @@ export function createDataService(deps: DataServiceDeps) {
     },
 
     /** Whether the actor's rule for an operation allows this record, decided in memory (realtime). */
-    async allows(projectId: string, collection: string, operation: RecordOperation, record: Record<string, unknown>, actor: Actor): Promise<boolean> {
+    async allows(
+      projectId: string,
+      collection: string,
+      operation: RecordOperation,
+      record: Record<string, unknown>,
+      actor: Actor,
+    ): Promise<boolean> {
       if (bypassesRules(actor, collection, operation)) return true;
       const { rule } = await expressions.rule(projectId, collection, operation);
       if (rule.kind === "locked") return false;

@@ -76,5 +76,5 @@ export function bypassesRules(actor: Actor, collection: string, operation: Recor
 export type RecordData = Record<string, unknown> & { id: string; created?: string; updated?: string; expand?: Record<string, unknown> };
 
 /** The database handle the data module takes: any Kysely table typing (its tables are defined at run time). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 export type AnyDatabase = import("../../platform/db/connect").Database<any>;

@@ -20,16 +20,25 @@ function consumerGroupSuite(setup: () => { t: TestApp; p: EventsProject }) {
     const started = Date.now();
     const waiting = api.post("/topics/orders/groups/billing/pull", { max: 10, wait: 5000 });
     await new Promise((r) => setTimeout(r, 200));
-    const published = await p.as(p.keys.publisher!).post("/topics/orders/messages", { type: "order.created", source: "/shop", data: { n: 1 } });
+    const published = await p
+      .as(p.keys.publisher!)
+      .post("/topics/orders/messages", { type: "order.created", source: "/shop", data: { n: 1 } });
     expect(published.status).toBe(201);
     const pulled = await waiting;
     expect(Date.now() - started).toBeLessThan(4000);
     expect(pulled.status).toBe(200);
     expect(pulled.body.messages).toHaveLength(1);
     const [m] = pulled.body.messages;
-    expect(m).toMatchObject({ seq: published.body.seq, deliveries: 1, event: { type: "order.created", data: { n: 1 }, specversion: "1.0" } });
+    expect(m).toMatchObject({
+      seq: published.body.seq,
+      deliveries: 1,
+      event: { type: "order.created", data: { n: 1 }, specversion: "1.0" },
+    });
 
-    await api.post("/topics/orders/messages", [{ type: "order.created", data: { n: 2 } }, { type: "order.paid", data: { n: 3 } }]);
+    await api.post("/topics/orders/messages", [
+      { type: "order.created", data: { n: 2 } },
+      { type: "order.paid", data: { n: 3 } },
+    ]);
     expect((await api.get("/topics/orders/groups/billing")).body.lag).toEqual({ pending: 2, unacked: 1 });
     expect((await api.post("/topics/orders/groups/billing/ack", { tokens: [m.token] })).body).toEqual({ acked: 1 });
     const rest = await api.post("/topics/orders/groups/billing/pull", { max: 10 });
@@ -39,10 +48,16 @@ function consumerGroupSuite(setup: () => { t: TestApp; p: EventsProject }) {
     expect((await api.post("/topics/orders/groups/billing/pull", { max: 10, wait: 100 })).body.messages).toEqual([]);
 
     // Reading a group needs events:read; a publisher-only key cannot pull.
-    expect(errorOf(await p.as(p.keys.publisher!).post("/topics/orders/groups/billing/pull", {}))).toEqual({ status: 403, code: "forbidden" });
+    expect(errorOf(await p.as(p.keys.publisher!).post("/topics/orders/groups/billing/pull", {}))).toEqual({
+      status: 403,
+      code: "forbidden",
+    });
     expect(errorOf(await api.post("/topics/orders/groups/nope/pull", {}))).toEqual({ status: 404, code: "event_group_not_found" });
     expect(errorOf(await api.post("/topics/orders/groups/billing/pull", { max: 0 }))).toEqual({ status: 400, code: "invalid_input" });
-    expect(errorOf(await api.post("/topics/orders/groups/billing/ack", { tokens: ["garbage"] }))).toEqual({ status: 400, code: "bus_invalid_token" });
+    expect(errorOf(await api.post("/topics/orders/groups/billing/ack", { tokens: ["garbage"] }))).toEqual({
+      status: 400,
+      code: "bus_invalid_token",
+    });
   });
 
   it("redelivers after the ack deadline with backoff, on nack (with delay), and dead-letters after maxDeliveries", async () => {
@@ -83,7 +98,10 @@ function consumerGroupSuite(setup: () => { t: TestApp; p: EventsProject }) {
     await api.post("/topics/jobs/groups/workers/ack", { tokens: [back[0].token] });
     expect(errorOf(await api.post("/topics/jobs/messages/1/redrive"))).toEqual({ status: 400, code: "event_not_dead_letter" });
     expect(errorOf(await api.post("/topics/jobs-dead/messages/999/redrive"))).toEqual({ status: 410, code: "event_not_retained" });
-    expect(errorOf(await p.as(p.keys.reader!).post(`/topics/jobs-dead/messages/${dead[0].seq}/redrive`))).toEqual({ status: 403, code: "forbidden" });
+    expect(errorOf(await p.as(p.keys.reader!).post(`/topics/jobs-dead/messages/${dead[0].seq}/redrive`))).toEqual({
+      status: 403,
+      code: "forbidden",
+    });
     expect((await api.get("/topics/jobs/groups/workers")).body.lag).toEqual({ pending: 0, unacked: 0 });
     // A topic in use as a dead-letter topic cannot go.
     expect(errorOf(await api.delete("/topics/jobs-dead"))).toEqual({ status: 409, code: "event_topic_in_use" });
@@ -93,7 +111,9 @@ function consumerGroupSuite(setup: () => { t: TestApp; p: EventsProject }) {
     const { p } = setup();
     const api = p.manage;
     await api.post("/topics", { name: "audit" });
-    const batch = await api.post("/topics/audit/messages", { events: [1, 2, 3].map((n) => ({ type: n === 2 ? "audit.login" : "audit.change", data: { n } })) });
+    const batch = await api.post("/topics/audit/messages", {
+      events: [1, 2, 3].map((n) => ({ type: n === 2 ? "audit.login" : "audit.change", data: { n } })),
+    });
     expect(batch.status).toBe(201);
     expect(batch.body.messages.map((m: { seq: number }) => m.seq)).toEqual([1, 2, 3]);
     await new Promise((r) => setTimeout(r, 20));
@@ -116,7 +136,10 @@ function consumerGroupSuite(setup: () => { t: TestApp; p: EventsProject }) {
 
     await api.post("/topics/audit/groups", { name: "logins", filter: "audit.login" });
     expect(await drain("logins")).toEqual([2]);
-    expect(errorOf(await api.post("/topics/audit/groups", { name: "bad", filter: "a.>.b" }))).toEqual({ status: 400, code: "bus_invalid_pattern" });
+    expect(errorOf(await api.post("/topics/audit/groups", { name: "bad", filter: "a.>.b" }))).toEqual({
+      status: 400,
+      code: "bus_invalid_pattern",
+    });
     expect(errorOf(await api.post("/topics/audit/groups", { name: "all" }))).toEqual({ status: 409, code: "event_group_exists" });
 
     expect((await api.delete("/topics/audit/groups/logins")).status).toBe(204);
@@ -139,13 +162,28 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
   });
 
   it("creates, lists, describes, changes and deletes topics", async () => {
-    const created = await api.post("/topics", { name: "invoices", description: "Issued invoices", maxAgeMs: 86_400_000, maxBytes: 1_048_576 });
+    const created = await api.post("/topics", {
+      name: "invoices",
+      description: "Issued invoices",
+      maxAgeMs: 86_400_000,
+      maxBytes: 1_048_576,
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: "invoices", kind: "user", maxAgeMs: 86_400_000, maxBytes: 1_048_576, createdBy: "key:manage", stats: { messages: 0, lastSeq: 0 } });
+    expect(created.body).toMatchObject({
+      name: "invoices",
+      kind: "user",
+      maxAgeMs: 86_400_000,
+      maxBytes: 1_048_576,
+      createdBy: "key:manage",
+      stats: { messages: 0, lastSeq: 0 },
+    });
     expect(errorOf(await api.post("/topics", { name: "invoices" }))).toEqual({ status: 409, code: "event_topic_exists" });
     expect(errorOf(await api.post("/topics", { name: "bad name!" }))).toEqual({ status: 400, code: "invalid_input" });
     expect(errorOf(await api.post("/topics", { name: "x", maxAgeMs: 5 }))).toEqual({ status: 400, code: "invalid_input" });
-    expect(errorOf(await api.post("/topics", { name: "x", deadLetterTopic: "missing" }))).toEqual({ status: 400, code: "event_dead_letter_invalid" });
+    expect(errorOf(await api.post("/topics", { name: "x", deadLetterTopic: "missing" }))).toEqual({
+      status: 400,
+      code: "event_dead_letter_invalid",
+    });
     expect(errorOf(await p.as(p.keys.reader!).post("/topics", { name: "y" }))).toEqual({ status: 403, code: "forbidden" });
 
     expect((await api.get("/topics")).body.topics.map((x: { name: string }) => x.name)).toContain("invoices");
@@ -160,7 +198,12 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
   it("hands retention limits to the topic's stream (the bus enforces them, see its contract tests)", async () => {
     await api.post("/topics", { name: "small", maxBytes: 2048, maxAgeMs: 60_000 });
     const stream = async () => {
-      const row = await t.app.database.db.selectFrom("apprun_events_topic").select("stream").where("project_id", "=", p.project.id).where("name", "=", "small").executeTakeFirstOrThrow();
+      const row = await t.app.database.db
+        .selectFrom("apprun_events_topic")
+        .select("stream")
+        .where("project_id", "=", p.project.id)
+        .where("name", "=", "small")
+        .executeTakeFirstOrThrow();
       return (await t.app.bus.streamInfo(row.stream))!;
     };
     expect(await stream()).toMatchObject({ maxBytes: 2048, maxAgeMs: 60_000 });
@@ -173,16 +216,37 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
   it("publishes CloudEvents singly and in batches, and names what is wrong", async () => {
     await api.post("/topics", { name: "payments" });
     const pub = p.as(p.keys.publisher!);
-    const one = await pub.post("/topics/payments/messages", { type: "payment.captured", source: "/pay", id: "pay-1", subject: "order-9", data: { amount: 12 }, traceparent: "00-abc" });
+    const one = await pub.post("/topics/payments/messages", {
+      type: "payment.captured",
+      source: "/pay",
+      id: "pay-1",
+      subject: "order-9",
+      data: { amount: 12 },
+      traceparent: "00-abc",
+    });
     expect(one.status).toBe(201);
     expect(one.body).toEqual({ id: "pay-1", seq: 1, duplicate: false });
     // The same id again is stored once.
-    expect((await pub.post("/topics/payments/messages", { type: "payment.captured", source: "/pay", id: "pay-1" })).body).toEqual({ id: "pay-1", seq: 1, duplicate: true });
+    expect((await pub.post("/topics/payments/messages", { type: "payment.captured", source: "/pay", id: "pay-1" })).body).toEqual({
+      id: "pay-1",
+      seq: 1,
+      duplicate: true,
+    });
     const batch = await pub.post("/topics/payments/messages", { events: [{ type: "a" }, { type: "b", data: "text" }] });
     expect(batch.body.messages.map((m: { seq: number }) => m.seq)).toEqual([2, 3]);
 
     const read = await p.as(p.keys.reader!).get("/topics/payments/messages?afterSeq=0&limit=10");
-    expect(read.body.messages[0].event).toMatchObject({ specversion: "1.0", id: "pay-1", source: "/pay", subject: "order-9", type: "payment.captured", datacontenttype: "application/json", data: { amount: 12 }, traceparent: "00-abc", projectid: p.project.id });
+    expect(read.body.messages[0].event).toMatchObject({
+      specversion: "1.0",
+      id: "pay-1",
+      source: "/pay",
+      subject: "order-9",
+      type: "payment.captured",
+      datacontenttype: "application/json",
+      data: { amount: 12 },
+      traceparent: "00-abc",
+      projectid: p.project.id,
+    });
     expect(read.body.messages[1].event.source).toBe(`/projects/${p.project.id}/events/topics/payments`);
 
     const bad = async (body: unknown) => errorOf(await pub.post("/topics/payments/messages", body));
@@ -205,38 +269,73 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
     expect((await api.get("/topics/payments")).body.stats.lastSeq).toBe(3);
 
     expect(errorOf(await pub.post("/topics/nope/messages", { type: "x" }))).toEqual({ status: 404, code: "event_topic_not_found" });
-    expect(errorOf(await p.as(p.keys.reader!).post("/topics/payments/messages", { type: "x" }))).toEqual({ status: 403, code: "forbidden" });
+    expect(errorOf(await p.as(p.keys.reader!).post("/topics/payments/messages", { type: "x" }))).toEqual({
+      status: 403,
+      code: "forbidden",
+    });
     expect(errorOf(await p.as(p.keys.none!).get("/topics/payments/messages"))).toEqual({ status: 403, code: "forbidden" });
-    expect(errorOf(await p.rest.call("POST", `${p.base}/topics/payments/messages`, { body: { type: "x" } }))).toEqual({ status: 401, code: "api_key_required" });
+    expect(errorOf(await p.rest.call("POST", `${p.base}/topics/payments/messages`, { body: { type: "x" } }))).toEqual({
+      status: 401,
+      code: "api_key_required",
+    });
     // Errors speak the caller's language.
-    const zh = await p.rest.call("POST", `${p.base}/topics/nope/messages`, { token: p.keys.publisher!, body: { type: "x" }, headers: { "accept-language": "zh-CN" } });
+    const zh = await p.rest.call("POST", `${p.base}/topics/nope/messages`, {
+      token: p.keys.publisher!,
+      body: { type: "x" },
+      headers: { "accept-language": "zh-CN" },
+    });
     expect(zh.body.error.message).toBe("此项目中没有主题 nope");
   });
 
   it("limits publishing and reading by role lists for console members", async () => {
     const { owner } = p;
-    await owner.trpc.events.topics.create.mutate({ project: "shop", name: "restricted", publishRoles: ["admin"], subscribeRoles: ["admin", "viewer"] });
+    await owner.trpc.events.topics.create.mutate({
+      project: "shop",
+      name: "restricted",
+      publishRoles: ["admin"],
+      subscribeRoles: ["admin", "viewer"],
+    });
     await owner.trpc.instance.createAccount.mutate({ email: "dev@example.com", name: "Dev", password: PASSWORD });
     const devId = (await t.app.services.accounts.findByEmail("dev@example.com"))!.id;
     await t.app.services.projects.join(p.project.id, devId, "developer");
     const dev = consoleClient(t.baseUrl);
     await dev.trpc.accounts.signIn.mutate({ email: "dev@example.com", password: PASSWORD });
 
-    expect(await failure(dev.trpc.events.messages.publish.mutate({ project: "shop", topic: "restricted", events: [{ type: "x" }] }))).toMatchObject({ code: "event_topic_forbidden", status: 403 });
-    expect(await failure(dev.trpc.events.messages.list.query({ project: "shop", topic: "restricted" }))).toMatchObject({ code: "event_topic_forbidden", status: 403 });
+    expect(
+      await failure(dev.trpc.events.messages.publish.mutate({ project: "shop", topic: "restricted", events: [{ type: "x" }] })),
+    ).toMatchObject({ code: "event_topic_forbidden", status: 403 });
+    expect(await failure(dev.trpc.events.messages.list.query({ project: "shop", topic: "restricted" }))).toMatchObject({
+      code: "event_topic_forbidden",
+      status: 403,
+    });
     // The owner may; the developer may on an open topic.
-    expect(await owner.trpc.events.messages.publish.mutate({ project: "shop", topic: "restricted", events: [{ type: "x" }] })).toMatchObject([{ seq: 1 }]);
+    expect(
+      await owner.trpc.events.messages.publish.mutate({ project: "shop", topic: "restricted", events: [{ type: "x" }] }),
+    ).toMatchObject([{ seq: 1 }]);
     await owner.trpc.events.topics.create.mutate({ project: "shop", name: "open" });
-    expect(await dev.trpc.events.messages.publish.mutate({ project: "shop", topic: "open", events: [{ type: "x" }] })).toMatchObject([{ seq: 1 }]);
+    expect(await dev.trpc.events.messages.publish.mutate({ project: "shop", topic: "open", events: [{ type: "x" }] })).toMatchObject([
+      { seq: 1 },
+    ]);
     // Opening the topic up lifts the limit.
     await owner.trpc.events.topics.update.mutate({ project: "shop", topic: "restricted", publishRoles: null });
-    expect(await dev.trpc.events.messages.publish.mutate({ project: "shop", topic: "restricted", events: [{ type: "x" }] })).toMatchObject([{ seq: 2 }]);
+    expect(await dev.trpc.events.messages.publish.mutate({ project: "shop", topic: "restricted", events: [{ type: "x" }] })).toMatchObject([
+      { seq: 2 },
+    ]);
   });
 
   it("feeds records written through the data module into records.<collection>, read-only", async () => {
-    await t.app.services.data.schema.apply(p.project.id, { baseVersion: (await t.app.services.data.schema.get(p.project.id)).version, schema: { collections: [{ name: "posts", fields: [{ name: "title", type: "text" }] }] } }, "tester");
+    await t.app.services.data.schema.apply(
+      p.project.id,
+      {
+        baseVersion: (await t.app.services.data.schema.get(p.project.id)).version,
+        schema: { collections: [{ name: "posts", fields: [{ name: "title", type: "text" }] }] },
+      },
+      "tester",
+    );
     // The system topic exists as soon as the collection does.
-    expect((await api.get("/topics")).body.topics).toEqual(expect.arrayContaining([expect.objectContaining({ name: "records.posts", kind: "system" })]));
+    expect((await api.get("/topics")).body.topics).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: "records.posts", kind: "system" })]),
+    );
     expect((await api.post("/topics/records.posts/groups", { name: "indexer" })).status).toBe(201);
 
     const record = await t.app.services.data.records.create(p.project.id, "posts", { title: "Hello" }, { type: "admin", id: "tester" });
@@ -244,11 +343,21 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
     await t.app.services.events.flush();
     const got = (await api.post("/topics/records.posts/groups/indexer/pull", { max: 10, wait: 3000 })).body.messages;
     expect(got.map((m: { event: { type: string } }) => m.event.type)).toEqual(["apprun.record.created", "apprun.record.updated"]);
-    expect(got[0].event).toMatchObject({ subject: record.id, projectid: p.project.id, data: { collection: "posts", action: "created", record: { id: record.id, title: "Hello" } } });
+    expect(got[0].event).toMatchObject({
+      subject: record.id,
+      projectid: p.project.id,
+      data: { collection: "posts", action: "created", record: { id: record.id, title: "Hello" } },
+    });
 
-    expect(errorOf(await api.post("/topics/records.posts/messages", { type: "x" }))).toEqual({ status: 403, code: "event_topic_read_only" });
+    expect(errorOf(await api.post("/topics/records.posts/messages", { type: "x" }))).toEqual({
+      status: 403,
+      code: "event_topic_read_only",
+    });
     expect(errorOf(await api.delete("/topics/records.posts"))).toEqual({ status: 403, code: "event_topic_read_only" });
-    expect(errorOf(await api.patch("/topics/records.posts", { publishRoles: ["admin"] }))).toEqual({ status: 403, code: "event_topic_read_only" });
+    expect(errorOf(await api.patch("/topics/records.posts", { publishRoles: ["admin"] }))).toEqual({
+      status: 403,
+      code: "event_topic_read_only",
+    });
     expect((await api.patch("/topics/records.posts", { maxAgeMs: 3_600_000 })).body.maxAgeMs).toBe(3_600_000);
     expect(errorOf(await api.get("/topics/records.nothing"))).toEqual({ status: 404, code: "event_topic_not_found" });
   });
@@ -256,11 +365,21 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
   it("keeps a write's record events with the write: in the topic and the realtime log as it returns (SQLite: in its own transaction); a failed batch stores none", async () => {
     const current = await t.app.services.data.schema.get(p.project.id);
     const notes = { name: "notes", fields: [{ name: "text", type: "text", required: true }] };
-    await t.app.services.data.schema.apply(p.project.id, { baseVersion: current.version, schema: { collections: [...current.schema.collections, notes] } as never }, "tester");
+    await t.app.services.data.schema.apply(
+      p.project.id,
+      { baseVersion: current.version, schema: { collections: [...current.schema.collections, notes] } as never },
+      "tester",
+    );
     expect((await api.get("/topics")).body.topics).toEqual(expect.arrayContaining([expect.objectContaining({ name: "records.notes" })]));
     const admin = { type: "admin", id: "tester" } as const;
-    const topic = async () => ((await api.get("/topics/records.notes/messages")).body.messages as Array<{ event: { subject: string; type: string } }>).map((m) => `${m.event.type} ${m.event.subject}`);
-    const log = async () => (await t.app.bus.read(`rt_${p.project.id}`, { afterSeq: 0 }, { limit: 1000 })).filter((e) => e.subject.includes(".rec.notes.")).map((e) => `${e.event.type} ${(e.event.data as { id: string }).id}`);
+    const topic = async () =>
+      ((await api.get("/topics/records.notes/messages")).body.messages as Array<{ event: { subject: string; type: string } }>).map(
+        (m) => `${m.event.type} ${m.event.subject}`,
+      );
+    const log = async () =>
+      (await t.app.bus.read(`rt_${p.project.id}`, { afterSeq: 0 }, { limit: 1000 }))
+        .filter((e) => e.subject.includes(".rec.notes."))
+        .map((e) => `${e.event.type} ${(e.event.data as { id: string }).id}`);
 
     const first = await t.app.services.data.records.create(p.project.id, "notes", { text: "one" }, admin);
     if (kind !== "sqlite") await t.app.services.events.flush();
@@ -278,7 +397,16 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
     expect(await log()).toEqual(expected);
 
     // All or nothing: the batch's valid create is undone with it, and neither store holds an event of it.
-    const failed = await t.app.services.data.records.batch(p.project.id, [{ action: "create", collection: "notes", data: { text: "three" } }, { action: "create", collection: "notes", data: {} }], admin).catch((err: unknown) => err);
+    const failed = await t.app.services.data.records
+      .batch(
+        p.project.id,
+        [
+          { action: "create", collection: "notes", data: { text: "three" } },
+          { action: "create", collection: "notes", data: {} },
+        ],
+        admin,
+      )
+      .catch((err: unknown) => err);
     expect(failed).toMatchObject({ status: 400 });
     await t.app.services.events.flush();
     expect(await topic()).toEqual(expected);
@@ -286,7 +414,9 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
   });
 
   it("stores app users' sign-ups and sign-ins in the read-only auth.users topic", async () => {
-    expect((await api.get("/topics")).body.topics).toEqual(expect.arrayContaining([expect.objectContaining({ name: "auth.users", kind: "system" })]));
+    expect((await api.get("/topics")).body.topics).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: "auth.users", kind: "system" })]),
+    );
     await api.post("/topics/auth.users/groups", { name: "crm", start: "new" });
     const signUp = await p.rest.post(`/api/v1/projects/shop/auth/sign-up`, { email: "ann@example.com", password: PASSWORD });
     expect(signUp.status).toBe(201);
@@ -294,8 +424,16 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
     expect((await p.rest.post(`/api/v1/projects/shop/auth/sign-in`, { email: "ann@example.com", password: PASSWORD })).status).toBe(200);
     await t.app.services.events.flush();
     const got = (await api.post("/topics/auth.users/groups/crm/pull", { max: 10, wait: 3000 })).body.messages;
-    expect(got.map((m: { event: { type: string } }) => m.event.type)).toEqual(["apprun.auth.user.created", "apprun.auth.signed_in", "apprun.auth.signed_in"]);
-    expect(got[0].event).toMatchObject({ subject: userId, source: `/projects/${p.project.id}/auth`, data: { userId, email: "ann@example.com", method: "password" } });
+    expect(got.map((m: { event: { type: string } }) => m.event.type)).toEqual([
+      "apprun.auth.user.created",
+      "apprun.auth.signed_in",
+      "apprun.auth.signed_in",
+    ]);
+    expect(got[0].event).toMatchObject({
+      subject: userId,
+      source: `/projects/${p.project.id}/auth`,
+      data: { userId, email: "ann@example.com", method: "password" },
+    });
     expect(got[2].event.data).toMatchObject({ userId, method: "password" });
     expect(errorOf(await api.post("/topics/auth.users/messages", { type: "x" }))).toEqual({ status: 403, code: "event_topic_read_only" });
   });
@@ -304,17 +442,30 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
     const receiver = await webhookReceiver([500, 503]);
     try {
       await api.post("/topics", { name: "hooks" });
-      const created = await api.post("/webhooks", { topic: "hooks", url: receiver.url, types: ["user.*"], retryBaseMs: 200, maxAttempts: 4 });
+      const created = await api.post("/webhooks", {
+        topic: "hooks",
+        url: receiver.url,
+        types: ["user.*"],
+        retryBaseMs: 200,
+        maxAttempts: 4,
+      });
       expect(created.status).toBe(201);
       const { webhook, secret } = created.body;
       expect(secret).toMatch(/^whsec_/);
       expect(webhook).toMatchObject({ topic: "hooks", url: receiver.url, types: ["user.*"], enabled: true });
       expect(JSON.stringify((await api.get(`/webhooks/${webhook.id}`)).body)).not.toContain(secret);
       // Sealed at rest.
-      const row = await t.app.database.db.selectFrom("apprun_events_webhook").select("secret").where("id", "=", webhook.id).executeTakeFirstOrThrow();
+      const row = await t.app.database.db
+        .selectFrom("apprun_events_webhook")
+        .select("secret")
+        .where("id", "=", webhook.id)
+        .executeTakeFirstOrThrow();
       expect(row.secret).not.toContain(secret.slice(6));
 
-      await api.post("/topics/hooks/messages", [{ type: "order.placed", data: { skip: true } }, { type: "user.created", id: "u-1", data: { user: 1 } }]);
+      await api.post("/topics/hooks/messages", [
+        { type: "order.placed", data: { skip: true } },
+        { type: "user.created", id: "u-1", data: { user: 1 } },
+      ]);
       // Two failures (500, 503), then success: three calls, the retries spaced by the backoff.
       await receiver.waitFor(3, 15_000);
       const bodies = receiver.received.map((r) => JSON.parse(r.body));
@@ -346,17 +497,41 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
       const again = await api.post(`/webhooks/${webhook.id}/deliveries/${log[0].id}/redeliver`);
       expect(again.body).toMatchObject({ status: "succeeded", responseCode: 200, manual: true, eventId: "u-1" });
       expect(receiver.received).toHaveLength(4);
-      expect(errorOf(await api.post(`/webhooks/${webhook.id}/deliveries/dlv_nope/redeliver`))).toEqual({ status: 404, code: "webhook_delivery_not_found" });
+      expect(errorOf(await api.post(`/webhooks/${webhook.id}/deliveries/dlv_nope/redeliver`))).toEqual({
+        status: 404,
+        code: "webhook_delivery_not_found",
+      });
 
       // Bad URLs are refused, including apprun itself.
-      expect(errorOf(await api.post("/webhooks", { topic: "hooks", url: "ftp://example.com/x" }))).toEqual({ status: 400, code: "webhook_url_invalid" });
-      expect(errorOf(await api.post("/webhooks", { topic: "hooks", url: "not a url" }))).toEqual({ status: 400, code: "webhook_url_invalid" });
+      expect(errorOf(await api.post("/webhooks", { topic: "hooks", url: "ftp://example.com/x" }))).toEqual({
+        status: 400,
+        code: "webhook_url_invalid",
+      });
+      expect(errorOf(await api.post("/webhooks", { topic: "hooks", url: "not a url" }))).toEqual({
+        status: 400,
+        code: "webhook_url_invalid",
+      });
       const self = new URL(t.baseUrl);
-      expect(errorOf(await api.post("/webhooks", { topic: "hooks", url: `${t.baseUrl}/api/v1/ping` }))).toEqual({ status: 400, code: "webhook_url_self" });
-      expect(errorOf(await api.post("/webhooks", { topic: "hooks", url: `http://localhost:${self.port}/x` }))).toEqual({ status: 400, code: "webhook_url_self" });
-      expect(errorOf(await api.patch(`/webhooks/${webhook.id}`, { url: "javascript:alert(1)" }))).toEqual({ status: 400, code: "webhook_url_invalid" });
-      expect(errorOf(await api.post("/webhooks", { topic: "missing", url: receiver.url }))).toEqual({ status: 404, code: "event_topic_not_found" });
-      expect(errorOf(await p.as(p.keys.reader!).post("/webhooks", { topic: "hooks", url: receiver.url }))).toEqual({ status: 403, code: "forbidden" });
+      expect(errorOf(await api.post("/webhooks", { topic: "hooks", url: `${t.baseUrl}/api/v1/ping` }))).toEqual({
+        status: 400,
+        code: "webhook_url_self",
+      });
+      expect(errorOf(await api.post("/webhooks", { topic: "hooks", url: `http://localhost:${self.port}/x` }))).toEqual({
+        status: 400,
+        code: "webhook_url_self",
+      });
+      expect(errorOf(await api.patch(`/webhooks/${webhook.id}`, { url: "javascript:alert(1)" }))).toEqual({
+        status: 400,
+        code: "webhook_url_invalid",
+      });
+      expect(errorOf(await api.post("/webhooks", { topic: "missing", url: receiver.url }))).toEqual({
+        status: 404,
+        code: "event_topic_not_found",
+      });
+      expect(errorOf(await p.as(p.keys.reader!).post("/webhooks", { topic: "hooks", url: receiver.url }))).toEqual({
+        status: 403,
+        code: "forbidden",
+      });
 
       const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
       expect(Number(/apprun_events_webhook_calls_total\{status="retrying"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
@@ -371,7 +546,9 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
       const latest = receiver.received[4]!;
       const t2 = /^t=(\d+),/.exec(String(latest.headers["x-apprun-signature"]))![1];
       expect(JSON.parse(latest.body).id).toBe("u-2");
-      expect(latest.headers["x-apprun-signature"]).toBe(`t=${t2},v1=${crypto.createHmac("sha256", rotated.body.secret).update(`${t2}.${latest.body}`).digest("hex")}`);
+      expect(latest.headers["x-apprun-signature"]).toBe(
+        `t=${t2},v1=${crypto.createHmac("sha256", rotated.body.secret).update(`${t2}.${latest.body}`).digest("hex")}`,
+      );
 
       // Disabled: nothing goes out; deleted: gone with its log.
       expect((await api.patch(`/webhooks/${webhook.id}`, { enabled: false })).body.enabled).toBe(false);
@@ -416,7 +593,11 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
     await owner.trpc.events.groups.create.mutate({ project: "gone", topic: "t1", name: "g" });
     await owner.trpc.events.webhooks.create.mutate({ project: "gone", topic: "t1", url: "https://hooks.example.com/in" });
     await owner.trpc.events.messages.publish.mutate({ project: "gone", topic: "t1", events: [{ type: "x" }] });
-    const { stream } = await t.app.database.db.selectFrom("apprun_events_topic").select("stream").where("project_id", "=", other.id).executeTakeFirstOrThrow();
+    const { stream } = await t.app.database.db
+      .selectFrom("apprun_events_topic")
+      .select("stream")
+      .where("project_id", "=", other.id)
+      .executeTakeFirstOrThrow();
     expect(await t.app.bus.streamInfo(stream)).toMatchObject({ messages: 1 });
 
     await owner.trpc.projects.delete.mutate({ project: "gone", confirm: "gone" });
@@ -433,29 +614,54 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
     // Topics
     expect(await bad("post", "/topics", { name: "x".repeat(64) })).toEqual({ status: 400, code: "invalid_input" });
     expect(await bad("post", "/topics", { name: "ok", unknown: 1 })).toEqual({ status: 400, code: "invalid_input" });
-    expect(await bad("post", "/topics", { name: "ok", publishRoles: ["no spaces allowed"] })).toEqual({ status: 400, code: "invalid_input" });
+    expect(await bad("post", "/topics", { name: "ok", publishRoles: ["no spaces allowed"] })).toEqual({
+      status: 400,
+      code: "invalid_input",
+    });
     expect(await bad("post", "/topics", { name: "ok", maxBytes: 10 })).toEqual({ status: 400, code: "invalid_input" });
     expect(await bad("post", "/topics", { name: "ok", deadLetterTopic: "records.posts" })).toEqual({ status: 400, code: "invalid_input" });
     expect(await bad("patch", "/topics/strict", { deadLetterTopic: "strict" })).toEqual({ status: 400, code: "event_dead_letter_invalid" });
     // Groups
     expect(await bad("post", "/topics/strict/groups", { name: "_wh_mine" })).toEqual({ status: 400, code: "invalid_input" });
     expect(await bad("post", "/topics/strict/groups", { name: "g2", ackWaitMs: 10 })).toEqual({ status: 400, code: "invalid_input" });
-    expect(await bad("post", "/topics/strict/groups", { name: "g2", backoffMs: [100, 200, 300], maxDeliveries: 2 })).toEqual({ status: 400, code: "bus_invalid_config" });
+    expect(await bad("post", "/topics/strict/groups", { name: "g2", backoffMs: [100, 200, 300], maxDeliveries: 2 })).toEqual({
+      status: 400,
+      code: "bus_invalid_config",
+    });
     expect(await bad("post", "/topics/strict/groups", { name: "g2", start: "middle" })).toEqual({ status: 400, code: "invalid_input" });
     expect(await bad("post", "/topics/strict/groups/g/pull", { wait: 60_001 })).toEqual({ status: 400, code: "invalid_input" });
     expect(await bad("post", "/topics/strict/groups/g/pull", { max: 1001 })).toEqual({ status: 400, code: "invalid_input" });
     expect(await bad("post", "/topics/strict/groups/g/ack", { tokens: [] })).toEqual({ status: 400, code: "invalid_input" });
-    expect(await bad("post", "/topics/strict/groups/g/nack", { tokens: ["x"], delayMs: -1 })).toEqual({ status: 400, code: "invalid_input" });
+    expect(await bad("post", "/topics/strict/groups/g/nack", { tokens: ["x"], delayMs: -1 })).toEqual({
+      status: 400,
+      code: "invalid_input",
+    });
     expect(await bad("post", "/topics/strict/groups/g/seek", { fromTime: "last tuesday" })).toEqual({ status: 400, code: "invalid_input" });
-    expect(await bad("post", "/topics/strict/groups/g/seek", { afterSeq: 1, fromTime: new Date().toISOString() })).toEqual({ status: 400, code: "invalid_input" });
+    expect(await bad("post", "/topics/strict/groups/g/seek", { afterSeq: 1, fromTime: new Date().toISOString() })).toEqual({
+      status: 400,
+      code: "invalid_input",
+    });
     expect(errorOf(await api.get("/topics/strict/messages?limit=5000"))).toEqual({ status: 400, code: "invalid_input" });
     // Webhooks
-    expect(await bad("post", "/webhooks", { topic: "strict", url: "https://hooks.example.com/x", types: ["a.>.b"] })).toEqual({ status: 400, code: "bus_invalid_pattern" });
-    expect(await bad("post", "/webhooks", { topic: "strict", url: "https://hooks.example.com/x", maxAttempts: 0 })).toEqual({ status: 400, code: "invalid_input" });
-    expect(await bad("post", "/webhooks", { topic: "strict", url: "https://hooks.example.com/x", retryBaseMs: 10 })).toEqual({ status: 400, code: "invalid_input" });
+    expect(await bad("post", "/webhooks", { topic: "strict", url: "https://hooks.example.com/x", types: ["a.>.b"] })).toEqual({
+      status: 400,
+      code: "bus_invalid_pattern",
+    });
+    expect(await bad("post", "/webhooks", { topic: "strict", url: "https://hooks.example.com/x", maxAttempts: 0 })).toEqual({
+      status: 400,
+      code: "invalid_input",
+    });
+    expect(await bad("post", "/webhooks", { topic: "strict", url: "https://hooks.example.com/x", retryBaseMs: 10 })).toEqual({
+      status: 400,
+      code: "invalid_input",
+    });
     expect(errorOf(await api.get("/webhooks/whk_nope"))).toEqual({ status: 404, code: "webhook_not_found" });
     // Not JSON at all
-    const raw = await fetch(`${t.baseUrl}${p.base}/topics/strict/messages`, { method: "POST", headers: { authorization: `Bearer ${p.keys.manage}`, "content-type": "application/json" }, body: "{nope" });
+    const raw = await fetch(`${t.baseUrl}${p.base}/topics/strict/messages`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${p.keys.manage}`, "content-type": "application/json" },
+      body: "{nope",
+    });
     expect(raw.status).toBe(400);
 
     // Nothing of it was written.
@@ -497,7 +703,9 @@ describe("event center consumer groups on NATS JetStream", () => {
       const [first, second] = receiver.received;
       expect(JSON.parse(second!.body)).toMatchObject({ id: "nats-1", type: "ping" });
       const ts = Number(/^t=(\d+),/.exec(String(second!.headers["x-apprun-signature"]))?.[1]);
-      expect(second!.headers["x-apprun-signature"]).toBe(`t=${ts},v1=${crypto.createHmac("sha256", secret).update(`${ts}.${second!.body}`).digest("hex")}`);
+      expect(second!.headers["x-apprun-signature"]).toBe(
+        `t=${ts},v1=${crypto.createHmac("sha256", secret).update(`${ts}.${second!.body}`).digest("hex")}`,
+      );
       expect([first!.headers["x-apprun-attempt"], second!.headers["x-apprun-attempt"]]).toEqual(["1", "2"]);
       const log = await eventually(async () => {
         const res = (await p.manage.get(`/webhooks/${webhook.id}/deliveries`)).body.deliveries;

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { AppError } from "../../platform/errors/app-error";
+import { type AppError } from "../../platform/errors/app-error";
 import { createErrorCatalog, platformErrorMessages } from "../../platform/errors/catalog";
 import { eventsErrorMessages } from "./errors";
 import { subjectOfType } from "./service";
@@ -47,10 +47,18 @@ describe("webhook URLs", () => {
   it("must be http(s)", () => {
     expect(checkWebhookUrl("https://hooks.example.com/in?x=1", self)).toBe("https://hooks.example.com/in?x=1");
     expect(checkWebhookUrl("http://10.0.0.5:9000/in", self)).toBe("http://10.0.0.5:9000/in");
-    for (const bad of ["ftp://example.com", "javascript:alert(1)", "file:///etc/passwd", "not a url", "", "http://"]) expect(codeOf(() => checkWebhookUrl(bad, self))).toBe("webhook_url_invalid");
+    for (const bad of ["ftp://example.com", "javascript:alert(1)", "file:///etc/passwd", "not a url", "", "http://"])
+      expect(codeOf(() => checkWebhookUrl(bad, self))).toBe("webhook_url_invalid");
   });
   it("must not point at apprun itself", () => {
-    for (const bad of ["https://apprun.example.com/api/v1/ping", "https://APPRUN.example.com:443/x", "http://127.0.0.1:8080/", "http://localhost:8080/x", "http://[::1]:8080/x", "http://0.0.0.0:8080"]) {
+    for (const bad of [
+      "https://apprun.example.com/api/v1/ping",
+      "https://APPRUN.example.com:443/x",
+      "http://127.0.0.1:8080/",
+      "http://localhost:8080/x",
+      "http://[::1]:8080/x",
+      "http://0.0.0.0:8080",
+    ]) {
       expect(codeOf(() => checkWebhookUrl(bad, self))).toBe("webhook_url_self");
     }
     expect(checkWebhookUrl("http://localhost:9090/x", self)).toBe("http://localhost:9090/x");

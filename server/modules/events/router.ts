@@ -20,7 +20,11 @@ import {
   webhookRef,
 } from "./schema";
 
-const publishConsoleInput = z.object({ project: z.string().min(1).max(64), topic: z.string().min(1).max(128), events: z.array(z.unknown()).min(1).max(1000) });
+const publishConsoleInput = z.object({
+  project: z.string().min(1).max(64),
+  topic: z.string().min(1).max(128),
+  events: z.array(z.unknown()).min(1).max(1000),
+});
 
 /**
  * The console's API for the event center. Every procedure takes `project` (id or slug) and is
@@ -46,7 +50,9 @@ export const eventsRouter = router({
 
   messages: router({
     /** events:publish. A test message, or several. */
-    publish: authedProcedure.input(publishConsoleInput).mutation(({ ctx, input }) => ctx.services.events.messages.publish(ctx.actor, input)),
+    publish: authedProcedure
+      .input(publishConsoleInput)
+      .mutation(({ ctx, input }) => ctx.services.events.messages.publish(ctx.actor, input)),
     /** events:read on the dead-letter topic, events:publish on the original. Sends a dead letter back. */
     redrive: authedProcedure.input(messageRef).mutation(({ ctx, input }) => ctx.services.events.messages.redrive(ctx.actor, input)),
     /** events:read. The tail of a topic (or a dead-letter topic). */
@@ -90,9 +96,13 @@ export const eventsRouter = router({
       return { ok: true };
     }),
     /** events:manage. Returns the new `secret` once. */
-    rotateSecret: authedProcedure.input(webhookRef).mutation(({ ctx, input }) => ctx.services.events.webhooks.rotateSecret(ctx.actor, input)),
+    rotateSecret: authedProcedure
+      .input(webhookRef)
+      .mutation(({ ctx, input }) => ctx.services.events.webhooks.rotateSecret(ctx.actor, input)),
     /** events:read. The delivery log, newest first. */
-    deliveries: authedProcedure.input(listDeliveriesInput).query(({ ctx, input }) => ctx.services.events.webhooks.deliveries(ctx.actor, input)),
+    deliveries: authedProcedure
+      .input(listDeliveriesInput)
+      .query(({ ctx, input }) => ctx.services.events.webhooks.deliveries(ctx.actor, input)),
     /** events:manage */
     redeliver: authedProcedure.input(deliveryRef).mutation(({ ctx, input }) => ctx.services.events.webhooks.redeliver(ctx.actor, input)),
   }),

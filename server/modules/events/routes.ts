@@ -9,7 +9,8 @@ type G = { Params: { project: string; topic: string; group: string } };
 type W = { Params: { project: string; webhook: string } };
 type D = { Params: { project: string; webhook: string; delivery: string } };
 
-const body = (req: FastifyRequest): Record<string, unknown> => (req.body && typeof req.body === "object" && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {});
+const body = (req: FastifyRequest): Record<string, unknown> =>
+  req.body && typeof req.body === "object" && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
 const query = (req: FastifyRequest): Record<string, unknown> => (req.query ?? {}) as Record<string, unknown>;
 
 /**
@@ -43,7 +44,11 @@ export function registerEventsRoutes(app: FastifyInstance, deps: { events: Event
   app.post<T>(`${base}/topics/:topic/messages`, async (req, reply) => {
     const actor = await key(req);
     const b = req.body;
-    const batch = Array.isArray(b) ? b : b && typeof b === "object" && Array.isArray((b as { events?: unknown }).events) ? (b as { events: unknown[] }).events : null;
+    const batch = Array.isArray(b)
+      ? b
+      : b && typeof b === "object" && Array.isArray((b as { events?: unknown }).events)
+        ? (b as { events: unknown[] }).events
+        : null;
     const results = await events.messages.publish(actor, { ...req.params, events: batch ?? [b ?? null] });
     return reply.status(201).send(batch ? { messages: results } : results[0]);
   });
@@ -52,7 +57,9 @@ export function registerEventsRoutes(app: FastifyInstance, deps: { events: Event
     return events.messages.read(actor, { ...query(req), ...req.params });
   });
 
-  app.post<{ Params: { project: string; topic: string; seq: string } }>(`${base}/topics/:topic/messages/:seq/redrive`, async (req) => events.messages.redrive(await key(req), req.params));
+  app.post<{ Params: { project: string; topic: string; seq: string } }>(`${base}/topics/:topic/messages/:seq/redrive`, async (req) =>
+    events.messages.redrive(await key(req), req.params),
+  );
 
   // ── consumer groups ────────────────────────────────────────────────────────
   app.get<T>(`${base}/topics/:topic/groups`, async (req) => ({ groups: await events.groups.list(await key(req), req.params) }));
@@ -96,7 +103,9 @@ export function registerEventsRoutes(app: FastifyInstance, deps: { events: Event
     const actor = await key(req);
     return reply.status(201).send(await events.webhooks.create(actor, { ...body(req), project: req.params.project }));
   });
-  app.get<W>(`${base}/webhooks/:webhook`, async (req) => events.webhooks.get(await key(req), { project: req.params.project, webhookId: req.params.webhook }));
+  app.get<W>(`${base}/webhooks/:webhook`, async (req) =>
+    events.webhooks.get(await key(req), { project: req.params.project, webhookId: req.params.webhook }),
+  );
   app.patch<W>(`${base}/webhooks/:webhook`, async (req) => {
     const actor = await key(req);
     return events.webhooks.update(actor, { ...body(req), project: req.params.project, webhookId: req.params.webhook });
@@ -105,13 +114,21 @@ export function registerEventsRoutes(app: FastifyInstance, deps: { events: Event
     await events.webhooks.delete(await key(req), { project: req.params.project, webhookId: req.params.webhook });
     return reply.status(204).send();
   });
-  app.post<W>(`${base}/webhooks/:webhook/rotate-secret`, async (req) => events.webhooks.rotateSecret(await key(req), { project: req.params.project, webhookId: req.params.webhook }));
+  app.post<W>(`${base}/webhooks/:webhook/rotate-secret`, async (req) =>
+    events.webhooks.rotateSecret(await key(req), { project: req.params.project, webhookId: req.params.webhook }),
+  );
   app.get<W>(`${base}/webhooks/:webhook/deliveries`, async (req) => {
     const actor = await key(req);
-    return { deliveries: await events.webhooks.deliveries(actor, { ...query(req), project: req.params.project, webhookId: req.params.webhook }) };
+    return {
+      deliveries: await events.webhooks.deliveries(actor, { ...query(req), project: req.params.project, webhookId: req.params.webhook }),
+    };
   });
   app.post<D>(`${base}/webhooks/:webhook/deliveries/:delivery/redeliver`, async (req) => {
     const actor = await key(req);
-    return events.webhooks.redeliver(actor, { project: req.params.project, webhookId: req.params.webhook, deliveryId: req.params.delivery });
+    return events.webhooks.redeliver(actor, {
+      project: req.params.project,
+      webhookId: req.params.webhook,
+      deliveryId: req.params.delivery,
+    });
   });
 }

@@ -11,7 +11,10 @@ export const ANY_TOPIC_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}(\.[A-Za-z0-9_-]{1
 const HOUR = 3_600_000;
 const project = z.string().min(1).max(64);
 const topic = z.string().regex(ANY_TOPIC_NAME, "1–63 letters, digits, _ or - (system topics: records.<collection>)");
-const roleList = z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)).max(50).nullable();
+const roleList = z
+  .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/))
+  .max(50)
+  .nullable();
 /** A consumer group's name; names starting with `_` are apprun's (webhooks). */
 const groupName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "1–64 letters, digits, _ or -, not starting with _");
 
@@ -20,7 +23,13 @@ export const topicRef = z.object({ project, topic });
 
 const retention = {
   /** Events older than this are dropped (≥ 1 s, ≤ 10 years); null = no age limit. */
-  maxAgeMs: z.number().int().min(1000).max(10 * 365 * 24 * HOUR).nullable().optional(),
+  maxAgeMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(10 * 365 * 24 * HOUR)
+    .nullable()
+    .optional(),
   /** The oldest events are dropped beyond this size (≥ 1 KiB); null = no size limit. */
   maxBytes: z.number().int().min(1024).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
 };
@@ -73,9 +82,25 @@ export const groupSettings = {
   /** Only events whose type matches this pattern (dot-separated tokens, `*` one token, `>` the rest). */
   filter: z.string().min(1).max(256).nullable().optional(),
   /** How long a delivery may stay unacknowledged before it is redelivered (50 ms – 12 h, default 30 s). */
-  ackWaitMs: z.number().int().min(50).max(12 * HOUR).optional(),
+  ackWaitMs: z
+    .number()
+    .int()
+    .min(50)
+    .max(12 * HOUR)
+    .optional(),
   /** Ack deadline of the n-th delivery (the last entry repeats): redelivery with backoff. */
-  backoffMs: z.array(z.number().int().min(50).max(12 * HOUR)).min(1).max(50).nullable().optional(),
+  backoffMs: z
+    .array(
+      z
+        .number()
+        .int()
+        .min(50)
+        .max(12 * HOUR),
+    )
+    .min(1)
+    .max(50)
+    .nullable()
+    .optional(),
   /** After this many deliveries without an ack the event goes to the topic's dead-letter topic (or is dropped). */
   maxDeliveries: z.number().int().min(1).max(10_000).nullable().optional(),
 };
@@ -105,9 +130,22 @@ export const pullInput = z
   })
   .strict();
 
-export const ackInput = z.object({ project, topic, group: groupName, tokens: z.array(z.string().min(1).max(512)).min(1).max(1000) }).strict();
+export const ackInput = z
+  .object({ project, topic, group: groupName, tokens: z.array(z.string().min(1).max(512)).min(1).max(1000) })
+  .strict();
 export const nackInput = z
-  .object({ project, topic, group: groupName, tokens: z.array(z.string().min(1).max(512)).min(1).max(1000), delayMs: z.number().int().min(0).max(12 * HOUR).default(0) })
+  .object({
+    project,
+    topic,
+    group: groupName,
+    tokens: z.array(z.string().min(1).max(512)).min(1).max(1000),
+    delayMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(12 * HOUR)
+      .default(0),
+  })
   .strict();
 
 export const seekInput = z
@@ -152,7 +190,12 @@ export const updateWebhookInput = z
   .strict();
 
 export const listDeliveriesInput = z
-  .object({ project, webhookId: z.string().min(1).max(64), limit: z.coerce.number().int().min(1).max(200).default(50), before: z.string().max(64).optional() })
+  .object({
+    project,
+    webhookId: z.string().min(1).max(64),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    before: z.string().max(64).optional(),
+  })
   .strict();
 
 export const deliveryRef = z.object({ project, webhookId: z.string().min(1).max(64), deliveryId: z.string().min(1).max(64) });

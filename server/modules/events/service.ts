@@ -100,7 +100,13 @@ export interface PulledMessage extends MessageView {
   deliveries: number;
 }
 
-type GroupSettings = { filter: string | null; ackWaitMs: number; backoffMs: number[] | null; maxDeliveries: number | null; start: "all" | "new" };
+type GroupSettings = {
+  filter: string | null;
+  ackWaitMs: number;
+  backoffMs: number[] | null;
+  maxDeliveries: number | null;
+  start: "all" | "new";
+};
 
 const DAY = 86_400_000;
 const TOPIC_CACHE_MS = 2000;
@@ -129,10 +135,27 @@ export function createEventsService(deps: EventsDeps) {
   const onError = deps.onError ?? (() => {});
   const registers = deps.registry ? [deps.registry] : [];
   const metrics = {
-    published: new Counter({ name: "apprun_events_published_total", help: "Events stored in topics by publishers (duplicates not counted)", registers }),
-    recordEvents: new Counter({ name: "apprun_events_record_events_total", help: "Record changes stored in records.<collection> system topics by this node (duplicates included)", registers }),
-    delivered: new Counter({ name: "apprun_events_pulled_total", help: "Events handed to consumer-group pullers (redeliveries included)", registers }),
-    webhookCalls: new Counter({ name: "apprun_events_webhook_calls_total", help: "Webhook calls by outcome", labelNames: ["status"] as const, registers }),
+    published: new Counter({
+      name: "apprun_events_published_total",
+      help: "Events stored in topics by publishers (duplicates not counted)",
+      registers,
+    }),
+    recordEvents: new Counter({
+      name: "apprun_events_record_events_total",
+      help: "Record changes stored in records.<collection> system topics by this node (duplicates included)",
+      registers,
+    }),
+    delivered: new Counter({
+      name: "apprun_events_pulled_total",
+      help: "Events handed to consumer-group pullers (redeliveries included)",
+      registers,
+    }),
+    webhookCalls: new Counter({
+      name: "apprun_events_webhook_calls_total",
+      help: "Webhook calls by outcome",
+      labelNames: ["status"] as const,
+      registers,
+    }),
   };
 
   async function findTopic(projectId: string, name: string): Promise<TopicRow | undefined> {
@@ -143,7 +166,8 @@ export function createEventsService(deps: EventsDeps) {
   // the hot path. Changes on this node forget at once; another node's show within TOPIC_CACHE_MS.
   const topicCache = new Map<string, { row: TopicRow; at: number }>();
   const forgetTopic = (projectId: string, name?: string) => {
-    for (const key of topicCache.keys()) if (name === undefined ? key.startsWith(`${projectId}/`) : key === `${projectId}/${name}`) topicCache.delete(key);
+    for (const key of topicCache.keys())
+      if (name === undefined ? key.startsWith(`${projectId}/`) : key === `${projectId}/${name}`) topicCache.delete(key);
   };
 
   /** A topic of the project, creating the system topic of an existing collection on first use. */
@@ -176,7 +200,8 @@ export function createEventsService(deps: EventsDeps) {
   /** The system topics of `systemTopics` that have settled, for record events stored inside a write's transaction. */
   const knownTopics = new Map<string, TopicRow>();
   /** The `records.<collection>` topic of a project: created once, cached. */
-  const recordsTopic = (projectId: string, collection: string) => ensureSystemTopic(projectId, `${RECORDS_PREFIX}${collection}`, `Changes of records in ${collection}`);
+  const recordsTopic = (projectId: string, collection: string) =>
+    ensureSystemTopic(projectId, `${RECORDS_PREFIX}${collection}`, `Changes of records in ${collection}`);
 
   /** A system topic of a project (`records.<collection>`, `auth.users`): created once, cached. */
   function ensureSystemTopic(projectId: string, name: string, description: string): Promise<TopicRow> {
@@ -191,7 +216,21 @@ export function createEventsService(deps: EventsDeps) {
         await bus.ensureStream({ name: stream, maxAgeMs: deps.systemRetentionMs ?? 7 * DAY });
         await db
           .insertInto("apprun_events_topic")
-          .values({ id, project_id: projectId, name, kind: "system", description, stream, max_age_ms: deps.systemRetentionMs ?? 7 * DAY, max_bytes: null, publish_roles: null, subscribe_roles: null, dead_letter_topic: null, created_by: "apprun", created_at: iso() })
+          .values({
+            id,
+            project_id: projectId,
+            name,
+            kind: "system",
+            description,
+            stream,
+            max_age_ms: deps.systemRetentionMs ?? 7 * DAY,
+            max_bytes: null,
+            publish_roles: null,
+            subscribe_roles: null,
+            dead_letter_topic: null,
+            created_by: "apprun",
+            created_at: iso(),
+          })
           .onConflict((oc) => oc.columns(["project_id", "name"]).doNothing())
           .execute();
         const row = await findTopic(projectId, name);
@@ -217,7 +256,12 @@ export function createEventsService(deps: EventsDeps) {
    * Authorizes the caller on the input's project before anything else of the input is looked at
    * (a stranger learns nothing, not even what is wrong with the input), then parses the input.
    */
-  async function authorizeInput<T>(actor: Actor, input: unknown, permission: Permission, schema: ZodType<T>): Promise<{ granted: Access; parsed: T }> {
+  async function authorizeInput<T>(
+    actor: Actor,
+    input: unknown,
+    permission: Permission,
+    schema: ZodType<T>,
+  ): Promise<{ granted: Access; parsed: T }> {
     const ref = byProject.safeParse(input);
     if (!ref.success) throw invalidInput(ref.error);
     const granted = await deps.projects.authorize(actor, ref.data.project, permission);
@@ -233,21 +277,31 @@ export function createEventsService(deps: EventsDeps) {
       const role = granted.project.role;
       // Owners always may; instance admins who are not members have no role and pass as owners do.
       if (list && role !== null && role !== "owner" && !list.includes(role)) {
-        throw new AppError("event_topic_forbidden", 403, { topic: topic.name, action: permission === "events:publish" ? "publish" : "read" });
+        throw new AppError("event_topic_forbidden", 403, {
+          topic: topic.name,
+          action: permission === "events:publish" ? "publish" : "read",
+        });
       }
     }
     return topic;
   }
 
   /** `authorizeInput`, then the topic the input names. */
-  async function access<T extends { topic: string }>(actor: Actor, input: unknown, permission: Permission, schema: ZodType<T>): Promise<{ access: Access; parsed: T; topic: TopicRow }> {
+  async function access<T extends { topic: string }>(
+    actor: Actor,
+    input: unknown,
+    permission: Permission,
+    schema: ZodType<T>,
+  ): Promise<{ access: Access; parsed: T; topic: TopicRow }> {
     const { granted, parsed } = await authorizeInput(actor, input, permission, schema);
     return { access: granted, parsed, topic: await topicFor(actor, granted, parsed.topic, permission) };
   }
 
   async function stats(stream: string): Promise<TopicView["stats"]> {
     const info = await bus.streamInfo(stream);
-    return info ? { firstSeq: info.firstSeq, lastSeq: info.lastSeq, messages: info.messages, bytes: info.bytes } : { firstSeq: 1, lastSeq: 0, messages: 0, bytes: 0 };
+    return info
+      ? { firstSeq: info.firstSeq, lastSeq: info.lastSeq, messages: info.messages, bytes: info.bytes }
+      : { firstSeq: 1, lastSeq: 0, messages: 0, bytes: 0 };
   }
 
   async function toTopicView(row: TopicRow): Promise<TopicView> {
@@ -291,12 +345,20 @@ export function createEventsService(deps: EventsDeps) {
   }
 
   async function findGroup(topic: TopicRow, name: string) {
-    const row = await db.selectFrom("apprun_events_group").selectAll().where("topic_id", "=", topic.id).where("name", "=", name).executeTakeFirst();
+    const row = await db
+      .selectFrom("apprun_events_group")
+      .selectAll()
+      .where("topic_id", "=", topic.id)
+      .where("name", "=", name)
+      .executeTakeFirst();
     if (!row) throw new AppError("event_group_not_found", 404, { topic: topic.name, group: name });
     return row;
   }
 
-  async function toGroupView(topic: TopicRow, row: { name: string; config: unknown; created_by: string; created_at: unknown }): Promise<GroupView> {
+  async function toGroupView(
+    topic: TopicRow,
+    row: { name: string; config: unknown; created_by: string; created_at: unknown },
+  ): Promise<GroupView> {
     const config = readJson<GroupSettings>(row.config);
     return {
       name: row.name,
@@ -314,9 +376,11 @@ export function createEventsService(deps: EventsDeps) {
 
   /** A publisher's event completed (id, time, source, specversion, projectid) and validated. */
   function normalizeEvent(projectId: string, topicName: string, input: unknown, index: number): CloudEvent {
-    if (input === null || typeof input !== "object" || Array.isArray(input)) throw new AppError("event_invalid", 400, { index, summary: "an event is a JSON object" });
+    if (input === null || typeof input !== "object" || Array.isArray(input))
+      throw new AppError("event_invalid", 400, { index, summary: "an event is a JSON object" });
     const given = input as Record<string, unknown>;
-    if (given.projectid !== undefined && given.projectid !== projectId) throw new AppError("event_invalid", 400, { index, summary: "projectid: must be this project's id (or left out)" });
+    if (given.projectid !== undefined && given.projectid !== projectId)
+      throw new AppError("event_invalid", 400, { index, summary: "projectid: must be this project's id (or left out)" });
     const candidate = {
       specversion: "1.0",
       id: newEventId(now()),
@@ -339,13 +403,21 @@ export function createEventsService(deps: EventsDeps) {
   }
 
   const toMessage = (e: StoredEvent): MessageView => ({ seq: e.seq, storedAt: e.storedAt, event: e.event });
-  const toPulled = (d: Delivery): PulledMessage => ({ seq: d.seq, storedAt: d.storedAt, event: d.event, token: d.token, deliveries: d.deliveries });
+  const toPulled = (d: Delivery): PulledMessage => ({
+    seq: d.seq,
+    storedAt: d.storedAt,
+    event: d.event,
+    token: d.token,
+    deliveries: d.deliveries,
+  });
 
   const topics = {
     /** events:read. User and system topics (system ones of every collection, created on first listing). */
     async list(actor: Actor, ref: string): Promise<TopicView[]> {
       const { project } = await deps.projects.authorize(actor, ref, "events:read");
-      await ensureSystemTopic(project.id, AUTH_TOPIC, "Sign-ups and sign-ins of the project's app users").catch((err) => onError(err, "system topic"));
+      await ensureSystemTopic(project.id, AUTH_TOPIC, "Sign-ups and sign-ins of the project's app users").catch((err) =>
+        onError(err, "system topic"),
+      );
       for (const name of await deps.collections(project.id)) {
         await recordsTopic(project.id, name).catch((err) => onError(err, "system topic"));
       }
@@ -367,7 +439,11 @@ export function createEventsService(deps: EventsDeps) {
       const id = newId("top");
       if (parsed.deadLetterTopic) await deadLetterStream(project.id, { id } as TopicRow, parsed.deadLetterTopic);
       const stream = streamName(id);
-      await bus.ensureStream({ name: stream, ...(parsed.maxAgeMs ? { maxAgeMs: parsed.maxAgeMs } : {}), ...(parsed.maxBytes ? { maxBytes: parsed.maxBytes } : {}) });
+      await bus.ensureStream({
+        name: stream,
+        ...(parsed.maxAgeMs ? { maxAgeMs: parsed.maxAgeMs } : {}),
+        ...(parsed.maxBytes ? { maxBytes: parsed.maxBytes } : {}),
+      });
       try {
         await db
           .insertInto("apprun_events_topic")
@@ -400,14 +476,24 @@ export function createEventsService(deps: EventsDeps) {
       const { parsed, access: granted, topic } = await access(actor, input, "events:manage", updateTopicInput);
       const row = topic;
       const system = row.kind === "system";
-      if (system && (parsed.publishRoles !== undefined || parsed.subscribeRoles !== undefined || parsed.deadLetterTopic !== undefined || parsed.description !== undefined)) {
+      if (
+        system &&
+        (parsed.publishRoles !== undefined ||
+          parsed.subscribeRoles !== undefined ||
+          parsed.deadLetterTopic !== undefined ||
+          parsed.description !== undefined)
+      ) {
         throw new AppError("event_topic_read_only", 403, { topic: row.name });
       }
       if (parsed.deadLetterTopic) await deadLetterStream(granted.project.id, row, parsed.deadLetterTopic);
       const maxAgeMs = parsed.maxAgeMs === undefined ? row.max_age_ms : parsed.maxAgeMs;
       const maxBytes = parsed.maxBytes === undefined ? row.max_bytes : parsed.maxBytes;
       if (parsed.maxAgeMs !== undefined || parsed.maxBytes !== undefined) {
-        await bus.ensureStream({ name: row.stream, ...(maxAgeMs ? { maxAgeMs: Number(maxAgeMs) } : {}), ...(maxBytes ? { maxBytes: Number(maxBytes) } : {}) });
+        await bus.ensureStream({
+          name: row.stream,
+          ...(maxAgeMs ? { maxAgeMs: Number(maxAgeMs) } : {}),
+          ...(maxBytes ? { maxBytes: Number(maxBytes) } : {}),
+        });
       }
       await db
         .updateTable("apprun_events_topic")
@@ -416,7 +502,9 @@ export function createEventsService(deps: EventsDeps) {
           max_age_ms: maxAgeMs,
           max_bytes: maxBytes,
           ...(parsed.publishRoles !== undefined ? { publish_roles: parsed.publishRoles ? JSON.stringify(parsed.publishRoles) : null } : {}),
-          ...(parsed.subscribeRoles !== undefined ? { subscribe_roles: parsed.subscribeRoles ? JSON.stringify(parsed.subscribeRoles) : null } : {}),
+          ...(parsed.subscribeRoles !== undefined
+            ? { subscribe_roles: parsed.subscribeRoles ? JSON.stringify(parsed.subscribeRoles) : null }
+            : {}),
           ...(parsed.deadLetterTopic !== undefined ? { dead_letter_topic: parsed.deadLetterTopic } : {}),
         })
         .where("id", "=", row.id)
@@ -429,10 +517,15 @@ export function createEventsService(deps: EventsDeps) {
 
     /** events:manage. Deletes the topic with its events, groups and webhooks. */
     async delete(actor: Actor, input: unknown): Promise<void> {
-      const { parsed, access: granted, topic } = await access(actor, input, "events:manage", topicRef);
+      const { access: granted, topic } = await access(actor, input, "events:manage", topicRef);
       const row = topic;
       if (row.kind === "system") throw new AppError("event_topic_read_only", 403, { topic: row.name });
-      const users = await db.selectFrom("apprun_events_topic").select("name").where("project_id", "=", granted.project.id).where("dead_letter_topic", "=", row.name).execute();
+      const users = await db
+        .selectFrom("apprun_events_topic")
+        .select("name")
+        .where("project_id", "=", granted.project.id)
+        .where("dead_letter_topic", "=", row.name)
+        .execute();
       if (users.length > 0) throw new AppError("event_topic_in_use", 409, { topic: row.name, usedBy: users.map((u) => u.name).join(", ") });
       await db.deleteFrom("apprun_events_topic").where("id", "=", row.id).execute();
       forgetTopic(granted.project.id, row.name);
@@ -450,8 +543,13 @@ export function createEventsService(deps: EventsDeps) {
       const { parsed, access: granted, topic } = await access(actor, input, "events:publish", publishInput);
       const row = topic;
       if (row.kind === "system") throw new AppError("event_topic_read_only", 403, { topic: row.name });
-      if (parsed.events.length === 0) throw new AppError("invalid_input", 400, { summary: "events: give at least one event", issues: [{ path: "events", code: "too_small", message: "give at least one event" }] });
-      if (parsed.events.length > maxBatch) throw new AppError("event_batch_too_large", 413, { count: parsed.events.length, limit: maxBatch });
+      if (parsed.events.length === 0)
+        throw new AppError("invalid_input", 400, {
+          summary: "events: give at least one event",
+          issues: [{ path: "events", code: "too_small", message: "give at least one event" }],
+        });
+      if (parsed.events.length > maxBatch)
+        throw new AppError("event_batch_too_large", 413, { count: parsed.events.length, limit: maxBatch });
       const events = parsed.events.map((e, i) => normalizeEvent(granted.project.id, row.name, e, i));
       const results: Array<{ id: string; seq: number; duplicate: boolean }> = [];
       try {
@@ -482,9 +580,22 @@ export function createEventsService(deps: EventsDeps) {
       if (!stored || stored.seq !== parsed.seq) throw new AppError("event_not_retained", 410, { topic: topic.name, seq: parsed.seq });
       const deadletterstream = (stored.event as Record<string, unknown>).deadletterstream;
       const event = Object.fromEntries(Object.entries(stored.event).filter(([k]) => !DEAD_LETTER_EXTENSIONS.has(k))) as CloudEvent;
-      const origin = typeof deadletterstream === "string" ? await db.selectFrom("apprun_events_topic").selectAll().where("project_id", "=", granted.project.id).where("stream", "=", deadletterstream).executeTakeFirst() : undefined;
+      const origin =
+        typeof deadletterstream === "string"
+          ? await db
+              .selectFrom("apprun_events_topic")
+              .selectAll()
+              .where("project_id", "=", granted.project.id)
+              .where("stream", "=", deadletterstream)
+              .executeTakeFirst()
+          : undefined;
       if (!origin) throw new AppError("event_not_dead_letter", 400, { topic: topic.name, seq: parsed.seq });
-      const target = await topicFor(actor, await deps.projects.authorize(actor, parsed.project, "events:publish"), origin.name, "events:publish");
+      const target = await topicFor(
+        actor,
+        await deps.projects.authorize(actor, parsed.project, "events:publish"),
+        origin.name,
+        "events:publish",
+      );
       const copy = parseCloudEvent({ ...event, id: `${String(event.id).slice(0, 200)}~redrive-${parsed.seq}` });
       const result = await bus.append(target.stream, subjectOfType(copy.type), copy);
       if (!result.duplicate) metrics.published.inc();
@@ -518,7 +629,12 @@ export function createEventsService(deps: EventsDeps) {
     async create(actor: Actor, input: unknown): Promise<GroupView> {
       const { parsed, access: granted, topic } = await access(actor, input, "events:manage", createGroupInput);
       const row = topic;
-      const existing = await db.selectFrom("apprun_events_group").select("id").where("topic_id", "=", row.id).where("name", "=", parsed.name).executeTakeFirst();
+      const existing = await db
+        .selectFrom("apprun_events_group")
+        .select("id")
+        .where("topic_id", "=", row.id)
+        .where("name", "=", parsed.name)
+        .executeTakeFirst();
       if (existing) throw new AppError("event_group_exists", 409, { topic: row.name, group: parsed.name });
       const settings: GroupSettings = {
         filter: parsed.filter ?? null,
@@ -527,12 +643,30 @@ export function createEventsService(deps: EventsDeps) {
         maxDeliveries: parsed.maxDeliveries ?? null,
         start: parsed.start ?? "all",
       };
-      const dl = settings.maxDeliveries ? await deadLetterStream(granted.project.id, row, row.dead_letter_topic).catch(() => undefined) : undefined;
+      const dl = settings.maxDeliveries
+        ? await deadLetterStream(granted.project.id, row, row.dead_letter_topic).catch(() => undefined)
+        : undefined;
       await bus.ensureGroup(row.stream, parsed.name, busGroupConfig(settings, dl));
       try {
-        await db.insertInto("apprun_events_group").values({ id: newId("grp"), project_id: granted.project.id, topic_id: row.id, name: parsed.name, config: JSON.stringify(settings), created_by: actorLabel(actor), created_at: iso() }).execute();
+        await db
+          .insertInto("apprun_events_group")
+          .values({
+            id: newId("grp"),
+            project_id: granted.project.id,
+            topic_id: row.id,
+            name: parsed.name,
+            config: JSON.stringify(settings),
+            created_by: actorLabel(actor),
+            created_at: iso(),
+          })
+          .execute();
       } catch (err) {
-        const raced = await db.selectFrom("apprun_events_group").select("id").where("topic_id", "=", row.id).where("name", "=", parsed.name).executeTakeFirst();
+        const raced = await db
+          .selectFrom("apprun_events_group")
+          .select("id")
+          .where("topic_id", "=", row.id)
+          .where("name", "=", parsed.name)
+          .executeTakeFirst();
         if (raced) throw new AppError("event_group_exists", 409, { topic: row.name, group: parsed.name });
         await bus.deleteGroup(row.stream, parsed.name).catch(() => {});
         throw err;
@@ -569,7 +703,9 @@ export function createEventsService(deps: EventsDeps) {
     async nack(actor: Actor, input: unknown): Promise<{ nacked: number }> {
       const { parsed, topic } = await access(actor, input, "events:read", nackInput);
       await findGroup(topic, parsed.group);
-      await Promise.all(parsed.tokens.map((token) => bus.nack({ stream: topic.stream, group: parsed.group, token }, { delayMs: parsed.delayMs })));
+      await Promise.all(
+        parsed.tokens.map((token) => bus.nack({ stream: topic.stream, group: parsed.group, token }, { delayMs: parsed.delayMs })),
+      );
       return { nacked: parsed.tokens.length };
     },
 
@@ -577,15 +713,34 @@ export function createEventsService(deps: EventsDeps) {
     async seek(actor: Actor, input: unknown): Promise<GroupView> {
       const { parsed, topic } = await access(actor, input, "events:manage", seekInput);
       if ((parsed.afterSeq === undefined) === (parsed.fromTime === undefined)) {
-        throw new AppError("invalid_input", 400, { summary: "afterSeq: give either afterSeq or fromTime", issues: [{ path: "afterSeq", code: "custom", message: "give either afterSeq or fromTime" }] });
+        throw new AppError("invalid_input", 400, {
+          summary: "afterSeq: give either afterSeq or fromTime",
+          issues: [{ path: "afterSeq", code: "custom", message: "give either afterSeq or fromTime" }],
+        });
       }
       const row = await findGroup(topic, parsed.group);
-      await bus.seekGroup(topic.stream, parsed.group, parsed.fromTime !== undefined ? { fromTime: parsed.fromTime } : { afterSeq: parsed.afterSeq! });
+      await bus.seekGroup(
+        topic.stream,
+        parsed.group,
+        parsed.fromTime !== undefined ? { fromTime: parsed.fromTime } : { afterSeq: parsed.afterSeq! },
+      );
       return toGroupView(topic, row);
     },
   };
 
-  const webhooks = createWebhooks({ db, kind: deps.kind, bus, secrets: deps.secrets, selfOrigins: deps.selfOrigins, authorizeInput, topicFor, iso, onError, onCall: (status) => metrics.webhookCalls.inc({ status }), timeoutMs: deps.webhookTimeoutMs ?? 10_000 });
+  const webhooks = createWebhooks({
+    db,
+    kind: deps.kind,
+    bus,
+    secrets: deps.secrets,
+    selfOrigins: deps.selfOrigins,
+    authorizeInput,
+    topicFor,
+    iso,
+    onError,
+    onCall: (status) => metrics.webhookCalls.inc({ status }),
+    timeoutMs: deps.webhookTimeoutMs ?? 10_000,
+  });
 
   // ── system topics: record changes from the data module ──────────────────────
 
@@ -598,7 +753,9 @@ export function createEventsService(deps: EventsDeps) {
    * made the change (`recordSink`), a new time-ordered id.
    */
   function recordCloudEvent(e: RecordEvent, idFrom?: { subject: string }): CloudEvent {
-    const id = idFrom ? `rec-${crypto.createHash("sha256").update(idFrom.subject).update("\n").update(JSON.stringify(e)).digest("hex").slice(0, 40)}` : `rec-${newEventId(now())}`;
+    const id = idFrom
+      ? `rec-${crypto.createHash("sha256").update(idFrom.subject).update("\n").update(JSON.stringify(e)).digest("hex").slice(0, 40)}`
+      : `rec-${newEventId(now())}`;
     return {
       specversion: "1.0",
       id,
@@ -748,7 +905,6 @@ export function createEventsService(deps: EventsDeps) {
       for (const key of knownTopics.keys()) if (key.startsWith(`${projectId}/`)) knownTopics.delete(key);
       forgetTopic(projectId);
     },
-
   };
 }
 

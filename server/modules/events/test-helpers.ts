@@ -13,7 +13,12 @@ export async function eventsProject(t: TestApp, slug = "shop") {
   await owner.trpc.accounts.setup.mutate({ email: "owner@example.com", name: "Owner", password: PASSWORD });
   const project = await owner.trpc.projects.create.mutate({ name: "Shop", slug });
   const keys: Record<string, string> = {};
-  for (const [name, permissions] of Object.entries({ manage: ["events:manage", "events:read", "events:publish"], publisher: ["events:publish"], reader: ["events:read"], none: ["users:read"] })) {
+  for (const [name, permissions] of Object.entries({
+    manage: ["events:manage", "events:read", "events:publish"],
+    publisher: ["events:publish"],
+    reader: ["events:read"],
+    none: ["users:read"],
+  })) {
     keys[name] = (await owner.trpc.auth.apiKeys.create.mutate({ project: slug, name, permissions: permissions as never })).secret;
   }
   const rest = restClient(t, `10.5.${crypto.randomInt(0, 255)}.${crypto.randomInt(1, 255)}`);

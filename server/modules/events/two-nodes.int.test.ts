@@ -17,7 +17,11 @@ import { eventsProject, webhookReceiver, type EventsProject } from "./test-helpe
 /** Node B: another apprun process on the same PostgreSQL schema and NATS prefix. */
 function spawnNode(database: TestDatabase, busUrl: string, masterKey: Buffer): Promise<{ child: ChildProcess; baseUrl: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "apprun-node-b-"));
-  const child = spawn(process.execPath, ["--import", "tsx", "server/testing/events-node.ts", database.url, busUrl, masterKey.toString("hex"), dataDir], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "server/testing/events-node.ts", database.url, busUrl, masterKey.toString("hex"), dataDir],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   return new Promise((resolve, reject) => {
     let out = "";
     let err = "";
@@ -47,7 +51,15 @@ describe("event center across two apprun processes on one PostgreSQL and NATS", 
 
   beforeAll(async () => {
     database = await createTestDatabase("postgres");
-    const config = configSchema.parse({ port: 0, host: "127.0.0.1", dataDir: database.dataDir, databaseUrl: database.url, busUrl, console: false, trustProxy: true });
+    const config = configSchema.parse({
+      port: 0,
+      host: "127.0.0.1",
+      dataDir: database.dataDir,
+      databaseUrl: database.url,
+      busUrl,
+      console: false,
+      trustProxy: true,
+    });
     app = await createApp({ config, logger: pino({ level: "silent" }), masterKey, passwordParams: { ln: 10, r: 8, p: 1 } });
     const address = await app.listen();
     await app.ready;
@@ -59,7 +71,12 @@ describe("event center across two apprun processes on one PostgreSQL and NATS", 
   afterAll(async () => {
     if (b?.child.exitCode === null) b.child.kill("SIGKILL");
     if (app) {
-      for (const { id } of await app.database.db.selectFrom("projects").select("id").execute().catch(() => [])) await dropProjectNamespace(app.database.db as Kysely<unknown>, projectNamespace("postgres", id)).catch(() => {});
+      for (const { id } of await app.database.db
+        .selectFrom("projects")
+        .select("id")
+        .execute()
+        .catch(() => []))
+        await dropProjectNamespace(app.database.db as Kysely<unknown>, projectNamespace("postgres", id)).catch(() => {});
       await app.close();
     }
     await database?.drop();
@@ -68,7 +85,11 @@ describe("event center across two apprun processes on one PostgreSQL and NATS", 
 
   /** The same API key, calling node B. */
   const onB = (method: string, route: string, body?: unknown) =>
-    fetch(`${b!.baseUrl}${p.base}${route}`, { method, headers: { authorization: `Bearer ${p.keys.manage}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+    fetch(`${b!.baseUrl}${p.base}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${p.keys.manage}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
   it("publishes on A and consumes on B; a record written on A reaches a group on B once; webhooks go out once; a consumer killed before its ack leads to redelivery; killing a node loses no event it acknowledged", async () => {
     const api = p.manage;
@@ -86,11 +107,20 @@ describe("event center across two apprun processes on one PostgreSQL and NATS", 
 
     // A record written through the data module on A: both nodes hear the change, the topic keeps one copy.
     const data = a.app.services.data;
-    await data.schema.apply(p.project.id, { baseVersion: (await data.schema.get(p.project.id)).version, schema: { collections: [{ name: "posts", fields: [{ name: "title", type: "text" }] }] } }, "tester");
+    await data.schema.apply(
+      p.project.id,
+      {
+        baseVersion: (await data.schema.get(p.project.id)).version,
+        schema: { collections: [{ name: "posts", fields: [{ name: "title", type: "text" }] }] },
+      },
+      "tester",
+    );
     expect((await onB("POST", "/topics/records.posts/groups", { name: "search" })).status).toBe(201);
     const record = await data.records.create(p.project.id, "posts", { title: "From A" }, { type: "admin", id: "tester" });
     const change = await onB("POST", "/topics/records.posts/groups/search/pull", { max: 10, wait: 10_000 });
-    expect(change.body.messages).toMatchObject([{ event: { type: "apprun.record.created", subject: record.id, data: { record: { title: "From A" } } } }]);
+    expect(change.body.messages).toMatchObject([
+      { event: { type: "apprun.record.created", subject: record.id, data: { record: { title: "From A" } } } },
+    ]);
     await onB("POST", "/topics/records.posts/groups/search/ack", { tokens: [change.body.messages[0].token] });
     await new Promise((r) => setTimeout(r, 500));
     expect((await api.get("/topics/records.posts")).body.stats.messages).toBe(1);
@@ -103,7 +133,10 @@ describe("event center across two apprun processes on one PostgreSQL and NATS", 
       expect((await onB("POST", "/webhooks", { topic: "notify", url: receiver.url })).status).toBe(201);
       // Both nodes pick the new webhook up within their 3 s sync.
       await new Promise((r) => setTimeout(r, 3500));
-      await api.post("/topics/notify/messages", Array.from({ length: 20 }, (_, i) => ({ type: "note", id: `n-${i}` })));
+      await api.post(
+        "/topics/notify/messages",
+        Array.from({ length: 20 }, (_, i) => ({ type: "note", id: `n-${i}` })),
+      );
       await receiver.waitFor(20);
       await new Promise((r) => setTimeout(r, 1000));
       const ids = receiver.received.map((r) => JSON.parse(r.body).id as string);
@@ -135,7 +168,8 @@ describe("event center across two apprun processes on one PostgreSQL and NATS", 
     for (let round = 0; round < 10 && ledger.length < 50; round++) {
       const batch = await api.post("/topics/ledger/groups/audit/pull", { max: 50, wait: 2000 });
       ledger.push(...batch.body.messages.map((m: { event: { id: string } }) => m.event.id));
-      if (batch.body.messages.length > 0) await api.post("/topics/ledger/groups/audit/ack", { tokens: batch.body.messages.map((m: { token: string }) => m.token) });
+      if (batch.body.messages.length > 0)
+        await api.post("/topics/ledger/groups/audit/ack", { tokens: batch.body.messages.map((m: { token: string }) => m.token) });
     }
     expect(ledger).toEqual(Array.from({ length: 50 }, (_, i) => `l-${i}`));
   }, 90_000);

@@ -67,7 +67,8 @@ export function checkWebhookUrl(raw: string, selfOrigins: string[]): string {
   } catch {
     throw new AppError("webhook_url_invalid", 400, { url: raw.slice(0, 200) });
   }
-  if ((url.protocol !== "http:" && url.protocol !== "https:") || !url.hostname) throw new AppError("webhook_url_invalid", 400, { url: raw.slice(0, 200) });
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || !url.hostname)
+    throw new AppError("webhook_url_invalid", 400, { url: raw.slice(0, 200) });
   for (const origin of selfOrigins) {
     let self: URL;
     try {
@@ -75,13 +76,26 @@ export function checkWebhookUrl(raw: string, selfOrigins: string[]): string {
     } catch {
       continue;
     }
-    const sameHost = url.hostname.toLowerCase() === self.hostname.toLowerCase() || (LOOPBACK.test(url.hostname) && LOOPBACK.test(self.hostname));
+    const sameHost =
+      url.hostname.toLowerCase() === self.hostname.toLowerCase() || (LOOPBACK.test(url.hostname) && LOOPBACK.test(self.hostname));
     if (sameHost && portOf(url) === portOf(self)) throw new AppError("webhook_url_self", 400, { url: raw.slice(0, 200) });
   }
   return url.toString();
 }
 
-type Row = { id: string; project_id: string; topic_id: string; url: string; types: unknown; secret: string; enabled: unknown; retry_base_ms: number; max_attempts: number; created_by: string; created_at: unknown };
+type Row = {
+  id: string;
+  project_id: string;
+  topic_id: string;
+  url: string;
+  types: unknown;
+  secret: string;
+  enabled: unknown;
+  retry_base_ms: number;
+  max_attempts: number;
+  created_by: string;
+  created_at: unknown;
+};
 type Hook = Row & { topic_name: string; stream: string };
 
 /** A webhook's consumer group on its topic's stream; `_` keeps it apart from users' groups. */
@@ -140,13 +154,23 @@ export function createWebhooks(deps: {
     return row as Hook;
   }
 
-  async function authorized<T>(actor: Actor, input: unknown, permission: Permission, schema: ZodType<T>): Promise<{ projectId: string; parsed: T }> {
+  async function authorized<T>(
+    actor: Actor,
+    input: unknown,
+    permission: Permission,
+    schema: ZodType<T>,
+  ): Promise<{ projectId: string; parsed: T }> {
     const { granted, parsed } = await deps.authorizeInput(actor, input, permission, schema);
     return { projectId: granted.project.id, parsed };
   }
 
   /** One POST of an event; never throws. */
-  async function send(hook: Hook, event: CloudEvent, attempt: number, deliveryId: string): Promise<{ ok: boolean; responseCode: number | null; durationMs: number; error: string | null }> {
+  async function send(
+    hook: Hook,
+    event: CloudEvent,
+    attempt: number,
+    deliveryId: string,
+  ): Promise<{ ok: boolean; responseCode: number | null; durationMs: number; error: string | null }> {
     const body = JSON.stringify(event);
     const started = performance.now();
     try {
@@ -175,7 +199,16 @@ export function createWebhooks(deps: {
     }
   }
 
-  async function log(hook: Hook, event: CloudEvent, seq: number, attempt: number, id: string, status: DeliveryView["status"], result: Awaited<ReturnType<typeof send>>, manual: boolean): Promise<DeliveryView> {
+  async function log(
+    hook: Hook,
+    event: CloudEvent,
+    seq: number,
+    attempt: number,
+    id: string,
+    status: DeliveryView["status"],
+    result: Awaited<ReturnType<typeof send>>,
+    manual: boolean,
+  ): Promise<DeliveryView> {
     const row = {
       id,
       project_id: hook.project_id,
@@ -202,7 +235,14 @@ export function createWebhooks(deps: {
   const logged = new Map<string, number>();
   /** Keeps the newest KEEP_DELIVERIES entries of a webhook's log. */
   async function trimLog(webhookId: string): Promise<void> {
-    const edge = await db.selectFrom("apprun_events_delivery").select("id").where("webhook_id", "=", webhookId).orderBy("id", "desc").offset(KEEP_DELIVERIES).limit(1).executeTakeFirst();
+    const edge = await db
+      .selectFrom("apprun_events_delivery")
+      .select("id")
+      .where("webhook_id", "=", webhookId)
+      .orderBy("id", "desc")
+      .offset(KEEP_DELIVERIES)
+      .limit(1)
+      .executeTakeFirst();
     if (edge) await db.deleteFrom("apprun_events_delivery").where("webhook_id", "=", webhookId).where("id", "<=", edge.id).execute();
   }
 
@@ -298,7 +338,8 @@ export function createWebhooks(deps: {
       const { granted: access, parsed } = await deps.authorizeInput(actor, input, "events:manage", createWebhookInput);
       const topic = await deps.topicFor(actor, access, parsed.topic, "events:manage");
       const url = checkWebhookUrl(parsed.url, deps.selfOrigins());
-      for (const p of parsed.types) if ((p.includes("*") || p.includes(">")) && !isValidPattern(p)) throw new AppError("bus_invalid_pattern", 400, { pattern: p });
+      for (const p of parsed.types)
+        if ((p.includes("*") || p.includes(">")) && !isValidPattern(p)) throw new AppError("bus_invalid_pattern", 400, { pattern: p });
       const id = newId("whk");
       const secret = `whsec_${randomToken()}`;
       // Starts at the topic's end: a new webhook gets the events published from now on.
@@ -328,7 +369,8 @@ export function createWebhooks(deps: {
       const { projectId, parsed } = await authorized(actor, input, "events:manage", updateWebhookInput);
       const hook = await findHook(projectId, parsed.webhookId);
       const url = parsed.url === undefined ? undefined : checkWebhookUrl(parsed.url, deps.selfOrigins());
-      for (const p of parsed.types ?? []) if ((p.includes("*") || p.includes(">")) && !isValidPattern(p)) throw new AppError("bus_invalid_pattern", 400, { pattern: p });
+      for (const p of parsed.types ?? [])
+        if ((p.includes("*") || p.includes(">")) && !isValidPattern(p)) throw new AppError("bus_invalid_pattern", 400, { pattern: p });
       await db
         .updateTable("apprun_events_webhook")
         .set({
@@ -349,7 +391,11 @@ export function createWebhooks(deps: {
       const { projectId, parsed } = await authorized(actor, input, "events:manage", webhookRef);
       const hook = await findHook(projectId, parsed.webhookId);
       const secret = `whsec_${randomToken()}`;
-      await db.updateTable("apprun_events_webhook").set({ secret: deps.secrets.seal(secret) }).where("id", "=", hook.id).execute();
+      await db
+        .updateTable("apprun_events_webhook")
+        .set({ secret: deps.secrets.seal(secret) })
+        .where("id", "=", hook.id)
+        .execute();
       resync();
       return { webhook: toView(await findHook(projectId, hook.id)), secret };
     },
@@ -368,7 +414,11 @@ export function createWebhooks(deps: {
     async deliveries(actor: Actor, input: unknown): Promise<DeliveryView[]> {
       const { projectId, parsed } = await authorized(actor, input, "events:read", listDeliveriesInput);
       await findHook(projectId, parsed.webhookId);
-      let q = db.selectFrom("apprun_events_delivery").selectAll().where("project_id", "=", projectId).where("webhook_id", "=", parsed.webhookId);
+      let q = db
+        .selectFrom("apprun_events_delivery")
+        .selectAll()
+        .where("project_id", "=", projectId)
+        .where("webhook_id", "=", parsed.webhookId);
       if (parsed.before) q = q.where("id", "<", parsed.before);
       return (await q.orderBy("id", "desc").limit(parsed.limit).execute()).map(toDeliveryView);
     },
@@ -377,7 +427,13 @@ export function createWebhooks(deps: {
     async redeliver(actor: Actor, input: unknown): Promise<DeliveryView> {
       const { projectId, parsed } = await authorized(actor, input, "events:manage", deliveryRef);
       const hook = await findHook(projectId, parsed.webhookId);
-      const original = await db.selectFrom("apprun_events_delivery").selectAll().where("project_id", "=", projectId).where("webhook_id", "=", hook.id).where("id", "=", parsed.deliveryId).executeTakeFirst();
+      const original = await db
+        .selectFrom("apprun_events_delivery")
+        .selectAll()
+        .where("project_id", "=", projectId)
+        .where("webhook_id", "=", hook.id)
+        .where("id", "=", parsed.deliveryId)
+        .executeTakeFirst();
       if (!original) throw new AppError("webhook_delivery_not_found", 404);
       const seq = Number(original.seq);
       const [stored] = await bus.read(hook.stream, { afterSeq: seq - 1 }, { limit: 1 });
@@ -422,7 +478,19 @@ export function createWebhooks(deps: {
   };
 }
 
-function toDeliveryView(r: { id: string; seq: unknown; event_id: string; event_type: string; attempt: number; status: string; response_code: number | null; duration_ms: number; error: string | null; manual: unknown; created_at: unknown }): DeliveryView {
+function toDeliveryView(r: {
+  id: string;
+  seq: unknown;
+  event_id: string;
+  event_type: string;
+  attempt: number;
+  status: string;
+  response_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  manual: unknown;
+  created_at: unknown;
+}): DeliveryView {
   return {
     id: r.id,
     seq: Number(r.seq),

@@ -6,7 +6,15 @@ import { readJson } from "../../platform/db/dialect";
 import { AppError } from "../../platform/errors/app-error";
 import type { SmtpSettings } from "../../platform/mail/mailer";
 import type { AuditService } from "../audit/service";
-import { DEFAULT_SETTINGS, securitySettingsSchema, signupSettingsSchema, smtpSettingsInput, type SecuritySettings, type SignupSettings, type SmtpSettingsInput } from "./schema";
+import {
+  DEFAULT_SETTINGS,
+  securitySettingsSchema,
+  signupSettingsSchema,
+  smtpSettingsInput,
+  type SecuritySettings,
+  type SignupSettings,
+  type SmtpSettingsInput,
+} from "./schema";
 
 type Db = Kysely<SystemDatabase>;
 
@@ -47,14 +55,22 @@ export function createInstanceService(deps: { db: Db; secrets: SecretBox; audit:
       const value = signupSettingsSchema.parse(input);
       await deps.db.transaction().execute(async (trx) => {
         await write("signup", value, actor, trx);
-        await deps.audit.record(actor, { projectId: null, action: "settings.signup.update", target: { kind: "settings", id: "signup" }, data: value }, trx);
+        await deps.audit.record(
+          actor,
+          { projectId: null, action: "settings.signup.update", target: { kind: "settings", id: "signup" }, data: value },
+          trx,
+        );
       });
     },
     async updateSecurity(input: SecuritySettings, actor: Actor): Promise<void> {
       const value = securitySettingsSchema.parse(input);
       await deps.db.transaction().execute(async (trx) => {
         await write("security", value, actor, trx);
-        await deps.audit.record(actor, { projectId: null, action: "settings.security.update", target: { kind: "settings", id: "security" }, data: value }, trx);
+        await deps.audit.record(
+          actor,
+          { projectId: null, action: "settings.security.update", target: { kind: "settings", id: "security" }, data: value },
+          trx,
+        );
       });
     },
 
@@ -77,15 +93,23 @@ export function createInstanceService(deps: { db: Db; secrets: SecretBox; audit:
         const parsed = smtpSettingsInput.parse(input);
         const previous = (await read("smtp")) as StoredSmtp | null | undefined;
         const { password, ...rest } = parsed;
-        const passwordSealed = password === undefined ? previous?.passwordSealed : password === "" ? undefined : deps.secrets.seal(password);
-        if (rest.username && !passwordSealed && password === undefined && !previous) throw new AppError("invalid_input", 400, { summary: "password: required with a username" });
+        const passwordSealed =
+          password === undefined ? previous?.passwordSealed : password === "" ? undefined : deps.secrets.seal(password);
+        if (rest.username && !passwordSealed && password === undefined && !previous)
+          throw new AppError("invalid_input", 400, { summary: "password: required with a username" });
         value = { ...rest, ...(passwordSealed ? { passwordSealed } : {}) };
       }
       await deps.db.transaction().execute(async (trx) => {
         await write("smtp", value, actor, trx);
         // The audit entry says what changed, never the password.
-        const logged = value ? { host: value.host, port: value.port, secure: value.secure, username: value.username ?? null, fromAddress: value.fromAddress } : null;
-        await deps.audit.record(actor, { projectId: null, action: "settings.smtp.update", target: { kind: "settings", id: "smtp" }, data: { smtp: logged } }, trx);
+        const logged = value
+          ? { host: value.host, port: value.port, secure: value.secure, username: value.username ?? null, fromAddress: value.fromAddress }
+          : null;
+        await deps.audit.record(
+          actor,
+          { projectId: null, action: "settings.smtp.update", target: { kind: "settings", id: "smtp" }, data: { smtp: logged } },
+          trx,
+        );
       });
     },
   };

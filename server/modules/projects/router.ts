@@ -31,7 +31,9 @@ export const projectsRouter = router({
     const access = await ctx.services.projects.get(ctx.actor, input.project);
     return { ...access.project, permissions: [...access.permissions] };
   }),
-  create: authedProcedure.input(createProjectInput).mutation(({ ctx, input }) => ctx.services.projects.create(ctx.actor, input, ctx.origin)),
+  create: authedProcedure
+    .input(createProjectInput)
+    .mutation(({ ctx, input }) => ctx.services.projects.create(ctx.actor, input, ctx.origin)),
   update: authedProcedure.input(updateProjectInput).mutation(({ ctx, input }) => ctx.services.projects.update(ctx.actor, input)),
   setArchived: authedProcedure.input(byProject.extend({ archived: z.boolean() })).mutation(async ({ ctx, input }) => {
     await ctx.services.projects.setArchived(ctx.actor, input.project, input.archived);
@@ -58,19 +60,25 @@ export const projectsRouter = router({
 
   invite: authedProcedure.input(inviteInput).mutation(({ ctx, input }) => ctx.services.projects.invite(ctx.actor, input, ctx.locale)),
   invitations: authedProcedure.input(byProject).query(({ ctx, input }) => ctx.services.projects.invitations(ctx.actor, input.project)),
-  revokeInvitation: authedProcedure.input(byProject.extend({ invitationId: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
-    await ctx.services.projects.revokeInvitation(ctx.actor, input);
-    return { ok: true };
-  }),
+  revokeInvitation: authedProcedure
+    .input(byProject.extend({ invitationId: z.string().min(1).max(64) }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.projects.revokeInvitation(ctx.actor, input);
+      return { ok: true };
+    }),
   /** The invitation page, before sign-in: which project, which email. */
-  inspectInvitation: publicProcedure.input(acceptInvitationInput).query(({ ctx, input }) => ctx.services.projects.inspectInvitation(input.token)),
+  inspectInvitation: publicProcedure
+    .input(acceptInvitationInput)
+    .query(({ ctx, input }) => ctx.services.projects.inspectInvitation(input.token)),
   /** Accept as the signed-in account, or create the invited account with a name and password. */
   acceptInvitation: publicProcedure
     .input(acceptInvitationInput.extend({ signUp: z.object({ name: nameSchema, password: passwordSchema }).optional() }))
     .mutation(async ({ ctx, input }) => {
       const session = await ctx.session();
       if (session && !input.signUp) {
-        const { projectId } = await ctx.services.projects.acceptInvitation(input, { actor: accountActor(session.account, session.sessionId) });
+        const { projectId } = await ctx.services.projects.acceptInvitation(input, {
+          actor: accountActor(session.account, session.sessionId),
+        });
         return { projectId };
       }
       if (!input.signUp) throw new AppError("not_authenticated", 401);

@@ -31,9 +31,23 @@ export const roleNameSchema = z
   .min(2)
   .max(40)
   .regex(/^[A-Za-z0-9][A-Za-z0-9 _-]*$/, "letters, digits, spaces, _ and -");
-export const permissionsSchema = z.array(z.enum(PERMISSIONS)).max(PERMISSIONS.length).transform((list) => [...new Set(list)].sort());
-export const createRoleInput = z.object({ project: projectRef, name: roleNameSchema, description: z.string().trim().max(300).default(""), permissions: permissionsSchema });
-export const updateRoleInput = z.object({ project: projectRef, roleId: z.string().min(1).max(64), name: roleNameSchema.optional(), description: z.string().trim().max(300).optional(), permissions: permissionsSchema.optional() });
+export const permissionsSchema = z
+  .array(z.enum(PERMISSIONS))
+  .max(PERMISSIONS.length)
+  .transform((list) => [...new Set(list)].sort());
+export const createRoleInput = z.object({
+  project: projectRef,
+  name: roleNameSchema,
+  description: z.string().trim().max(300).default(""),
+  permissions: permissionsSchema,
+});
+export const updateRoleInput = z.object({
+  project: projectRef,
+  roleId: z.string().min(1).max(64),
+  name: roleNameSchema.optional(),
+  description: z.string().trim().max(300).optional(),
+  permissions: permissionsSchema.optional(),
+});
 export const roleIdInput = z.object({ project: projectRef, roleId: z.string().min(1).max(64) });
 
 export const grantInput = z.object({

@@ -111,7 +111,15 @@ export interface ProjectsDeps {
 }
 
 function toProjectView(row: ProjectRow, role: string | null): ProjectView {
-  return { id: row.id, slug: row.slug, name: row.name, ownerId: row.owner_id, archived: row.archived_at !== null, createdAt: readTime(row.created_at), role };
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    ownerId: row.owner_id,
+    archived: row.archived_at !== null,
+    createdAt: readTime(row.created_at),
+    role,
+  };
 }
 
 /** Reads are allowed in an archived project; changes (other than unarchiving or deleting it) are not. */
@@ -135,7 +143,12 @@ export function createProjectsService(deps: ProjectsDeps) {
 
   async function permissionsOfRole(projectId: string, role: string, trx: Db = db): Promise<ReadonlySet<Permission>> {
     if (isBuiltInRole(role)) return BUILT_IN_PERMISSIONS[role];
-    const row = await trx.selectFrom("project_roles").select("permissions").where("project_id", "=", projectId).where("id", "=", role).executeTakeFirst();
+    const row = await trx
+      .selectFrom("project_roles")
+      .select("permissions")
+      .where("project_id", "=", projectId)
+      .where("id", "=", role)
+      .executeTakeFirst();
     return new Set(row ? readJson<Permission[]>(row.permissions) : []);
   }
 
@@ -154,7 +167,12 @@ export function createProjectsService(deps: ProjectsDeps) {
       if (actor.projectId !== row.id) throw new AppError("project_not_found", 404, { project: projectRef });
       permissions = new Set(actor.permissions.filter((p): p is Permission => (PERMISSIONS as readonly string[]).includes(p)));
     } else {
-      const member = await trx.selectFrom("project_members").select("role").where("project_id", "=", row.id).where("account_id", "=", actor.id).executeTakeFirst();
+      const member = await trx
+        .selectFrom("project_members")
+        .select("role")
+        .where("project_id", "=", row.id)
+        .where("account_id", "=", actor.id)
+        .executeTakeFirst();
       role = member?.role ?? null;
       if (member) permissions = await permissionsOfRole(row.id, member.role, trx);
       else if (actor.instanceAdmin) permissions = BUILT_IN_PERMISSIONS.owner;
@@ -166,20 +184,31 @@ export function createProjectsService(deps: ProjectsDeps) {
   }
 
   async function ownerCount(projectId: string, trx: Db): Promise<number> {
-    const row = await trx.selectFrom("project_members").select((eb) => eb.fn.countAll<number>().as("n")).where("project_id", "=", projectId).where("role", "=", "owner").executeTakeFirstOrThrow();
+    const row = await trx
+      .selectFrom("project_members")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("project_id", "=", projectId)
+      .where("role", "=", "owner")
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
   async function resolveRole(projectId: string, role: string, trx: Db): Promise<string> {
     if (isBuiltInRole(role)) return role;
-    const custom = await trx.selectFrom("project_roles").select("id").where("project_id", "=", projectId).where((eb) => eb.or([eb("id", "=", role), eb("name", "=", role)])).executeTakeFirst();
+    const custom = await trx
+      .selectFrom("project_roles")
+      .select("id")
+      .where("project_id", "=", projectId)
+      .where((eb) => eb.or([eb("id", "=", role), eb("name", "=", role)]))
+      .executeTakeFirst();
     if (!custom) throw new AppError("role_not_found", 404, { role });
     return custom.id;
   }
 
   /** Giving or taking the owner role is a transfer of control: it needs `project:transfer`. */
   function assertMayTouchOwner(access: Access, ...roles: string[]) {
-    if (roles.includes("owner") && !access.permissions.has("project:transfer")) throw new AppError("forbidden", 403, { permission: "project:transfer" });
+    if (roles.includes("owner") && !access.permissions.has("project:transfer"))
+      throw new AppError("forbidden", 403, { permission: "project:transfer" });
   }
 
   return {
@@ -202,7 +231,10 @@ export function createProjectsService(deps: ProjectsDeps) {
           .execute();
         return rows.map((r) => toProjectView(r, r.role));
       }
-      const memberships = actor.kind === "account" ? await db.selectFrom("project_members").select(["project_id", "role"]).where("account_id", "=", actor.id).execute() : [];
+      const memberships =
+        actor.kind === "account"
+          ? await db.selectFrom("project_members").select(["project_id", "role"]).where("account_id", "=", actor.id).execute()
+          : [];
       const roles = new Map(memberships.map((m) => [m.project_id, m.role]));
       const rows = await db.selectFrom("projects").selectAll().orderBy("name").execute();
       return rows.map((r) => toProjectView(r, roles.get(r.id) ?? null));
@@ -214,8 +246,16 @@ export function createProjectsService(deps: ProjectsDeps) {
         const project = await findProject(projectId, trx);
         if (!project) return;
         const resolved = await resolveRole(project.id, role, trx).catch(() => "viewer");
-        await trx.insertInto("project_members").values({ project_id: project.id, account_id: accountId, role: resolved === "owner" ? "viewer" : resolved }).onConflict((oc) => oc.columns(["project_id", "account_id"]).doNothing()).execute();
-        await audit.record({ kind: "system", id: null, label: "sso" }, { projectId: project.id, action: "member.join", target: { kind: "account", id: accountId }, data: { role: resolved } }, trx);
+        await trx
+          .insertInto("project_members")
+          .values({ project_id: project.id, account_id: accountId, role: resolved === "owner" ? "viewer" : resolved })
+          .onConflict((oc) => oc.columns(["project_id", "account_id"]).doNothing())
+          .execute();
+        await audit.record(
+          { kind: "system", id: null, label: "sso" },
+          { projectId: project.id, action: "member.join", target: { kind: "account", id: accountId }, data: { role: resolved } },
+          trx,
+        );
       });
     },
 
@@ -229,9 +269,16 @@ export function createProjectsService(deps: ProjectsDeps) {
       const id = newId("prj");
       await db.transaction().execute(async (trx) => {
         if (await findProject(parsed.slug, trx)) throw new AppError("slug_taken", 409, { slug: parsed.slug });
-        await trx.insertInto("projects").values({ id, slug: parsed.slug, name: parsed.name, owner_id: actor.id, archived_at: null }).execute();
+        await trx
+          .insertInto("projects")
+          .values({ id, slug: parsed.slug, name: parsed.name, owner_id: actor.id, archived_at: null })
+          .execute();
         await trx.insertInto("project_members").values({ project_id: id, account_id: actor.id, role: "owner" }).execute();
-        await audit.record(actor, { projectId: id, action: "project.create", target: { kind: "project", id }, data: parsed, ip: origin?.ip }, trx);
+        await audit.record(
+          actor,
+          { projectId: id, action: "project.create", target: { kind: "project", id }, data: parsed, ip: origin?.ip },
+          trx,
+        );
       });
       await deps.storage?.create?.(id);
       return toProjectView((await findProject(id))!, "owner");
@@ -241,10 +288,24 @@ export function createProjectsService(deps: ProjectsDeps) {
       const parsed = updateProjectInput.parse(input);
       return db.transaction().execute(async (trx) => {
         const { project } = await authorize(actor, parsed.project, "project:update", trx);
-        if (parsed.slug && parsed.slug !== project.slug && (await findProject(parsed.slug, trx))) throw new AppError("slug_taken", 409, { slug: parsed.slug });
+        if (parsed.slug && parsed.slug !== project.slug && (await findProject(parsed.slug, trx)))
+          throw new AppError("slug_taken", 409, { slug: parsed.slug });
         const changes = { ...(parsed.name ? { name: parsed.name } : {}), ...(parsed.slug ? { slug: parsed.slug } : {}) };
-        await trx.updateTable("projects").set({ ...changes, updated_at: iso() }).where("id", "=", project.id).execute();
-        await audit.record(actor, { projectId: project.id, action: "project.update", target: { kind: "project", id: project.id }, data: { before: { name: project.name, slug: project.slug }, after: changes } }, trx);
+        await trx
+          .updateTable("projects")
+          .set({ ...changes, updated_at: iso() })
+          .where("id", "=", project.id)
+          .execute();
+        await audit.record(
+          actor,
+          {
+            projectId: project.id,
+            action: "project.update",
+            target: { kind: "project", id: project.id },
+            data: { before: { name: project.name, slug: project.slug }, after: changes },
+          },
+          trx,
+        );
         return toProjectView((await findProject(project.id, trx))!, project.role);
       });
     },
@@ -252,8 +313,20 @@ export function createProjectsService(deps: ProjectsDeps) {
     async setArchived(actor: Actor, ref: string, archived: boolean): Promise<void> {
       await db.transaction().execute(async (trx) => {
         const { project } = await authorize(actor, ref, "project:update", trx);
-        await trx.updateTable("projects").set({ archived_at: archived ? iso() : null, updated_at: iso() }).where("id", "=", project.id).execute();
-        await audit.record(actor, { projectId: project.id, action: archived ? "project.archive" : "project.unarchive", target: { kind: "project", id: project.id } }, trx);
+        await trx
+          .updateTable("projects")
+          .set({ archived_at: archived ? iso() : null, updated_at: iso() })
+          .where("id", "=", project.id)
+          .execute();
+        await audit.record(
+          actor,
+          {
+            projectId: project.id,
+            action: archived ? "project.archive" : "project.unarchive",
+            target: { kind: "project", id: project.id },
+          },
+          trx,
+        );
       });
     },
 
@@ -267,7 +340,16 @@ export function createProjectsService(deps: ProjectsDeps) {
         await trx.deleteFrom("projects").where("id", "=", project.id).execute();
         // The project's own log goes with it; this instance-level entry records the deletion.
         await trx.deleteFrom("audit_log").where("project_id", "=", project.id).execute();
-        await audit.record(actor, { projectId: null, action: "project.delete", target: { kind: "project", id: project.id }, data: { slug: project.slug, name: project.name } }, trx);
+        await audit.record(
+          actor,
+          {
+            projectId: null,
+            action: "project.delete",
+            target: { kind: "project", id: project.id },
+            data: { slug: project.slug, name: project.name },
+          },
+          trx,
+        );
       });
     },
 
@@ -276,12 +358,37 @@ export function createProjectsService(deps: ProjectsDeps) {
       const parsed = transferInput.parse(input);
       await db.transaction().execute(async (trx) => {
         const { project } = await authorize(actor, parsed.project, "project:transfer", trx);
-        const target = await trx.selectFrom("project_members").select("role").where("project_id", "=", project.id).where("account_id", "=", parsed.accountId).executeTakeFirst();
+        const target = await trx
+          .selectFrom("project_members")
+          .select("role")
+          .where("project_id", "=", project.id)
+          .where("account_id", "=", parsed.accountId)
+          .executeTakeFirst();
         if (!target) throw new AppError("member_not_found", 404);
-        await trx.updateTable("project_members").set({ role: "owner" }).where("project_id", "=", project.id).where("account_id", "=", parsed.accountId).execute();
-        await trx.updateTable("project_members").set({ role: "admin" }).where("project_id", "=", project.id).where("account_id", "=", project.ownerId).where("account_id", "!=", parsed.accountId).execute();
+        await trx
+          .updateTable("project_members")
+          .set({ role: "owner" })
+          .where("project_id", "=", project.id)
+          .where("account_id", "=", parsed.accountId)
+          .execute();
+        await trx
+          .updateTable("project_members")
+          .set({ role: "admin" })
+          .where("project_id", "=", project.id)
+          .where("account_id", "=", project.ownerId)
+          .where("account_id", "!=", parsed.accountId)
+          .execute();
         await trx.updateTable("projects").set({ owner_id: parsed.accountId, updated_at: iso() }).where("id", "=", project.id).execute();
-        await audit.record(actor, { projectId: project.id, action: "project.transfer", target: { kind: "account", id: parsed.accountId }, data: { from: project.ownerId, to: parsed.accountId } }, trx);
+        await audit.record(
+          actor,
+          {
+            projectId: project.id,
+            action: "project.transfer",
+            target: { kind: "account", id: parsed.accountId },
+            data: { from: project.ownerId, to: parsed.accountId },
+          },
+          trx,
+        );
       });
     },
 
@@ -303,13 +410,33 @@ export function createProjectsService(deps: ProjectsDeps) {
       const parsed = memberRoleInput.parse(input);
       await db.transaction().execute(async (trx) => {
         const access = await authorize(actor, parsed.project, "members:manage", trx);
-        const member = await trx.selectFrom("project_members").select("role").where("project_id", "=", access.project.id).where("account_id", "=", parsed.accountId).executeTakeFirst();
+        const member = await trx
+          .selectFrom("project_members")
+          .select("role")
+          .where("project_id", "=", access.project.id)
+          .where("account_id", "=", parsed.accountId)
+          .executeTakeFirst();
         if (!member) throw new AppError("member_not_found", 404);
         const role = await resolveRole(access.project.id, parsed.role, trx);
         assertMayTouchOwner(access, member.role, role);
-        if (member.role === "owner" && role !== "owner" && (await ownerCount(access.project.id, trx)) <= 1) throw new AppError("last_owner", 409);
-        await trx.updateTable("project_members").set({ role }).where("project_id", "=", access.project.id).where("account_id", "=", parsed.accountId).execute();
-        await audit.record(actor, { projectId: access.project.id, action: "member.role.change", target: { kind: "account", id: parsed.accountId }, data: { from: member.role, to: role } }, trx);
+        if (member.role === "owner" && role !== "owner" && (await ownerCount(access.project.id, trx)) <= 1)
+          throw new AppError("last_owner", 409);
+        await trx
+          .updateTable("project_members")
+          .set({ role })
+          .where("project_id", "=", access.project.id)
+          .where("account_id", "=", parsed.accountId)
+          .execute();
+        await audit.record(
+          actor,
+          {
+            projectId: access.project.id,
+            action: "member.role.change",
+            target: { kind: "account", id: parsed.accountId },
+            data: { from: member.role, to: role },
+          },
+          trx,
+        );
       });
     },
 
@@ -319,16 +446,39 @@ export function createProjectsService(deps: ProjectsDeps) {
       await db.transaction().execute(async (trx) => {
         const leaving = actor.kind === "account" && actor.id === parsed.accountId;
         const access = await authorize(actor, parsed.project, leaving ? "project:read" : "members:manage", trx);
-        const member = await trx.selectFrom("project_members").select("role").where("project_id", "=", access.project.id).where("account_id", "=", parsed.accountId).executeTakeFirst();
+        const member = await trx
+          .selectFrom("project_members")
+          .select("role")
+          .where("project_id", "=", access.project.id)
+          .where("account_id", "=", parsed.accountId)
+          .executeTakeFirst();
         if (!member) throw new AppError("member_not_found", 404);
         if (!leaving) assertMayTouchOwner(access, member.role);
         if (member.role === "owner" && (await ownerCount(access.project.id, trx)) <= 1) throw new AppError("last_owner", 409);
-        await trx.deleteFrom("project_members").where("project_id", "=", access.project.id).where("account_id", "=", parsed.accountId).execute();
+        await trx
+          .deleteFrom("project_members")
+          .where("project_id", "=", access.project.id)
+          .where("account_id", "=", parsed.accountId)
+          .execute();
         if (access.project.ownerId === parsed.accountId) {
-          const next = await trx.selectFrom("project_members").select("account_id").where("project_id", "=", access.project.id).where("role", "=", "owner").executeTakeFirstOrThrow();
+          const next = await trx
+            .selectFrom("project_members")
+            .select("account_id")
+            .where("project_id", "=", access.project.id)
+            .where("role", "=", "owner")
+            .executeTakeFirstOrThrow();
           await trx.updateTable("projects").set({ owner_id: next.account_id }).where("id", "=", access.project.id).execute();
         }
-        await audit.record(actor, { projectId: access.project.id, action: leaving ? "member.leave" : "member.remove", target: { kind: "account", id: parsed.accountId }, data: { role: member.role } }, trx);
+        await audit.record(
+          actor,
+          {
+            projectId: access.project.id,
+            action: leaving ? "member.leave" : "member.remove",
+            target: { kind: "account", id: parsed.accountId },
+            data: { role: member.role },
+          },
+          trx,
+        );
       });
     },
 
@@ -338,7 +488,11 @@ export function createProjectsService(deps: ProjectsDeps) {
      * Invites an email with a role. The link is mailed when SMTP is configured, and always
      * returned to the inviter, who may pass it on another way (air-gapped sites often have no mail).
      */
-    async invite(actor: Actor, input: { project: string; email: string; role: string }, locale: Locale): Promise<{ invitation: InvitationView; link: string; mailed: boolean }> {
+    async invite(
+      actor: Actor,
+      input: { project: string; email: string; role: string },
+      locale: Locale,
+    ): Promise<{ invitation: InvitationView; link: string; mailed: boolean }> {
       const parsed = inviteInput.parse(input);
       const token = randomToken();
       const { invitation, project } = await db.transaction().execute(async (trx) => {
@@ -354,11 +508,40 @@ export function createProjectsService(deps: ProjectsDeps) {
           .executeTakeFirst();
         if (existing) throw new AppError("already_member", 409, { email: parsed.email });
         // A new invitation to the same address replaces an open one.
-        await trx.updateTable("project_invitations").set({ revoked_at: iso() }).where("project_id", "=", access.project.id).where("email", "=", parsed.email).where("accepted_at", "is", null).where("revoked_at", "is", null).execute();
-        const row = { id: newId("inv"), project_id: access.project.id, email: parsed.email, role, token_hash: hashToken(token), invited_by: actor.id ?? "system", expires_at: iso(now() + INVITATION_TTL_MS), accepted_at: null, revoked_at: null };
+        await trx
+          .updateTable("project_invitations")
+          .set({ revoked_at: iso() })
+          .where("project_id", "=", access.project.id)
+          .where("email", "=", parsed.email)
+          .where("accepted_at", "is", null)
+          .where("revoked_at", "is", null)
+          .execute();
+        const row = {
+          id: newId("inv"),
+          project_id: access.project.id,
+          email: parsed.email,
+          role,
+          token_hash: hashToken(token),
+          invited_by: actor.id ?? "system",
+          expires_at: iso(now() + INVITATION_TTL_MS),
+          accepted_at: null,
+          revoked_at: null,
+        };
         await trx.insertInto("project_invitations").values(row).execute();
-        await audit.record(actor, { projectId: access.project.id, action: "member.invite", target: { kind: "invitation", id: row.id }, data: { email: parsed.email, role } }, trx);
-        return { invitation: { id: row.id, email: row.email, role, invitedBy: row.invited_by, expiresAt: row.expires_at, createdAt: iso() }, project: access.project };
+        await audit.record(
+          actor,
+          {
+            projectId: access.project.id,
+            action: "member.invite",
+            target: { kind: "invitation", id: row.id },
+            data: { email: parsed.email, role },
+          },
+          trx,
+        );
+        return {
+          invitation: { id: row.id, email: row.email, role, invitedBy: row.invited_by, expiresAt: row.expires_at, createdAt: iso() },
+          project: access.project,
+        };
       });
       const link = `${deps.publicUrl}/invitations/accept?token=${token}`;
       let mailed = false;
@@ -372,32 +555,82 @@ export function createProjectsService(deps: ProjectsDeps) {
 
     async invitations(actor: Actor, ref: string): Promise<InvitationView[]> {
       const { project } = await authorize(actor, ref, "members:read");
-      const rows = await db.selectFrom("project_invitations").selectAll().where("project_id", "=", project.id).where("accepted_at", "is", null).where("revoked_at", "is", null).where("expires_at", ">", iso()).orderBy("created_at", "desc").execute();
-      return rows.map((r) => ({ id: r.id, email: r.email, role: r.role, invitedBy: r.invited_by, expiresAt: readTime(r.expires_at), createdAt: readTime(r.created_at) }));
+      const rows = await db
+        .selectFrom("project_invitations")
+        .selectAll()
+        .where("project_id", "=", project.id)
+        .where("accepted_at", "is", null)
+        .where("revoked_at", "is", null)
+        .where("expires_at", ">", iso())
+        .orderBy("created_at", "desc")
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        email: r.email,
+        role: r.role,
+        invitedBy: r.invited_by,
+        expiresAt: readTime(r.expires_at),
+        createdAt: readTime(r.created_at),
+      }));
     },
 
     async revokeInvitation(actor: Actor, input: { project: string; invitationId: string }): Promise<void> {
       await db.transaction().execute(async (trx) => {
         const { project } = await authorize(actor, input.project, "members:manage", trx);
-        const result = await trx.updateTable("project_invitations").set({ revoked_at: iso() }).where("id", "=", input.invitationId).where("project_id", "=", project.id).where("accepted_at", "is", null).where("revoked_at", "is", null).executeTakeFirst();
+        const result = await trx
+          .updateTable("project_invitations")
+          .set({ revoked_at: iso() })
+          .where("id", "=", input.invitationId)
+          .where("project_id", "=", project.id)
+          .where("accepted_at", "is", null)
+          .where("revoked_at", "is", null)
+          .executeTakeFirst();
         if (Number(result.numUpdatedRows) !== 1) throw new AppError("invitation_not_found", 404);
-        await audit.record(actor, { projectId: project.id, action: "member.invitation.revoke", target: { kind: "invitation", id: input.invitationId } }, trx);
+        await audit.record(
+          actor,
+          { projectId: project.id, action: "member.invitation.revoke", target: { kind: "invitation", id: input.invitationId } },
+          trx,
+        );
       });
     },
 
     /** What an invitation link shows before it is accepted: the project and the invited email. */
-    async inspectInvitation(token: string): Promise<{ email: string; projectName: string; role: string; roleName: string; accountExists: boolean }> {
+    async inspectInvitation(
+      token: string,
+    ): Promise<{ email: string; projectName: string; role: string; roleName: string; accountExists: boolean }> {
       const { token: t } = acceptInvitationInput.parse({ token });
       const row = await db
         .selectFrom("project_invitations")
         .innerJoin("projects", "projects.id", "project_invitations.project_id")
-        .select(["project_invitations.email", "project_invitations.role", "project_invitations.project_id", "project_invitations.expires_at", "project_invitations.accepted_at", "project_invitations.revoked_at", "projects.name"])
+        .select([
+          "project_invitations.email",
+          "project_invitations.role",
+          "project_invitations.project_id",
+          "project_invitations.expires_at",
+          "project_invitations.accepted_at",
+          "project_invitations.revoked_at",
+          "projects.name",
+        ])
         .where("project_invitations.token_hash", "=", hashToken(t))
         .executeTakeFirst();
-      if (!row || row.accepted_at || row.revoked_at || Date.parse(readTime(row.expires_at)) <= now()) throw new AppError("invitation_invalid", 400);
+      if (!row || row.accepted_at || row.revoked_at || Date.parse(readTime(row.expires_at)) <= now())
+        throw new AppError("invitation_invalid", 400);
       // A custom role is stored by id; the invitee should read its name.
-      const custom = isBuiltInRole(row.role) ? undefined : await db.selectFrom("project_roles").select("name").where("project_id", "=", row.project_id).where("id", "=", row.role).executeTakeFirst();
-      return { email: row.email, projectName: row.name, role: row.role, roleName: custom?.name ?? row.role, accountExists: (await deps.accounts.findByEmail(row.email)) !== null };
+      const custom = isBuiltInRole(row.role)
+        ? undefined
+        : await db
+            .selectFrom("project_roles")
+            .select("name")
+            .where("project_id", "=", row.project_id)
+            .where("id", "=", row.role)
+            .executeTakeFirst();
+      return {
+        email: row.email,
+        projectName: row.name,
+        role: row.role,
+        roleName: custom?.name ?? row.role,
+        accountExists: (await deps.accounts.findByEmail(row.email)) !== null,
+      };
     },
 
     /**
@@ -411,7 +644,8 @@ export function createProjectsService(deps: ProjectsDeps) {
       const { token } = acceptInvitationInput.parse(input);
       return db.transaction().execute(async (trx) => {
         const row = await trx.selectFrom("project_invitations").selectAll().where("token_hash", "=", hashToken(token)).executeTakeFirst();
-        if (!row || row.accepted_at || row.revoked_at || Date.parse(readTime(row.expires_at)) <= now()) throw new AppError("invitation_invalid", 400);
+        if (!row || row.accepted_at || row.revoked_at || Date.parse(readTime(row.expires_at)) <= now())
+          throw new AppError("invitation_invalid", 400);
         let accountId: string;
         let session: IssuedSession | undefined;
         let actor: Actor;
@@ -426,11 +660,31 @@ export function createProjectsService(deps: ProjectsDeps) {
           session = created.session;
           actor = { kind: "account", id: accountId, email: row.email, name: created.account.name, instanceAdmin: false, sessionId: null };
         }
-        const claimed = await trx.updateTable("project_invitations").set({ accepted_at: iso() }).where("id", "=", row.id).where("accepted_at", "is", null).executeTakeFirst();
+        const claimed = await trx
+          .updateTable("project_invitations")
+          .set({ accepted_at: iso() })
+          .where("id", "=", row.id)
+          .where("accepted_at", "is", null)
+          .executeTakeFirst();
         if (Number(claimed.numUpdatedRows) !== 1) throw new AppError("invitation_invalid", 400);
-        const already = await trx.selectFrom("project_members").select("role").where("project_id", "=", row.project_id).where("account_id", "=", accountId).executeTakeFirst();
-        if (!already) await trx.insertInto("project_members").values({ project_id: row.project_id, account_id: accountId, role: row.role }).execute();
-        await audit.record(actor, { projectId: row.project_id, action: "member.join", target: { kind: "account", id: accountId }, data: { role: row.role, invitation: row.id } }, trx);
+        const already = await trx
+          .selectFrom("project_members")
+          .select("role")
+          .where("project_id", "=", row.project_id)
+          .where("account_id", "=", accountId)
+          .executeTakeFirst();
+        if (!already)
+          await trx.insertInto("project_members").values({ project_id: row.project_id, account_id: accountId, role: row.role }).execute();
+        await audit.record(
+          actor,
+          {
+            projectId: row.project_id,
+            action: "member.join",
+            target: { kind: "account", id: accountId },
+            data: { role: row.role, invitation: row.id },
+          },
+          trx,
+        );
         return { projectId: row.project_id, session };
       });
     },
@@ -442,34 +696,79 @@ export function createProjectsService(deps: ProjectsDeps) {
       const custom = await db.selectFrom("project_roles").selectAll().where("project_id", "=", project.id).orderBy("name").execute();
       return [
         ...BUILT_IN_ROLES.map((name) => ({ id: name, name, description: "", builtIn: true, permissions: [...BUILT_IN_PERMISSIONS[name]] })),
-        ...custom.map((r) => ({ id: r.id, name: r.name, description: r.description, builtIn: false, permissions: readJson<Permission[]>(r.permissions) })),
+        ...custom.map((r) => ({
+          id: r.id,
+          name: r.name,
+          description: r.description,
+          builtIn: false,
+          permissions: readJson<Permission[]>(r.permissions),
+        })),
       ];
     },
 
-    async createRole(actor: Actor, input: { project: string; name: string; description?: string; permissions: string[] }): Promise<RoleView> {
+    async createRole(
+      actor: Actor,
+      input: { project: string; name: string; description?: string; permissions: string[] },
+    ): Promise<RoleView> {
       const parsed = createRoleInput.parse(input);
       return db.transaction().execute(async (trx) => {
         const { project } = await authorize(actor, parsed.project, "roles:manage", trx);
         if (isBuiltInRole(parsed.name.toLowerCase())) throw new AppError("role_name_reserved", 409, { name: parsed.name });
-        const clash = await trx.selectFrom("project_roles").select("id").where("project_id", "=", project.id).where("name", "=", parsed.name).executeTakeFirst();
+        const clash = await trx
+          .selectFrom("project_roles")
+          .select("id")
+          .where("project_id", "=", project.id)
+          .where("name", "=", parsed.name)
+          .executeTakeFirst();
         if (clash) throw new AppError("role_name_taken", 409, { name: parsed.name });
         const id = newId("rol");
-        await trx.insertInto("project_roles").values({ id, project_id: project.id, name: parsed.name, description: parsed.description, permissions: JSON.stringify(parsed.permissions) }).execute();
-        await audit.record(actor, { projectId: project.id, action: "role.create", target: { kind: "role", id }, data: { name: parsed.name, permissions: parsed.permissions } }, trx);
+        await trx
+          .insertInto("project_roles")
+          .values({
+            id,
+            project_id: project.id,
+            name: parsed.name,
+            description: parsed.description,
+            permissions: JSON.stringify(parsed.permissions),
+          })
+          .execute();
+        await audit.record(
+          actor,
+          {
+            projectId: project.id,
+            action: "role.create",
+            target: { kind: "role", id },
+            data: { name: parsed.name, permissions: parsed.permissions },
+          },
+          trx,
+        );
         return { id, name: parsed.name, description: parsed.description, builtIn: false, permissions: parsed.permissions };
       });
     },
 
-    async updateRole(actor: Actor, input: { project: string; roleId: string; name?: string; description?: string; permissions?: string[] }): Promise<void> {
+    async updateRole(
+      actor: Actor,
+      input: { project: string; roleId: string; name?: string; description?: string; permissions?: string[] },
+    ): Promise<void> {
       const parsed = updateRoleInput.parse(input);
       if (isBuiltInRole(parsed.roleId)) throw new AppError("role_built_in", 409);
       await db.transaction().execute(async (trx) => {
         const { project } = await authorize(actor, parsed.project, "roles:manage", trx);
-        const row = await trx.selectFrom("project_roles").selectAll().where("project_id", "=", project.id).where("id", "=", parsed.roleId).executeTakeFirst();
+        const row = await trx
+          .selectFrom("project_roles")
+          .selectAll()
+          .where("project_id", "=", project.id)
+          .where("id", "=", parsed.roleId)
+          .executeTakeFirst();
         if (!row) throw new AppError("role_not_found", 404, { role: parsed.roleId });
         if (parsed.name && isBuiltInRole(parsed.name.toLowerCase())) throw new AppError("role_name_reserved", 409, { name: parsed.name });
         if (parsed.name && parsed.name !== row.name) {
-          const clash = await trx.selectFrom("project_roles").select("id").where("project_id", "=", project.id).where("name", "=", parsed.name).executeTakeFirst();
+          const clash = await trx
+            .selectFrom("project_roles")
+            .select("id")
+            .where("project_id", "=", project.id)
+            .where("name", "=", parsed.name)
+            .executeTakeFirst();
           if (clash) throw new AppError("role_name_taken", 409, { name: parsed.name });
         }
         await trx
@@ -482,7 +781,19 @@ export function createProjectsService(deps: ProjectsDeps) {
           })
           .where("id", "=", row.id)
           .execute();
-        await audit.record(actor, { projectId: project.id, action: "role.update", target: { kind: "role", id: row.id }, data: { before: { name: row.name, permissions: readJson(row.permissions) }, after: { name: parsed.name, permissions: parsed.permissions } } }, trx);
+        await audit.record(
+          actor,
+          {
+            projectId: project.id,
+            action: "role.update",
+            target: { kind: "role", id: row.id },
+            data: {
+              before: { name: row.name, permissions: readJson(row.permissions) },
+              after: { name: parsed.name, permissions: parsed.permissions },
+            },
+          },
+          trx,
+        );
       });
     },
 
@@ -492,9 +803,19 @@ export function createProjectsService(deps: ProjectsDeps) {
       if (isBuiltInRole(parsed.roleId)) throw new AppError("role_built_in", 409);
       await db.transaction().execute(async (trx) => {
         const { project } = await authorize(actor, parsed.project, "roles:manage", trx);
-        const inUse = await trx.selectFrom("project_members").select("account_id").where("project_id", "=", project.id).where("role", "=", parsed.roleId).limit(1).executeTakeFirst();
+        const inUse = await trx
+          .selectFrom("project_members")
+          .select("account_id")
+          .where("project_id", "=", project.id)
+          .where("role", "=", parsed.roleId)
+          .limit(1)
+          .executeTakeFirst();
         if (inUse) throw new AppError("role_in_use", 409);
-        const result = await trx.deleteFrom("project_roles").where("project_id", "=", project.id).where("id", "=", parsed.roleId).executeTakeFirst();
+        const result = await trx
+          .deleteFrom("project_roles")
+          .where("project_id", "=", project.id)
+          .where("id", "=", parsed.roleId)
+          .executeTakeFirst();
         if (Number(result.numDeletedRows) !== 1) throw new AppError("role_not_found", 404, { role: parsed.roleId });
         await audit.record(actor, { projectId: project.id, action: "role.delete", target: { kind: "role", id: parsed.roleId } }, trx);
       });
@@ -504,7 +825,10 @@ export function createProjectsService(deps: ProjectsDeps) {
 
     resourceKinds: () => [...kinds.keys()],
 
-    async grant(actor: Actor, input: { project: string; grantee: string; resourceKind: string; resourceName: string; access: "read" | "read_write" }): Promise<GrantView> {
+    async grant(
+      actor: Actor,
+      input: { project: string; grantee: string; resourceKind: string; resourceName: string; access: "read" | "read_write" },
+    ): Promise<GrantView> {
       const parsed = grantInput.parse(input);
       const kind = kinds.get(parsed.resourceKind);
       if (!kind) throw new AppError("resource_kind_unknown", 400, { kind: parsed.resourceKind, known: [...kinds.keys()] });
@@ -512,7 +836,8 @@ export function createProjectsService(deps: ProjectsDeps) {
         const { project } = await authorize(actor, parsed.project, "grants:manage", trx);
         const grantee = await findProject(parsed.grantee, trx);
         if (!grantee || grantee.id === project.id) throw new AppError("grantee_not_found", 404, { project: parsed.grantee });
-        if (!(await kind.exists(project.id, parsed.resourceName))) throw new AppError("resource_not_found", 404, { kind: parsed.resourceKind, name: parsed.resourceName });
+        if (!(await kind.exists(project.id, parsed.resourceName)))
+          throw new AppError("resource_not_found", 404, { kind: parsed.resourceKind, name: parsed.resourceName });
         const existing = await trx
           .selectFrom("project_grants")
           .select("id")
@@ -523,9 +848,40 @@ export function createProjectsService(deps: ProjectsDeps) {
           .executeTakeFirst();
         const id = existing?.id ?? newId("grt");
         if (existing) await trx.updateTable("project_grants").set({ access: parsed.access }).where("id", "=", id).execute();
-        else await trx.insertInto("project_grants").values({ id, project_id: project.id, grantee_project_id: grantee.id, resource_kind: parsed.resourceKind, resource_name: parsed.resourceName, access: parsed.access, created_by: actor.id ?? "system" }).execute();
-        await audit.record(actor, { projectId: project.id, action: "grant.create", target: { kind: "grant", id }, data: { grantee: grantee.slug, kind: parsed.resourceKind, name: parsed.resourceName, access: parsed.access } }, trx);
-        return { id, projectId: project.id, projectSlug: project.slug, granteeProjectId: grantee.id, granteeSlug: grantee.slug, resourceKind: parsed.resourceKind, resourceName: parsed.resourceName, access: parsed.access, createdAt: iso() };
+        else
+          await trx
+            .insertInto("project_grants")
+            .values({
+              id,
+              project_id: project.id,
+              grantee_project_id: grantee.id,
+              resource_kind: parsed.resourceKind,
+              resource_name: parsed.resourceName,
+              access: parsed.access,
+              created_by: actor.id ?? "system",
+            })
+            .execute();
+        await audit.record(
+          actor,
+          {
+            projectId: project.id,
+            action: "grant.create",
+            target: { kind: "grant", id },
+            data: { grantee: grantee.slug, kind: parsed.resourceKind, name: parsed.resourceName, access: parsed.access },
+          },
+          trx,
+        );
+        return {
+          id,
+          projectId: project.id,
+          projectSlug: project.slug,
+          granteeProjectId: grantee.id,
+          granteeSlug: grantee.slug,
+          resourceKind: parsed.resourceKind,
+          resourceName: parsed.resourceName,
+          access: parsed.access,
+          createdAt: iso(),
+        };
       });
     },
 
@@ -536,7 +892,17 @@ export function createProjectsService(deps: ProjectsDeps) {
         .selectFrom("project_grants as g")
         .innerJoin("projects as owner", "owner.id", "g.project_id")
         .innerJoin("projects as grantee", "grantee.id", "g.grantee_project_id")
-        .select(["g.id", "g.project_id", "owner.slug as owner_slug", "g.grantee_project_id", "grantee.slug as grantee_slug", "g.resource_kind", "g.resource_name", "g.access", "g.created_at"])
+        .select([
+          "g.id",
+          "g.project_id",
+          "owner.slug as owner_slug",
+          "g.grantee_project_id",
+          "grantee.slug as grantee_slug",
+          "g.resource_kind",
+          "g.resource_name",
+          "g.access",
+          "g.created_at",
+        ])
         .where((eb) => eb.or([eb("g.project_id", "=", project.id), eb("g.grantee_project_id", "=", project.id)]))
         .orderBy("g.created_at", "desc")
         .execute();
@@ -551,17 +917,34 @@ export function createProjectsService(deps: ProjectsDeps) {
         access: r.access as GrantView["access"],
         createdAt: readTime(r.created_at),
       });
-      return { given: rows.filter((r) => r.project_id === project.id).map(view), received: rows.filter((r) => r.grantee_project_id === project.id).map(view) };
+      return {
+        given: rows.filter((r) => r.project_id === project.id).map(view),
+        received: rows.filter((r) => r.grantee_project_id === project.id).map(view),
+      };
     },
 
     async revokeGrant(actor: Actor, input: { project: string; grantId: string }): Promise<void> {
       const parsed = grantIdInput.parse(input);
       await db.transaction().execute(async (trx) => {
         const { project } = await authorize(actor, parsed.project, "grants:manage", trx);
-        const row = await trx.selectFrom("project_grants").selectAll().where("id", "=", parsed.grantId).where("project_id", "=", project.id).executeTakeFirst();
+        const row = await trx
+          .selectFrom("project_grants")
+          .selectAll()
+          .where("id", "=", parsed.grantId)
+          .where("project_id", "=", project.id)
+          .executeTakeFirst();
         if (!row) throw new AppError("grant_not_found", 404);
         await trx.deleteFrom("project_grants").where("id", "=", row.id).execute();
-        await audit.record(actor, { projectId: project.id, action: "grant.revoke", target: { kind: "grant", id: row.id }, data: { kind: row.resource_kind, name: row.resource_name } }, trx);
+        await audit.record(
+          actor,
+          {
+            projectId: project.id,
+            action: "grant.revoke",
+            target: { kind: "grant", id: row.id },
+            data: { kind: row.resource_kind, name: row.resource_name },
+          },
+          trx,
+        );
       });
     },
 
@@ -569,7 +952,13 @@ export function createProjectsService(deps: ProjectsDeps) {
      * Whether `granteeProjectId` may use another project's resource: the check modules call when a
      * request in one project reaches for a resource of another.
      */
-    async hasGrant(ownerProjectId: string, granteeProjectId: string, resourceKind: string, resourceName: string, access: "read" | "read_write"): Promise<boolean> {
+    async hasGrant(
+      ownerProjectId: string,
+      granteeProjectId: string,
+      resourceKind: string,
+      resourceName: string,
+      access: "read" | "read_write",
+    ): Promise<boolean> {
       let q = db
         .selectFrom("project_grants")
         .select("access")

@@ -31,7 +31,10 @@ export interface ChannelConfig extends ChannelView {
 }
 
 // The environment bounds what a hostile rule can cost; `auth` and `channel` are the only names.
-const environment = new Environment({ unlistedVariablesAreDyn: false, limits: { maxAstNodes: 500, maxDepth: 32, maxListElements: 100, maxMapEntries: 0, maxCallArguments: 4 } })
+const environment = new Environment({
+  unlistedVariablesAreDyn: false,
+  limits: { maxAstNodes: 500, maxDepth: 32, maxListElements: 100, maxMapEntries: 0, maxCallArguments: 4 },
+})
   .registerVariable("auth", "map")
   .registerVariable("channel", "string");
 
@@ -47,7 +50,12 @@ export function compileChannelRule(which: "subscribe" | "publish", text: string 
     evaluate = parsed as unknown as (ctx: RuleSubject) => unknown;
   } catch (err) {
     const e = err as { summary?: string; message?: string };
-    throw new AppError("realtime_invalid_rule", 400, { rule: which, reason: String(e?.summary ?? e?.message ?? "syntax error").split("\n")[0]!.slice(0, 200) });
+    throw new AppError("realtime_invalid_rule", 400, {
+      rule: which,
+      reason: String(e?.summary ?? e?.message ?? "syntax error")
+        .split("\n")[0]!
+        .slice(0, 200),
+    });
   }
   return (subject) => {
     try {
@@ -65,23 +73,54 @@ const CACHE_MS = 2000;
  * Each project's broadcast channels: managed from the console (events:manage), read by every
  * node's connections through a short cache (changes made on another node apply within 2 s).
  */
-export function createChannelService(deps: { db: Kysely<SystemDatabase>; projects: ProjectsService; audit: AuditService; clock?: () => number }) {
+export function createChannelService(deps: {
+  db: Kysely<SystemDatabase>;
+  projects: ProjectsService;
+  audit: AuditService;
+  clock?: () => number;
+}) {
   const { db } = deps;
   const now = deps.clock ?? Date.now;
   const cache = new Map<string, { at: number; config: Promise<ChannelConfig | null> }>();
 
-  function toView(row: { name: string; subscribe_rule: string | null; publish_rule: string | null; presence: unknown; created_at: unknown; updated_at: unknown }): ChannelView {
-    return { name: row.name, subscribeRule: row.subscribe_rule, publishRule: row.publish_rule, presence: readBool(row.presence), createdAt: readTime(row.created_at), updatedAt: readTime(row.updated_at) };
+  function toView(row: {
+    name: string;
+    subscribe_rule: string | null;
+    publish_rule: string | null;
+    presence: unknown;
+    created_at: unknown;
+    updated_at: unknown;
+  }): ChannelView {
+    return {
+      name: row.name,
+      subscribeRule: row.subscribe_rule,
+      publishRule: row.publish_rule,
+      presence: readBool(row.presence),
+      createdAt: readTime(row.created_at),
+      updatedAt: readTime(row.updated_at),
+    };
   }
 
   async function load(projectId: string, name: string): Promise<ChannelConfig | null> {
-    const row = await db.selectFrom("apprun_realtime_channel").selectAll().where("project_id", "=", projectId).where("name", "=", name).executeTakeFirst();
+    const row = await db
+      .selectFrom("apprun_realtime_channel")
+      .selectAll()
+      .where("project_id", "=", projectId)
+      .where("name", "=", name)
+      .executeTakeFirst();
     if (!row) return null;
     const view = toView(row);
-    return { ...view, canSubscribe: compileChannelRule("subscribe", view.subscribeRule), canPublish: compileChannelRule("publish", view.publishRule) };
+    return {
+      ...view,
+      canSubscribe: compileChannelRule("subscribe", view.subscribeRule),
+      canPublish: compileChannelRule("publish", view.publishRule),
+    };
   }
 
-  function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } }, input: unknown): T {
+  function parse<T>(
+    schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } },
+    input: unknown,
+  ): T {
     const r = schema.safeParse(input);
     if (!r.success) throw invalidInput(r.error);
     return r.data;
@@ -104,7 +143,12 @@ export function createChannelService(deps: { db: Kysely<SystemDatabase>; project
     async list(actor: Actor, input: unknown): Promise<ChannelView[]> {
       const { project: ref } = parse(byProject, input);
       const { project } = await deps.projects.authorize(actor, ref, "events:read");
-      const rows = await db.selectFrom("apprun_realtime_channel").selectAll().where("project_id", "=", project.id).orderBy("name").execute();
+      const rows = await db
+        .selectFrom("apprun_realtime_channel")
+        .selectAll()
+        .where("project_id", "=", project.id)
+        .orderBy("name")
+        .execute();
       return rows.map(toView);
     },
 
@@ -122,9 +166,23 @@ export function createChannelService(deps: { db: Kysely<SystemDatabase>; project
           .values({ project_id: project.id, name: parsed.name, ...values, created_at: stamp, updated_at: stamp })
           .onConflict((oc) => oc.columns(["project_id", "name"]).doUpdateSet({ ...values, updated_at: stamp }))
           .execute();
-        await deps.audit.record(actor, { projectId: project.id, action: "realtime.channel.save", target: { kind: "realtime_channel", id: parsed.name }, data: { ...values } }, trx);
+        await deps.audit.record(
+          actor,
+          {
+            projectId: project.id,
+            action: "realtime.channel.save",
+            target: { kind: "realtime_channel", id: parsed.name },
+            data: { ...values },
+          },
+          trx,
+        );
         cache.delete(`${project.id}/${parsed.name}`);
-        const row = await trx.selectFrom("apprun_realtime_channel").selectAll().where("project_id", "=", project.id).where("name", "=", parsed.name).executeTakeFirstOrThrow();
+        const row = await trx
+          .selectFrom("apprun_realtime_channel")
+          .selectAll()
+          .where("project_id", "=", project.id)
+          .where("name", "=", parsed.name)
+          .executeTakeFirstOrThrow();
         return toView(row);
       });
     },
@@ -134,9 +192,17 @@ export function createChannelService(deps: { db: Kysely<SystemDatabase>; project
       const parsed = parse(channelRef, input);
       await db.transaction().execute(async (trx) => {
         const { project } = await deps.projects.authorize(actor, parsed.project, "events:manage", trx);
-        const result = await trx.deleteFrom("apprun_realtime_channel").where("project_id", "=", project.id).where("name", "=", parsed.name).executeTakeFirst();
+        const result = await trx
+          .deleteFrom("apprun_realtime_channel")
+          .where("project_id", "=", project.id)
+          .where("name", "=", parsed.name)
+          .executeTakeFirst();
         if (Number(result.numDeletedRows) !== 1) throw new AppError("realtime_channel_not_found", 404, { name: parsed.name });
-        await deps.audit.record(actor, { projectId: project.id, action: "realtime.channel.delete", target: { kind: "realtime_channel", id: parsed.name } }, trx);
+        await deps.audit.record(
+          actor,
+          { projectId: project.id, action: "realtime.channel.delete", target: { kind: "realtime_channel", id: parsed.name } },
+          trx,
+        );
         cache.delete(`${project.id}/${parsed.name}`);
       });
     },

@@ -35,7 +35,14 @@ const MAX_HELD_FRAMES = 10_000;
 /** Frames a client may have waiting for their reply; more are refused at once (a flood costs no memory). */
 export const MAX_PENDING_FRAMES = 64;
 
-export const DEFAULT_LIMITS: RealtimeLimits = { heartbeatMs: 25_000, authTimeoutMs: 10_000, maxSubscriptions: 100, maxFrameBytes: 64 * 1024, maxBufferedBytes: 1024 * 1024, fanoutChunk: 500 };
+export const DEFAULT_LIMITS: RealtimeLimits = {
+  heartbeatMs: 25_000,
+  authTimeoutMs: 10_000,
+  maxSubscriptions: 100,
+  maxFrameBytes: 64 * 1024,
+  maxBufferedBytes: 1024 * 1024,
+  fanoutChunk: 500,
+};
 
 /** Close codes (PROTOCOL.md). */
 export const CLOSE = { authTimeout: 4401, tokenExpired: 4403, slowConsumer: 4008, goingAway: 1001 } as const;
@@ -52,7 +59,10 @@ export interface Transport {
   heartbeat(): boolean;
 }
 
-type Principal = { type: "user"; id: string; roles: string[]; expiresAt: number } | { type: "apiKey"; id: string; permissions: readonly string[] } | { type: "anonymous" };
+type Principal =
+  | { type: "user"; id: string; roles: string[]; expiresAt: number }
+  | { type: "apiKey"; id: string; permissions: readonly string[] }
+  | { type: "anonymous" };
 
 interface CollectionSubscription {
   kind: "collection";
@@ -188,7 +198,12 @@ export class Connection {
 
   ruleSubject(channel: string): RuleSubject {
     const p = this.principal;
-    const auth = p?.type === "user" ? { id: p.id, type: "user" as const, roles: [...p.roles] } : p?.type === "apiKey" ? { id: p.id, type: "apiKey" as const, roles: [] } : { id: null, type: "anonymous" as const, roles: [] };
+    const auth =
+      p?.type === "user"
+        ? { id: p.id, type: "user" as const, roles: [...p.roles] }
+        : p?.type === "apiKey"
+          ? { id: p.id, type: "apiKey" as const, roles: [] }
+          : { id: null, type: "anonymous" as const, roles: [] };
     return { auth, channel };
   }
 
@@ -233,7 +248,12 @@ export function createHub(deps: HubDeps) {
   let heartbeat: NodeJS.Timeout | null = null;
   let stopped = false;
   /** Counters for /metrics since the node started. */
-  const stats = { delivered: 0, slowConsumers: 0, published: 0, lastFanout: null as { startedAt: number; ms: number; connections: number } | null };
+  const stats = {
+    delivered: 0,
+    slowConsumers: 0,
+    published: 0,
+    lastFanout: null as { startedAt: number; ms: number; connections: number } | null,
+  };
 
   // ── frames out ─────────────────────────────────────────────────────────────
 
@@ -250,7 +270,13 @@ export function createHub(deps: HubDeps) {
 
   function errorFrame(conn: Connection, err: AppError, ref?: FrameRef): string {
     const { requestId: _omit, ...details } = err.details;
-    return JSON.stringify({ type: "error", ...(ref !== undefined ? { ref } : {}), code: err.code, message: deps.catalog.format(err.code, conn.locale, err.details), details });
+    return JSON.stringify({
+      type: "error",
+      ...(ref !== undefined ? { ref } : {}),
+      code: err.code,
+      message: deps.catalog.format(err.code, conn.locale, err.details),
+      details,
+    });
   }
 
   function okFrame(ref: FrameRef, op: string, extra: Record<string, unknown> = {}): string {
@@ -315,7 +341,13 @@ export function createHub(deps: HubDeps) {
   function receive(conn: Connection, text: string): Promise<string | null> {
     if (conn.pending >= MAX_PENDING_FRAMES) {
       const ref = /"ref"\s*:\s*("(?:[^"\\]|\\.){0,64}"|-?\d{1,16})/.exec(text.slice(0, 4096))?.[1];
-      return Promise.resolve(errorFrame(conn, new AppError("realtime_too_many_pending", 429, { limit: MAX_PENDING_FRAMES }), ref === undefined ? undefined : JSON.parse(ref)));
+      return Promise.resolve(
+        errorFrame(
+          conn,
+          new AppError("realtime_too_many_pending", 429, { limit: MAX_PENDING_FRAMES }),
+          ref === undefined ? undefined : JSON.parse(ref),
+        ),
+      );
     }
     conn.pending++;
     const run = conn.queue.then(() => handleText(conn, text)).finally(() => conn.pending--);
@@ -334,14 +366,17 @@ export function createHub(deps: HubDeps) {
         raw = undefined;
       }
       const maybeRef = (raw as { ref?: unknown } | null)?.ref;
-      if (typeof maybeRef === "string" || (typeof maybeRef === "number" && Number.isSafeInteger(maybeRef))) ref = String(maybeRef).length <= 64 ? maybeRef : undefined;
+      if (typeof maybeRef === "string" || (typeof maybeRef === "number" && Number.isSafeInteger(maybeRef)))
+        ref = String(maybeRef).length <= 64 ? maybeRef : undefined;
       const size = Buffer.byteLength(text);
       if (size > limits.maxFrameBytes) throw new AppError("realtime_frame_too_large", 413, { size, limit: limits.maxFrameBytes });
       if (raw === undefined) throw new AppError("realtime_invalid_frame", 400, { reason: "not JSON" });
       const parsed = clientFrameSchema.safeParse(raw);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        throw new AppError("realtime_invalid_frame", 400, { reason: `${issue?.path.join(".") || "frame"}: ${issue?.message ?? "invalid"}`.slice(0, 200) });
+        throw new AppError("realtime_invalid_frame", 400, {
+          reason: `${issue?.path.join(".") || "frame"}: ${issue?.message ?? "invalid"}`.slice(0, 200),
+        });
       }
       return await handle(conn, parsed.data);
     } catch (err) {
@@ -374,7 +409,8 @@ export function createHub(deps: HubDeps) {
         return publish(conn, frame);
       case "presence": {
         const target = parseChannel(frame.channel);
-        if (!target || target.kind !== "channel") throw new AppError("realtime_invalid_channel", 400, { channel: frame.channel.slice(0, 200) });
+        if (!target || target.kind !== "channel")
+          throw new AppError("realtime_invalid_channel", 400, { channel: frame.channel.slice(0, 200) });
         const config = await channelFor(conn, target.name, "subscribe");
         if (!config.presence) throw new AppError("realtime_presence_disabled", 400, { name: target.name });
         return okFrame(frame.ref, "presence", { channel: frame.channel, members: await members(conn.project.id, target.name) });
@@ -398,7 +434,10 @@ export function createHub(deps: HubDeps) {
     }
     if (conn.project) {
       // A fresh token for the same principal extends the connection; anything else is refused.
-      const same = conn.project.id === project.id && conn.principal?.type === principal.type && (principal.type === "anonymous" || (conn.principal as { id: string }).id === principal.id);
+      const same =
+        conn.project.id === project.id &&
+        conn.principal?.type === principal.type &&
+        (principal.type === "anonymous" || (conn.principal as { id: string }).id === principal.id);
       if (!same) throw new AppError("realtime_already_authenticated", 409);
     } else {
       conn.project = { id: project.id, slug: project.slug };
@@ -422,7 +461,11 @@ export function createHub(deps: HubDeps) {
         ? { type: "user", id: principal.id, roles: principal.roles }
         : principal.type === "apiKey"
           ? // API keys hold project permissions: data:read lets a key see every record, like the REST API.
-            { type: "apiKey", id: principal.id, permissions: principal.permissions.includes("data:read") ? ["records:*:view", "records:*:list"] : [] }
+            {
+              type: "apiKey",
+              id: principal.id,
+              permissions: principal.permissions.includes("data:read") ? ["records:*:view", "records:*:list"] : [],
+            }
           : { type: "anonymous" };
     const auth = principal.type === "anonymous" ? { type: "anonymous", id: null } : { type: principal.type, id: principal.id };
     return okFrame(frame.ref, "auth", { connectionId: conn.id, project: project.id, auth, lastEventId: conn.seenSeq });
@@ -435,7 +478,8 @@ export function createHub(deps: HubDeps) {
     const permission = operation === "subscribe" ? "events:read" : "events:publish";
     const bypass = p?.type === "apiKey" && p.permissions.includes(permission);
     const subject = conn.ruleSubject(name);
-    if (!bypass && !(operation === "subscribe" ? config.canSubscribe(subject) : config.canPublish(subject))) throw new AppError("realtime_forbidden", 403, { operation, channel: `channels/${name}` });
+    if (!bypass && !(operation === "subscribe" ? config.canSubscribe(subject) : config.canPublish(subject)))
+      throw new AppError("realtime_forbidden", 403, { operation, channel: `channels/${name}` });
     return config;
   }
 
@@ -443,14 +487,27 @@ export function createHub(deps: HubDeps) {
     const target = parseChannel(frame.channel);
     if (!target) throw new AppError("realtime_invalid_channel", 400, { channel: frame.channel.slice(0, 200) });
     const existing = conn.subscriptions.get(frame.channel);
-    if (!existing && conn.subscriptions.size >= limits.maxSubscriptions) throw new AppError("realtime_too_many_subscriptions", 429, { limit: limits.maxSubscriptions });
+    if (!existing && conn.subscriptions.size >= limits.maxSubscriptions)
+      throw new AppError("realtime_too_many_subscriptions", 429, { limit: limits.maxSubscriptions });
     const projectId = conn.project!.id;
     if (target.kind === "collection") {
-      if (frame.filter !== undefined && target.id !== null) throw new AppError("realtime_invalid_frame", 400, { reason: "filter: only collections/<name> subscriptions take a filter" });
+      if (frame.filter !== undefined && target.id !== null)
+        throw new AppError("realtime_invalid_frame", 400, { reason: "filter: only collections/<name> subscriptions take a filter" });
       const { rule } = await data.expressions.rule(projectId, target.collection, "view");
-      if (rule.kind === "locked" && !bypassesRules(conn.actor, target.collection, "view")) throw new AppError("realtime_forbidden", 403, { operation: "subscribe", channel: frame.channel });
-      const filter = frame.filter !== undefined && frame.filter.trim() !== "" ? await data.expressions.filter(projectId, target.collection, frame.filter) : null;
-      conn.subscriptions.set(frame.channel, { kind: "collection", channel: frame.channel, collection: target.collection, id: target.id, filter, filterText: filter ? frame.filter! : null });
+      if (rule.kind === "locked" && !bypassesRules(conn.actor, target.collection, "view"))
+        throw new AppError("realtime_forbidden", 403, { operation: "subscribe", channel: frame.channel });
+      const filter =
+        frame.filter !== undefined && frame.filter.trim() !== ""
+          ? await data.expressions.filter(projectId, target.collection, frame.filter)
+          : null;
+      conn.subscriptions.set(frame.channel, {
+        kind: "collection",
+        channel: frame.channel,
+        collection: target.collection,
+        id: target.id,
+        filter,
+        filterText: filter ? frame.filter! : null,
+      });
       return okFrame(frame.ref, "subscribe", { channel: frame.channel });
     }
     const config = await channelFor(conn, target.name, "subscribe");
@@ -484,7 +541,8 @@ export function createHub(deps: HubDeps) {
   async function resume(conn: Connection, ref: FrameRef, lastEventId: number): Promise<string> {
     const projectId = conn.project!.id;
     const info = await streams.info(projectId);
-    // Live frames held since auth: nothing was delivered live. Otherwise events after authSeq up to now were handled live (delivered or not): not replayed.
+    // Live frames held since auth: nothing was delivered live. Otherwise events after authSeq up to now
+    // were handled live (delivered or not): not replayed.
     const held = conn.replayQueue !== null;
     const liveUpTo = held ? lastEventId : conn.seenSeq;
     conn.resumeFrom = null;
@@ -493,7 +551,8 @@ export function createHub(deps: HubDeps) {
     let gap: AppError | null = null;
     let replayed = 0;
     try {
-      if (info && lastEventId < info.firstSeq - 1 && info.lastSeq > lastEventId) gap = new AppError("realtime_resume_gap", 410, { lastEventId, firstSeq: info.firstSeq });
+      if (info && lastEventId < info.firstSeq - 1 && info.lastSeq > lastEventId)
+        gap = new AppError("realtime_resume_gap", 410, { lastEventId, firstSeq: info.firstSeq });
       for (;;) {
         const events = await streams.read(projectId, cursor, 500);
         for (const stored of events) {
@@ -585,7 +644,8 @@ export function createHub(deps: HubDeps) {
     return channels;
   }
 
-  const recordFrame = (seq: number, channels: string[], common: string) => `{"type":"event","id":${seq},"channels":${JSON.stringify(channels)},${common}`;
+  const recordFrame = (seq: number, channels: string[], common: string) =>
+    `{"type":"event","id":${seq},"channels":${JSON.stringify(channels)},${common}`;
 
   function safeEvaluate(compiled: CompiledExpression, record: Record<string, unknown>, actor: DataActor): boolean {
     try {
@@ -675,7 +735,9 @@ export function createHub(deps: HubDeps) {
   function onEvent(m: BusMessage): void {
     const projectId = m.subject.split(".")[1]!;
     if (!byProject.get(projectId)?.size) return;
-    const chain = (dispatchChains.get(projectId) ?? Promise.resolve()).then(() => dispatch(m)).catch((err) => logger.error({ err, subject: m.subject }, "realtime dispatch failed"));
+    const chain = (dispatchChains.get(projectId) ?? Promise.resolve())
+      .then(() => dispatch(m))
+      .catch((err) => logger.error({ err, subject: m.subject }, "realtime dispatch failed"));
     dispatchChains.set(projectId, chain);
     void chain.then(() => {
       if (dispatchChains.get(projectId) === chain) dispatchChains.delete(projectId);
@@ -694,7 +756,15 @@ export function createHub(deps: HubDeps) {
     const t = now();
     await deps.db
       .insertInto("apprun_realtime_presence")
-      .values({ project_id: conn.project!.id, channel: name, connection_id: conn.id, node_id: nodeId, member: JSON.stringify(member), joined_ms: t, seen_ms: t })
+      .values({
+        project_id: conn.project!.id,
+        channel: name,
+        connection_id: conn.id,
+        node_id: nodeId,
+        member: JSON.stringify(member),
+        joined_ms: t,
+        seen_ms: t,
+      })
       .onConflict((oc) => oc.columns(["project_id", "channel", "connection_id"]).doUpdateSet({ seen_ms: t }))
       .execute();
     await bus.publish(`rtp.${conn.project!.id}.${name}`, { action: "join", channel: name, member } satisfies PresenceNotice);
@@ -704,7 +774,12 @@ export function createHub(deps: HubDeps) {
   async function leave(conn: Connection, name: string, member: PresenceMember): Promise<void> {
     const projectId = conn.project!.id;
     try {
-      await deps.db.deleteFrom("apprun_realtime_presence").where("project_id", "=", projectId).where("channel", "=", name).where("connection_id", "=", conn.id).execute();
+      await deps.db
+        .deleteFrom("apprun_realtime_presence")
+        .where("project_id", "=", projectId)
+        .where("channel", "=", name)
+        .where("connection_id", "=", conn.id)
+        .execute();
       await bus.publish(`rtp.${projectId}.${name}`, { action: "leave", channel: name, member } satisfies PresenceNotice);
     } catch (err) {
       logger.warn({ err, connection: conn.id, channel: name }, "presence leave not recorded");
@@ -748,7 +823,10 @@ export function createHub(deps: HubDeps) {
     try {
       await deps.db.updateTable("apprun_realtime_presence").set({ seen_ms: t }).where("node_id", "=", nodeId).execute();
       // Rows of nodes that stopped (crashed) expire: anyone may sweep them.
-      await deps.db.deleteFrom("apprun_realtime_presence").where("seen_ms", "<", t - presenceTtlMs * 2).execute();
+      await deps.db
+        .deleteFrom("apprun_realtime_presence")
+        .where("seen_ms", "<", t - presenceTtlMs * 2)
+        .execute();
     } catch (err) {
       logger.warn({ err }, "presence heartbeat failed");
     }
@@ -795,7 +873,8 @@ export function createHub(deps: HubDeps) {
           if (s.kind === "channel" && s.member) presenceChannels.add(s.name);
         }
       const presence: Array<{ channel: string; members: PresenceMember[] }> = [];
-      for (const name of [...presenceChannels].sort()) presence.push({ channel: `channels/${name}`, members: await members(projectId, name) });
+      for (const name of [...presenceChannels].sort())
+        presence.push({ channel: `channels/${name}`, members: await members(projectId, name) });
       return {
         node: nodeId,
         connections: conns.map((c) => ({
@@ -805,9 +884,14 @@ export function createHub(deps: HubDeps) {
           connectedAt: c.connectedAt,
           delivered: c.delivered,
           bufferedBytes: c.transport.buffered(),
-          subscriptions: [...c.subscriptions.values()].map((s) => ({ channel: s.channel, ...(s.kind === "collection" && s.filterText ? { filter: s.filterText } : {}) })),
+          subscriptions: [...c.subscriptions.values()].map((s) => ({
+            channel: s.channel,
+            ...(s.kind === "collection" && s.filterText ? { filter: s.filterText } : {}),
+          })),
         })),
-        subscriptions: [...perChannel].map(([channel, count]) => ({ channel, connections: count })).sort((a, b) => a.channel.localeCompare(b.channel)),
+        subscriptions: [...perChannel]
+          .map(([channel, count]) => ({ channel, connections: count }))
+          .sort((a, b) => a.channel.localeCompare(b.channel)),
         presence,
       };
     },
@@ -823,7 +907,11 @@ export function createHub(deps: HubDeps) {
         conn.transport.close(CLOSE.goingAway, "realtime_shutting_down");
       }
       await Promise.all(leaves);
-      await deps.db.deleteFrom("apprun_realtime_presence").where("node_id", "=", nodeId).execute().catch(() => {});
+      await deps.db
+        .deleteFrom("apprun_realtime_presence")
+        .where("node_id", "=", nodeId)
+        .execute()
+        .catch(() => {});
     },
 
     /** A deleted project: its connections are closed. */

@@ -11,23 +11,44 @@ describe("realtime channels and frames", () => {
     ["channels/lobby-1", { kind: "channel", name: "lobby-1" }],
   ])("parses %s", (text, expected) => expect(parseChannel(text)).toEqual(expected));
 
-  it.each(["", "collections", "collections/", "collections/Posts", "collections/posts/", "collections/posts/a/b", "collections/posts/a b", "channels/", "channels/Lobby", "channels/a/b", "tables/x", "channels/-x", `channels/${"a".repeat(65)}`])(
-    "refuses %j",
-    (text) => expect(parseChannel(text)).toBeNull(),
-  );
+  it.each([
+    "",
+    "collections",
+    "collections/",
+    "collections/Posts",
+    "collections/posts/",
+    "collections/posts/a/b",
+    "collections/posts/a b",
+    "channels/",
+    "channels/Lobby",
+    "channels/a/b",
+    "tables/x",
+    "channels/-x",
+    `channels/${"a".repeat(65)}`,
+  ])("refuses %j", (text) => expect(parseChannel(text)).toBeNull());
 
   it("accepts the documented frames and refuses malformed ones", () => {
     expect(clientFrameSchema.safeParse({ type: "auth", project: "shop", token: "t", ref: 1 }).success).toBe(true);
     expect(clientFrameSchema.safeParse({ type: "resume" }).success).toBe(true);
     expect(clientFrameSchema.safeParse({ type: "publish", channel: "channels/x", data: { deep: [1, 2] } }).success).toBe(true);
-    for (const bad of [{}, { type: "auth" }, { type: "subscribe" }, { type: "resume", lastEventId: 1.5 }, { type: "ping", ref: { x: 1 } }, { type: "auth", project: "p", token: "" }, { type: "subscribe", channel: "collections/x", filter: "x".repeat(4097) }]) {
+    for (const bad of [
+      {},
+      { type: "auth" },
+      { type: "subscribe" },
+      { type: "resume", lastEventId: 1.5 },
+      { type: "ping", ref: { x: 1 } },
+      { type: "auth", project: "p", token: "" },
+      { type: "subscribe", channel: "collections/x", filter: "x".repeat(4097) },
+    ]) {
       expect(clientFrameSchema.safeParse(bad).success, JSON.stringify(bad).slice(0, 80)).toBe(false);
     }
   });
 
   it("lowercases channel names in the console's input", () => {
     expect(channelInput.parse({ project: "p", name: "Lobby", subscribeRule: "", publishRule: null, presence: true }).name).toBe("lobby");
-    expect(channelInput.safeParse({ project: "p", name: "two words", subscribeRule: "", publishRule: null, presence: true }).success).toBe(false);
+    expect(channelInput.safeParse({ project: "p", name: "two words", subscribeRule: "", publishRule: null, presence: true }).success).toBe(
+      false,
+    );
   });
 });
 

@@ -11,7 +11,14 @@ import { connectRealtime, quiet, type Frame, type RealtimeClient } from "./test-
 const PASSWORD = "correct horse battery";
 const ADMIN: Actor = { type: "admin", id: "tester" };
 const VIEW_RULE = 'owner == auth.id || "moderator" in auth.roles';
-const LIMITS = { heartbeatMs: 1000, authTimeoutMs: 1500, maxSubscriptions: 5, maxFrameBytes: 2048, maxBufferedBytes: 64 * 1024, fanoutChunk: 2 };
+const LIMITS = {
+  heartbeatMs: 1000,
+  authTimeoutMs: 1500,
+  maxSubscriptions: 5,
+  maxFrameBytes: 2048,
+  maxBufferedBytes: 64 * 1024,
+  fanoutChunk: 2,
+};
 
 describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
   let t: TestApp;
@@ -33,7 +40,11 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
   }
 
   /** A client authenticated in a project and subscribed to the given channels. */
-  async function subscriber(project: string, token: string | undefined, channels: Array<string | { channel: string; filter: string }>): Promise<RealtimeClient> {
+  async function subscriber(
+    project: string,
+    token: string | undefined,
+    channels: Array<string | { channel: string; filter: string }>,
+  ): Promise<RealtimeClient> {
     const c = await client();
     expect(await c.auth(project, token)).toMatchObject({ type: "ok", op: "auth" });
     for (const ch of channels) {
@@ -57,25 +68,74 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     await owner.trpc.accounts.setup.mutate({ email: "owner@example.com", name: "Owner", password: PASSWORD });
     shop = (await owner.trpc.projects.create.mutate({ name: "Shop", slug: "shop" })).id;
     blog = (await owner.trpc.projects.create.mutate({ name: "Blog", slug: "blog" })).id;
-    const posts = { name: "posts", fields: [{ name: "title", type: "text" }, { name: "owner", type: "text" }, { name: "status", type: "select", values: ["draft", "published"] }, { name: "content", type: "text" }] } satisfies CollectionInput;
-    await t.app.services.data.schema.apply(shop, { baseVersion: 0, schema: { collections: [{ ...posts, rules: { list: VIEW_RULE, view: VIEW_RULE } }, { name: "secrets", fields: [{ name: "value", type: "text" }] }] } }, "tester");
-    await t.app.services.data.schema.apply(blog, { baseVersion: 0, schema: { collections: [{ ...posts, rules: { list: "", view: "" } }] } }, "tester");
+    const posts = {
+      name: "posts",
+      fields: [
+        { name: "title", type: "text" },
+        { name: "owner", type: "text" },
+        { name: "status", type: "select", values: ["draft", "published"] },
+        { name: "content", type: "text" },
+      ],
+    } satisfies CollectionInput;
+    await t.app.services.data.schema.apply(
+      shop,
+      {
+        baseVersion: 0,
+        schema: {
+          collections: [
+            { ...posts, rules: { list: VIEW_RULE, view: VIEW_RULE } },
+            { name: "secrets", fields: [{ name: "value", type: "text" }] },
+          ],
+        },
+      },
+      "tester",
+    );
+    await t.app.services.data.schema.apply(
+      blog,
+      { baseVersion: 0, schema: { collections: [{ ...posts, rules: { list: "", view: "" } }] } },
+      "tester",
+    );
 
-    for (const [name, ip] of [["ann", "10.9.0.1"], ["bob", "10.9.0.2"], ["mia", "10.9.0.3"]] as const) {
+    for (const [name, ip] of [
+      ["ann", "10.9.0.1"],
+      ["bob", "10.9.0.2"],
+      ["mia", "10.9.0.3"],
+    ] as const) {
       const s = await signUp("shop", `${name}@example.com`, ip);
       tokens[name] = s.accessToken;
       ids[name] = s.user.id;
     }
     await owner.trpc.auth.roles.create.mutate({ project: "shop", name: "moderator" });
     await owner.trpc.auth.users.setRoles.mutate({ project: "shop", userId: ids.mia, roles: ["moderator"] });
-    const miaAgain = await restClient(t, "10.9.0.3").post("/api/v1/projects/shop/auth/sign-in", { email: "mia@example.com", password: PASSWORD });
+    const miaAgain = await restClient(t, "10.9.0.3").post("/api/v1/projects/shop/auth/sign-in", {
+      email: "mia@example.com",
+      password: PASSWORD,
+    });
     tokens.mia = miaAgain.body.accessToken;
     tokens.blogUser = (await signUp("blog", "reader@example.com", "10.9.0.4")).accessToken;
-    keyRead = (await owner.trpc.auth.apiKeys.create.mutate({ project: "shop", name: "reader", permissions: ["data:read", "events:read", "events:publish"] })).secret;
+    keyRead = (
+      await owner.trpc.auth.apiKeys.create.mutate({
+        project: "shop",
+        name: "reader",
+        permissions: ["data:read", "events:read", "events:publish"],
+      })
+    ).secret;
     keyNone = (await owner.trpc.auth.apiKeys.create.mutate({ project: "shop", name: "nothing", permissions: ["users:read"] })).secret;
 
-    await owner.trpc.realtime.channels.save.mutate({ project: "shop", name: "lobby", subscribeRule: 'auth.type == "user"', publishRule: 'auth.type == "user"', presence: true });
-    await owner.trpc.realtime.channels.save.mutate({ project: "shop", name: "news", subscribeRule: "", publishRule: null, presence: false });
+    await owner.trpc.realtime.channels.save.mutate({
+      project: "shop",
+      name: "lobby",
+      subscribeRule: 'auth.type == "user"',
+      publishRule: 'auth.type == "user"',
+      presence: true,
+    });
+    await owner.trpc.realtime.channels.save.mutate({
+      project: "shop",
+      name: "news",
+      subscribeRule: "",
+      publishRule: null,
+      presence: false,
+    });
   });
 
   afterEach(async () => {
@@ -99,7 +159,11 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
       ["a subscribe before auth", { type: "subscribe", channel: "collections/posts" }, "realtime_not_authenticated"],
       ["an unknown project", { type: "auth", project: "no-such-project", token: tokens.ann }, "project_not_found"],
       ["a forged token", { type: "auth", project: "shop", token: "eyJhbGciOiJFZERTQSJ9.e30.c2ln" }, "access_token_invalid"],
-      ["an unknown API key", { type: "auth", project: "shop", token: "ar_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }, "api_key_invalid"],
+      [
+        "an unknown API key",
+        { type: "auth", project: "shop", token: "ar_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" },
+        "api_key_invalid",
+      ],
     ];
     for (const [label, frame, code] of cases) {
       const at = c.frames.length;
@@ -111,7 +175,13 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     c.sendRaw(Buffer.from([1, 2, 3]));
     expect((await c.next((f) => f.type === "error" && f.code === "realtime_invalid_frame")).details.reason).toBe("not JSON");
 
-    expect(await c.auth("shop", tokens.bob)).toMatchObject({ type: "ok", op: "auth", project: shop, auth: { type: "user", id: ids.bob }, connectionId: expect.any(String) });
+    expect(await c.auth("shop", tokens.bob)).toMatchObject({
+      type: "ok",
+      op: "auth",
+      project: shop,
+      auth: { type: "user", id: ids.bob },
+      connectionId: expect.any(String),
+    });
     const authed: Array<[string, Frame, string]> = [
       ["a channel of no known kind", { type: "subscribe", channel: "tables/posts" }, "realtime_invalid_channel"],
       ["a malformed collection name", { type: "subscribe", channel: "collections/Bad Name" }, "realtime_invalid_channel"],
@@ -119,7 +189,11 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
       ["an unknown broadcast channel", { type: "subscribe", channel: "channels/nope" }, "realtime_channel_not_found"],
       ["a filter that does not parse", { type: "subscribe", channel: "collections/posts", filter: "title ==" }, "invalid_expression"],
       ["a filter on an unknown field", { type: "subscribe", channel: "collections/posts", filter: "colour == 1" }, "unknown_field"],
-      ["a filter on a record subscription", { type: "subscribe", channel: "collections/posts/abc", filter: "title != null" }, "realtime_invalid_frame"],
+      [
+        "a filter on a record subscription",
+        { type: "subscribe", channel: "collections/posts/abc", filter: "title != null" },
+        "realtime_invalid_frame",
+      ],
       ["a locked collection", { type: "subscribe", channel: "collections/secrets" }, "realtime_forbidden"],
       ["an unsubscribe of nothing", { type: "unsubscribe", channel: "collections/posts" }, "realtime_not_subscribed"],
       ["a negative resume position", { type: "resume", lastEventId: -1 }, "realtime_invalid_frame"],
@@ -132,9 +206,14 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     for (const [label, frame, code] of authed) expect((await c.request(frame)).code, label).toBe(code);
 
     // Subscriptions per connection are limited; re-subscribing to the same channel replaces, not adds.
-    for (const ch of ["collections/posts", "collections/posts/a", "collections/posts/b", "channels/news", "channels/lobby"]) expect((await c.request({ type: "subscribe", channel: ch })).type).toBe("ok");
+    for (const ch of ["collections/posts", "collections/posts/a", "collections/posts/b", "channels/news", "channels/lobby"])
+      expect((await c.request({ type: "subscribe", channel: ch })).type).toBe("ok");
     expect(await c.request({ type: "subscribe", channel: "collections/posts", filter: 'status == "draft"' })).toMatchObject({ type: "ok" });
-    expect(await c.request({ type: "subscribe", channel: "collections/posts/c" })).toMatchObject({ type: "error", code: "realtime_too_many_subscriptions", details: { limit: 5 } });
+    expect(await c.request({ type: "subscribe", channel: "collections/posts/c" })).toMatchObject({
+      type: "error",
+      code: "realtime_too_many_subscriptions",
+      details: { limit: 5 },
+    });
     expect(await c.request({ type: "ping" })).toMatchObject({ type: "ok", op: "pong" });
 
     // A flood of frames: those beyond the pending limit are refused at once, the rest answered in order.
@@ -159,7 +238,10 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     expect((await big.closed).code).toBe(1009);
 
     const p = await post({ title: "after the storm", owner: ids.ann, status: "draft" });
-    expect(await bystander.next((f) => f.type === "event" && f.record.id === p.id)).toMatchObject({ action: "created", channels: ["collections/posts"] });
+    expect(await bystander.next((f) => f.type === "event" && f.record.id === p.id)).toMatchObject({
+      action: "created",
+      channels: ["collections/posts"],
+    });
     expect(c.ws.readyState).toBe(WebSocket.OPEN);
   });
 
@@ -197,7 +279,11 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     // A sentinel only bob may see: once it arrived, every earlier event has been handled for bob.
     const sentinel = await post({ title: "bob's own", owner: ids.bob, status: "draft" });
 
-    const actions = (c: RealtimeClient, id: string) => c.events().filter((f) => f.record?.id === id).map((f) => f.action);
+    const actions = (c: RealtimeClient, id: string) =>
+      c
+        .events()
+        .filter((f) => f.record?.id === id)
+        .map((f) => f.action);
     await mia.next((f) => f.record?.id === sentinel.id);
     await bob.next((f) => f.record?.id === sentinel.id);
     await reader.next((f) => f.record?.id === sentinel.id);
@@ -206,7 +292,12 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     await quiet(200);
 
     expect(actions(ann, secret.id)).toEqual(["created", "updated", "deleted"]);
-    expect(ann.events().find((f) => f.action === "deleted")).toMatchObject({ type: "event", collection: "posts", channels: ["collections/posts"], record: { id: secret.id, owner: ids.ann, status: "published" } });
+    expect(ann.events().find((f) => f.action === "deleted")).toMatchObject({
+      type: "event",
+      collection: "posts",
+      channels: ["collections/posts"],
+      record: { id: secret.id, owner: ids.ann, status: "published" },
+    });
     expect(actions(ann, sentinel.id)).toEqual([]);
     // The filter applies on top of the rule: only the published images.
     expect(actions(annPublished, secret.id)).toEqual(["updated", "deleted"]);
@@ -228,7 +319,10 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     await t.app.services.data.records.update(shop, "posts", sentinel.id, { title: "bob's own, edited" }, ADMIN);
     const edited = await miaBoth.next((f) => f.action === "updated" && f.record.id === sentinel.id);
     expect(edited.channels.sort()).toEqual(["collections/posts", `collections/posts/${sentinel.id}`]);
-    expect(miaBoth.events().map((f) => [f.record.id, f.channels.length])).toEqual([[other.id, 1], [sentinel.id, 2]]);
+    expect(miaBoth.events().map((f) => [f.record.id, f.channels.length])).toEqual([
+      [other.id, 1],
+      [sentinel.id, 2],
+    ]);
     // Unsubscribing stops delivery.
     expect(await miaBoth.request({ type: "unsubscribe", channel: "collections/posts" })).toMatchObject({ type: "ok" });
     await post({ title: "unseen", owner: ids.bob });
@@ -259,7 +353,9 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     const annRecord = await subscriber("shop", tokens.ann, [`collections/posts/${first.id}`]);
 
     // One of ann's connections now filters: its decision is no longer the others'.
-    expect(await anns[0]!.request({ type: "subscribe", channel: "collections/posts", filter: 'status == "published"' })).toMatchObject({ type: "ok" });
+    expect(await anns[0]!.request({ type: "subscribe", channel: "collections/posts", filter: 'status == "published"' })).toMatchObject({
+      type: "ok",
+    });
     const second = await post({ title: "ann's second", owner: ids.ann, status: "draft" });
     const third = await post({ title: "ann's third", owner: ids.ann, status: "published" });
     await reader.next((f) => f.record?.id === third.id);
@@ -276,7 +372,11 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     // Subscribed to the first record alone: nothing of the later ones.
     expect(annRecord.events()).toEqual([]);
     // The fan-outs went through the chunked path (fanoutChunk 2): every connection of the project was visited.
-    expect(t.app.services.realtime.hub.stats.lastFanout).toMatchObject({ connections: 9, ms: expect.any(Number), startedAt: expect.any(Number) });
+    expect(t.app.services.realtime.hub.stats.lastFanout).toMatchObject({
+      connections: 9,
+      ms: expect.any(Number),
+      startedAt: expect.any(Number),
+    });
   });
 
   it("resumes after the last event id: exactly the 50 missed events, in order, then live ones once", async () => {
@@ -290,7 +390,10 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     // Noise bob's rule hides from nobody but that a moderator still sees: interleave another collection's changes.
     // Resuming: auth with the last id holds the live flow until the subscriptions are back and resume replays.
     const again = await client();
-    expect(await again.request({ type: "auth", project: "shop", token: tokens.mia, lastEventId: lastSeen })).toMatchObject({ type: "ok", lastEventId: lastSeen });
+    expect(await again.request({ type: "auth", project: "shop", token: tokens.mia, lastEventId: lastSeen })).toMatchObject({
+      type: "ok",
+      lastEventId: lastSeen,
+    });
     expect(await again.request({ type: "subscribe", channel: "collections/posts" })).toMatchObject({ type: "ok" });
     const live = post({ title: "live during resume", owner: ids.ann });
     await quiet(50);
@@ -316,19 +419,37 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     const bob = await subscriber("shop", tokens.bob, []);
     const bobJoined = await bob.request({ type: "subscribe", channel: "channels/lobby" });
     expect(bobJoined.members.map((m: Frame) => m.auth.id)).toEqual([ids.ann, ids.bob]);
-    expect(await ann.next((f) => f.type === "presence")).toMatchObject({ type: "presence", channel: "channels/lobby", action: "join", member: { auth: { type: "user", id: ids.bob } } });
-    expect((await ann.request({ type: "presence", channel: "channels/lobby" })).members.map((m: Frame) => m.auth.id)).toEqual([ids.ann, ids.bob]);
+    expect(await ann.next((f) => f.type === "presence")).toMatchObject({
+      type: "presence",
+      channel: "channels/lobby",
+      action: "join",
+      member: { auth: { type: "user", id: ids.bob } },
+    });
+    expect((await ann.request({ type: "presence", channel: "channels/lobby" })).members.map((m: Frame) => m.auth.id)).toEqual([
+      ids.ann,
+      ids.bob,
+    ]);
 
     // The inspector (console, events:read) sees the connections, subscriptions and presence of this node.
     const seen = await owner.trpc.realtime.inspect.query({ project: "shop" });
     expect(seen.subscriptions).toEqual(expect.arrayContaining([{ channel: "channels/lobby", connections: 2 }]));
-    expect(seen.presence).toEqual([{ channel: "channels/lobby", members: expect.arrayContaining([expect.objectContaining({ auth: { type: "user", id: ids.bob } })]) }]);
-    expect(seen.connections.filter((c) => c.subscriptions.some((s) => s.channel === "channels/lobby")).map((c) => c.auth.id).sort()).toEqual([ids.ann, ids.bob].sort());
+    expect(seen.presence).toEqual([
+      { channel: "channels/lobby", members: expect.arrayContaining([expect.objectContaining({ auth: { type: "user", id: ids.bob } })]) },
+    ]);
+    expect(
+      seen.connections
+        .filter((c) => c.subscriptions.some((s) => s.channel === "channels/lobby"))
+        .map((c) => c.auth.id)
+        .sort(),
+    ).toEqual([ids.ann, ids.bob].sort());
     expect(seen.log).toMatchObject({ lastSeq: expect.any(Number) });
 
     // The subscribe rule (users only) refuses anonymous callers and keys without events:read; keys with it pass.
     const anon = await subscriber("shop", undefined, []);
-    expect(await anon.request({ type: "subscribe", channel: "channels/lobby" })).toMatchObject({ code: "realtime_forbidden", details: { operation: "subscribe" } });
+    expect(await anon.request({ type: "subscribe", channel: "channels/lobby" })).toMatchObject({
+      code: "realtime_forbidden",
+      details: { operation: "subscribe" },
+    });
     expect(await anon.request({ type: "subscribe", channel: "channels/news" })).toMatchObject({ type: "ok" });
     const keyless = await subscriber("shop", keyNone, []);
     expect(await keyless.request({ type: "subscribe", channel: "channels/lobby" })).toMatchObject({ code: "realtime_forbidden" });
@@ -337,12 +458,26 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     // Publishing: users pass the lobby's rule; the news channel (publish rule null) takes only keys with events:publish.
     const sent = await ann.request({ type: "publish", channel: "channels/lobby", data: { text: "hello" } });
     expect(sent).toMatchObject({ type: "ok", op: "publish", id: expect.any(Number) });
-    for (const c of [bob, reader]) expect(await c.next((f) => f.type === "message")).toMatchObject({ type: "message", id: sent.id, channel: "channels/lobby", data: { text: "hello" }, from: { type: "user", id: ids.ann } });
-    expect(await keyless.request({ type: "publish", channel: "channels/lobby", data: 1 })).toMatchObject({ code: "realtime_forbidden", details: { operation: "publish" } });
+    for (const c of [bob, reader])
+      expect(await c.next((f) => f.type === "message")).toMatchObject({
+        type: "message",
+        id: sent.id,
+        channel: "channels/lobby",
+        data: { text: "hello" },
+        from: { type: "user", id: ids.ann },
+      });
+    expect(await keyless.request({ type: "publish", channel: "channels/lobby", data: 1 })).toMatchObject({
+      code: "realtime_forbidden",
+      details: { operation: "publish" },
+    });
     expect(await ann.request({ type: "publish", channel: "channels/news", data: 1 })).toMatchObject({ code: "realtime_forbidden" });
     const news = await reader.request({ type: "publish", channel: "channels/news", data: { headline: "up" } });
     expect(news).toMatchObject({ type: "ok" });
-    expect(await anon.next((f) => f.type === "message")).toMatchObject({ channel: "channels/news", data: { headline: "up" }, from: { type: "apiKey" } });
+    expect(await anon.next((f) => f.type === "message")).toMatchObject({
+      channel: "channels/news",
+      data: { headline: "up" },
+      from: { type: "apiKey" },
+    });
 
     // Leaving: an unsubscribe or a closed connection.
     await bob.close();
@@ -355,15 +490,57 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
   });
 
   it("manages channels from the console: rules checked before saving, events:manage required, listed and deleted", async () => {
-    expect(await failure(owner.trpc.realtime.channels.save.mutate({ project: "shop", name: "bad", subscribeRule: "auth.id ==", publishRule: null, presence: false }))).toMatchObject({ code: "realtime_invalid_rule", status: 400, details: { rule: "subscribe" } });
-    expect(await failure(owner.trpc.realtime.channels.save.mutate({ project: "shop", name: "bad", subscribeRule: "", publishRule: "colour == 1", presence: false }))).toMatchObject({ code: "realtime_invalid_rule", details: { rule: "publish" } });
-    expect(await failure(owner.trpc.realtime.channels.save.mutate({ project: "shop", name: "Bad Name", subscribeRule: "", publishRule: null, presence: false }))).toMatchObject({ code: "invalid_input" });
+    expect(
+      await failure(
+        owner.trpc.realtime.channels.save.mutate({
+          project: "shop",
+          name: "bad",
+          subscribeRule: "auth.id ==",
+          publishRule: null,
+          presence: false,
+        }),
+      ),
+    ).toMatchObject({ code: "realtime_invalid_rule", status: 400, details: { rule: "subscribe" } });
+    expect(
+      await failure(
+        owner.trpc.realtime.channels.save.mutate({
+          project: "shop",
+          name: "bad",
+          subscribeRule: "",
+          publishRule: "colour == 1",
+          presence: false,
+        }),
+      ),
+    ).toMatchObject({ code: "realtime_invalid_rule", details: { rule: "publish" } });
+    expect(
+      await failure(
+        owner.trpc.realtime.channels.save.mutate({
+          project: "shop",
+          name: "Bad Name",
+          subscribeRule: "",
+          publishRule: null,
+          presence: false,
+        }),
+      ),
+    ).toMatchObject({ code: "invalid_input" });
     const list = await owner.trpc.realtime.channels.list.query({ project: "shop" });
     expect(list.map((c) => c.name)).toEqual(["lobby", "news"]);
-    await owner.trpc.realtime.channels.save.mutate({ project: "shop", name: "tmp", subscribeRule: '"vip" in auth.roles', publishRule: null, presence: false });
-    expect((await owner.trpc.realtime.channels.list.query({ project: "shop" })).find((c) => c.name === "tmp")).toMatchObject({ subscribeRule: '"vip" in auth.roles', presence: false });
+    await owner.trpc.realtime.channels.save.mutate({
+      project: "shop",
+      name: "tmp",
+      subscribeRule: '"vip" in auth.roles',
+      publishRule: null,
+      presence: false,
+    });
+    expect((await owner.trpc.realtime.channels.list.query({ project: "shop" })).find((c) => c.name === "tmp")).toMatchObject({
+      subscribeRule: '"vip" in auth.roles',
+      presence: false,
+    });
     await owner.trpc.realtime.channels.delete.mutate({ project: "shop", name: "tmp" });
-    expect(await failure(owner.trpc.realtime.channels.delete.mutate({ project: "shop", name: "tmp" }))).toMatchObject({ code: "realtime_channel_not_found", status: 404 });
+    expect(await failure(owner.trpc.realtime.channels.delete.mutate({ project: "shop", name: "tmp" }))).toMatchObject({
+      code: "realtime_channel_not_found",
+      status: 404,
+    });
 
     // A viewer reads but cannot manage.
     await owner.trpc.instance.createAccount.mutate({ email: "viewer@example.com", name: "Viewer", password: PASSWORD });
@@ -372,7 +549,11 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     const viewer = consoleClient(t.baseUrl);
     await viewer.trpc.accounts.signIn.mutate({ email: "viewer@example.com", password: PASSWORD });
     expect((await viewer.trpc.realtime.channels.list.query({ project: "shop" })).length).toBe(2);
-    expect(await failure(viewer.trpc.realtime.channels.save.mutate({ project: "shop", name: "x", subscribeRule: "", publishRule: null, presence: false }))).toMatchObject({ code: "forbidden", details: { permission: "events:manage" } });
+    expect(
+      await failure(
+        viewer.trpc.realtime.channels.save.mutate({ project: "shop", name: "x", subscribeRule: "", publishRule: null, presence: false }),
+      ),
+    ).toMatchObject({ code: "forbidden", details: { permission: "events:manage" } });
     expect(await failure(viewer.trpc.realtime.inspect.query({ project: "blog-nope" }))).toMatchObject({ code: "project_not_found" });
   });
 
@@ -434,7 +615,11 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
         { type: "subscribe", channel: "collections/nope", ref: 3 },
       ]);
       expect(answer.status).toBe(200);
-      expect(answer.body.replies).toMatchObject([{ type: "ok", ref: 1, op: "auth" }, { type: "ok", ref: 2 }, { type: "error", ref: 3, code: "collection_not_found" }]);
+      expect(answer.body.replies).toMatchObject([
+        { type: "ok", ref: 1, op: "auth" },
+        { type: "ok", ref: 2 },
+        { type: "error", ref: 3, code: "collection_not_found" },
+      ]);
       expect((await send({ type: "bogus" })).body.replies).toMatchObject([{ type: "error", code: "realtime_invalid_frame" }]);
       const p = await post({ title: "over sse", owner: ids.ann });
       const event = await waitFor((f) => f.type === "event");
@@ -446,7 +631,10 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
       expect(unknown).toMatchObject({ status: 404, body: { error: { code: "realtime_connection_not_found" } } });
       expect((await send([])).body.error.code).toBe("realtime_invalid_frame");
       const inspected = await owner.trpc.realtime.inspect.query({ project: "shop" });
-      expect(inspected.connections.find((c) => c.id === welcome.connectionId)).toMatchObject({ transport: "sse", auth: { type: "user", id: ids.mia } });
+      expect(inspected.connections.find((c) => c.id === welcome.connectionId)).toMatchObject({
+        transport: "sse",
+        auth: { type: "user", id: ids.mia },
+      });
     } finally {
       controller.abort();
       await pump;
@@ -470,15 +658,23 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     const closed = await slow.closed;
     expect([4008, 1006]).toContain(closed.code);
     if (closed.code === 4008) expect(closed.reason).toBe("realtime_slow_consumer");
-    expect(t.logs.some((l) => l.msg === "realtime client too slow; disconnected" && l.connection === slow.frames[0]!.connectionId)).toBe(true);
-    expect(Number(/apprun_realtime_slow_consumers_total (\d+)/.exec(await (await fetch(`${t.baseUrl}/metrics`)).text())?.[1])).toBeGreaterThanOrEqual(1);
+    expect(t.logs.some((l) => l.msg === "realtime client too slow; disconnected" && l.connection === slow.frames[0]!.connectionId)).toBe(
+      true,
+    );
+    expect(
+      Number(/apprun_realtime_slow_consumers_total (\d+)/.exec(await (await fetch(`${t.baseUrl}/metrics`)).text())?.[1]),
+    ).toBeGreaterThanOrEqual(1);
     await fast.next((f) => f.record?.id === made.at(-1), { timeoutMs: 10_000 });
     expect(fast.events().map((f) => f.record.id)).toEqual(made);
   });
 
   it("closes the connections of a deleted project and drops its realtime log", async () => {
     const temp = await owner.trpc.projects.create.mutate({ name: "Temp", slug: "temp" });
-    await t.app.services.data.schema.apply(temp.id, { baseVersion: 0, schema: { collections: [{ name: "things", fields: [{ name: "name", type: "text" }], rules: { view: "" } }] } }, "tester");
+    await t.app.services.data.schema.apply(
+      temp.id,
+      { baseVersion: 0, schema: { collections: [{ name: "things", fields: [{ name: "name", type: "text" }], rules: { view: "" } }] } },
+      "tester",
+    );
     const c = await subscriber("temp", undefined, ["collections/things"]);
     await t.app.services.data.records.create(temp.id, "things", { name: "one" }, ADMIN);
     await c.next((f) => f.type === "event");
@@ -494,7 +690,10 @@ describe.each(DATABASE_KINDS)("realtime on %s", (kind) => {
     const stale = await subscriber("shop", tokens.ann, ["collections/posts"]);
     offset += 16 * 60_000;
     try {
-      const fresh = await restClient(t, "10.9.7.1").post("/api/v1/projects/shop/auth/sign-in", { email: "ann@example.com", password: PASSWORD });
+      const fresh = await restClient(t, "10.9.7.1").post("/api/v1/projects/shop/auth/sign-in", {
+        email: "ann@example.com",
+        password: PASSWORD,
+      });
       expect(await refreshed.auth("shop", fresh.body.accessToken)).toMatchObject({ type: "ok", auth: { id: ids.ann } });
       expect(await stale.closed).toEqual({ code: 4403, reason: "realtime_token_expired" });
       expect(stale.frames.at(-1)).toMatchObject({ type: "error", code: "realtime_token_expired" });

@@ -44,7 +44,8 @@ const CLOSE_GRACE_MS = 2000;
 export function registerRealtimeRoutes(host: FastifyInstance, deps: { hub: Hub; gate: () => AppError | null }) {
   const { hub } = deps;
   const limits = hub.limits;
-  const welcome = (conn: Connection) => JSON.stringify({ type: "welcome", connectionId: conn.id, heartbeatMs: limits.heartbeatMs, maxFrameBytes: limits.maxFrameBytes });
+  const welcome = (conn: Connection) =>
+    JSON.stringify({ type: "welcome", connectionId: conn.id, heartbeatMs: limits.heartbeatMs, maxFrameBytes: limits.maxFrameBytes });
 
   // ── WebSocket ──────────────────────────────────────────────────────────────
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes * 4, perMessageDeflate: false });
@@ -104,7 +105,9 @@ export function registerRealtimeRoutes(host: FastifyInstance, deps: { hub: Hub; 
     }
     const refused = deps.gate();
     if (refused) {
-      socket.end(`HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n${JSON.stringify({ error: { code: refused.code } })}`);
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n${JSON.stringify({ error: { code: refused.code } })}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws, req));
@@ -138,7 +141,12 @@ export function registerRealtimeRoutes(host: FastifyInstance, deps: { hub: Hub; 
     // Opened before the response starts, so a refusal (shutting down) is an ordinary error reply.
     const conn = hub.open(transport, req.locale);
     reply.hijack();
-    raw.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", connection: "keep-alive", "x-accel-buffering": "no" });
+    raw.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    });
     raw.write(`retry: 2000\ndata: ${welcome(conn)}\n\n`);
     req.raw.on("close", () => {
       ended = true;
@@ -146,18 +154,24 @@ export function registerRealtimeRoutes(host: FastifyInstance, deps: { hub: Hub; 
     });
   });
 
-  host.post<{ Params: { connectionId: string } }>(`${SSE_PATH}/:connectionId`, { config: { anonymous: true }, bodyLimit: limits.maxFrameBytes * 4 }, async (req) => {
-    const conn = hub.connection(req.params.connectionId);
-    if (!conn || conn.transport.kind !== "sse") throw new AppError("realtime_connection_not_found", 404, { connectionId: req.params.connectionId.slice(0, 64) });
-    const frames = Array.isArray(req.body) ? req.body : [req.body];
-    if (frames.length === 0 || frames.length > MAX_POSTED_FRAMES) throw new AppError("realtime_invalid_frame", 400, { reason: `send 1 to ${MAX_POSTED_FRAMES} frames` });
-    const replies: unknown[] = [];
-    for (const frame of frames) {
-      const reply = await hub.receive(conn, JSON.stringify(frame ?? null));
-      if (reply) replies.push(JSON.parse(reply));
-    }
-    return { replies };
-  });
+  host.post<{ Params: { connectionId: string } }>(
+    `${SSE_PATH}/:connectionId`,
+    { config: { anonymous: true }, bodyLimit: limits.maxFrameBytes * 4 },
+    async (req) => {
+      const conn = hub.connection(req.params.connectionId);
+      if (!conn || conn.transport.kind !== "sse")
+        throw new AppError("realtime_connection_not_found", 404, { connectionId: req.params.connectionId.slice(0, 64) });
+      const frames = Array.isArray(req.body) ? req.body : [req.body];
+      if (frames.length === 0 || frames.length > MAX_POSTED_FRAMES)
+        throw new AppError("realtime_invalid_frame", 400, { reason: `send 1 to ${MAX_POSTED_FRAMES} frames` });
+      const replies: unknown[] = [];
+      for (const frame of frames) {
+        const reply = await hub.receive(conn, JSON.stringify(frame ?? null));
+        if (reply) replies.push(JSON.parse(reply));
+      }
+      return { replies };
+    },
+  );
 
   return {
     async close(): Promise<void> {

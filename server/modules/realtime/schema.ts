@@ -6,7 +6,13 @@ const channel = z.string().min(1).max(200);
 
 /** Every frame a client may send (PROTOCOL.md); anything else is answered with `realtime_invalid_frame`. */
 export const clientFrameSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("auth"), ref, project: z.string().min(1).max(100), token: z.string().min(1).max(8192).optional(), lastEventId: z.number().int().min(0).safe().optional() }),
+  z.object({
+    type: z.literal("auth"),
+    ref,
+    project: z.string().min(1).max(100),
+    token: z.string().min(1).max(8192).optional(),
+    lastEventId: z.number().int().min(0).safe().optional(),
+  }),
   z.object({ type: z.literal("subscribe"), ref, channel, filter: z.string().max(4096).optional() }),
   z.object({ type: z.literal("unsubscribe"), ref, channel }),
   z.object({ type: z.literal("resume"), ref, lastEventId: z.number().int().min(0).safe().optional() }),
@@ -40,7 +46,12 @@ const rule = z.string().max(2000).nullable();
 
 export const byProject = z.object({ project: z.string().min(1).max(100) });
 /** Channel names are case-insensitive: stored and matched in lowercase. */
-export const channelRef = byProject.extend({ name: z.string().max(64).toLowerCase().regex(CHANNEL_NAME, "letters, digits, _ and -, at most 64") });
-/** A channel's settings; rules are CEL over `auth` ({id, type, roles}) and `channel`; null: API keys with the permission only, "": everyone. */
+export const channelRef = byProject.extend({
+  name: z.string().max(64).toLowerCase().regex(CHANNEL_NAME, "letters, digits, _ and -, at most 64"),
+});
+/**
+ * A channel's settings; rules are CEL over `auth` ({id, type, roles}) and `channel`; null: API keys
+ * with the permission only, "": everyone.
+ */
 export const channelInput = channelRef.extend({ subscribeRule: rule, publishRule: rule, presence: z.boolean() });
 export type ChannelInput = z.infer<typeof channelInput>;

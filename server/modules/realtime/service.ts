@@ -40,7 +40,19 @@ export interface RealtimeDeps {
  */
 export function createRealtimeService(deps: RealtimeDeps) {
   const channels = createChannelService({ db: deps.db, projects: deps.projects, audit: deps.audit, clock: deps.clock });
-  const hub = createHub({ db: deps.db, bus: deps.bus, data: deps.data, auth: deps.auth, channels, streams: deps.streams, catalog: deps.catalog, logger: deps.logger, limits: deps.limits, clock: deps.clock, nodeId: deps.nodeId });
+  const hub = createHub({
+    db: deps.db,
+    bus: deps.bus,
+    data: deps.data,
+    auth: deps.auth,
+    channels,
+    streams: deps.streams,
+    catalog: deps.catalog,
+    logger: deps.logger,
+    limits: deps.limits,
+    clock: deps.clock,
+    nodeId: deps.nodeId,
+  });
 
   if (deps.registry) registerMetrics(deps.registry, hub);
 
@@ -55,7 +67,10 @@ export function createRealtimeService(deps: RealtimeDeps) {
       if (!parsed.success) throw invalidInput(parsed.error);
       const { project } = await deps.projects.authorize(actor, parsed.data.project, "events:read");
       const info = await deps.streams.info(project.id).catch(() => null);
-      return { ...(await hub.inspect(project.id)), log: info ? { firstSeq: info.firstSeq, lastSeq: info.lastSeq, messages: info.messages } : null };
+      return {
+        ...(await hub.inspect(project.id)),
+        log: info ? { firstSeq: info.firstSeq, lastSeq: info.lastSeq, messages: info.messages } : null,
+      };
     },
 
     start(): Promise<void> {
@@ -100,7 +115,19 @@ function registerMetrics(registry: Registry, hub: ReturnType<typeof createHub>):
         this.inc(read());
       },
     });
-  counter("apprun_realtime_events_delivered_total", "Record events and channel messages written to realtime connections", () => hub.stats.delivered);
-  counter("apprun_realtime_messages_published_total", "Channel messages published by realtime clients on this node", () => hub.stats.published);
-  counter("apprun_realtime_slow_consumers_total", "Realtime connections closed because they read too slowly", () => hub.stats.slowConsumers);
+  counter(
+    "apprun_realtime_events_delivered_total",
+    "Record events and channel messages written to realtime connections",
+    () => hub.stats.delivered,
+  );
+  counter(
+    "apprun_realtime_messages_published_total",
+    "Channel messages published by realtime clients on this node",
+    () => hub.stats.published,
+  );
+  counter(
+    "apprun_realtime_slow_consumers_total",
+    "Realtime connections closed because they read too slowly",
+    () => hub.stats.slowConsumers,
+  );
 }

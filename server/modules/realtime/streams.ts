@@ -81,7 +81,13 @@ export function createRealtimeStreams(deps: { bus: Bus; retention?: RetentionLim
     },
 
     appendMessage(projectId: string, message: ChannelMessage) {
-      return append(projectId, `rt.${projectId}.ch.${message.channel}`, "apprun.realtime.message", `/projects/${projectId}/channels/${message.channel}`, message);
+      return append(
+        projectId,
+        `rt.${projectId}.ch.${message.channel}`,
+        "apprun.realtime.message",
+        `/projects/${projectId}/channels/${message.channel}`,
+        message,
+      );
     },
 
     async info(projectId: string) {

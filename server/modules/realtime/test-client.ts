@@ -1,6 +1,5 @@
 import WebSocket from "ws";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Frame = Record<string, any>;
 
 /**
@@ -13,7 +12,9 @@ export async function connectRealtime(baseUrl: string, options: { headers?: Reco
   const frames: Frame[] = [];
   const waiters = new Set<() => void>();
   let refs = 0;
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   ws.on("message", (data) => {
     frames.push(JSON.parse(data.toString()));
     for (const w of [...waiters]) w();

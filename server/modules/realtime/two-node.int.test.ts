@@ -25,7 +25,16 @@ interface Node {
 /** One apprun node: its own process state and port, the cluster's database, bus and master key. */
 async function startNode(databaseUrl: string, busUrl: string, masterKey: Buffer): Promise<Node> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "apprun-node-"));
-  const config = configSchema.parse({ port: 0, host: "127.0.0.1", dataDir, databaseUrl, busUrl, console: false, trustProxy: true, publicUrl: "http://cluster.test" });
+  const config = configSchema.parse({
+    port: 0,
+    host: "127.0.0.1",
+    dataDir,
+    databaseUrl,
+    busUrl,
+    console: false,
+    trustProxy: true,
+    publicUrl: "http://cluster.test",
+  });
   const app = await createApp({ config, logger: pino({ level: "silent" }), masterKey, passwordParams: { ln: 10, r: 8, p: 1 } });
   const address = await app.listen();
   await app.ready;
@@ -53,7 +62,9 @@ describe.each([
   async function subscriber(node: Node, channels: string[], lastEventId?: number): Promise<RealtimeClient> {
     const c = await connectRealtime(node.baseUrl);
     clients.push(c);
-    expect(await c.request({ type: "auth", project: "cluster", token, ...(lastEventId !== undefined ? { lastEventId } : {}) })).toMatchObject({ type: "ok" });
+    expect(
+      await c.request({ type: "auth", project: "cluster", token, ...(lastEventId !== undefined ? { lastEventId } : {}) }),
+    ).toMatchObject({ type: "ok" });
     for (const channel of channels) expect(await c.request({ type: "subscribe", channel })).toMatchObject({ type: "ok" });
     return c;
   }
@@ -68,10 +79,38 @@ describe.each([
     const owner = consoleClient(a.baseUrl);
     await owner.trpc.accounts.setup.mutate({ email: "owner@example.com", name: "Owner", password: PASSWORD });
     project = (await owner.trpc.projects.create.mutate({ name: "Cluster", slug: "cluster" })).id;
-    await a.app.services.data.schema.apply(project, { baseVersion: 0, schema: { collections: [{ name: "notes", fields: [{ name: "text", type: "text" }, { name: "owner", type: "text" }], rules: { view: "owner == auth.id" } }] } }, "tester");
-    await owner.trpc.realtime.channels.save.mutate({ project: "cluster", name: "room", subscribeRule: "auth.id != null", publishRule: "auth.id != null", presence: true });
+    await a.app.services.data.schema.apply(
+      project,
+      {
+        baseVersion: 0,
+        schema: {
+          collections: [
+            {
+              name: "notes",
+              fields: [
+                { name: "text", type: "text" },
+                { name: "owner", type: "text" },
+              ],
+              rules: { view: "owner == auth.id" },
+            },
+          ],
+        },
+      },
+      "tester",
+    );
+    await owner.trpc.realtime.channels.save.mutate({
+      project: "cluster",
+      name: "room",
+      subscribeRule: "auth.id != null",
+      publishRule: "auth.id != null",
+      presence: true,
+    });
     // Signed up on node B, verified on node A: the keys live in the shared database.
-    const res = await fetch(`${b.baseUrl}/api/v1/projects/cluster/auth/sign-up`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "user@example.com", password: PASSWORD }) });
+    const res = await fetch(`${b.baseUrl}/api/v1/projects/cluster/auth/sign-up`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "user@example.com", password: PASSWORD }),
+    });
     const body = (await res.json()) as { accessToken: string; user: { id: string } };
     token = body.accessToken;
     userId = body.user.id;
@@ -108,7 +147,8 @@ describe.each([
     const lastSeen = (await onA.next((f) => f.record?.id === first.id, { timeoutMs: 10_000 })).id as number;
     await onA.close();
     const missed: string[] = [];
-    for (let i = 0; i < 10; i++) missed.push((await b.app.services.data.records.create(project, "notes", { text: `missed ${i}`, owner: userId }, ADMIN)).id);
+    for (let i = 0; i < 10; i++)
+      missed.push((await b.app.services.data.records.create(project, "notes", { text: `missed ${i}`, owner: userId }, ADMIN)).id);
     const onB = await subscriber(b, ["collections/notes"], lastSeen);
     expect(await onB.request({ type: "resume" })).toMatchObject({ type: "ok", replayed: 10 });
     expect(onB.events().map((f) => f.record.id)).toEqual(missed);
@@ -119,12 +159,23 @@ describe.each([
     expect((await onA.request({ type: "subscribe", channel: "channels/room" })).members).toHaveLength(1);
     const onB = await subscriber(b, []);
     const joined = await onB.request({ type: "subscribe", channel: "channels/room" });
-    expect(joined.members.map((m: { connectionId: string }) => m.connectionId)).toEqual([onA.frames[0]!.connectionId, onB.frames[0]!.connectionId]);
-    expect(await onA.next((f) => f.type === "presence" && f.action === "join", { timeoutMs: 10_000 })).toMatchObject({ member: { connectionId: onB.frames[0]!.connectionId } });
+    expect(joined.members.map((m: { connectionId: string }) => m.connectionId)).toEqual([
+      onA.frames[0]!.connectionId,
+      onB.frames[0]!.connectionId,
+    ]);
+    expect(await onA.next((f) => f.type === "presence" && f.action === "join", { timeoutMs: 10_000 })).toMatchObject({
+      member: { connectionId: onB.frames[0]!.connectionId },
+    });
     const sent = await onB.request({ type: "publish", channel: "channels/room", data: { hello: "from B" } });
-    expect(await onA.next((f) => f.type === "message", { timeoutMs: 10_000 })).toMatchObject({ id: sent.id, data: { hello: "from B" }, from: { type: "user", id: userId } });
+    expect(await onA.next((f) => f.type === "message", { timeoutMs: 10_000 })).toMatchObject({
+      id: sent.id,
+      data: { hello: "from B" },
+      from: { type: "user", id: userId },
+    });
     await onB.close();
-    expect(await onA.next((f) => f.type === "presence" && f.action === "leave", { timeoutMs: 10_000 })).toMatchObject({ member: { connectionId: onB.frames[0]!.connectionId } });
+    expect(await onA.next((f) => f.type === "presence" && f.action === "leave", { timeoutMs: 10_000 })).toMatchObject({
+      member: { connectionId: onB.frames[0]!.connectionId },
+    });
     await quiet(50);
     expect((await onA.request({ type: "presence", channel: "channels/room" })).members).toHaveLength(1);
   });
@@ -144,7 +195,11 @@ describe("realtime resume beyond retention (NATS)", () => {
     const owner = consoleClient(node.baseUrl);
     await owner.trpc.accounts.setup.mutate({ email: "owner@example.com", name: "Owner", password: PASSWORD });
     project = (await owner.trpc.projects.create.mutate({ name: "Short", slug: "short" })).id;
-    await node.app.services.data.schema.apply(project, { baseVersion: 0, schema: { collections: [{ name: "notes", fields: [{ name: "text", type: "text" }], rules: { view: "" } }] } }, "tester");
+    await node.app.services.data.schema.apply(
+      project,
+      { baseVersion: 0, schema: { collections: [{ name: "notes", fields: [{ name: "text", type: "text" }], rules: { view: "" } }] } },
+      "tester",
+    );
   });
 
   afterAll(async () => {

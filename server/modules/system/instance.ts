@@ -15,7 +15,11 @@ export async function ensureInstance(db: Kysely<SystemDatabase>, fingerprint: st
     .values({ id: INSTANCE_ID, master_key_fingerprint: fingerprint })
     .onConflict((oc) => oc.column("id").doNothing())
     .execute();
-  const row = await db.selectFrom("apprun_instance").select("master_key_fingerprint").where("id", "=", INSTANCE_ID).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom("apprun_instance")
+    .select("master_key_fingerprint")
+    .where("id", "=", INSTANCE_ID)
+    .executeTakeFirstOrThrow();
   if (row.master_key_fingerprint !== fingerprint) {
     throw new ConfigError(
       "masterKey does not match the key this database was set up with; give every node the same key (APPRUN_MASTER_KEY or dataDir/master.key)",

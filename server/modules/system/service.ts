@@ -22,7 +22,14 @@ export interface CheckResult {
 }
 
 /** What the process is and whether it can serve: behind `/readyz` and `system.info`. */
-export function createSystemService(deps: { database: Pick<Database, "kind" | "ping">; bus: Pick<Bus, "kind" | "ping">; lifecycle: Lifecycle; version: string; startedAt: number; clock?: () => number }) {
+export function createSystemService(deps: {
+  database: Pick<Database, "kind" | "ping">;
+  bus: Pick<Bus, "kind" | "ping">;
+  lifecycle: Lifecycle;
+  version: string;
+  startedAt: number;
+  clock?: () => number;
+}) {
   const now = deps.clock ?? Date.now;
 
   async function check(run: () => Promise<void>): Promise<CheckResult> {

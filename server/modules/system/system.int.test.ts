@@ -13,13 +13,22 @@ describe.each(DATABASE_KINDS)("system over tRPC on %s", (kind) => {
     const res = await fetch(`${t.baseUrl}/trpc/system.info`);
     expect(res.status).toBe(200);
     const { result } = (await res.json()) as { result: { data: Record<string, unknown> } };
-    expect(result.data).toMatchObject({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), database: kind, bus: "embedded", uptimeSeconds: expect.any(Number) });
+    expect(result.data).toMatchObject({
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      database: kind,
+      bus: "embedded",
+      uptimeSeconds: expect.any(Number),
+    });
   });
 
   it("system.health mirrors /readyz without error texts", async () => {
     const res = await fetch(`${t.baseUrl}/trpc/system.health`);
     const { result } = (await res.json()) as { result: { data: Record<string, unknown> } };
-    expect(result.data).toEqual({ ready: true, phase: "ready", checks: { database: { ok: true, ms: expect.any(Number) }, bus: { ok: true, ms: expect.any(Number) } } });
+    expect(result.data).toEqual({
+      ready: true,
+      phase: "ready",
+      checks: { database: { ok: true, ms: expect.any(Number) }, bus: { ok: true, ms: expect.any(Number) } },
+    });
   });
 
   it("batches queries as the console does", async () => {
@@ -38,7 +47,11 @@ describe.each(DATABASE_KINDS)("system over tRPC on %s", (kind) => {
   });
 
   it("answers a mutation-style POST to a query with 405, not 500", async () => {
-    const res = await fetch(`${t.baseUrl}/trpc/system.info`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const res = await fetch(`${t.baseUrl}/trpc/system.info`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(res.status).toBe(405);
     const { error } = (await res.json()) as { error: { data: { code: string } } };
     expect(error.data.code).toBe("method_not_allowed");

@@ -27,7 +27,11 @@ describe.each(DATABASE_KINDS)("apprun's bus on %s", (kind) => {
     current = await startTestApp(kind, { routes: busRoute });
     expect(current.app.bus.kind).toBe("embedded");
     await current.app.bus.ensureStream({ name: "appstream" });
-    const res = await fetch(`${current.baseUrl}/api/v1/test/bus/appstream`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"a":1}' });
+    const res = await fetch(`${current.baseUrl}/api/v1/test/bus/appstream`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"a":1}',
+    });
     expect(await res.json()).toEqual({ stream: "appstream", seq: 1, duplicate: false });
   });
 });
@@ -43,11 +47,23 @@ describe("apprun with busUrl nats://", () => {
     expect(info.result.data).toMatchObject({ bus: "nats" });
 
     await t.app.bus.ensureStream({ name: "appstream" });
-    const ok = await fetch(`${t.baseUrl}/api/v1/test/bus/appstream`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"a":1}' });
+    const ok = await fetch(`${t.baseUrl}/api/v1/test/bus/appstream`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"a":1}',
+    });
     expect(await ok.json()).toEqual({ stream: "appstream", seq: 1, duplicate: false });
 
-    const missing = await fetch(`${t.baseUrl}/api/v1/test/bus/nostream`, { method: "POST", headers: { "content-type": "application/json", "accept-language": "zh-CN" }, body: "{}" });
+    const missing = await fetch(`${t.baseUrl}/api/v1/test/bus/nostream`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "accept-language": "zh-CN" },
+      body: "{}",
+    });
     expect(missing.status).toBe(404);
-    expect(((await missing.json()) as { error: unknown }).error).toMatchObject({ code: "bus_stream_not_found", message: "不存在名为 nostream 的事件流", details: { stream: "nostream" } });
+    expect(((await missing.json()) as { error: unknown }).error).toMatchObject({
+      code: "bus_stream_not_found",
+      message: "不存在名为 nostream 的事件流",
+      details: { stream: "nostream" },
+    });
   });
 });

@@ -105,7 +105,10 @@ describe.each(BUS_DRIVERS)("bus contract: %s", (driver) => {
     const published = Promise.all([bus.publish(`${topic}.posts.created`, { id: 1 }), bus.publish(`${topic}.posts.deleted`, { id: 2 })]);
     expect(all.seen).toEqual([]);
     await published;
-    await eventually(() => all.seen.length, (n) => n === 2);
+    await eventually(
+      () => all.seen.length,
+      (n) => n === 2,
+    );
     expect(all.seen.map((m) => [m.subject, m.data])).toEqual([
       [`${topic}.posts.created`, { id: 1 }],
       [`${topic}.posts.deleted`, { id: 2 }],
@@ -117,7 +120,10 @@ describe.each(BUS_DRIVERS)("bus contract: %s", (driver) => {
     created.off();
     await bus.publish(`${topic}.users.created`, { id: 3 });
     await bus.publish(`${topic}.sentinel`, {});
-    await eventually(() => all.seen.length, (n) => n === 4);
+    await eventually(
+      () => all.seen.length,
+      (n) => n === 4,
+    );
     expect(created.seen).toHaveLength(1);
     expect(other.seen).toEqual([]);
   });
@@ -127,14 +133,23 @@ describe.each(BUS_DRIVERS)("bus contract: %s", (driver) => {
     const s = await stream(bus);
     expect(await rejection(bus.publish("bad subject", 1))).toMatchObject({ code: "bus_invalid_subject", status: 400 });
     expect(syncRejection(() => bus.subscribe("a.>.b", () => {}))).toMatchObject({ code: "bus_invalid_pattern", status: 400 });
-    expect(await rejection(bus.publish("big", "x".repeat(70 * 1024)))).toMatchObject({ code: "bus_payload_too_large", status: 413, details: { limit: 64 * 1024 } });
+    expect(await rejection(bus.publish("big", "x".repeat(70 * 1024)))).toMatchObject({
+      code: "bus_payload_too_large",
+      status: 413,
+      details: { limit: 64 * 1024 },
+    });
     await bus.publish("fits", "x".repeat(60 * 1024));
-    expect(await rejection(bus.append(s, "a", { ...event(1), specversion: "2.0" } as never))).toMatchObject({ code: "bus_invalid_event", status: 400 });
+    expect(await rejection(bus.append(s, "a", { ...event(1), specversion: "2.0" } as never))).toMatchObject({
+      code: "bus_invalid_event",
+      status: 400,
+    });
     expect(await rejection(bus.append(s, "a", event(1, { data: "x".repeat(70 * 1024) })))).toMatchObject({ code: "bus_payload_too_large" });
     expect(await rejection(bus.append(`missing${uid()}`, "a", event(1)))).toMatchObject({ code: "bus_stream_not_found", status: 404 });
     expect(await rejection(bus.append("bad.name", "a", event(1)))).toMatchObject({ code: "bus_invalid_name" });
     expect(await rejection(bus.pull(s, "nogroup"))).toMatchObject({ code: "bus_group_not_found", status: 404 });
-    expect(await rejection(bus.ensureGroup(s, "g", { maxDeliveries: 1, deadLetterStream: `missing${uid()}` }))).toMatchObject({ code: "bus_stream_not_found" });
+    expect(await rejection(bus.ensureGroup(s, "g", { maxDeliveries: 1, deadLetterStream: `missing${uid()}` }))).toMatchObject({
+      code: "bus_stream_not_found",
+    });
     await bus.ensureGroup(s, "g");
     expect(await rejection(bus.pull(s, "g", { batch: 0 }))).toMatchObject({ code: "bus_invalid_config" });
     expect(await rejection(bus.ack({ stream: s, group: "g", token: "forged" }))).toMatchObject({ code: "bus_invalid_token", status: 400 });
@@ -154,12 +169,23 @@ describe.each(BUS_DRIVERS)("bus contract: %s", (driver) => {
     expect(results).toEqual([1, 2, 3].map((seq) => ({ stream: s, seq, duplicate: false })));
     expect(await bus.append(s, `dur${s}.orders.created`, events[1]!)).toEqual({ stream: s, seq: 2, duplicate: true });
 
-    expect(await bus.streamInfo(s)).toMatchObject({ name: s, firstSeq: 1, lastSeq: 3, messages: 3, maxAgeMs: null, maxBytes: null, maxMsgs: null });
+    expect(await bus.streamInfo(s)).toMatchObject({
+      name: s,
+      firstSeq: 1,
+      lastSeq: 3,
+      messages: 3,
+      maxAgeMs: null,
+      maxBytes: null,
+      maxMsgs: null,
+    });
     const stored = await bus.read(s, { afterSeq: 0 });
     expect(stored.map((e) => [e.stream, e.seq, e.subject, e.event])).toEqual(events.map((e, i) => [s, i + 1, `dur${s}.orders.created`, e]));
     for (const e of stored) expect(Date.now() - Date.parse(e.storedAt)).toBeLessThan(60_000);
 
-    await eventually(() => live.seen.length, (n) => n === 3);
+    await eventually(
+      () => live.seen.length,
+      (n) => n === 3,
+    );
     expect(live.seen.map((m) => [m.stored, (m.data as CloudEvent).id])).toEqual(events.map((e, i) => [{ stream: s, seq: i + 1 }, e.id]));
   });
 
@@ -189,7 +215,7 @@ describe.each(BUS_DRIVERS)("bus contract: %s", (driver) => {
 
     const consumer = async () => {
       const got: number[] = [];
-      for (let empty = 0; empty < 3; ) {
+      for (let empty = 0; empty < 3;) {
         const batch = await bus.pull(s, "workers", { batch: 2, waitMs: 100 });
         if (batch.length === 0) empty++;
         for (const d of batch) {
@@ -266,7 +292,10 @@ describe.each(BUS_DRIVERS)("bus contract: %s", (driver) => {
       for (const d of batch) await (d.seq === 1 ? bus.nack(d) : bus.ack(d));
     }
     expect(await bus.pull(s, "g", { waitMs: 500 })).toEqual([]);
-    const dead = await eventually(() => bus.read(dlq, { afterSeq: 0 }), (e) => e.length > 0);
+    const dead = await eventually(
+      () => bus.read(dlq, { afterSeq: 0 }),
+      (e) => e.length > 0,
+    );
     expect(dead).toHaveLength(1);
     expect(dead[0]!.subject).toBe("orders.created");
     expect(dead[0]!.event).toEqual({ ...poison, deadletterstream: s, deadlettergroup: "g", deadletterseq: 1, deadletterdeliveries: 2 });
@@ -336,7 +365,7 @@ describe.each(BUS_DRIVERS)("bus contract: %s", (driver) => {
 
     expect(seqs(await bus.read(s, { afterSeq: 4 }))).toEqual([5, 6, 7, 8, 9, 10]);
     const pages: number[] = [];
-    for (let after = 4; ; ) {
+    for (let after = 4; ;) {
       const page = await bus.read(s, { afterSeq: after }, { limit: 4 });
       if (page.length === 0) break;
       pages.push(...seqs(page));
@@ -354,7 +383,10 @@ describe.each(BUS_DRIVERS)("bus contract: %s", (driver) => {
     })();
     const caughtUp = await bus.read(s, { afterSeq: 6 });
     await appending;
-    await eventually(() => live.seen.length, (n) => n === 5);
+    await eventually(
+      () => live.seen.length,
+      (n) => n === 5,
+    );
     const resumed = new Map<number, unknown>();
     for (const e of caughtUp) resumed.set(e.seq, e.event);
     for (const m of live.seen) if (!resumed.has(m.stored!.seq)) resumed.set(m.stored!.seq, m.data);
@@ -373,14 +405,30 @@ describe.each(BUS_DRIVERS)("bus contract: %s", (driver) => {
     await bus.append(byAge, "a", event(1));
     await bus.append(byAge, "a", event(2));
 
-    expect(await eventually(() => bus.streamInfo(byCount), (i) => i!.messages === 3)).toMatchObject({ firstSeq: 4, lastSeq: 6, maxMsgs: 3 });
+    expect(
+      await eventually(
+        () => bus.streamInfo(byCount),
+        (i) => i!.messages === 3,
+      ),
+    ).toMatchObject({ firstSeq: 4, lastSeq: 6, maxMsgs: 3 });
     expect(seqs(await bus.read(byCount, { afterSeq: 0 }))).toEqual([4, 5, 6]);
-    const sized = await eventually(() => bus.streamInfo(bySize), (i) => i!.bytes <= 2048);
+    const sized = await eventually(
+      () => bus.streamInfo(bySize),
+      (i) => i!.bytes <= 2048,
+    );
     expect(sized).toMatchObject({ lastSeq: 6, maxBytes: 2048 });
     expect(sized!.messages).toBeGreaterThanOrEqual(2);
     expect(sized!.messages).toBeLessThan(6);
-    expect(seqs(await bus.read(bySize, { afterSeq: 0 }))).toEqual(Array.from({ length: sized!.messages }, (_, i) => 7 - sized!.messages + i));
-    expect(await eventually(() => bus.streamInfo(byAge), (i) => i!.messages === 0, 8000)).toMatchObject({ firstSeq: 3, lastSeq: 2, maxAgeMs: 500 });
+    expect(seqs(await bus.read(bySize, { afterSeq: 0 }))).toEqual(
+      Array.from({ length: sized!.messages }, (_, i) => 7 - sized!.messages + i),
+    );
+    expect(
+      await eventually(
+        () => bus.streamInfo(byAge),
+        (i) => i!.messages === 0,
+        8000,
+      ),
+    ).toMatchObject({ firstSeq: 3, lastSeq: 2, maxAgeMs: 500 });
 
     // Retention limits can change; the stream keeps its events and sequence.
     expect(await bus.ensureStream({ name: byCount, maxMsgs: 10 })).toMatchObject({ lastSeq: 6, messages: 3, maxMsgs: 10 });
@@ -407,7 +455,7 @@ describe.each(BUS_DRIVERS)("bus contract: %s", (driver) => {
     for (let i = 2; i <= 31; i++) await a.append(s, "orders.created", event(i));
     const consumer = async (bus: Bus) => {
       const got: number[] = [];
-      for (let empty = 0; empty < 3; ) {
+      for (let empty = 0; empty < 3;) {
         const batch = await bus.pull(s, "g", { batch: 3, waitMs: 100 });
         if (batch.length === 0) empty++;
         for (const x of batch) {
@@ -435,7 +483,10 @@ describe.each(BUS_DRIVERS)("bus contract: %s", (driver) => {
       await a.publish("x.small", { n: 1 });
       await a.publish("x.large", { pad: "y".repeat(20_000) });
       await a.append(s, "x.durable", event(1));
-      await eventually(() => onB.seen.length, (n) => n === 3);
+      await eventually(
+        () => onB.seen.length,
+        (n) => n === 3,
+      );
       const bySubject = Object.fromEntries(onB.seen.map((m) => [m.subject, m]));
       expect(bySubject["x.small"]!.data).toEqual({ n: 1 });
       expect((bySubject["x.large"]!.data as { pad: string }).pad).toHaveLength(20_000);
@@ -463,7 +514,9 @@ describe.each(BUS_DRIVERS)("bus contract: %s", (driver) => {
   it("close() leaves nothing running: a process that used the bus exits by itself", async () => {
     const started = Date.now();
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "server/testing/bus-close-probe.ts", driver, harness.target], { stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, ["--import", "tsx", "server/testing/bus-close-probe.ts", driver, harness.target], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (c) => (stdout += c));

@@ -1,7 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../errors/app-error";
 import { createErrorCatalog } from "../errors/catalog";
-import { ackDeadlineMs, assertName, assertSubject, encodePayload, isValidPattern, isValidSubject, parseGroupConfig, parsePosition, parseStreamConfig, subjectMatches } from "./bus";
+import {
+  ackDeadlineMs,
+  assertName,
+  assertSubject,
+  encodePayload,
+  isValidPattern,
+  isValidSubject,
+  parseGroupConfig,
+  parsePosition,
+  parseStreamConfig,
+  subjectMatches,
+} from "./bus";
 import { createCloudEvent, newEventId, parseCloudEvent } from "./cloudevents";
 import { busErrorMessages } from "./errors";
 import { parseAckSubject } from "./nats";
@@ -47,14 +58,25 @@ describe("subjectMatches", () => {
 
 describe("bus input checks", () => {
   it("throws stable codes for bad subjects and names", () => {
-    expect(appError(() => assertSubject("bad subject"))).toMatchObject({ code: "bus_invalid_subject", status: 400, details: { subject: "bad subject" } });
-    expect(appError(() => assertName("a.b", "stream"))).toMatchObject({ code: "bus_invalid_name", details: { name: "a.b", what: "stream" } });
+    expect(appError(() => assertSubject("bad subject"))).toMatchObject({
+      code: "bus_invalid_subject",
+      status: 400,
+      details: { subject: "bad subject" },
+    });
+    expect(appError(() => assertName("a.b", "stream"))).toMatchObject({
+      code: "bus_invalid_name",
+      details: { name: "a.b", what: "stream" },
+    });
     expect(assertName("orders_v2-dlq", "group")).toBe("orders_v2-dlq");
   });
 
   it("encodes payloads as JSON within the size limit", () => {
     expect(encodePayload({ a: [1, "x"] }, 100)).toBe('{"a":[1,"x"]}');
-    expect(appError(() => encodePayload("é".repeat(60), 100))).toMatchObject({ code: "bus_payload_too_large", status: 413, details: { size: 122, limit: 100 } });
+    expect(appError(() => encodePayload("é".repeat(60), 100))).toMatchObject({
+      code: "bus_payload_too_large",
+      status: 413,
+      details: { size: 122, limit: 100 },
+    });
     expect(appError(() => encodePayload(1n, 100))).toMatchObject({ code: "bus_payload_not_json" });
     expect(appError(() => encodePayload(undefined, 100))).toMatchObject({ code: "bus_payload_not_json" });
   });
@@ -86,15 +108,33 @@ describe("bus input checks", () => {
 
 describe("CloudEvents envelope", () => {
   it("fills id, time, specversion and content type", () => {
-    const event = createCloudEvent({ source: "/projects/p1/records", type: "apprun.record.created", projectid: "p1", subject: "posts/42", data: { title: "hi" } });
-    expect(event).toMatchObject({ specversion: "1.0", source: "/projects/p1/records", type: "apprun.record.created", projectid: "p1", subject: "posts/42", datacontenttype: "application/json", data: { title: "hi" } });
+    const event = createCloudEvent({
+      source: "/projects/p1/records",
+      type: "apprun.record.created",
+      projectid: "p1",
+      subject: "posts/42",
+      data: { title: "hi" },
+    });
+    expect(event).toMatchObject({
+      specversion: "1.0",
+      source: "/projects/p1/records",
+      type: "apprun.record.created",
+      projectid: "p1",
+      subject: "posts/42",
+      datacontenttype: "application/json",
+      data: { title: "hi" },
+    });
     expect(event.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(Date.now() - Date.parse(event.time!)).toBeLessThan(5000);
     expect(createCloudEvent({ source: "s", type: "t", projectid: "p" })).not.toHaveProperty("datacontenttype");
   });
 
   it("makes ids that are UUIDv7s in time order, unique within the same millisecond", () => {
-    const ids = [newEventId(1_700_000_000_000), newEventId(1_700_000_000_001), ...Array.from({ length: 1000 }, () => newEventId(1_700_000_000_002))];
+    const ids = [
+      newEventId(1_700_000_000_000),
+      newEventId(1_700_000_000_001),
+      ...Array.from({ length: 1000 }, () => newEventId(1_700_000_000_002)),
+    ];
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(ids[0]!.slice(0, 13)).toBe("018bcfe5-6800");
     expect(ids[0]! < ids[1]! && ids[1]! < ids[2]!).toBe(true);
@@ -132,7 +172,12 @@ describe("CloudEvents envelope", () => {
 
 describe("NATS bus URL", () => {
   it("reads servers, credentials and parameters", () => {
-    expect(parseNatsUrl("nats://127.0.0.1")).toMatchObject({ servers: ["127.0.0.1:4222"], prefix: "apprun", replicas: 1, label: "nats://127.0.0.1:4222" });
+    expect(parseNatsUrl("nats://127.0.0.1")).toMatchObject({
+      servers: ["127.0.0.1:4222"],
+      prefix: "apprun",
+      replicas: 1,
+      label: "nats://127.0.0.1:4222",
+    });
     expect(parseNatsUrl("nats://app:s%40cret@n1:4223,n2?prefix=prod&replicas=3")).toEqual({
       servers: ["n1:4223", "n2:4222"],
       user: "app",
@@ -158,8 +203,19 @@ describe("NATS bus URL", () => {
 
 describe("JetStream ack subjects", () => {
   it("reads both formats", () => {
-    expect(parseAckSubject("$JS.ACK.p_S.g.3.17.40.1795542158902247380.0")).toEqual({ stream: "p_S", consumer: "g", delivered: 3, streamSeq: 17, timestampNs: 1795542158902247380 });
-    expect(parseAckSubject("$JS.ACK.hub.ACCHASH.p_S.g.1.2.3.1795542158902247380.0.tok")).toMatchObject({ stream: "p_S", consumer: "g", delivered: 1, streamSeq: 2 });
+    expect(parseAckSubject("$JS.ACK.p_S.g.3.17.40.1795542158902247380.0")).toEqual({
+      stream: "p_S",
+      consumer: "g",
+      delivered: 3,
+      streamSeq: 17,
+      timestampNs: 1795542158902247400,
+    });
+    expect(parseAckSubject("$JS.ACK.hub.ACCHASH.p_S.g.1.2.3.1795542158902247380.0.tok")).toMatchObject({
+      stream: "p_S",
+      consumer: "g",
+      delivered: 1,
+      streamSeq: 2,
+    });
     expect(parseAckSubject("$JS.ACK.p_S.g.x")).toBeNull();
     expect(parseAckSubject("elsewhere.p_S.g.1.2.3.4.5")).toBeNull();
   });
@@ -173,6 +229,8 @@ describe("bus error catalog", () => {
       const names = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
       expect(names(messages["zh-CN"]), code).toEqual(names(messages.en));
     }
-    expect(catalog.format("bus_payload_too_large", "en", { size: 20, limit: 10 })).toBe("The message is 20 bytes; the bus accepts at most 10");
+    expect(catalog.format("bus_payload_too_large", "en", { size: 20, limit: 10 })).toBe(
+      "The message is 20 bytes; the bus accepts at most 10",
+    );
   });
 });

@@ -153,7 +153,12 @@ export interface Bus {
    * SQLite offers it (one writer there, so holding the stream until the caller commits costs no
    * concurrency); elsewhere it is undefined and callers `append` after their commit.
    */
-  readonly appendWithin?: (trx: Kysely<any>, stream: string, subject: string, event: CloudEvent) => Promise<AppendResult & { committed: () => void }>;
+  readonly appendWithin?: (
+    trx: Kysely<any>,
+    stream: string,
+    subject: string,
+    event: CloudEvent,
+  ) => Promise<AppendResult & { committed: () => void }>;
   /** Stored events from a position, in sequence order, within retention. */
   read(stream: string, from: StreamPosition, options?: ReadOptions): Promise<StoredEvent[]>;
 
@@ -236,7 +241,9 @@ const ms = (max: number) => z.number().int().min(1).max(max);
 const streamConfigSchema = z
   .object({
     name: z.string(),
-    maxAgeMs: ms(100 * 365 * 24 * HOUR).min(100).optional(),
+    maxAgeMs: ms(100 * 365 * 24 * HOUR)
+      .min(100)
+      .optional(),
     maxBytes: z.number().int().min(1024).max(Number.MAX_SAFE_INTEGER).optional(),
     maxMsgs: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
   })
@@ -245,8 +252,14 @@ const streamConfigSchema = z
 const groupConfigSchema = z
   .object({
     filter: z.string().optional(),
-    ackWaitMs: ms(12 * HOUR).min(50).default(30_000),
-    backoffMs: z.array(ms(12 * HOUR).min(50)).min(1).max(50).optional(),
+    ackWaitMs: ms(12 * HOUR)
+      .min(50)
+      .default(30_000),
+    backoffMs: z
+      .array(ms(12 * HOUR).min(50))
+      .min(1)
+      .max(50)
+      .optional(),
     maxDeliveries: z.number().int().min(1).max(10_000).optional(),
     deadLetterStream: z.string().optional(),
     start: z.enum(["all", "new"]).default("all"),
@@ -274,7 +287,8 @@ export function parseGroupConfig(stream: string, config: GroupConfig = {}): Vali
   if (valid.filter !== undefined) assertPattern(valid.filter);
   if (valid.deadLetterStream !== undefined) {
     assertName(valid.deadLetterStream, "stream");
-    if (valid.deadLetterStream === stream) throw new AppError("bus_invalid_config", 400, { summary: "deadLetterStream: must differ from the group's stream" });
+    if (valid.deadLetterStream === stream)
+      throw new AppError("bus_invalid_config", 400, { summary: "deadLetterStream: must differ from the group's stream" });
   }
   return valid;
 }
@@ -289,28 +303,33 @@ export function ackDeadlineMs(config: Pick<ValidGroupConfig, "ackWaitMs" | "back
 export function parsePullOptions(options: PullOptions = {}): { batch: number; waitMs: number; signal?: AbortSignal } {
   const batch = options.batch ?? 10;
   const waitMs = options.waitMs ?? 0;
-  if (!Number.isInteger(batch) || batch < 1 || batch > 1000) throw new AppError("bus_invalid_config", 400, { summary: "batch: must be an integer from 1 to 1000" });
-  if (!Number.isInteger(waitMs) || waitMs < 0 || waitMs > 300_000) throw new AppError("bus_invalid_config", 400, { summary: "waitMs: must be an integer from 0 to 300000" });
+  if (!Number.isInteger(batch) || batch < 1 || batch > 1000)
+    throw new AppError("bus_invalid_config", 400, { summary: "batch: must be an integer from 1 to 1000" });
+  if (!Number.isInteger(waitMs) || waitMs < 0 || waitMs > 300_000)
+    throw new AppError("bus_invalid_config", 400, { summary: "waitMs: must be an integer from 0 to 300000" });
   return { batch, waitMs, signal: options.signal };
 }
 
 export function parseReadOptions(options: ReadOptions = {}): { limit: number; filter?: string } {
   const limit = options.limit ?? 100;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new AppError("bus_invalid_config", 400, { summary: "limit: must be an integer from 1 to 1000" });
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new AppError("bus_invalid_config", 400, { summary: "limit: must be an integer from 1 to 1000" });
   if (options.filter !== undefined) assertPattern(options.filter);
   return { limit, filter: options.filter };
 }
 
 export function parseNackDelay(options: { delayMs?: number } = {}): number {
   const delay = options.delayMs ?? 0;
-  if (!Number.isInteger(delay) || delay < 0 || delay > 12 * HOUR) throw new AppError("bus_invalid_config", 400, { summary: "delayMs: must be an integer from 0 to 43200000" });
+  if (!Number.isInteger(delay) || delay < 0 || delay > 12 * HOUR)
+    throw new AppError("bus_invalid_config", 400, { summary: "delayMs: must be an integer from 0 to 43200000" });
   return delay;
 }
 
 /** A position as `{ afterSeq }` or `{ fromTime }` in epoch milliseconds, validated. */
 export function parsePosition(from: StreamPosition): { afterSeq: number } | { fromMs: number } {
   if (from && "afterSeq" in from) {
-    if (!Number.isSafeInteger(from.afterSeq) || from.afterSeq < 0) throw new AppError("bus_invalid_config", 400, { summary: "afterSeq: must be a whole number ≥ 0" });
+    if (!Number.isSafeInteger(from.afterSeq) || from.afterSeq < 0)
+      throw new AppError("bus_invalid_config", 400, { summary: "afterSeq: must be a whole number ≥ 0" });
     return { afterSeq: from.afterSeq };
   }
   const time = from && "fromTime" in from ? new Date(from.fromTime).getTime() : NaN;

@@ -7,7 +7,19 @@ import { invalidInput } from "../errors/normalize";
 const EXTENSION_NAME = /^[a-z0-9]{1,20}$/;
 
 /** Attributes the spec or apprun define; anything else present must be an extension. */
-const KNOWN = new Set(["specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "data", "data_base64", "projectid"]);
+const KNOWN = new Set([
+  "specversion",
+  "id",
+  "source",
+  "type",
+  "subject",
+  "time",
+  "datacontenttype",
+  "dataschema",
+  "data",
+  "data_base64",
+  "projectid",
+]);
 
 /**
  * A CloudEvents 1.0 event in its JSON format (structured mode), plus apprun's required

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { CompiledQuery, sql, type Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { SystemDatabase } from "../../../db/schema";
 import type { Database } from "../db/connect";
 import { writeTransaction } from "../db/transaction";
@@ -101,7 +101,10 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
       .set((eb) => ({ last_seq: seq, bytes: eb("bytes", "+", size) }))
       .where("name", "=", stream)
       .execute();
-    await trx.insertInto("apprun_bus_event").values({ stream, seq, subject, dedupe_key: dedupeKey, event: eventJson, size, stored_ms: storedMs }).execute();
+    await trx
+      .insertInto("apprun_bus_event")
+      .values({ stream, seq, subject, dedupe_key: dedupeKey, event: eventJson, size, stored_ms: storedMs })
+      .execute();
     await notify(trx, { o: nodeId, k: "d", st: stream, q: seq, s: subject }, { key: "e", json: eventJson });
     return { row: { stream, seq, subject, event: eventJson, storedMs }, duplicate: false };
   }
@@ -113,7 +116,12 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
       .where("stream", "=", stream)
       .where("dedupe_key", "=", dedupeKey)
       .executeTakeFirst();
-    return existing ? { row: { stream, seq: existing.seq, subject: existing.subject, event: existing.event, storedMs: existing.stored_ms }, duplicate: true } : null;
+    return existing
+      ? {
+          row: { stream, seq: existing.seq, subject: existing.subject, event: existing.event, storedMs: existing.stored_ms },
+          duplicate: true,
+        }
+      : null;
   }
 
   // ── SQLite: appends committed in groups ──
@@ -146,13 +154,22 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
     const storedMs = clock();
     // The event first: if its insert fails, nothing of this append was written (the caller's transaction may go on).
     try {
-      sync.run('insert into "apprun_bus_event" ("stream", "seq", "subject", "dedupe_key", "event", "size", "stored_ms") values (?, ?, ?, ?, ?, ?, ?)', [stream, seq, subject, dedupeKey, eventJson, size, storedMs]);
+      sync.run(
+        'insert into "apprun_bus_event" ("stream", "seq", "subject", "dedupe_key", "event", "size", "stored_ms") values (?, ?, ?, ?, ?, ?, ?)',
+        [stream, seq, subject, dedupeKey, eventJson, size, storedMs],
+      );
     } catch (err) {
       // Ids are new almost always: the unique key finds the duplicates instead of a lookup before every insert.
       if ((err as { code?: string }).code !== "SQLITE_CONSTRAINT_UNIQUE") throw err;
-      const existing = sync.get<{ seq: number; subject: string; event: string; stored_ms: number }>('select "seq", "subject", "event", "stored_ms" from "apprun_bus_event" where "stream" = ? and "dedupe_key" = ?', [stream, dedupeKey]);
+      const existing = sync.get<{ seq: number; subject: string; event: string; stored_ms: number }>(
+        'select "seq", "subject", "event", "stored_ms" from "apprun_bus_event" where "stream" = ? and "dedupe_key" = ?',
+        [stream, dedupeKey],
+      );
       if (!existing) throw err;
-      return { row: { stream, seq: existing.seq, subject: existing.subject, event: existing.event, storedMs: existing.stored_ms }, duplicate: true };
+      return {
+        row: { stream, seq: existing.seq, subject: existing.subject, event: existing.event, storedMs: existing.stored_ms },
+        duplicate: true,
+      };
     }
     sync.run('update "apprun_bus_stream" set "last_seq" = ?, "bytes" = "bytes" + ? where "name" = ?', [seq, size, stream]);
     return { row: { stream, seq, subject, event: eventJson, storedMs }, duplicate: false };
@@ -173,7 +190,7 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
         let outcomes: AppendOutcome[] | null = null;
         let failure: unknown = null;
         try {
-          outcomes = await writeTransaction(database, async (trx) => {
+          outcomes = await writeTransaction(database, async (_trx) => {
             // Taken once the connection is ours: what arrived while waiting for it joins this group.
             group = waiting.length <= MAX_GROUP ? waiting : waiting.slice(0, MAX_GROUP);
             waiting = waiting.length <= MAX_GROUP ? [] : waiting.slice(MAX_GROUP);
@@ -251,15 +268,27 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
    * Up to `want` events after `afterSeq` matching `filter`, and the sequence up to which the
    * stream was examined (to move a group's cursor past events its filter rejects).
    */
-  async function scan(q: Db, stream: string, afterSeq: number, want: number, filter: string | null, maxExamined = SCAN_LIMIT): Promise<{ rows: StoredRow[]; scannedTo: number; exhausted: boolean }> {
+  async function scan(
+    q: Db,
+    stream: string,
+    afterSeq: number,
+    want: number,
+    filter: string | null,
+    maxExamined = SCAN_LIMIT,
+  ): Promise<{ rows: StoredRow[]; scannedTo: number; exhausted: boolean }> {
     // Read the stream's last sequence first: every event up to it is committed (appends commit in
     // sequence order), so the cursor may move up to it without skipping a later commit.
     const top = (await streamRow(q, stream)).last_seq;
     const rows: StoredRow[] = [];
     let scannedTo = afterSeq;
-    const glob = filter ? filter.split(".").map((t) => (t === "*" || t === ">" ? "*" : t)).join(".") : null;
+    const glob = filter
+      ? filter
+          .split(".")
+          .map((t) => (t === "*" || t === ">" ? "*" : t))
+          .join(".")
+      : null;
     const exact = !filter || !filter.split(".").includes("*");
-    for (let examined = 0; rows.length < want && scannedTo < top && examined < maxExamined; ) {
+    for (let examined = 0; rows.length < want && scannedTo < top && examined < maxExamined;) {
       const chunk = Math.min(Math.max(want - rows.length, 50), 500);
       const batch = await q
         .selectFrom("apprun_bus_event")
@@ -318,7 +347,13 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
     return (await streamRow(q, stream)).last_seq;
   }
 
-  function configOf(row: { filter: string | null; ack_wait_ms: number; backoff_ms: string | null; max_deliveries: number | null; dead_letter_stream: string | null }) {
+  function configOf(row: {
+    filter: string | null;
+    ack_wait_ms: number;
+    backoff_ms: string | null;
+    max_deliveries: number | null;
+    dead_letter_stream: string | null;
+  }) {
     return {
       filter: row.filter,
       ackWaitMs: row.ack_wait_ms,
@@ -328,7 +363,11 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
     };
   }
 
-  function infoOf(row: { name: string; max_age_ms: number | null; max_bytes: number | null; max_msgs: number | null; last_seq: number; bytes: number }, messages: number, firstSeq: number | null): StreamInfo {
+  function infoOf(
+    row: { name: string; max_age_ms: number | null; max_bytes: number | null; max_msgs: number | null; last_seq: number; bytes: number },
+    messages: number,
+    firstSeq: number | null,
+  ): StreamInfo {
     return {
       name: row.name,
       maxAgeMs: row.max_age_ms,
@@ -385,7 +424,12 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
       return writeTransaction(database, (trx) => appendIn(trx, stream, subject, eventJson, dedupeKey));
     },
 
-    async read(stream: string, position: { afterSeq: number } | { fromMs: number }, limit: number, filter: string | null): Promise<StoredRow[]> {
+    async read(
+      stream: string,
+      position: { afterSeq: number } | { fromMs: number },
+      limit: number,
+      filter: string | null,
+    ): Promise<StoredRow[]> {
       await streamRow(db, stream);
       const afterSeq = await afterSeqOf(db, stream, position);
       // A page ends only at `limit` or at the stream's end, however many events the filter skips.
@@ -393,7 +437,12 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
     },
 
     async event(stream: string, seq: number): Promise<StoredRow | null> {
-      const r = await db.selectFrom("apprun_bus_event").select(["subject", "event", "stored_ms"]).where("stream", "=", stream).where("seq", "=", seq).executeTakeFirst();
+      const r = await db
+        .selectFrom("apprun_bus_event")
+        .select(["subject", "event", "stored_ms"])
+        .where("stream", "=", stream)
+        .where("seq", "=", seq)
+        .executeTakeFirst();
       return r ? { stream, seq, subject: r.subject, event: r.event, storedMs: r.stored_ms } : null;
     },
 
@@ -448,11 +497,20 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
             .selectFrom("apprun_bus_event")
             .select(["seq", "subject", "event", "stored_ms"])
             .where("stream", "=", stream)
-            .where("seq", "in", due.map((d) => d.seq))
+            .where(
+              "seq",
+              "in",
+              due.map((d) => d.seq),
+            )
             .execute();
           const bySeq = new Map(events.map((e) => [e.seq, e]));
           for (const pending of due) {
-            const pk = (q: Db) => q.deleteFrom("apprun_bus_pending").where("stream", "=", stream).where("group_name", "=", group).where("seq", "=", pending.seq);
+            const pk = (q: Db) =>
+              q
+                .deleteFrom("apprun_bus_pending")
+                .where("stream", "=", stream)
+                .where("group_name", "=", group)
+                .where("seq", "=", pending.seq);
             const e = bySeq.get(pending.seq);
             // Retention removed the event while it was pending: it is gone, as on JetStream.
             if (!e) {
@@ -491,13 +549,28 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
           if (leased.length > 0) {
             await trx
               .insertInto("apprun_bus_pending")
-              .values(leased.map(({ row, lease }) => ({ stream, group_name: group, seq: row.seq, deliveries: 1, visible_ms: now + ackDeadlineMs(config, 1), lease })))
+              .values(
+                leased.map(({ row, lease }) => ({
+                  stream,
+                  group_name: group,
+                  seq: row.seq,
+                  deliveries: 1,
+                  visible_ms: now + ackDeadlineMs(config, 1),
+                  lease,
+                })),
+              )
               .execute();
           }
           if (scannedTo !== cursor) {
-            await trx.updateTable("apprun_bus_group").set({ cursor: scannedTo }).where("stream", "=", stream).where("name", "=", group).execute();
+            await trx
+              .updateTable("apprun_bus_group")
+              .set({ cursor: scannedTo })
+              .where("stream", "=", stream)
+              .where("name", "=", group)
+              .execute();
           }
-          for (const { row, lease } of leased) deliveries.push({ ...row, deliveries: 1, token: deliveryToken(stream, group, row.seq, lease) });
+          for (const { row, lease } of leased)
+            deliveries.push({ ...row, deliveries: 1, token: deliveryToken(stream, group, row.seq, lease) });
         }
 
         const next = await trx
@@ -512,7 +585,12 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
 
     /** Acknowledges by sequence, whoever holds the lease now (as JetStream does). */
     async ack(stream: string, group: string, seq: number): Promise<void> {
-      const result = await db.deleteFrom("apprun_bus_pending").where("stream", "=", stream).where("group_name", "=", group).where("seq", "=", seq).executeTakeFirst();
+      const result = await db
+        .deleteFrom("apprun_bus_pending")
+        .where("stream", "=", stream)
+        .where("group_name", "=", group)
+        .where("seq", "=", seq)
+        .executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) await groupRow(db, stream, group);
     },
 
@@ -533,7 +611,14 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
     async seek(stream: string, group: string, position: { afterSeq: number } | { fromMs: number }): Promise<void> {
       await writeTransaction(database, async (trx) => {
         // Lock order on PostgreSQL is pending rows, then the group row, as in claim(): no deadlock.
-        if (dialect.rowLocks) await trx.selectFrom("apprun_bus_pending").select("seq").where("stream", "=", stream).where("group_name", "=", group).forUpdate().execute();
+        if (dialect.rowLocks)
+          await trx
+            .selectFrom("apprun_bus_pending")
+            .select("seq")
+            .where("stream", "=", stream)
+            .where("group_name", "=", group)
+            .forUpdate()
+            .execute();
         await groupRow(trx, stream, group, true);
         const cursor = await afterSeqOf(trx, stream, position);
         await trx.deleteFrom("apprun_bus_pending").where("stream", "=", stream).where("group_name", "=", group).execute();
@@ -544,7 +629,11 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
 
     async lag(stream: string, group: string): Promise<GroupLag> {
       const g = await groupRow(db, stream, group);
-      const first = await db.selectFrom("apprun_bus_event").select((eb) => eb.fn.min("seq").as("seq")).where("stream", "=", stream).executeTakeFirst();
+      const first = await db
+        .selectFrom("apprun_bus_event")
+        .select((eb) => eb.fn.min("seq").as("seq"))
+        .where("stream", "=", stream)
+        .executeTakeFirst();
       const unacked = await db
         .selectFrom("apprun_bus_pending")
         .select((eb) => eb.fn.countAll<number>().as("n"))
@@ -567,7 +656,12 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
         pending = Number(r.n);
       } else {
         // `*` has no exact SQL form on both databases: count the subjects here.
-        const subjects = await db.selectFrom("apprun_bus_event").select("subject").where("stream", "=", stream).where("seq", ">", g.cursor).execute();
+        const subjects = await db
+          .selectFrom("apprun_bus_event")
+          .select("subject")
+          .where("stream", "=", stream)
+          .where("seq", ">", g.cursor)
+          .execute();
         pending = subjects.filter((s) => subjectMatches(filter, s.subject)).length;
       }
       return { pending, unacked: Number(unacked.n) };
@@ -604,7 +698,14 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
             let excess = s.bytes - s.max_bytes;
             let after = 0;
             while (excess > 0) {
-              const rows = await trx.selectFrom("apprun_bus_event").select(["seq", "size"]).where("stream", "=", name).where("seq", ">", after).orderBy("seq").limit(500).execute();
+              const rows = await trx
+                .selectFrom("apprun_bus_event")
+                .select(["seq", "size"])
+                .where("stream", "=", name)
+                .where("seq", ">", after)
+                .orderBy("seq")
+                .limit(500)
+                .execute();
               if (rows.length === 0) break;
               for (const r of rows) {
                 after = r.seq;
@@ -624,10 +725,17 @@ export function createBusStore(deps: { database: Database<SystemDatabase>; clock
           const bytes = Number(removed?.bytes ?? 0);
           if (bytes === 0) return;
           await trx.deleteFrom("apprun_bus_event").where("stream", "=", name).where("seq", "<=", cutoff).execute();
-          await trx.updateTable("apprun_bus_stream").set((eb) => ({ bytes: eb("bytes", "-", bytes) })).where("name", "=", name).execute();
+          await trx
+            .updateTable("apprun_bus_stream")
+            .set((eb) => ({ bytes: eb("bytes", "-", bytes) }))
+            .where("name", "=", name)
+            .execute();
         });
       }
-      await db.deleteFrom("apprun_bus_relay").where("created_ms", "<", clock() - relayTtlMs).execute();
+      await db
+        .deleteFrom("apprun_bus_relay")
+        .where("created_ms", "<", clock() - relayTtlMs)
+        .execute();
     },
 
     /** Tells other nodes about an ephemeral message (PostgreSQL; a no-op on SQLite). */
@@ -678,5 +786,11 @@ function newLease(): string {
 /** The dead-lettered copy: the same event, with extension attributes saying where it failed. */
 export function deadLetterCopy(eventJson: string, from: { stream: string; group: string; seq: number; deliveries: number }): string {
   const event = JSON.parse(eventJson) as Record<string, unknown>;
-  return JSON.stringify({ ...event, deadletterstream: from.stream, deadlettergroup: from.group, deadletterseq: from.seq, deadletterdeliveries: from.deliveries });
+  return JSON.stringify({
+    ...event,
+    deadletterstream: from.stream,
+    deadlettergroup: from.group,
+    deadletterseq: from.seq,
+    deadletterdeliveries: from.deliveries,
+  });
 }

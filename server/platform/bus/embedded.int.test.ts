@@ -46,7 +46,7 @@ describe("embedded bus on PostgreSQL, several nodes", () => {
       }),
     ).finally(() => (done = true));
     const seen: number[] = [];
-    for (let last = 0; ; ) {
+    for (let last = 0; ;) {
       const wasDone = done;
       const page = await reader.read("busy", { afterSeq: last }, { limit: 7 });
       seen.push(...page.map((e) => e.seq));
@@ -62,7 +62,10 @@ describe("embedded bus on PostgreSQL, several nodes", () => {
     await a.ensureStream({ name: "twice" });
     const same = event(1);
     // Hold the stream's row so both appends pass the duplicate check and then wait on the lock.
-    const blocker = new pg.Client({ connectionString: harness.target.replace(/\?schema=(\w+)/, "") , options: `-c search_path=${new URL(harness.target).searchParams.get("schema")}` });
+    const blocker = new pg.Client({
+      connectionString: harness.target.replace(/\?schema=(\w+)/, ""),
+      options: `-c search_path=${new URL(harness.target).searchParams.get("schema")}`,
+    });
     await blocker.connect();
     try {
       await blocker.query("begin");
@@ -88,7 +91,7 @@ describe("embedded bus on PostgreSQL, several nodes", () => {
     const taken = await Promise.all(
       buses.map(async (bus) => {
         const got: number[] = [];
-        for (let empty = 0; empty < 3; ) {
+        for (let empty = 0; empty < 3;) {
           const batch = await bus.pull("work", "g", { batch: 7, waitMs: 50 });
           if (batch.length === 0) empty++;
           for (const d of batch) {
@@ -151,7 +154,9 @@ async function terminateListeners(databaseUrl: string): Promise<number> {
   const client = new pg.Client({ connectionString: testPostgresUrl() });
   await client.connect();
   try {
-    const { rows } = await client.query<{ ok: boolean }>("select pg_terminate_backend(pid) as ok from pg_stat_activity where query = $1", [`listen ${channel}`]);
+    const { rows } = await client.query<{ ok: boolean }>("select pg_terminate_backend(pid) as ok from pg_stat_activity where query = $1", [
+      `listen ${channel}`,
+    ]);
     return rows.filter((r) => r.ok).length;
   } finally {
     await client.end();
@@ -175,7 +180,8 @@ describe.each(["embedded-sqlite", "embedded-postgres"] as const)("embedded bus f
     await bus.ensureStream({ name: "backlog" });
     await bus.ensureGroup("backlog", "hits", { filter: "a.*.hit" });
     // `a.*.hit` becomes the SQL glob `a.*.hit`, which also matches these four-token subjects.
-    for (let i = 0; i < 2600; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => bus.append("backlog", "a.x.y.hit", event(i + j))));
+    for (let i = 0; i < 2600; i += 100)
+      await Promise.all(Array.from({ length: 100 }, (_, j) => bus.append("backlog", "a.x.y.hit", event(i + j))));
     await bus.append("backlog", "a.b.hit", event(-1));
 
     const page = await bus.read("backlog", { afterSeq: 0 }, { filter: "a.*.hit", limit: 5 });
@@ -205,16 +211,24 @@ describe("embedded bus on SQLite, appends made together", () => {
     await bus.ensureStream({ name: "group_a" });
     await bus.ensureStream({ name: "group_b" });
     const events = Array.from({ length: 40 }, (_, i) => event(i));
-    const started = events.map((e, i) => (i === 17 ? bus.append("missing", "x", e) : bus.append(i % 2 ? "group_a" : "group_b", `s.${i}`, e)));
+    const started = events.map((e, i) =>
+      i === 17 ? bus.append("missing", "x", e) : bus.append(i % 2 ? "group_a" : "group_b", `s.${i}`, e),
+    );
     // The same event again, in the same group: stored once.
     const again = bus.append("group_b", "s.0", events[0]!);
     const results = await Promise.allSettled([...started, again]);
     expect(results[17]).toMatchObject({ status: "rejected", reason: { code: "bus_stream_not_found" } });
-    const ok = results.filter((r, i) => i !== 17).map((r) => (r as PromiseFulfilledResult<{ stream: string; seq: number; duplicate: boolean }>).value);
+    const ok = results
+      .filter((r, i) => i !== 17)
+      .map((r) => (r as PromiseFulfilledResult<{ stream: string; seq: number; duplicate: boolean }>).value);
     expect(ok.at(-1)).toMatchObject({ stream: "group_b", seq: 1, duplicate: true });
     const a = await bus.read("group_a", { afterSeq: 0 }, { limit: 100 });
     const b = await bus.read("group_b", { afterSeq: 0 }, { limit: 100 });
-    expect(a.map((e) => e.subject)).toEqual(Array.from({ length: 20 }, (_, i) => 2 * i + 1).filter((i) => i !== 17).map((i) => `s.${i}`));
+    expect(a.map((e) => e.subject)).toEqual(
+      Array.from({ length: 20 }, (_, i) => 2 * i + 1)
+        .filter((i) => i !== 17)
+        .map((i) => `s.${i}`),
+    );
     expect(b.map((e) => e.subject)).toEqual(Array.from({ length: 20 }, (_, i) => `s.${2 * i}`));
     expect(a.map((e) => e.seq)).toEqual(Array.from({ length: 19 }, (_, i) => i + 1));
     expect(b.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
@@ -244,9 +258,11 @@ describe("embedded bus on SQLite, appends made together", () => {
       expect((await bus.read("within", { afterSeq: 0 })).map((e) => [e.seq, e.subject])).toEqual([[1, "w.kept"]]);
       // A grouped append after it continues the sequence; the same event again inside a transaction is a duplicate.
       expect((await bus.append("within", "w.next", event(3))).seq).toBe(2);
-      const again = await db.transaction().execute((trx) => bus.appendWithin!(trx, "within", "w.kept", (seen[0]!.data as never)));
+      const again = await db.transaction().execute((trx) => bus.appendWithin!(trx, "within", "w.kept", seen[0]!.data as never));
       expect(again).toMatchObject({ seq: 1, duplicate: true });
-      await expect(db.transaction().execute((trx) => bus.appendWithin!(trx, "nowhere", "w.x", event(4)))).rejects.toMatchObject({ code: "bus_stream_not_found" });
+      await expect(db.transaction().execute((trx) => bus.appendWithin!(trx, "nowhere", "w.x", event(4)))).rejects.toMatchObject({
+        code: "bus_stream_not_found",
+      });
     } finally {
       unsubscribe();
     }

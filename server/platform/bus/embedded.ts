@@ -166,12 +166,19 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
       return;
     }
     if (!hasSubscriber(notice.s)) return;
-    const data = "d" in notice ? notice.d : notice.r ? await store.relayed(notice.r).then((p) => (p === null ? undefined : JSON.parse(p))) : undefined;
+    const data =
+      "d" in notice ? notice.d : notice.r ? await store.relayed(notice.r).then((p) => (p === null ? undefined : JSON.parse(p))) : undefined;
     if (data !== undefined) fanOut({ subject: notice.s, data });
   }
 
   function toEvent(row: StoredRow): StoredEvent {
-    return { stream: row.stream, seq: row.seq, subject: row.subject, storedAt: new Date(row.storedMs).toISOString(), event: JSON.parse(row.event) };
+    return {
+      stream: row.stream,
+      seq: row.seq,
+      subject: row.subject,
+      storedAt: new Date(row.storedMs).toISOString(),
+      event: JSON.parse(row.event),
+    };
   }
 
   function parseToken(ref: DeliveryRef): { seq: number; lease: string } {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { privateNats, type PrivateNats } from "../../testing/nats-server";
-import { AppError } from "../errors/app-error";
+import { type AppError } from "../errors/app-error";
 import type { Bus, BusMessage } from "./bus";
 import { createCloudEvent } from "./cloudevents";
 import { createNatsBus } from "./nats";
@@ -16,7 +16,11 @@ async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 1
   }
 }
 
-const pingCode = (bus: Bus) => bus.ping().then(() => "ok", (err: AppError) => err.code);
+const pingCode = (bus: Bus) =>
+  bus.ping().then(
+    () => "ok",
+    (err: AppError) => err.code,
+  );
 
 /** What the NATS driver does when its server goes away and comes back: on a server of the test's own. */
 describe("NATS bus across server outages", () => {

@@ -1,4 +1,17 @@
-import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager, type ConsumerConfig, type ConsumerInfo, type JetStreamClient, type JetStreamManager, type StreamInfo as NatsStreamInfo } from "@nats-io/jetstream";
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  jetstream,
+  jetstreamManager,
+  type ConsumerConfig,
+  type ConsumerInfo,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StreamInfo as NatsStreamInfo,
+} from "@nats-io/jetstream";
 import { connect, createInbox, nanos, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { AppError } from "../errors/app-error";
@@ -112,8 +125,10 @@ export function createNatsBus(options: NatsBusOptions): Bus {
     if (err instanceof AppError) return err;
     const e = err as { name?: string; code?: number; message?: string };
     if (e?.name === "StreamNotFoundError" || e?.code === 10059) return new AppError("bus_stream_not_found", 404, { stream: ctx.stream });
-    if (e?.name === "ConsumerNotFoundError" || e?.code === 10014) return new AppError("bus_group_not_found", 404, { stream: ctx.stream, group: ctx.group });
-    if (e?.name === "ClosedConnectionError" || e?.name === "DrainingConnectionError") return closed ? closedError() : new AppError("bus_unavailable", 503);
+    if (e?.name === "ConsumerNotFoundError" || e?.code === 10014)
+      return new AppError("bus_group_not_found", 404, { stream: ctx.stream, group: ctx.group });
+    if (e?.name === "ClosedConnectionError" || e?.name === "DrainingConnectionError")
+      return closed ? closedError() : new AppError("bus_unavailable", 503);
     if (e?.name === "TimeoutError" || e?.name === "ConnectionError") return new AppError("bus_unavailable", 503);
     return err;
   }
@@ -139,8 +154,12 @@ export function createNatsBus(options: NatsBusOptions): Bus {
         }
         const stream = msg.headers?.get("Nats-Stream");
         const subject = msg.subject.slice(fanPrefix.length);
-        const stored = stream?.startsWith(`${prefix}_`) ? { stream: stream.slice(prefix.length + 1), seq: Number(msg.headers!.get("Nats-Sequence")) } : undefined;
-        dispatch(entry.handler, { subject, data, ...(stored ? { stored } : {}) }, (handlerErr) => logger?.error({ err: handlerErr, subject }, "bus subscriber failed"));
+        const stored = stream?.startsWith(`${prefix}_`)
+          ? { stream: stream.slice(prefix.length + 1), seq: Number(msg.headers!.get("Nats-Sequence")) }
+          : undefined;
+        dispatch(entry.handler, { subject, data, ...(stored ? { stored } : {}) }, (handlerErr) =>
+          logger?.error({ err: handlerErr, subject }, "bus subscriber failed"),
+        );
       },
     });
   }
@@ -158,7 +177,13 @@ export function createNatsBus(options: NatsBusOptions): Bus {
   }
 
   /** One JetStream pull request, answered by messages and possibly a status that ends it. */
-  function pullOnce(conn: NatsConnection, stream: string, group: string, request: { batch: number; expiresMs?: number }, signal?: AbortSignal): Promise<{ msgs: Msg[]; answered: boolean }> {
+  function pullOnce(
+    conn: NatsConnection,
+    stream: string,
+    group: string,
+    request: { batch: number; expiresMs?: number },
+    signal?: AbortSignal,
+  ): Promise<{ msgs: Msg[]; answered: boolean }> {
     return new Promise((resolve, reject) => {
       const msgs: Msg[] = [];
       let answered = false;
@@ -194,7 +219,9 @@ export function createNatsBus(options: NatsBusOptions): Bus {
       const timer = setTimeout(end, (request.expiresMs ?? 0) + requestTimeout);
       waitingPulls.add(end);
       signal?.addEventListener("abort", end, { once: true });
-      const body = request.expiresMs ? { batch: request.batch, expires: nanos(request.expiresMs) } : { batch: request.batch, no_wait: true };
+      const body = request.expiresMs
+        ? { batch: request.batch, expires: nanos(request.expiresMs) }
+        : { batch: request.batch, no_wait: true };
       conn.publish(`$JS.API.CONSUMER.MSG.NEXT.${natsStream(stream)}.${group}`, JSON.stringify(body), { reply: inbox });
     });
   }
@@ -247,7 +274,8 @@ export function createNatsBus(options: NatsBusOptions): Bus {
     assertName(ref.stream, "stream");
     assertName(ref.group, "group");
     const ack = typeof ref.token === "string" ? parseAckSubject(ref.token) : null;
-    if (!ack || ack.stream !== natsStream(ref.stream) || ack.consumer !== ref.group) throw new AppError("bus_invalid_token", 400, { stream: ref.stream, group: ref.group });
+    if (!ack || ack.stream !== natsStream(ref.stream) || ack.consumer !== ref.group)
+      throw new AppError("bus_invalid_token", 400, { stream: ref.stream, group: ref.group });
     return ref.token;
   }
 
@@ -256,12 +284,20 @@ export function createNatsBus(options: NatsBusOptions): Bus {
       await conn.request(subject, body, { timeout: requestTimeout });
     } catch (err) {
       // Nobody answers acks of a consumer that no longer exists.
-      if ((err as { isNoResponders?: () => boolean }).isNoResponders?.() || (err as Error).name === "NoResponders") throw new AppError("bus_group_not_found", 404, ctx);
+      if ((err as { isNoResponders?: () => boolean }).isNoResponders?.() || (err as Error).name === "NoResponders")
+        throw new AppError("bus_group_not_found", 404, ctx);
       throw err;
     }
   }
 
-  async function deadLetter(conn: { nc: NatsConnection; js: JetStreamClient }, meta: GroupMeta, stream: string, group: string, msg: Msg, ack: AckInfo): Promise<void> {
+  async function deadLetter(
+    conn: { nc: NatsConnection; js: JetStreamClient },
+    meta: GroupMeta,
+    stream: string,
+    group: string,
+    msg: Msg,
+    ack: AckInfo,
+  ): Promise<void> {
     if (meta.deadLetterStream) {
       const copy = deadLetterCopy(msg.string(), { stream, group, seq: ack.streamSeq, deliveries: ack.delivered - 1 });
       const subject = msg.subject.slice(streamSubjects(stream).length);
@@ -423,7 +459,11 @@ export function createNatsBus(options: NatsBusOptions): Bus {
       const json = encodePayload(parsed, payloadLimit());
       return run({ stream }, async () => {
         try {
-          const ack = await conn.js.publish(streamSubjects(stream) + subject, json, { msgID: parsed.id, expect: { streamName: natsStream(stream) }, timeout: requestTimeout });
+          const ack = await conn.js.publish(streamSubjects(stream) + subject, json, {
+            msgID: parsed.id,
+            expect: { streamName: natsStream(stream) },
+            timeout: requestTimeout,
+          });
           return { stream, seq: ack.seq, duplicate: ack.duplicate };
         } catch (err) {
           // No stream captures the subject: the request had no responder.
@@ -481,7 +521,9 @@ export function createNatsBus(options: NatsBusOptions): Bus {
           await run({ stream: valid.deadLetterStream }, () => conn.jsm.streams.info(natsStream(valid.deadLetterStream!)));
         }
         const settings: Partial<ConsumerConfig> = {
-          description: JSON.stringify({ apprun: { maxDeliveries: valid.maxDeliveries ?? null, deadLetterStream: valid.deadLetterStream ?? null } }),
+          description: JSON.stringify({
+            apprun: { maxDeliveries: valid.maxDeliveries ?? null, deadLetterStream: valid.deadLetterStream ?? null },
+          }),
           ack_wait: nanos(valid.ackWaitMs),
           backoff: valid.backoffMs?.map((ms) => nanos(ms)),
           // One delivery beyond the limit reaches a puller, which dead-letters it (see above).
@@ -527,9 +569,10 @@ export function createNatsBus(options: NatsBusOptions): Bus {
       const { batch, waitMs, signal } = parsePullOptions(options);
       return run({ stream, group }, async () => {
         const meta = await metaOf(conn, stream, group);
-        let { msgs, answered } = await pullOnce(conn.nc, stream, group, { batch });
+        const pulled = await pullOnce(conn.nc, stream, group, { batch });
+        let msgs = pulled.msgs;
         // The server ignores pulls on a consumer it does not have: check it still exists.
-        if (!answered) await metaOf(conn, stream, group, true);
+        if (!pulled.answered) await metaOf(conn, stream, group, true);
         if (msgs.length === 0 && waitMs > 0 && !signal?.aborted && !closed) {
           ({ msgs } = await pullOnce(conn.nc, stream, group, { batch: 1, expiresMs: waitMs }, signal));
           if (msgs.length > 0 && batch > 1) msgs.push(...(await pullOnce(conn.nc, stream, group, { batch: batch - 1 })).msgs);

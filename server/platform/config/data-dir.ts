@@ -10,13 +10,19 @@ export function ensureDataDir(dataDir: string): void {
   try {
     fs.mkdirSync(dataDir, { recursive: true });
   } catch (err) {
-    throw new ConfigError(`dataDir ${dataDir} cannot be created: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, "dataDir");
+    throw new ConfigError(
+      `dataDir ${dataDir} cannot be created: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      "dataDir",
+    );
   }
   const probe = path.join(dataDir, `.write-test-${process.pid}`);
   try {
     fs.writeFileSync(probe, "");
     fs.rmSync(probe);
   } catch (err) {
-    throw new ConfigError(`dataDir ${dataDir} is not writable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, "dataDir");
+    throw new ConfigError(
+      `dataDir ${dataDir} is not writable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      "dataDir",
+    );
   }
 }

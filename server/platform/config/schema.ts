@@ -3,11 +3,9 @@ import { parseNatsUrl } from "../bus/nats-url";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
-const databaseUrl = z
-  .string()
-  .refine((v) => /^(postgres|postgresql):\/\//.test(v) || v.startsWith("sqlite:"), {
-    message: "must start with sqlite: (a file path) or postgres:// (a PostgreSQL URL)",
-  });
+const databaseUrl = z.string().refine((v) => /^(postgres|postgresql):\/\//.test(v) || v.startsWith("sqlite:"), {
+  message: "must start with sqlite: (a file path) or postgres:// (a PostgreSQL URL)",
+});
 
 const busUrl = z.string().superRefine((v, ctx) => {
   if (v === "embedded") return;
@@ -42,15 +40,16 @@ export const configSchema = z
     /** How long in-flight requests may take to finish after SIGTERM/SIGINT. */
     shutdownTimeoutMs: z.coerce.number().int().min(0).max(600_000).default(10_000),
     /** Largest JSON request body accepted, in bytes. */
-    bodyLimit: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(1024 * 1024),
+    bodyLimit: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024 * 1024)
+      .default(1024 * 1024),
     /** Behind a load balancer: take client addresses (for rate limits, sessions, audit) from X-Forwarded-For. */
-    trustProxy: z
-      .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
-      .default(false),
+    trustProxy: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).default(false),
     /** Serve the admin console (Next.js). Off: an API-only node. */
-    console: z
-      .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
-      .default(true),
+    console: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).default(true),
   })
   .strict();
 

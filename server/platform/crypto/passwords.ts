@@ -1,7 +1,12 @@
 import crypto from "node:crypto";
 import { promisify } from "node:util";
 
-const scrypt = promisify(crypto.scrypt) as (password: string, salt: Buffer, keylen: number, options: crypto.ScryptOptions) => Promise<Buffer>;
+const scrypt = promisify(crypto.scrypt) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: crypto.ScryptOptions,
+) => Promise<Buffer>;
 
 /**
  * scrypt with N=2^14, r=8, p=5: one of OWASP's equivalent profiles, chosen for its 16 MiB per hash
@@ -15,7 +20,12 @@ export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./password-policy";
 
 export async function hashPassword(password: string, params: { ln: number; r: number; p: number } = PASSWORD_PARAMS): Promise<string> {
   const salt = crypto.randomBytes(16);
-  const hash = await scrypt(password.normalize("NFKC"), salt, KEY_LENGTH, { N: 2 ** params.ln, r: params.r, p: params.p, maxmem: 256 * 1024 * 1024 });
+  const hash = await scrypt(password.normalize("NFKC"), salt, KEY_LENGTH, {
+    N: 2 ** params.ln,
+    r: params.r,
+    p: params.p,
+    maxmem: 256 * 1024 * 1024,
+  });
   return `$scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${salt.toString("base64url")}$${hash.toString("base64url")}`;
 }
 
@@ -23,7 +33,12 @@ export async function hashPassword(password: string, params: { ln: number; r: nu
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const parsed = parseHash(stored);
   if (!parsed) return false;
-  const actual = await scrypt(password.normalize("NFKC"), parsed.salt, parsed.hash.length, { N: 2 ** parsed.ln, r: parsed.r, p: parsed.p, maxmem: 256 * 1024 * 1024 });
+  const actual = await scrypt(password.normalize("NFKC"), parsed.salt, parsed.hash.length, {
+    N: 2 ** parsed.ln,
+    r: parsed.r,
+    p: parsed.p,
+    maxmem: 256 * 1024 * 1024,
+  });
   return crypto.timingSafeEqual(actual, parsed.hash);
 }
 

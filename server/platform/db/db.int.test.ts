@@ -49,7 +49,10 @@ describe.each(DATABASE_KINDS)("database platform on %s", (kind) => {
         { id: "b", flag: false, doc: t.json([1, 2]), at, n: 2 },
       ])
       .execute();
-    await database.db.insertInto("samples").values({ id: "c", flag: t.bool(true), doc: t.json(null), n: 3 } as never).execute();
+    await database.db
+      .insertInto("samples")
+      .values({ id: "c", flag: t.bool(true), doc: t.json(null), n: 3 } as never)
+      .execute();
 
     const rows = await database.db.selectFrom("samples").selectAll().orderBy("id").execute();
     expect(rows.map((r) => readBool(r.flag))).toEqual([true, false, true]);
@@ -59,18 +62,34 @@ describe.each(DATABASE_KINDS)("database platform on %s", (kind) => {
     expect(readTime(rows[1]!.at)).toBe(at);
     expect(Date.now() - Date.parse(readTime(rows[2]!.at))).toBeLessThan(60_000);
 
-    const { count } = await database.db.selectFrom("samples").select((eb) => eb.fn.countAll<number>().as("count")).where("flag", "=", true).executeTakeFirstOrThrow();
+    const { count } = await database.db
+      .selectFrom("samples")
+      .select((eb) => eb.fn.countAll<number>().as("count"))
+      .where("flag", "=", true)
+      .executeTakeFirstOrThrow();
     expect(count).toBe(2);
-    const { total } = await database.db.selectFrom("samples").select((eb) => eb.fn.sum<number>("n").as("total")).executeTakeFirstOrThrow();
+    const { total } = await database.db
+      .selectFrom("samples")
+      .select((eb) => eb.fn.sum<number>("n").as("total"))
+      .executeTakeFirstOrThrow();
     expect(Number(total)).toBe(6);
   });
 
   it("rolls back a failed transaction completely", async () => {
-    await database.db.schema.createTable("samples").addColumn("id", "text", (c) => c.primaryKey()).execute();
+    await database.db.schema
+      .createTable("samples")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .execute();
     await expect(
       database.db.transaction().execute(async (trx) => {
-        await trx.insertInto("samples").values({ id: "x" } as never).execute();
-        await trx.insertInto("samples").values({ id: "x" } as never).execute();
+        await trx
+          .insertInto("samples")
+          .values({ id: "x" } as never)
+          .execute();
+        await trx
+          .insertInto("samples")
+          .values({ id: "x" } as never)
+          .execute();
       }),
     ).rejects.toThrow();
     expect(await database.db.selectFrom("samples").selectAll().execute()).toEqual([]);

@@ -25,14 +25,17 @@ describe("assertSafeIdentifier", () => {
     expect(assertSafeIdentifier(name)).toBe(name);
   });
 
-  it.each(["", "Posts", "1abc", "a-b", "a b", 'a"; drop table x; --', "x".repeat(64), "ünï", "a.b"])("rejects %j with invalid_identifier", (name) => {
-    try {
-      assertSafeIdentifier(name, "collection");
-      throw new Error("accepted");
-    } catch (err) {
-      expect(err).toBeInstanceOf(AppError);
-      expect((err as AppError).code).toBe("invalid_identifier");
-      expect((err as AppError).status).toBe(400);
-    }
-  });
+  it.each(["", "Posts", "1abc", "a-b", "a b", 'a"; drop table x; --', "x".repeat(64), "ünï", "a.b"])(
+    "rejects %j with invalid_identifier",
+    (name) => {
+      try {
+        assertSafeIdentifier(name, "collection");
+        throw new Error("accepted");
+      } catch (err) {
+        expect(err).toBeInstanceOf(AppError);
+        expect((err as AppError).code).toBe("invalid_identifier");
+        expect((err as AppError).status).toBe(400);
+      }
+    },
+  );
 });

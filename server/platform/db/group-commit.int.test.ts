@@ -18,7 +18,8 @@ describe.each(DATABASE_KINDS)("group commit on %s", (kind) => {
     await testDb?.drop();
   });
 
-  const labels = async () => (await sql<{ label: string }>`select label from gc_rows order by id`.execute(database.db)).rows.map((r) => r.label);
+  const labels = async () =>
+    (await sql<{ label: string }>`select label from gc_rows order by id`.execute(database.db)).rows.map((r) => r.label);
 
   it("runs concurrent writes each all-or-nothing: a failing one (or one breaking a constraint) leaves nothing, the others commit", async () => {
     const writes = createGroupCommit(database);
@@ -33,7 +34,9 @@ describe.each(DATABASE_KINDS)("group commit on %s", (kind) => {
         }),
       ),
     );
-    expect(results.filter((r) => r.status === "fulfilled").map((r) => (r as PromiseFulfilledResult<number>).value)).toEqual(Array.from({ length: 40 }, (_, i) => i).filter((i) => i !== 7 && i !== 25));
+    expect(results.filter((r) => r.status === "fulfilled").map((r) => (r as PromiseFulfilledResult<number>).value)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i).filter((i) => i !== 7 && i !== 25),
+    );
     expect(results[7]).toMatchObject({ status: "rejected", reason: { message: "write 7 failed after writing" } });
     expect(results[25]!.status).toBe("rejected");
     const stored = await labels();
@@ -52,7 +55,9 @@ describe.each(DATABASE_KINDS)("group commit on %s", (kind) => {
     try {
       const count = () => (other.prepare("select count(*) as n from gc_rows").get() as { n: number }).n;
       const before = count();
-      const pending = Array.from({ length: 10 }, (_, i) => writes.run((trx) => sql`insert into gc_rows (label) values (${`seen ${i}`})`.execute(trx)));
+      const pending = Array.from({ length: 10 }, (_, i) =>
+        writes.run((trx) => sql`insert into gc_rows (label) values (${`seen ${i}`})`.execute(trx)),
+      );
       const seenAtSettle: number[] = [];
       await Promise.all(pending.map((p) => p.then(() => seenAtSettle.push(count()))));
       expect(seenAtSettle.every((n) => n === before + 10)).toBe(true);
@@ -66,7 +71,11 @@ describe.each(DATABASE_KINDS)("group commit on %s", (kind) => {
     const own = openDatabase(testDb.url, { poolSize: 2 });
     const writes = createGroupCommit(own);
     await own.close();
-    const results = await Promise.allSettled(Array.from({ length: 3 }, (_, i) => writes.run((trx) => sql`insert into gc_rows (id, label) values (${9000 + i}, ${`closed ${i}`})`.execute(trx))));
+    const results = await Promise.allSettled(
+      Array.from({ length: 3 }, (_, i) =>
+        writes.run((trx) => sql`insert into gc_rows (id, label) values (${9000 + i}, ${`closed ${i}`})`.execute(trx)),
+      ),
+    );
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
     expect(await labels()).not.toContain("closed 0");
   });

@@ -12,7 +12,8 @@ export interface MigrationState {
  * skip creating its own. So it is pinned to the connection's current schema.
  */
 async function migratorFor(db: Kysely<unknown>, migrations: Record<string, Migration>) {
-  const schema = kindOf(db) === "postgres" ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
+  const schema =
+    kindOf(db) === "postgres" ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
   return new Migrator({
     db,
     provider: { getMigrations: async () => migrations },

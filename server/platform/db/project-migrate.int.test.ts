@@ -16,8 +16,16 @@ const migrations: Record<string, ProjectMigration> = {
   "0001_notes": {
     async up(raw, ns) {
       const db = projectDb<Notes>(raw, ns, ["notes", "tags"]);
-      await db.schema.createTable("notes").addColumn("id", "text", (c) => c.primaryKey()).addColumn("body", "text", (c) => c.notNull()).execute();
-      await db.schema.createTable("tags").addColumn("note_id", "text", (c) => c.notNull().references("notes.id").onDelete("cascade")).addColumn("tag", "text").execute();
+      await db.schema
+        .createTable("notes")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("body", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("tags")
+        .addColumn("note_id", "text", (c) => c.notNull().references("notes.id").onDelete("cascade"))
+        .addColumn("tag", "text")
+        .execute();
       await db.schema.createIndex(ns.tableName("tags_note")).on("tags").column("note_id").execute();
     },
   },

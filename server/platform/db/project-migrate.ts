@@ -33,12 +33,19 @@ export function latestProjectMigration(migrations: Record<string, ProjectMigrati
  * Creates the project's namespace if needed and applies its pending migrations in order, under
  * Kysely's migration lock. Returns the names applied.
  */
-export async function migrateProject(db: Kysely<unknown>, ns: ProjectNamespace, migrations: Record<string, ProjectMigration>): Promise<string[]> {
+export async function migrateProject(
+  db: Kysely<unknown>,
+  ns: ProjectNamespace,
+  migrations: Record<string, ProjectMigration>,
+): Promise<string[]> {
   await createProjectNamespace(db, ns);
   const { error, results } = await migratorFor(db, ns, migrations).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error");
-    throw new Error(`project ${ns.projectId}: migration ${failed?.migrationName ?? "(setup)"} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(
+      `project ${ns.projectId}: migration ${failed?.migrationName ?? "(setup)"} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
 }
@@ -49,7 +56,11 @@ export async function migrateProject(db: Kysely<unknown>, ns: ProjectNamespace, 
  * dropped with the project. The recorded version lives in the system table
  * `project_storage_versions`; the project's own migration table stays the authority.
  */
-export function createProjectStorage(deps: { db: Kysely<unknown>; namespace: (projectId: string) => ProjectNamespace; migrations: Record<string, ProjectMigration> }) {
+export function createProjectStorage(deps: {
+  db: Kysely<unknown>;
+  namespace: (projectId: string) => ProjectNamespace;
+  migrations: Record<string, ProjectMigration>;
+}) {
   const latest = latestProjectMigration(deps.migrations);
   const db = deps.db as Kysely<{ project_storage_versions: { project_id: string; version: string; updated_at: string } }>;
 

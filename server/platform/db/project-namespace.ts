@@ -75,7 +75,9 @@ export async function dropProjectNamespace(db: Kysely<unknown>, ns: ProjectNames
     return;
   }
   const prefix = `${ns.projectId}__`;
-  const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and substr(name, 1, ${prefix.length}) = ${prefix}`.execute(db);
+  const tables = await sql<{
+    name: string;
+  }>`select name from sqlite_master where type = 'table' and substr(name, 1, ${prefix.length}) = ${prefix}`.execute(db);
   await sql`pragma foreign_keys = off`.execute(db);
   try {
     for (const { name } of tables.rows) await sql`drop table if exists ${sql.id(name)}`.execute(db);

@@ -35,7 +35,9 @@ export function sqlFunctionsOf(kind: DbKind) {
     },
     /** Whether a JSON array column holds a string element. */
     jsonArrayIncludes(array: Expr, element: Expr): RawBuilder<boolean> {
-      return pg ? sql`(${array} @> jsonb_build_array(${text(element)}))` : sql`exists (select 1 from json_each(${array}) where value = ${element})`;
+      return pg
+        ? sql`(${array} @> jsonb_build_array(${text(element)}))`
+        : sql`exists (select 1 from json_each(${array}) where value = ${element})`;
     },
     /** Aggregates values into a JSON array (empty, not null, when there are none), ordered. */
     jsonArrayAgg(value: Expr, orderBy: Expr): RawBuilder<unknown> {

@@ -7,7 +7,10 @@ import type { DbKind } from "./dialect";
  * transaction that reads and then writes fails with SQLITE_BUSY when another connection wrote
  * in between. On PostgreSQL it is an ordinary transaction; callers lock rows themselves.
  */
-export async function writeTransaction<DB, T>(database: { kind: DbKind; db: Kysely<DB> }, work: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+export async function writeTransaction<DB, T>(
+  database: { kind: DbKind; db: Kysely<DB> },
+  work: (trx: Kysely<DB>) => Promise<T>,
+): Promise<T> {
   if (database.kind === "postgres") return database.db.transaction().execute(work);
   return database.db.connection().execute(async (conn) => {
     await sql`begin immediate`.execute(conn);

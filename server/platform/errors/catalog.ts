@@ -8,15 +8,24 @@ export const platformErrorMessages: ErrorMessages = {
   invalid_json: { en: "The request body is not valid JSON", "zh-CN": "请求体不是有效的 JSON" },
   empty_json_body: { en: "The request declares JSON but has an empty body", "zh-CN": "请求声明为 JSON，但请求体为空" },
   payload_too_large: { en: "The request body exceeds the limit of {limit} bytes", "zh-CN": "请求体超过 {limit} 字节的上限" },
-  unsupported_media_type: { en: "Content type {contentType} is not accepted here; send application/json", "zh-CN": "此处不接受内容类型 {contentType}，请使用 application/json" },
+  unsupported_media_type: {
+    en: "Content type {contentType} is not accepted here; send application/json",
+    "zh-CN": "此处不接受内容类型 {contentType}，请使用 application/json",
+  },
   invalid_content_length: { en: "The Content-Length header does not match the body", "zh-CN": "Content-Length 请求头与请求体不符" },
   procedure_not_found: { en: "No console procedure is named {path}", "zh-CN": "不存在名为 {path} 的控制台过程" },
   method_not_allowed: { en: "{path} does not accept this HTTP method", "zh-CN": "{path} 不接受该 HTTP 方法" },
   bad_request: { en: "The request is malformed", "zh-CN": "请求格式错误" },
   invalid_input: { en: "The input is invalid: {summary}", "zh-CN": "输入无效：{summary}" },
-  not_ready: { en: "apprun is starting or its database is unreachable; retry shortly", "zh-CN": "apprun 正在启动或数据库不可达，请稍后重试" },
+  not_ready: {
+    en: "apprun is starting or its database is unreachable; retry shortly",
+    "zh-CN": "apprun 正在启动或数据库不可达，请稍后重试",
+  },
   shutting_down: { en: "apprun is shutting down", "zh-CN": "apprun 正在关闭" },
-  internal_error: { en: "An unexpected error occurred; quote request id {requestId} when reporting it", "zh-CN": "发生意外错误；报告时请提供请求 ID {requestId}" },
+  internal_error: {
+    en: "An unexpected error occurred; quote request id {requestId} when reporting it",
+    "zh-CN": "发生意外错误；报告时请提供请求 ID {requestId}",
+  },
 };
 
 /**
@@ -43,7 +52,8 @@ export function createErrorCatalog(...parts: ErrorMessages[]) {
     format(code: string, locale: Locale, details: Record<string, unknown> = {}): string {
       const template = messages[code]?.[locale] ?? messages[code]?.en ?? code;
       const reasonTemplate = typeof details.reasonKey === "string" ? messages[`reason.${details.reasonKey}`]?.[locale] : undefined;
-      const params = details.reasonParams !== null && typeof details.reasonParams === "object" ? (details.reasonParams as Record<string, unknown>) : {};
+      const params =
+        details.reasonParams !== null && typeof details.reasonParams === "object" ? (details.reasonParams as Record<string, unknown>) : {};
       const values = reasonTemplate === undefined ? details : { ...details, reason: fill(reasonTemplate, locale, params) };
       return fill(template, locale, values);
     },

@@ -59,17 +59,33 @@ describe("toAppError", () => {
   });
 
   it("maps Fastify client errors to stable codes", () => {
-    expect(toAppError({ code: "FST_ERR_CTP_BODY_TOO_LARGE", statusCode: 413 }, facts)).toMatchObject({ code: "payload_too_large", status: 413, details: { limit: 100 } });
-    expect(toAppError({ code: "FST_ERR_CTP_INVALID_MEDIA_TYPE", statusCode: 415 }, facts)).toMatchObject({ code: "unsupported_media_type", status: 415, details: { contentType: "text/xml" } });
-    expect(toAppError({ code: "FST_ERR_CTP_EMPTY_JSON_BODY", statusCode: 400 }, facts)).toMatchObject({ code: "empty_json_body", status: 400 });
-    expect(toAppError({ name: "SyntaxError", statusCode: 400, message: "Unexpected token" }, facts)).toMatchObject({ code: "invalid_json", status: 400 });
+    expect(toAppError({ code: "FST_ERR_CTP_BODY_TOO_LARGE", statusCode: 413 }, facts)).toMatchObject({
+      code: "payload_too_large",
+      status: 413,
+      details: { limit: 100 },
+    });
+    expect(toAppError({ code: "FST_ERR_CTP_INVALID_MEDIA_TYPE", statusCode: 415 }, facts)).toMatchObject({
+      code: "unsupported_media_type",
+      status: 415,
+      details: { contentType: "text/xml" },
+    });
+    expect(toAppError({ code: "FST_ERR_CTP_EMPTY_JSON_BODY", statusCode: 400 }, facts)).toMatchObject({
+      code: "empty_json_body",
+      status: 400,
+    });
+    expect(toAppError({ name: "SyntaxError", statusCode: 400, message: "Unexpected token" }, facts)).toMatchObject({
+      code: "invalid_json",
+      status: 400,
+    });
   });
 
   it("turns schema failures into invalid_input naming each path", () => {
     const result = z.object({ name: z.string(), age: z.number() }).safeParse({ name: 1 });
     const err = toAppError(result.error, facts)!;
     expect(err.code).toBe("invalid_input");
-    expect(err.details.issues).toEqual(expect.arrayContaining([expect.objectContaining({ path: "name" }), expect.objectContaining({ path: "age" })]));
+    expect(err.details.issues).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: "name" }), expect.objectContaining({ path: "age" })]),
+    );
   });
 
   it("treats anything else as a bug", () => {

@@ -21,7 +21,16 @@ export const CONSOLE_SHARED_SOURCES = [
 ];
 
 /** What the console build is made from; a change to any of them means a rebuild. */
-const CONSOLE_SOURCES = ["app", "components", "messages", "public", "next.config.ts", "postcss.config.mjs", "package-lock.json", ...CONSOLE_SHARED_SOURCES];
+const CONSOLE_SOURCES = [
+  "app",
+  "components",
+  "messages",
+  "public",
+  "next.config.ts",
+  "postcss.config.mjs",
+  "package-lock.json",
+  ...CONSOLE_SHARED_SOURCES,
+];
 
 function newestMtime(target: string): number {
   if (!fs.existsSync(target)) return 0;

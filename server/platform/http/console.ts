@@ -24,7 +24,13 @@ export function hasConsoleBuild(root: string): boolean {
  */
 export function createNextConsole(options: { root: string; hostname: string; port: number }): ConsoleHandler {
   let handler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
-  let app: { prepare(): Promise<void>; close(): Promise<void>; getRequestHandler(): (req: IncomingMessage, res: ServerResponse) => Promise<void> } | undefined;
+  let app:
+    | {
+        prepare(): Promise<void>;
+        close(): Promise<void>;
+        getRequestHandler(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+      }
+    | undefined;
   return {
     get ready() {
       return handler !== undefined;

@@ -54,7 +54,11 @@ describe.each(DATABASE_KINDS)("HTTP host on %s", (kind) => {
   it("answers unknown routes with 404 in the error shape, in the caller's language", async () => {
     const en = await expectError(await fetch(`${t.baseUrl}/api/v1/nothing/here?x=1`), 404, "route_not_found");
     expect(en.message).toBe("No route matches GET /api/v1/nothing/here");
-    const zh = await expectError(await fetch(`${t.baseUrl}/api/v1/nothing`, { headers: { "accept-language": "zh-CN,zh;q=0.9" } }), 404, "route_not_found");
+    const zh = await expectError(
+      await fetch(`${t.baseUrl}/api/v1/nothing`, { headers: { "accept-language": "zh-CN,zh;q=0.9" } }),
+      404,
+      "route_not_found",
+    );
     expect(zh.message).toBe("没有与 GET /api/v1/nothing 匹配的路由");
   });
 
@@ -113,7 +117,13 @@ describe.each(DATABASE_KINDS)("HTTP host on %s", (kind) => {
     await fetch(`${t.baseUrl}/api/v1/test/items/secret-id-77`, { headers: { "x-request-id": "log-line-1" } });
     const lines = t.logs.filter((l) => l.requestId === "log-line-1");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ msg: "request", method: "GET", route: "/api/v1/test/items/:id", status: 200, durationMs: expect.any(Number) });
+    expect(lines[0]).toMatchObject({
+      msg: "request",
+      method: "GET",
+      route: "/api/v1/test/items/:id",
+      status: 200,
+      durationMs: expect.any(Number),
+    });
     expect(JSON.stringify(lines[0])).not.toContain("secret-id-77");
   });
 
@@ -121,8 +131,12 @@ describe.each(DATABASE_KINDS)("HTTP host on %s", (kind) => {
     await fetch(`${t.baseUrl}/api/v1/test/items/raw-path-value-1`);
     await fetch(`${t.baseUrl}/api/v1/unknown-raw-path-2`);
     const text = await (await fetch(`${t.baseUrl}/metrics`)).text();
-    expect(text).toMatch(/apprun_http_request_duration_seconds_bucket\{route="\/api\/v1\/test\/items\/:id",method="GET",status_code="200",le="0\.005"\} \d+\n/);
-    expect(text).toMatch(/apprun_http_request_duration_seconds_bucket\{route="\/api\/v1\/test\/items\/:id",method="GET",status_code="200",le="\+Inf"\} [1-9]\d*\n/);
+    expect(text).toMatch(
+      /apprun_http_request_duration_seconds_bucket\{route="\/api\/v1\/test\/items\/:id",method="GET",status_code="200",le="0\.005"\} \d+\n/,
+    );
+    expect(text).toMatch(
+      /apprun_http_request_duration_seconds_bucket\{route="\/api\/v1\/test\/items\/:id",method="GET",status_code="200",le="\+Inf"\} [1-9]\d*\n/,
+    );
     expect(text).toMatch(/apprun_http_request_duration_seconds_count\{route="unmatched",method="GET",status_code="404"\}/);
     expect(text).toMatch(/apprun_process_resident_memory_bytes \d+/);
     expect(text).not.toContain("raw-path-value-1");

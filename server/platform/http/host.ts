@@ -87,7 +87,8 @@ export function createHost(options: HostOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger,
     logController: new RequestObserver(metrics, createAccessLog(logger)),
-    childLoggerFactory: (parent, bindings, childOptions) => new LazyChildLogger(parent as Logger, bindings, childOptions) as unknown as Logger,
+    childLoggerFactory: (parent, bindings, childOptions) =>
+      new LazyChildLogger(parent as Logger, bindings, childOptions) as unknown as Logger,
     bodyLimit: options.bodyLimit,
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: false,
@@ -114,7 +115,10 @@ export function createHost(options: HostOptions): FastifyInstance {
     const checkGate: onRequestHookHandler = (_req, _reply, done) => done(gate() ?? undefined);
     app.addHook("onRoute", (route) => {
       if (route.config?.servedBeforeReady) return;
-      route.onRequest = [checkGate, ...(route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest])];
+      route.onRequest = [
+        checkGate,
+        ...(route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]),
+      ];
     });
   }
 

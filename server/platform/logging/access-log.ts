@@ -15,7 +15,8 @@ export type AccessLog = (requestId: string, method: string, route: string, statu
 export function createAccessLog(logger: Logger): AccessLog {
   if (!logger.isLevelEnabled("info")) return () => {};
   const stream = (logger as unknown as Record<symbol, { write(line: string): unknown } | undefined>)[pino.symbols.streamSym];
-  if (!stream) return (requestId, method, route, status, durationMs) => logger.info({ requestId, method, route, status, durationMs }, "request");
+  if (!stream)
+    return (requestId, method, route, status, durationMs) => logger.info({ requestId, method, route, status, durationMs }, "request");
   const prefix = `{"level":${logger.levels.values.info},"time":`;
   const bindings = JSON.stringify({ pid: process.pid, hostname: os.hostname(), ...logger.bindings() }).slice(1, -1);
   const escapedRoutes = new Map<string, string>();

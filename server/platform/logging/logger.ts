@@ -8,7 +8,16 @@ export type { Logger };
  * A safety net for fields that must never reach a log line. Explicit paths only: wildcard paths
  * cost ~2 µs per line, a third of a fast request. Code never logs request bodies or headers.
  */
-export const REDACTED_PATHS = ["password", "secret", "token", "masterKey", "authorization", "cookie", "headers.authorization", "headers.cookie"];
+export const REDACTED_PATHS = [
+  "password",
+  "secret",
+  "token",
+  "masterKey",
+  "authorization",
+  "cookie",
+  "headers.authorization",
+  "headers.cookie",
+];
 
 const require = createRequire(import.meta.url);
 

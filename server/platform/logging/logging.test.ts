@@ -62,7 +62,11 @@ describe("batched stream", () => {
     logger.warn("third");
     await nextTurn();
     await nextTurn();
-    const lines = fs.readFileSync(file, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
+    const lines = fs
+      .readFileSync(file, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.msg)).toEqual(["first", "request", "third"]);
   });
 });

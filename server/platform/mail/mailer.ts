@@ -55,7 +55,13 @@ export function createMailer(deps: { smtp: () => Promise<SmtpSettings | null> })
     async send(message: MailMessage): Promise<void> {
       const { transport: t, settings } = await transport();
       try {
-        await t.sendMail({ from: { name: settings.fromName, address: settings.fromAddress }, to: message.to, subject: message.subject, text: message.text, html: message.html });
+        await t.sendMail({
+          from: { name: settings.fromName, address: settings.fromAddress },
+          to: message.to,
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+        });
       } catch (err) {
         throw new AppError("mail_send_failed", 502, { reason: (err as Error).message.slice(0, 200) });
       }

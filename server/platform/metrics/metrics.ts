@@ -50,7 +50,12 @@ export function createRouteHistogram(name: string, help: string, bounds: number[
       if (!byStatus) byMethod.set(method, (byStatus = new Map()));
       let s = byStatus.get(status);
       if (!s) {
-        s = { labels: `route="${escapeLabel(route)}",method="${escapeLabel(method)}",status_code="${status}"`, buckets: new Float64Array(bounds.length), sum: 0, count: 0 };
+        s = {
+          labels: `route="${escapeLabel(route)}",method="${escapeLabel(method)}",status_code="${status}"`,
+          buckets: new Float64Array(bounds.length),
+          sum: 0,
+          count: 0,
+        };
         byStatus.set(status, s);
         series.push(s);
       }

@@ -61,7 +61,10 @@ export function createRateLimiter(deps: { db: Kysely<SystemDatabase>; clock?: ()
     },
     /** Drops counters whose window ended more than a day ago. */
     async sweep(): Promise<void> {
-      await deps.db.deleteFrom("rate_limit_counters").where("window_start", "<", now() - 86_400_000).execute();
+      await deps.db
+        .deleteFrom("rate_limit_counters")
+        .where("window_start", "<", now() - 86_400_000)
+        .execute();
     },
   };
 }

@@ -52,14 +52,25 @@ function CreateAccountDialog({ onClose }: { onClose: () => void }) {
           <DialogTitle>{t("accounts.createTitle")}</DialogTitle>
           <DialogDescription>{t("accounts.createDescription")}</DialogDescription>
         </DialogHeader>
-        <form ref={form.formRef} id="create-account" noValidate className="flex flex-col gap-4" onSubmit={form.submit((d) => create.mutate(d))}>
+        <form
+          ref={form.formRef}
+          id="create-account"
+          noValidate
+          className="flex flex-col gap-4"
+          onSubmit={form.submit((d) => create.mutate(d))}
+        >
           <Field id="field-name" label={t("fields.name")} error={form.errors.name}>
             <Input {...form.text("name")} autoFocus />
           </Field>
           <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
             <Input {...form.text("email")} type="email" autoComplete="off" />
           </Field>
-          <Field id="field-password" label={t("accounts.initialPassword")} error={form.errors.password} hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}>
+          <Field
+            id="field-password"
+            label={t("accounts.initialPassword")}
+            error={form.errors.password}
+            hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}
+          >
             <Input {...form.text("password")} type="password" autoComplete="new-password" />
           </Field>
           <div className="flex items-center gap-3">
@@ -89,14 +100,22 @@ function DisableToggle({ account }: { account: AccountView }) {
   const toggle = useMutation(
     trpc.instance.setAccountDisabled.mutationOptions({
       onSuccess: async (_r, input) => {
-        toast.success(input.disabled ? t("accounts.disabledToast", { email: account.email }) : t("accounts.enabledToast", { email: account.email }));
+        toast.success(
+          input.disabled ? t("accounts.disabledToast", { email: account.email }) : t("accounts.enabledToast", { email: account.email }),
+        );
         await queryClient.invalidateQueries({ queryKey: trpc.instance.accounts.queryKey() });
       },
       onError: (e) => toast.error(e.message),
     }),
   );
   return (
-    <Button variant="ghost" size="sm" className={account.disabled ? undefined : "text-destructive"} disabled={toggle.isPending} onClick={() => toggle.mutate({ accountId: account.id, disabled: !account.disabled })}>
+    <Button
+      variant="ghost"
+      size="sm"
+      className={account.disabled ? undefined : "text-destructive"}
+      disabled={toggle.isPending}
+      onClick={() => toggle.mutate({ accountId: account.id, disabled: !account.disabled })}
+    >
       {account.disabled ? t("accounts.enable") : t("accounts.disable")}
     </Button>
   );
@@ -158,14 +177,20 @@ export default function AccountsPage() {
                     </TableCell>
                     <TableCell>
                       <div className="flex flex-wrap gap-1">
-                        {a.disabled ? <Badge variant="destructive">{t("accounts.disabled")}</Badge> : <Badge variant="success">{t("accounts.active")}</Badge>}
+                        {a.disabled ? (
+                          <Badge variant="destructive">{t("accounts.disabled")}</Badge>
+                        ) : (
+                          <Badge variant="success">{t("accounts.active")}</Badge>
+                        )}
                         {a.instanceAdmin && <Badge variant="secondary">{t("accounts.admin")}</Badge>}
                         {a.totpEnabled && <Badge variant="outline">{t("accounts.twoFactor")}</Badge>}
                         {!a.emailVerified && <Badge variant="outline">{t("account.unverified")}</Badge>}
                       </div>
                     </TableCell>
                     <TableCell className="hidden text-muted-foreground md:table-cell">{formatDate(a.createdAt, locale)}</TableCell>
-                    <TableCell className="hidden text-muted-foreground md:table-cell">{a.lastSignInAt ? formatRelative(a.lastSignInAt, locale) : t("accounts.never")}</TableCell>
+                    <TableCell className="hidden text-muted-foreground md:table-cell">
+                      {a.lastSignInAt ? formatRelative(a.lastSignInAt, locale) : t("accounts.never")}
+                    </TableCell>
                     <TableCell>{a.id !== me.id && <DisableToggle account={a} />}</TableCell>
                   </TableRow>
                 ))}

@@ -24,7 +24,11 @@ import type { SmtpSettingsView } from "../../../../server/modules/instance/servi
 type Settings = { signup: SignupSettings; security: SecuritySettings; smtp: SmtpSettingsView | null; publicUrl: string };
 
 // The form holds text; the port becomes a number on the way out, as the server's schema wants it.
-const smtpForm = smtpSettingsInput.extend({ port: z.coerce.number<string>().int().min(1).max(65535), username: z.string().max(255), password: z.string().max(1024) });
+const smtpForm = smtpSettingsInput.extend({
+  port: z.coerce.number<string>().int().min(1).max(65535),
+  username: z.string().max(255),
+  password: z.string().max(1024),
+});
 
 function useInvalidateSettings() {
   const trpc = useTRPC();
@@ -55,7 +59,15 @@ function Smtp({ smtp }: { smtp: SmtpSettingsView | null }) {
   const { t } = useI18n();
   const trpc = useTRPC();
   const invalidate = useInvalidateSettings();
-  const initial = { host: smtp?.host ?? "", port: String(smtp?.port ?? 587), secure: smtp?.secure ?? false, username: smtp?.username ?? "", password: "", fromAddress: smtp?.fromAddress ?? "", fromName: smtp?.fromName ?? "apprun" };
+  const initial = {
+    host: smtp?.host ?? "",
+    port: String(smtp?.port ?? 587),
+    secure: smtp?.secure ?? false,
+    username: smtp?.username ?? "",
+    password: "",
+    fromAddress: smtp?.fromAddress ?? "",
+    fromName: smtp?.fromName ?? "apprun",
+  };
   const form = useZodForm(smtpForm, initial);
   const [saved, setSaved] = useState(smtp !== null);
   const save = useMutation(
@@ -80,7 +92,11 @@ function Smtp({ smtp }: { smtp: SmtpSettingsView | null }) {
       <CardHeader>
         <div className="flex items-center justify-between gap-2">
           <CardTitle>{t("instance.smtp")}</CardTitle>
-          {smtp ? <Badge variant="success">{t("instance.configured")}</Badge> : <Badge variant="outline">{t("instance.notConfigured")}</Badge>}
+          {smtp ? (
+            <Badge variant="success">{t("instance.configured")}</Badge>
+          ) : (
+            <Badge variant="outline">{t("instance.notConfigured")}</Badge>
+          )}
         </div>
         <CardDescription>{t("instance.smtpDescription")}</CardDescription>
       </CardHeader>
@@ -90,7 +106,15 @@ function Smtp({ smtp }: { smtp: SmtpSettingsView | null }) {
           noValidate
           className="flex flex-col gap-4"
           onSubmit={form.submit((d) =>
-            save.mutate({ host: d.host, port: d.port, secure: d.secure, username: d.username || undefined, password: d.password === "" ? undefined : d.password, fromAddress: d.fromAddress, fromName: d.fromName }),
+            save.mutate({
+              host: d.host,
+              port: d.port,
+              secure: d.secure,
+              username: d.username || undefined,
+              password: d.password === "" ? undefined : d.password,
+              fromAddress: d.fromAddress,
+              fromName: d.fromName,
+            }),
           )}
         >
           <div className="grid gap-4 sm:grid-cols-[1fr_8rem]">
@@ -111,8 +135,18 @@ function Smtp({ smtp }: { smtp: SmtpSettingsView | null }) {
             <Field id="field-username" label={t("instance.username")} error={form.errors.username}>
               <Input {...form.text("username")} autoComplete="off" />
             </Field>
-            <Field id="field-password" label={t("fields.password")} error={form.errors.password} hint={smtp?.hasPassword ? t("instance.keepPassword") : undefined}>
-              <Input {...form.text("password")} type="password" autoComplete="new-password" placeholder={smtp?.hasPassword ? "••••••••" : undefined} />
+            <Field
+              id="field-password"
+              label={t("fields.password")}
+              error={form.errors.password}
+              hint={smtp?.hasPassword ? t("instance.keepPassword") : undefined}
+            >
+              <Input
+                {...form.text("password")}
+                type="password"
+                autoComplete="new-password"
+                placeholder={smtp?.hasPassword ? "••••••••" : undefined}
+              />
             </Field>
           </div>
           <div className="grid gap-4 sm:grid-cols-2">
@@ -127,12 +161,24 @@ function Smtp({ smtp }: { smtp: SmtpSettingsView | null }) {
             <Button type="submit" disabled={save.isPending}>
               {t("common.save")}
             </Button>
-            <Button type="button" variant="outline" onClick={() => test.mutate()} disabled={!saved || test.isPending} data-testid="smtp-test">
+            <Button
+              type="button"
+              variant="outline"
+              onClick={() => test.mutate()}
+              disabled={!saved || test.isPending}
+              data-testid="smtp-test"
+            >
               <Send />
               {t("instance.sendTest")}
             </Button>
             {smtp && (
-              <Button type="button" variant="ghost" className="text-destructive" onClick={() => save.mutate(null)} disabled={save.isPending}>
+              <Button
+                type="button"
+                variant="ghost"
+                className="text-destructive"
+                onClick={() => save.mutate(null)}
+                disabled={save.isPending}
+              >
                 {t("instance.removeSmtp")}
               </Button>
             )}
@@ -171,7 +217,9 @@ function Policies({ settings }: { settings: Settings }) {
       onError: (e) => toast.error(e.message),
     }),
   );
-  const securityDirty = security.require2fa !== settings.security.require2fa || security.requireEmailVerification !== settings.security.requireEmailVerification;
+  const securityDirty =
+    security.require2fa !== settings.security.require2fa ||
+    security.requireEmailVerification !== settings.security.requireEmailVerification;
   return (
     <>
       <Card>
@@ -216,7 +264,11 @@ function Policies({ settings }: { settings: Settings }) {
             </div>
           </div>
           <div className="flex items-start gap-3">
-            <Switch id="require-verification" checked={security.requireEmailVerification} onCheckedChange={(v) => setSecurity((s) => ({ ...s, requireEmailVerification: v }))} />
+            <Switch
+              id="require-verification"
+              checked={security.requireEmailVerification}
+              onCheckedChange={(v) => setSecurity((s) => ({ ...s, requireEmailVerification: v }))}
+            />
             <div className="grid gap-1">
               <Label htmlFor="require-verification">{t("instance.requireVerification")}</Label>
               <p className="text-xs text-muted-foreground">{t("instance.requireVerificationHint")}</p>

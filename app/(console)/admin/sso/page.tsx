@@ -81,12 +81,19 @@ function ProviderDialog({ provider, onClose }: { provider: SsoProviderView | nul
   );
   const done = async (message: string) => {
     toast.success(message);
-    await Promise.all([queryClient.invalidateQueries({ queryKey: trpc.instance.ssoProviders.queryKey() }), queryClient.invalidateQueries({ queryKey: trpc.accounts.state.queryKey() })]);
+    await Promise.all([
+      queryClient.invalidateQueries({ queryKey: trpc.instance.ssoProviders.queryKey() }),
+      queryClient.invalidateQueries({ queryKey: trpc.accounts.state.queryKey() }),
+    ]);
     onClose();
   };
   const onError = (e: { message: string }) => form.serverError(e) || toast.error(e.message);
-  const create = useMutation(trpc.instance.createSsoProvider.mutationOptions({ onSuccess: (p) => done(t("sso.created", { name: p.name })), onError }));
-  const update = useMutation(trpc.instance.updateSsoProvider.mutationOptions({ onSuccess: (p) => done(t("sso.saved", { name: p.name })), onError }));
+  const create = useMutation(
+    trpc.instance.createSsoProvider.mutationOptions({ onSuccess: (p) => done(t("sso.created", { name: p.name })), onError }),
+  );
+  const update = useMutation(
+    trpc.instance.updateSsoProvider.mutationOptions({ onSuccess: (p) => done(t("sso.saved", { name: p.name })), onError }),
+  );
   const pending = create.isPending || update.isPending;
   const v = form.values;
   return (
@@ -130,8 +137,18 @@ function ProviderDialog({ provider, onClose }: { provider: SsoProviderView | nul
             <Field id="field-clientId" label={t("sso.clientId")} error={form.errors.clientId}>
               <Input {...form.text("clientId")} spellCheck={false} autoComplete="off" />
             </Field>
-            <Field id="field-clientSecret" label={t("sso.clientSecret")} error={form.errors.clientSecret} hint={provider ? t("sso.keepSecret") : t("sso.secretHint")}>
-              <Input {...form.text("clientSecret")} type="password" autoComplete="new-password" placeholder={provider ? "••••••••" : undefined} />
+            <Field
+              id="field-clientSecret"
+              label={t("sso.clientSecret")}
+              error={form.errors.clientSecret}
+              hint={provider ? t("sso.keepSecret") : t("sso.secretHint")}
+            >
+              <Input
+                {...form.text("clientSecret")}
+                type="password"
+                autoComplete="new-password"
+                placeholder={provider ? "••••••••" : undefined}
+              />
             </Field>
             <Field id="field-scopes" label={t("sso.scopes")} error={form.errors.scopes}>
               <Input {...form.text("scopes")} spellCheck={false} />
@@ -263,7 +280,11 @@ export default function SsoPage() {
   );
   return (
     <div className="mx-auto flex max-w-5xl flex-col gap-6">
-      <PageHeader title={t("sso.title")} description={t("sso.subtitle")} actions={providers.data && providers.data.length > 0 ? addButton : undefined} />
+      <PageHeader
+        title={t("sso.title")}
+        description={t("sso.subtitle")}
+        actions={providers.data && providers.data.length > 0 ? addButton : undefined}
+      />
       <Card>
         <CardHeader>
           <CardTitle>{t("sso.callback")}</CardTitle>
@@ -319,7 +340,11 @@ export default function SsoPage() {
                     <TableCell className="hidden max-w-40 truncate font-mono text-xs md:table-cell">{p.clientId}</TableCell>
                     <TableCell>
                       <div className="flex flex-wrap gap-1">
-                        {p.enabled ? <Badge variant="success">{t("sso.enabled")}</Badge> : <Badge variant="outline">{t("sso.disabled")}</Badge>}
+                        {p.enabled ? (
+                          <Badge variant="success">{t("sso.enabled")}</Badge>
+                        ) : (
+                          <Badge variant="outline">{t("sso.disabled")}</Badge>
+                        )}
                         {p.jitProvisioning && <Badge variant="secondary">{t("sso.jitBadge")}</Badge>}
                       </div>
                     </TableCell>

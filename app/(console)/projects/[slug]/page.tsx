@@ -16,7 +16,19 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../..
 import { Skeleton } from "../../../../components/ui/skeleton";
 import { useProject } from "./project-context";
 
-function Shortcut({ href, icon: Icon, title, body, count }: { href: string; icon: LucideIcon; title: MessageKey; body: MessageKey; count?: number | null }) {
+function Shortcut({
+  href,
+  icon: Icon,
+  title,
+  body,
+  count,
+}: {
+  href: string;
+  icon: LucideIcon;
+  title: MessageKey;
+  body: MessageKey;
+  count?: number | null;
+}) {
   const { t } = useI18n();
   return (
     <Link href={href} className="block rounded-xl focus-visible:ring-[3px] focus-visible:ring-ring/50 focus-visible:outline-none">
@@ -43,12 +55,28 @@ export default function ProjectOverviewPage() {
   const apiBase = `${origin}/api/v1/projects/${project.slug}`;
   return (
     <div className="mx-auto flex max-w-5xl flex-col gap-6">
-      <PageHeader title={project.name} description={<span className="font-mono">{project.slug}</span>} actions={<RoleBadge role={project.role} />} />
+      <PageHeader
+        title={project.name}
+        description={<span className="font-mono">{project.slug}</span>}
+        actions={<RoleBadge role={project.role} />}
+      />
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
-        {can("members:read") && <Shortcut href={`${base}/members`} icon={Users} title="nav.members" body="project.membersBody" count={members.data ? members.data.length : members.isError ? undefined : null} />}
+        {can("members:read") && (
+          <Shortcut
+            href={`${base}/members`}
+            icon={Users}
+            title="nav.members"
+            body="project.membersBody"
+            count={members.data ? members.data.length : members.isError ? undefined : null}
+          />
+        )}
         {can("members:read") && <Shortcut href={`${base}/roles`} icon={ShieldCheck} title="nav.roles" body="project.rolesBody" />}
         <Shortcut href={`${base}/sharing`} icon={Share2} title="nav.sharing" body="project.sharingBody" />
-        {can("audit:read") ? <Shortcut href={`${base}/audit`} icon={FileClock} title="nav.audit" body="project.auditBody" /> : can("project:update") ? <Shortcut href={`${base}/settings`} icon={Settings} title="nav.settings" body="project.settingsBody" /> : null}
+        {can("audit:read") ? (
+          <Shortcut href={`${base}/audit`} icon={FileClock} title="nav.audit" body="project.auditBody" />
+        ) : can("project:update") ? (
+          <Shortcut href={`${base}/settings`} icon={Settings} title="nav.settings" body="project.settingsBody" />
+        ) : null}
       </div>
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
         {can("users:read") && <Shortcut href={`${base}/users`} icon={UserRound} title="nav.appUsers" body="project.appUsersBody" />}
@@ -82,7 +110,13 @@ export default function ProjectOverviewPage() {
             </div>
             <div className="flex items-center justify-between gap-4 py-2">
               <dt className="text-muted-foreground">{t("project.status")}</dt>
-              <dd>{project.archived ? <Badge variant="outline">{t("projects.archived")}</Badge> : <Badge variant="success">{t("project.active")}</Badge>}</dd>
+              <dd>
+                {project.archived ? (
+                  <Badge variant="outline">{t("projects.archived")}</Badge>
+                ) : (
+                  <Badge variant="success">{t("project.active")}</Badge>
+                )}
+              </dd>
             </div>
           </dl>
         </CardContent>

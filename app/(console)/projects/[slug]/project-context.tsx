@@ -94,7 +94,10 @@ export function ProjectBoundary({ children }: { children: ReactNode }) {
   const pathname = usePathname();
   const project = useQuery(trpc.projects.get.queryOptions({ project: slug }));
   // A link by id (after accepting an invitation) becomes the readable slug URL.
-  const canonical = project.data && project.data.slug !== slug ? pathname.replace(/^\/projects\/[^/]+/, `/projects/${encodeURIComponent(project.data.slug)}`) : null;
+  const canonical =
+    project.data && project.data.slug !== slug
+      ? pathname.replace(/^\/projects\/[^/]+/, `/projects/${encodeURIComponent(project.data.slug)}`)
+      : null;
   useEffect(() => {
     if (canonical) router.replace(canonical);
   }, [canonical, router]);

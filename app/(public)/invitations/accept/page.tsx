@@ -26,15 +26,30 @@ function CreateAndAccept({ token }: { token: string }) {
   const trpc = useTRPC();
   const enter = useEnterConsole();
   const form = useZodForm(createAccountInput, { name: "", password: "" });
-  const accept = useMutation(trpc.projects.acceptInvitation.mutationOptions({ onSuccess: (r) => enter(`/projects/${r.projectId}`), onError: (e) => form.serverError(e) }));
+  const accept = useMutation(
+    trpc.projects.acceptInvitation.mutationOptions({
+      onSuccess: (r) => enter(`/projects/${r.projectId}`),
+      onError: (e) => form.serverError(e),
+    }),
+  );
   return (
-    <form ref={form.formRef} onSubmit={form.submit((signUp) => accept.mutate({ token, signUp }))} className="flex flex-col gap-4" noValidate>
+    <form
+      ref={form.formRef}
+      onSubmit={form.submit((signUp) => accept.mutate({ token, signUp }))}
+      className="flex flex-col gap-4"
+      noValidate
+    >
       <p className="text-sm text-muted-foreground">{t("invitation.createAccount")}</p>
       <FormAlert message={accept.isError && Object.keys(form.errors).length === 0 ? accept.error.message : null} />
       <Field id="field-name" label={t("fields.name")} error={form.errors.name}>
         <Input {...form.text("name")} autoComplete="name" autoFocus />
       </Field>
-      <Field id="field-password" label={t("fields.password")} error={form.errors.password} hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}>
+      <Field
+        id="field-password"
+        label={t("fields.password")}
+        error={form.errors.password}
+        hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}
+      >
         <Input {...form.text("password")} type="password" autoComplete="new-password" />
       </Field>
       <Button type="submit" disabled={accept.isPending || accept.isSuccess}>
@@ -93,7 +108,10 @@ function Invitation({ account }: { account: AccountView | null }) {
   const here = `/invitations/accept?token=${encodeURIComponent(token)}`;
   return (
     <AuthCard title={t("invitation.title")} description={t("invitation.description", { project: inv.projectName })}>
-      <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 rounded-md border bg-muted/40 px-4 py-3 text-sm" data-testid="invitation-details">
+      <dl
+        className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 rounded-md border bg-muted/40 px-4 py-3 text-sm"
+        data-testid="invitation-details"
+      >
         <dt className="text-muted-foreground">{t("invitation.project")}</dt>
         <dd className="flex items-center gap-2 font-medium">
           <MailOpen className="size-4 text-muted-foreground" />

@@ -116,7 +116,8 @@ class Analyzer {
         if (kinds.size > 1) fail("type_mismatch", reason("list_mixed_types"), span(n));
         for (const item of items) {
           if (item.dep) fail("unsupported_expression", reason("list_of_fields"), item.at);
-          if (item.t === "list" || item.t === "strings" || item.t === "ids" || item.t === "json") fail("unsupported_expression", reason("list_of_lists"), item.at);
+          if (item.t === "list" || item.t === "strings" || item.t === "ids" || item.t === "json")
+            fail("unsupported_expression", reason("list_of_lists"), item.at);
         }
         const elem = items.find((i) => i.t !== "null")?.t ?? "null";
         return { k: "list", t: "list", dep: false, at: span(n), items, elem };
@@ -127,8 +128,10 @@ class Analyzer {
           const arg = this.node(args[0]!);
           if (arg.t !== "string" || arg.dep) fail("type_mismatch", reason("fn_takes_text_value", { fn: name }), span(n));
           if (arg.k === "lit") {
-            if (name === "timestamp" && Number.isNaN(parseIsoTime(arg.v as string))) fail("type_mismatch", reason("not_iso_time", { value: JSON.stringify(arg.v) }), arg.at);
-            if (name === "duration" && parseDuration(arg.v as string) === null) fail("type_mismatch", reason("not_duration", { value: JSON.stringify(arg.v) }), arg.at);
+            if (name === "timestamp" && Number.isNaN(parseIsoTime(arg.v as string)))
+              fail("type_mismatch", reason("not_iso_time", { value: JSON.stringify(arg.v) }), arg.at);
+            if (name === "duration" && parseDuration(arg.v as string) === null)
+              fail("type_mismatch", reason("not_duration", { value: JSON.stringify(arg.v) }), arg.at);
           }
           return { k: "fn", fn: name, arg, t: name === "timestamp" ? "timestamp" : "duration", dep: false, at: span(n) };
         }
@@ -189,7 +192,9 @@ class Analyzer {
         return fail("unknown_field", reason("auth_fields"), at, names.join("."));
       }
       const ref: ContextRef = { kind: "auth", key };
-      return key === "roles" ? { k: "ctx", ref, t: "list", elem: "string", dep: false, at } : { k: "ctx", ref, t: "string", dep: false, at };
+      return key === "roles"
+        ? { k: "ctx", ref, t: "list", elem: "string", dep: false, at }
+        : { k: "ctx", ref, t: "string", dep: false, at };
     }
     if (root === "body") {
       if (!this.options.allowBody) return fail("unknown_field", reason("body_only_in_writes"), at, "body");
@@ -197,7 +202,14 @@ class Analyzer {
       const field = this.fieldOf(this.options.collection, rest[0]!, at);
       this.usesBody = true;
       const t = valueTypeOf(field);
-      return { k: "ctx", ref: { kind: "body", field }, t, ...(t === "strings" || t === "ids" ? { elem: "string" as const } : {}), dep: false, at };
+      return {
+        k: "ctx",
+        ref: { kind: "body", field },
+        t,
+        ...(t === "strings" || t === "ids" ? { elem: "string" as const } : {}),
+        dep: false,
+        at,
+      };
     }
     if (root.startsWith("_") && rest.length === 0 && TIME_NAMES.has(root.slice(1) as TimeName)) {
       return { k: "ctx", ref: { kind: "time", name: root.slice(1) as TimeName }, t: "timestamp", dep: false, at };
@@ -221,10 +233,12 @@ class Analyzer {
       const field = this.fieldOf(collection, names[i]!, at);
       const last = i === names.length - 1;
       if (last) return { k: "col", row, hops, field, collection, t: valueTypeOf(field), dep: true, at };
-      if (field.type !== "relation") return fail("unsupported_expression", reason("not_a_relation", { field: field.name }), at, names.slice(0, i + 2).join("."));
+      if (field.type !== "relation")
+        return fail("unsupported_expression", reason("not_a_relation", { field: field.name }), at, names.slice(0, i + 2).join("."));
       if (field.multiple) return fail("unsupported_expression", reason("to_many_path", { field: field.name }), at, field.name);
       // `author.id` is the relation column itself: no join needed.
-      if (names[i + 1] === "id" && i + 1 === names.length - 1) return { k: "col", row, hops, field, collection, t: "string", dep: true, at };
+      if (names[i + 1] === "id" && i + 1 === names.length - 1)
+        return { k: "col", row, hops, field, collection, t: "string", dep: true, at };
       if (hops.length >= MAX_HOPS) return fail("unsupported_expression", reason("too_many_hops", { max: MAX_HOPS }), at);
       hops.push({ field, target: field.collection });
       path.push(field.name);
@@ -239,9 +253,11 @@ class Analyzer {
     const at = span(n);
     if (name === "exists" || name === "all") {
       const variable = args[0];
-      if (args.length !== 2 || !variable || variable.op !== "id") return fail("invalid_expression", reason("quantifier_args", { fn: name }), at);
+      if (args.length !== 2 || !variable || variable.op !== "id")
+        return fail("invalid_expression", reason("quantifier_args", { fn: name }), at);
       const source = this.node(receiver);
-      if (source.k !== "col" || source.t !== "ids") return fail("unsupported_expression", reason("quantifier_on_to_many", { fn: name }), source.at);
+      if (source.k !== "col" || source.t !== "ids")
+        return fail("unsupported_expression", reason("quantifier_on_to_many", { fn: name }), source.at);
       if (this.rows.length >= MAX_ROWS) return fail("unsupported_expression", reason("too_many_quantifiers", { max: MAX_ROWS - 1 }), at);
       const target = (source.field as Extract<Field, { type: "relation" }>).collection;
       const row = this.rows.length;
@@ -258,7 +274,8 @@ class Analyzer {
     }
     if (name === "contains" || name === "startsWith" || name === "endsWith") {
       const target = this.node(receiver);
-      if (familyOf(target.t) !== "str") return fail("type_mismatch", reason("method_on_text", { fn: name, found: { type: target.t } }), target.at);
+      if (familyOf(target.t) !== "str")
+        return fail("type_mismatch", reason("method_on_text", { fn: name, found: { type: target.t } }), target.at);
       if (args.length !== 1) return fail("invalid_expression", reason("method_one_arg", { fn: name }), at);
       const arg = this.node(args[0]!);
       if (familyOf(arg.t) !== "str") return fail("type_mismatch", reason("method_text_arg", { fn: name, found: { type: arg.t } }), arg.at);
@@ -284,13 +301,15 @@ class Analyzer {
       return { k: "cmp", op, l, r, t: "bool", dep: l.dep || r.dep, at };
     }
     if (fl !== fr) fail("type_mismatch", reason("compare_types", { left: { type: l.t }, right: { type: r.t } }), at);
-    if (fl === "json" || fl === "strings" || fl === "ids" || fl === "list") fail("unsupported_expression", reason("compare_only_null", { found: { type: l.t } }), at);
+    if (fl === "json" || fl === "strings" || fl === "ids" || fl === "list")
+      fail("unsupported_expression", reason("compare_only_null", { found: { type: l.t } }), at);
     if (op !== "==" && op !== "!=" && fl === "bool") fail("type_mismatch", reason("bool_order", { op }), at);
     for (const [col, other] of [
       [l, r],
       [r, l],
     ] as const) {
-      if (col.t === "uuid" && other.k === "lit" && typeof other.v === "string" && !UUID.test(other.v)) fail("type_mismatch", reason("not_uuid", { value: JSON.stringify(other.v) }), other.at);
+      if (col.t === "uuid" && other.k === "lit" && typeof other.v === "string" && !UUID.test(other.v))
+        fail("type_mismatch", reason("not_uuid", { value: JSON.stringify(other.v) }), other.at);
     }
     return { k: "cmp", op, l, r, t: "bool", dep: l.dep || r.dep, at };
   }
@@ -301,12 +320,15 @@ class Analyzer {
     const fn = familyOf(needle.t);
     if (hay.t === "list") {
       const elem = hay.k === "list" || hay.k === "ctx" ? (hay.elem ?? "null") : "null";
-      if (fn === "list" || fn === "strings" || fn === "ids" || fn === "json") fail("unsupported_expression", reason("in_needle", { found: { type: needle.t } }), needle.at);
-      if (elem !== "null" && fn !== "null" && familyOf(elem) !== fn) fail("type_mismatch", reason("in_list_types", { found: { type: needle.t }, elem: { type: elem } }), at);
+      if (fn === "list" || fn === "strings" || fn === "ids" || fn === "json")
+        fail("unsupported_expression", reason("in_needle", { found: { type: needle.t } }), needle.at);
+      if (elem !== "null" && fn !== "null" && familyOf(elem) !== fn)
+        fail("type_mismatch", reason("in_list_types", { found: { type: needle.t }, elem: { type: elem } }), at);
       return { k: "in", mode: "list", needle, hay, t: "bool", dep: needle.dep || hay.dep, at };
     }
     if (hay.t === "strings" || hay.t === "ids") {
-      if (fn !== "str" && fn !== "null") fail("type_mismatch", reason("in_hay_type", { found: { type: needle.t }, hay: { type: hay.t } }), at);
+      if (fn !== "str" && fn !== "null")
+        fail("type_mismatch", reason("in_hay_type", { found: { type: needle.t }, hay: { type: hay.t } }), at);
       if (hay.k !== "col" && !(hay.k === "ctx")) fail("unsupported_expression", reason("in_needs_list"), hay.at);
       if (hay.k === "ctx") return { k: "in", mode: "list", needle, hay, t: "bool", dep: needle.dep, at };
       return { k: "in", mode: hay.t === "strings" ? "jsonArray" : "junction", needle, hay, t: "bool", dep: true, at };
@@ -377,7 +399,6 @@ function pathOf(n: ASTNode): string[] | null {
   }
   return null;
 }
-
 
 /** Milliseconds of an ISO-8601 date or date-time; a time without a zone is UTC. NaN when invalid. */
 export function parseIsoTime(text: string): number {

@@ -13,7 +13,10 @@ export type ExpressionCheck = { valid: true; expand: string[] } | { valid: false
  */
 export function checkExpression(model: ModelIndex, collection: string, source: string, options: { allowBody: boolean }): ExpressionCheck {
   if (Buffer.byteLength(source) > MAX_FILTER_BYTES) {
-    return { valid: false, errors: [issueOf("invalid_expression", reason("too_long", { max: MAX_FILTER_BYTES }), { start: 0, end: source.length })] };
+    return {
+      valid: false,
+      errors: [issueOf("invalid_expression", reason("too_long", { max: MAX_FILTER_BYTES }), { start: 0, end: source.length })],
+    };
   }
   if (source.trim() === "") return { valid: true, expand: [] };
   try {
@@ -27,5 +30,8 @@ export function checkExpression(model: ModelIndex, collection: string, source: s
 /** A check's problems with their reasons in a locale (the console shows them as they are). */
 export function localizeCheck(check: ExpressionCheck, locale: Locale): ExpressionCheck {
   if (check.valid || locale === "en") return check;
-  return { valid: false, errors: check.errors.map((e) => (e.reasonKey ? { ...e, reason: formatReason(e.reasonKey, e.reasonParams, locale) } : e)) };
+  return {
+    valid: false,
+    errors: check.errors.map((e) => (e.reasonKey ? { ...e, reason: formatReason(e.reasonKey, e.reasonParams, locale) } : e)),
+  };
 }

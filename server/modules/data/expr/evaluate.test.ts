@@ -90,7 +90,11 @@ describe("evaluateExpression", () => {
   });
 
   it("lists the relations it needs expanded", () => {
-    const compiled = compileExpression("author.org.name == 'x' && editors.exists(e, e.org.active)", { model: testIndex, collection: "posts", allowBody: false });
+    const compiled = compileExpression("author.org.name == 'x' && editors.exists(e, e.org.active)", {
+      model: testIndex,
+      collection: "posts",
+      allowBody: false,
+    });
     expect(compiled.expand).toEqual(["author", "author.org", "editors", "editors.org"]);
   });
 

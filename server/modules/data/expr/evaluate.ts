@@ -36,7 +36,10 @@ export function evaluateNode(n: IrNode, rows: Row[], ctx: EvalContext): unknown 
     case "ctx":
       return contextValue(n.ref, ctx);
     case "col": {
-      const owner = followHops(rows[n.row] ?? null, n.hops.map((h) => h.field.name));
+      const owner = followHops(
+        rows[n.row] ?? null,
+        n.hops.map((h) => h.field.name),
+      );
       return owner ? fromRecord(n.field, owner[n.field.name], n.t) : null;
     }
     case "cmp":
@@ -66,8 +69,12 @@ export function evaluateNode(n: IrNode, rows: Row[], ctx: EvalContext): unknown 
       return typeof v === "string" ? v.replace(/[A-Z]+/g, (c) => c.toLowerCase()) : null;
     }
     case "quant": {
-      const owner = followHops(rows[n.source.row] ?? null, n.source.hops.map((h) => h.field.name));
-      const related = owner?.expand && typeof owner.expand === "object" ? (owner.expand as Record<string, unknown>)[n.source.field.name] : undefined;
+      const owner = followHops(
+        rows[n.source.row] ?? null,
+        n.source.hops.map((h) => h.field.name),
+      );
+      const related =
+        owner?.expand && typeof owner.expand === "object" ? (owner.expand as Record<string, unknown>)[n.source.field.name] : undefined;
       const items = Array.isArray(related) ? (related as Row[]) : [];
       const test = (item: Row) => {
         const next = rows.slice();

@@ -31,7 +31,11 @@ const pick = <T>(rand: () => number, list: readonly T[]): T => list[Math.floor(r
 
 /** CEL text for a literal string, escaping what CEL needs escaped. */
 export function celString(s: string): string {
-  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\u0000/g, "\\x00").replace(/\n/g, "\\n")}"`;
+  return `"${s
+    .replace(/\\/g, "\\\\")
+    .replace(/"/g, '\\"')
+    .replace(/\u0000/g, "\\x00")
+    .replace(/\n/g, "\\n")}"`;
 }
 
 /**
@@ -47,7 +51,12 @@ export interface FuzzFields {
   time: string[];
 }
 
-export function randomExpression(rand: () => number, strings: readonly string[], depth = 0, fields: FuzzFields = { text: ["title"], int: ["views"], num: ["score"], bool: ["published"], time: ["at"] }): string {
+export function randomExpression(
+  rand: () => number,
+  strings: readonly string[],
+  depth = 0,
+  fields: FuzzFields = { text: ["title"], int: ["views"], num: ["score"], bool: ["published"], time: ["at"] },
+): string {
   const choice = depth > 3 ? Math.floor(rand() * 5) : Math.floor(rand() * 9);
   const str = () => celString(pick(rand, strings));
   const int = () => String(Math.floor(rand() * 200) - 100);
@@ -68,7 +77,15 @@ export function randomExpression(rand: () => number, strings: readonly string[],
       return `!(${randomExpression(rand, strings, depth + 1, fields)})`;
     case 7:
       // Deliberate mistakes: unknown field, type mismatch, broken syntax.
-      return pick(rand, ["nope == 1", `${fields.int[0]} == ${str()}`, `${fields.text[0]} ==`, `${fields.text[0]} > 3`, "auth.nope == 1", "(", `${fields.text[0]}.matches(${str()})`]);
+      return pick(rand, [
+        "nope == 1",
+        `${fields.int[0]} == ${str()}`,
+        `${fields.text[0]} ==`,
+        `${fields.text[0]} > 3`,
+        "auth.nope == 1",
+        "(",
+        `${fields.text[0]}.matches(${str()})`,
+      ]);
     case 8:
       return rand() < 0.5
         ? `${pick(rand, fields.num)} ${pick(rand, ["<", ">"])} ${(rand() * 10 - 5).toFixed(3)}`

@@ -7,7 +7,13 @@ import { celString, hostileStrings, randomExpression, seededRandom, type FuzzFie
 
 const EXPRESSION_CODES = ["invalid_expression", "unknown_field", "type_mismatch", "unsupported_expression"];
 const words = ["alpha", "beta", "gamma", "delta", "al", "b", ""];
-const fields: FuzzFields = { text: ["title", "author.name"], int: ["views", "author.rank"], num: ["score"], bool: ["published", "author.active"], time: ["at", "created"] };
+const fields: FuzzFields = {
+  text: ["title", "author.name"],
+  int: ["views", "author.rank"],
+  num: ["score"],
+  bool: ["published", "author.active"],
+  time: ["at", "created"],
+};
 
 describe.each(DATABASE_KINDS)("filter fuzz on %s", (kind) => {
   let t: DataTest;
@@ -20,7 +26,15 @@ describe.each(DATABASE_KINDS)("filter fuzz on %s", (kind) => {
     p = t.project();
     await t.apply(p, {
       collections: [
-        { name: "people", fields: [{ name: "name", type: "text" }, { name: "rank", type: "integer" }, { name: "active", type: "boolean" }], rules: { list: "", view: "" } },
+        {
+          name: "people",
+          fields: [
+            { name: "name", type: "text" },
+            { name: "rank", type: "integer" },
+            { name: "active", type: "boolean" },
+          ],
+          rules: { list: "", view: "" },
+        },
         {
           name: "items",
           fields: [
@@ -36,10 +50,23 @@ describe.each(DATABASE_KINDS)("filter fuzz on %s", (kind) => {
       ],
     });
     const rand = seededRandom(3);
-    const pickText = () => (rand() < 0.5 ? hostileStrings.filter((h) => !h.includes("\u0000"))[Math.floor(rand() * 13)]! : words[Math.floor(rand() * words.length)]!);
+    const pickText = () =>
+      rand() < 0.5
+        ? hostileStrings.filter((h) => !h.includes("\u0000"))[Math.floor(rand() * 13)]!
+        : words[Math.floor(rand() * words.length)]!;
     const maybe = <T>(v: T) => (rand() < 0.15 ? null : v);
     const people: string[] = [];
-    for (let i = 0; i < 8; i++) people.push((await t.data.records.create(p, "people", { name: maybe(pickText()), rank: maybe(Math.floor(rand() * 10)), active: maybe(rand() < 0.5) }, admin)).id);
+    for (let i = 0; i < 8; i++)
+      people.push(
+        (
+          await t.data.records.create(
+            p,
+            "people",
+            { name: maybe(pickText()), rank: maybe(Math.floor(rand() * 10)), active: maybe(rand() < 0.5) },
+            admin,
+          )
+        ).id,
+      );
     for (let i = 0; i < 60; i++) {
       await t.data.records.create(
         p,
@@ -71,14 +98,17 @@ describe.each(DATABASE_KINDS)("filter fuzz on %s", (kind) => {
       try {
         ids = (await t.data.records.list(p, "items", { filter: source, perPage: 500 }, caller)).items.map((r) => r.id).sort();
       } catch (err) {
-        if (!(err instanceof AppError)) throw new Error(`${source} → ${String(err)}`);
+        if (!(err instanceof AppError)) throw new Error(`${source} → ${String(err)}`, { cause: err });
         expect(err.status, source).toBe(400);
         expect(EXPRESSION_CODES, source).toContain(err.code);
         refused++;
         continue;
       }
       const compiled = await t.data.expressions.filter(p, "items", source);
-      const expected = all.filter((r) => t.data.expressions.evaluate(compiled, r, caller)).map((r) => r.id).sort();
+      const expected = all
+        .filter((r) => t.data.expressions.evaluate(compiled, r, caller))
+        .map((r) => r.id)
+        .sort();
       expect(ids, source).toEqual(expected);
       answered++;
     }
@@ -90,14 +120,22 @@ describe.each(DATABASE_KINDS)("filter fuzz on %s", (kind) => {
   it("matches hostile strings literally", async () => {
     for (const h of hostileStrings.filter((s) => !s.includes("\u0000"))) {
       const res = await t.data.records.list(p, "items", { filter: `title == ${celString(h)}`, perPage: 500 }, caller);
-      expect(res.items.map((r) => r.id).sort(), h).toEqual(all.filter((r) => r.title === h).map((r) => r.id).sort());
+      expect(res.items.map((r) => r.id).sort(), h).toEqual(
+        all
+          .filter((r) => r.title === h)
+          .map((r) => r.id)
+          .sort(),
+      );
       const contains = await t.data.records.list(p, "items", { filter: `title.contains(${celString(h)})`, perPage: 500 }, caller);
       expect(contains.items.length, h).toBe(all.filter((r) => typeof r.title === "string" && r.title.includes(h)).length);
     }
   });
 
   it("refuses a NUL character in a filter instead of failing in the database", async () => {
-    await expect(t.data.records.list(p, "items", { filter: 'title == "\\x00"' }, caller)).rejects.toMatchObject({ code: "invalid_expression", status: 400 });
+    await expect(t.data.records.list(p, "items", { filter: 'title == "\\x00"' }, caller)).rejects.toMatchObject({
+      code: "invalid_expression",
+      status: 400,
+    });
   });
 
   it("left every table and row in place", async () => {

@@ -16,14 +16,19 @@ describe("expression fuzz (compiler only)", () => {
       try {
         compileExpression(text, { model: testIndex, collection: "posts", allowBody: false });
       } catch (err) {
-        if (!(err instanceof ExpressionError)) throw new Error(`${JSON.stringify(text)} threw ${String(err)}`);
+        if (!(err instanceof ExpressionError)) throw new Error(`${JSON.stringify(text)} threw ${String(err)}`, { cause: err });
         expect(["invalid_expression", "unknown_field", "type_mismatch", "unsupported_expression"]).toContain(err.issue.code);
       }
     }
   });
 
   it("survives pathological nesting and size", () => {
-    for (const text of ["(".repeat(5000) + "true" + ")".repeat(5000), "!".repeat(10000) + "true", Array(2000).fill("views == 1").join(" || "), `title in [${Array(2000).fill('"a"').join(",")}]`]) {
+    for (const text of [
+      "(".repeat(5000) + "true" + ")".repeat(5000),
+      "!".repeat(10000) + "true",
+      Array(2000).fill("views == 1").join(" || "),
+      `title in [${Array(2000).fill('"a"').join(",")}]`,
+    ]) {
       try {
         compileExpression(text, { model: testIndex, collection: "posts", allowBody: false });
       } catch (err) {

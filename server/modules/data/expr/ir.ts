@@ -39,10 +39,7 @@ export interface Hop {
 
 export type TimeName = "now" | "todayStart" | "todayEnd" | "monthStart" | "monthEnd" | "yearStart" | "yearEnd";
 
-export type ContextRef =
-  | { kind: "auth"; key: "id" | "roles" | "type" }
-  | { kind: "body"; field: Field }
-  | { kind: "time"; name: TimeName };
+export type ContextRef = { kind: "auth"; key: "id" | "roles" | "type" } | { kind: "body"; field: Field } | { kind: "time"; name: TimeName };
 
 export type CompareOp = "==" | "!=" | "<" | "<=" | ">" | ">=";
 export type ArithOp = "+" | "-" | "*" | "/" | "%";

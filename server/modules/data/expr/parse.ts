@@ -27,7 +27,15 @@ export function fail(code: ExpressionErrorCode, why: Reason, at: { start: number
 }
 
 export function issueOf(code: ExpressionErrorCode, why: Reason, at: { start: number; end: number }, field?: string): ExpressionIssue {
-  return { code, reason: formatReason(why.key, why.params, "en"), reasonKey: why.key, ...(why.params ? { reasonParams: why.params } : {}), start: at.start, end: at.end, ...(field ? { field } : {}) };
+  return {
+    code,
+    reason: formatReason(why.key, why.params, "en"),
+    reasonKey: why.key,
+    ...(why.params ? { reasonParams: why.params } : {}),
+    start: at.start,
+    end: at.end,
+    ...(field ? { field } : {}),
+  };
 }
 
 /** Parsing is the only use of cel-js here; the environment bounds what a hostile expression can cost. */
@@ -75,7 +83,11 @@ export function parseExpression(source: string): ASTNode {
     const e = err as { name?: string; summary?: string; message?: string; range?: { start: number; end: number } };
     if (e && (e.name === "ParseError" || e.name === "TypeError" || e.name === "EvaluationError")) {
       const range = e.range ?? { start: 0, end: source.length };
-      fail("invalid_expression", reason("syntax", { detail: (e.summary ?? e.message ?? "syntax error").split("\n")[0]!.slice(0, 200) }), range);
+      fail(
+        "invalid_expression",
+        reason("syntax", { detail: (e.summary ?? e.message ?? "syntax error").split("\n")[0]!.slice(0, 200) }),
+        range,
+      );
     }
     // Anything else from the parser (a RangeError on absurd nesting, say) is still bad input.
     fail("invalid_expression", reason("unparsable"), { start: 0, end: source.length });

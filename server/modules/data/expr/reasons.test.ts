@@ -23,8 +23,19 @@ describe("expression reasons", () => {
 
   it("keeps the English reason on the issue and localizes checks and error messages", () => {
     const issue = issueOf("unknown_field", reason("no_such_field", { collection: "posts", field: "ownr" }), { start: 3, end: 7 }, "ownr");
-    expect(issue).toEqual({ code: "unknown_field", reason: "posts has no field ownr", reasonKey: "no_such_field", reasonParams: { collection: "posts", field: "ownr" }, start: 3, end: 7, field: "ownr" });
-    expect(localizeCheck({ valid: false, errors: [issue] }, "zh-CN")).toEqual({ valid: false, errors: [{ ...issue, reason: "posts 没有字段 ownr" }] });
+    expect(issue).toEqual({
+      code: "unknown_field",
+      reason: "posts has no field ownr",
+      reasonKey: "no_such_field",
+      reasonParams: { collection: "posts", field: "ownr" },
+      start: 3,
+      end: 7,
+      field: "ownr",
+    });
+    expect(localizeCheck({ valid: false, errors: [issue] }, "zh-CN")).toEqual({
+      valid: false,
+      errors: [{ ...issue, reason: "posts 没有字段 ownr" }],
+    });
     expect(localizeCheck({ valid: false, errors: [issue] }, "en")).toEqual({ valid: false, errors: [issue] });
     const catalog = createErrorCatalog(dataErrorMessages);
     const details = { ...issueOf("type_mismatch", reason("bool_order", { op: "<" }), { start: 5, end: 9 }) };

@@ -30,7 +30,10 @@ export const EXPRESSION_REASONS = {
   unknown_time_value: { en: "@{name} is not a known time value", "zh-CN": "@{name} 不是已知的时间值" },
   no_such_field: { en: "{collection} has no field {field}", "zh-CN": "{collection} 没有字段 {field}" },
   not_a_relation: { en: "{field} is not a relation, so it has no fields", "zh-CN": "{field} 不是关联字段，没有下级字段" },
-  to_many_path: { en: "{field} is a to-many relation: use {field}.exists(x, …)", "zh-CN": "{field} 是对多关联：请使用 {field}.exists(x, …)" },
+  to_many_path: {
+    en: "{field} is a to-many relation: use {field}.exists(x, …)",
+    "zh-CN": "{field} 是对多关联：请使用 {field}.exists(x, …)",
+  },
   too_many_hops: { en: "relation paths may follow at most {max} relations", "zh-CN": "关联路径最多经过 {max} 个关联" },
   empty_path: { en: "empty path", "zh-CN": "路径为空" },
   quantifier_args: { en: "{fn}() takes a variable name and a condition", "zh-CN": "{fn}() 需要一个变量名和一个条件" },
@@ -50,7 +53,10 @@ export const EXPRESSION_REASONS = {
   in_hay_type: { en: "cannot look up a {found} in a {hay}", "zh-CN": "不能在{hay}中查找{found}" },
   in_needs_list: { en: "`in` needs a list or a multi-value field", "zh-CN": "`in` 需要列表或多值字段" },
   in_needs_list_not: { en: "`in` needs a list or a multi-value field, not a {found}", "zh-CN": "`in` 需要列表或多值字段，不能是{found}" },
-  arithmetic_values: { en: "arithmetic works on values (numbers, times, durations), not on fields", "zh-CN": "算术运算只能用于值（数字、时间、时长），不能用于字段" },
+  arithmetic_values: {
+    en: "arithmetic works on values (numbers, times, durations), not on fields",
+    "zh-CN": "算术运算只能用于值（数字、时间、时长），不能用于字段",
+  },
   arithmetic_types: { en: "{op} does not apply to a {left} and a {right}", "zh-CN": "{op} 不能用于{left}和{right}" },
   not_date: { en: "{value} is not a YYYY-MM-DD date", "zh-CN": "{value} 不是 YYYY-MM-DD 格式的日期" },
   int_range: { en: "the integer is out of range (±9007199254740991)", "zh-CN": "整数超出范围（±9007199254740991）" },

@@ -13,7 +13,15 @@ import { expressionToSql } from "./to-sql";
 /** The model the expression tests run against (ids fixed so generated names are stable). */
 export const testModel = validateModel({
   collections: [
-    { id: "corgs", name: "orgs", fields: [{ id: "forgname", name: "name", type: "text" }, { id: "forgactive", name: "active", type: "boolean" }], rules: { view: "active == true" } },
+    {
+      id: "corgs",
+      name: "orgs",
+      fields: [
+        { id: "forgname", name: "name", type: "text" },
+        { id: "forgactive", name: "active", type: "boolean" },
+      ],
+      rules: { view: "active == true" },
+    },
     {
       id: "cusers",
       name: "users",
@@ -45,7 +53,11 @@ export const testModel = validateModel({
 });
 export const testIndex = indexModel(testModel);
 
-export const testContext: EvalContext = { auth: { id: "u1", type: "user", roles: ["admin"] }, now: Date.UTC(2024, 0, 2, 3, 4, 5), body: { title: "x" } };
+export const testContext: EvalContext = {
+  auth: { id: "u1", type: "user", roles: ["admin"] },
+  now: Date.UTC(2024, 0, 2, 3, 4, 5),
+  body: { title: "x" },
+};
 
 /** Compiles an expression over `posts` and renders it for a dialect (or returns true/false). */
 export function renderSql(kind: DatabaseKind, source: string, options: { ctx?: EvalContext; guard?: boolean; allowBody?: boolean } = {}) {
@@ -55,7 +67,9 @@ export function renderSql(kind: DatabaseKind, source: string, options: { ctx?: E
     fns: sqlFunctionsOf(kind),
     names: modelSql(ns, testIndex),
     ctx: options.ctx ?? testContext,
-    ...(options.guard ? { guard: (collection: string, alias: string) => (collection === "orgs" ? sql`${sql.id(alias, "active")} = ${true}` : null) } : {}),
+    ...(options.guard
+      ? { guard: (collection: string, alias: string) => (collection === "orgs" ? sql`${sql.id(alias, "active")} = ${true}` : null) }
+      : {}),
   });
   if (typeof out === "boolean") return out;
   const q = sql`${out}`.compile(offlineKysely(kind));

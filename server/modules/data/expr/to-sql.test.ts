@@ -15,7 +15,12 @@ const cases: Case[] = [
   ["published", '("t"."published" = ?)', '("t"."published" = $1)', [true]],
   ["!published", '(not coalesce(("t"."published" = ?), false))', '(not coalesce(("t"."published" = $1), false))', [true]],
   ['at > @now - duration("1h")', '("t"."at" > ?)', '("t"."at" > $1)', ["2024-01-02T02:04:05.000Z"]],
-  ["at >= @todayStart && at <= @todayEnd", '(("t"."at" >= ?) and ("t"."at" <= ?))', '(("t"."at" >= $1) and ("t"."at" <= $2))', ["2024-01-02T00:00:00.000Z", "2024-01-02T23:59:59.999Z"]],
+  [
+    "at >= @todayStart && at <= @todayEnd",
+    '(("t"."at" >= ?) and ("t"."at" <= ?))',
+    '(("t"."at" >= $1) and ("t"."at" <= $2))',
+    ["2024-01-02T00:00:00.000Z", "2024-01-02T23:59:59.999Z"],
+  ],
   ['at > "2024-01-01"', '("t"."at" > ?)', '("t"."at" > $1)', ["2024-01-01T00:00:00.000Z"]],
   ['at < timestamp("2024-05-01T10:00:00+02:00")', '("t"."at" < ?)', '("t"."at" < $1)', ["2024-05-01T08:00:00.000Z"]],
   ['day == "2024-01-01"', '("t"."day" = ?)', '("t"."day" = $1)', ["2024-01-01"]],
@@ -23,7 +28,12 @@ const cases: Case[] = [
   ["uid == auth.id", '("t"."uid" = ?)', '(cast("t"."uid" as text) = $1)', ["u1"]],
   ["meta == null", '("t"."meta" is null)', '("t"."meta" is null)', []],
   ["meta != null", '("t"."meta" is not null)', '("t"."meta" is not null)', []],
-  ['"a" in tags', 'exists (select 1 from json_each("t"."tags") where value = ?)', '("t"."tags" @> jsonb_build_array(cast($1 as text)))', ["a"]],
+  [
+    '"a" in tags',
+    'exists (select 1 from json_each("t"."tags") where value = ?)',
+    '("t"."tags" @> jsonb_build_array(cast($1 as text)))',
+    ["a"],
+  ],
   ['title in ["a", "b"]', '("t"."title" in (?, ?))', '("t"."title" in ($1, $2))', ["a", "b"]],
   ["title in auth.roles", '("t"."title" in (?))', '("t"."title" in ($1))', ["admin"]],
   ["author == auth.id", '("t"."author" = ?)', '("t"."author" = $1)', ["u1"]],
@@ -60,17 +70,35 @@ const cases: Case[] = [
   ],
   ['title.contains("%_")', '(instr("t"."title", ?) > 0)', '(strpos("t"."title", cast($1 as text)) > 0)', ["%_"]],
   ['title.startsWith("x")', '(substr("t"."title", 1, length(?)) = ?)', 'starts_with("t"."title", cast($1 as text))', ["x", "x"]],
-  ['title.endsWith("z")', '("t"."title" is not null and (length(?) = 0 or substr("t"."title", -length(?)) = ?))', '(right("t"."title", char_length(cast($1 as text))) = cast($2 as text))', ["z", "z", "z"]],
+  [
+    'title.endsWith("z")',
+    '("t"."title" is not null and (length(?) = 0 or substr("t"."title", -length(?)) = ?))',
+    '(right("t"."title", char_length(cast($1 as text))) = cast($2 as text))',
+    ["z", "z", "z"],
+  ],
   ['title.lowerAscii() == "abc"', '(lower("t"."title") = ?)', '(lower("t"."title") = $1)', ["abc"]],
   ["body.title == title", '(? = "t"."title")', '($1 = "t"."title")', ["x"]],
   ["updated > created", '("t"."updated" > "t"."created")', '("t"."updated" > "t"."created")', []],
-  ["title == author.name", '("t"."title" is not distinct from (select "h1"."name" from "prj_p1__users" as "h1" where "h1"."id" = "t"."author"))', '("t"."title" is not distinct from (select "h1"."name" from "prj_p1"."users" as "h1" where "h1"."id" = "t"."author"))', []],
+  [
+    "title == author.name",
+    '("t"."title" is not distinct from (select "h1"."name" from "prj_p1__users" as "h1" where "h1"."id" = "t"."author"))',
+    '("t"."title" is not distinct from (select "h1"."name" from "prj_p1"."users" as "h1" where "h1"."id" = "t"."author"))',
+    [],
+  ],
 ];
 
 describe.each(DATABASE_KINDS)("filter and rule SQL on %s", (kind) => {
   it.each(cases)("%s", (expression, sqlite, postgres, parameters) => {
     const out = renderSql(kind, expression);
-    expect(out).toEqual({ sql: kind === "sqlite" ? sqlite : postgres, parameters: kind === "postgres" && expression.includes("startsWith") ? ["x"] : kind === "postgres" && expression.includes("endsWith") ? ["z", "z"] : parameters });
+    expect(out).toEqual({
+      sql: kind === "sqlite" ? sqlite : postgres,
+      parameters:
+        kind === "postgres" && expression.includes("startsWith")
+          ? ["x"]
+          : kind === "postgres" && expression.includes("endsWith")
+            ? ["z", "z"]
+            : parameters,
+    });
   });
 
   it("decides constant conditions before SQL", () => {
@@ -78,7 +106,9 @@ describe.each(DATABASE_KINDS)("filter and rule SQL on %s", (kind) => {
     expect(renderSql(kind, "auth.id == null")).toBe(false);
     expect(renderSql(kind, "title in []")).toBe(false);
     expect(renderSql(kind, "auth.id != null && published")).toEqual(expect.objectContaining({ parameters: [true] }));
-    expect(renderSql(kind, "auth.id != null && published", { ctx: { ...testContext, auth: { id: null, type: "anonymous", roles: [] } } })).toBe(false);
+    expect(
+      renderSql(kind, "auth.id != null && published", { ctx: { ...testContext, auth: { id: null, type: "anonymous", roles: [] } } }),
+    ).toBe(false);
     expect(renderSql(kind, "editors.all(e, auth.id != null)")).toBe(true);
   });
 
@@ -89,13 +119,20 @@ describe.each(DATABASE_KINDS)("filter and rule SQL on %s", (kind) => {
 
   it("applies the guard of related collections to paths", () => {
     const out = renderSql(kind, 'author.org.name == "o"', { guard: true }) as { sql: string; parameters: unknown[] };
-    expect(out.sql).toContain(kind === "sqlite" ? 'join "prj_p1__orgs" as "h2" on "h2"."id" = "h1"."org" and "h2"."active" = ?' : 'join "prj_p1"."orgs" as "h2" on "h2"."id" = "h1"."org" and "h2"."active" = $1');
+    expect(out.sql).toContain(
+      kind === "sqlite"
+        ? 'join "prj_p1__orgs" as "h2" on "h2"."id" = "h1"."org" and "h2"."active" = ?'
+        : 'join "prj_p1"."orgs" as "h2" on "h2"."id" = "h1"."org" and "h2"."active" = $1',
+    );
     expect(out.parameters).toEqual([true, "o"]);
   });
 
   it("never puts a value into the SQL text", () => {
     const hostile = `x'); drop table users; --"\\`;
-    const out = renderSql(kind, `title == ${JSON.stringify(hostile)} || author.name.contains(${JSON.stringify(hostile)})`) as { sql: string; parameters: unknown[] };
+    const out = renderSql(kind, `title == ${JSON.stringify(hostile)} || author.name.contains(${JSON.stringify(hostile)})`) as {
+      sql: string;
+      parameters: unknown[];
+    };
     expect(out.sql).not.toContain("drop table");
     expect(out.parameters).toContain(hostile);
   });

@@ -169,7 +169,8 @@ class SqlBuilder {
   private operand(n: IrNode, other: IrNode): Sql {
     if (n.k === "col" && n.t === "decimal") return this.o.fns.decimalValue(this.value(n));
     if (n.k === "col" && n.t === "uuid" && other.k === "lit" && !isUuidLike(other.v)) return this.o.fns.asText(this.value(n));
-    if (n.k === "lit" && typeof n.v === "number" && !Number.isInteger(n.v) && other.t === "int") return this.o.fns.doubleValue(this.value(n));
+    if (n.k === "lit" && typeof n.v === "number" && !Number.isInteger(n.v) && other.t === "int")
+      return this.o.fns.doubleValue(this.value(n));
     return this.value(n);
   }
 
@@ -201,7 +202,12 @@ class SqlBuilder {
       const items = hay.k === "lit" && Array.isArray(hay.v) ? (hay.v as unknown[]).filter((v) => v !== null && v !== undefined) : [];
       if (items.length === 0) return sql`false`;
       const asText = needle.t === "uuid" && items.some((v) => !isUuidLike(v));
-      const lhs = needle.k === "col" && needle.t === "decimal" ? this.o.fns.decimalValue(this.value(needle)) : asText ? this.o.fns.asText(this.value(needle)) : this.value(needle);
+      const lhs =
+        needle.k === "col" && needle.t === "decimal"
+          ? this.o.fns.decimalValue(this.value(needle))
+          : asText
+            ? this.o.fns.asText(this.value(needle))
+            : this.value(needle);
       const bound = items.map((v) => {
         const p = sql`${bindValue(v, hay.k === "lit" ? (hay.elem ?? "null") : "null")}`;
         return typeof v === "number" && !Number.isInteger(v) && needle.t === "int" ? this.o.fns.doubleValue(p) : p;
@@ -222,7 +228,9 @@ class SqlBuilder {
     const body = this.predicate(n.body);
     const from = sql`from ${this.o.names.junction(n.source.collection, n.source.field.name)} as ${sql.id(j)} join ${this.o.names.table(n.target)} as ${sql.id(r)} on ${sql.id(r, "id")} = ${sql.id(j, "target_id")}`;
     const where = sql`${sql.id(j, "source_id")} = ${this.ownerId(n.source)}${guard ? sql` and ${guard}` : sql``}`;
-    return n.q === "exists" ? sql`exists (select 1 ${from} where ${where} and ${body})` : sql`(not exists (select 1 ${from} where ${where} and not coalesce(${body}, false)))`;
+    return n.q === "exists"
+      ? sql`exists (select 1 ${from} where ${where} and ${body})`
+      : sql`(not exists (select 1 ${from} where ${where} and not coalesce(${body}, false)))`;
   }
 
   private column(n: ColNode): Sql {

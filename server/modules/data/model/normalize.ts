@@ -32,14 +32,26 @@ function normalizeCollection(input: CollectionInput, previous: Collection | unde
 export function normalizeField(input: FieldInput, previous?: Field): Field {
   const id = input.id ?? previous?.id ?? newModelId("f");
   if (input.type === "autodate") {
-    const out = { ...input, id, onCreate: input.onCreate ?? true, onUpdate: input.onUpdate ?? false, required: false, nullable: true, unique: false } as Field;
+    const out = {
+      ...input,
+      id,
+      onCreate: input.onCreate ?? true,
+      onUpdate: input.onUpdate ?? false,
+      required: false,
+      nullable: true,
+      unique: false,
+    } as Field;
     return stripUndefined(out);
   }
   const required = input.required ?? false;
   const nullable = input.nullable ?? !required;
   const base = { ...input, id, required, nullable, unique: input.unique ?? false };
   if (input.type === "relation") {
-    return stripUndefined({ ...base, multiple: input.multiple ?? false, onDelete: input.onDelete ?? (nullable ? "set null" : "restrict") } as Field);
+    return stripUndefined({
+      ...base,
+      multiple: input.multiple ?? false,
+      onDelete: input.onDelete ?? (nullable ? "set null" : "restrict"),
+    } as Field);
   }
   if (input.type === "select") {
     return stripUndefined({ ...base, multiple: input.multiple ?? false } as Field);

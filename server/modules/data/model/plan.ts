@@ -20,7 +20,14 @@ export interface PlanStep {
 }
 
 export interface PlanWarning {
-  code: "data_retained" | "data_restored" | "conversion_may_lose_data" | "table_rewrite" | "constraints_not_rechecked" | "unique_on_existing_data" | "options_removed";
+  code:
+    | "data_retained"
+    | "data_restored"
+    | "conversion_may_lose_data"
+    | "table_rewrite"
+    | "constraints_not_rechecked"
+    | "unique_on_existing_data"
+    | "options_removed";
   collection: string;
   field?: string;
   rows?: number;
@@ -72,7 +79,13 @@ export interface MigrationPlan {
  * column changes (PostgreSQL ALTERs; SQLite table rebuilds where it cannot ALTER) → foreign keys →
  * junction tables → indexes. `db` is only used to compile the statements.
  */
-export async function planMigration(db: Kysely<unknown>, ns: ProjectNamespace, from: ModelDocument, to: ModelDocument, facts: PlanFacts): Promise<MigrationPlan> {
+export async function planMigration(
+  db: Kysely<unknown>,
+  ns: ProjectNamespace,
+  from: ModelDocument,
+  to: ModelDocument,
+  facts: PlanFacts,
+): Promise<MigrationPlan> {
   return new Planner(db, ns, from, to, facts).plan();
 }
 
@@ -99,7 +112,8 @@ class Planner {
   private readonly retain: Omit<RetainedEntry, "version">[] = [];
   private readonly restored: string[] = [];
   private readonly pendingForeignKeys: Array<{ collection: Collection; field: Extract<Field, { type: "relation" }> }> = [];
-  private readonly pendingJunctions: Array<{ collection: Collection; field: Extract<Field, { type: "relation" }>; restoreFrom?: string }> = [];
+  private readonly pendingJunctions: Array<{ collection: Collection; field: Extract<Field, { type: "relation" }>; restoreFrom?: string }> =
+    [];
   private readonly danglingChecks: Array<{ collection: Collection; field: Extract<Field, { type: "relation" }> }> = [];
   private readonly shadowDrops: string[] = [];
   /** Collections whose table is rebuilt (SQLite): their indexes are all created afresh. */
@@ -136,7 +150,11 @@ class Planner {
     // 1. Drops, keeping data.
     for (const { old, neu } of kept) {
       const newIndexes = new Set(indexesOf(neu).map((i) => i.local));
-      for (const idx of indexesOf(old)) if (!newIndexes.has(idx.local)) this.emit("drop_index", `drop index on ${old.name} (${idx.fields.join(", ")})`, sql`drop index ${this.ns.index(idx.local)}`, { collection: old.name });
+      for (const idx of indexesOf(old))
+        if (!newIndexes.has(idx.local))
+          this.emit("drop_index", `drop index on ${old.name} (${idx.fields.join(", ")})`, sql`drop index ${this.ns.index(idx.local)}`, {
+            collection: old.name,
+          });
     }
     const droppedRelationColumns = new Set<string>();
     for (const { old, neu } of kept) {
@@ -188,7 +206,8 @@ class Planner {
       const rows = old ? await this.facts.rowCount(old) : 0;
       for (const idx of indexesOf(c)) {
         if (existing.has(idx.local)) continue;
-        if (idx.unique && rows > 0 && old && !this.rebuilt.has(c.id)) this.warnings.push({ code: "unique_on_existing_data", collection: c.name, field: idx.fields.join(","), rows });
+        if (idx.unique && rows > 0 && old && !this.rebuilt.has(c.id))
+          this.warnings.push({ code: "unique_on_existing_data", collection: c.name, field: idx.fields.join(","), rows });
         // Lists put nulls first ascending and last descending on both databases; a PostgreSQL index
         // on a nullable column only serves those orders (either direction) when it keeps nulls first.
         const nullable = new Set(c.fields.filter((f) => f.nullable).map((f) => f.name));
@@ -196,14 +215,17 @@ class Planner {
         this.emit(
           "create_index",
           `${idx.unique ? "unique " : ""}index on ${c.name} (${idx.fields.join(", ")})`,
-          idx.unique ? sql`create unique index ${this.ns.indexName(idx.local)} on ${this.ns.table(c.name)} (${cols})` : sql`create index ${this.ns.indexName(idx.local)} on ${this.ns.table(c.name)} (${cols})`,
+          idx.unique
+            ? sql`create unique index ${this.ns.indexName(idx.local)} on ${this.ns.table(c.name)} (${cols})`
+            : sql`create index ${this.ns.indexName(idx.local)} on ${this.ns.table(c.name)} (${cols})`,
           { collection: c.name },
         );
       }
     }
 
     // 8. Retained tables whose data came back.
-    for (const local of this.shadowDrops) this.emit("drop_retained", `drop the retained copy ${local}`, sql`drop table ${this.ns.table(local)}`);
+    for (const local of this.shadowDrops)
+      this.emit("drop_retained", `drop the retained copy ${local}`, sql`drop table ${this.ns.table(local)}`);
 
     return { steps: this.steps, queries: this.queries, warnings: this.warnings, retain: this.retain, restored: this.restored };
   }
@@ -219,12 +241,20 @@ class Planner {
       if (o.type === "relation" && f.type === "relation") {
         const oldTarget = this.fromById.get(this.collectionIdByName(this.from, o.collection) ?? "")?.id;
         const newTarget = this.toByName.get(f.collection)?.id;
-        if (oldTarget !== newTarget) throw new AppError("unsupported_change", 400, { collection: neu.name, field: f.name, change: "relation_target" });
-        if (o.multiple !== f.multiple) throw new AppError("unsupported_change", 400, { collection: neu.name, field: f.name, change: "relation_cardinality" });
+        if (oldTarget !== newTarget)
+          throw new AppError("unsupported_change", 400, { collection: neu.name, field: f.name, change: "relation_target" });
+        if (o.multiple !== f.multiple)
+          throw new AppError("unsupported_change", 400, { collection: neu.name, field: f.name, change: "relation_cardinality" });
         continue;
       }
       if (storageClass(o) !== storageClass(f) || (o.type === "select" && f.type === "select" && o.multiple !== f.multiple)) {
-        if (!conversion(this.ns.kind, o, f, sql`x`)) throw new AppError("unsupported_type_change", 400, { collection: neu.name, field: f.name, from: describeType(o), to: describeType(f) });
+        if (!conversion(this.ns.kind, o, f, sql`x`))
+          throw new AppError("unsupported_type_change", 400, {
+            collection: neu.name,
+            field: f.name,
+            from: describeType(o),
+            to: describeType(f),
+          });
       }
     }
   }
@@ -240,15 +270,51 @@ class Planner {
     const shadow = retainedTable(retainedId);
     const rows = await this.facts.rowCount(c);
     if (f.type === "relation" && f.multiple) {
-      this.emit("retain_links", `keep the links of ${c.name}.${f.name}`, sql`create table ${this.ns.table(shadow)} as select * from ${this.ns.table(junctionTable(f))}`, { collection: c.name, field: f.name });
-      this.emit("drop_junction", `drop the links table of ${c.name}.${f.name}`, sql`drop table ${this.ns.table(junctionTable(f))}`, { collection: c.name, field: f.name });
-      this.retain.push({ id: retainedId, kind: "field", collectionId: c.id, collectionName: c.name, fieldId: f.id, fieldName: f.name, definition: f, tables: { junctions: { [f.id]: shadow } }, rows });
+      this.emit(
+        "retain_links",
+        `keep the links of ${c.name}.${f.name}`,
+        sql`create table ${this.ns.table(shadow)} as select * from ${this.ns.table(junctionTable(f))}`,
+        { collection: c.name, field: f.name },
+      );
+      this.emit("drop_junction", `drop the links table of ${c.name}.${f.name}`, sql`drop table ${this.ns.table(junctionTable(f))}`, {
+        collection: c.name,
+        field: f.name,
+      });
+      this.retain.push({
+        id: retainedId,
+        kind: "field",
+        collectionId: c.id,
+        collectionName: c.name,
+        fieldId: f.id,
+        fieldName: f.name,
+        definition: f,
+        tables: { junctions: { [f.id]: shadow } },
+        rows,
+      });
     } else {
-      this.emit("retain_field", `keep the values of ${c.name}.${f.name}`, sql`create table ${this.ns.table(shadow)} as select ${sql.id("id")}, ${id(f.name)} as ${sql.id("value")} from ${this.ns.table(c.name)}`, { collection: c.name, field: f.name });
-      this.retain.push({ id: retainedId, kind: "field", collectionId: c.id, collectionName: c.name, fieldId: f.id, fieldName: f.name, definition: f, tables: { main: shadow, junctions: {} }, rows });
+      this.emit(
+        "retain_field",
+        `keep the values of ${c.name}.${f.name}`,
+        sql`create table ${this.ns.table(shadow)} as select ${sql.id("id")}, ${id(f.name)} as ${sql.id("value")} from ${this.ns.table(c.name)}`,
+        { collection: c.name, field: f.name },
+      );
+      this.retain.push({
+        id: retainedId,
+        kind: "field",
+        collectionId: c.id,
+        collectionName: c.name,
+        fieldId: f.id,
+        fieldName: f.name,
+        definition: f,
+        tables: { main: shadow, junctions: {} },
+        rows,
+      });
       // SQLite cannot drop a column with a foreign key: the table is rebuilt without it later.
       if (!(isSqlite(this.ns) && f.type === "relation")) {
-        this.emit("drop_column", `drop ${c.name}.${f.name}`, sql`alter table ${this.ns.table(c.name)} drop column ${id(f.name)}`, { collection: c.name, field: f.name });
+        this.emit("drop_column", `drop ${c.name}.${f.name}`, sql`alter table ${this.ns.table(c.name)} drop column ${id(f.name)}`, {
+          collection: c.name,
+          field: f.name,
+        });
       }
     }
     this.warnings.push({ code: "data_retained", collection: c.name, field: f.name, rows });
@@ -262,13 +328,41 @@ class Planner {
       if (!(f.type === "relation" && f.multiple)) continue;
       const shadow = retainedTable(this.facts.newId());
       junctions[f.id] = shadow;
-      this.emit("retain_links", `keep the links of ${c.name}.${f.name}`, sql`create table ${this.ns.table(shadow)} as select * from ${this.ns.table(junctionTable(f))}`, { collection: c.name, field: f.name });
-      this.emit("drop_junction", `drop the links table of ${c.name}.${f.name}`, sql`drop table ${this.ns.table(junctionTable(f))}`, { collection: c.name, field: f.name });
+      this.emit(
+        "retain_links",
+        `keep the links of ${c.name}.${f.name}`,
+        sql`create table ${this.ns.table(shadow)} as select * from ${this.ns.table(junctionTable(f))}`,
+        { collection: c.name, field: f.name },
+      );
+      this.emit("drop_junction", `drop the links table of ${c.name}.${f.name}`, sql`drop table ${this.ns.table(junctionTable(f))}`, {
+        collection: c.name,
+        field: f.name,
+      });
     }
     const shadow = retainedTable(retainedId);
-    this.emit("retain_collection", `keep the records of ${c.name}`, sql`create table ${this.ns.table(shadow)} as select * from ${this.ns.table(c.name)}`, { collection: c.name });
-    this.emit("drop_table", `drop ${c.name}`, isSqlite(this.ns) ? sql`drop table ${this.ns.table(c.name)}` : sql`drop table ${this.ns.table(c.name)} cascade`, { collection: c.name });
-    this.retain.push({ id: retainedId, kind: "collection", collectionId: c.id, collectionName: c.name, fieldId: null, fieldName: null, definition: c, tables: { main: shadow, junctions }, rows });
+    this.emit(
+      "retain_collection",
+      `keep the records of ${c.name}`,
+      sql`create table ${this.ns.table(shadow)} as select * from ${this.ns.table(c.name)}`,
+      { collection: c.name },
+    );
+    this.emit(
+      "drop_table",
+      `drop ${c.name}`,
+      isSqlite(this.ns) ? sql`drop table ${this.ns.table(c.name)}` : sql`drop table ${this.ns.table(c.name)} cascade`,
+      { collection: c.name },
+    );
+    this.retain.push({
+      id: retainedId,
+      kind: "collection",
+      collectionId: c.id,
+      collectionName: c.name,
+      fieldId: null,
+      fieldName: null,
+      definition: c,
+      tables: { main: shadow, junctions },
+      rows,
+    });
     this.warnings.push({ code: "data_retained", collection: c.name, rows });
   }
 
@@ -280,10 +374,28 @@ class Planner {
     const oldNames = new Set(kept.map(({ old }) => old.name));
     const clash = renames.some(({ neu }) => oldNames.has(neu.name));
     if (clash) {
-      for (const { old, neu } of renames) this.emit("rename_table", `rename ${old.name} (step 1 of 2)`, sql`alter table ${this.ns.table(old.name)} rename to ${this.localTableName(rebuildTable(neu.id))}`, { collection: old.name });
-      for (const { neu } of renames) this.emit("rename_table", `rename to ${neu.name}`, sql`alter table ${this.ns.table(rebuildTable(neu.id))} rename to ${this.localTableName(neu.name)}`, { collection: neu.name });
+      for (const { old, neu } of renames)
+        this.emit(
+          "rename_table",
+          `rename ${old.name} (step 1 of 2)`,
+          sql`alter table ${this.ns.table(old.name)} rename to ${this.localTableName(rebuildTable(neu.id))}`,
+          { collection: old.name },
+        );
+      for (const { neu } of renames)
+        this.emit(
+          "rename_table",
+          `rename to ${neu.name}`,
+          sql`alter table ${this.ns.table(rebuildTable(neu.id))} rename to ${this.localTableName(neu.name)}`,
+          { collection: neu.name },
+        );
     } else {
-      for (const { old, neu } of renames) this.emit("rename_table", `rename ${old.name} to ${neu.name}`, sql`alter table ${this.ns.table(old.name)} rename to ${this.localTableName(neu.name)}`, { collection: neu.name });
+      for (const { old, neu } of renames)
+        this.emit(
+          "rename_table",
+          `rename ${old.name} to ${neu.name}`,
+          sql`alter table ${this.ns.table(old.name)} rename to ${this.localTableName(neu.name)}`,
+          { collection: neu.name },
+        );
     }
   }
 
@@ -294,16 +406,36 @@ class Planner {
 
   private renameFields(old: Collection, neu: Collection) {
     const oldById = new Map(old.fields.map((f) => [f.id, f]));
-    const renames = neu.fields.filter((f) => hasColumn(f) && oldById.has(f.id) && oldById.get(f.id)!.name !== f.name).map((f) => ({ from: oldById.get(f.id)!, to: f }));
+    const renames = neu.fields
+      .filter((f) => hasColumn(f) && oldById.has(f.id) && oldById.get(f.id)!.name !== f.name)
+      .map((f) => ({ from: oldById.get(f.id)!, to: f }));
     if (renames.length === 0) return;
     const table = this.ns.table(neu.name);
     const current = new Set(old.fields.filter((f) => neu.fields.some((n) => n.id === f.id)).map((f) => f.name));
     const clash = renames.some(({ to }) => current.has(to.name));
     if (clash) {
-      for (const { from, to } of renames) this.emit("rename_column", `rename ${neu.name}.${from.name} (step 1 of 2)`, sql`alter table ${table} rename column ${id(from.name)} to ${id(`_tmp_${to.id}`)}`, { collection: neu.name });
-      for (const { to } of renames) this.emit("rename_column", `rename to ${neu.name}.${to.name}`, sql`alter table ${table} rename column ${id(`_tmp_${to.id}`)} to ${id(to.name)}`, { collection: neu.name, field: to.name });
+      for (const { from, to } of renames)
+        this.emit(
+          "rename_column",
+          `rename ${neu.name}.${from.name} (step 1 of 2)`,
+          sql`alter table ${table} rename column ${id(from.name)} to ${id(`_tmp_${to.id}`)}`,
+          { collection: neu.name },
+        );
+      for (const { to } of renames)
+        this.emit(
+          "rename_column",
+          `rename to ${neu.name}.${to.name}`,
+          sql`alter table ${table} rename column ${id(`_tmp_${to.id}`)} to ${id(to.name)}`,
+          { collection: neu.name, field: to.name },
+        );
     } else {
-      for (const { from, to } of renames) this.emit("rename_column", `rename ${neu.name}.${from.name} to ${to.name}`, sql`alter table ${table} rename column ${id(from.name)} to ${id(to.name)}`, { collection: neu.name, field: to.name });
+      for (const { from, to } of renames)
+        this.emit(
+          "rename_column",
+          `rename ${neu.name}.${from.name} to ${to.name}`,
+          sql`alter table ${table} rename column ${id(from.name)} to ${id(to.name)}`,
+          { collection: neu.name, field: to.name },
+        );
     }
   }
 
@@ -320,7 +452,12 @@ class Planner {
 
   private createTableSql(c: Collection, local: string, inlineForeignKeys: boolean): Sql {
     const ts = columnType(this.ns.kind, "timestamp");
-    const cols = [sql`${sql.id("id")} text primary key`, sql`${sql.id("created")} ${ts} not null`, sql`${sql.id("updated")} ${ts} not null`, ...c.fields.filter(hasColumn).map((f) => this.columnDef(c, f, inlineForeignKeys))];
+    const cols = [
+      sql`${sql.id("id")} text primary key`,
+      sql`${sql.id("created")} ${ts} not null`,
+      sql`${sql.id("updated")} ${ts} not null`,
+      ...c.fields.filter(hasColumn).map((f) => this.columnDef(c, f, inlineForeignKeys)),
+    ];
     return sql`create table ${this.ns.table(local)} (${sql.join(cols)})`;
   }
 
@@ -340,10 +477,16 @@ class Planner {
         if (o && hasColumn(o)) value = conversion(this.ns.kind, o, f, id(o.name))?.expr ?? sql`null`;
         const fallback = this.defaultParam(f);
         if (fallback !== undefined) value = sql`coalesce(${value}, ${fallback})`;
-        else if (!f.nullable && !(o && hasColumn(o))) throw new AppError("backfill_required", 422, { collection: c.name, field: f.name, rows: restore.rows });
+        else if (!f.nullable && !(o && hasColumn(o)))
+          throw new AppError("backfill_required", 422, { collection: c.name, field: f.name, rows: restore.rows });
         values.push(value);
       }
-      this.emit("restore_records", `bring back the records of ${c.name}`, sql`insert into ${this.ns.table(c.name)} (${sql.join(targets)}) select ${sql.join(values)} from ${this.ns.table(restore.tables.main!)}`, { collection: c.name });
+      this.emit(
+        "restore_records",
+        `bring back the records of ${c.name}`,
+        sql`insert into ${this.ns.table(c.name)} (${sql.join(targets)}) select ${sql.join(values)} from ${this.ns.table(restore.tables.main!)}`,
+        { collection: c.name },
+      );
       this.restored.push(restore.id);
       this.shadowDrops.push(restore.tables.main!);
       this.warnings.push({ code: "data_restored", collection: c.name, rows: restore.rows });
@@ -376,11 +519,26 @@ class Planner {
     const added = neu.fields.filter((f) => !oldById.has(f.id));
     const changed = neu.fields.filter((f) => {
       const o = oldById.get(f.id);
-      return o && hasColumn(f) && (storageClass(o) !== storageClass(f) || (o.type === "select" && f.type === "select" && o.multiple !== f.multiple) || o.nullable !== f.nullable || (o.type === "relation" && f.type === "relation" && o.onDelete !== f.onDelete));
+      return (
+        o &&
+        hasColumn(f) &&
+        (storageClass(o) !== storageClass(f) ||
+          (o.type === "select" && f.type === "select" && o.multiple !== f.multiple) ||
+          o.nullable !== f.nullable ||
+          (o.type === "relation" && f.type === "relation" && o.onDelete !== f.onDelete))
+      );
     });
     const rows = await this.facts.rowCount(old);
     this.noteConstraintChanges(old, neu, rows);
-    const restoreOf = (f: Field) => this.facts.retained.find((r) => r.kind === "field" && r.collectionId === neu.id && r.fieldId === f.id && (r.definition as Field).type !== undefined && storageClass(r.definition as Field) === storageClass(f));
+    const restoreOf = (f: Field) =>
+      this.facts.retained.find(
+        (r) =>
+          r.kind === "field" &&
+          r.collectionId === neu.id &&
+          r.fieldId === f.id &&
+          (r.definition as Field).type !== undefined &&
+          storageClass(r.definition as Field) === storageClass(f),
+      );
 
     // To-many relations added or changed: junction tables.
     for (const f of neu.fields) {
@@ -402,7 +560,8 @@ class Planner {
 
     const columnAdds = added.filter(hasColumn);
     for (const f of columnAdds) {
-      if (!f.nullable && rows > 0 && this.defaultParam(f) === undefined && !restoreOf(f)) throw new AppError("backfill_required", 422, { collection: neu.name, field: f.name, rows });
+      if (!f.nullable && rows > 0 && this.defaultParam(f) === undefined && !restoreOf(f))
+        throw new AppError("backfill_required", 422, { collection: neu.name, field: f.name, rows });
     }
     for (const f of changed) {
       const o = oldById.get(f.id)!;
@@ -426,20 +585,42 @@ class Planner {
     const table = this.ns.table(neu.name);
     for (const f of columnAdds) {
       // Added nullable; filled; then NOT NULL (existing rows would break it otherwise).
-      this.emit("add_column", `add ${neu.name}.${f.name}`, sql`alter table ${table} add column ${this.columnDef(neu, f, sqlite, true)}`, { collection: neu.name, field: f.name });
+      this.emit("add_column", `add ${neu.name}.${f.name}`, sql`alter table ${table} add column ${this.columnDef(neu, f, sqlite, true)}`, {
+        collection: neu.name,
+        field: f.name,
+      });
       const r = restoreOf(f);
       if (r?.tables.main) {
         const old = r.definition as Field;
-        const value = conversion(this.ns.kind, { ...old, name: "value" } as Field, f, sql`${sql.id("s", "value")}`)?.expr ?? sql`${sql.id("s", "value")}`;
-        this.emit("restore_field", `bring back the values of ${neu.name}.${f.name}`, sql`update ${table} set ${id(f.name)} = (select ${value} from ${this.ns.table(r.tables.main)} as ${sql.id("s")} where ${sql.id("s", "id")} = ${table}.${sql.id("id")})`, { collection: neu.name, field: f.name });
+        const value =
+          conversion(this.ns.kind, { ...old, name: "value" } as Field, f, sql`${sql.id("s", "value")}`)?.expr ??
+          sql`${sql.id("s", "value")}`;
+        this.emit(
+          "restore_field",
+          `bring back the values of ${neu.name}.${f.name}`,
+          sql`update ${table} set ${id(f.name)} = (select ${value} from ${this.ns.table(r.tables.main)} as ${sql.id("s")} where ${sql.id("s", "id")} = ${table}.${sql.id("id")})`,
+          { collection: neu.name, field: f.name },
+        );
         this.restored.push(r.id);
         this.shadowDrops.push(r.tables.main);
         this.warnings.push({ code: "data_restored", collection: neu.name, field: f.name, rows: r.rows });
         if (f.type === "relation") this.danglingChecks.push({ collection: neu, field: f as Extract<Field, { type: "relation" }> });
       }
       const fallback = this.defaultParam(f);
-      if (fallback !== undefined && rows > 0) this.emit("backfill", `fill ${neu.name}.${f.name} with its default`, sql`update ${table} set ${id(f.name)} = ${fallback} where ${id(f.name)} is null`, { collection: neu.name, field: f.name });
-      if (!f.nullable) this.emit("set_not_null", `${neu.name}.${f.name} is not nullable`, sql`alter table ${table} alter column ${id(f.name)} set not null`, { collection: neu.name, field: f.name });
+      if (fallback !== undefined && rows > 0)
+        this.emit(
+          "backfill",
+          `fill ${neu.name}.${f.name} with its default`,
+          sql`update ${table} set ${id(f.name)} = ${fallback} where ${id(f.name)} is null`,
+          { collection: neu.name, field: f.name },
+        );
+      if (!f.nullable)
+        this.emit(
+          "set_not_null",
+          `${neu.name}.${f.name} is not nullable`,
+          sql`alter table ${table} alter column ${id(f.name)} set not null`,
+          { collection: neu.name, field: f.name },
+        );
       if (f.type === "relation" && !sqlite) this.pendingForeignKeys.push({ collection: neu, field: f });
     }
     // Only PostgreSQL reaches here with changed columns.
@@ -448,23 +629,56 @@ class Planner {
       const col = id(f.name);
       const meta = { collection: neu.name, field: f.name };
       if (o.type === "relation" && f.type === "relation" && o.onDelete !== f.onDelete) {
-        this.emit("drop_foreign_key", `${neu.name}.${f.name}: drop the old foreign key`, sql`alter table ${table} drop constraint ${id(foreignKeyName(f.id))}`, meta);
+        this.emit(
+          "drop_foreign_key",
+          `${neu.name}.${f.name}: drop the old foreign key`,
+          sql`alter table ${table} drop constraint ${id(foreignKeyName(f.id))}`,
+          meta,
+        );
         this.pendingForeignKeys.push({ collection: neu, field: f });
       }
       const typeChange = storageClass(o) !== storageClass(f) || (o.type === "select" && f.type === "select" && o.multiple !== f.multiple);
       if (typeChange) {
         // Values that do not convert become null, so the column may not refuse nulls while it changes.
-        if (!o.nullable) this.emit("drop_not_null", `${neu.name}.${f.name} accepts null while its type changes`, sql`alter table ${table} alter column ${col} drop not null`, meta);
+        if (!o.nullable)
+          this.emit(
+            "drop_not_null",
+            `${neu.name}.${f.name} accepts null while its type changes`,
+            sql`alter table ${table} alter column ${col} drop not null`,
+            meta,
+          );
         const conv = conversion(this.ns.kind, o, f, col)!;
         this.warnings.push({ code: "table_rewrite", collection: neu.name, field: f.name, rows });
-        this.emit("change_type", `${neu.name}.${f.name}: ${describeType(o)} → ${describeType(f)}`, sql`alter table ${table} alter column ${col} type ${columnType(this.ns.kind, storageClass(f))} using ${conv.expr}`, meta);
+        this.emit(
+          "change_type",
+          `${neu.name}.${f.name}: ${describeType(o)} → ${describeType(f)}`,
+          sql`alter table ${table} alter column ${col} type ${columnType(this.ns.kind, storageClass(f))} using ${conv.expr}`,
+          meta,
+        );
       }
       if (f.nullable) {
-        if (!o.nullable && !typeChange) this.emit("drop_not_null", `${neu.name}.${f.name} is nullable`, sql`alter table ${table} alter column ${col} drop not null`, meta);
+        if (!o.nullable && !typeChange)
+          this.emit(
+            "drop_not_null",
+            `${neu.name}.${f.name} is nullable`,
+            sql`alter table ${table} alter column ${col} drop not null`,
+            meta,
+          );
       } else if (o.nullable || typeChange) {
         const fallback = this.defaultParam(f);
-        if (fallback !== undefined) this.emit("backfill", `fill empty ${neu.name}.${f.name} with its default`, sql`update ${table} set ${col} = ${fallback} where ${col} is null`, meta);
-        this.emit("set_not_null", `${neu.name}.${f.name} is not nullable`, sql`alter table ${table} alter column ${col} set not null`, meta);
+        if (fallback !== undefined)
+          this.emit(
+            "backfill",
+            `fill empty ${neu.name}.${f.name} with its default`,
+            sql`update ${table} set ${col} = ${fallback} where ${col} is null`,
+            meta,
+          );
+        this.emit(
+          "set_not_null",
+          `${neu.name}.${f.name} is not nullable`,
+          sql`alter table ${table} alter column ${col} set not null`,
+          meta,
+        );
       }
     }
   }
@@ -488,7 +702,9 @@ class Planner {
       } else {
         const r = restoreOf(f);
         if (r?.tables.main) {
-          const conv = conversion(this.ns.kind, { ...(r.definition as Field), name: "value" } as Field, f, sql.id("s", "value"))?.expr ?? sql.id("s", "value");
+          const conv =
+            conversion(this.ns.kind, { ...(r.definition as Field), name: "value" } as Field, f, sql.id("s", "value"))?.expr ??
+            sql.id("s", "value");
           value = sql`(select ${conv} from ${this.ns.table(r.tables.main)} as ${sql.id("s")} where ${sql.id("s", "id")} = ${src}.${sql.id("id")})`;
           this.restored.push(r.id);
           this.shadowDrops.push(r.tables.main);
@@ -500,9 +716,19 @@ class Planner {
       if (fallback !== undefined && (!f.nullable || !o)) value = sql`coalesce(${value}, ${fallback})`;
       values.push(value);
     }
-    this.emit("copy_rows", `rebuild ${neu.name}: copy the records`, sql`insert into ${this.ns.table(tmp)} (${sql.join(targets)}) select ${sql.join(values)} from ${src}`, { collection: neu.name });
+    this.emit(
+      "copy_rows",
+      `rebuild ${neu.name}: copy the records`,
+      sql`insert into ${this.ns.table(tmp)} (${sql.join(targets)}) select ${sql.join(values)} from ${src}`,
+      { collection: neu.name },
+    );
     this.emit("drop_table", `rebuild ${neu.name}: drop the old table`, sql`drop table ${src}`, { collection: neu.name });
-    this.emit("rename_table", `rebuild ${neu.name}: swap in the new table`, sql`alter table ${this.ns.table(tmp)} rename to ${this.localTableName(neu.name)}`, { collection: neu.name });
+    this.emit(
+      "rename_table",
+      `rebuild ${neu.name}: swap in the new table`,
+      sql`alter table ${this.ns.table(tmp)} rename to ${this.localTableName(neu.name)}`,
+      { collection: neu.name },
+    );
     this.rebuilt.add(neu.id);
   }
 
@@ -517,8 +743,14 @@ class Planner {
 
   private createJunction(c: Collection, f: Extract<Field, { type: "relation" }>, restoreFrom?: string) {
     const local = junctionTable(f);
-    this.emit("create_junction", `create the links table of ${c.name}.${f.name}`, this.junctionSql(c, f, local), { collection: c.name, field: f.name });
-    this.emit("create_index", `index the links of ${c.name}.${f.name} by target`, this.junctionIndex(f), { collection: c.name, field: f.name });
+    this.emit("create_junction", `create the links table of ${c.name}.${f.name}`, this.junctionSql(c, f, local), {
+      collection: c.name,
+      field: f.name,
+    });
+    this.emit("create_index", `index the links of ${c.name}.${f.name} by target`, this.junctionIndex(f), {
+      collection: c.name,
+      field: f.name,
+    });
     if (restoreFrom) {
       const s = this.ns.table(restoreFrom);
       this.emit(
@@ -534,11 +766,30 @@ class Planner {
   private recreateJunction(c: Collection, f: Extract<Field, { type: "relation" }>) {
     const local = junctionTable(f);
     const tmp = `_tmp${local}`;
-    this.emit("create_junction", `rebuild the links table of ${c.name}.${f.name}`, this.junctionSql(c, f, tmp), { collection: c.name, field: f.name });
-    this.emit("copy_rows", `copy the links of ${c.name}.${f.name}`, sql`insert into ${this.ns.table(tmp)} select * from ${this.ns.table(local)}`, { collection: c.name, field: f.name });
-    this.emit("drop_junction", `drop the old links table of ${c.name}.${f.name}`, sql`drop table ${this.ns.table(local)}`, { collection: c.name, field: f.name });
-    this.emit("rename_table", `swap in the new links table of ${c.name}.${f.name}`, sql`alter table ${this.ns.table(tmp)} rename to ${this.localTableName(local)}`, { collection: c.name, field: f.name });
-    this.emit("create_index", `index the links of ${c.name}.${f.name} by target`, this.junctionIndex(f), { collection: c.name, field: f.name });
+    this.emit("create_junction", `rebuild the links table of ${c.name}.${f.name}`, this.junctionSql(c, f, tmp), {
+      collection: c.name,
+      field: f.name,
+    });
+    this.emit(
+      "copy_rows",
+      `copy the links of ${c.name}.${f.name}`,
+      sql`insert into ${this.ns.table(tmp)} select * from ${this.ns.table(local)}`,
+      { collection: c.name, field: f.name },
+    );
+    this.emit("drop_junction", `drop the old links table of ${c.name}.${f.name}`, sql`drop table ${this.ns.table(local)}`, {
+      collection: c.name,
+      field: f.name,
+    });
+    this.emit(
+      "rename_table",
+      `swap in the new links table of ${c.name}.${f.name}`,
+      sql`alter table ${this.ns.table(tmp)} rename to ${this.localTableName(local)}`,
+      { collection: c.name, field: f.name },
+    );
+    this.emit("create_index", `index the links of ${c.name}.${f.name} by target`, this.junctionIndex(f), {
+      collection: c.name,
+      field: f.name,
+    });
   }
 
   private noteConstraintChanges(old: Collection, neu: Collection, rows: number) {
@@ -549,7 +800,10 @@ class Planner {
       if (!o) continue;
       const n = f as unknown as Record<string, unknown>;
       const keys = ["min", "max", "pattern", "scale", "maxSize", "required"];
-      if (keys.some((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])) || (o.type !== f.type && storageClass(o as unknown as Field) === storageClass(f))) {
+      if (
+        keys.some((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])) ||
+        (o.type !== f.type && storageClass(o as unknown as Field) === storageClass(f))
+      ) {
         this.warnings.push({ code: "constraints_not_rechecked", collection: neu.name, field: f.name, rows });
       }
       if (f.type === "select" && Array.isArray(o.values) && (o.values as string[]).some((v) => !f.values.includes(v))) {
@@ -567,7 +821,8 @@ export function indexesOf(c: Collection): IndexSpec[] {
   for (const f of c.fields) {
     if (f.unique && hasColumn(f)) out.push({ local: indexLocalName(c.id, [f.id], true), fields: [f.name], unique: true });
   }
-  for (const idx of c.indexes) out.push({ local: indexLocalName(c.id, idx.fields.map(fieldId), idx.unique), fields: idx.fields, unique: idx.unique });
+  for (const idx of c.indexes)
+    out.push({ local: indexLocalName(c.id, idx.fields.map(fieldId), idx.unique), fields: idx.fields, unique: idx.unique });
   return out;
 }
 

@@ -69,7 +69,12 @@ export function validateModel(input: unknown, current?: ModelDocument): ModelDoc
     const bad = parsed.error.issues.find((i) => (i.code === "invalid_format" || i.code === "custom") && isNamePath(i.path));
     const name = bad ? valueAt(input, bad.path) : undefined;
     if (bad && typeof name === "string") {
-      throw new AppError("invalid_identifier", 400, { name: name.slice(0, 100), what: bad.path.includes("fields") && !bad.path.includes("indexes") ? "field" : "collection", path: bad.path.join("."), issues: invalidInput(parsed.error).details.issues });
+      throw new AppError("invalid_identifier", 400, {
+        name: name.slice(0, 100),
+        what: bad.path.includes("fields") && !bad.path.includes("indexes") ? "field" : "collection",
+        path: bad.path.join("."),
+        issues: invalidInput(parsed.error).details.issues,
+      });
     }
     throw invalidInput(parsed.error);
   }
@@ -115,7 +120,8 @@ export function modelIssues(model: ModelDocument): ModelIssue[] {
   const byName = new Map(model.collections.map((c) => [c.name, c]));
   model.collections.forEach((c, ci) => {
     c.fields.forEach((f, fi) => {
-      if (f.type === "relation" && !byName.has(f.collection)) issues.push({ code: "unknown_relation_target", path: `collections.${ci}.fields.${fi}.collection`, target: f.collection });
+      if (f.type === "relation" && !byName.has(f.collection))
+        issues.push({ code: "unknown_relation_target", path: `collections.${ci}.fields.${fi}.collection`, target: f.collection });
     });
     const fields = new Map(c.fields.map((f) => [f.name, f]));
     const seen = new Set<string>();
@@ -127,7 +133,8 @@ export function modelIssues(model: ModelDocument): ModelIssue[] {
         else if (f && !isIndexable(f)) issues.push({ code: "unindexable_field", path, field: name });
       }
       const key = `${idx.fields.join(",")}:${idx.unique}`;
-      if (seen.has(key) || new Set(idx.fields).size !== idx.fields.length) issues.push({ code: "duplicate_index", path, fields: idx.fields.join(", ") });
+      if (seen.has(key) || new Set(idx.fields).size !== idx.fields.length)
+        issues.push({ code: "duplicate_index", path, fields: idx.fields.join(", ") });
       seen.add(key);
     });
   });
@@ -146,7 +153,14 @@ export function modelIssues(model: ModelDocument): ModelIssue[] {
         } catch (err) {
           if (!(err instanceof ExpressionError)) throw err;
           const { code, ...issue } = err.issue;
-          issues.push({ code: "invalid_rule", path: `collections.${ci}.rules.${op}`, collection: c.name, operation: op, problem: code, ...issue });
+          issues.push({
+            code: "invalid_rule",
+            path: `collections.${ci}.rules.${op}`,
+            collection: c.name,
+            operation: op,
+            problem: code,
+            ...issue,
+          });
         }
       }
     });
@@ -178,7 +192,12 @@ function fieldIssues(f: Field, path: string): ModelIssue[] {
   if (f.unique && !isIndexable(f)) issues.push({ code: "unindexable_field", path: `${path}.unique`, field: f.name });
   const lim = f as { min?: number | string; max?: number | string };
   if (lim.min !== undefined && lim.max !== undefined) {
-    const cmp = f.type === "datetime" ? Date.parse(String(lim.min)) > Date.parse(String(lim.max)) : f.type === "date" ? lim.min > lim.max : Number(lim.min) > Number(lim.max);
+    const cmp =
+      f.type === "datetime"
+        ? Date.parse(String(lim.min)) > Date.parse(String(lim.max))
+        : f.type === "date"
+          ? lim.min > lim.max
+          : Number(lim.min) > Number(lim.max);
     if (cmp) issues.push({ code: "invalid_range", path });
   }
   if (f.type === "text" && f.pattern !== undefined) {
@@ -189,9 +208,11 @@ function fieldIssues(f: Field, path: string): ModelIssue[] {
     }
   }
   if (f.type === "select") {
-    if (new Set(f.values).size !== f.values.length) issues.push({ code: "duplicate_name", path: `${path}.values`, name: f.values.find((v, i) => f.values.indexOf(v) !== i) });
+    if (new Set(f.values).size !== f.values.length)
+      issues.push({ code: "duplicate_name", path: `${path}.values`, name: f.values.find((v, i) => f.values.indexOf(v) !== i) });
   }
-  if (f.type === "relation" && f.onDelete === "set null" && !f.nullable && !f.multiple) issues.push({ code: "invalid_on_delete", path: `${path}.onDelete` });
+  if (f.type === "relation" && f.onDelete === "set null" && !f.nullable && !f.multiple)
+    issues.push({ code: "invalid_on_delete", path: `${path}.onDelete` });
   const declared = (f as { default?: unknown }).default;
   if (declared !== undefined) {
     const value = defaultValue(f, Date.now());

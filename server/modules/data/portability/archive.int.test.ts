@@ -40,7 +40,10 @@ function linesOf(archive: Buffer): string[] {
 
 /** Re-packs edited lines with a correct trailer (checksum and counts), so only the edit is wrong. */
 function repack(lines: string[], options: { fixTrailer?: boolean } = {}): Buffer {
-  const body = lines.slice(0, -1).map((l) => `${l}\n`).join("");
+  const body = lines
+    .slice(0, -1)
+    .map((l) => `${l}\n`)
+    .join("");
   let trailer = lines[lines.length - 1]!;
   if (options.fixTrailer) {
     const t = JSON.parse(trailer);
@@ -73,38 +76,58 @@ describe("archives between SQLite and PostgreSQL", () => {
     ["sqlite", "postgres"],
     ["postgres", "sqlite"],
     ["sqlite", "sqlite"],
-  ] as const)("exports from %s and imports into %s: every record, link and id is the same", async (from, to) => {
-    const { archive, records } = sources[from];
-    const target = dbs[to].project();
-    const summary = await importBuffer(dbs[to], target, archive);
-    expect(summary.records).toBe(Object.values(records).reduce((n, list) => n + list.length, 0));
-    expect(summary.source.db).toBe(from);
-    expect(summary.version).toBe(1);
-    const restored = await allRecords(dbs[to].data, target);
-    expect(Object.keys(restored).sort()).toEqual(["people", "teams", "things"]);
-    for (const name of Object.keys(records)) expect(restored[name], name).toEqual(records[name]);
-    // The model keeps its ids (so a later export names the same junctions) and its rules.
-    const [a, b] = [await dbs[from].data.schema.get(sources[from].project), await dbs[to].data.schema.get(target)];
-    expect(b.schema).toEqual(a.schema);
-    // The restored project works: relations resolve, uniqueness holds, history says where it came from.
-    const thing = (records.things as Array<{ id: string; owner: string }>)[1]!;
-    const expanded = await dbs[to].data.records.get(target, "things", thing.id, admin, { expand: "owner.boss" });
-    expect((expanded.expand as { owner: { id: string } }).owner.id).toBe(thing.owner);
-    await expect(dbs[to].data.records.create(target, "teams", { title: "alpha" }, admin)).rejects.toMatchObject({ code: "validation_failed" });
-    expect((await dbs[to].data.schema.history(target))[0]!.message).toMatch(/^import of an archive of prj_/);
-  }, 60_000);
+  ] as const)(
+    "exports from %s and imports into %s: every record, link and id is the same",
+    async (from, to) => {
+      const { archive, records } = sources[from];
+      const target = dbs[to].project();
+      const summary = await importBuffer(dbs[to], target, archive);
+      expect(summary.records).toBe(Object.values(records).reduce((n, list) => n + list.length, 0));
+      expect(summary.source.db).toBe(from);
+      expect(summary.version).toBe(1);
+      const restored = await allRecords(dbs[to].data, target);
+      expect(Object.keys(restored).sort()).toEqual(["people", "teams", "things"]);
+      for (const name of Object.keys(records)) expect(restored[name], name).toEqual(records[name]);
+      // The model keeps its ids (so a later export names the same junctions) and its rules.
+      const [a, b] = [await dbs[from].data.schema.get(sources[from].project), await dbs[to].data.schema.get(target)];
+      expect(b.schema).toEqual(a.schema);
+      // The restored project works: relations resolve, uniqueness holds, history says where it came from.
+      const thing = (records.things as Array<{ id: string; owner: string }>)[1]!;
+      const expanded = await dbs[to].data.records.get(target, "things", thing.id, admin, { expand: "owner.boss" });
+      expect((expanded.expand as { owner: { id: string } }).owner.id).toBe(thing.owner);
+      await expect(dbs[to].data.records.create(target, "teams", { title: "alpha" }, admin)).rejects.toMatchObject({
+        code: "validation_failed",
+      });
+      expect((await dbs[to].data.schema.history(target))[0]!.message).toMatch(/^import of an archive of prj_/);
+    },
+    60_000,
+  );
 
   it("writes a header, records in dependency order, links, junction rows and a trailer", () => {
     const lines = linesOf(sources.postgres.archive).map((l) => JSON.parse(l));
-    expect(lines[0]).toMatchObject({ format: "apprun-archive", formatVersion: ARCHIVE_FORMAT_VERSION, source: { db: "postgres", project: sources.postgres.project }, counts: { teams: 2, people: 7, things: 40 } });
+    expect(lines[0]).toMatchObject({
+      format: "apprun-archive",
+      formatVersion: ARCHIVE_FORMAT_VERSION,
+      source: { db: "postgres", project: sources.postgres.project },
+      counts: { teams: 2, people: 7, things: 40 },
+    });
     const kinds = lines.slice(1).map((l) => (l.t === "r" ? `r:${l.c}` : l.t));
     const order = kinds.filter((k, i) => k !== kinds[i - 1]);
     expect(order).toEqual(["r:teams", "r:people", "r:things", "l", "j", "end"]);
     // The self relation and the relation back to people (a cycle) are links; people.team is inline.
     expect(lines.find((l) => l.t === "r" && l.c === "people").d).not.toHaveProperty("boss");
     expect(lines.find((l) => l.t === "r" && l.c === "people").d).toHaveProperty("team");
-    expect(lines.filter((l) => l.t === "l").map((l) => l.c).sort()).toEqual([...Array(7).fill("people"), "teams"]);
-    expect(lines.at(-1)).toMatchObject({ t: "end", counts: { people: { records: 7, links: 7 }, teams: { records: 2, links: 1 } }, lines: lines.length - 1 });
+    expect(
+      lines
+        .filter((l) => l.t === "l")
+        .map((l) => l.c)
+        .sort(),
+    ).toEqual([...Array(7).fill("people"), "teams"]);
+    expect(lines.at(-1)).toMatchObject({
+      t: "end",
+      counts: { people: { records: 7, links: 7 }, teams: { records: 2, links: 1 } },
+      lines: lines.length - 1,
+    });
   });
 
   describe.each(["sqlite", "postgres"] as const)("damaged archives into %s import nothing", (kind) => {
@@ -113,43 +136,135 @@ describe("archives between SQLite and PostgreSQL", () => {
       ["not gzip at all", () => Buffer.from("hello, this is not an archive"), "archive_corrupt"],
       ["empty", () => Buffer.alloc(0), "archive_truncated"],
       ["truncated gzip (half the bytes)", () => original().subarray(0, Math.floor(original().length / 2)), "archive_truncated"],
-      ["complete gzip without its trailer", () => zlib.gzipSync(linesOf(original()).slice(0, -1).map((l) => `${l}\n`).join("")), "archive_truncated"],
-      ["a flipped byte in the compressed data", () => flip(original(), Math.floor(original().length / 3)), "archive_corrupt|archive_checksum_mismatch|archive_truncated|archive_invalid"],
-      ["a changed value with the old checksum", () => repack(linesOf(original()).map((l) => l.replace('"Person 1"', '"Person X"'))), "archive_checksum_mismatch"],
-      ["a dropped record line with the old checksum", () => repack(linesOf(original()).filter((_, i) => i !== 3)), "archive_checksum_mismatch|archive_invalid"],
-      ["format version 99", () => repack(linesOf(original()).map((l, i) => (i === 0 ? l.replace(`"formatVersion":${ARCHIVE_FORMAT_VERSION}`, '"formatVersion":99') : l))), "archive_version_unsupported"],
+      [
+        "complete gzip without its trailer",
+        () =>
+          zlib.gzipSync(
+            linesOf(original())
+              .slice(0, -1)
+              .map((l) => `${l}\n`)
+              .join(""),
+          ),
+        "archive_truncated",
+      ],
+      [
+        "a flipped byte in the compressed data",
+        () => flip(original(), Math.floor(original().length / 3)),
+        "archive_corrupt|archive_checksum_mismatch|archive_truncated|archive_invalid",
+      ],
+      [
+        "a changed value with the old checksum",
+        () => repack(linesOf(original()).map((l) => l.replace('"Person 1"', '"Person X"'))),
+        "archive_checksum_mismatch",
+      ],
+      [
+        "a dropped record line with the old checksum",
+        () => repack(linesOf(original()).filter((_, i) => i !== 3)),
+        "archive_checksum_mismatch|archive_invalid",
+      ],
+      [
+        "format version 99",
+        () =>
+          repack(
+            linesOf(original()).map((l, i) => (i === 0 ? l.replace(`"formatVersion":${ARCHIVE_FORMAT_VERSION}`, '"formatVersion":99') : l)),
+          ),
+        "archive_version_unsupported",
+      ],
       ["a header that is not an apprun archive", () => zlib.gzipSync('{"hello":"world"}\n'), "archive_corrupt"],
-      ["an integer field holding text", () => repack(editRecord(original(), "things", 5, (d) => ({ ...d, count: "seven" })), { fixTrailer: true }), "archive_invalid"],
-      ["a field the model does not have", () => repack(editRecord(original(), "things", 5, (d) => ({ ...d, ghost: 1 })), { fixTrailer: true }), "archive_invalid"],
-      ["a collection the model does not have", () => repack(linesOf(original()).map((l, i) => (i === 12 ? l.replace('"c":"things"', '"c":"ghosts"') : l)), { fixTrailer: true }), "archive_invalid"],
-      ["a relation to a record that does not exist", () => repack(editRecord(original(), "things", 7, (d) => ({ ...d, owner: "nosuchperson1234" })), { fixTrailer: true }), "archive_invalid"],
-      ["a duplicate record id", () => repack(duplicateRecord(original(), "things"), { fixTrailer: true }), "archive_invalid|archive_checksum_mismatch"],
-      ["a line that is not JSON", () => repack(linesOf(original()).map((l, i) => (i === 4 ? l.slice(0, 20) : l)), { fixTrailer: true }), "archive_corrupt"],
-      ["a model that does not validate", () => repack(linesOf(original()).map((l, i) => (i === 0 ? l.replace('"type":"integer"', '"type":"integr"') : l)), { fixTrailer: true }), "invalid_input|invalid_model"],
+      [
+        "an integer field holding text",
+        () =>
+          repack(
+            editRecord(original(), "things", 5, (d) => ({ ...d, count: "seven" })),
+            { fixTrailer: true },
+          ),
+        "archive_invalid",
+      ],
+      [
+        "a field the model does not have",
+        () =>
+          repack(
+            editRecord(original(), "things", 5, (d) => ({ ...d, ghost: 1 })),
+            { fixTrailer: true },
+          ),
+        "archive_invalid",
+      ],
+      [
+        "a collection the model does not have",
+        () =>
+          repack(
+            linesOf(original()).map((l, i) => (i === 12 ? l.replace('"c":"things"', '"c":"ghosts"') : l)),
+            { fixTrailer: true },
+          ),
+        "archive_invalid",
+      ],
+      [
+        "a relation to a record that does not exist",
+        () =>
+          repack(
+            editRecord(original(), "things", 7, (d) => ({ ...d, owner: "nosuchperson1234" })),
+            { fixTrailer: true },
+          ),
+        "archive_invalid",
+      ],
+      [
+        "a duplicate record id",
+        () => repack(duplicateRecord(original(), "things"), { fixTrailer: true }),
+        "archive_invalid|archive_checksum_mismatch",
+      ],
+      [
+        "a line that is not JSON",
+        () =>
+          repack(
+            linesOf(original()).map((l, i) => (i === 4 ? l.slice(0, 20) : l)),
+            { fixTrailer: true },
+          ),
+        "archive_corrupt",
+      ],
+      [
+        "a model that does not validate",
+        () =>
+          repack(
+            linesOf(original()).map((l, i) => (i === 0 ? l.replace('"type":"integer"', '"type":"integr"') : l)),
+            { fixTrailer: true },
+          ),
+        "invalid_input|invalid_model",
+      ],
     ];
 
-    it.each(cases)("%s", async (_name, make, codes) => {
-      const t = dbs[kind];
-      const target = t.project();
-      const err = await failure(() => importBuffer(t, target, make()));
-      expect(err.code).toMatch(new RegExp(`^(${codes})$`));
-      expect(err.status).toBeGreaterThanOrEqual(400);
-      expect(err.status).toBeLessThan(500);
-      expect(await t.data.schema.get(target)).toMatchObject({ version: 0, schema: { collections: [] } });
-      expect(await t.data.schema.history(target)).toEqual([]);
-      // And the project is still empty, so a good archive goes in afterwards.
-      expect((await importBuffer(t, target, sources.postgres.archive)).records).toBe(49);
-    }, 30_000);
+    it.each(cases)(
+      "%s",
+      async (_name, make, codes) => {
+        const t = dbs[kind];
+        const target = t.project();
+        const err = await failure(() => importBuffer(t, target, make()));
+        expect(err.code).toMatch(new RegExp(`^(${codes})$`));
+        expect(err.status).toBeGreaterThanOrEqual(400);
+        expect(err.status).toBeLessThan(500);
+        expect(await t.data.schema.get(target)).toMatchObject({ version: 0, schema: { collections: [] } });
+        expect(await t.data.schema.history(target)).toEqual([]);
+        // And the project is still empty, so a good archive goes in afterwards.
+        expect((await importBuffer(t, target, sources.postgres.archive)).records).toBe(49);
+      },
+      30_000,
+    );
   });
 
   it.each(["sqlite", "postgres"] as const)("refuses to import into a project that has collections or retained data (%s)", async (kind) => {
     const t = dbs[kind];
     const target = t.project();
     await t.apply(target, { collections: [{ name: "notes", fields: [{ name: "content", type: "text" }] }] });
-    expect(await failure(() => importBuffer(t, target, sources.postgres.archive))).toMatchObject({ code: "project_not_empty", status: 409, details: { collections: 1 } });
+    expect(await failure(() => importBuffer(t, target, sources.postgres.archive))).toMatchObject({
+      code: "project_not_empty",
+      status: 409,
+      details: { collections: 1 },
+    });
     // Dropping the collection keeps its data retained: still not empty.
     await t.apply(target, { collections: [] });
-    expect(await failure(() => importBuffer(t, target, sources.postgres.archive))).toMatchObject({ code: "project_not_empty", details: { collections: 0, retained: 1 } });
+    expect(await failure(() => importBuffer(t, target, sources.postgres.archive))).toMatchObject({
+      code: "project_not_empty",
+      details: { collections: 0, retained: 1 },
+    });
     expect((await t.data.schema.get(target)).version).toBe(2);
     await t.data.schema.purge(target);
     expect((await importBuffer(t, target, sources.postgres.archive)).version).toBe(3);
@@ -176,7 +291,9 @@ describe("archives between SQLite and PostgreSQL", () => {
 
     // Import reports progress from the header's counts too.
     const seen: number[] = [];
-    await t.data.archive.importProject(t.project(), Readable.from([sources.sqlite.archive]), "tester", { onProgress: (p) => void seen.push(p.done) });
+    await t.data.archive.importProject(t.project(), Readable.from([sources.sqlite.archive]), "tester", {
+      onProgress: (p) => void seen.push(p.done),
+    });
     expect(seen[0]).toBe(0);
     expect(seen.length).toBeGreaterThan(3);
   });
@@ -188,7 +305,12 @@ function flip(buffer: Buffer, at: number): Buffer {
   return copy;
 }
 
-function editRecord(archive: Buffer, collection: string, nth: number, edit: (d: Record<string, unknown>) => Record<string, unknown>): string[] {
+function editRecord(
+  archive: Buffer,
+  collection: string,
+  nth: number,
+  edit: (d: Record<string, unknown>) => Record<string, unknown>,
+): string[] {
   let seen = 0;
   return linesOf(archive).map((l) => {
     const v = JSON.parse(l);

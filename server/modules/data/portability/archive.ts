@@ -14,7 +14,16 @@ import type { Field, ModelDocument } from "../schema";
 import type { SchemaService } from "../schema-service";
 import { classifyDbError } from "../storage/sql-errors";
 import { isRecordId, toProjectId, type AnyDatabase, type ProjectId } from "../types";
-import { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, dependencyOrder, deferredRelations, headerSchema, lineSchema, type ArchiveHeader, type CollectionCounts } from "./format";
+import {
+  ARCHIVE_FORMAT,
+  ARCHIVE_FORMAT_VERSION,
+  dependencyOrder,
+  deferredRelations,
+  headerSchema,
+  lineSchema,
+  type ArchiveHeader,
+  type CollectionCounts,
+} from "./format";
 
 type Sql = RawBuilder<unknown>;
 
@@ -73,7 +82,11 @@ export function createArchiveService(deps: ArchiveDeps) {
     return db.transaction().setIsolationLevel("repeatable read").execute(work);
   }
 
-  async function exportProject(projectId: string, out: Writable, options: { onProgress?: (p: ArchiveProgress) => void } = {}): Promise<ArchiveSummary> {
+  async function exportProject(
+    projectId: string,
+    out: Writable,
+    options: { onProgress?: (p: ArchiveProgress) => void } = {},
+  ): Promise<ArchiveSummary> {
     const project = toProjectId(projectId);
     const gzip = zlib.createGzip();
     const piped = pipeline(gzip, out);
@@ -88,7 +101,11 @@ export function createArchiveService(deps: ArchiveDeps) {
     }
     try {
       const summary = await reading(async (db) => {
-        const row = await (db as unknown as Kysely<SystemDatabase>).selectFrom("apprun_data_project").select(["version", "model"]).where("project_id", "=", project).executeTakeFirst();
+        const row = await (db as unknown as Kysely<SystemDatabase>)
+          .selectFrom("apprun_data_project")
+          .select(["version", "model"])
+          .where("project_id", "=", project)
+          .executeTakeFirst();
         const version = row?.version ?? 0;
         const model = row ? readJson<ModelDocument>(row.model) : { collections: [] };
         const rt = buildRuntime(database, project, version, model);
@@ -144,7 +161,13 @@ export function createArchiveService(deps: ArchiveDeps) {
             let after: [string, string] | null = null;
             for (;;) {
               const cond: Sql = after ? sql`where (${sql.id("source_id")}, ${sql.id("target_id")}) > (${after[0]}, ${after[1]})` : sql``;
-              const r: { rows: Array<{ source_id: string; target_id: string; position: number | string }> } = await sql<{ source_id: string; target_id: string; position: number | string }>`select ${sql.id("source_id")}, ${sql.id("target_id")}, ${sql.id("position")} from ${table} ${cond} order by ${sql.id("source_id")}, ${sql.id("target_id")} limit ${PAGE}`.execute(db);
+              const r: { rows: Array<{ source_id: string; target_id: string; position: number | string }> } = await sql<{
+                source_id: string;
+                target_id: string;
+                position: number | string;
+              }>`select ${sql.id("source_id")}, ${sql.id("target_id")}, ${sql.id("position")} from ${table} ${cond} order by ${sql.id("source_id")}, ${sql.id("target_id")} limit ${PAGE}`.execute(
+                db,
+              );
               for (const j of r.rows) {
                 await write({ t: "j", c: c.name, f: f.name, s: j.source_id, to: j.target_id, p: Number(j.position) });
                 counts[c.name]!.junctions++;
@@ -171,12 +194,20 @@ export function createArchiveService(deps: ArchiveDeps) {
   }
 
   /** Reads a collection's rows in id order, page by page, with the given columns. */
-  async function pages(db: Kysely<unknown>, rt: ProjectRuntime, c: CollectionRuntime, columns: Field[], each: (row: Record<string, unknown>) => Promise<void>) {
+  async function pages(
+    db: Kysely<unknown>,
+    rt: ProjectRuntime,
+    c: CollectionRuntime,
+    columns: Field[],
+    each: (row: Record<string, unknown>) => Promise<void>,
+  ) {
     const cols: Sql[] = [sql.id("id"), sql.id("created"), sql.id("updated"), ...columns.map((f) => rt.names.columnName(c.name, f.name))];
     let after: string | null = null;
     for (;;) {
       const cond = after === null ? sql`` : sql`where ${sql.id("id")} > ${after}`;
-      const r = await sql<Record<string, unknown>>`select ${sql.join(cols)} from ${rt.names.table(c.name)} ${cond} order by ${sql.id("id")} limit ${PAGE}`.execute(db);
+      const r = await sql<
+        Record<string, unknown>
+      >`select ${sql.join(cols)} from ${rt.names.table(c.name)} ${cond} order by ${sql.id("id")} limit ${PAGE}`.execute(db);
       for (const row of r.rows) await each(row);
       if (r.rows.length < PAGE) return;
       after = r.rows[r.rows.length - 1]!.id as string;
@@ -188,7 +219,12 @@ export function createArchiveService(deps: ArchiveDeps) {
    * `project_not_empty`). Everything happens in one transaction that commits only when the archive
    * ended with a trailer whose counts and checksum match; any problem is a 4xx and nothing stays.
    */
-  async function importProject(projectId: string, input: Readable, author: string, options: { onProgress?: (p: ArchiveProgress) => void } = {}): Promise<ImportSummary> {
+  async function importProject(
+    projectId: string,
+    input: Readable,
+    author: string,
+    options: { onProgress?: (p: ArchiveProgress) => void } = {},
+  ): Promise<ImportSummary> {
     const project = toProjectId(projectId);
     const lines = readLines(input);
     try {
@@ -198,7 +234,12 @@ export function createArchiveService(deps: ArchiveDeps) {
     }
   }
 
-  async function importLines(project: ProjectId, lines: AsyncGenerator<string, void, undefined>, author: string, options: { onProgress?: (p: ArchiveProgress) => void }): Promise<ImportSummary> {
+  async function importLines(
+    project: ProjectId,
+    lines: AsyncGenerator<string, void, undefined>,
+    author: string,
+    options: { onProgress?: (p: ArchiveProgress) => void },
+  ): Promise<ImportSummary> {
     const hash = crypto.createHash("sha256");
     let lineNo = 0;
     const first = await lines.next();
@@ -209,54 +250,74 @@ export function createArchiveService(deps: ArchiveDeps) {
     const total = Object.values(header.counts).reduce((a, b) => a + b, 0);
     let result: ArchiveSummary | undefined;
 
-    const applied = await deps.schema.applyToEmpty(project, header.model, author, `import of an archive of ${header.source.project} (${header.source.db}, model version ${header.source.modelVersion})`, async (trx, _ns, model) => {
-      const rt = buildRuntime(database, project, 0, model);
-      const counts: Record<string, CollectionCounts> = Object.fromEntries(model.collections.map((c) => [c.name, { records: 0, links: 0, junctions: 0 }]));
-      const inserts = createInserter(trx, rt);
-      let done = 0;
-      let ended: { counts: Record<string, CollectionCounts>; lines: number; sha256: string } | null = null;
-      options.onProgress?.({ done, total, collection: null });
+    const applied = await deps.schema.applyToEmpty(
+      project,
+      header.model,
+      author,
+      `import of an archive of ${header.source.project} (${header.source.db}, model version ${header.source.modelVersion})`,
+      async (trx, _ns, model) => {
+        const rt = buildRuntime(database, project, 0, model);
+        const counts: Record<string, CollectionCounts> = Object.fromEntries(
+          model.collections.map((c) => [c.name, { records: 0, links: 0, junctions: 0 }]),
+        );
+        const inserts = createInserter(trx, rt);
+        let done = 0;
+        let ended: { counts: Record<string, CollectionCounts>; lines: number; sha256: string } | null = null;
+        options.onProgress?.({ done, total, collection: null });
 
-      for (;;) {
-        const next = await lines.next();
-        if (next.done) break;
-        lineNo++;
-        if (ended) throw new AppError("archive_corrupt", 400, { line: lineNo, reason: "data_after_trailer" });
-        const line = parseLine(next.value, lineNo);
-        if (line.t === "end") {
-          ended = line;
-          continue;
+        for (;;) {
+          const next = await lines.next();
+          if (next.done) break;
+          lineNo++;
+          if (ended) throw new AppError("archive_corrupt", 400, { line: lineNo, reason: "data_after_trailer" });
+          const line = parseLine(next.value, lineNo);
+          if (line.t === "end") {
+            ended = line;
+            continue;
+          }
+          hash.update(next.value);
+          const cr = rt.collections.get(line.c);
+          if (!cr)
+            throw new AppError("archive_invalid", 400, { line: lineNo, collection: line.c.slice(0, 100), reason: "unknown_collection" });
+          if (line.t === "r") {
+            await inserts.record(cr, decodeRecord(cr, line.d, lineNo), lineNo);
+            counts[cr.name]!.records++;
+          } else if (line.t === "l") {
+            await inserts.flush();
+            await inserts.link(cr, line.id, decodeLink(cr, line.id, line.d, lineNo), lineNo);
+            counts[cr.name]!.links++;
+          } else {
+            const f = cr.toMany.find((x) => x.name === line.f);
+            if (!f)
+              throw new AppError("archive_invalid", 400, {
+                line: lineNo,
+                collection: cr.name,
+                field: line.f.slice(0, 100),
+                reason: "unknown_field",
+              });
+            if (!isRecordId(line.s) || !isRecordId(line.to))
+              throw new AppError("archive_invalid", 400, { line: lineNo, collection: cr.name, field: f.name, reason: "invalid_record_id" });
+            await inserts.junction(cr, f, line.s, line.to, line.p, lineNo);
+            counts[cr.name]!.junctions++;
+          }
+          if (++done % PROGRESS_EVERY === 0) options.onProgress?.({ done, total, collection: cr.name });
         }
-        hash.update(next.value);
-        const cr = rt.collections.get(line.c);
-        if (!cr) throw new AppError("archive_invalid", 400, { line: lineNo, collection: line.c.slice(0, 100), reason: "unknown_collection" });
-        if (line.t === "r") {
-          await inserts.record(cr, decodeRecord(cr, line.d, lineNo), lineNo);
-          counts[cr.name]!.records++;
-        } else if (line.t === "l") {
-          await inserts.flush();
-          await inserts.link(cr, line.id, decodeLink(cr, line.id, line.d, lineNo), lineNo);
-          counts[cr.name]!.links++;
-        } else {
-          const f = cr.toMany.find((x) => x.name === line.f);
-          if (!f) throw new AppError("archive_invalid", 400, { line: lineNo, collection: cr.name, field: line.f.slice(0, 100), reason: "unknown_field" });
-          if (!isRecordId(line.s) || !isRecordId(line.to)) throw new AppError("archive_invalid", 400, { line: lineNo, collection: cr.name, field: f.name, reason: "invalid_record_id" });
-          await inserts.junction(cr, f, line.s, line.to, line.p, lineNo);
-          counts[cr.name]!.junctions++;
+        if (!ended) throw new AppError("archive_truncated", 400, { line: lineNo });
+        await inserts.flush();
+        const sha256 = hash.digest("hex");
+        if (ended.sha256 !== sha256 || ended.lines !== lineNo - 1 || !sameCounts(ended.counts, counts)) {
+          throw new AppError("archive_checksum_mismatch", 400, { lines: lineNo - 1 });
         }
-        if (++done % PROGRESS_EVERY === 0) options.onProgress?.({ done, total, collection: cr.name });
-      }
-      if (!ended) throw new AppError("archive_truncated", 400, { line: lineNo });
-      await inserts.flush();
-      const sha256 = hash.digest("hex");
-      if (ended.sha256 !== sha256 || ended.lines !== lineNo - 1 || !sameCounts(ended.counts, counts)) {
-        throw new AppError("archive_checksum_mismatch", 400, { lines: lineNo - 1 });
-      }
-      await checkReferences(trx, rt);
-      options.onProgress?.({ done, total, collection: null });
-      result = summaryOf(project, counts);
-    });
-    return { ...result!, version: applied.version, source: { ...header.source, apprunVersion: header.apprunVersion, createdAt: header.createdAt } };
+        await checkReferences(trx, rt);
+        options.onProgress?.({ done, total, collection: null });
+        result = summaryOf(project, counts);
+      },
+    );
+    return {
+      ...result!,
+      version: applied.version,
+      source: { ...header.source, apprunVersion: header.apprunVersion, createdAt: header.createdAt },
+    };
   }
 
   /** SQLite filled the tables with foreign keys off (inside the model change): check them before commit. */
@@ -308,8 +369,13 @@ function parseJson(text: string, line: number): unknown {
 
 function parseHeader(text: string): ArchiveHeader {
   const value = parseJson(text, 1) as { format?: unknown; formatVersion?: unknown } | null;
-  if (!value || typeof value !== "object" || value.format !== ARCHIVE_FORMAT) throw new AppError("archive_corrupt", 400, { line: 1, reason: "not_an_archive" });
-  if (value.formatVersion !== ARCHIVE_FORMAT_VERSION) throw new AppError("archive_version_unsupported", 400, { version: String(value.formatVersion).slice(0, 20), supported: ARCHIVE_FORMAT_VERSION });
+  if (!value || typeof value !== "object" || value.format !== ARCHIVE_FORMAT)
+    throw new AppError("archive_corrupt", 400, { line: 1, reason: "not_an_archive" });
+  if (value.formatVersion !== ARCHIVE_FORMAT_VERSION)
+    throw new AppError("archive_version_unsupported", 400, {
+      version: String(value.formatVersion).slice(0, 20),
+      supported: ARCHIVE_FORMAT_VERSION,
+    });
   const parsed = headerSchema.safeParse(value);
   if (!parsed.success) throw new AppError("archive_corrupt", 400, { line: 1, reason: "invalid_header" });
   return parsed.data;
@@ -369,7 +435,9 @@ function columnValue(c: CollectionRuntime, f: Field, value: unknown, line: numbe
   if (f.type === "autodate") return checkTime(c, f.name, value, line, true);
   // Selects are only type-checked: options may have been removed after values were stored.
   if (f.type === "select") {
-    const ok = f.multiple ? Array.isArray(value) && value.every((v) => typeof v === "string" && !v.includes("\u0000")) : typeof value === "string" && !value.includes("\u0000");
+    const ok = f.multiple
+      ? Array.isArray(value) && value.every((v) => typeof v === "string" && !v.includes("\u0000"))
+      : typeof value === "string" && !value.includes("\u0000");
     if (!ok) throw invalidValue(c, f.name, line, "invalid_type");
     return toDb(f, value);
   }
@@ -400,7 +468,16 @@ function createInserter(trx: Kysely<unknown>, rt: ProjectRuntime) {
       await query.execute(trx);
     } catch (err) {
       const kind = classifyDbError(err).kind;
-      const reason = kind === "unique" ? "duplicate_values" : kind === "foreign_key" ? "invalid_references" : kind === "not_null" ? "null_values" : kind === "conversion" ? "invalid_value" : null;
+      const reason =
+        kind === "unique"
+          ? "duplicate_values"
+          : kind === "foreign_key"
+            ? "invalid_references"
+            : kind === "not_null"
+              ? "null_values"
+              : kind === "conversion"
+                ? "invalid_value"
+                : null;
       if (!reason) throw err;
       throw new AppError("archive_invalid", 400, { line, collection: c.name, ...(field ? { field } : {}), reason });
     }
@@ -411,14 +488,23 @@ function createInserter(trx: Kysely<unknown>, rt: ProjectRuntime) {
     const { c, rows, firstLine } = pending;
     pending = null;
     const cols: Sql[] = [sql.id("id"), sql.id("created"), sql.id("updated"), ...c.columns.map((f) => rt.names.columnName(c.name, f.name))];
-    await run(sql`insert into ${rt.names.table(c.name)} (${sql.join(cols)}) values ${sql.join(rows.map((r) => sql`(${sql.join(r)})`))}`, c, firstLine);
+    await run(
+      sql`insert into ${rt.names.table(c.name)} (${sql.join(cols)}) values ${sql.join(rows.map((r) => sql`(${sql.join(r)})`))}`,
+      c,
+      firstLine,
+    );
   }
 
   async function flushJunctions() {
     if (!junctions || junctions.rows.length === 0) return;
     const { c, f, rows, firstLine } = junctions;
     junctions = null;
-    await run(sql`insert into ${rt.names.junction(c.name, f.name)} (${sql.id("source_id")}, ${sql.id("target_id")}, ${sql.id("position")}) values ${sql.join(rows)}`, c, firstLine, f.name);
+    await run(
+      sql`insert into ${rt.names.junction(c.name, f.name)} (${sql.id("source_id")}, ${sql.id("target_id")}, ${sql.id("position")}) values ${sql.join(rows)}`,
+      c,
+      firstLine,
+      f.name,
+    );
   }
 
   return {
@@ -441,7 +527,8 @@ function createInserter(trx: Kysely<unknown>, rt: ProjectRuntime) {
           throw new AppError("archive_invalid", 400, { line, collection: c.name, reason: "invalid_references" });
         }
       })();
-      if (Number(r.numAffectedRows ?? 0n) !== 1) throw new AppError("archive_invalid", 400, { line, collection: c.name, reason: "unknown_record" });
+      if (Number(r.numAffectedRows ?? 0n) !== 1)
+        throw new AppError("archive_invalid", 400, { line, collection: c.name, reason: "unknown_record" });
     },
     async junction(c: CollectionRuntime, f: Field, source: string, target: string, position: number, line: number) {
       await flushRecords();

@@ -47,7 +47,9 @@ function progressBar(stream: NodeJS.WriteStream, verb: string) {
     const ratio = p.total > 0 ? Math.min(p.done / p.total, 1) : 1;
     const width = 30;
     const filled = Math.round(ratio * width);
-    stream.write(`\r${verb} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${String(Math.round(ratio * 100)).padStart(3)}%  ${p.done}/${p.total}${p.collection ? `  ${p.collection}` : ""}\x1b[K`);
+    stream.write(
+      `\r${verb} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${String(Math.round(ratio * 100)).padStart(3)}%  ${p.done}/${p.total}${p.collection ? `  ${p.collection}` : ""}\x1b[K`,
+    );
     shown = true;
   };
   return {
@@ -78,7 +80,9 @@ export async function exportCommand(ctx: PortabilityCliContext, input: { project
     const summary = await ctx.data.archive.exportProject(project.id, fs.createWriteStream(partial), { onProgress: bar.update });
     bar.done();
     fs.renameSync(partial, target);
-    ctx.stdout.write(`exported ${summary.collections} collections, ${summary.records} records, ${summary.junctions} relation links of ${project.slug} to ${target}\n`);
+    ctx.stdout.write(
+      `exported ${summary.collections} collections, ${summary.records} records, ${summary.junctions} relation links of ${project.slug} to ${target}\n`,
+    );
     return 0;
   } catch (err) {
     bar.done();
@@ -97,7 +101,9 @@ export async function importCommand(ctx: PortabilityCliContext, input: { project
     const project = await resolveProject(ctx, input.project);
     const summary = await ctx.data.archive.importProject(project.id, fs.createReadStream(input.file), "cli", { onProgress: bar.update });
     bar.done();
-    ctx.stdout.write(`imported ${summary.collections} collections, ${summary.records} records, ${summary.junctions} relation links into ${project.slug} (model version ${summary.version}; from ${summary.source.project} on ${summary.source.db})\n`);
+    ctx.stdout.write(
+      `imported ${summary.collections} collections, ${summary.records} records, ${summary.junctions} relation links into ${project.slug} (model version ${summary.version}; from ${summary.source.project} on ${summary.source.db})\n`,
+    );
     return 0;
   } catch (err) {
     bar.done();
@@ -105,7 +111,10 @@ export async function importCommand(ctx: PortabilityCliContext, input: { project
   }
 }
 
-export async function genCommand(ctx: PortabilityCliContext, input: { what: "types" | "openapi"; project: string; output?: string }): Promise<number> {
+export async function genCommand(
+  ctx: PortabilityCliContext,
+  input: { what: "types" | "openapi"; project: string; output?: string },
+): Promise<number> {
   try {
     const project = await resolveProject(ctx, input.project);
     const { version, schema } = await ctx.data.schema.get(project.id);
@@ -118,7 +127,9 @@ export async function genCommand(ctx: PortabilityCliContext, input: { what: "typ
       return 0;
     }
     fs.writeFileSync(input.output, text);
-    ctx.stdout.write(`wrote ${input.what === "types" ? "types" : "the OpenAPI document"} of ${project.slug} (model version ${version}) to ${path.resolve(input.output)}\n`);
+    ctx.stdout.write(
+      `wrote ${input.what === "types" ? "types" : "the OpenAPI document"} of ${project.slug} (model version ${version}) to ${path.resolve(input.output)}\n`,
+    );
     return 0;
   } catch (err) {
     return fail(ctx, err);

@@ -18,7 +18,10 @@ const BIN = path.resolve("bin/apprun.mjs");
 
 function run(args: string[]) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production" }, cwd: os.tmpdir() });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production" },
+      cwd: os.tmpdir(),
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -30,14 +33,22 @@ function run(args: string[]) {
 /** The instance of a data dir, opened in this process (as `apprun` would open it) to set up and check. */
 async function openInstance(db: TestDatabase): Promise<App> {
   const config = configSchema.parse({ dataDir: db.dataDir, databaseUrl: db.url, console: false, port: 0 });
-  const app = await createApp({ config, logger: pino({ level: "silent" }), masterKey: resolveMasterKey(config), passwordParams: { ln: 10, r: 8, p: 1 } });
+  const app = await createApp({
+    config,
+    logger: pino({ level: "silent" }),
+    masterKey: resolveMasterKey(config),
+    passwordParams: { ln: 10, r: 8, p: 1 },
+  });
   await app.database.ping();
   await app.prepareDatabase();
   return app;
 }
 
 async function createProjects(app: App, slugs: string[]): Promise<Record<string, string>> {
-  const account = await app.services.accounts.create({ email: "root@example.com", name: "Root", password: "correct horse battery", instanceAdmin: true }, SYSTEM_ACTOR);
+  const account = await app.services.accounts.create(
+    { email: "root@example.com", name: "Root", password: "correct horse battery", instanceAdmin: true },
+    SYSTEM_ACTOR,
+  );
   const out: Record<string, string> = {};
   for (const slug of slugs) out[slug] = (await app.services.projects.create(accountActor(account, null), { name: slug, slug })).id;
   return out;
@@ -76,7 +87,8 @@ describe("apprun export / import / gen as processes", () => {
   afterAll(async () => {
     const b = await openInstance(postgres).catch(() => null);
     if (b) {
-      for (const id of Object.values(target)) await dropProjectNamespace(b.database.db as never, projectNamespace("postgres", id)).catch(() => {});
+      for (const id of Object.values(target))
+        await dropProjectNamespace(b.database.db as never, projectNamespace("postgres", id)).catch(() => {});
       await b.close();
     }
     await sqlite?.drop();
@@ -88,12 +100,20 @@ describe("apprun export / import / gen as processes", () => {
     const file = path.join(scratch, "shop.apprun.gz");
     const exported = await run(["export", "--project", "shop", "-o", file, ...flags(sqlite)]);
     expect(exported.stderr).toBe("");
-    expect(exported).toMatchObject({ code: 0, stdout: expect.stringMatching(/^exported 3 collections, 29 records, \d+ relation links of shop to .*shop\.apprun\.gz\n$/) });
+    expect(exported).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^exported 3 collections, 29 records, \d+ relation links of shop to .*shop\.apprun\.gz\n$/),
+    });
     expect(fs.existsSync(`${file}.partial`)).toBe(false);
 
     const imported = await run(["import", file, "--project", "copy", ...flags(postgres)]);
     expect(imported.stderr).toBe("");
-    expect(imported).toMatchObject({ code: 0, stdout: expect.stringMatching(/^imported 3 collections, 29 records, \d+ relation links into copy \(model version 1; from prj_\w+ on sqlite\)\n$/) });
+    expect(imported).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(
+        /^imported 3 collections, 29 records, \d+ relation links into copy \(model version 1; from prj_\w+ on sqlite\)\n$/,
+      ),
+    });
     const b = await openInstance(postgres);
     try {
       expect(await allRecords(b.services.data, target.copy!)).toEqual(expected);

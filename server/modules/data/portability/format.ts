@@ -38,13 +38,29 @@ export const headerSchema = z.object({
 });
 export type ArchiveHeader = z.infer<typeof headerSchema>;
 
-const countsSchema = z.strictObject({ records: z.number().int().min(0), links: z.number().int().min(0), junctions: z.number().int().min(0) });
+const countsSchema = z.strictObject({
+  records: z.number().int().min(0),
+  links: z.number().int().min(0),
+  junctions: z.number().int().min(0),
+});
 
 export const lineSchema = z.discriminatedUnion("t", [
   z.strictObject({ t: z.literal("r"), c: z.string().max(100), d: z.record(z.string().max(200), z.unknown()) }),
   z.strictObject({ t: z.literal("l"), c: z.string().max(100), id: z.string().max(100), d: z.record(z.string().max(200), z.unknown()) }),
-  z.strictObject({ t: z.literal("j"), c: z.string().max(100), f: z.string().max(100), s: z.string().max(100), to: z.string().max(100), p: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
-  z.strictObject({ t: z.literal("end"), counts: z.record(z.string(), countsSchema), lines: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+  z.strictObject({
+    t: z.literal("j"),
+    c: z.string().max(100),
+    f: z.string().max(100),
+    s: z.string().max(100),
+    to: z.string().max(100),
+    p: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  }),
+  z.strictObject({
+    t: z.literal("end"),
+    counts: z.record(z.string(), countsSchema),
+    lines: z.number().int().min(0),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
 ]);
 export type ArchiveLine = z.infer<typeof lineSchema>;
 
@@ -79,4 +95,3 @@ export function deferredRelations(order: Collection[]): Map<string, Field[]> {
   }
   return out;
 }
-

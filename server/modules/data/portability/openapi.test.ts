@@ -6,7 +6,12 @@ import { buildOpenApi, FILTER_SYNTAX, RECORD_API_ERROR_CODES, typeNames } from "
 import { EVERY_TYPE_MODEL } from "./test-model";
 
 const model: ModelDocument = validateModel(EVERY_TYPE_MODEL);
-const options = { project: { id: "prj_abc", slug: "shop", name: "Shop" }, publicUrl: "https://api.example.com/", apprunVersion: "1.2.3", modelVersion: 4 };
+const options = {
+  project: { id: "prj_abc", slug: "shop", name: "Shop" },
+  publicUrl: "https://api.example.com/",
+  apprunVersion: "1.2.3",
+  modelVersion: 4,
+};
 
 type Json = Record<string, any>;
 
@@ -14,7 +19,9 @@ type Json = Record<string, any>;
 function refsOf(value: unknown, path = "#"): Array<[string, string]> {
   if (Array.isArray(value)) return value.flatMap((v, i) => refsOf(v, `${path}/${i}`));
   if (value && typeof value === "object") {
-    return Object.entries(value).flatMap(([k, v]) => (k === "$ref" && typeof v === "string" ? [[path, v] as [string, string]] : refsOf(v, `${path}/${k}`)));
+    return Object.entries(value).flatMap(([k, v]) =>
+      k === "$ref" && typeof v === "string" ? [[path, v] as [string, string]] : refsOf(v, `${path}/${k}`),
+    );
   }
   return [];
 }
@@ -44,7 +51,8 @@ describe("the generated OpenAPI document", () => {
   });
 
   it("has every collection's schemas and paths, the batch path and the server from publicUrl", () => {
-    for (const c of ["People", "Teams", "Things"]) for (const s of ["Record", "Create", "Update", "List"]) expect(doc.components.schemas).toHaveProperty(`${c}${s}`);
+    for (const c of ["People", "Teams", "Things"])
+      for (const s of ["Record", "Create", "Update", "List"]) expect(doc.components.schemas).toHaveProperty(`${c}${s}`);
     for (const c of ["people", "teams", "things"]) {
       expect(Object.keys(doc.paths[`/collections/${c}/records`]).sort()).toEqual(["get", "post"]);
       expect(Object.keys(doc.paths[`/collections/${c}/records/{id}`]).sort()).toEqual(["delete", "get", "parameters", "patch"]);
@@ -106,7 +114,12 @@ describe("the generated OpenAPI document", () => {
   it("stays valid for an empty model and keeps type names unique", async () => {
     const empty = buildOpenApi({ collections: [] }, options);
     expect((await new Validator().validate(empty)).valid).toBe(true);
-    const clash = validateModel({ collections: [{ name: "x_1", fields: [] }, { name: "x1", fields: [] }] });
+    const clash = validateModel({
+      collections: [
+        { name: "x_1", fields: [] },
+        { name: "x1", fields: [] },
+      ],
+    });
     expect([...typeNames(clash).values()]).toEqual(["X1", "X1_2"]);
     const clashDoc = buildOpenApi(clash, options) as Json;
     expect(Object.keys(clashDoc.components.schemas)).toEqual(expect.arrayContaining(["X1Record", "X1_2Record"]));

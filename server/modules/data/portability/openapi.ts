@@ -1,6 +1,6 @@
 import { MAX_BATCH, MAX_EXPAND_DEPTH, MAX_FILTER_BYTES, MAX_PER_PAGE, type Collection, type Field } from "../schema";
 import type { ModelDocument } from "../schema";
-import { RECORD_OPERATIONS } from "../types";
+import { type RECORD_OPERATIONS } from "../types";
 
 /**
  * The OpenAPI 3.1 description of one project's records API, generated from its current model:
@@ -135,7 +135,13 @@ export function fieldValueSchema(f: Field): Json {
   const description = f.description ? { description: f.description } : {};
   switch (f.type) {
     case "text":
-      return { type: "string", ...description, ...(f.min !== undefined ? { minLength: f.min } : {}), ...(f.max !== undefined ? { maxLength: f.max } : {}), ...(f.pattern ? { pattern: f.pattern } : {}) };
+      return {
+        type: "string",
+        ...description,
+        ...(f.min !== undefined ? { minLength: f.min } : {}),
+        ...(f.max !== undefined ? { maxLength: f.max } : {}),
+        ...(f.pattern ? { pattern: f.pattern } : {}),
+      };
     case "email":
       return { type: "string", format: "email", ...description, ...(f.max !== undefined ? { maxLength: f.max } : {}) };
     case "url":
@@ -143,18 +149,30 @@ export function fieldValueSchema(f: Field): Json {
     case "integer":
       return { type: "integer", ...description, minimum: f.min ?? Number.MIN_SAFE_INTEGER, maximum: f.max ?? Number.MAX_SAFE_INTEGER };
     case "number":
-      return { type: "number", ...description, ...(f.min !== undefined ? { minimum: f.min } : {}), ...(f.max !== undefined ? { maximum: f.max } : {}) };
+      return {
+        type: "number",
+        ...description,
+        ...(f.min !== undefined ? { minimum: f.min } : {}),
+        ...(f.max !== undefined ? { maximum: f.max } : {}),
+      };
     case "decimal":
       return {
         type: "string",
         pattern: DECIMAL,
-        description: [f.description, `An exact decimal as text${f.scale !== undefined ? `, at most ${f.scale} digits after the point` : ""}${f.min !== undefined ? `, at least ${f.min}` : ""}${f.max !== undefined ? `, at most ${f.max}` : ""}.`].filter(Boolean).join(" "),
+        description: [
+          f.description,
+          `An exact decimal as text${f.scale !== undefined ? `, at most ${f.scale} digits after the point` : ""}${f.min !== undefined ? `, at least ${f.min}` : ""}${f.max !== undefined ? `, at most ${f.max}` : ""}.`,
+        ]
+          .filter(Boolean)
+          .join(" "),
         "x-apprun-type": "decimal",
       };
     case "boolean":
       return { type: "boolean", ...description };
     case "json":
-      return { description: [f.description, `Any JSON value${f.maxSize ? ` of at most ${f.maxSize} bytes` : ""}.`].filter(Boolean).join(" ") };
+      return {
+        description: [f.description, `Any JSON value${f.maxSize ? ` of at most ${f.maxSize} bytes` : ""}.`].filter(Boolean).join(" "),
+      };
     case "datetime":
       return { type: "string", format: "date-time", ...description };
     case "date":
@@ -162,15 +180,47 @@ export function fieldValueSchema(f: Field): Json {
     case "uuid":
       return { type: "string", format: "uuid", ...description };
     case "select":
-      if (f.multiple) return { type: "array", items: { type: "string", enum: f.values }, uniqueItems: true, ...description, ...(f.min !== undefined ? { minItems: f.min } : {}), ...(f.max !== undefined ? { maxItems: f.max } : {}) };
+      if (f.multiple)
+        return {
+          type: "array",
+          items: { type: "string", enum: f.values },
+          uniqueItems: true,
+          ...description,
+          ...(f.min !== undefined ? { minItems: f.min } : {}),
+          ...(f.max !== undefined ? { maxItems: f.max } : {}),
+        };
       return { type: "string", enum: f.values, ...description };
     case "relation": {
-      const id = { type: "string", pattern: RECORD_ID, description: [f.description, `The id of a ${f.collection} record.`].filter(Boolean).join(" "), "x-apprun-relation": f.collection };
-      if (f.multiple) return { type: "array", items: { type: "string", pattern: RECORD_ID }, uniqueItems: true, description: [f.description, `Ids of ${f.collection} records, in order.`].filter(Boolean).join(" "), "x-apprun-relation": f.collection, ...(f.min !== undefined ? { minItems: f.min } : {}), ...(f.max !== undefined ? { maxItems: f.max } : {}) };
+      const id = {
+        type: "string",
+        pattern: RECORD_ID,
+        description: [f.description, `The id of a ${f.collection} record.`].filter(Boolean).join(" "),
+        "x-apprun-relation": f.collection,
+      };
+      if (f.multiple)
+        return {
+          type: "array",
+          items: { type: "string", pattern: RECORD_ID },
+          uniqueItems: true,
+          description: [f.description, `Ids of ${f.collection} records, in order.`].filter(Boolean).join(" "),
+          "x-apprun-relation": f.collection,
+          ...(f.min !== undefined ? { minItems: f.min } : {}),
+          ...(f.max !== undefined ? { maxItems: f.max } : {}),
+        };
       return id;
     }
     case "autodate":
-      return { type: "string", format: "date-time", readOnly: true, description: [f.description, `Set by apprun${f.onCreate ? " on create" : ""}${f.onUpdate ? (f.onCreate ? " and update" : " on update") : ""}.`].filter(Boolean).join(" ") };
+      return {
+        type: "string",
+        format: "date-time",
+        readOnly: true,
+        description: [
+          f.description,
+          `Set by apprun${f.onCreate ? " on create" : ""}${f.onUpdate ? (f.onCreate ? " and update" : " on update") : ""}.`,
+        ]
+          .filter(Boolean)
+          .join(" "),
+      };
   }
 }
 
@@ -208,20 +258,41 @@ export function collectionSchemas(c: Collection, names: Map<string, string>): Re
     (record.properties as Json).expand = {
       type: "object",
       description: "Related records requested with `expand`, by relation field.",
-      properties: Object.fromEntries(relations.map((f) => [f.name, f.multiple ? { type: "array", items: ref(`${names.get(f.collection)!}Record`) } : nullable(ref(`${names.get(f.collection)!}Record`), true)])),
+      properties: Object.fromEntries(
+        relations.map((f) => [
+          f.name,
+          f.multiple
+            ? { type: "array", items: ref(`${names.get(f.collection)!}Record`) }
+            : nullable(ref(`${names.get(f.collection)!}Record`), true),
+        ]),
+      ),
       additionalProperties: false,
     };
   }
   const writable = c.fields.filter((f) => f.type !== "autodate");
-  const inputProps = Object.fromEntries(writable.map((f) => [f.name, { ...nullable(fieldValueSchema(f), f.nullable && !(f.type === "relation" && f.multiple)), ...staticDefault(f) }]));
+  const inputProps = Object.fromEntries(
+    writable.map((f) => [
+      f.name,
+      { ...nullable(fieldValueSchema(f), f.nullable && !(f.type === "relation" && f.multiple)), ...staticDefault(f) },
+    ]),
+  );
   const create: Json = {
     type: "object",
     title: `${c.name} (create)`,
-    properties: { id: { type: "string", pattern: RECORD_ID, description: "Optional: the record's id (generated when absent)." }, ...inputProps },
+    properties: {
+      id: { type: "string", pattern: RECORD_ID, description: "Optional: the record's id (generated when absent)." },
+      ...inputProps,
+    },
     required: writable.filter((f) => f.required && (f as { default?: unknown }).default === undefined).map((f) => f.name),
     additionalProperties: false,
   };
-  const update: Json = { type: "object", title: `${c.name} (update)`, description: "Only the fields given change (PATCH).", properties: inputProps, additionalProperties: false };
+  const update: Json = {
+    type: "object",
+    title: `${c.name} (update)`,
+    description: "Only the fields given change (PATCH).",
+    properties: inputProps,
+    additionalProperties: false,
+  };
   const list: Json = {
     type: "object",
     properties: {
@@ -240,8 +311,16 @@ export function collectionSchemas(c: Collection, names: Map<string, string>): Re
 }
 
 function errorResponses(...statuses: number[]): Json {
-  const text: Record<number, string> = { 400: "Bad input (see `error.code`)", 401: "Missing or invalid credentials", 403: "Not allowed by the collection's rule", 404: "No such collection or record", 409: "Conflict" };
-  return Object.fromEntries(statuses.map((s) => [String(s), { description: text[s] ?? "Error", content: { "application/json": { schema: ref("Error") } } }]));
+  const text: Record<number, string> = {
+    400: "Bad input (see `error.code`)",
+    401: "Missing or invalid credentials",
+    403: "Not allowed by the collection's rule",
+    404: "No such collection or record",
+    409: "Conflict",
+  };
+  return Object.fromEntries(
+    statuses.map((s) => [String(s), { description: text[s] ?? "Error", content: { "application/json": { schema: ref("Error") } } }]),
+  );
 }
 
 function security(c: Collection, op: (typeof RECORD_OPERATIONS)[number]): Json[] {
@@ -258,7 +337,11 @@ function access(c: Collection, op: (typeof RECORD_OPERATIONS)[number]): string {
 
 export function buildOpenApi(model: ModelDocument, options: OpenApiOptions): Json {
   const schemas: Record<string, Json> = {
-    ErrorCode: { type: "string", enum: [...RECORD_API_ERROR_CODES], description: "Stable, translatable error codes. New codes may be added; treat unknown ones as generic errors of their HTTP status." },
+    ErrorCode: {
+      type: "string",
+      enum: [...RECORD_API_ERROR_CODES],
+      description: "Stable, translatable error codes. New codes may be added; treat unknown ones as generic errors of their HTTP status.",
+    },
     FieldErrorCode: { type: "string", enum: [...FIELD_ERROR_CODES] },
     Error: {
       type: "object",
@@ -271,7 +354,12 @@ export function buildOpenApi(model: ModelDocument, options: OpenApiOptions): Jso
             details: {
               type: "object",
               description: "Values the message names; for `validation_failed`, `fields.<name>.code` per field.",
-              properties: { fields: { type: "object", additionalProperties: { type: "object", properties: { code: ref("FieldErrorCode") }, required: ["code"] } } },
+              properties: {
+                fields: {
+                  type: "object",
+                  additionalProperties: { type: "object", properties: { code: ref("FieldErrorCode") }, required: ["code"] },
+                },
+              },
             },
             requestId: { type: "string" },
           },
@@ -297,8 +385,13 @@ export function buildOpenApi(model: ModelDocument, options: OpenApiOptions): Jso
         summary: `List ${c.name}`,
         description: access(c, "list"),
         security: security(c, "list"),
-        parameters: ["filter", "sort", "page", "perPage", "count", "cursor", "fields", "expand"].map((p) => ({ $ref: `#/components/parameters/${p}` })),
-        responses: { "200": { description: "A page of records", content: { "application/json": { schema: ref(`${name}List`) } } }, ...errorResponses(400, 401, 403, 404) },
+        parameters: ["filter", "sort", "page", "perPage", "count", "cursor", "fields", "expand"].map((p) => ({
+          $ref: `#/components/parameters/${p}`,
+        })),
+        responses: {
+          "200": { description: "A page of records", content: { "application/json": { schema: ref(`${name}List`) } } },
+          ...errorResponses(400, 401, 403, 404),
+        },
       },
       post: {
         operationId: `create${name}`,
@@ -346,16 +439,41 @@ export function buildOpenApi(model: ModelDocument, options: OpenApiOptions): Jso
   const collectionEnum = names.length ? { type: "string", enum: names } : { type: "string" };
   schemas.BatchOperation = {
     oneOf: [
-      { type: "object", properties: { action: { const: "create" }, collection: collectionEnum, data: { type: "object" } }, required: ["action", "collection", "data"], additionalProperties: false },
-      { type: "object", properties: { action: { const: "update" }, collection: collectionEnum, id: { type: "string", pattern: RECORD_ID }, data: { type: "object" } }, required: ["action", "collection", "id", "data"], additionalProperties: false },
-      { type: "object", properties: { action: { const: "delete" }, collection: collectionEnum, id: { type: "string", pattern: RECORD_ID } }, required: ["action", "collection", "id"], additionalProperties: false },
+      {
+        type: "object",
+        properties: { action: { const: "create" }, collection: collectionEnum, data: { type: "object" } },
+        required: ["action", "collection", "data"],
+        additionalProperties: false,
+      },
+      {
+        type: "object",
+        properties: {
+          action: { const: "update" },
+          collection: collectionEnum,
+          id: { type: "string", pattern: RECORD_ID },
+          data: { type: "object" },
+        },
+        required: ["action", "collection", "id", "data"],
+        additionalProperties: false,
+      },
+      {
+        type: "object",
+        properties: { action: { const: "delete" }, collection: collectionEnum, id: { type: "string", pattern: RECORD_ID } },
+        required: ["action", "collection", "id"],
+        additionalProperties: false,
+      },
     ],
     discriminator: { propertyName: "action" },
     description: "`data` is the collection's create or update body.",
   };
   schemas.BatchResult = {
     type: "object",
-    properties: { action: { type: "string", enum: ["create", "update", "delete"] }, collection: collectionEnum, id: { type: "string" }, record: { type: "object", description: "The written record (create, update)." } },
+    properties: {
+      action: { type: "string", enum: ["create", "update", "delete"] },
+      collection: collectionEnum,
+      id: { type: "string" },
+      record: { type: "object", description: "The written record (create, update)." },
+    },
     required: ["action", "collection", "id"],
   };
   paths["/batch"] = {
@@ -363,14 +481,31 @@ export function buildOpenApi(model: ModelDocument, options: OpenApiOptions): Jso
       operationId: "batch",
       tags: ["batch"],
       summary: `Run up to ${MAX_BATCH} operations in one transaction`,
-      description: "All or nothing: the first failing operation undoes the others; its index is in `error.details.operation`. Each operation is checked against its collection's rules.",
+      description:
+        "All or nothing: the first failing operation undoes the others; its index is in `error.details.operation`. Each operation is checked against its collection's rules.",
       security: [{ appUser: [] }, { apiKey: [] }, {}],
-      requestBody: { required: true, content: { "application/json": { schema: { type: "array", minItems: 1, maxItems: MAX_BATCH, items: ref("BatchOperation") } } } },
-      responses: { "200": { description: "The result of each operation, in order", content: { "application/json": { schema: { type: "array", items: ref("BatchResult") } } } }, ...errorResponses(400, 401, 403, 404, 409) },
+      requestBody: {
+        required: true,
+        content: { "application/json": { schema: { type: "array", minItems: 1, maxItems: MAX_BATCH, items: ref("BatchOperation") } } },
+      },
+      responses: {
+        "200": {
+          description: "The result of each operation, in order",
+          content: { "application/json": { schema: { type: "array", items: ref("BatchResult") } } },
+        },
+        ...errorResponses(400, 401, 403, 404, 409),
+      },
     },
   };
 
-  const csv = (description: string) => ({ in: "query", required: false, style: "form", explode: false, schema: { type: "string" }, description });
+  const csv = (description: string) => ({
+    in: "query",
+    required: false,
+    style: "form",
+    explode: false,
+    schema: { type: "string" },
+    description,
+  });
   return {
     openapi: "3.1.0",
     info: {
@@ -378,25 +513,67 @@ export function buildOpenApi(model: ModelDocument, options: OpenApiOptions): Jso
       version: `${options.modelVersion}`,
       description: `Generated from model version ${options.modelVersion} of project ${options.project.slug} by apprun ${options.apprunVersion}. Errors share one shape (\`Error\`) with a stable \`code\`.`,
     },
-    servers: [{ url: `${options.publicUrl.replace(/\/+$/, "")}/api/v1/projects/${options.project.slug}`, description: "This project's API" }],
+    servers: [
+      { url: `${options.publicUrl.replace(/\/+$/, "")}/api/v1/projects/${options.project.slug}`, description: "This project's API" },
+    ],
     tags: [...names.map((n) => ({ name: n })), { name: "batch" }],
     paths,
     components: {
       schemas,
       parameters: {
         id: { name: "id", in: "path", required: true, schema: { type: "string", pattern: RECORD_ID } },
-        filter: { name: "filter", in: "query", required: false, schema: { type: "string", maxLength: MAX_FILTER_BYTES }, description: FILTER_SYNTAX },
+        filter: {
+          name: "filter",
+          in: "query",
+          required: false,
+          schema: { type: "string", maxLength: MAX_FILTER_BYTES },
+          description: FILTER_SYNTAX,
+        },
         sort: { name: "sort", ...csv("Comma-separated fields, `-` in front for descending: `-created,title`.") },
         page: { name: "page", in: "query", required: false, schema: { type: "integer", minimum: 1, default: 1 } },
-        perPage: { name: "perPage", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: MAX_PER_PAGE, default: 30 } },
-        count: { name: "count", in: "query", required: false, schema: { type: "boolean", default: false }, description: "Also count all matching records (a second query; off by default)." },
-        cursor: { name: "cursor", in: "query", required: false, schema: { type: "string", maxLength: 4096 }, description: "`nextCursor` of the previous page (keyset pagination); not with `page`." },
+        perPage: {
+          name: "perPage",
+          in: "query",
+          required: false,
+          schema: { type: "integer", minimum: 1, maximum: MAX_PER_PAGE, default: 30 },
+        },
+        count: {
+          name: "count",
+          in: "query",
+          required: false,
+          schema: { type: "boolean", default: false },
+          description: "Also count all matching records (a second query; off by default).",
+        },
+        cursor: {
+          name: "cursor",
+          in: "query",
+          required: false,
+          schema: { type: "string", maxLength: 4096 },
+          description: "`nextCursor` of the previous page (keyset pagination); not with `page`.",
+        },
         fields: { name: "fields", ...csv("Comma-separated fields to return (`id` always comes).") },
-        expand: { name: "expand", ...csv(`Comma-separated relation paths to expand, nested with dots up to ${MAX_EXPAND_DEPTH} levels: \`author,comments.author\`. Expanded records appear under \`expand\`.`) },
+        expand: {
+          name: "expand",
+          ...csv(
+            `Comma-separated relation paths to expand, nested with dots up to ${MAX_EXPAND_DEPTH} levels: \`author,comments.author\`. Expanded records appear under \`expand\`.`,
+          ),
+        },
       },
       securitySchemes: {
-        appUser: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "An app user's access token from `/api/v1/projects/{project}/auth/sign-in` (verify offline with the project's JWKS)." },
-        apiKey: { type: "http", scheme: "bearer", bearerFormat: "apprun API key", description: "A project API key (`ar_…`) sent as `Authorization: Bearer`. Bypasses a collection's rules where the key has `records:<collection>:<operation>`." },
+        appUser: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description:
+            "An app user's access token from `/api/v1/projects/{project}/auth/sign-in` (verify offline with the project's JWKS).",
+        },
+        apiKey: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "apprun API key",
+          description:
+            "A project API key (`ar_…`) sent as `Authorization: Bearer`. Bypasses a collection's rules where the key has `records:<collection>:<operation>`.",
+        },
       },
     },
   };

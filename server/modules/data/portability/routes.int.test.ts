@@ -24,7 +24,11 @@ describe.each(DATABASE_KINDS)("OpenAPI, export and import over HTTP on %s", (kin
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
   async function request(method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string) {
-    return fetch(`${t.baseUrl}${path}`, { method, headers: { "x-forwarded-for": "10.7.0.1", ...headers }, body: body === undefined ? undefined : typeof body === "string" ? body : new Uint8Array(body) });
+    return fetch(`${t.baseUrl}${path}`, {
+      method,
+      headers: { "x-forwarded-for": "10.7.0.1", ...headers },
+      body: body === undefined ? undefined : typeof body === "string" ? body : new Uint8Array(body),
+    });
   }
   async function json(res: Response): Promise<Json> {
     return (await res.json()) as Json;
@@ -37,7 +41,8 @@ describe.each(DATABASE_KINDS)("OpenAPI, export and import over HTTP on %s", (kin
     await owner.trpc.instance.createAccount.mutate({ email: "viewer@example.com", name: "Viewer", password: PASSWORD });
     viewer = consoleClient(t.baseUrl);
     await viewer.trpc.accounts.signIn.mutate({ email: "viewer@example.com", password: PASSWORD });
-    for (const slug of ["shop", "other", "empty", "spare"] as const) ids[slug] = (await owner.trpc.projects.create.mutate({ name: slug[0]!.toUpperCase() + slug.slice(1), slug })).id;
+    for (const slug of ["shop", "other", "empty", "spare"] as const)
+      ids[slug] = (await owner.trpc.projects.create.mutate({ name: slug[0]!.toUpperCase() + slug.slice(1), slug })).id;
     await t.app.services.projects.join(ids.shop, (await t.app.services.accounts.findByEmail("viewer@example.com"))!.id, "viewer");
 
     const data = t.app.services.data;
@@ -46,10 +51,14 @@ describe.each(DATABASE_KINDS)("OpenAPI, export and import over HTTP on %s", (kin
 
     const all = (await owner.trpc.projects.get.query({ project: "shop" })).permissions as never[];
     keys.shopAll = (await owner.trpc.auth.apiKeys.create.mutate({ project: "shop", name: "all", permissions: all })).secret;
-    keys.shopRead = (await owner.trpc.auth.apiKeys.create.mutate({ project: "shop", name: "read", permissions: ["data:read"] as never[] })).secret;
+    keys.shopRead = (
+      await owner.trpc.auth.apiKeys.create.mutate({ project: "shop", name: "read", permissions: ["data:read"] as never[] })
+    ).secret;
     keys.emptyAll = (await owner.trpc.auth.apiKeys.create.mutate({ project: "empty", name: "all", permissions: all })).secret;
     keys.otherAll = (await owner.trpc.auth.apiKeys.create.mutate({ project: "other", name: "all", permissions: all })).secret;
-    userToken = (await restClient(t, "10.7.0.2").post("/api/v1/projects/shop/auth/sign-up", { email: "someone@example.com", password: PASSWORD })).body.accessToken;
+    userToken = (
+      await restClient(t, "10.7.0.2").post("/api/v1/projects/shop/auth/sign-up", { email: "someone@example.com", password: PASSWORD })
+    ).body.accessToken;
   }, 120_000);
   afterAll(async () => {
     await t?.close();
@@ -63,13 +72,20 @@ describe.each(DATABASE_KINDS)("OpenAPI, export and import over HTTP on %s", (kin
         const doc = await json(res);
         expect(doc.openapi).toBe("3.1.0");
         expect(doc.servers[0].url).toBe("https://apprun.example.com/api/v1/projects/shop");
-        expect(Object.keys(doc.paths).sort()).toEqual(["/batch", ...["people", "teams", "things"].flatMap((c) => [`/collections/${c}/records`, `/collections/${c}/records/{id}`])].sort());
+        expect(Object.keys(doc.paths).sort()).toEqual(
+          [
+            "/batch",
+            ...["people", "teams", "things"].flatMap((c) => [`/collections/${c}/records`, `/collections/${c}/records/{id}`]),
+          ].sort(),
+        );
         expect(doc.components.schemas.ThingsRecord.required).toContain("price");
         expect(doc.info.version).toBe("1");
       }
       // By id as well as by slug; an empty project has only the batch path.
       expect((await json(await request("GET", `/api/v1/projects/${ids.shop}/openapi.json`, session(owner)))).info.title).toMatch(/^Shop/);
-      expect(Object.keys((await json(await request("GET", "/api/v1/projects/empty/openapi.json", bearer(keys.emptyAll)))).paths)).toEqual(["/batch"]);
+      expect(Object.keys((await json(await request("GET", "/api/v1/projects/empty/openapi.json", bearer(keys.emptyAll)))).paths)).toEqual([
+        "/batch",
+      ]);
     });
 
     it("is 401 without credentials and 404 for other projects and unknown ones", async () => {
@@ -103,10 +119,21 @@ describe.each(DATABASE_KINDS)("OpenAPI, export and import over HTTP on %s", (kin
       expect(JSON.parse(lines[0]!)).toMatchObject({ format: "apprun-archive", source: { db: kind, project: ids.shop } });
       expect(JSON.parse(lines.at(-1)!)).toMatchObject({ t: "end" });
 
-      const imported = await request("POST", "/api/v1/admin/projects/empty/import", { ...bearer(keys.emptyAll), "content-type": "application/gzip" }, archive);
+      const imported = await request(
+        "POST",
+        "/api/v1/admin/projects/empty/import",
+        { ...bearer(keys.emptyAll), "content-type": "application/gzip" },
+        archive,
+      );
       expect(imported.status).toBe(200);
       const summary = await json(imported);
-      expect(summary).toMatchObject({ project: ids.empty, version: 1, collections: 3, records: 2 + 7 + 25, source: { db: kind, project: ids.shop } });
+      expect(summary).toMatchObject({
+        project: ids.empty,
+        version: 1,
+        collections: 3,
+        records: 2 + 7 + 25,
+        source: { db: kind, project: ids.shop },
+      });
       expect(await allRecords(t.app.services.data, ids.empty)).toEqual(await allRecords(t.app.services.data, ids.shop));
       // The copy serves its own REST description at once, and both operations are in the audit log.
       expect((await request("GET", "/api/v1/projects/empty/openapi.json", bearer(keys.emptyAll))).status).toBe(200);
@@ -115,23 +142,43 @@ describe.each(DATABASE_KINDS)("OpenAPI, export and import over HTTP on %s", (kin
     });
 
     it("refuses a project that is not empty (409) and a body that is not an archive (415)", async () => {
-      const again = await request("POST", "/api/v1/admin/projects/empty/import", { ...bearer(keys.emptyAll), "content-type": "application/octet-stream" }, archive);
+      const again = await request(
+        "POST",
+        "/api/v1/admin/projects/empty/import",
+        { ...bearer(keys.emptyAll), "content-type": "application/octet-stream" },
+        archive,
+      );
       expect(again.status).toBe(409);
       expect((await json(again)).error).toMatchObject({ code: "project_not_empty", message: expect.stringMatching(/empty project/) });
-      const asJson = await request("POST", "/api/v1/admin/projects/spare/import", { ...session(owner), "content-type": "application/json" }, "{}");
+      const asJson = await request(
+        "POST",
+        "/api/v1/admin/projects/spare/import",
+        { ...session(owner), "content-type": "application/json" },
+        "{}",
+      );
       expect(asJson.status).toBe(415);
       expect((await json(asJson)).error.code).toBe("unsupported_media_type");
     });
 
     it("refuses an upload with a session from a page of another origin (403 csrf_rejected)", async () => {
-      const res = await request("POST", "/api/v1/admin/projects/spare/import", { ...session(owner), origin: "https://evil.example", "content-type": "application/gzip" }, archive);
+      const res = await request(
+        "POST",
+        "/api/v1/admin/projects/spare/import",
+        { ...session(owner), origin: "https://evil.example", "content-type": "application/gzip" },
+        archive,
+      );
       expect(res.status).toBe(403);
       expect((await json(res)).error.code).toBe("csrf_rejected");
       expect(await t.app.services.data.schema.get(ids.spare)).toMatchObject({ version: 0 });
     });
 
     it("answers a damaged upload with a 4xx in the caller's language and imports nothing", async () => {
-      const cut = await request("POST", "/api/v1/admin/projects/spare/import", { ...session(owner), "content-type": "application/gzip", "accept-language": "zh-CN" }, archive.subarray(0, archive.length - 40));
+      const cut = await request(
+        "POST",
+        "/api/v1/admin/projects/spare/import",
+        { ...session(owner), "content-type": "application/gzip", "accept-language": "zh-CN" },
+        archive.subarray(0, archive.length - 40),
+      );
       expect(cut.status).toBe(400);
       const body = await json(cut);
       expect(body.error.code).toMatch(/^archive_(truncated|corrupt)$/);
@@ -141,13 +188,25 @@ describe.each(DATABASE_KINDS)("OpenAPI, export and import over HTTP on %s", (kin
     });
 
     it("refuses a session's upload from a foreign origin (CSRF) and takes one from the console's origin", async () => {
-      const foreign = await request("POST", "/api/v1/admin/projects/spare/import", { ...session(owner), origin: "https://evil.example", "content-type": "application/gzip" }, archive);
+      const foreign = await request(
+        "POST",
+        "/api/v1/admin/projects/spare/import",
+        { ...session(owner), origin: "https://evil.example", "content-type": "application/gzip" },
+        archive,
+      );
       expect(foreign.status).toBe(403);
       expect((await json(foreign)).error.code).toBe("csrf_rejected");
       expect(await t.app.services.data.schema.get(ids.spare)).toMatchObject({ version: 0, schema: { collections: [] } });
       // A download is a navigation: it carries no Origin to check and changes nothing.
-      expect((await request("GET", "/api/v1/admin/projects/shop/export", { ...session(owner), origin: "https://evil.example" })).status).toBe(200);
-      const own = await request("POST", "/api/v1/admin/projects/spare/import", { ...session(owner), origin: "https://apprun.example.com", "content-type": "application/gzip" }, archive);
+      expect(
+        (await request("GET", "/api/v1/admin/projects/shop/export", { ...session(owner), origin: "https://evil.example" })).status,
+      ).toBe(200);
+      const own = await request(
+        "POST",
+        "/api/v1/admin/projects/spare/import",
+        { ...session(owner), origin: "https://apprun.example.com", "content-type": "application/gzip" },
+        archive,
+      );
       expect(own.status).toBe(200);
       expect((await json(own)).records).toBe(2 + 7 + 25);
     });
@@ -162,24 +221,38 @@ describe.each(DATABASE_KINDS)("OpenAPI, export and import over HTTP on %s", (kin
       const exported = await request("GET", "/api/v1/admin/projects/shop/export", headers());
       expect(exported.status).toBe(status);
       expect((await json(exported)).error.code).toBe(code);
-      const imported = await request("POST", "/api/v1/admin/projects/shop/import", { ...headers(), "content-type": "application/gzip" }, archive);
+      const imported = await request(
+        "POST",
+        "/api/v1/admin/projects/shop/import",
+        { ...headers(), "content-type": "application/gzip" },
+        archive,
+      );
       expect(imported.status).toBe(status);
       expect((await json(imported)).error.code).toBe(code);
     });
 
     it("stops exporting when the client goes away mid-download", async () => {
       const data = t.app.services.data;
-      await data.schema.apply(ids.other, { baseVersion: 0, schema: { collections: [{ name: "blobs", fields: [{ name: "doc", type: "json" }] }] } }, "tester");
+      await data.schema.apply(
+        ids.other,
+        { baseVersion: 0, schema: { collections: [{ name: "blobs", fields: [{ name: "doc", type: "json" }] }] } },
+        "tester",
+      );
       // ~3 MB compressed: far more than socket buffers hold.
-      for (let i = 0; i < 300; i++) await data.records.create(ids.other, "blobs", { doc: { noise: crypto.randomBytes(10_000).toString("base64") } }, admin);
+      for (let i = 0; i < 300; i++)
+        await data.records.create(ids.other, "blobs", { doc: { noise: crypto.randomBytes(10_000).toString("base64") } }, admin);
       const controller = new AbortController();
-      const res = await fetch(`${t.baseUrl}/api/v1/admin/projects/other/export`, { headers: { "x-forwarded-for": "10.7.0.1", ...bearer(keys.otherAll) }, signal: controller.signal });
+      const res = await fetch(`${t.baseUrl}/api/v1/admin/projects/other/export`, {
+        headers: { "x-forwarded-for": "10.7.0.1", ...bearer(keys.otherAll) },
+        signal: controller.signal,
+      });
       expect(res.status).toBe(200);
       const reader = res.body!.getReader();
       await reader.read();
       controller.abort();
       const deadline = Date.now() + 10_000;
-      while (!t.logs.some((l) => l.msg === "export ended before the archive was complete") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (!t.logs.some((l) => l.msg === "export ended before the archive was complete") && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       expect(t.logs.some((l) => l.msg === "export ended before the archive was complete")).toBe(true);
       // The database is free for the next export (on PostgreSQL the snapshot transaction ended).
       const again = await request("GET", "/api/v1/admin/projects/other/export", bearer(keys.otherAll));

@@ -12,7 +12,8 @@ import type { DataService } from "../service";
 import { buildOpenApi } from "./openapi";
 
 /** Who is calling, as these routes tell them apart. */
-export type PortabilityCaller = { kind: "account"; actor: Actor } | { kind: "apiKey"; actor: Actor } | { kind: "user"; projectId: string } | null;
+export type PortabilityCaller =
+  { kind: "account"; actor: Actor } | { kind: "apiKey"; actor: Actor } | { kind: "user"; projectId: string } | null;
 
 export interface PortabilityRouteDeps {
   data: DataService;
@@ -67,7 +68,8 @@ export function registerPortabilityRoutes(host: FastifyInstance, deps: Portabili
     // A console session on an upload: refuse pages of other origins (browsers send Origin on every POST).
     if (caller.kind === "account" && req.method !== "GET") {
       const origin = req.headers.origin;
-      if (origin && origin !== new URL(deps.publicUrl).origin && origin !== `${req.protocol}://${req.headers.host}`) throw new AppError("csrf_rejected", 403);
+      if (origin && origin !== new URL(deps.publicUrl).origin && origin !== `${req.protocol}://${req.headers.host}`)
+        throw new AppError("csrf_rejected", 403);
     }
     await projects.authorize(caller.actor, req.params.project, "data:read");
     const { project } = await projects.authorize(caller.actor, req.params.project, "schema:manage");
@@ -107,11 +109,17 @@ export function registerPortabilityRoutes(host: FastifyInstance, deps: Portabili
     scope.addContentTypeParser(ARCHIVE_TYPES, (_req, payload, done) => done(null, payload));
     scope.post<P>("/api/v1/admin/projects/:project/import", async (req) => {
       const { project, actor } = await archiveManager(req);
-      if (!(req.body instanceof Readable)) throw new AppError("unsupported_media_type", 415, { contentType: String(req.headers["content-type"] ?? "none").slice(0, 100) });
+      if (!(req.body instanceof Readable))
+        throw new AppError("unsupported_media_type", 415, { contentType: String(req.headers["content-type"] ?? "none").slice(0, 100) });
       const file = await spool(req.body, deps.spoolDir, deps.maxImportBytes ?? DEFAULT_MAX_IMPORT);
       try {
         const summary = await data.archive.importProject(project.id, fs.createReadStream(file), actorLabel(actor));
-        await deps.audit.record(actor, { projectId: project.id, action: "data.import", target: { kind: "project", id: project.id }, data: { records: summary.records, source: summary.source } });
+        await deps.audit.record(actor, {
+          projectId: project.id,
+          action: "data.import",
+          target: { kind: "project", id: project.id },
+          data: { records: summary.records, source: summary.source },
+        });
         return summary;
       } finally {
         fs.rmSync(file, { force: true });

@@ -61,7 +61,18 @@ export async function fillEveryType(data: DataService, project: string, n = 30):
   const boss = await data.records.create(project, "people", { name: "Boss 老板", email: "boss@example.com", team: teamA.id }, admin);
   const people = [boss.id];
   for (let i = 0; i < 6; i++) {
-    const p = await data.records.create(project, "people", { name: `Person ${i}`, email: i % 2 ? `p${i}@example.com` : null, boss: people[i % people.length], friends: people.slice(0, i % 3), team: i % 2 ? teamB.id : null }, admin);
+    const p = await data.records.create(
+      project,
+      "people",
+      {
+        name: `Person ${i}`,
+        email: i % 2 ? `p${i}@example.com` : null,
+        boss: people[i % people.length],
+        friends: people.slice(0, i % 3),
+        team: i % 2 ? teamB.id : null,
+      },
+      admin,
+    );
     people.push(p.id);
   }
   // The boss is their own friend and has a friend created later: links point both ways.

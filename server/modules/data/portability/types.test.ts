@@ -15,9 +15,22 @@ function compile(files: Record<string, string>): string[] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "apprun-types-"));
   try {
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
-    const options: ts.CompilerOptions = { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, skipLibCheck: true, types: [] };
-    const program = ts.createProgram(Object.keys(files).map((f) => path.join(dir, f)), options);
-    return ts.getPreEmitDiagnostics(program).map((d) => `${path.basename(d.file?.fileName ?? "")}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+    const options: ts.CompilerOptions = {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      skipLibCheck: true,
+      types: [],
+    };
+    const program = ts.createProgram(
+      Object.keys(files).map((f) => path.join(dir, f)),
+      options,
+    );
+    return ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => `${path.basename(d.file?.fileName ?? "")}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -59,7 +72,10 @@ export { thing, create, createAll, update, field, relation, byName };
       [`const l: ThingsRecord["labels"] = ["w"];`, /"w"/],
     ];
     for (const [line, message] of bad) {
-      const errors = compile({ "model.ts": generated, "use.ts": `import type { ThingsCreate, ThingsUpdate, ThingsField, ThingsRelation, ThingsRecord } from "./model";\n${line}\nexport {};` });
+      const errors = compile({
+        "model.ts": generated,
+        "use.ts": `import type { ThingsCreate, ThingsUpdate, ThingsField, ThingsRelation, ThingsRecord } from "./model";\n${line}\nexport {};`,
+      });
       expect(errors.join("\n"), line).toMatch(message);
     }
   });

@@ -18,7 +18,11 @@ describe("coerceValue", () => {
     [{ name: "x", type: "datetime" } as FieldInput, "2024-01-01 10:00", { ok: true, value: "2024-01-01T10:00:00.000Z" }],
     [{ name: "x", type: "datetime" } as FieldInput, "0000-01-01T00:00:00Z", { ok: false, issue: { code: "invalid_datetime" } }],
     [{ name: "x", type: "date" } as FieldInput, "2023-02-29", { ok: false, issue: { code: "invalid_date" } }],
-    [{ name: "x", type: "uuid" } as FieldInput, "0B0F0C3E-5A38-4F4F-9F0E-111111111111", { ok: true, value: "0b0f0c3e-5a38-4f4f-9f0e-111111111111" }],
+    [
+      { name: "x", type: "uuid" } as FieldInput,
+      "0B0F0C3E-5A38-4F4F-9F0E-111111111111",
+      { ok: true, value: "0b0f0c3e-5a38-4f4f-9f0e-111111111111" },
+    ],
     [{ name: "x", type: "select", values: ["a", "b"], multiple: true } as FieldInput, ["b", "a", "b"], { ok: true, value: ["b", "a"] }],
     [{ name: "x", type: "relation", collection: "c", multiple: true } as FieldInput, ["r1", "r1", "r2"], { ok: true, value: ["r1", "r2"] }],
     [{ name: "x", type: "json" } as FieldInput, { a: "\u0000" }, { ok: false, issue: { code: "invalid_character" } }],
@@ -42,11 +46,23 @@ describe("storage form", () => {
   });
 
   it("canonicalizes decimals as PostgreSQL prints them", () => {
-    expect(["+1.50", "0001", "-0.0", ".5", "10.", "-0012.3400"].map(canonicalDecimal)).toEqual(["1.50", "1", "0.0", "0.5", "10", "-12.3400"]);
+    expect(["+1.50", "0001", "-0.0", ".5", "10.", "-0012.3400"].map(canonicalDecimal)).toEqual([
+      "1.50",
+      "1",
+      "0.0",
+      "0.5",
+      "10",
+      "-12.3400",
+    ]);
   });
 
   it("treats empty text and lists as blank for required fields, but not false or 0", () => {
     const text = field({ name: "x", type: "text" });
-    expect([isBlank(text, ""), isBlank(text, null), isBlank(field({ name: "x", type: "boolean" }), false), isBlank(field({ name: "x", type: "integer" }), 0)]).toEqual([true, true, false, false]);
+    expect([
+      isBlank(text, ""),
+      isBlank(text, null),
+      isBlank(field({ name: "x", type: "boolean" }), false),
+      isBlank(field({ name: "x", type: "integer" }), 0),
+    ]).toEqual([true, true, false, false]);
   });
 });

@@ -49,7 +49,8 @@ export function canonicalDecimal(s: string): string {
     sign = "-";
     t = t.slice(1);
   }
-  let [int = "", frac] = t.split(".") as [string, string | undefined];
+  const [whole = "", frac] = t.split(".") as [string, string | undefined];
+  let int = whole;
   int = int.replace(/^0+(?=\d)/, "");
   if (int === "") int = "0";
   const out = frac !== undefined && frac !== "" ? `${int}.${frac}` : int;
@@ -88,7 +89,8 @@ export function coerceValue(field: Field, value: unknown): Coerced {
       const n = length(value);
       if (field.min !== undefined && n < field.min && n > 0) return bad("too_short", { min: field.min });
       if (field.max !== undefined && n > field.max) return bad("too_long", { max: field.max });
-      if (field.pattern && value !== "" && !patternOf(field.pattern).test(value)) return bad("pattern_mismatch", { pattern: field.pattern });
+      if (field.pattern && value !== "" && !patternOf(field.pattern).test(value))
+        return bad("pattern_mismatch", { pattern: field.pattern });
       return ok(value);
     }
     case "email":
@@ -109,7 +111,8 @@ export function coerceValue(field: Field, value: unknown): Coerced {
     }
     case "integer": {
       if (typeof value !== "number" || !Number.isInteger(value)) return bad("invalid_type", { expected: "integer" });
-      if (!Number.isSafeInteger(value)) return bad(value > 0 ? "too_large" : "too_small", value > 0 ? { max: Number.MAX_SAFE_INTEGER } : { min: Number.MIN_SAFE_INTEGER });
+      if (!Number.isSafeInteger(value))
+        return bad(value > 0 ? "too_large" : "too_small", value > 0 ? { max: Number.MAX_SAFE_INTEGER } : { min: Number.MIN_SAFE_INTEGER });
       return range(field, value);
     }
     case "number": {
@@ -153,7 +156,8 @@ export function coerceValue(field: Field, value: unknown): Coerced {
       return ok(iso);
     }
     case "date": {
-      if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value) || !isRealDate(value) || value < "0001-01-01") return bad("invalid_date");
+      if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value) || !isRealDate(value) || value < "0001-01-01")
+        return bad("invalid_date");
       if (field.min !== undefined && value < field.min) return bad("too_small", { min: field.min });
       if (field.max !== undefined && value > field.max) return bad("too_large", { max: field.max });
       return ok(value);
@@ -169,7 +173,8 @@ export function coerceValue(field: Field, value: unknown): Coerced {
       if (!Array.isArray(value)) return bad("invalid_type", { expected: "list of values" });
       const out: string[] = [];
       for (const v of value) {
-        if (typeof v !== "string" || !field.values.includes(v) || v.includes("\u0000")) return bad("invalid_option", { value: String(v).slice(0, 100) });
+        if (typeof v !== "string" || !field.values.includes(v) || v.includes("\u0000"))
+          return bad("invalid_option", { value: String(v).slice(0, 100) });
         if (!out.includes(v)) out.push(v);
       }
       return count(field, out);

@@ -121,7 +121,21 @@ describe.each(DATABASE_KINDS)("field types and constraints on %s", (kind) => {
 
   it("stores nulls for optional fields and defaults for the rest", async () => {
     const r = await t.data.records.create(p, "things", { must: "x" }, admin);
-    expect(r).toMatchObject({ word: null, mail: null, count: null, price: null, doc: null, at: null, uid: null, status: null, labels: null, other: null, many: [], flag: false, counter: 7 });
+    expect(r).toMatchObject({
+      word: null,
+      mail: null,
+      count: null,
+      price: null,
+      doc: null,
+      at: null,
+      uid: null,
+      status: null,
+      labels: null,
+      other: null,
+      many: [],
+      flag: false,
+      counter: 7,
+    });
   });
 
   it("accepts a client id and refuses a malformed one", async () => {
@@ -189,7 +203,11 @@ describe.each(DATABASE_KINDS)("field types and constraints on %s", (kind) => {
 
   it("checks the rest of the codes: too_short, pattern, too_small, required blank, relation target, NUL", async () => {
     const err = await failure(() => t.data.records.create(p, "things", { word: "a", must: "", count: -1, other: "nosuchrecord1" }, admin));
-    expect(err.details.fields).toEqual({ word: { code: "too_short", min: 2 }, must: { code: "required" }, count: { code: "too_small", min: 0 } });
+    expect(err.details.fields).toEqual({
+      word: { code: "too_short", min: 2 },
+      must: { code: "required" },
+      count: { code: "too_small", min: 0 },
+    });
     const pattern = await failure(() => t.data.records.create(p, "things", { word: "AB1", must: "x" }, admin));
     expect(pattern.details.fields).toEqual({ word: { code: "pattern_mismatch", pattern: "^[a-z]+$" } });
     const relation = await failure(() => t.data.records.create(p, "things", { must: "x", other: "nosuchrecord1" }, admin));
@@ -219,8 +237,39 @@ describe.each(DATABASE_KINDS)("field types and constraints on %s", (kind) => {
   });
 
   it("lists every type as the same JSON as the records read one by one (SQLite: rows made as JSON by the database)", async () => {
-    await t.data.records.create(p, "things", { must: 'quotes " and \\ backslash, tab\t, line\n, é, 😀', code: "j-1", ratio: 0.1 + 0.2, count: 0, flag: true, doc: { s: "x\"y", n: [1.5, -2e-7, null], e: {} }, labels: ["z"], many: [other1], at: "2000-06-01T00:00:00.001Z", price: "0.00" }, admin);
-    await t.data.records.create(p, "things", { must: "plain", code: "j-2", ratio: 1, doc: [], other: other2, many: [other2, other1], status: "draft", day: "0001-01-01", at: "9999-12-31T23:59:59.999Z" }, admin);
+    await t.data.records.create(
+      p,
+      "things",
+      {
+        must: 'quotes " and \\ backslash, tab\t, line\n, é, 😀',
+        code: "j-1",
+        ratio: 0.1 + 0.2,
+        count: 0,
+        flag: true,
+        doc: { s: 'x"y', n: [1.5, -2e-7, null], e: {} },
+        labels: ["z"],
+        many: [other1],
+        at: "2000-06-01T00:00:00.001Z",
+        price: "0.00",
+      },
+      admin,
+    );
+    await t.data.records.create(
+      p,
+      "things",
+      {
+        must: "plain",
+        code: "j-2",
+        ratio: 1,
+        doc: [],
+        other: other2,
+        many: [other2, other1],
+        status: "draft",
+        day: "0001-01-01",
+        at: "9999-12-31T23:59:59.999Z",
+      },
+      admin,
+    );
     await t.data.records.create(p, "things", { must: "empty", code: "j-3", doc: "just a string", word: null }, admin);
     const queries = [
       { sort: "code", perPage: 100 },
@@ -236,7 +285,9 @@ describe.each(DATABASE_KINDS)("field types and constraints on %s", (kind) => {
       expect(JSON.stringify(JSON.parse(text)), JSON.stringify(query)).toBe(JSON.stringify(objects));
       if (objects.nextCursor) {
         const next = { ...query, cursor: objects.nextCursor };
-        expect(JSON.stringify(JSON.parse(await t.data.records.listJson(p, "things", next, admin)))).toBe(JSON.stringify(await t.data.records.list(p, "things", next, admin)));
+        expect(JSON.stringify(JSON.parse(await t.data.records.listJson(p, "things", next, admin)))).toBe(
+          JSON.stringify(await t.data.records.list(p, "things", next, admin)),
+        );
       }
     }
   });

@@ -19,8 +19,22 @@ describe.each(DATABASE_KINDS)("list queries asked again on %s", (kind) => {
     await t.apply(p, {
       collections: [
         { name: "orgs", fields: [{ name: "name", type: "text" }], rules: { list: 'name != "secret"' } },
-        { name: "notes", fields: [{ name: "text", type: "text" }, { name: "owner", type: "text" }], rules: { list: "owner == auth.id" } },
-        { name: "tasks", fields: [{ name: "title", type: "text" }, { name: "due", type: "datetime" }], rules: { list: "" } },
+        {
+          name: "notes",
+          fields: [
+            { name: "text", type: "text" },
+            { name: "owner", type: "text" },
+          ],
+          rules: { list: "owner == auth.id" },
+        },
+        {
+          name: "tasks",
+          fields: [
+            { name: "title", type: "text" },
+            { name: "due", type: "datetime" },
+          ],
+          rules: { list: "" },
+        },
       ],
     });
     for (const name of ["open", "secret", "other"]) await t.data.records.create(p, "orgs", { name }, admin);
@@ -30,7 +44,8 @@ describe.each(DATABASE_KINDS)("list queries asked again on %s", (kind) => {
   });
   afterAll(() => t.close());
 
-  const names = async (actor: Actor, query: Record<string, unknown> = { sort: "name" }) => (await t.data.records.list(p, "orgs", query, actor)).items.map((r) => r.name);
+  const names = async (actor: Actor, query: Record<string, unknown> = { sort: "name" }) =>
+    (await t.data.records.list(p, "orgs", query, actor)).items.map((r) => r.name);
 
   it("applies the rule to callers who do not bypass it, and not to those who do, however often asked", async () => {
     for (let i = 0; i < 3; i++) {
@@ -55,7 +70,8 @@ describe.each(DATABASE_KINDS)("list queries asked again on %s", (kind) => {
   });
 
   it("reads the time anew for a filter on @now", async () => {
-    const titles = async () => (await t.data.records.list(p, "tasks", { filter: "due < @now", sort: "due" }, anonymous)).items.map((r) => r.title);
+    const titles = async () =>
+      (await t.data.records.list(p, "tasks", { filter: "due < @now", sort: "due" }, anonymous)).items.map((r) => r.title);
     now = Date.parse("2030-01-01T00:00:00.000Z");
     expect(await titles()).toEqual([]);
     now = Date.parse("2030-01-01T00:00:15.000Z");
@@ -68,9 +84,30 @@ describe.each(DATABASE_KINDS)("list queries asked again on %s", (kind) => {
     expect(await names(anonymous)).toEqual(["open", "other"]);
     await t.apply(p, {
       collections: [
-        { name: "orgs", fields: [{ name: "name", type: "text" }, { name: "size", type: "integer" }], rules: { list: 'name != "other"' } },
-        { name: "notes", fields: [{ name: "text", type: "text" }, { name: "owner", type: "text" }], rules: { list: "owner == auth.id" } },
-        { name: "tasks", fields: [{ name: "title", type: "text" }, { name: "due", type: "datetime" }], rules: { list: "" } },
+        {
+          name: "orgs",
+          fields: [
+            { name: "name", type: "text" },
+            { name: "size", type: "integer" },
+          ],
+          rules: { list: 'name != "other"' },
+        },
+        {
+          name: "notes",
+          fields: [
+            { name: "text", type: "text" },
+            { name: "owner", type: "text" },
+          ],
+          rules: { list: "owner == auth.id" },
+        },
+        {
+          name: "tasks",
+          fields: [
+            { name: "title", type: "text" },
+            { name: "due", type: "datetime" },
+          ],
+          rules: { list: "" },
+        },
       ],
     });
     expect(await names(anonymous)).toEqual(["open", "secret"]);
@@ -81,6 +118,8 @@ describe.each(DATABASE_KINDS)("list queries asked again on %s", (kind) => {
     expect(await names(anonymous)).toEqual(["open", "secret"]);
     await expect(t.data.records.list(p, "orgs", { sort: "nope" }, anonymous)).rejects.toMatchObject({ code: "unknown_field" });
     await expect(t.data.records.list(p, "missing", { sort: "name" }, anonymous)).rejects.toMatchObject({ code: "collection_not_found" });
-    await expect(t.data.records.list(p, "orgs", { sort: "name", perPage: 100_000 }, anonymous)).rejects.toMatchObject({ code: "per_page_too_large" });
+    await expect(t.data.records.list(p, "orgs", { sort: "name", perPage: 100_000 }, anonymous)).rejects.toMatchObject({
+      code: "per_page_too_large",
+    });
   });
 });

@@ -27,7 +27,8 @@ export function parseSort(c: CollectionRuntime, sort: string | string[] | undefi
     const name = part.replace(/^[-+]/, "");
     const field = c.index.fields.get(name);
     if (!field) throw new AppError("unknown_field", 400, { collection: c.name, field: name.slice(0, 100) });
-    if (field.type === "json" || ((field.type === "select" || field.type === "relation") && field.multiple)) throw new AppError("not_sortable", 400, { collection: c.name, field: name });
+    if (field.type === "json" || ((field.type === "select" || field.type === "relation") && field.multiple))
+      throw new AppError("not_sortable", 400, { collection: c.name, field: name });
     if (keys.some((k) => k.field.name === name)) continue;
     keys.push({ field, descending });
   }
@@ -67,7 +68,8 @@ export function decodeCursor(keys: SortKey[], cursor: string): unknown[] {
   } catch {
     throw new AppError("invalid_cursor", 400);
   }
-  if (!Array.isArray(parsed) || parsed.length !== keys.length + 1 || parsed[0] !== signature(keys)) throw new AppError("invalid_cursor", 400);
+  if (!Array.isArray(parsed) || parsed.length !== keys.length + 1 || parsed[0] !== signature(keys))
+    throw new AppError("invalid_cursor", 400);
   const values = parsed.slice(1);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -103,7 +105,14 @@ function cursorValueFits(field: Field, v: unknown): boolean {
 }
 
 /** Rows strictly after the cursor in the sort order (nulls first ascending, last descending). */
-export function afterCursor(names: ModelSql, fns: SqlFunctions, c: CollectionRuntime, keys: SortKey[], values: unknown[], alias: string): Sql {
+export function afterCursor(
+  names: ModelSql,
+  fns: SqlFunctions,
+  c: CollectionRuntime,
+  keys: SortKey[],
+  values: unknown[],
+  alias: string,
+): Sql {
   const value = (k: SortKey, v: unknown): Sql => (k.field.type === "decimal" ? sql`${Number(v)}` : sql`${v}`);
   const equal = (k: SortKey, v: unknown): Sql => {
     const e = sortExpr(names, fns, c, k, alias);
@@ -111,7 +120,8 @@ export function afterCursor(names: ModelSql, fns: SqlFunctions, c: CollectionRun
   };
   const beyond = (k: SortKey, v: unknown): Sql => {
     const e = sortExpr(names, fns, c, k, alias);
-    if (k.descending) return v === null ? sql`false` : k.field.nullable ? sql`(${e} < ${value(k, v)} or ${e} is null)` : sql`${e} < ${value(k, v)}`;
+    if (k.descending)
+      return v === null ? sql`false` : k.field.nullable ? sql`(${e} < ${value(k, v)} or ${e} is null)` : sql`${e} < ${value(k, v)}`;
     return v === null ? sql`${e} is not null` : sql`${e} > ${value(k, v)}`;
   };
   const alternatives = keys.map((k, i) => {
@@ -125,7 +135,9 @@ export function afterCursor(names: ModelSql, fns: SqlFunctions, c: CollectionRun
 export function parseFields(c: CollectionRuntime, fields: string | string[] | undefined): Set<string> | null {
   const list = csvList(fields);
   if (list.length === 0 || list.includes("*")) return null;
-  for (const name of list) if (name !== "expand" && !c.index.fields.has(name)) throw new AppError("unknown_field", 400, { collection: c.name, field: name.slice(0, 100) });
+  for (const name of list)
+    if (name !== "expand" && !c.index.fields.has(name))
+      throw new AppError("unknown_field", 400, { collection: c.name, field: name.slice(0, 100) });
   return new Set(list);
 }
 

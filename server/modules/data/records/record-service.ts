@@ -13,11 +13,41 @@ import { expressionToSql, type RelationGuard } from "../expr/to-sql";
 import { newRecordId } from "../ids";
 import { SYSTEM_FIELD_NAMES } from "../model/normalize";
 import { filterOf, type CollectionRuntime, type ProjectRuntime, type RuntimeCache } from "../runtime";
-import { batchInputSchema, listQuerySchema, MAX_BATCH, MAX_FILTER_BYTES, MAX_PER_PAGE, viewOptionsSchema, type BatchOperation, type Field, type ListQuery, type ViewOptions } from "../schema";
+import {
+  batchInputSchema,
+  listQuerySchema,
+  MAX_BATCH,
+  MAX_FILTER_BYTES,
+  MAX_PER_PAGE,
+  viewOptionsSchema,
+  type BatchOperation,
+  type Field,
+  type ListQuery,
+  type ViewOptions,
+} from "../schema";
 import { classifyDbError } from "../storage/sql-errors";
-import { authContextOf, bypassesRules, isRecordId, toProjectId, type Actor, type ProjectId, type RecordData, type RecordOperation } from "../types";
+import {
+  authContextOf,
+  bypassesRules,
+  isRecordId,
+  toProjectId,
+  type Actor,
+  type ProjectId,
+  type RecordData,
+  type RecordOperation,
+} from "../types";
 import { coerceValue, defaultValue, fromDb, isBlank, toDb, type FieldIssue } from "./codec";
-import { afterCursor, decodeCursor, encodeCursor, orderBy, parseExpand, parseFields, parseSort, type ExpandTree, type SortKey } from "./query";
+import {
+  afterCursor,
+  decodeCursor,
+  encodeCursor,
+  orderBy,
+  parseExpand,
+  parseFields,
+  parseSort,
+  type ExpandTree,
+  type SortKey,
+} from "./query";
 
 type Sql = RawBuilder<unknown>;
 type Executor = Kysely<unknown>;
@@ -80,7 +110,14 @@ const ID_CHUNK = 500;
  * WHERE (list, view, update, delete) or are checked against the written row inside the write's
  * transaction (create, update), so a refused write leaves nothing behind.
  */
-export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clock: () => number; runtime: RuntimeCache; eventSinks?: readonly RecordEventSink[]; onPublishError?: (err: unknown, subject: string) => void }) {
+export function createRecordService(deps: {
+  database: AnyDatabase;
+  bus: Bus;
+  clock: () => number;
+  runtime: RuntimeCache;
+  eventSinks?: readonly RecordEventSink[];
+  onPublishError?: (err: unknown, subject: string) => void;
+}) {
   const { database, bus, clock, runtime } = deps;
   const sinks = deps.eventSinks ?? [];
   // On SQLite, concurrent writes share commits (each still all-or-nothing on its own).
@@ -115,7 +152,15 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
    * `false` (nothing), or a condition. A locked rule (null) refuses everyone but admins and API
    * keys with the permission: 403.
    */
-  function ruleCondition(rt: ProjectRuntime, c: CollectionRuntime, op: RecordOperation, actor: Actor, ctx: EvalContext, alias: string, prefix: string): Sql | boolean {
+  function ruleCondition(
+    rt: ProjectRuntime,
+    c: CollectionRuntime,
+    op: RecordOperation,
+    actor: Actor,
+    ctx: EvalContext,
+    alias: string,
+    prefix: string,
+  ): Sql | boolean {
     if (bypassesRules(actor, c.name, op)) return true;
     const rule = c.rules[op];
     if (rule.kind === "locked") throw new AppError("access_denied", 403, { collection: c.name, operation: op });
@@ -131,7 +176,12 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
 
   /** The select list for a collection's rows: columns, and link ids of the to-many relations wanted. */
   function selectList(rt: ProjectRuntime, c: CollectionRuntime, alias: string, toMany: Iterable<Field> = c.toMany): Sql {
-    const cols: Sql[] = [sql.id(alias, "id"), sql.id(alias, "created"), sql.id(alias, "updated"), ...c.columns.map((f) => rt.names.column(c.name, f.name, alias))];
+    const cols: Sql[] = [
+      sql.id(alias, "id"),
+      sql.id(alias, "created"),
+      sql.id(alias, "updated"),
+      ...c.columns.map((f) => rt.names.column(c.name, f.name, alias)),
+    ];
     for (const f of toMany) {
       cols.push(
         sql`(select ${fns.jsonArrayAgg(sql.id("lnk", "target_id"), sql.id("lnk", "position"))} from ${rt.names.junction(c.name, f.name)} as ${sql.id("lnk")} where ${sql.id("lnk", "source_id")} = ${sql.id(alias, "id")}) as ${sql.id(f.name)}`,
@@ -148,7 +198,13 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
    * order `decode` and `project` give them. Null when a list should take the object path instead
    * (`fields.int.test.ts` compares the two for every type on both databases).
    */
-  function jsonRow(rt: ProjectRuntime, c: CollectionRuntime, alias: string, toMany: Iterable<Field>, shown: Set<string> | null): Sql | null {
+  function jsonRow(
+    rt: ProjectRuntime,
+    c: CollectionRuntime,
+    alias: string,
+    toMany: Iterable<Field>,
+    shown: Set<string> | null,
+  ): Sql | null {
     const pg = database.kind === "postgres";
     const time = (col: Sql) => (pg ? pgTime(col) : col);
     const exprs = new Map<string, Sql>([
@@ -209,7 +265,10 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
   function unrestrictedGet(rt: ProjectRuntime, c: CollectionRuntime): string | null {
     let text = unrestrictedGets.get(c);
     if (text === undefined) {
-      const compiled = sql`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} where ${sql.id("t", "id")} = ${"?"}`.compile(db);
+      const compiled =
+        sql`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} where ${sql.id("t", "id")} = ${"?"}`.compile(
+          db,
+        );
       // Only when the id is the query's one parameter (the select list binds none today).
       text = compiled.parameters.length === 1 ? compiled.sql : null;
       unrestrictedGets.set(c, text);
@@ -224,13 +283,26 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     return record;
   }
 
-  async function readRecord(executor: Executor, rt: ProjectRuntime, c: CollectionRuntime, id: string, sync?: SqliteSync): Promise<RecordData | null> {
+  async function readRecord(
+    executor: Executor,
+    rt: ProjectRuntime,
+    c: CollectionRuntime,
+    id: string,
+    sync?: SqliteSync,
+  ): Promise<RecordData | null> {
     const text = unrestrictedGet(rt, c);
     if (text !== null && sync) {
       const row = sync.get<Record<string, unknown>>(text, [id]);
       return row ? decode(c, row) : null;
     }
-    const r = text !== null ? await executor.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [id])) : await sql<Record<string, unknown>>`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} where ${sql.id("t", "id")} = ${id}`.execute(executor);
+    const r =
+      text !== null
+        ? await executor.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [id]))
+        : await sql<
+            Record<string, unknown>
+          >`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} where ${sql.id("t", "id")} = ${id}`.execute(
+            executor,
+          );
     return r.rows[0] ? decode(c, r.rows[0]) : null;
   }
 
@@ -239,8 +311,15 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
   function insertText(rt: ProjectRuntime, c: CollectionRuntime): string | null {
     let text = inserts.get(c);
     if (text === undefined) {
-      const cols: Sql[] = [sql.id("id"), sql.id("created"), sql.id("updated"), ...c.columns.map((f) => rt.names.columnName(c.name, f.name))];
-      const compiled = sql`insert into ${rt.names.table(c.name)} (${sql.join(cols)}) values (${sql.join(cols.map(() => null))})`.compile(db);
+      const cols: Sql[] = [
+        sql.id("id"),
+        sql.id("created"),
+        sql.id("updated"),
+        ...c.columns.map((f) => rt.names.columnName(c.name, f.name)),
+      ];
+      const compiled = sql`insert into ${rt.names.table(c.name)} (${sql.join(cols)}) values (${sql.join(cols.map(() => null))})`.compile(
+        db,
+      );
       // Only when the values are the query's only parameters, one per column.
       text = compiled.parameters.length === cols.length ? compiled.sql : null;
       inserts.set(c, text);
@@ -249,7 +328,15 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
   }
 
   /** Attaches related records under `expand`, each level in one query per relation, filtered by the target's view rule. */
-  async function expandRecords(executor: Executor, rt: ProjectRuntime, c: CollectionRuntime, records: RecordData[], tree: ExpandTree, actor: Actor, ctx: EvalContext) {
+  async function expandRecords(
+    executor: Executor,
+    rt: ProjectRuntime,
+    c: CollectionRuntime,
+    records: RecordData[],
+    tree: ExpandTree,
+    actor: Actor,
+    ctx: EvalContext,
+  ) {
     for (const [name, subtree] of Object.entries(tree)) {
       const field = c.index.fields.get(name) as Extract<Field, { type: "relation" }>;
       const target = rt.collection(field.collection);
@@ -274,7 +361,9 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
         const chunk = list.slice(i, i + ID_CHUNK);
         const w = where([sql`${sql.id("t", "id")} in (${sql.join(chunk)})`, rule]);
         if (w === false) break;
-        const res = await sql<Record<string, unknown>>`select ${selectList(rt, target, "t")} from ${rt.names.table(target.name)} as ${sql.id("t")} ${w}`.execute(executor);
+        const res = await sql<
+          Record<string, unknown>
+        >`select ${selectList(rt, target, "t")} from ${rt.names.table(target.name)} as ${sql.id("t")} ${w}`.execute(executor);
         for (const row of res.rows) {
           const rec = decode(target, row);
           found.set(rec.id, rec);
@@ -283,7 +372,11 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
       if (Object.keys(subtree).length) await expandRecords(executor, rt, target, [...found.values()], subtree, actor, ctx);
       for (const r of records) {
         const v = r[name];
-        const expanded = Array.isArray(v) ? v.map((id) => found.get(id as string)).filter(Boolean) : typeof v === "string" ? found.get(v) : undefined;
+        const expanded = Array.isArray(v)
+          ? v.map((id) => found.get(id as string)).filter(Boolean)
+          : typeof v === "string"
+            ? found.get(v)
+            : undefined;
         if (expanded === undefined || (Array.isArray(expanded) && expanded.length === 0 && !Array.isArray(v))) continue;
         r.expand ??= {};
         r.expand[name] = expanded;
@@ -326,7 +419,8 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
   }
 
   function validateInput(c: CollectionRuntime, data: unknown, mode: "create" | "update", now: number, existingId?: string): Validated {
-    if (data === null || typeof data !== "object" || Array.isArray(data)) throw new AppError("invalid_input", 400, { summary: "the record must be an object", issues: [] });
+    if (data === null || typeof data !== "object" || Array.isArray(data))
+      throw new AppError("invalid_input", 400, { summary: "the record must be an object", issues: [] });
     const input = data as Record<string, unknown>;
     const errors: Record<string, FieldIssue> = {};
     const out: Validated = { columns: new Map(), links: new Map(), body: {} };
@@ -411,7 +505,11 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
       const found = new Set<string>();
       for (let i = 0; i < ids.length; i += ID_CHUNK) {
         const chunk = ids.slice(i, i + ID_CHUNK);
-        const r = await sql<{ id: string }>`select ${sql.id("id")} from ${scope.rt.names.table(f.collection)} where ${sql.id("id")} in (${sql.join(chunk)})`.execute(scope.trx);
+        const r = await sql<{
+          id: string;
+        }>`select ${sql.id("id")} from ${scope.rt.names.table(f.collection)} where ${sql.id("id")} in (${sql.join(chunk)})`.execute(
+          scope.trx,
+        );
         for (const row of r.rows) found.add(row.id);
       }
       const missing = ids.find((id) => !found.has(id));
@@ -426,7 +524,9 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
       if (replace) await sql`delete from ${table} where ${sql.id("source_id")} = ${id}`.execute(scope.trx);
       for (let i = 0; i < ids.length; i += ID_CHUNK) {
         const rows = ids.slice(i, i + ID_CHUNK).map((target, k) => sql`(${id}, ${target}, ${i + k})`);
-        await sql`insert into ${table} (${sql.id("source_id")}, ${sql.id("target_id")}, ${sql.id("position")}) values ${sql.join(rows)}`.execute(scope.trx);
+        await sql`insert into ${table} (${sql.id("source_id")}, ${sql.id("target_id")}, ${sql.id("position")}) values ${sql.join(rows)}`.execute(
+          scope.trx,
+        );
       }
     }
   }
@@ -454,19 +554,31 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
   async function checkWritten(scope: WriteScope, c: CollectionRuntime, op: "create" | "update", cond: Sql | boolean, id: string) {
     if (cond === true) return;
     if (cond !== false) {
-      const r = await sql`select 1 as ok from ${scope.rt.names.table(c.name)} as ${sql.id("t")} where ${sql.id("t", "id")} = ${id} and ${cond}`.execute(scope.trx);
+      const r =
+        await sql`select 1 as ok from ${scope.rt.names.table(c.name)} as ${sql.id("t")} where ${sql.id("t", "id")} = ${id} and ${cond}`.execute(
+          scope.trx,
+        );
       if (r.rows.length > 0) return;
     }
     throw new AppError("access_denied", 403, { collection: c.name, operation: op });
   }
 
   /** 403 when the caller may view the record (so it exists for them), else 404. */
-  async function notAllowedOrMissing(executor: Executor, rt: ProjectRuntime, c: CollectionRuntime, op: RecordOperation, actor: Actor, ctx: EvalContext, id: string): Promise<never> {
+  async function notAllowedOrMissing(
+    executor: Executor,
+    rt: ProjectRuntime,
+    c: CollectionRuntime,
+    op: RecordOperation,
+    actor: Actor,
+    ctx: EvalContext,
+    id: string,
+  ): Promise<never> {
     let visible = false;
     try {
       const view = ruleCondition(rt, c, "view", actor, ctx, "t", "v_");
       const w = where([sql`${sql.id("t", "id")} = ${id}`, view]);
-      if (w !== false) visible = (await sql`select 1 as ok from ${rt.names.table(c.name)} as ${sql.id("t")} ${w}`.execute(executor)).rows.length > 0;
+      if (w !== false)
+        visible = (await sql`select 1 as ok from ${rt.names.table(c.name)} as ${sql.id("t")} ${w}`.execute(executor)).rows.length > 0;
     } catch (err) {
       if (!(err instanceof AppError && err.code === "access_denied")) throw err;
     }
@@ -475,7 +587,8 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
   }
 
   async function createIn(scope: WriteScope, c: CollectionRuntime, data: unknown, actor: Actor): Promise<RecordData> {
-    if (!bypassesRules(actor, c.name, "create") && c.rules.create.kind === "locked") throw new AppError("access_denied", 403, { collection: c.name, operation: "create" });
+    if (!bypassesRules(actor, c.name, "create") && c.rules.create.kind === "locked")
+      throw new AppError("access_denied", 403, { collection: c.name, operation: "create" });
     const v = validateInput(c, data, "create", scope.now);
     // What the caller and body alone decide is decided before anything is written.
     const cond = ruleCondition(scope.rt, c, "create", actor, { ...context(actor, v.body), now: scope.now }, "t", "w_");
@@ -490,7 +603,12 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
       if (text !== null && scope.sync) scope.sync.run(text, vals);
       else if (text !== null) await scope.trx.executeQuery(CompiledQuery.raw(text, vals));
       else {
-        const cols: Sql[] = [sql.id("id"), sql.id("created"), sql.id("updated"), ...c.columns.map((f) => scope.rt.names.columnName(c.name, f.name))];
+        const cols: Sql[] = [
+          sql.id("id"),
+          sql.id("created"),
+          sql.id("updated"),
+          ...c.columns.map((f) => scope.rt.names.columnName(c.name, f.name)),
+        ];
         await sql`insert into ${scope.rt.names.table(c.name)} (${sql.join(cols)}) values (${sql.join(vals)})`.execute(scope.trx);
       }
       await writeLinks(scope, c, id, v.links, false);
@@ -505,13 +623,21 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
 
   async function updateIn(scope: WriteScope, c: CollectionRuntime, id: string, data: unknown, actor: Actor): Promise<RecordData> {
     checkId(c, id);
-    if (!bypassesRules(actor, c.name, "update") && c.rules.update.kind === "locked") throw new AppError("access_denied", 403, { collection: c.name, operation: "update" });
+    if (!bypassesRules(actor, c.name, "update") && c.rules.update.kind === "locked")
+      throw new AppError("access_denied", 403, { collection: c.name, operation: "update" });
     // Validated first: the rule may read the request body, on the record as it is and as it will be.
     const v = validateInput(c, data, "update", scope.now, id);
     const ctx = { ...context(actor, v.body), now: scope.now };
     const rule = ruleCondition(scope.rt, c, "update", actor, ctx, "t", "u_");
     const w = where([sql`${sql.id("t", "id")} = ${id}`, rule]);
-    const locked = w === false ? [] : (await sql`select ${sql.id("t", "id")} from ${scope.rt.names.table(c.name)} as ${sql.id("t")} ${w}${fns.forUpdate()}`.execute(scope.trx)).rows;
+    const locked =
+      w === false
+        ? []
+        : (
+            await sql`select ${sql.id("t", "id")} from ${scope.rt.names.table(c.name)} as ${sql.id("t")} ${w}${fns.forUpdate()}`.execute(
+              scope.trx,
+            )
+          ).rows;
     if (locked.length === 0) await notAllowedOrMissing(scope.trx, scope.rt, c, "update", actor, ctx, id);
     const before = (await readRecord(scope.trx, scope.rt, c, id, scope.sync))!;
     const stamp = new Date(scope.now).toISOString();
@@ -539,7 +665,14 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     const ctx = { ...context(actor), now: scope.now };
     const rule = ruleCondition(scope.rt, c, "delete", actor, ctx, "t", "d_");
     const w = where([sql`${sql.id("t", "id")} = ${id}`, rule]);
-    const locked = w === false ? [] : (await sql`select ${sql.id("t", "id")} from ${scope.rt.names.table(c.name)} as ${sql.id("t")} ${w}${fns.forUpdate()}`.execute(scope.trx)).rows;
+    const locked =
+      w === false
+        ? []
+        : (
+            await sql`select ${sql.id("t", "id")} from ${scope.rt.names.table(c.name)} as ${sql.id("t")} ${w}${fns.forUpdate()}`.execute(
+              scope.trx,
+            )
+          ).rows;
     if (locked.length === 0) await notAllowedOrMissing(scope.trx, scope.rt, c, "delete", actor, ctx, id);
     const before = (await readRecord(scope.trx, scope.rt, c, id, scope.sync))!;
     try {
@@ -587,7 +720,13 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     return result;
   }
 
-  async function present(rt: ProjectRuntime, c: CollectionRuntime, record: RecordData, options: ViewOptions | undefined, actor: Actor): Promise<RecordData> {
+  async function present(
+    rt: ProjectRuntime,
+    c: CollectionRuntime,
+    record: RecordData,
+    options: ViewOptions | undefined,
+    actor: Actor,
+  ): Promise<RecordData> {
     if (!options) return record;
     const parsed = viewOptionsSchema.safeParse(options);
     if (!parsed.success) throw invalidInput(parsed.error);
@@ -640,7 +779,11 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     return (bypassesRules(actor, collection, "list") ? "b" : "r") + text;
   }
 
-  async function cachedList(projectId: string, collection: string, key: string): Promise<{ rt: ProjectRuntime; c: CollectionRuntime; plan: ListPlan } | null> {
+  async function cachedList(
+    projectId: string,
+    collection: string,
+    key: string,
+  ): Promise<{ rt: ProjectRuntime; c: CollectionRuntime; plan: ListPlan } | null> {
     let rt: ProjectRuntime;
     let c: CollectionRuntime;
     try {
@@ -680,7 +823,12 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
   }
 
   /** The plan of a list query: compiled once per query shape (see listCacheKey), or built for this request. */
-  async function listPlan(projectId: string, collection: string, query: ListQuery, actor: Actor): Promise<{ rt: ProjectRuntime; c: CollectionRuntime; plan: ListPlan }> {
+  async function listPlan(
+    projectId: string,
+    collection: string,
+    query: ListQuery,
+    actor: Actor,
+  ): Promise<{ rt: ProjectRuntime; c: CollectionRuntime; plan: ListPlan }> {
     // A query shape seen before (same query text, same rule outcome for this kind of caller) runs its SQL as compiled then.
     const key = listCacheKey(query, actor, collection);
     if (key !== null) {
@@ -695,7 +843,8 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     }
     const q = parsed.data;
     if (q.perPage !== undefined && q.perPage > MAX_PER_PAGE) throw new AppError("per_page_too_large", 400, { max: MAX_PER_PAGE });
-    if (q.filter !== undefined && Buffer.byteLength(q.filter) > MAX_FILTER_BYTES) throw new AppError("filter_too_long", 400, { max: MAX_FILTER_BYTES });
+    if (q.filter !== undefined && Buffer.byteLength(q.filter) > MAX_FILTER_BYTES)
+      throw new AppError("filter_too_long", 400, { max: MAX_FILTER_BYTES });
     if (q.cursor !== undefined && q.page !== undefined) throw new AppError("cursor_with_page", 400);
     const rt = await runtimeOf(projectId);
     const c = rt.collection(collection);
@@ -737,16 +886,28 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
       const table = rt.names.table(c.name);
       const offset = q.cursor !== undefined ? sql`` : sql` offset ${(page - 1) * perPage}`;
       const order = orderBy(rt.names, fns, c, keys, "t");
-      plan.main = sql<Record<string, unknown>>`select ${selectList(rt, c, "t", toMany)} from ${table} as ${sql.id("t")} ${w} order by ${order} limit ${perPage + 1}${offset}`.compile(db);
+      plan.main = sql<
+        Record<string, unknown>
+      >`select ${selectList(rt, c, "t", toMany)} from ${table} as ${sql.id("t")} ${w} order by ${order} limit ${perPage + 1}${offset}`.compile(
+        db,
+      );
       if (Object.keys(tree).length === 0 && (!shown || keys.every((k) => shown.has(k.field.name)))) {
         plan.json = () => {
           const row = jsonRow(rt, c, "t", toMany, shown);
-          return row && sql<{ j: string }>`select ${row} as ${sql.id("j")} from ${table} as ${sql.id("t")} ${w} order by ${order} limit ${perPage + 1}${offset}`.compile(db);
+          return (
+            row &&
+            sql<{
+              j: string;
+            }>`select ${row} as ${sql.id("j")} from ${table} as ${sql.id("t")} ${w} order by ${order} limit ${perPage + 1}${offset}`.compile(
+              db,
+            )
+          );
         };
       }
       if (q.count) {
         const countWhere = where([rule, filter]);
-        if (countWhere !== false) plan.count = sql<{ n: number | string }>`select count(*) as n from ${table} as ${sql.id("t")} ${countWhere}`.compile(db);
+        if (countWhere !== false)
+          plan.count = sql<{ n: number | string }>`select count(*) as n from ${table} as ${sql.id("t")} ${countWhere}`.compile(db);
       }
     }
     if (key !== null && !tracked.touched() && !guarded) {
@@ -767,7 +928,8 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
 
   async function runList(rt: ProjectRuntime, c: CollectionRuntime, plan: ListPlan, actor: Actor): Promise<ListResult> {
     const { perPage, page } = plan;
-    if (!plan.main) return { items: [], page, perPage, hasMore: false, nextCursor: null, ...(plan.withCount ? { totalItems: 0, totalPages: 0 } : {}) };
+    if (!plan.main)
+      return { items: [], page, perPage, hasMore: false, nextCursor: null, ...(plan.withCount ? { totalItems: 0, totalPages: 0 } : {}) };
     const res = await db.executeQuery(plan.main);
     const hasMore = res.rows.length > perPage;
     const n = Math.min(res.rows.length, perPage);
@@ -804,7 +966,8 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
       let rows: string[];
       if (sync && !sync.inTransaction()) rows = sync.column<string>(plan.json.sql, plan.json.parameters);
       // PostgreSQL: a plan kept for reuse (one per query shape, see listCacheKey) is prepared once per connection.
-      else if (plan.shared && database.preparedRead) rows = (await database.preparedRead(plan.json.sql, plan.json.parameters)).map((r) => r.j as string);
+      else if (plan.shared && database.preparedRead)
+        rows = (await database.preparedRead(plan.json.sql, plan.json.parameters)).map((r) => r.j as string);
       else rows = (await db.executeQuery(plan.json)).rows.map((r) => r.j);
       const hasMore = rows.length > perPage;
       const n = Math.min(rows.length, perPage);
@@ -839,7 +1002,13 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
           const cond = rule.compile(db);
           row = await readOne(CompiledQuery.raw(`${base} and (${cond.sql})`, [id, ...cond.parameters]));
         } else {
-          row = await readOne(sql<Record<string, unknown>>`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} ${where([sql`${sql.id("t", "id")} = ${id}`, rule])}`.compile(db));
+          row = await readOne(
+            sql<
+              Record<string, unknown>
+            >`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} ${where([sql`${sql.id("t", "id")} = ${id}`, rule])}`.compile(
+              db,
+            ),
+          );
         }
       }
       if (!row) throw new AppError("record_not_found", 404, { collection: c.name, id });
@@ -854,7 +1023,14 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
     },
 
     /** PATCH semantics: only the given fields change; a to-many relation given is replaced whole. */
-    async update(projectId: string, collection: string, id: string, data: unknown, actor: Actor, options?: ViewOptions): Promise<RecordData> {
+    async update(
+      projectId: string,
+      collection: string,
+      id: string,
+      data: unknown,
+      actor: Actor,
+      options?: ViewOptions,
+    ): Promise<RecordData> {
       const rt = await runtimeOf(projectId);
       const c = rt.collection(collection);
       const record = await write(rt, (scope) => updateIn(scope, c, id, data, actor));
@@ -905,6 +1081,21 @@ export function createRecordService(deps: { database: AnyDatabase; bus: Bus; clo
 
 export type RecordService = ReturnType<typeof createRecordService>;
 
-function event(project: ProjectId, collection: string, action: RecordAction, actor: Actor, record: RecordData | null, before: RecordData | null): RecordEvent {
-  return { project, collection, action, id: (record ?? before)!.id, record, before, actor: { type: actor.type, id: actor.type === "anonymous" ? null : actor.id } };
+function event(
+  project: ProjectId,
+  collection: string,
+  action: RecordAction,
+  actor: Actor,
+  record: RecordData | null,
+  before: RecordData | null,
+): RecordEvent {
+  return {
+    project,
+    collection,
+    action,
+    id: (record ?? before)!.id,
+    record,
+    before,
+    actor: { type: actor.type, id: actor.type === "anonymous" ? null : actor.id },
+  };
 }

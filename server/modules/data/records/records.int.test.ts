@@ -29,8 +29,22 @@ describe.each(DATABASE_KINDS)("records on %s", (kind) => {
     await t.apply(p, {
       collections: [
         { name: "countries", fields: [{ name: "name", type: "text" }], rules: { view: "" } },
-        { name: "orgs", fields: [{ name: "name", type: "text" }, { name: "country", type: "relation", collection: "countries" }], rules: { view: "" } },
-        { name: "people", fields: [{ name: "name", type: "text" }, { name: "org", type: "relation", collection: "orgs", onDelete: "restrict" }], rules: { view: "", list: "" } },
+        {
+          name: "orgs",
+          fields: [
+            { name: "name", type: "text" },
+            { name: "country", type: "relation", collection: "countries" },
+          ],
+          rules: { view: "" },
+        },
+        {
+          name: "people",
+          fields: [
+            { name: "name", type: "text" },
+            { name: "org", type: "relation", collection: "orgs", onDelete: "restrict" },
+          ],
+          rules: { view: "", list: "" },
+        },
         {
           name: "items",
           fields: [
@@ -50,14 +64,24 @@ describe.each(DATABASE_KINDS)("records on %s", (kind) => {
     });
     const country = await t.data.records.create(p, "countries", { name: "fr" }, admin);
     org = await t.data.records.create(p, "orgs", { name: "acme", country: country.id }, admin);
-    people = [await t.data.records.create(p, "people", { name: "ann", org: org.id }, admin), await t.data.records.create(p, "people", { name: "bob" }, admin)];
+    people = [
+      await t.data.records.create(p, "people", { name: "ann", org: org.id }, admin),
+      await t.data.records.create(p, "people", { name: "bob" }, admin),
+    ];
     const ranks = [3, 1, null, 2, 1, 3, null, 2, 1, 5, 4, 2];
     for (let i = 0; i < ranks.length; i++) {
       items.push(
         await t.data.records.create(
           p,
           "items",
-          { title: `item ${String.fromCharCode(97 + ((i * 7) % 12))}`, rank: ranks[i], price: `${i}.5`, done: i % 3 === 0, owner: people[i % 2]!.id, watchers: i % 4 === 0 ? [people[1]!.id, people[0]!.id] : [] },
+          {
+            title: `item ${String.fromCharCode(97 + ((i * 7) % 12))}`,
+            rank: ranks[i],
+            price: `${i}.5`,
+            done: i % 3 === 0,
+            owner: people[i % 2]!.id,
+            watchers: i % 4 === 0 ? [people[1]!.id, people[0]!.id] : [],
+          },
           admin,
         ),
       );
@@ -141,7 +165,11 @@ describe.each(DATABASE_KINDS)("records on %s", (kind) => {
     });
     const one = await t.data.records.get(p, "items", items[1]!.id, admin, { fields: "title" });
     expect(one).toEqual({ title: items[1]!.title });
-    expect(await failure(() => list({ expand: "owner.org.country.name" }))).toMatchObject({ code: "expand_too_deep", status: 400, details: { max: 3 } });
+    expect(await failure(() => list({ expand: "owner.org.country.name" }))).toMatchObject({
+      code: "expand_too_deep",
+      status: 400,
+      details: { max: 3 },
+    });
     expect(await failure(() => list({ expand: "title" }))).toMatchObject({ code: "not_expandable" });
     expect(await failure(() => list({ expand: "nope" }))).toMatchObject({ code: "unknown_field" });
     expect(await failure(() => list({ fields: "nope" }))).toMatchObject({ code: "unknown_field" });
@@ -150,7 +178,10 @@ describe.each(DATABASE_KINDS)("records on %s", (kind) => {
   it("refuses bad input with clear codes, never reaching SQL", async () => {
     expect(await failure(() => t.data.records.list(p, "nope", {}, admin))).toMatchObject({ code: "collection_not_found", status: 404 });
     expect(await failure(() => t.data.records.list(p, "items; drop table x", {}, admin))).toMatchObject({ code: "collection_not_found" });
-    expect(await failure(() => t.data.records.list("Bad-Project", "items", {}, admin))).toMatchObject({ code: "invalid_project_id", status: 400 });
+    expect(await failure(() => t.data.records.list("Bad-Project", "items", {}, admin))).toMatchObject({
+      code: "invalid_project_id",
+      status: 400,
+    });
     for (const reserved of ["public", "pg_catalog", "information_schema", "a__b"]) {
       expect(await failure(() => t.data.schema.dropProject(reserved))).toMatchObject({ code: "invalid_project_id" });
     }
@@ -158,12 +189,19 @@ describe.each(DATABASE_KINDS)("records on %s", (kind) => {
     expect(await failure(() => list({ filter: `title == "${"x".repeat(4100)}"` }))).toMatchObject({ code: "filter_too_long", status: 400 });
     expect(await failure(() => list({ filter: "title ==" }))).toMatchObject({ code: "invalid_expression", status: 400 });
     expect(await failure(() => list({ filter: "rank == 'x'" }))).toMatchObject({ code: "type_mismatch", status: 400 });
-    expect(await failure(() => list({ filter: "nope == 1" }))).toMatchObject({ code: "unknown_field", status: 400, details: { field: "nope", start: 0, end: 4 } });
+    expect(await failure(() => list({ filter: "nope == 1" }))).toMatchObject({
+      code: "unknown_field",
+      status: 400,
+      details: { field: "nope", start: 0, end: 4 },
+    });
     expect(await failure(() => list({ sort: "watchers" }))).toMatchObject({ code: "not_sortable" });
     expect(await failure(() => list({ sort: "-nope" }))).toMatchObject({ code: "unknown_field" });
     expect(await failure(() => t.data.records.get(p, "items", "bad id'", admin))).toMatchObject({ code: "invalid_record_id", status: 400 });
     expect(await failure(() => t.data.records.get(p, "items", "nosuchid", admin))).toMatchObject({ code: "record_not_found", status: 404 });
-    expect(await failure(() => t.data.records.create(p, "items", [] as never, admin))).toMatchObject({ code: "invalid_input", status: 400 });
+    expect(await failure(() => t.data.records.create(p, "items", [] as never, admin))).toMatchObject({
+      code: "invalid_input",
+      status: 400,
+    });
   });
 
   it("runs a batch in one transaction: all or nothing", async () => {
@@ -199,8 +237,19 @@ describe.each(DATABASE_KINDS)("records on %s", (kind) => {
     await t.data.records.update(p, "items", items[0]!.id, { rank: items[0]!.rank }, admin);
     items.pop();
 
-    expect(await failure(() => t.data.records.batch(p, Array.from({ length: 101 }, () => ({ action: "delete" as const, collection: "items", id: "x" })), admin))).toMatchObject({ code: "batch_too_large", details: { max: 100 } });
-    expect(await failure(() => t.data.records.batch(p, [{ action: "delete", collection: "nope", id: "x" }], admin))).toMatchObject({ code: "collection_not_found", details: { operation: 0 } });
+    expect(
+      await failure(() =>
+        t.data.records.batch(
+          p,
+          Array.from({ length: 101 }, () => ({ action: "delete" as const, collection: "items", id: "x" })),
+          admin,
+        ),
+      ),
+    ).toMatchObject({ code: "batch_too_large", details: { max: 100 } });
+    expect(await failure(() => t.data.records.batch(p, [{ action: "delete", collection: "nope", id: "x" }], admin))).toMatchObject({
+      code: "collection_not_found",
+      details: { operation: 0 },
+    });
   });
 
   it("publishes created, updated and deleted events with before and after, after commit", async () => {
@@ -212,15 +261,30 @@ describe.each(DATABASE_KINDS)("records on %s", (kind) => {
     await failure(() => t.data.records.create(p, "items", { rank: "x" }, admin));
     await flushBus();
     const events = t.messages.slice(start).filter((m) => m.subject.startsWith(`project.${p}.records.`));
-    expect(events.map((m) => m.subject)).toEqual([`project.${p}.records.items.created`, `project.${p}.records.items.updated`, `project.${p}.records.items.deleted`]);
+    expect(events.map((m) => m.subject)).toEqual([
+      `project.${p}.records.items.created`,
+      `project.${p}.records.items.updated`,
+      `project.${p}.records.items.deleted`,
+    ]);
     const [created, updated, deleted] = events.map((m) => m.data as RecordEvent);
-    expect(created).toMatchObject({ project: p, collection: "items", action: "created", id: r.id, record: r, before: null, actor: { type: "user", id: "u9" } });
+    expect(created).toMatchObject({
+      project: p,
+      collection: "items",
+      action: "created",
+      id: r.id,
+      record: r,
+      before: null,
+      actor: { type: "user", id: "u9" },
+    });
     expect(updated).toMatchObject({ action: "updated", record: u, before: r });
     expect(deleted).toMatchObject({ action: "deleted", record: null, before: u });
   });
 
   it("applies on-delete rules: restrict refuses, cascade deletes, set null clears, links go", async () => {
-    expect(await failure(() => t.data.records.delete(p, "orgs", org.id, admin))).toMatchObject({ code: "relation_restricted", status: 409 });
+    expect(await failure(() => t.data.records.delete(p, "orgs", org.id, admin))).toMatchObject({
+      code: "relation_restricted",
+      status: 409,
+    });
     const carl = await t.data.records.create(p, "people", { name: "carl" }, admin);
     const dave = await t.data.records.create(p, "people", { name: "dave" }, admin);
     const owned = await t.data.records.create(p, "items", { title: "owned", owner: carl.id, helper: dave.id, watchers: [dave.id] }, admin);
@@ -235,7 +299,9 @@ describe.each(DATABASE_KINDS)("records on %s", (kind) => {
 
   it("supports self-relations", async () => {
     const child = await t.data.records.create(p, "items", { title: "child", parent: items[0]!.id }, admin);
-    expect((await t.data.records.get(p, "items", child.id, admin, { expand: "parent.parent" })).expand).toMatchObject({ parent: { id: items[0]!.id } });
+    expect((await t.data.records.get(p, "items", child.id, admin, { expand: "parent.parent" })).expand).toMatchObject({
+      parent: { id: items[0]!.id },
+    });
     expect((await list({ filter: `parent.title == "${items[0]!.title}"` })).items.map((r) => r.id)).toEqual([child.id]);
     await t.data.records.delete(p, "items", child.id, admin);
   });

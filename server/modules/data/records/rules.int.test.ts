@@ -52,13 +52,21 @@ describe.each(DATABASE_KINDS)("access rules on %s", (kind) => {
           },
         },
         { name: "secrets", fields: [{ name: "value", type: "text" }] },
-        { name: "tickets", fields: [{ name: "owner", type: "text" }, { name: "note", type: "text" }], rules: { view: "", update: "body.owner == auth.id" } },
+        {
+          name: "tickets",
+          fields: [
+            { name: "owner", type: "text" },
+            { name: "note", type: "text" },
+          ],
+          rules: { view: "", update: "body.owner == auth.id" },
+        },
       ],
     });
     const open = (await t.data.records.create(p, "orgs", { name: "open" }, admin)).id;
     secretOrg = (await t.data.records.create(p, "orgs", { name: "secret" }, admin)).id;
     const mAnn = (await t.data.records.create(p, "members", { user: "ann" }, admin)).id;
-    const make = async (key: string, data: Record<string, unknown>) => (posts[key] = await t.data.records.create(p, "posts", { title: key, ...data }, admin));
+    const make = async (key: string, data: Record<string, unknown>) =>
+      (posts[key] = await t.data.records.create(p, "posts", { title: key, ...data }, admin));
     await make("p1", { owner: "ann", status: "published", org: open });
     await make("p2", { owner: "ann", status: "draft" });
     await make("p3", { owner: "bob", status: "draft", editors: [mAnn] });
@@ -68,7 +76,8 @@ describe.each(DATABASE_KINDS)("access rules on %s", (kind) => {
   });
   afterAll(() => t.close());
 
-  const titles = async (actor: Actor, filter?: string) => (await t.data.records.list(p, "posts", { sort: "title", ...(filter ? { filter } : {}) }, actor)).items.map((r) => r.title);
+  const titles = async (actor: Actor, filter?: string) =>
+    (await t.data.records.list(p, "posts", { sort: "title", ...(filter ? { filter } : {}) }, actor)).items.map((r) => r.title);
 
   it("lists exactly the records the rule allows each caller", async () => {
     expect(await titles(ann)).toEqual(["p1", "p2", "p5"]);
@@ -100,33 +109,63 @@ describe.each(DATABASE_KINDS)("access rules on %s", (kind) => {
 
   it("updates only where the rule allows, before and after the change", async () => {
     expect((await t.data.records.update(p, "posts", posts.p3!.id, { title: "p3" }, ann)).title).toBe("p3");
-    expect(await failure(() => t.data.records.update(p, "posts", posts.p2!.id, { title: "x" }, bob))).toMatchObject({ code: "record_not_found", status: 404 });
-    expect(await failure(() => t.data.records.update(p, "posts", posts.p1!.id, { title: "x" }, bob))).toMatchObject({ code: "access_denied", status: 403, details: { operation: "update" } });
+    expect(await failure(() => t.data.records.update(p, "posts", posts.p2!.id, { title: "x" }, bob))).toMatchObject({
+      code: "record_not_found",
+      status: 404,
+    });
+    expect(await failure(() => t.data.records.update(p, "posts", posts.p1!.id, { title: "x" }, bob))).toMatchObject({
+      code: "access_denied",
+      status: 403,
+      details: { operation: "update" },
+    });
     // Giving the record away would leave ann without the right to it: refused, nothing changed.
-    expect(await failure(() => t.data.records.update(p, "posts", posts.p1!.id, { owner: "bob", title: "stolen" }, ann))).toMatchObject({ code: "access_denied", status: 403 });
+    expect(await failure(() => t.data.records.update(p, "posts", posts.p1!.id, { owner: "bob", title: "stolen" }, ann))).toMatchObject({
+      code: "access_denied",
+      status: 403,
+    });
     expect(await t.data.records.get(p, "posts", posts.p1!.id, admin)).toMatchObject({ owner: "ann", title: "p1" });
-    expect(await failure(() => t.data.records.update(p, "posts", posts.p1!.id, { title: "x" }, anonymous))).toMatchObject({ code: "access_denied" });
+    expect(await failure(() => t.data.records.update(p, "posts", posts.p1!.id, { title: "x" }, anonymous))).toMatchObject({
+      code: "access_denied",
+    });
   });
 
   it("lets an update rule read the request body, before and after the change", async () => {
     const ticket = await t.data.records.create(p, "tickets", { owner: "carl" }, admin);
     expect((await t.data.records.update(p, "tickets", ticket.id, { owner: "ann", note: "mine now" }, ann)).owner).toBe("ann");
-    expect(await failure(() => t.data.records.update(p, "tickets", ticket.id, { note: "no owner given" }, ann))).toMatchObject({ code: "access_denied", status: 403 });
-    expect(await failure(() => t.data.records.update(p, "tickets", ticket.id, { owner: "bob" }, ann))).toMatchObject({ code: "access_denied" });
+    expect(await failure(() => t.data.records.update(p, "tickets", ticket.id, { note: "no owner given" }, ann))).toMatchObject({
+      code: "access_denied",
+      status: 403,
+    });
+    expect(await failure(() => t.data.records.update(p, "tickets", ticket.id, { owner: "bob" }, ann))).toMatchObject({
+      code: "access_denied",
+    });
     expect(await t.data.records.get(p, "tickets", ticket.id, admin)).toMatchObject({ owner: "ann", note: "mine now" });
   });
 
   it("deletes only where the rule allows", async () => {
-    expect(await failure(() => t.data.records.delete(p, "posts", posts.p1!.id, ann))).toMatchObject({ code: "access_denied", status: 403, details: { operation: "delete" } });
-    expect(await failure(() => t.data.records.delete(p, "posts", posts.p4!.id, bob))).toMatchObject({ code: "record_not_found", status: 404 });
+    expect(await failure(() => t.data.records.delete(p, "posts", posts.p1!.id, ann))).toMatchObject({
+      code: "access_denied",
+      status: 403,
+      details: { operation: "delete" },
+    });
+    expect(await failure(() => t.data.records.delete(p, "posts", posts.p4!.id, bob))).toMatchObject({
+      code: "record_not_found",
+      status: 404,
+    });
     const temp = await t.data.records.create(p, "posts", { title: "temp", owner: "ann", status: "draft" }, admin);
     await t.data.records.delete(p, "posts", temp.id, ann);
     expect(await failure(() => t.data.records.get(p, "posts", temp.id, admin))).toMatchObject({ code: "record_not_found" });
   });
 
   it("checks create against the would-be record and the request body", async () => {
-    expect(await failure(() => t.data.records.create(p, "posts", { title: "anon", owner: "x" }, anonymous))).toMatchObject({ code: "access_denied", status: 403, details: { operation: "create" } });
-    expect(await failure(() => t.data.records.create(p, "posts", { title: "forged", owner: "bob" }, ann))).toMatchObject({ code: "access_denied" });
+    expect(await failure(() => t.data.records.create(p, "posts", { title: "anon", owner: "x" }, anonymous))).toMatchObject({
+      code: "access_denied",
+      status: 403,
+      details: { operation: "create" },
+    });
+    expect(await failure(() => t.data.records.create(p, "posts", { title: "forged", owner: "bob" }, ann))).toMatchObject({
+      code: "access_denied",
+    });
     expect(await titles(admin, 'title == "forged"')).toEqual([]);
     const mine = await t.data.records.create(p, "posts", { title: "mine", owner: "ann", status: "draft" }, ann);
     expect(mine.owner).toBe("ann");
@@ -134,7 +173,11 @@ describe.each(DATABASE_KINDS)("access rules on %s", (kind) => {
   });
 
   it("locks collections without rules to admins and API keys with the permission", async () => {
-    expect(await failure(() => t.data.records.list(p, "secrets", {}, ann))).toMatchObject({ code: "access_denied", status: 403, details: { collection: "secrets", operation: "list" } });
+    expect(await failure(() => t.data.records.list(p, "secrets", {}, ann))).toMatchObject({
+      code: "access_denied",
+      status: 403,
+      details: { collection: "secrets", operation: "list" },
+    });
     expect(await failure(() => t.data.records.list(p, "secrets", {}, keyWithout))).toMatchObject({ code: "access_denied" });
     expect(await failure(() => t.data.records.create(p, "secrets", { value: "x" }, ann))).toMatchObject({ code: "access_denied" });
     expect((await t.data.records.list(p, "secrets", {}, keyWithList)).items).toHaveLength(1);
@@ -148,7 +191,9 @@ describe.each(DATABASE_KINDS)("access rules on %s", (kind) => {
     const p5 = await t.data.records.get(p, "posts", posts.p5!.id, ann, { expand: "org" });
     expect(p5.org).toBe(secretOrg);
     expect(p5.expand).toBeUndefined();
-    expect((await t.data.records.get(p, "posts", posts.p5!.id, admin, { expand: "org" })).expand).toMatchObject({ org: { name: "secret" } });
+    expect((await t.data.records.get(p, "posts", posts.p5!.id, admin, { expand: "org" })).expand).toMatchObject({
+      org: { name: "secret" },
+    });
     const p1 = await t.data.records.get(p, "posts", posts.p1!.id, ann, { expand: "org" });
     expect(p1.expand).toMatchObject({ org: { name: "open" } });
   });
@@ -164,12 +209,30 @@ describe.each(DATABASE_KINDS)("access rules on %s", (kind) => {
   it("offers validate-as-you-type with positions", async () => {
     expect(await t.data.expressions.check(p, { collection: "posts", expression: 'status == "draft" && ownr == auth.id' })).toEqual({
       valid: false,
-      errors: [{ code: "unknown_field", reason: "posts has no field ownr", reasonKey: "no_such_field", reasonParams: { collection: "posts", field: "ownr" }, start: 21, end: 25, field: "ownr" }],
+      errors: [
+        {
+          code: "unknown_field",
+          reason: "posts has no field ownr",
+          reasonKey: "no_such_field",
+          reasonParams: { collection: "posts", field: "ownr" },
+          start: 21,
+          end: 25,
+          field: "ownr",
+        },
+      ],
     });
-    expect(await t.data.expressions.check(p, { collection: "posts", expression: "body.owner == auth.id", kind: "rule", operation: "create" })).toEqual({ valid: true, expand: [] });
+    expect(
+      await t.data.expressions.check(p, { collection: "posts", expression: "body.owner == auth.id", kind: "rule", operation: "create" }),
+    ).toEqual({ valid: true, expand: [] });
     expect((await t.data.expressions.check(p, { collection: "posts", expression: "body.owner == auth.id" })).valid).toBe(false);
-    expect(await t.data.expressions.check(p, { collection: "posts", expression: "org.name == 'x'" })).toEqual({ valid: true, expand: ["org"] });
+    expect(await t.data.expressions.check(p, { collection: "posts", expression: "org.name == 'x'" })).toEqual({
+      valid: true,
+      expand: ["org"],
+    });
     const draft = { collections: [{ name: "drafts", fields: [{ name: "wip", type: "text" }], rules: { list: "broken ==" } }] };
-    expect(await t.data.expressions.check(p, { collection: "drafts", expression: "wip == 'x'", schema: draft })).toEqual({ valid: true, expand: [] });
+    expect(await t.data.expressions.check(p, { collection: "drafts", expression: "wip == 'x'", schema: draft })).toEqual({
+      valid: true,
+      expand: [],
+    });
   });
 });

@@ -18,7 +18,13 @@ export function classifyDbError(err: unknown): DbErrorInfo {
   if (/^22/.test(code)) return { kind: "conversion" };
   if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
     const list = message.split("failed:")[1] ?? "";
-    return { kind: "unique", columns: list.split(",").map((s) => s.trim().split(".").pop()!).filter(Boolean) };
+    return {
+      kind: "unique",
+      columns: list
+        .split(",")
+        .map((s) => s.trim().split(".").pop()!)
+        .filter(Boolean),
+    };
   }
   if (code === "SQLITE_CONSTRAINT_NOTNULL") return { kind: "not_null" };
   if (code === "SQLITE_CONSTRAINT_FOREIGNKEY" || code === "SQLITE_CONSTRAINT_TRIGGER") return { kind: "foreign_key" };

@@ -88,7 +88,14 @@ function SecretShown({ created, onDone }: { created: { key: ApiKeyView; secret: 
       <div className="grid min-w-0 gap-1.5">
         <Label htmlFor="api-key-secret">{t("apiKeys.secret", { name: created.key.name })}</Label>
         <div className="flex items-center gap-2">
-          <Input id="api-key-secret" readOnly value={created.secret} className="font-mono text-xs" onFocus={(e) => e.currentTarget.select()} data-testid="api-key-secret" />
+          <Input
+            id="api-key-secret"
+            readOnly
+            value={created.secret}
+            className="font-mono text-xs"
+            onFocus={(e) => e.currentTarget.select()}
+            data-testid="api-key-secret"
+          />
           <CopyButton value={created.secret} />
         </div>
       </div>
@@ -116,7 +123,11 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }) {
   const { ref } = useProject();
   const groups = useGrantable();
   const schema = useMemo(() => keyForm({ futureDate: t("apiKeys.futureDate") }), [t]);
-  const form = useZodForm(schema, { name: "", permissions: [], expiry: "90", expiresOn: "" }, { hints: { permissions: "apiKeys.permissionsRequired" } });
+  const form = useZodForm(
+    schema,
+    { name: "", permissions: [], expiry: "90", expiresOn: "" },
+    { hints: { permissions: "apiKeys.permissionsRequired" } },
+  );
   const [created, setCreated] = useState<{ key: ApiKeyView; secret: string } | null>(null);
   const create = useMutation(
     trpc.auth.apiKeys.create.mutationOptions({
@@ -125,14 +136,21 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }) {
         toast.success(t("apiKeys.created", { name: result.key.name }));
         await queryClient.invalidateQueries({ queryKey: trpc.auth.apiKeys.list.queryKey({ project: ref }) });
       },
-      onError: (e) => form.serverError(withIssuePaths(e, (p) => (p === "expiresAt" ? "expiresOn" : p.split(".")[0]))) || toast.error(e.message),
+      onError: (e) =>
+        form.serverError(withIssuePaths(e, (p) => (p === "expiresAt" ? "expiresOn" : p.split(".")[0]))) || toast.error(e.message),
     }),
   );
   const v = form.values;
   const chosen = new Set(v.permissions as string[]);
-  const toggle = (p: Permission, on: boolean) => form.set("permissions", on ? [...(v.permissions as Permission[]), p] : (v.permissions as Permission[]).filter((x) => x !== p));
+  const toggle = (p: Permission, on: boolean) =>
+    form.set("permissions", on ? [...(v.permissions as Permission[]), p] : (v.permissions as Permission[]).filter((x) => x !== p));
   const all = groups.flatMap((g) => g.permissions);
-  const expiryLabel = (e: Expiry) => (e === "never" ? t("apiKeys.never") : e === "custom" ? t("apiKeys.customDate") : t("apiKeys.inDays", { days: new Intl.NumberFormat(locale).format(Number(e)) }));
+  const expiryLabel = (e: Expiry) =>
+    e === "never"
+      ? t("apiKeys.never")
+      : e === "custom"
+        ? t("apiKeys.customDate")
+        : t("apiKeys.inDays", { days: new Intl.NumberFormat(locale).format(Number(e)) });
   return (
     <Dialog open onOpenChange={(o) => !o && onClose()}>
       <DialogContent closeLabel={t("common.close")} className="sm:max-w-2xl" onInteractOutside={(e) => created && e.preventDefault()}>
@@ -149,7 +167,9 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }) {
               id="api-key-form"
               noValidate
               className="flex flex-col gap-4"
-              onSubmit={form.submit((d) => create.mutate({ project: ref, name: d.name, permissions: d.permissions, expiresAt: expiresAt(d.expiry, d.expiresOn) }))}
+              onSubmit={form.submit((d) =>
+                create.mutate({ project: ref, name: d.name, permissions: d.permissions, expiresAt: expiresAt(d.expiry, d.expiresOn) }),
+              )}
             >
               <div className="grid gap-4 sm:grid-cols-[1fr_14rem]">
                 <Field id="field-name" label={t("apiKeys.name")} error={form.errors.name} hint={t("apiKeys.nameHint")}>
@@ -168,14 +188,33 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }) {
                       ))}
                     </SelectContent>
                   </Select>
-                  {v.expiry === "custom" && <Input type="date" name="expiresOn" value={v.expiresOn} onChange={(e) => form.set("expiresOn", e.target.value)} aria-label={t("apiKeys.expiresOn")} aria-invalid={form.errors.expiresOn ? true : undefined} />}
+                  {v.expiry === "custom" && (
+                    <Input
+                      type="date"
+                      name="expiresOn"
+                      value={v.expiresOn}
+                      onChange={(e) => form.set("expiresOn", e.target.value)}
+                      aria-label={t("apiKeys.expiresOn")}
+                      aria-invalid={form.errors.expiresOn ? true : undefined}
+                    />
+                  )}
                 </Field>
               </div>
               <fieldset className="grid gap-2">
                 <div className="flex items-center justify-between gap-2">
                   <legend className="text-sm font-medium">{t("apiKeys.permissions")}</legend>
                   <div className="flex gap-1">
-                    <Button type="button" variant="ghost" size="sm" onClick={() => form.set("permissions", all.filter((p) => p.endsWith(":read")))}>
+                    <Button
+                      type="button"
+                      variant="ghost"
+                      size="sm"
+                      onClick={() =>
+                        form.set(
+                          "permissions",
+                          all.filter((p) => p.endsWith(":read")),
+                        )
+                      }
+                    >
                       {t("apiKeys.readOnly")}
                     </Button>
                     <Button type="button" variant="ghost" size="sm" onClick={() => form.set("permissions", all)}>
@@ -190,7 +229,13 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }) {
                       <p className="text-xs font-semibold tracking-wide text-muted-foreground uppercase">{t(moduleKey(g.module))}</p>
                       {g.permissions.map((p) => (
                         <label key={p} className="flex items-start gap-2 text-sm">
-                          <Checkbox name="permissions" checked={chosen.has(p)} onCheckedChange={(c) => toggle(p, c === true)} aria-label={t(permissionKey(p))} className="mt-0.5" />
+                          <Checkbox
+                            name="permissions"
+                            checked={chosen.has(p)}
+                            onCheckedChange={(c) => toggle(p, c === true)}
+                            aria-label={t(permissionKey(p))}
+                            className="mt-0.5"
+                          />
                           <span className="grid">
                             <span>{t(permissionKey(p))}</span>
                             <code className="text-xs text-muted-foreground">{p}</code>

@@ -28,7 +28,8 @@ import { RequirePermission, useProject } from "../project-context";
 import { CreateKeyDialog, permissionKey } from "./create-key-dialog";
 
 type KeyState = "active" | "expired" | "revoked";
-const stateOf = (k: ApiKeyView, now: number): KeyState => (k.revokedAt ? "revoked" : k.expiresAt && Date.parse(k.expiresAt) <= now ? "expired" : "active");
+const stateOf = (k: ApiKeyView, now: number): KeyState =>
+  k.revokedAt ? "revoked" : k.expiresAt && Date.parse(k.expiresAt) <= now ? "expired" : "active";
 
 function Permissions({ permissions }: { permissions: string[] }) {
   const { t } = useI18n();
@@ -115,10 +116,21 @@ function ApiKeys() {
       {t("apiKeys.new")}
     </Button>
   ) : undefined;
-  const stateBadge = (s: KeyState) => (s === "active" ? <Badge variant="success">{t("apiKeys.active")}</Badge> : s === "expired" ? <Badge variant="outline">{t("apiKeys.expired")}</Badge> : <Badge variant="destructive">{t("apiKeys.revokedState")}</Badge>);
+  const stateBadge = (s: KeyState) =>
+    s === "active" ? (
+      <Badge variant="success">{t("apiKeys.active")}</Badge>
+    ) : s === "expired" ? (
+      <Badge variant="outline">{t("apiKeys.expired")}</Badge>
+    ) : (
+      <Badge variant="destructive">{t("apiKeys.revokedState")}</Badge>
+    );
   return (
     <div className="mx-auto flex max-w-6xl flex-col gap-6">
-      <PageHeader title={t("apiKeys.title")} description={manage ? t("apiKeys.subtitle") : t("apiKeys.subtitleReadOnly")} actions={rows.length > 0 ? createButton : undefined} />
+      <PageHeader
+        title={t("apiKeys.title")}
+        description={manage ? t("apiKeys.subtitle") : t("apiKeys.subtitleReadOnly")}
+        actions={rows.length > 0 ? createButton : undefined}
+      />
       <Card className="py-0">
         <CardContent className="px-0">
           {keys.isPending ? (
@@ -131,7 +143,12 @@ function ApiKeys() {
             </div>
           ) : rows.length === 0 ? (
             <div className="p-5">
-              <EmptyState icon={KeySquare} title={t("apiKeys.emptyTitle")} body={manage ? t("apiKeys.emptyBody") : t("apiKeys.emptyBodyReadOnly")} action={createButton} />
+              <EmptyState
+                icon={KeySquare}
+                title={t("apiKeys.emptyTitle")}
+                body={manage ? t("apiKeys.emptyBody") : t("apiKeys.emptyBodyReadOnly")}
+                action={createButton}
+              />
             </div>
           ) : (
             <Table data-testid="api-keys-table">
@@ -154,7 +171,11 @@ function ApiKeys() {
                 {rows.map((k) => {
                   const state = stateOf(k, now);
                   return (
-                    <TableRow key={k.id} data-testid={`api-key-${k.name}`} className={state === "active" ? undefined : "text-muted-foreground"}>
+                    <TableRow
+                      key={k.id}
+                      data-testid={`api-key-${k.name}`}
+                      className={state === "active" ? undefined : "text-muted-foreground"}
+                    >
                       <TableCell className="pl-5">
                         <p className="font-medium">{k.name}</p>
                         <code className="font-mono text-xs text-muted-foreground">ar_{k.prefix}_…</code>
@@ -162,10 +183,16 @@ function ApiKeys() {
                       <TableCell>
                         <Permissions permissions={k.permissions} />
                       </TableCell>
-                      <TableCell className="hidden whitespace-nowrap md:table-cell" title={k.expiresAt ? formatDateTime(k.expiresAt, locale) : undefined}>
+                      <TableCell
+                        className="hidden whitespace-nowrap md:table-cell"
+                        title={k.expiresAt ? formatDateTime(k.expiresAt, locale) : undefined}
+                      >
                         {k.expiresAt ? formatDate(k.expiresAt, locale) : t("apiKeys.never")}
                       </TableCell>
-                      <TableCell className="hidden whitespace-nowrap lg:table-cell" title={k.lastUsedAt ? formatDateTime(k.lastUsedAt, locale) : undefined}>
+                      <TableCell
+                        className="hidden whitespace-nowrap lg:table-cell"
+                        title={k.lastUsedAt ? formatDateTime(k.lastUsedAt, locale) : undefined}
+                      >
                         {k.lastUsedAt ? formatRelative(k.lastUsedAt, locale) : t("apiKeys.neverUsed")}
                       </TableCell>
                       <TableCell className="hidden lg:table-cell">
@@ -178,7 +205,13 @@ function ApiKeys() {
                       {manage && (
                         <TableCell>
                           {state !== "revoked" && (
-                            <Button variant="ghost" size="sm" className="text-destructive hover:text-destructive" onClick={() => setRevoking(k)} aria-label={t("apiKeys.revokeNamed", { name: k.name })}>
+                            <Button
+                              variant="ghost"
+                              size="sm"
+                              className="text-destructive hover:text-destructive"
+                              onClick={() => setRevoking(k)}
+                              aria-label={t("apiKeys.revokeNamed", { name: k.name })}
+                            >
                               {t("apiKeys.revoke")}
                             </Button>
                           )}

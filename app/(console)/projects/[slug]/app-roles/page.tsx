@@ -44,10 +44,17 @@ function AppRoleDialog({ role, onClose }: { role: AppRoleView | null; onClose: (
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { ref } = useProject();
-  const form = useZodForm(roleForm, { name: role?.name ?? "", description: role?.description ?? "" }, { hints: { name: "appRoles.nameRules" } });
+  const form = useZodForm(
+    roleForm,
+    { name: role?.name ?? "", description: role?.description ?? "" },
+    { hints: { name: "appRoles.nameRules" } },
+  );
   const done = async (message: string) => {
     toast.success(message);
-    await Promise.all([queryClient.invalidateQueries({ queryKey: trpc.auth.roles.list.queryKey({ project: ref }) }), queryClient.invalidateQueries({ queryKey: trpc.auth.users.pathKey() })]);
+    await Promise.all([
+      queryClient.invalidateQueries({ queryKey: trpc.auth.roles.list.queryKey({ project: ref }) }),
+      queryClient.invalidateQueries({ queryKey: trpc.auth.users.pathKey() }),
+    ]);
     onClose();
   };
   const onError = (e: unknown) => {
@@ -55,8 +62,15 @@ function AppRoleDialog({ role, onClose }: { role: AppRoleView | null; onClose: (
     if (info.code === "app_role_name_taken") form.fieldError("name", info.message);
     else if (!form.serverError(e)) toast.error(info.message);
   };
-  const create = useMutation(trpc.auth.roles.create.mutationOptions({ onSuccess: (r) => done(t("appRoles.createdToast", { name: r.name })), onError }));
-  const update = useMutation(trpc.auth.roles.update.mutationOptions({ onSuccess: (_r, input) => done(t("appRoles.saved", { name: input.name ?? role?.name ?? "" })), onError }));
+  const create = useMutation(
+    trpc.auth.roles.create.mutationOptions({ onSuccess: (r) => done(t("appRoles.createdToast", { name: r.name })), onError }),
+  );
+  const update = useMutation(
+    trpc.auth.roles.update.mutationOptions({
+      onSuccess: (_r, input) => done(t("appRoles.saved", { name: input.name ?? role?.name ?? "" })),
+      onError,
+    }),
+  );
   const pending = create.isPending || update.isPending;
   const renaming = role !== null && form.values.name.trim() !== role.name;
   return (
@@ -72,11 +86,22 @@ function AppRoleDialog({ role, onClose }: { role: AppRoleView | null; onClose: (
           noValidate
           className="flex flex-col gap-4"
           onSubmit={form.submit((d) => {
-            if (role) update.mutate({ project: ref, roleId: role.id, ...(d.name !== role.name ? { name: d.name } : {}), description: d.description });
+            if (role)
+              update.mutate({
+                project: ref,
+                roleId: role.id,
+                ...(d.name !== role.name ? { name: d.name } : {}),
+                description: d.description,
+              });
             else create.mutate({ project: ref, name: d.name, description: d.description });
           })}
         >
-          <Field id="field-name" label={t("appRoles.name")} error={form.errors.name} hint={form.values.name.trim() ? <code className="font-mono">{ruleFor(form.values.name.trim())}</code> : t("appRoles.nameHint")}>
+          <Field
+            id="field-name"
+            label={t("appRoles.name")}
+            error={form.errors.name}
+            hint={form.values.name.trim() ? <code className="font-mono">{ruleFor(form.values.name.trim())}</code> : t("appRoles.nameHint")}
+          >
             <Input {...form.text("name")} autoFocus className="font-mono" spellCheck={false} autoComplete="off" placeholder="editor" />
           </Field>
           <Field id="field-description" label={t("appRoles.description")} error={form.errors.description}>
@@ -110,7 +135,10 @@ function DeleteAppRole({ role, onClose }: { role: AppRoleView; onClose: () => vo
     trpc.auth.roles.delete.mutationOptions({
       onSuccess: async () => {
         toast.success(t("appRoles.deleted", { name: role.name }));
-        await Promise.all([queryClient.invalidateQueries({ queryKey: trpc.auth.roles.list.queryKey({ project: ref }) }), queryClient.invalidateQueries({ queryKey: trpc.auth.users.pathKey() })]);
+        await Promise.all([
+          queryClient.invalidateQueries({ queryKey: trpc.auth.roles.list.queryKey({ project: ref }) }),
+          queryClient.invalidateQueries({ queryKey: trpc.auth.users.pathKey() }),
+        ]);
         onClose();
       },
       onError: (e) => toast.error(e.message),
@@ -121,7 +149,11 @@ function DeleteAppRole({ role, onClose }: { role: AppRoleView; onClose: () => vo
       <AlertDialogContent>
         <AlertDialogHeader>
           <AlertDialogTitle>{t("appRoles.deleteTitle", { name: role.name })}</AlertDialogTitle>
-          <AlertDialogDescription>{role.users > 0 ? t("appRoles.deleteBodyHeld", { count: role.users, name: role.name }) : t("appRoles.deleteBody", { name: role.name })}</AlertDialogDescription>
+          <AlertDialogDescription>
+            {role.users > 0
+              ? t("appRoles.deleteBodyHeld", { count: role.users, name: role.name })
+              : t("appRoles.deleteBody", { name: role.name })}
+          </AlertDialogDescription>
         </AlertDialogHeader>
         <AlertDialogFooter>
           <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
@@ -178,7 +210,12 @@ function AppRoles() {
             </div>
           ) : roles.data.length === 0 ? (
             <div className="p-5">
-              <EmptyState icon={BadgeCheck} title={t("appRoles.emptyTitle")} body={manage ? t("appRoles.emptyBody") : t("appRoles.emptyBodyReadOnly")} action={createButton} />
+              <EmptyState
+                icon={BadgeCheck}
+                title={t("appRoles.emptyTitle")}
+                body={manage ? t("appRoles.emptyBody") : t("appRoles.emptyBodyReadOnly")}
+                action={createButton}
+              />
             </div>
           ) : (
             <Table data-testid="app-roles-table">

@@ -13,7 +13,11 @@ export default function ProjectAuditPage() {
   return (
     <div className="mx-auto flex max-w-5xl flex-col gap-6">
       <PageHeader title={t("audit.title")} description={t("audit.projectSubtitle")} />
-      <AuditLog scope={["project", project.id]} actions={PROJECT_ACTIONS} load={(q) => client.projects.audit.query({ project: ref, ...q })} />
+      <AuditLog
+        scope={["project", project.id]}
+        actions={PROJECT_ACTIONS}
+        load={(q) => client.projects.audit.query({ project: ref, ...q })}
+      />
     </div>
   );
 }

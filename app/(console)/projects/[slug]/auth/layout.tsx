@@ -19,11 +19,16 @@ export default function AuthLayout({ children }: { children: ReactNode }) {
     { href: base, label: "authSettings.tabGeneral" },
     { href: `${base}/providers`, label: "authSettings.tabProviders" },
     // Signing keys are listed only to those who may rotate them, which an archived project forbids.
-    ...(can("auth:configure") && !project.archived ? [{ href: `${base}/signing-keys`, label: "authSettings.tabSigningKeys" as MessageKey }] : []),
+    ...(can("auth:configure") && !project.archived
+      ? [{ href: `${base}/signing-keys`, label: "authSettings.tabSigningKeys" as MessageKey }]
+      : []),
   ];
   return (
     <div className="mx-auto flex max-w-4xl flex-col gap-6">
-      <PageHeader title={t("authSettings.title")} description={can("auth:configure") ? t("authSettings.subtitle") : t("authSettings.subtitleReadOnly")} />
+      <PageHeader
+        title={t("authSettings.title")}
+        description={can("auth:configure") ? t("authSettings.subtitle") : t("authSettings.subtitleReadOnly")}
+      />
       <nav aria-label={t("authSettings.sections")} className="-mb-2 flex gap-1 overflow-x-auto border-b" data-testid="auth-tabs">
         {tabs.map((tab) => {
           const active = pathname === tab.href;

@@ -33,7 +33,8 @@ const BOOLEANS = ["signUpEnabled", "requireEmailVerification", "passwordSignIn",
 
 /** A lifetime in seconds as an amount of the largest unit that divides it: 900 → 15 minutes. */
 function splitDuration(seconds: number): { amount: string; unit: Unit } {
-  for (const unit of ["days", "hours", "minutes"] as const) if (seconds % UNITS[unit] === 0) return { amount: String(seconds / UNITS[unit]), unit };
+  for (const unit of ["days", "hours", "minutes"] as const)
+    if (seconds % UNITS[unit] === 0) return { amount: String(seconds / UNITS[unit]), unit };
   return { amount: String(Math.max(1, Math.round(seconds / 60))), unit: "minutes" };
 }
 
@@ -63,7 +64,7 @@ function settingsForm(messages: { accessRange: string; refreshRange: string }) {
   const seconds = (amount: string, unit: Unit) => (/^\d+$/.test(amount.trim()) ? Number(amount) * UNITS[unit] : Number.NaN);
   return z
     .object({
-      ...Object.fromEntries(BOOLEANS.map((k) => [k, z.boolean()])) as Record<(typeof BOOLEANS)[number], z.ZodBoolean>,
+      ...(Object.fromEntries(BOOLEANS.map((k) => [k, z.boolean()])) as Record<(typeof BOOLEANS)[number], z.ZodBoolean>),
       accessTtl: z.string(),
       accessUnit: z.enum(["minutes", "hours", "days"]),
       refreshTtl: z.string(),
@@ -79,28 +80,42 @@ function settingsForm(messages: { accessRange: string; refreshRange: string }) {
         .pipe(shape.redirectUrls),
     })
     .superRefine((v, ctx) => {
-      if (!shape.accessTokenTtlSeconds.safeParse(seconds(v.accessTtl, v.accessUnit)).success) ctx.addIssue({ code: "custom", path: ["accessTtl"], message: messages.accessRange });
-      if (!shape.refreshTokenTtlSeconds.safeParse(seconds(v.refreshTtl, v.refreshUnit)).success) ctx.addIssue({ code: "custom", path: ["refreshTtl"], message: messages.refreshRange });
+      if (!shape.accessTokenTtlSeconds.safeParse(seconds(v.accessTtl, v.accessUnit)).success)
+        ctx.addIssue({ code: "custom", path: ["accessTtl"], message: messages.accessRange });
+      if (!shape.refreshTokenTtlSeconds.safeParse(seconds(v.refreshTtl, v.refreshUnit)).success)
+        ctx.addIssue({ code: "custom", path: ["refreshTtl"], message: messages.refreshRange });
     })
-    .transform(
-      (v): AuthSettings => ({
-        signUpEnabled: v.signUpEnabled,
-        requireEmailVerification: v.requireEmailVerification,
-        passwordSignIn: v.passwordSignIn,
-        emailOtp: v.emailOtp,
-        magicLink: v.magicLink,
-        accessTokenTtlSeconds: seconds(v.accessTtl, v.accessUnit),
-        refreshTokenTtlSeconds: seconds(v.refreshTtl, v.refreshUnit),
-        siteUrl: v.siteUrl,
-        redirectUrls: v.redirectUrls,
-      }),
-    );
+    .transform((v): AuthSettings => ({
+      signUpEnabled: v.signUpEnabled,
+      requireEmailVerification: v.requireEmailVerification,
+      passwordSignIn: v.passwordSignIn,
+      emailOtp: v.emailOtp,
+      magicLink: v.magicLink,
+      accessTokenTtlSeconds: seconds(v.accessTtl, v.accessUnit),
+      refreshTokenTtlSeconds: seconds(v.refreshTtl, v.refreshUnit),
+      siteUrl: v.siteUrl,
+      redirectUrls: v.redirectUrls,
+    }));
 }
 
 /** Server issue paths → the form's fields. */
 const FIELD_OF: Record<string, string> = { accessTokenTtlSeconds: "accessTtl", refreshTokenTtlSeconds: "refreshTtl" };
 
-function SwitchRow({ id, label, hint, checked, onChange, disabled }: { id: string; label: string; hint: string; checked: boolean; onChange: (v: boolean) => void; disabled: boolean }) {
+function SwitchRow({
+  id,
+  label,
+  hint,
+  checked,
+  onChange,
+  disabled,
+}: {
+  id: string;
+  label: string;
+  hint: string;
+  checked: boolean;
+  onChange: (v: boolean) => void;
+  disabled: boolean;
+}) {
   return (
     <div className="flex items-start justify-between gap-6 py-3">
       <div className="grid gap-1">
@@ -112,12 +127,43 @@ function SwitchRow({ id, label, hint, checked, onChange, disabled }: { id: strin
   );
 }
 
-function Duration({ id, label, hint, error, amount, unit, onAmount, onUnit, disabled, units }: { id: string; label: string; hint: string; error?: string; amount: string; unit: Unit; onAmount: (v: string) => void; onUnit: (u: Unit) => void; disabled: boolean; units: Unit[] }) {
+function Duration({
+  id,
+  label,
+  hint,
+  error,
+  amount,
+  unit,
+  onAmount,
+  onUnit,
+  disabled,
+  units,
+}: {
+  id: string;
+  label: string;
+  hint: string;
+  error?: string;
+  amount: string;
+  unit: Unit;
+  onAmount: (v: string) => void;
+  onUnit: (u: Unit) => void;
+  disabled: boolean;
+  units: Unit[];
+}) {
   const { t } = useI18n();
   return (
     <Field id={`field-${id}`} label={label} error={error} hint={hint}>
       <div className="flex gap-2">
-        <Input id={`field-${id}`} name={id} value={amount} onChange={(e) => onAmount(e.target.value)} inputMode="numeric" className="w-28" disabled={disabled} aria-invalid={error ? true : undefined} />
+        <Input
+          id={`field-${id}`}
+          name={id}
+          value={amount}
+          onChange={(e) => onAmount(e.target.value)}
+          inputMode="numeric"
+          className="w-28"
+          disabled={disabled}
+          aria-invalid={error ? true : undefined}
+        />
         <Select value={unit} onValueChange={(u) => onUnit(u as Unit)} disabled={disabled}>
           <SelectTrigger className="w-36" aria-label={t("authSettings.unitOf", { field: label })}>
             <SelectValue />
@@ -142,7 +188,10 @@ function SettingsForm({ settings }: { settings: AuthSettings }) {
   const { ref, project, can } = useProject();
   const providers = useQuery(trpc.auth.providers.list.queryOptions({ project: ref }));
   const editable = can("auth:configure") && !project.archived;
-  const schema = useMemo(() => settingsForm({ accessRange: t("authSettings.accessTtlRange"), refreshRange: t("authSettings.refreshTtlRange") }), [t]);
+  const schema = useMemo(
+    () => settingsForm({ accessRange: t("authSettings.accessTtlRange"), refreshRange: t("authSettings.refreshTtlRange") }),
+    [t],
+  );
   const initial = useMemo(() => formValues(settings), [settings]);
   const form = useZodForm(schema, initial, { hints: { redirectUrls: "authSettings.redirectUrlsRules" } });
   const v = form.values;
@@ -167,7 +216,9 @@ function SettingsForm({ settings }: { settings: AuthSettings }) {
       className="flex flex-col gap-6"
       data-testid="auth-settings-form"
       onSubmit={form.submit((d) => {
-        const changes = Object.fromEntries(Object.entries(d).filter(([k, value]) => JSON.stringify(value) !== JSON.stringify(settings[k as keyof AuthSettings])));
+        const changes = Object.fromEntries(
+          Object.entries(d).filter(([k, value]) => JSON.stringify(value) !== JSON.stringify(settings[k as keyof AuthSettings])),
+        );
         save.mutate({ project: ref, ...changes });
       })}
     >
@@ -177,8 +228,22 @@ function SettingsForm({ settings }: { settings: AuthSettings }) {
           <CardDescription>{t("authSettings.signUpDescription")}</CardDescription>
         </CardHeader>
         <CardContent className="divide-y">
-          <SwitchRow id="signUpEnabled" label={t("authSettings.signUpEnabled")} hint={t("authSettings.signUpEnabledHint")} checked={v.signUpEnabled} onChange={(c) => form.set("signUpEnabled", c)} disabled={!editable} />
-          <SwitchRow id="requireEmailVerification" label={t("authSettings.requireVerification")} hint={t("authSettings.requireVerificationHint")} checked={v.requireEmailVerification} onChange={(c) => form.set("requireEmailVerification", c)} disabled={!editable} />
+          <SwitchRow
+            id="signUpEnabled"
+            label={t("authSettings.signUpEnabled")}
+            hint={t("authSettings.signUpEnabledHint")}
+            checked={v.signUpEnabled}
+            onChange={(c) => form.set("signUpEnabled", c)}
+            disabled={!editable}
+          />
+          <SwitchRow
+            id="requireEmailVerification"
+            label={t("authSettings.requireVerification")}
+            hint={t("authSettings.requireVerificationHint")}
+            checked={v.requireEmailVerification}
+            onChange={(c) => form.set("requireEmailVerification", c)}
+            disabled={!editable}
+          />
         </CardContent>
       </Card>
 
@@ -188,13 +253,36 @@ function SettingsForm({ settings }: { settings: AuthSettings }) {
           <CardDescription>{t("authSettings.methodsDescription")}</CardDescription>
         </CardHeader>
         <CardContent className="divide-y">
-          <SwitchRow id="passwordSignIn" label={t("authSettings.password")} hint={t("authSettings.passwordHint")} checked={v.passwordSignIn} onChange={(c) => form.set("passwordSignIn", c)} disabled={!editable} />
-          <SwitchRow id="emailOtp" label={t("authSettings.emailOtp")} hint={t("authSettings.emailOtpHint")} checked={v.emailOtp} onChange={(c) => form.set("emailOtp", c)} disabled={!editable} />
-          <SwitchRow id="magicLink" label={t("authSettings.magicLink")} hint={t("authSettings.magicLinkHint")} checked={v.magicLink} onChange={(c) => form.set("magicLink", c)} disabled={!editable} />
+          <SwitchRow
+            id="passwordSignIn"
+            label={t("authSettings.password")}
+            hint={t("authSettings.passwordHint")}
+            checked={v.passwordSignIn}
+            onChange={(c) => form.set("passwordSignIn", c)}
+            disabled={!editable}
+          />
+          <SwitchRow
+            id="emailOtp"
+            label={t("authSettings.emailOtp")}
+            hint={t("authSettings.emailOtpHint")}
+            checked={v.emailOtp}
+            onChange={(c) => form.set("emailOtp", c)}
+            disabled={!editable}
+          />
+          <SwitchRow
+            id="magicLink"
+            label={t("authSettings.magicLink")}
+            hint={t("authSettings.magicLinkHint")}
+            checked={v.magicLink}
+            onChange={(c) => form.set("magicLink", c)}
+            disabled={!editable}
+          />
           <div className="flex items-center justify-between gap-6 py-3 text-sm">
             <div className="grid gap-1">
               <span className="font-medium">{t("authSettings.oauth")}</span>
-              <p className="text-xs text-muted-foreground">{providers.data ? t("authSettings.oauthCount", { count: enabledProviders }) : "…"}</p>
+              <p className="text-xs text-muted-foreground">
+                {providers.data ? t("authSettings.oauthCount", { count: enabledProviders }) : "…"}
+              </p>
             </div>
             <Button asChild variant="outline" size="sm">
               <Link href={`${base}/providers`}>{t("authSettings.manageProviders")}</Link>
@@ -252,16 +340,38 @@ function SettingsForm({ settings }: { settings: AuthSettings }) {
           <Field id="field-siteUrl" label={t("authSettings.siteUrl")} error={form.errors.siteUrl} hint={t("authSettings.siteUrlHint")}>
             <Input {...form.text("siteUrl")} placeholder="https://app.example.com" spellCheck={false} disabled={!editable} />
           </Field>
-          <Field id="field-redirectUrls" label={t("authSettings.redirectUrls")} error={form.errors.redirectUrls} hint={t("authSettings.redirectUrlsHint")}>
-            <Textarea {...form.text("redirectUrls")} rows={3} placeholder={"https://app.example.com/callback\nhttp://localhost:3000"} className="font-mono text-xs" spellCheck={false} disabled={!editable} />
+          <Field
+            id="field-redirectUrls"
+            label={t("authSettings.redirectUrls")}
+            error={form.errors.redirectUrls}
+            hint={t("authSettings.redirectUrlsHint")}
+          >
+            <Textarea
+              {...form.text("redirectUrls")}
+              rows={3}
+              placeholder={"https://app.example.com/callback\nhttp://localhost:3000"}
+              className="font-mono text-xs"
+              spellCheck={false}
+              disabled={!editable}
+            />
           </Field>
         </CardContent>
       </Card>
 
       {editable && (
         // While there are changes, the bar stays in view at the bottom of the window.
-        <div className={cn("flex items-center justify-end gap-2 border-t py-3", dirty && "sticky bottom-0 z-10 -mx-1 bg-background/90 px-1 backdrop-blur")} data-testid="auth-settings-bar">
-          <p className="mr-auto text-sm text-muted-foreground">{dirty ? t("authSettings.unsaved") : t("authSettings.accessSummary", { ttl: formatDuration(settings.accessTokenTtlSeconds, locale) })}</p>
+        <div
+          className={cn(
+            "flex items-center justify-end gap-2 border-t py-3",
+            dirty && "sticky bottom-0 z-10 -mx-1 bg-background/90 px-1 backdrop-blur",
+          )}
+          data-testid="auth-settings-bar"
+        >
+          <p className="mr-auto text-sm text-muted-foreground">
+            {dirty
+              ? t("authSettings.unsaved")
+              : t("authSettings.accessSummary", { ttl: formatDuration(settings.accessTokenTtlSeconds, locale) })}
+          </p>
           <Button type="button" variant="ghost" onClick={() => form.reset(initial)} disabled={!dirty || save.isPending}>
             {t("common.discard")}
           </Button>

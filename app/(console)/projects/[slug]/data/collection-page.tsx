@@ -39,7 +39,11 @@ export function CollectionPage({
   const current = collections.find((c) => c.name === chosen) ?? collections[0];
   return (
     <div className={`mx-auto flex flex-col gap-6 ${className}`}>
-      <PageHeader title={title} description={description} actions={current ? <CollectionPicker collections={collections} value={current.name} onChange={setChosen} /> : undefined} />
+      <PageHeader
+        title={title}
+        description={description}
+        actions={current ? <CollectionPicker collections={collections} value={current.name} onChange={setChosen} /> : undefined}
+      />
       {model.isPending ? (
         <LoadingRows count={loadingRows} />
       ) : model.isError ? (

@@ -27,7 +27,12 @@ const HOUR = 3_600_000;
 const MIB = 1024 * 1024;
 
 function formatBytes(bytes: number, locale: string): string {
-  const units: Array<[string, number]> = [["gigabyte", 1024 ** 3], ["megabyte", MIB], ["kilobyte", 1024], ["byte", 1]];
+  const units: Array<[string, number]> = [
+    ["gigabyte", 1024 ** 3],
+    ["megabyte", MIB],
+    ["kilobyte", 1024],
+    ["byte", 1],
+  ];
   const [unit, size] = units.find(([, s]) => bytes >= s) ?? units[units.length - 1]!;
   return new Intl.NumberFormat(locale, { style: "unit", unit, maximumFractionDigits: 1 }).format(bytes / size);
 }
@@ -45,7 +50,11 @@ function CreateTopicDialog({ onClose }: { onClose: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { ref } = useProject();
-  const form = useZodForm(topicForm, { name: "", description: "", maxAgeHours: "168", maxSizeMiB: "" }, { hints: { name: "events.nameHint" } });
+  const form = useZodForm(
+    topicForm,
+    { name: "", description: "", maxAgeHours: "168", maxSizeMiB: "" },
+    { hints: { name: "events.nameHint" } },
+  );
   const create = useMutation(
     trpc.events.topics.create.mutationOptions({
       onSuccess: async (topic) => {
@@ -53,7 +62,10 @@ function CreateTopicDialog({ onClose }: { onClose: () => void }) {
         await queryClient.invalidateQueries({ queryKey: trpc.events.topics.list.queryKey({ project: ref }) });
         onClose();
       },
-      onError: (e) => form.serverError(withIssuePaths(e, (p) => (p === "maxAgeMs" ? "maxAgeHours" : p === "maxBytes" ? "maxSizeMiB" : p.split(".")[0]))) || toast.error(e.message),
+      onError: (e) =>
+        form.serverError(
+          withIssuePaths(e, (p) => (p === "maxAgeMs" ? "maxAgeHours" : p === "maxBytes" ? "maxSizeMiB" : p.split(".")[0])),
+        ) || toast.error(e.message),
     }),
   );
   return (
@@ -113,7 +125,9 @@ function TopicDetail({ topic }: { topic: TopicView }) {
   const queryClient = useQueryClient();
   const { ref, can, project } = useProject();
   const afterSeq = Math.max(0, topic.stats.lastSeq - 20);
-  const messages = useQuery(trpc.events.messages.list.queryOptions({ project: ref, topic: topic.name, afterSeq, limit: 20 }, { refetchInterval: 2000 }));
+  const messages = useQuery(
+    trpc.events.messages.list.queryOptions({ project: ref, topic: topic.name, afterSeq, limit: 20 }, { refetchInterval: 2000 }),
+  );
   const groups = useQuery(trpc.events.groups.list.queryOptions({ project: ref, topic: topic.name }, { refetchInterval: 2000 }));
   const [type, setType] = useState("test.message");
   const [data, setData] = useState('{ "hello": "world" }');
@@ -169,7 +183,11 @@ function TopicDetail({ topic }: { topic: TopicView }) {
               onSubmit={(e) => {
                 e.preventDefault();
                 if (!parsedData.ok) return;
-                publish.mutate({ project: ref, topic: topic.name, events: [{ type, ...(parsedData.value === undefined ? {} : { data: parsedData.value }) }] });
+                publish.mutate({
+                  project: ref,
+                  topic: topic.name,
+                  events: [{ type, ...(parsedData.value === undefined ? {} : { data: parsedData.value }) }],
+                });
               }}
             >
               <div className="grid gap-2 sm:grid-cols-[12rem_1fr_auto] sm:items-end">
@@ -177,7 +195,13 @@ function TopicDetail({ topic }: { topic: TopicView }) {
                   <Input id="publish-type" value={type} onChange={(e) => setType(e.target.value)} name="type" />
                 </Field>
                 <Field id="publish-data" label={t("events.data")} error={parsedData.ok ? undefined : t("events.notJson")}>
-                  <Input id="publish-data" value={data} onChange={(e) => setData(e.target.value)} name="data" className="font-mono text-xs" />
+                  <Input
+                    id="publish-data"
+                    value={data}
+                    onChange={(e) => setData(e.target.value)}
+                    name="data"
+                    className="font-mono text-xs"
+                  />
                 </Field>
                 <Button type="submit" disabled={publish.isPending || !parsedData.ok || type.trim() === ""} data-testid="publish-test">
                   <Send />
@@ -209,7 +233,9 @@ function TopicDetail({ topic }: { topic: TopicView }) {
                     <TableCell className="font-mono text-xs">{m.seq}</TableCell>
                     <TableCell className="font-mono text-xs">{m.event.type}</TableCell>
                     <TableCell>
-                      <code className="line-clamp-2 max-w-md font-mono text-xs break-all">{m.event.data === undefined ? "" : JSON.stringify(m.event.data)}</code>
+                      <code className="line-clamp-2 max-w-md font-mono text-xs break-all">
+                        {m.event.data === undefined ? "" : JSON.stringify(m.event.data)}
+                      </code>
                     </TableCell>
                     <TableCell className="hidden whitespace-nowrap md:table-cell" title={formatDateTime(m.storedAt, locale)}>
                       {formatRelative(m.storedAt, locale)}
@@ -218,7 +244,13 @@ function TopicDetail({ topic }: { topic: TopicView }) {
                       <TableCell>
                         {/* A dead letter: it can go back to the topic it came from. */}
                         {"deadletterstream" in m.event && (
-                          <Button variant="outline" size="sm" disabled={redrive.isPending} onClick={() => redrive.mutate({ project: ref, topic: topic.name, seq: m.seq })} data-testid={`redrive-${m.seq}`}>
+                          <Button
+                            variant="outline"
+                            size="sm"
+                            disabled={redrive.isPending}
+                            onClick={() => redrive.mutate({ project: ref, topic: topic.name, seq: m.seq })}
+                            data-testid={`redrive-${m.seq}`}
+                          >
                             {t("events.redrive")}
                           </Button>
                         )}
@@ -246,12 +278,24 @@ function TopicDetail({ topic }: { topic: TopicView }) {
           ) : (
             <ul className="flex flex-col gap-2" data-testid="topic-groups">
               {groups.data.map((g) => (
-                <li key={g.name} className="flex items-center justify-between gap-2 rounded-md border px-3 py-2" data-testid={`group-${g.name}`}>
+                <li
+                  key={g.name}
+                  className="flex items-center justify-between gap-2 rounded-md border px-3 py-2"
+                  data-testid={`group-${g.name}`}
+                >
                   <span className="font-mono text-sm">{g.name}</span>
                   <span className="flex items-center gap-2">
-                    <span className="text-xs text-muted-foreground">{t("events.lag", { pending: g.lag.pending, unacked: g.lag.unacked })}</span>
+                    <span className="text-xs text-muted-foreground">
+                      {t("events.lag", { pending: g.lag.pending, unacked: g.lag.unacked })}
+                    </span>
                     {mayManage && (
-                      <Button variant="ghost" size="sm" disabled={replay.isPending} onClick={() => replay.mutate({ project: ref, topic: topic.name, group: g.name, afterSeq: 0 })} data-testid={`replay-${g.name}`}>
+                      <Button
+                        variant="ghost"
+                        size="sm"
+                        disabled={replay.isPending}
+                        onClick={() => replay.mutate({ project: ref, topic: topic.name, group: g.name, afterSeq: 0 })}
+                        data-testid={`replay-${g.name}`}
+                      >
                         {t("events.replay")}
                       </Button>
                     )}
@@ -284,7 +328,9 @@ function Topics() {
     </Button>
   ) : undefined;
   const retention = (x: TopicView) =>
-    [x.maxAgeMs ? formatDuration(x.maxAgeMs / 1000, locale) : null, x.maxBytes ? formatBytes(x.maxBytes, locale) : null].filter(Boolean).join(" · ") || t("events.unlimited");
+    [x.maxAgeMs ? formatDuration(x.maxAgeMs / 1000, locale) : null, x.maxBytes ? formatBytes(x.maxBytes, locale) : null]
+      .filter(Boolean)
+      .join(" · ") || t("events.unlimited");
   return (
     <div className="mx-auto flex max-w-6xl flex-col gap-6">
       <PageHeader title={t("events.title")} description={t("events.subtitle")} actions={rows.length > 0 ? createButton : undefined} />
@@ -314,7 +360,13 @@ function Topics() {
               </TableHeader>
               <TableBody>
                 {rows.map((x) => (
-                  <TableRow key={x.name} data-testid={`topic-${x.name}`} className="cursor-pointer" data-state={x.name === selected ? "selected" : undefined} onClick={() => setSelected(x.name === selected ? null : x.name)}>
+                  <TableRow
+                    key={x.name}
+                    data-testid={`topic-${x.name}`}
+                    className="cursor-pointer"
+                    data-state={x.name === selected ? "selected" : undefined}
+                    onClick={() => setSelected(x.name === selected ? null : x.name)}
+                  >
                     <TableCell className="pl-5">
                       <button type="button" className="text-left font-medium hover:underline" aria-expanded={x.name === selected}>
                         {x.name}

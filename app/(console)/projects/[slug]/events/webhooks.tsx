@@ -42,7 +42,8 @@ function CreateWebhookDialog({ topics, onClose }: { topics: string[]; onClose: (
         await queryClient.invalidateQueries({ queryKey: trpc.events.webhooks.list.queryKey({ project: ref }) });
       },
       onError: (e) => {
-        if (e.data && ["webhook_url_invalid", "webhook_url_self"].includes((e.data as { code?: string }).code ?? "")) form.fieldError("url", e.message);
+        if (e.data && ["webhook_url_invalid", "webhook_url_self"].includes((e.data as { code?: string }).code ?? ""))
+          form.fieldError("url", e.message);
         else if (!form.serverError(withIssuePaths(e, (p) => p.split(".")[0]))) toast.error(e.message);
       },
     }),
@@ -83,7 +84,18 @@ function CreateWebhookDialog({ topics, onClose }: { topics: string[]; onClose: (
               noValidate
               className="flex flex-col gap-4"
               onSubmit={form.submit((d) =>
-                create.mutate({ project: ref, topic: d.topic, url: d.url, types: d.types.split(",").map((x) => x.trim()).filter(Boolean), enabled: true, retryBaseMs: 5000, maxAttempts: 8 }),
+                create.mutate({
+                  project: ref,
+                  topic: d.topic,
+                  url: d.url,
+                  types: d.types
+                    .split(",")
+                    .map((x) => x.trim())
+                    .filter(Boolean),
+                  enabled: true,
+                  retryBaseMs: 5000,
+                  maxAttempts: 8,
+                }),
               )}
             >
               <Field id="field-topic" label={t("webhooks.topic")} error={form.errors.topic}>
@@ -128,7 +140,9 @@ function Deliveries({ webhook }: { webhook: WebhookView }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { ref, can, project } = useProject();
-  const deliveries = useQuery(trpc.events.webhooks.deliveries.queryOptions({ project: ref, webhookId: webhook.id, limit: 20 }, { refetchInterval: 5000 }));
+  const deliveries = useQuery(
+    trpc.events.webhooks.deliveries.queryOptions({ project: ref, webhookId: webhook.id, limit: 20 }, { refetchInterval: 5000 }),
+  );
   const redeliver = useMutation(
     trpc.events.webhooks.redeliver.mutationOptions({
       onSuccess: async (d) => {
@@ -143,7 +157,14 @@ function Deliveries({ webhook }: { webhook: WebhookView }) {
   if (deliveries.isPending) return <LoadingRows count={2} />;
   if (deliveries.isError) return <QueryError error={deliveries.error} onRetry={() => deliveries.refetch()} />;
   if (deliveries.data.length === 0) return <p className="text-sm text-muted-foreground">{t("webhooks.noDeliveries")}</p>;
-  const badge = (s: string) => (s === "succeeded" ? <Badge variant="success">{t("webhooks.succeeded")}</Badge> : s === "retrying" ? <Badge variant="outline">{t("webhooks.retrying")}</Badge> : <Badge variant="destructive">{t("webhooks.failed")}</Badge>);
+  const badge = (s: string) =>
+    s === "succeeded" ? (
+      <Badge variant="success">{t("webhooks.succeeded")}</Badge>
+    ) : s === "retrying" ? (
+      <Badge variant="outline">{t("webhooks.retrying")}</Badge>
+    ) : (
+      <Badge variant="destructive">{t("webhooks.failed")}</Badge>
+    );
   return (
     <Table data-testid={`deliveries-${webhook.id}`}>
       <TableHeader>
@@ -172,7 +193,13 @@ function Deliveries({ webhook }: { webhook: WebhookView }) {
             </TableCell>
             {manage && (
               <TableCell>
-                <Button variant="ghost" size="sm" disabled={redeliver.isPending} onClick={() => redeliver.mutate({ project: ref, webhookId: webhook.id, deliveryId: d.id })} aria-label={t("webhooks.redeliver")}>
+                <Button
+                  variant="ghost"
+                  size="sm"
+                  disabled={redeliver.isPending}
+                  onClick={() => redeliver.mutate({ project: ref, webhookId: webhook.id, deliveryId: d.id })}
+                  aria-label={t("webhooks.redeliver")}
+                >
                   <RotateCw />
                 </Button>
               </TableCell>
@@ -217,7 +244,12 @@ export function Webhooks({ topics }: { topics: string[] }) {
         ) : (
           webhooks.data.map((w) => (
             <div key={w.id} className="rounded-md border" data-testid={`webhook-${w.topic}`}>
-              <button type="button" className="flex w-full flex-wrap items-center justify-between gap-2 px-3 py-2 text-left" onClick={() => setOpen(open === w.id ? null : w.id)} aria-expanded={open === w.id}>
+              <button
+                type="button"
+                className="flex w-full flex-wrap items-center justify-between gap-2 px-3 py-2 text-left"
+                onClick={() => setOpen(open === w.id ? null : w.id)}
+                aria-expanded={open === w.id}
+              >
                 <span className="min-w-0">
                   <span className="font-mono text-sm break-all">{w.url}</span>
                   <span className="block text-xs text-muted-foreground">
@@ -225,7 +257,11 @@ export function Webhooks({ topics }: { topics: string[] }) {
                     {w.types.length > 0 ? ` · ${w.types.join(", ")}` : ""}
                   </span>
                 </span>
-                {w.enabled ? <Badge variant="success">{t("webhooks.enabled")}</Badge> : <Badge variant="outline">{t("webhooks.disabled")}</Badge>}
+                {w.enabled ? (
+                  <Badge variant="success">{t("webhooks.enabled")}</Badge>
+                ) : (
+                  <Badge variant="outline">{t("webhooks.disabled")}</Badge>
+                )}
               </button>
               {open === w.id && (
                 <div className="border-t p-3">

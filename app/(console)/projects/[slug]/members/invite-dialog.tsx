@@ -74,7 +74,13 @@ export function InviteDialog({ open, onOpenChange }: { open: boolean; onOpenChan
               <AlertDescription>
                 <p>{t("members.linkBody")}</p>
                 <div className="mt-2 flex w-full items-center gap-2">
-                  <Input readOnly value={unmailedLink.link} className="font-mono text-xs" aria-label={t("members.link")} onFocus={(e) => e.currentTarget.select()} />
+                  <Input
+                    readOnly
+                    value={unmailedLink.link}
+                    className="font-mono text-xs"
+                    aria-label={t("members.link")}
+                    onFocus={(e) => e.currentTarget.select()}
+                  />
                   <CopyButton value={unmailedLink.link} />
                 </div>
               </AlertDescription>
@@ -88,7 +94,13 @@ export function InviteDialog({ open, onOpenChange }: { open: boolean; onOpenChan
           </>
         ) : (
           <>
-            <form ref={form.formRef} onSubmit={form.submit((d) => invite.mutate({ project: ref, ...d }))} className="flex flex-col gap-4" noValidate id="invite-form">
+            <form
+              ref={form.formRef}
+              onSubmit={form.submit((d) => invite.mutate({ project: ref, ...d }))}
+              className="flex flex-col gap-4"
+              noValidate
+              id="invite-form"
+            >
               <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
                 <Input {...form.text("email")} type="email" autoComplete="off" autoFocus />
               </Field>

@@ -53,7 +53,11 @@ function RoleSelect({ member }: { member: MemberView }) {
   const touchesOwner = member.role === "owner" && !can("project:transfer");
   const options = (roles.data ?? []).filter((r) => r.id !== "owner" || can("project:transfer"));
   return (
-    <Select value={member.role} onValueChange={(role) => change.mutate({ project: ref, accountId: member.accountId, role })} disabled={change.isPending || touchesOwner || !roles.data}>
+    <Select
+      value={member.role}
+      onValueChange={(role) => change.mutate({ project: ref, accountId: member.accountId, role })}
+      disabled={change.isPending || touchesOwner || !roles.data}
+    >
       <SelectTrigger size="sm" className="min-w-32" aria-label={t("members.roleOf", { name: member.name })}>
         <SelectValue>{roleLabel(member.role, customNames)}</SelectValue>
       </SelectTrigger>
@@ -95,8 +99,12 @@ function RemoveMemberDialog({ member, self, onClose }: { member: MemberView; sel
     <AlertDialog open onOpenChange={(o) => !o && onClose()}>
       <AlertDialogContent>
         <AlertDialogHeader>
-          <AlertDialogTitle>{self ? t("members.leaveTitle", { project: project.name }) : t("members.removeTitle", { name: member.name })}</AlertDialogTitle>
-          <AlertDialogDescription>{self ? t("members.leaveBody") : t("members.removeBody", { email: member.email })}</AlertDialogDescription>
+          <AlertDialogTitle>
+            {self ? t("members.leaveTitle", { project: project.name }) : t("members.removeTitle", { name: member.name })}
+          </AlertDialogTitle>
+          <AlertDialogDescription>
+            {self ? t("members.leaveBody") : t("members.removeBody", { email: member.email })}
+          </AlertDialogDescription>
         </AlertDialogHeader>
         <AlertDialogFooter>
           <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
@@ -167,7 +175,13 @@ function Invitations() {
                   <TableCell className="hidden text-muted-foreground sm:table-cell">{formatRelative(inv.expiresAt, locale)}</TableCell>
                   <TableCell>
                     {can("members:manage") && (
-                      <Button variant="ghost" size="icon" aria-label={t("members.revokeInvitation", { email: inv.email })} disabled={revoke.isPending} onClick={() => revoke.mutate({ project: ref, invitationId: inv.id })}>
+                      <Button
+                        variant="ghost"
+                        size="icon"
+                        aria-label={t("members.revokeInvitation", { email: inv.email })}
+                        disabled={revoke.isPending}
+                        onClick={() => revoke.mutate({ project: ref, invitationId: inv.id })}
+                      >
                         <X />
                       </Button>
                     )}
@@ -200,7 +214,11 @@ export default function MembersPage() {
   ) : undefined;
   return (
     <div className="mx-auto flex max-w-5xl flex-col gap-6">
-      <PageHeader title={t("members.title")} description={manage ? t("members.subtitle") : t("members.subtitleReadOnly")} actions={inviteButton} />
+      <PageHeader
+        title={t("members.title")}
+        description={manage ? t("members.subtitle") : t("members.subtitleReadOnly")}
+        actions={inviteButton}
+      />
       <Card>
         <CardContent>
           {members.isPending ? (
@@ -242,7 +260,9 @@ export default function MembersPage() {
                           </div>
                         </div>
                       </TableCell>
-                      <TableCell>{manage && !self ? <RoleSelect member={m} /> : <RoleBadge role={m.role} customNames={customNames} />}</TableCell>
+                      <TableCell>
+                        {manage && !self ? <RoleSelect member={m} /> : <RoleBadge role={m.role} customNames={customNames} />}
+                      </TableCell>
                       <TableCell className="hidden text-muted-foreground md:table-cell">{formatDate(m.joinedAt, locale)}</TableCell>
                       <TableCell>
                         {(self || manage) && (
@@ -259,7 +279,11 @@ export default function MembersPage() {
                                   {t("members.leave")}
                                 </DropdownMenuItem>
                               ) : (
-                                <DropdownMenuItem onSelect={() => setRemoving(m)} className="text-destructive focus:text-destructive" disabled={m.role === "owner" && !can("project:transfer")}>
+                                <DropdownMenuItem
+                                  onSelect={() => setRemoving(m)}
+                                  className="text-destructive focus:text-destructive"
+                                  disabled={m.role === "owner" && !can("project:transfer")}
+                                >
                                   <UserMinus />
                                   {t("members.remove")}
                                 </DropdownMenuItem>

@@ -50,8 +50,10 @@ const channelForm = z
     presence: z.boolean(),
   })
   .superRefine((v, ctx) => {
-    if (v.subscribeMode === "rule" && v.subscribeRule.trim() === "") ctx.addIssue({ code: "custom", path: ["subscribeRule"], message: "rule_required" });
-    if (v.publishMode === "rule" && v.publishRule.trim() === "") ctx.addIssue({ code: "custom", path: ["publishRule"], message: "rule_required" });
+    if (v.subscribeMode === "rule" && v.subscribeRule.trim() === "")
+      ctx.addIssue({ code: "custom", path: ["subscribeRule"], message: "rule_required" });
+    if (v.publishMode === "rule" && v.publishRule.trim() === "")
+      ctx.addIssue({ code: "custom", path: ["publishRule"], message: "rule_required" });
   });
 
 function RuleField({ which, form }: { which: "subscribe" | "publish"; form: ReturnType<typeof useChannelForm> }) {
@@ -74,7 +76,12 @@ function RuleField({ which, form }: { which: "subscribe" | "publish"; form: Retu
         </Select>
       </Field>
       {mode === "rule" && (
-        <Field id={`field-${ruleKey}`} label={t(which === "subscribe" ? "realtime.subscribeRule" : "realtime.publishRule")} error={form.errors[ruleKey]} hint={t("realtime.ruleHint")}>
+        <Field
+          id={`field-${ruleKey}`}
+          label={t(which === "subscribe" ? "realtime.subscribeRule" : "realtime.publishRule")}
+          error={form.errors[ruleKey]}
+          hint={t("realtime.ruleHint")}
+        >
           <Textarea {...form.text(ruleKey)} rows={2} spellCheck={false} className="font-mono text-xs" placeholder='auth.type == "user"' />
         </Field>
       )}
@@ -113,8 +120,9 @@ function ChannelDialog({ channel, onClose }: { channel: ChannelView | null; onCl
       },
       onError: (e) => {
         const info = errorInfo(e);
-        if (info.code === "realtime_invalid_rule") return form.fieldError(info.details.rule === "publish" ? "publishRule" : "subscribeRule", info.message);
-        form.serverError(e) || toast.error(e.message);
+        if (info.code === "realtime_invalid_rule")
+          return form.fieldError(info.details.rule === "publish" ? "publishRule" : "subscribeRule", info.message);
+        if (!form.serverError(e)) toast.error(e.message);
       },
     }),
   );
@@ -131,7 +139,13 @@ function ChannelDialog({ channel, onClose }: { channel: ChannelView | null; onCl
           noValidate
           className="flex flex-col gap-4"
           onSubmit={form.submit((d) =>
-            save.mutate({ project: ref, name: d.name, subscribeRule: ruleOf(d.subscribeMode, d.subscribeRule), publishRule: ruleOf(d.publishMode, d.publishRule), presence: d.presence }),
+            save.mutate({
+              project: ref,
+              name: d.name,
+              subscribeRule: ruleOf(d.subscribeMode, d.subscribeRule),
+              publishRule: ruleOf(d.publishMode, d.publishRule),
+              presence: d.presence,
+            }),
           )}
         >
           <Field id="field-name" label={t("realtime.name")} error={form.errors.name} hint={t("realtime.nameHint")}>
@@ -281,10 +295,22 @@ export function Channels() {
                     </TableCell>
                     {manage && (
                       <TableCell className="pr-5 text-right whitespace-nowrap">
-                        <Button variant="ghost" size="icon" aria-label={`${t("common.edit")} ${c.name}`} onClick={() => setEditing(c)} data-testid={`edit-channel-${c.name}`}>
+                        <Button
+                          variant="ghost"
+                          size="icon"
+                          aria-label={`${t("common.edit")} ${c.name}`}
+                          onClick={() => setEditing(c)}
+                          data-testid={`edit-channel-${c.name}`}
+                        >
                           <Pencil />
                         </Button>
-                        <Button variant="ghost" size="icon" aria-label={`${t("common.delete")} ${c.name}`} onClick={() => setDeleting(c)} data-testid={`delete-channel-${c.name}`}>
+                        <Button
+                          variant="ghost"
+                          size="icon"
+                          aria-label={`${t("common.delete")} ${c.name}`}
+                          onClick={() => setDeleting(c)}
+                          data-testid={`delete-channel-${c.name}`}
+                        >
                           <Trash2 />
                         </Button>
                       </TableCell>

@@ -23,7 +23,12 @@ export function realtimeUrl(): string {
 
 export function PrincipalLabel({ auth }: { auth: { type: string; id: string | null } }) {
   const { t } = useI18n();
-  const kind = auth.type === "user" ? t("realtime.principalUser") : auth.type === "apiKey" ? t("realtime.principalApiKey") : t("realtime.principalAnonymous");
+  const kind =
+    auth.type === "user"
+      ? t("realtime.principalUser")
+      : auth.type === "apiKey"
+        ? t("realtime.principalApiKey")
+        : t("realtime.principalAnonymous");
   return (
     <span className="flex flex-col">
       <span>{kind}</span>
@@ -80,7 +85,9 @@ export function Inspector() {
                 {t("realtime.node", { node: data.node })}
               </Badge>
               <span data-testid="log-range">
-                {data.log && data.log.messages > 0 ? t("realtime.logRange", { first: data.log.firstSeq, last: data.log.lastSeq, count: fmt.format(data.log.messages) }) : t("realtime.logEmpty")}
+                {data.log && data.log.messages > 0
+                  ? t("realtime.logRange", { first: data.log.firstSeq, last: data.log.lastSeq, count: fmt.format(data.log.messages) })
+                  : t("realtime.logEmpty")}
               </span>
             </>
           )}
@@ -169,9 +176,15 @@ export function Inspector() {
                 ) : (
                   <ul className="flex flex-col gap-2" data-testid="subscriptions">
                     {data!.subscriptions.map((s) => (
-                      <li key={s.channel} className="flex items-center justify-between gap-2 rounded-md border px-3 py-2" data-testid={`subscription-${s.channel}`}>
+                      <li
+                        key={s.channel}
+                        className="flex items-center justify-between gap-2 rounded-md border px-3 py-2"
+                        data-testid={`subscription-${s.channel}`}
+                      >
                         <span className="font-mono text-sm break-all">{s.channel}</span>
-                        <span className="text-xs whitespace-nowrap text-muted-foreground">{t("realtime.connections", { count: s.connections })}</span>
+                        <span className="text-xs whitespace-nowrap text-muted-foreground">
+                          {t("realtime.connections", { count: s.connections })}
+                        </span>
                       </li>
                     ))}
                   </ul>
@@ -193,7 +206,10 @@ export function Inspector() {
                         <p className="mb-1 font-mono text-sm font-medium">{p.channel}</p>
                         <ul className="flex flex-col gap-1">
                           {p.members.map((m) => (
-                            <li key={m.connectionId} className="flex items-center justify-between gap-2 rounded-md border px-3 py-2 text-sm">
+                            <li
+                              key={m.connectionId}
+                              className="flex items-center justify-between gap-2 rounded-md border px-3 py-2 text-sm"
+                            >
                               <PrincipalLabel auth={m.auth} />
                               <span className="text-xs whitespace-nowrap text-muted-foreground" title={formatDateTime(m.joinedAt, locale)}>
                                 {formatRelative(m.joinedAt, locale)}

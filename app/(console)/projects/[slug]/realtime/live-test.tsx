@@ -92,11 +92,24 @@ export function LiveTest() {
       <CardContent className="flex flex-col gap-4">
         <div className="grid gap-2 sm:grid-cols-[1fr_auto] sm:items-end">
           <Field id="live-token" label={t("realtime.token")} hint={t("realtime.tokenHint")}>
-            <Input id="live-token" type="password" value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" spellCheck={false} className="font-mono text-xs" disabled={status !== "closed"} />
+            <Input
+              id="live-token"
+              type="password"
+              value={token}
+              onChange={(e) => setToken(e.target.value)}
+              autoComplete="off"
+              spellCheck={false}
+              className="font-mono text-xs"
+              disabled={status !== "closed"}
+            />
           </Field>
           <div className="flex items-center gap-2 sm:pb-5">
             <Badge variant={open ? "default" : "outline"} data-testid="live-status">
-              {status === "open" ? t("realtime.statusOpen") : status === "connecting" ? t("realtime.statusConnecting") : t("realtime.statusClosed")}
+              {status === "open"
+                ? t("realtime.statusOpen")
+                : status === "connecting"
+                  ? t("realtime.statusConnecting")
+                  : t("realtime.statusClosed")}
             </Badge>
             {status === "closed" ? (
               <Button onClick={connect} data-testid="live-connect">
@@ -120,7 +133,15 @@ export function LiveTest() {
           }}
         >
           <Field id="live-channel" label={t("realtime.channel")} hint={t("realtime.channelHint")}>
-            <Input id="live-channel" value={channel} onChange={(e) => setChannel(e.target.value)} placeholder="collections/posts" autoComplete="off" spellCheck={false} className="font-mono text-xs" />
+            <Input
+              id="live-channel"
+              value={channel}
+              onChange={(e) => setChannel(e.target.value)}
+              placeholder="collections/posts"
+              autoComplete="off"
+              spellCheck={false}
+              className="font-mono text-xs"
+            />
           </Field>
           <Button type="submit" className="sm:mb-5" disabled={!open || !target} data-testid="live-subscribe">
             {t("realtime.doSubscribe")}
@@ -134,9 +155,22 @@ export function LiveTest() {
           }}
         >
           <Field id="live-data" label={t("realtime.data")} error={parsedData.ok ? undefined : t("realtime.notJson")}>
-            <Input id="live-data" value={data} onChange={(e) => setData(e.target.value)} autoComplete="off" spellCheck={false} className="font-mono text-xs" />
+            <Input
+              id="live-data"
+              value={data}
+              onChange={(e) => setData(e.target.value)}
+              autoComplete="off"
+              spellCheck={false}
+              className="font-mono text-xs"
+            />
           </Field>
-          <Button type="submit" variant="outline" className="sm:mb-5" disabled={!open || !target.startsWith("channels/") || !parsedData.ok} data-testid="live-publish">
+          <Button
+            type="submit"
+            variant="outline"
+            className="sm:mb-5"
+            disabled={!open || !target.startsWith("channels/") || !parsedData.ok}
+            data-testid="live-publish"
+          >
             <Send />
             {t("realtime.doPublish")}
           </Button>
@@ -150,10 +184,19 @@ export function LiveTest() {
         {lines.length === 0 ? (
           <p className="text-sm text-muted-foreground">{t("realtime.noFrames")}</p>
         ) : (
-          <ol className="flex max-h-96 flex-col gap-1 overflow-y-auto rounded-md border bg-muted/40 p-2" data-testid="live-frames" lang={locale}>
+          <ol
+            className="flex max-h-96 flex-col gap-1 overflow-y-auto rounded-md border bg-muted/40 p-2"
+            data-testid="live-frames"
+            lang={locale}
+          >
             {lines.map((l) => (
               <li key={l.n} className="flex gap-2 font-mono text-xs">
-                <span aria-label={l.dir === "in" ? t("realtime.received") : t("realtime.sent")} className={l.dir === "in" ? "shrink-0 text-emerald-600 dark:text-emerald-400" : "shrink-0 text-sky-600 dark:text-sky-400"}>{l.dir === "in" ? "←" : "→"}</span>
+                <span
+                  aria-label={l.dir === "in" ? t("realtime.received") : t("realtime.sent")}
+                  className={l.dir === "in" ? "shrink-0 text-emerald-600 dark:text-emerald-400" : "shrink-0 text-sky-600 dark:text-sky-400"}
+                >
+                  {l.dir === "in" ? "←" : "→"}
+                </span>
                 <span className="break-all">{l.text}</span>
               </li>
             ))}

@@ -45,7 +45,9 @@ function useTogglePermission(role: RoleView) {
       onMutate: async (input) => {
         await queryClient.cancelQueries({ queryKey: key });
         const previous = queryClient.getQueryData(key);
-        queryClient.setQueryData(key, (roles) => roles?.map((r) => (r.id === role.id ? { ...r, permissions: input.permissions ?? r.permissions } : r)));
+        queryClient.setQueryData(key, (roles) =>
+          roles?.map((r) => (r.id === role.id ? { ...r, permissions: input.permissions ?? r.permissions } : r)),
+        );
         return { previous };
       },
       onError: (e, _input, context) => {
@@ -119,7 +121,10 @@ export default function RolesPage() {
               <table className="w-full text-sm" data-testid="roles-matrix">
                 <thead>
                   <tr className="border-b">
-                    <th scope="col" className="sticky left-0 z-10 min-w-56 bg-card px-4 py-3 text-left text-xs font-medium text-muted-foreground">
+                    <th
+                      scope="col"
+                      className="sticky left-0 z-10 min-w-56 bg-card px-4 py-3 text-left text-xs font-medium text-muted-foreground"
+                    >
                       {t("roles.permission")}
                     </th>
                     {roles.data.map((r) => (
@@ -155,7 +160,11 @@ export default function RolesPage() {
                               </DropdownMenuContent>
                             </DropdownMenu>
                           )}
-                          {r.description && <span className="max-w-40 truncate text-xs font-normal text-muted-foreground" title={r.description}>{r.description}</span>}
+                          {r.description && (
+                            <span className="max-w-40 truncate text-xs font-normal text-muted-foreground" title={r.description}>
+                              {r.description}
+                            </span>
+                          )}
                         </div>
                       </th>
                     ))}
@@ -165,7 +174,11 @@ export default function RolesPage() {
                   {groups().map((group) => (
                     <Fragment key={group.module}>
                       <tr className="border-b bg-muted/40">
-                        <th scope="rowgroup" colSpan={roles.data.length + 1} className="sticky left-0 px-4 py-1.5 text-left text-xs font-semibold tracking-wide text-muted-foreground uppercase">
+                        <th
+                          scope="rowgroup"
+                          colSpan={roles.data.length + 1}
+                          className="sticky left-0 px-4 py-1.5 text-left text-xs font-semibold tracking-wide text-muted-foreground uppercase"
+                        >
                           {t(moduleKey(group.module))}
                         </th>
                       </tr>
@@ -188,8 +201,12 @@ export default function RolesPage() {
           )}
         </CardContent>
       </Card>
-      {roles.data && roles.data.every((r) => r.builtIn) && <p className="text-sm text-muted-foreground">{manage ? t("roles.noCustom") : t("roles.noCustomReadOnly")}</p>}
-      {editing && roles.data && <RoleDialog role={editing === "new" ? null : editing} roles={roles.data} onClose={() => setEditing(null)} />}
+      {roles.data && roles.data.every((r) => r.builtIn) && (
+        <p className="text-sm text-muted-foreground">{manage ? t("roles.noCustom") : t("roles.noCustomReadOnly")}</p>
+      )}
+      {editing && roles.data && (
+        <RoleDialog role={editing === "new" ? null : editing} roles={roles.data} onClose={() => setEditing(null)} />
+      )}
       {deleting && <DeleteRoleDialog role={deleting} onClose={() => setDeleting(null)} />}
     </div>
   );

@@ -37,7 +37,11 @@ export function RoleDialog({ role, roles, onClose }: { role: RoleView | null; ro
   const queryClient = useQueryClient();
   const { ref } = useProject();
   const roleLabel = useRoleLabel();
-  const form = useZodForm(roleForm, { name: role?.name ?? "", description: role?.description ?? "", copyFrom: NONE }, { hints: { name: "roles.nameRules" } });
+  const form = useZodForm(
+    roleForm,
+    { name: role?.name ?? "", description: role?.description ?? "", copyFrom: NONE },
+    { hints: { name: "roles.nameRules" } },
+  );
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.projects.roles.queryKey({ project: ref }) });
   const onError = (e: unknown) => {
     const info = errorInfo(e);
@@ -79,7 +83,13 @@ export function RoleDialog({ role, roles, onClose }: { role: RoleView | null; ro
           className="flex flex-col gap-4"
           onSubmit={form.submit((d) => {
             if (role) update.mutate({ project: ref, roleId: role.id, name: d.name, description: d.description });
-            else create.mutate({ project: ref, name: d.name, description: d.description, permissions: roles.find((r) => r.id === d.copyFrom)?.permissions ?? [] });
+            else
+              create.mutate({
+                project: ref,
+                name: d.name,
+                description: d.description,
+                permissions: roles.find((r) => r.id === d.copyFrom)?.permissions ?? [],
+              });
           })}
         >
           <Field id="field-name" label={t("roles.name")} error={form.errors.name}>

@@ -67,7 +67,13 @@ function General() {
           ref={form.formRef}
           noValidate
           className="flex max-w-lg flex-col gap-4"
-          onSubmit={form.submit((d) => update.mutate({ project: ref, ...(d.name !== project.name ? { name: d.name } : {}), ...(d.slug !== project.slug ? { slug: d.slug } : {}) }))}
+          onSubmit={form.submit((d) =>
+            update.mutate({
+              project: ref,
+              ...(d.name !== project.name ? { name: d.name } : {}),
+              ...(d.slug !== project.slug ? { slug: d.slug } : {}),
+            }),
+          )}
         >
           <Field id="field-name" label={t("projects.name")} error={form.errors.name}>
             <Input {...form.text("name")} disabled={!editable} />
@@ -95,7 +101,10 @@ function ArchiveCard() {
     trpc.projects.setArchived.mutationOptions({
       onSuccess: async (_r, input) => {
         toast.success(input.archived ? t("settings.archivedToast") : t("settings.unarchivedToast"));
-        await Promise.all([queryClient.invalidateQueries({ queryKey: trpc.projects.get.queryKey({ project: ref }) }), queryClient.invalidateQueries({ queryKey: trpc.projects.list.queryKey() })]);
+        await Promise.all([
+          queryClient.invalidateQueries({ queryKey: trpc.projects.get.queryKey({ project: ref }) }),
+          queryClient.invalidateQueries({ queryKey: trpc.projects.list.queryKey() }),
+        ]);
       },
       onError: (e) => toast.error(e.message),
     }),
@@ -107,7 +116,12 @@ function ArchiveCard() {
         <CardDescription>{project.archived ? t("settings.unarchiveDescription") : t("settings.archiveDescription")}</CardDescription>
       </CardHeader>
       <CardContent>
-        <Button variant="outline" onClick={() => archive.mutate({ project: ref, archived: !project.archived })} disabled={archive.isPending} data-testid="archive-toggle">
+        <Button
+          variant="outline"
+          onClick={() => archive.mutate({ project: ref, archived: !project.archived })}
+          disabled={archive.isPending}
+          data-testid="archive-toggle"
+        >
           {project.archived ? <ArchiveRestore /> : <Archive />}
           {project.archived ? t("settings.unarchive") : t("settings.archive")}
         </Button>
@@ -235,7 +249,14 @@ function DeleteCard() {
           </AlertDialogHeader>
           <div className="grid gap-1.5">
             <Label htmlFor="delete-confirm">{t("settings.typeSlug", { slug: project.slug })}</Label>
-            <Input id="delete-confirm" value={typed} onChange={(e) => setTyped(e.target.value)} className="font-mono" autoComplete="off" spellCheck={false} />
+            <Input
+              id="delete-confirm"
+              value={typed}
+              onChange={(e) => setTyped(e.target.value)}
+              className="font-mono"
+              autoComplete="off"
+              spellCheck={false}
+            />
           </div>
           <AlertDialogFooter>
             <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>

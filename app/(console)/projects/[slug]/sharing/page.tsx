@@ -76,8 +76,19 @@ function GrantDialog({ onClose }: { onClose: () => void }) {
           <DialogTitle>{t("sharing.grantTitle")}</DialogTitle>
           <DialogDescription>{t("sharing.grantDescription", { project: project.name })}</DialogDescription>
         </DialogHeader>
-        <form ref={form.formRef} id="grant-form" noValidate className="flex flex-col gap-4" onSubmit={form.submit((d) => grant.mutate({ project: ref, ...d }))}>
-          <Field id="field-grantee" label={t("sharing.grantee")} error={form.errors.grantee} hint={others.length === 0 && projects.data ? t("sharing.noOtherProjects") : undefined}>
+        <form
+          ref={form.formRef}
+          id="grant-form"
+          noValidate
+          className="flex flex-col gap-4"
+          onSubmit={form.submit((d) => grant.mutate({ project: ref, ...d }))}
+        >
+          <Field
+            id="field-grantee"
+            label={t("sharing.grantee")}
+            error={form.errors.grantee}
+            hint={others.length === 0 && projects.data ? t("sharing.noOtherProjects") : undefined}
+          >
             <Select value={form.values.grantee} onValueChange={(v) => form.set("grantee", v)} name="grantee">
               <SelectTrigger id="field-grantee" className="w-full" aria-invalid={form.errors.grantee ? true : undefined}>
                 <SelectValue placeholder={t("sharing.chooseProject")} />
@@ -135,7 +146,15 @@ function GrantDialog({ onClose }: { onClose: () => void }) {
   );
 }
 
-function GrantTable({ grants, direction, onRevoke }: { grants: GrantView[]; direction: "given" | "received"; onRevoke?: (g: GrantView) => void }) {
+function GrantTable({
+  grants,
+  direction,
+  onRevoke,
+}: {
+  grants: GrantView[];
+  direction: "given" | "received";
+  onRevoke?: (g: GrantView) => void;
+}) {
   const { t, locale } = useI18n();
   const kindLabel = useKindLabel();
   return (
@@ -167,7 +186,9 @@ function GrantTable({ grants, direction, onRevoke }: { grants: GrantView[]; dire
                 <span className="text-muted-foreground">{kindLabel(g.resourceKind)}</span> <code className="text-xs">{g.resourceName}</code>
               </TableCell>
               <TableCell>
-                <Badge variant={g.access === "read_write" ? "secondary" : "outline"}>{g.access === "read_write" ? t("sharing.readWrite") : t("sharing.read")}</Badge>
+                <Badge variant={g.access === "read_write" ? "secondary" : "outline"}>
+                  {g.access === "read_write" ? t("sharing.readWrite") : t("sharing.read")}
+                </Badge>
               </TableCell>
               <TableCell className="hidden text-muted-foreground md:table-cell">{formatDate(g.createdAt, locale)}</TableCell>
               {onRevoke && (
@@ -229,7 +250,12 @@ export default function SharingPage() {
             </CardHeader>
             <CardContent>
               {grants.data.given.length === 0 ? (
-                <EmptyState icon={Share2} title={t("sharing.noneGiven")} body={manage ? t("sharing.noneGivenBody") : undefined} action={grantButton} />
+                <EmptyState
+                  icon={Share2}
+                  title={t("sharing.noneGiven")}
+                  body={manage ? t("sharing.noneGivenBody") : undefined}
+                  action={grantButton}
+                />
               ) : (
                 <GrantTable grants={grants.data.given} direction="given" onRevoke={manage ? setRevoking : undefined} />
               )}
@@ -244,7 +270,11 @@ export default function SharingPage() {
               <CardDescription>{t("sharing.receivedDescription")}</CardDescription>
             </CardHeader>
             <CardContent>
-              {grants.data.received.length === 0 ? <p className="py-4 text-center text-sm text-muted-foreground">{t("sharing.noneReceived")}</p> : <GrantTable grants={grants.data.received} direction="received" />}
+              {grants.data.received.length === 0 ? (
+                <p className="py-4 text-center text-sm text-muted-foreground">{t("sharing.noneReceived")}</p>
+              ) : (
+                <GrantTable grants={grants.data.received} direction="received" />
+              )}
             </CardContent>
           </Card>
         </>
@@ -255,7 +285,9 @@ export default function SharingPage() {
           <AlertDialogContent>
             <AlertDialogHeader>
               <AlertDialogTitle>{t("sharing.revokeTitle")}</AlertDialogTitle>
-              <AlertDialogDescription>{t("sharing.revokeBody", { project: revoking.granteeSlug, resource: revoking.resourceName })}</AlertDialogDescription>
+              <AlertDialogDescription>
+                {t("sharing.revokeBody", { project: revoking.granteeSlug, resource: revoking.resourceName })}
+              </AlertDialogDescription>
             </AlertDialogHeader>
             <AlertDialogFooter>
               <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>

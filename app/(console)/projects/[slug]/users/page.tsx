@@ -56,8 +56,16 @@ function UsersTable({ users }: { users: AppUserView[] }) {
                 </div>
               </div>
             </TableCell>
-            <TableCell>{u.emailVerified ? <Badge variant="success">{t("appUsers.verified")}</Badge> : <Badge variant="outline">{t("appUsers.unverified")}</Badge>}</TableCell>
-            <TableCell className="hidden sm:table-cell">{u.totpEnabled ? <Badge variant="secondary">{t("appUsers.on")}</Badge> : <span className="text-muted-foreground">—</span>}</TableCell>
+            <TableCell>
+              {u.emailVerified ? (
+                <Badge variant="success">{t("appUsers.verified")}</Badge>
+              ) : (
+                <Badge variant="outline">{t("appUsers.unverified")}</Badge>
+              )}
+            </TableCell>
+            <TableCell className="hidden sm:table-cell">
+              {u.totpEnabled ? <Badge variant="secondary">{t("appUsers.on")}</Badge> : <span className="text-muted-foreground">—</span>}
+            </TableCell>
             <TableCell className="hidden md:table-cell">
               <div className="flex max-w-56 flex-wrap gap-1">
                 {u.roles.length === 0 ? (
@@ -74,7 +82,10 @@ function UsersTable({ users }: { users: AppUserView[] }) {
             <TableCell className="hidden whitespace-nowrap text-muted-foreground lg:table-cell" title={formatDateTime(u.createdAt, locale)}>
               {formatDate(u.createdAt, locale)}
             </TableCell>
-            <TableCell className="hidden whitespace-nowrap text-muted-foreground lg:table-cell" title={u.lastSignInAt ? formatDateTime(u.lastSignInAt, locale) : undefined}>
+            <TableCell
+              className="hidden whitespace-nowrap text-muted-foreground lg:table-cell"
+              title={u.lastSignInAt ? formatDateTime(u.lastSignInAt, locale) : undefined}
+            >
               {u.lastSignInAt ? formatRelative(u.lastSignInAt, locale) : t("appUsers.never")}
             </TableCell>
             <TableCell>
@@ -140,7 +151,15 @@ function AppUsers() {
         <>
           <div className="relative max-w-sm">
             <Search className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-muted-foreground" />
-            <Input value={search} onChange={(e) => onSearch(e.target.value)} placeholder={t("appUsers.searchPlaceholder")} aria-label={t("appUsers.search")} className="pl-9" type="search" data-testid="app-users-search" />
+            <Input
+              value={search}
+              onChange={(e) => onSearch(e.target.value)}
+              placeholder={t("appUsers.searchPlaceholder")}
+              aria-label={t("appUsers.search")}
+              className="pl-9"
+              type="search"
+              data-testid="app-users-search"
+            />
           </div>
           <Card className="py-0">
             <CardContent className="px-0">
@@ -166,11 +185,21 @@ function AppUsers() {
           {(cursors.length > 0 || hasNext) && (
             <div className="flex items-center justify-end gap-2" data-testid="app-users-paging">
               <span className="mr-2 text-sm text-muted-foreground">{t("appUsers.page", { page: cursors.length + 1 })}</span>
-              <Button variant="outline" size="sm" disabled={cursors.length === 0 || users.isFetching} onClick={() => setPaging({ query, cursors: cursors.slice(0, -1) })}>
+              <Button
+                variant="outline"
+                size="sm"
+                disabled={cursors.length === 0 || users.isFetching}
+                onClick={() => setPaging({ query, cursors: cursors.slice(0, -1) })}
+              >
                 <ChevronLeft />
                 {t("appUsers.previous")}
               </Button>
-              <Button variant="outline" size="sm" disabled={!hasNext || users.isFetching} onClick={() => setPaging({ query, cursors: [...cursors, rows[rows.length - 1]!.id] })}>
+              <Button
+                variant="outline"
+                size="sm"
+                disabled={!hasNext || users.isFetching}
+                onClick={() => setPaging({ query, cursors: [...cursors, rows[rows.length - 1]!.id] })}
+              >
                 {t("appUsers.next")}
                 <ChevronRight />
               </Button>

@@ -18,7 +18,11 @@ export function SignUpGuide() {
   if (endpoints.isPending) return <LoadingRows count={3} />;
   if (endpoints.isError) return <QueryError error={endpoints.error} onRetry={() => endpoints.refetch()} />;
   const base = endpoints.data.restBase;
-  const curl = [`curl -X POST ${base}/sign-up \\`, `  -H 'content-type: application/json' \\`, `  -d '{"email":"ada@example.com","password":"a long passphrase","name":"Ada"}'`].join("\n");
+  const curl = [
+    `curl -X POST ${base}/sign-up \\`,
+    `  -H 'content-type: application/json' \\`,
+    `  -d '{"email":"ada@example.com","password":"a long passphrase","name":"Ada"}'`,
+  ].join("\n");
   return (
     <div className="flex flex-col gap-4 text-left" data-testid="sign-up-guide">
       {settings.data && !settings.data.signUpEnabled && (
@@ -28,7 +32,10 @@ export function SignUpGuide() {
           <AlertDescription>
             <p>
               {t("appUsers.signUpOffBody")}{" "}
-              <Link href={`/projects/${encodeURIComponent(project.slug)}/auth`} className="font-medium text-foreground underline underline-offset-4">
+              <Link
+                href={`/projects/${encodeURIComponent(project.slug)}/auth`}
+                className="font-medium text-foreground underline underline-offset-4"
+              >
                 {t("nav.authSettings")}
               </Link>
             </p>

@@ -7,5 +7,9 @@ import type { AppUserView } from "../../../../../server/modules/auth/flows";
 /** Active or disabled, as a badge. */
 export function UserStatus({ user }: { user: Pick<AppUserView, "disabled"> }) {
   const { t } = useI18n();
-  return user.disabled ? <Badge variant="destructive">{t("appUsers.disabled")}</Badge> : <Badge variant="success">{t("appUsers.active")}</Badge>;
+  return user.disabled ? (
+    <Badge variant="destructive">{t("appUsers.disabled")}</Badge>
+  ) : (
+    <Badge variant="success">{t("appUsers.active")}</Badge>
+  );
 }

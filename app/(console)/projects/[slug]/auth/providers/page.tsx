@@ -61,7 +61,14 @@ const providerForm = z
     enabled: z.boolean(),
   })
   .transform((v): z.input<typeof providerInput> => {
-    const common = { name: v.name, displayName: v.displayName, clientId: v.clientId, clientSecret: v.clientSecret === "" ? undefined : v.clientSecret, scopes: v.scopes, enabled: v.enabled };
+    const common = {
+      name: v.name,
+      displayName: v.displayName,
+      clientId: v.clientId,
+      clientSecret: v.clientSecret === "" ? undefined : v.clientSecret,
+      scopes: v.scopes,
+      enabled: v.enabled,
+    };
     switch (v.kind) {
       case "oidc":
         return { kind: v.kind, ...common, issuer: v.issuer.trim() };
@@ -112,11 +119,16 @@ function ProviderDialog({ kind, provider, onClose }: { kind: Kind; provider: Pro
   const onError = (e: unknown) => {
     const info = errorInfo(e);
     if (info.code === "oauth_provider_name_taken") return form.fieldError("name", info.message);
-    if (info.code === "oauth_provider_invalid") return form.fieldError(String(info.details.reason ?? "").startsWith("baseUrl") ? "baseUrl" : "issuer", info.message);
+    if (info.code === "oauth_provider_invalid")
+      return form.fieldError(String(info.details.reason ?? "").startsWith("baseUrl") ? "baseUrl" : "issuer", info.message);
     if (!form.serverError(withIssuePaths(e, (p) => p.replace(/^provider\./, "")))) toast.error(info.message);
   };
-  const create = useMutation(trpc.auth.providers.create.mutationOptions({ onSuccess: (p) => done(t("providers.created", { name: p.displayName })), onError }));
-  const update = useMutation(trpc.auth.providers.update.mutationOptions({ onSuccess: (p) => done(t("providers.saved", { name: p.displayName })), onError }));
+  const create = useMutation(
+    trpc.auth.providers.create.mutationOptions({ onSuccess: (p) => done(t("providers.created", { name: p.displayName })), onError }),
+  );
+  const update = useMutation(
+    trpc.auth.providers.update.mutationOptions({ onSuccess: (p) => done(t("providers.saved", { name: p.displayName })), onError }),
+  );
   const pending = create.isPending || update.isPending;
   const v = form.values;
   const startUrl = endpoints.data && v.name.trim() ? `${endpoints.data.restBase}/oauth/${v.name.trim().toLowerCase()}/start` : null;
@@ -132,7 +144,9 @@ function ProviderDialog({ kind, provider, onClose }: { kind: Kind; provider: Pro
         }}
       >
         <DialogHeader>
-          <DialogTitle>{provider ? t("providers.editTitle", { name: provider.displayName }) : t("providers.createTitle", { kind: kindLabel(kind) })}</DialogTitle>
+          <DialogTitle>
+            {provider ? t("providers.editTitle", { name: provider.displayName }) : t("providers.createTitle", { kind: kindLabel(kind) })}
+          </DialogTitle>
           <DialogDescription>{t(`providers.help_${kind}`)}</DialogDescription>
         </DialogHeader>
         <form
@@ -146,34 +160,84 @@ function ProviderDialog({ kind, provider, onClose }: { kind: Kind; provider: Pro
             else create.mutate({ project: ref, provider: d });
           })}
         >
-          {endpoints.data && <CopyField label={t("providers.callbackUrl")} value={endpoints.data.callbackUrl} hint={t("providers.callbackHint")} testId="provider-dialog-callback" />}
+          {endpoints.data && (
+            <CopyField
+              label={t("providers.callbackUrl")}
+              value={endpoints.data.callbackUrl}
+              hint={t("providers.callbackHint")}
+              testId="provider-dialog-callback"
+            />
+          )}
           <div className="grid gap-4 sm:grid-cols-2">
-            <Field id="field-displayName" label={t("providers.displayName")} error={form.errors.displayName} hint={t("providers.displayNameHint")}>
+            <Field
+              id="field-displayName"
+              label={t("providers.displayName")}
+              error={form.errors.displayName}
+              hint={t("providers.displayNameHint")}
+            >
               <Input {...form.text("displayName")} />
             </Field>
-            <Field id="field-name" label={t("providers.name")} error={form.errors.name} hint={startUrl ? <span className="break-all">{t("providers.nameHint", { url: startUrl })}</span> : undefined}>
+            <Field
+              id="field-name"
+              label={t("providers.name")}
+              error={form.errors.name}
+              hint={startUrl ? <span className="break-all">{t("providers.nameHint", { url: startUrl })}</span> : undefined}
+            >
               <Input {...form.text("name")} className="font-mono" spellCheck={false} autoComplete="off" />
             </Field>
             {kind === "oidc" && (
-              <Field id="field-issuer" label={t("providers.issuer")} error={form.errors.issuer} hint={t("providers.issuerHint")} className="sm:col-span-2">
+              <Field
+                id="field-issuer"
+                label={t("providers.issuer")}
+                error={form.errors.issuer}
+                hint={t("providers.issuerHint")}
+                className="sm:col-span-2"
+              >
                 <Input {...form.text("issuer")} placeholder="https://idp.example.com/realms/main" spellCheck={false} />
               </Field>
             )}
             {kind === "microsoft" && (
-              <Field id="field-tenant" label={t("providers.tenant")} error={form.errors.tenant} hint={t("providers.tenantHint")} className="sm:col-span-2">
-                <Input {...form.text("tenant")} placeholder="00000000-0000-0000-0000-000000000000" className="font-mono" spellCheck={false} />
+              <Field
+                id="field-tenant"
+                label={t("providers.tenant")}
+                error={form.errors.tenant}
+                hint={t("providers.tenantHint")}
+                className="sm:col-span-2"
+              >
+                <Input
+                  {...form.text("tenant")}
+                  placeholder="00000000-0000-0000-0000-000000000000"
+                  className="font-mono"
+                  spellCheck={false}
+                />
               </Field>
             )}
             {kind === "github" && (
-              <Field id="field-baseUrl" label={t("providers.baseUrl")} error={form.errors.baseUrl} hint={t("providers.baseUrlHint")} className="sm:col-span-2">
+              <Field
+                id="field-baseUrl"
+                label={t("providers.baseUrl")}
+                error={form.errors.baseUrl}
+                hint={t("providers.baseUrlHint")}
+                className="sm:col-span-2"
+              >
                 <Input {...form.text("baseUrl")} placeholder="https://github.example.com" spellCheck={false} />
               </Field>
             )}
             <Field id="field-clientId" label={t("providers.clientId")} error={form.errors.clientId}>
               <Input {...form.text("clientId")} spellCheck={false} autoComplete="off" className="font-mono" />
             </Field>
-            <Field id="field-clientSecret" label={t("providers.clientSecret")} error={form.errors.clientSecret} hint={provider ? t("providers.keepSecret") : t("providers.secretHint")}>
-              <Input {...form.text("clientSecret")} type="password" autoComplete="new-password" placeholder={provider ? "••••••••" : undefined} />
+            <Field
+              id="field-clientSecret"
+              label={t("providers.clientSecret")}
+              error={form.errors.clientSecret}
+              hint={provider ? t("providers.keepSecret") : t("providers.secretHint")}
+            >
+              <Input
+                {...form.text("clientSecret")}
+                type="password"
+                autoComplete="new-password"
+                placeholder={provider ? "••••••••" : undefined}
+              />
             </Field>
             <Field id="field-scopes" label={t("providers.scopes")} error={form.errors.scopes} className="sm:col-span-2">
               <Input {...form.text("scopes")} spellCheck={false} className="font-mono" />
@@ -314,13 +378,22 @@ export default function ProvidersPage() {
             </div>
           ) : sorted.length === 0 ? (
             <div className="flex flex-col gap-4 p-5">
-              <EmptyState icon={KeyRound} title={t("providers.emptyTitle")} body={manage ? t("providers.emptyBody") : t("providers.emptyBodyReadOnly")} />
+              <EmptyState
+                icon={KeyRound}
+                title={t("providers.emptyTitle")}
+                body={manage ? t("providers.emptyBody") : t("providers.emptyBodyReadOnly")}
+              />
               {manage && (
                 <div className="grid gap-3 sm:grid-cols-4" data-testid="provider-presets">
                   {KINDS.map((k) => {
                     const Icon = PRESETS[k].icon;
                     return (
-                      <Button key={k} variant="outline" className="h-auto flex-col gap-2 py-4" onClick={() => setEditing({ kind: k, provider: null })}>
+                      <Button
+                        key={k}
+                        variant="outline"
+                        className="h-auto flex-col gap-2 py-4"
+                        onClick={() => setEditing({ kind: k, provider: null })}
+                      >
                         <Icon className="size-5" />
                         {kindLabel(k)}
                       </Button>
@@ -364,7 +437,13 @@ export default function ProvidersPage() {
                       <TableCell className="hidden max-w-48 truncate font-mono text-xs md:table-cell" title={p.clientId}>
                         {p.clientId}
                       </TableCell>
-                      <TableCell>{p.enabled ? <Badge variant="success">{t("providers.enabled")}</Badge> : <Badge variant="outline">{t("providers.disabled")}</Badge>}</TableCell>
+                      <TableCell>
+                        {p.enabled ? (
+                          <Badge variant="success">{t("providers.enabled")}</Badge>
+                        ) : (
+                          <Badge variant="outline">{t("providers.disabled")}</Badge>
+                        )}
+                      </TableCell>
                       {manage && (
                         <TableCell>
                           <DropdownMenu>

@@ -20,11 +20,16 @@ const TOKEN = "YOUR_ACCESS_TOKEN";
 
 /** Loads the project's OpenAPI document with the console session (the route takes the session cookie). */
 async function fetchOpenApi(ref: string, locale: string): Promise<Json> {
-  const res = await fetch(`/api/v1/projects/${encodeURIComponent(ref)}/openapi.json`, { credentials: "same-origin", headers: { accept: "application/json", "accept-language": locale } });
+  const res = await fetch(`/api/v1/projects/${encodeURIComponent(ref)}/openapi.json`, {
+    credentials: "same-origin",
+    headers: { accept: "application/json", "accept-language": locale },
+  });
   const body = (await res.json().catch(() => null)) as Json | null;
   if (!res.ok) {
     // Shaped as the console's other errors, so QueryError shows the server's (localized) message.
-    throw Object.assign(new Error(body?.error?.message ?? `HTTP ${res.status}`), { data: { code: body?.error?.code ?? "network_error", httpStatus: res.status } });
+    throw Object.assign(new Error(body?.error?.message ?? `HTTP ${res.status}`), {
+      data: { code: body?.error?.code ?? "network_error", httpStatus: res.status },
+    });
   }
   return body!;
 }
@@ -32,10 +37,12 @@ async function fetchOpenApi(ref: string, locale: string): Promise<Json> {
 /** A `$ref` inside the document, resolved. */
 function deref(doc: Json, value: Json): Json {
   if (typeof value?.$ref !== "string") return value;
-  return value.$ref
-    .slice(2)
-    .split("/")
-    .reduce((node: Json | undefined, key: string) => node?.[key], doc) ?? {};
+  return (
+    value.$ref
+      .slice(2)
+      .split("/")
+      .reduce((node: Json | undefined, key: string) => node?.[key], doc) ?? {}
+  );
 }
 
 /** A field's type as a reader wants it: `string`, `integer | null`, `relation → authors`, `decimal`. */
@@ -45,7 +52,9 @@ function typeLabel(schema: Json): string {
   const nullable = Array.isArray(schema.anyOf) && schema.anyOf.some((s: Json) => s.type === "null");
   const inner: Json = nullable ? schema.anyOf.find((s: Json) => s.type !== "null") : schema;
   if (inner !== schema) return `${typeLabel(inner)} | null`;
-  const base = Array.isArray(schema.type) ? schema.type.join(" | ") : (schema.type ?? (schema.$ref ? String(schema.$ref).split("/").at(-1) : "any"));
+  const base = Array.isArray(schema.type)
+    ? schema.type.join(" | ")
+    : (schema.type ?? (schema.$ref ? String(schema.$ref).split("/").at(-1) : "any"));
   const extra = schema.format ? ` (${schema.format})` : schema.enum ? `: ${schema.enum.filter((v: unknown) => v !== null).join(", ")}` : "";
   return `${base}${extra}`;
 }
@@ -95,7 +104,14 @@ function examples(baseUrl: string, collection: string, createSchema: Json) {
   for (const [name, s] of Object.entries<Json>(createSchema.properties ?? {})) {
     if (name === "id" || !(createSchema.required ?? []).includes(name)) continue;
     const type = typeLabel(s);
-    sample[name] = type.startsWith("integer") || type.startsWith("number") ? 1 : type.startsWith("boolean") ? true : type.startsWith("relation") ? "RECORD_ID" : "…";
+    sample[name] =
+      type.startsWith("integer") || type.startsWith("number")
+        ? 1
+        : type.startsWith("boolean")
+          ? true
+          : type.startsWith("relation")
+            ? "RECORD_ID"
+            : "…";
   }
   const list = `${baseUrl}/collections/${collection}/records?perPage=30&sort=-created`;
   const create = `${baseUrl}/collections/${collection}/records`;
@@ -112,7 +128,9 @@ function CollectionDocs({ doc, collection, baseUrl }: { doc: Json; collection: s
   const { t } = useI18n();
   const operations = Object.entries<Json>(doc.paths ?? {})
     .filter(([path]) => path.startsWith(`/collections/${collection}/`))
-    .flatMap(([path, item]) => METHODS.filter((m) => item[m]).map((m) => ({ path, method: m, op: item[m] as Json, shared: (item.parameters ?? []) as Json[] })));
+    .flatMap(([path, item]) =>
+      METHODS.filter((m) => item[m]).map((m) => ({ path, method: m, op: item[m] as Json, shared: (item.parameters ?? []) as Json[] })),
+    );
   const list = operations.find((o) => o.method === "get" && o.path.endsWith("/records"));
   const typeName = String(list?.op.operationId ?? "").replace(/^list/, "");
   const record = doc.components?.schemas?.[`${typeName}Record`] ?? { properties: {} };

@@ -43,7 +43,7 @@ function uploadArchive(slug: string, file: File, locale: string, onProgress: (fr
       if (e.lengthComputable) onProgress(e.loaded / e.total);
     };
     xhr.onload = () => {
-      let body: { error?: UploadError } | ImportSummary | null = null;
+      let body: { error?: UploadError } | ImportSummary | null;
       try {
         body = JSON.parse(xhr.responseText);
       } catch {
@@ -184,10 +184,19 @@ function RestoreCard() {
           </Field>
           {progress !== null && (
             <div className="flex flex-col gap-1" data-testid="upload-progress">
-              <div className="h-2 w-full overflow-hidden rounded-full bg-muted" role="progressbar" aria-label={t("backup.uploading")} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(progress * 100)}>
+              <div
+                className="h-2 w-full overflow-hidden rounded-full bg-muted"
+                role="progressbar"
+                aria-label={t("backup.uploading")}
+                aria-valuemin={0}
+                aria-valuemax={100}
+                aria-valuenow={Math.round(progress * 100)}
+              >
                 <div className="h-full bg-primary transition-[width]" style={{ width: `${Math.round(progress * 100)}%` }} />
               </div>
-              <p className="text-xs text-muted-foreground">{progress < 1 ? t("backup.uploadingPercent", { percent: Math.round(progress * 100) }) : t("backup.importing")}</p>
+              <p className="text-xs text-muted-foreground">
+                {progress < 1 ? t("backup.uploadingPercent", { percent: Math.round(progress * 100) }) : t("backup.importing")}
+              </p>
             </div>
           )}
           {failure && (
@@ -205,7 +214,13 @@ function RestoreCard() {
               <CheckCircle2 />
               <AlertTitle>{t("backup.restored", { slug: result.slug })}</AlertTitle>
               <AlertDescription>
-                <p data-testid="restore-counts">{t("backup.counts", { collections: result.summary.collections, records: result.summary.records, version: result.summary.version })}</p>
+                <p data-testid="restore-counts">
+                  {t("backup.counts", {
+                    collections: result.summary.collections,
+                    records: result.summary.records,
+                    version: result.summary.version,
+                  })}
+                </p>
                 <Link className="underline" href={`/projects/${encodeURIComponent(result.slug)}/data/browser`} data-testid="open-restored">
                   {t("backup.open")}
                 </Link>

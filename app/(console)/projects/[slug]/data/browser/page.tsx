@@ -1,14 +1,36 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ArrowDown, ArrowUp, ArrowUpDown, ChevronLeft, ChevronRight, Database, Filter, Pencil, Plus, SearchX, Trash2, X } from "lucide-react";
+import {
+  ArrowDown,
+  ArrowUp,
+  ArrowUpDown,
+  ChevronLeft,
+  ChevronRight,
+  Database,
+  Filter,
+  Pencil,
+  Plus,
+  SearchX,
+  Trash2,
+  X,
+} from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
 import { errorInfo } from "../../../../../../components/console/errors";
 import { formatDateTime } from "../../../../../../components/console/format";
 import { EmptyState, LoadingRows, QueryError } from "../../../../../../components/console/states";
 import { ExpressionInput, ExpressionIssueView, useExpressionCheck } from "../../../../../../components/data/expression-input";
-import { cellText, fromText, sortable, toText, type Collection, type ExpressionIssue, type Field, type RecordRow } from "../../../../../../components/data/model";
+import {
+  cellText,
+  fromText,
+  sortable,
+  toText,
+  type Collection,
+  type ExpressionIssue,
+  type Field,
+  type RecordRow,
+} from "../../../../../../components/data/model";
 import { fieldErrorsOf, RecordForm, useFieldError } from "../../../../../../components/data/record-form";
 import { useI18n } from "../../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../../components/trpc/trpc-provider";
@@ -51,7 +73,23 @@ function useRecordInvalidation() {
 }
 
 /** A cell edited in place: double-click, Enter saves, Escape or leaving cancels. */
-function EditableCell({ project, collection, field, row, collections, canEdit, onOpenForm }: { project: string; collection: string; field: Field; row: RecordRow; collections: readonly Collection[]; canEdit: boolean; onOpenForm: () => void }) {
+function EditableCell({
+  project,
+  collection,
+  field,
+  row,
+  collections,
+  canEdit,
+  onOpenForm,
+}: {
+  project: string;
+  collection: string;
+  field: Field;
+  row: RecordRow;
+  collections: readonly Collection[];
+  canEdit: boolean;
+  onOpenForm: () => void;
+}) {
   const { t, locale } = useI18n();
   const trpc = useTRPC();
   const invalidate = useRecordInvalidation();
@@ -67,7 +105,10 @@ function EditableCell({ project, collection, field, row, collections, canEdit, o
     }),
   );
   const raw = row[field.name];
-  const text = (field.type === "datetime" || field.type === "autodate") && typeof raw === "string" && raw ? formatDateTime(raw, locale) : cellText(field, row, collections);
+  const text =
+    (field.type === "datetime" || field.type === "autodate") && typeof raw === "string" && raw
+      ? formatDateTime(raw, locale)
+      : cellText(field, row, collections);
   if (field.type === "boolean")
     return (
       <Switch
@@ -106,7 +147,14 @@ function EditableCell({ project, collection, field, row, collections, canEdit, o
           </SelectContent>
         </Select>
       );
-    const type = field.type === "integer" || field.type === "number" ? "number" : field.type === "date" ? "date" : field.type === "datetime" ? "datetime-local" : "text";
+    const type =
+      field.type === "integer" || field.type === "number"
+        ? "number"
+        : field.type === "date"
+          ? "date"
+          : field.type === "datetime"
+            ? "datetime-local"
+            : "text";
     return (
       <Input
         autoFocus
@@ -140,12 +188,28 @@ function EditableCell({ project, collection, field, row, collections, canEdit, o
       onDoubleClick={start}
       onKeyDown={(e) => e.key === "Enter" && start()}
     >
-      {text === "" ? <span className="text-muted-foreground/60">—</span> : <span className={field.type === "json" || field.type === "decimal" ? "font-mono text-xs" : undefined}>{text}</span>}
+      {text === "" ? (
+        <span className="text-muted-foreground/60">—</span>
+      ) : (
+        <span className={field.type === "json" || field.type === "decimal" ? "font-mono text-xs" : undefined}>{text}</span>
+      )}
     </div>
   );
 }
 
-function RecordDialog({ project, collection, collections, record, onClose }: { project: string; collection: Collection; collections: readonly Collection[]; record: RecordRow | null; onClose: () => void }) {
+function RecordDialog({
+  project,
+  collection,
+  collections,
+  record,
+  onClose,
+}: {
+  project: string;
+  collection: Collection;
+  collections: readonly Collection[];
+  record: RecordRow | null;
+  onClose: () => void;
+}) {
   const { t } = useI18n();
   const trpc = useTRPC();
   const invalidate = useRecordInvalidation();
@@ -169,7 +233,9 @@ function RecordDialog({ project, collection, collections, record, onClose }: { p
     <Dialog open onOpenChange={(o) => !o && onClose()}>
       <DialogContent closeLabel={t("common.close")} className="max-h-[90vh] overflow-y-auto sm:max-w-xl">
         <DialogHeader>
-          <DialogTitle>{record ? t("browser.editTitle", { id: record.id }) : t("browser.createTitle", { collection: collection.name })}</DialogTitle>
+          <DialogTitle>
+            {record ? t("browser.editTitle", { id: record.id }) : t("browser.createTitle", { collection: collection.name })}
+          </DialogTitle>
           <DialogDescription>{record ? t("browser.editDescription") : t("browser.createDescription")}</DialogDescription>
         </DialogHeader>
         <RecordForm
@@ -205,7 +271,17 @@ function RecordDialog({ project, collection, collections, record, onClose }: { p
   );
 }
 
-function DeleteRecord({ project, collection, record, onClose }: { project: string; collection: string; record: RecordRow; onClose: () => void }) {
+function DeleteRecord({
+  project,
+  collection,
+  record,
+  onClose,
+}: {
+  project: string;
+  collection: string;
+  record: RecordRow;
+  onClose: () => void;
+}) {
   const { t } = useI18n();
   const trpc = useTRPC();
   const invalidate = useRecordInvalidation();
@@ -245,7 +321,19 @@ function DeleteRecord({ project, collection, record, onClose }: { project: strin
 }
 
 /** The filter bar: a CEL expression checked as it is typed; Enter applies it. */
-function FilterBar({ project, collection, collections, applied, onApply }: { project: string; collection: string; collections: readonly Collection[]; applied: string; onApply: (filter: string) => void }) {
+function FilterBar({
+  project,
+  collection,
+  collections,
+  applied,
+  onApply,
+}: {
+  project: string;
+  collection: string;
+  collections: readonly Collection[];
+  applied: string;
+  onApply: (filter: string) => void;
+}) {
   const { t } = useI18n();
   const [text, setText] = useState(applied);
   const check = useExpressionCheck(project, collection, text, "filter");
@@ -329,7 +417,10 @@ function RecordsTable({ collection, collections }: { collection: Collection; col
     }),
     placeholderData: (previous) => previous,
   });
-  const serverIssue: ExpressionIssue | null = records.isError && errorInfo(records.error).details.kind === "filter" ? (errorInfo(records.error).details as unknown as ExpressionIssue & { code?: string }) : null;
+  const serverIssue: ExpressionIssue | null =
+    records.isError && errorInfo(records.error).details.kind === "filter"
+      ? (errorInfo(records.error).details as unknown as ExpressionIssue & { code?: string })
+      : null;
 
   /** Click: sort by this column alone (asc → desc → off); shift-click: add it to the sort. */
   const toggleSort = (field: string, add: boolean) => {
@@ -337,11 +428,20 @@ function RecordsTable({ collection, collections }: { collection: Collection; col
     setSort((keys) => {
       const existing = keys.find((k) => k.field === field);
       const next = existing ? (existing.desc ? null : { field, desc: true }) : { field, desc: false };
-      if (add) return next ? (existing ? keys.map((k) => (k.field === field ? next : k)) : [...keys, next]) : keys.filter((k) => k.field !== field);
+      if (add)
+        return next
+          ? existing
+            ? keys.map((k) => (k.field === field ? next : k))
+            : [...keys, next]
+          : keys.filter((k) => k.field !== field);
       return next ? [next] : [];
     });
   };
-  const columns: Array<{ name: string; field?: Field; sortable: boolean }> = [{ name: "id", sortable: true }, ...collection.fields.map((f) => ({ name: f.name, field: f, sortable: sortable(f) })), { name: "created", sortable: true }];
+  const columns: Array<{ name: string; field?: Field; sortable: boolean }> = [
+    { name: "id", sortable: true },
+    ...collection.fields.map((f) => ({ name: f.name, field: f, sortable: sortable(f) })),
+    { name: "created", sortable: true },
+  ];
   const newButton = canEdit ? (
     <Button onClick={() => setEditing("new")} data-testid="create-record">
       <Plus />
@@ -376,7 +476,13 @@ function RecordsTable({ collection, collections }: { collection: Collection; col
             </div>
           ) : records.isError ? (
             <div className="flex flex-col gap-3 p-5">
-              {serverIssue && <ExpressionIssueView source={filter} issue={{ ...serverIssue, code: errorInfo(records.error).code }} testId="filter-server-error" />}
+              {serverIssue && (
+                <ExpressionIssueView
+                  source={filter}
+                  issue={{ ...serverIssue, code: errorInfo(records.error).code }}
+                  testId="filter-server-error"
+                />
+              )}
               <QueryError error={records.error} onRetry={() => records.refetch()} />
             </div>
           ) : records.data.items.length === 0 ? (
@@ -384,7 +490,12 @@ function RecordsTable({ collection, collections }: { collection: Collection; col
               {filter ? (
                 <EmptyState icon={SearchX} title={t("browser.noMatchesTitle")} body={t("browser.noMatchesBody")} />
               ) : (
-                <EmptyState icon={Database} title={t("browser.emptyTitle", { collection: collection.name })} body={canEdit ? t("browser.emptyBody") : t("browser.emptyBodyReadOnly")} action={newButton} />
+                <EmptyState
+                  icon={Database}
+                  title={t("browser.emptyTitle", { collection: collection.name })}
+                  body={canEdit ? t("browser.emptyBody") : t("browser.emptyBodyReadOnly")}
+                  action={newButton}
+                />
               )}
             </div>
           ) : (
@@ -393,9 +504,25 @@ function RecordsTable({ collection, collections }: { collection: Collection; col
                 <TableHeader>
                   <TableRow>
                     {columns.map((c) => (
-                      <TableHead key={c.name} className={c.name === "id" ? "pl-5" : undefined} aria-sort={sort.find((k) => k.field === c.name) ? (sort.find((k) => k.field === c.name)!.desc ? "descending" : "ascending") : undefined}>
+                      <TableHead
+                        key={c.name}
+                        className={c.name === "id" ? "pl-5" : undefined}
+                        aria-sort={
+                          sort.find((k) => k.field === c.name)
+                            ? sort.find((k) => k.field === c.name)!.desc
+                              ? "descending"
+                              : "ascending"
+                            : undefined
+                        }
+                      >
                         {c.sortable ? (
-                          <button type="button" className="flex items-center gap-1 font-mono hover:text-foreground" onClick={(e) => toggleSort(c.name, e.shiftKey)} title={t("browser.sortHint")} data-testid={`sort-${c.name}`}>
+                          <button
+                            type="button"
+                            className="flex items-center gap-1 font-mono hover:text-foreground"
+                            onClick={(e) => toggleSort(c.name, e.shiftKey)}
+                            title={t("browser.sortHint")}
+                            data-testid={`sort-${c.name}`}
+                          >
                             {c.name}
                             <SortIcon keys={sort} field={c.name} />
                           </button>
@@ -417,17 +544,38 @@ function RecordsTable({ collection, collections }: { collection: Collection; col
                       <TableCell className="pl-5 font-mono text-xs text-muted-foreground">{row.id}</TableCell>
                       {collection.fields.map((f) => (
                         <TableCell key={f.name} className="max-w-64">
-                          <EditableCell project={ref} collection={collection.name} field={f} row={row} collections={collections} canEdit={canEdit && f.type !== "autodate"} onOpenForm={() => setEditing(row)} />
+                          <EditableCell
+                            project={ref}
+                            collection={collection.name}
+                            field={f}
+                            row={row}
+                            collections={collections}
+                            canEdit={canEdit && f.type !== "autodate"}
+                            onOpenForm={() => setEditing(row)}
+                          />
                         </TableCell>
                       ))}
-                      <TableCell className="text-xs whitespace-nowrap text-muted-foreground">{row.created ? formatDateTime(String(row.created), locale) : ""}</TableCell>
+                      <TableCell className="text-xs whitespace-nowrap text-muted-foreground">
+                        {row.created ? formatDateTime(String(row.created), locale) : ""}
+                      </TableCell>
                       {canEdit && (
                         <TableCell>
                           <div className="flex gap-1">
-                            <Button variant="ghost" size="icon" aria-label={t("browser.editRecord", { id: row.id })} onClick={() => setEditing(row)}>
+                            <Button
+                              variant="ghost"
+                              size="icon"
+                              aria-label={t("browser.editRecord", { id: row.id })}
+                              onClick={() => setEditing(row)}
+                            >
                               <Pencil />
                             </Button>
-                            <Button variant="ghost" size="icon" aria-label={t("browser.deleteRecord", { id: row.id })} onClick={() => setDeleting(row)} className="text-destructive hover:text-destructive">
+                            <Button
+                              variant="ghost"
+                              size="icon"
+                              aria-label={t("browser.deleteRecord", { id: row.id })}
+                              onClick={() => setDeleting(row)}
+                              className="text-destructive hover:text-destructive"
+                            >
                               <Trash2 />
                             </Button>
                           </div>
@@ -471,17 +619,39 @@ function RecordsTable({ collection, collections }: { collection: Collection; col
         </div>
         <div className="flex items-center gap-2">
           <span className="text-muted-foreground" data-testid="page-info">
-            {records.data?.totalItems !== undefined ? t("browser.pageOfTotal", { page, pages: Math.max(1, records.data.totalPages ?? 1), total: records.data.totalItems }) : t("browser.pageOnly", { page })}
+            {records.data?.totalItems !== undefined
+              ? t("browser.pageOfTotal", { page, pages: Math.max(1, records.data.totalPages ?? 1), total: records.data.totalItems })
+              : t("browser.pageOnly", { page })}
           </span>
-          <Button variant="outline" size="icon" aria-label={t("browser.previousPage")} disabled={page <= 1} onClick={() => setPage((p) => p - 1)}>
+          <Button
+            variant="outline"
+            size="icon"
+            aria-label={t("browser.previousPage")}
+            disabled={page <= 1}
+            onClick={() => setPage((p) => p - 1)}
+          >
             <ChevronLeft />
           </Button>
-          <Button variant="outline" size="icon" aria-label={t("browser.nextPage")} disabled={!records.data?.hasMore} onClick={() => setPage((p) => p + 1)}>
+          <Button
+            variant="outline"
+            size="icon"
+            aria-label={t("browser.nextPage")}
+            disabled={!records.data?.hasMore}
+            onClick={() => setPage((p) => p + 1)}
+          >
             <ChevronRight />
           </Button>
         </div>
       </div>
-      {editing && <RecordDialog project={ref} collection={collection} collections={collections} record={editing === "new" ? null : editing} onClose={() => setEditing(null)} />}
+      {editing && (
+        <RecordDialog
+          project={ref}
+          collection={collection}
+          collections={collections}
+          record={editing === "new" ? null : editing}
+          onClose={() => setEditing(null)}
+        />
+      )}
       {deleting && <DeleteRecord project={ref} collection={collection.name} record={deleting} onClose={() => setDeleting(null)} />}
     </div>
   );

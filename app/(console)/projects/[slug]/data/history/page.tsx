@@ -59,20 +59,39 @@ function ChangeList({ changes }: { changes: ModelChange[] }) {
   );
 }
 
-function VersionDetailDialog({ version, canRollback, onRollback, onClose }: { version: number; canRollback: boolean; onRollback(): void; onClose(): void }) {
+function VersionDetailDialog({
+  version,
+  canRollback,
+  onRollback,
+  onClose,
+}: {
+  version: number;
+  canRollback: boolean;
+  onRollback(): void;
+  onClose(): void;
+}) {
   const { t, locale } = useI18n();
   const trpc = useTRPC();
   const { ref } = useProject();
   const detail = useQuery(trpc.data.schema.version.queryOptions({ project: ref, version }));
   const previous = useQuery({ ...trpc.data.schema.version.queryOptions({ project: ref, version: version - 1 }), enabled: version > 1 });
-  const changes = detail.data && (version === 1 || previous.data) ? diffModels(version === 1 ? { collections: [] } : previous.data!.schema, detail.data.schema) : null;
+  const changes =
+    detail.data && (version === 1 || previous.data)
+      ? diffModels(version === 1 ? { collections: [] } : previous.data!.schema, detail.data.schema)
+      : null;
   return (
     <Dialog open onOpenChange={(o) => !o && onClose()}>
       <DialogContent closeLabel={t("common.close")} className="max-h-[90vh] overflow-y-auto sm:max-w-3xl" data-testid="version-detail">
         <DialogHeader>
           <DialogTitle>{t("history.detailTitle", { version })}</DialogTitle>
           <DialogDescription>
-            {detail.data ? t("history.detailDescription", { author: detail.data.author, time: formatDateTime(detail.data.createdAt, locale), base: detail.data.baseVersion }) : t("common.loading")}
+            {detail.data
+              ? t("history.detailDescription", {
+                  author: detail.data.author,
+                  time: formatDateTime(detail.data.createdAt, locale),
+                  base: detail.data.baseVersion,
+                })
+              : t("common.loading")}
           </DialogDescription>
         </DialogHeader>
         {detail.isPending ? (
@@ -99,7 +118,13 @@ function VersionDetailDialog({ version, canRollback, onRollback, onClose }: { ve
                 </TabsTrigger>
               </TabsList>
               <TabsContent value="changes" className="pt-3">
-                {changes ? <ChangeList changes={changes} /> : previous.isError ? <QueryError error={previous.error} onRetry={() => previous.refetch()} /> : <LoadingRows count={2} />}
+                {changes ? (
+                  <ChangeList changes={changes} />
+                ) : previous.isError ? (
+                  <QueryError error={previous.error} onRetry={() => previous.refetch()} />
+                ) : (
+                  <LoadingRows count={2} />
+                )}
               </TabsContent>
               <TabsContent value="up" className="pt-3">
                 <StepList steps={detail.data.upSteps} testId="up-steps" />
@@ -197,7 +222,9 @@ function RetainedCard({ manage }: { manage: boolean }) {
             <li key={r.id} className="flex items-center gap-2" data-testid={`retained-${r.collection}${r.field ? `-${r.field}` : ""}`}>
               <span className="font-mono">{r.field ? `${r.collection}.${r.field}` : r.collection}</span>
               <Badge variant="outline">{r.kind === "field" ? t("history.retainedField") : t("history.retainedCollection")}</Badge>
-              <span className="text-muted-foreground">{t("history.retainedRows", { count: r.rows, version: r.version, time: formatDateTime(r.createdAt, locale) })}</span>
+              <span className="text-muted-foreground">
+                {t("history.retainedRows", { count: r.rows, version: r.version, time: formatDateTime(r.createdAt, locale) })}
+              </span>
               {manage && (
                 <Button variant="ghost" size="sm" className="ml-auto text-destructive" onClick={() => setPurging([r.id])}>
                   {t("history.purge")}
@@ -300,7 +327,12 @@ function MigrationHistory() {
               </TableHeader>
               <TableBody>
                 {history.data.map((v) => (
-                  <TableRow key={v.version} data-testid={`version-${v.version}`} className="cursor-pointer" onClick={() => setDetail(v.version)}>
+                  <TableRow
+                    key={v.version}
+                    data-testid={`version-${v.version}`}
+                    className="cursor-pointer"
+                    onClick={() => setDetail(v.version)}
+                  >
                     <TableCell className="pl-5 font-mono font-medium">
                       v{v.version}
                       {v.version === latest && (
@@ -328,11 +360,21 @@ function MigrationHistory() {
                       )}
                     </TableCell>
                     <TableCell className="pr-5 text-right whitespace-nowrap">
-                      <Button variant="ghost" size="sm" onClick={(e) => (e.stopPropagation(), setDetail(v.version))} data-testid={`view-${v.version}`}>
+                      <Button
+                        variant="ghost"
+                        size="sm"
+                        onClick={(e) => (e.stopPropagation(), setDetail(v.version))}
+                        data-testid={`view-${v.version}`}
+                      >
                         {t("history.view")}
                       </Button>
                       {manage && v.version !== latest && (
-                        <Button variant="ghost" size="sm" onClick={(e) => (e.stopPropagation(), setRollingBack(v.version))} data-testid={`rollback-${v.version}`}>
+                        <Button
+                          variant="ghost"
+                          size="sm"
+                          onClick={(e) => (e.stopPropagation(), setRollingBack(v.version))}
+                          data-testid={`rollback-${v.version}`}
+                        >
                           <Undo2 />
                           {t("history.rollback")}
                         </Button>

@@ -41,11 +41,21 @@ const CollectionNodeView = memo(function CollectionNodeView({ data, selected }: 
   const { collection, selectedField, readOnly, onSelectField } = data;
   return (
     <div
-      className={cn("w-[260px] rounded-lg border bg-card text-card-foreground shadow-sm", selected ? "border-primary ring-2 ring-primary/30" : "border-border")}
+      className={cn(
+        "w-[260px] rounded-lg border bg-card text-card-foreground shadow-sm",
+        selected ? "border-primary ring-2 ring-primary/30" : "border-border",
+      )}
       data-testid={`node-${collection.name}`}
       data-collection={collection.name}
     >
-      <Handle type="target" position={Position.Left} id="in" isConnectable={!readOnly} className="!size-3 !border-2 !border-background !bg-primary" data-testid={`handle-in-${collection.name}`} />
+      <Handle
+        type="target"
+        position={Position.Left}
+        id="in"
+        isConnectable={!readOnly}
+        className="!size-3 !border-2 !border-background !bg-primary"
+        data-testid={`handle-in-${collection.name}`}
+      />
       {/* Anchors only: an edge to a collection on the left leaves from this side (see edgeHandles). */}
       <Handle type="source" position={Position.Left} id="out-left" isConnectable={false} className="!pointer-events-none !opacity-0" />
       <div className="flex items-center justify-between gap-2 rounded-t-lg border-b bg-muted/60 px-3 py-2">
@@ -62,7 +72,10 @@ const CollectionNodeView = memo(function CollectionNodeView({ data, selected }: 
           <li key={`${i}:${f.name}`}>
             <button
               type="button"
-              className={cn("nodrag flex w-full items-center gap-1.5 px-3 py-1 text-left hover:bg-accent", selectedField === i && selected && "bg-accent")}
+              className={cn(
+                "nodrag flex w-full items-center gap-1.5 px-3 py-1 text-left hover:bg-accent",
+                selectedField === i && selected && "bg-accent",
+              )}
               onClick={(e) => {
                 e.stopPropagation();
                 onSelectField(i);
@@ -88,7 +101,14 @@ const CollectionNodeView = memo(function CollectionNodeView({ data, selected }: 
         {collection.fields.length === 0 && <li className="px-3 py-1 text-muted-foreground italic">{t("designer.noFieldsYet")}</li>}
       </ul>
       <Handle type="target" position={Position.Right} id="in-right" isConnectable={false} className="!pointer-events-none !opacity-0" />
-      <Handle type="source" position={Position.Right} id="out" isConnectable={!readOnly} className="!size-3 !border-2 !border-background !bg-primary" data-testid={`handle-out-${collection.name}`} />
+      <Handle
+        type="source"
+        position={Position.Right}
+        id="out"
+        isConnectable={!readOnly}
+        className="!size-3 !border-2 !border-background !bg-primary"
+        data-testid={`handle-out-${collection.name}`}
+      />
     </div>
   );
 });
@@ -96,7 +116,11 @@ const CollectionNodeView = memo(function CollectionNodeView({ data, selected }: 
 const nodeTypes = { collection: CollectionNodeView };
 
 /** Which sides an edge joins: the facing ones, so a relation to a collection on the left does not loop around. */
-function edgeHandles(from: { x: number } | undefined, to: { x: number } | undefined, self: boolean): { sourceHandle: string; targetHandle: string } {
+function edgeHandles(
+  from: { x: number } | undefined,
+  to: { x: number } | undefined,
+  self: boolean,
+): { sourceHandle: string; targetHandle: string } {
   if (!self && from && to && to.x + 130 < from.x) return { sourceHandle: "out-left", targetHandle: "in-right" };
   return { sourceHandle: "out", targetHandle: "in" };
 }
@@ -127,7 +151,12 @@ function CanvasInner({ model, positions, onPositions, selected, onSelect, onConn
         position: positions[c.key] ?? { x: (i % 4) * 380, y: Math.floor(i / 4) * 320 },
         selected: selected?.key === c.key,
         ...(sizes[c.key] ? { measured: sizes[c.key] } : {}),
-        data: { collection: c, selectedField: selected?.key === c.key ? selected.field : null, readOnly, onSelectField: (field: number) => onSelect({ key: c.key, field }) },
+        data: {
+          collection: c,
+          selectedField: selected?.key === c.key ? selected.field : null,
+          readOnly,
+          onSelectField: (field: number) => onSelect({ key: c.key, field }),
+        },
       })),
     [model, positions, selected, readOnly, onSelect, sizes],
   );
@@ -150,9 +179,13 @@ function CanvasInner({ model, positions, onPositions, selected, onSelect, onConn
 
   const onNodesChange = useCallback(
     (changes: NodeChange<CollectionNode>[]) => {
-      const moved = changes.filter((c): c is Extract<NodeChange<CollectionNode>, { type: "position" }> => c.type === "position" && c.position !== undefined);
+      const moved = changes.filter(
+        (c): c is Extract<NodeChange<CollectionNode>, { type: "position" }> => c.type === "position" && c.position !== undefined,
+      );
       if (moved.length) onPositions((p) => ({ ...p, ...Object.fromEntries(moved.map((m) => [m.id, m.position!])) }));
-      const measured = changes.filter((c): c is Extract<NodeChange<CollectionNode>, { type: "dimensions" }> => c.type === "dimensions" && c.dimensions !== undefined);
+      const measured = changes.filter(
+        (c): c is Extract<NodeChange<CollectionNode>, { type: "dimensions" }> => c.type === "dimensions" && c.dimensions !== undefined,
+      );
       if (measured.length) setSizes((z) => ({ ...z, ...Object.fromEntries(measured.map((m) => [m.id, m.dimensions!])) }));
     },
     [onPositions],

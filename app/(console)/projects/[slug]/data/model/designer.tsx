@@ -7,7 +7,15 @@ import { useCallback, useEffect, useState } from "react";
 import { toast } from "sonner";
 import { errorInfo } from "../../../../../../components/console/errors";
 import { EmptyState, LoadingRows, QueryError } from "../../../../../../components/console/states";
-import { addCollection, addRelation, fromDocument, layeredLayout, sameDocument, toDocument, type DraftModel } from "../../../../../../components/designer/model-draft";
+import {
+  addCollection,
+  addRelation,
+  fromDocument,
+  layeredLayout,
+  sameDocument,
+  toDocument,
+  type DraftModel,
+} from "../../../../../../components/designer/model-draft";
 import { PlanDialog } from "../../../../../../components/designer/plan-view";
 import { useI18n } from "../../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../../components/trpc/trpc-provider";
@@ -25,7 +33,17 @@ import { SourceView } from "./source-view";
 
 type Selection = { key: string; field: number | null } | null;
 
-function ReviewDialog({ baseVersion, draft, onClose, onApplied }: { baseVersion: number; draft: DraftModel; onClose(): void; onApplied(version: number, schema: ModelDocument): void }) {
+function ReviewDialog({
+  baseVersion,
+  draft,
+  onClose,
+  onApplied,
+}: {
+  baseVersion: number;
+  draft: DraftModel;
+  onClose(): void;
+  onApplied(version: number, schema: ModelDocument): void;
+}) {
   const { t } = useI18n();
   const trpc = useTRPC();
   const { ref } = useProject();
@@ -33,7 +51,8 @@ function ReviewDialog({ baseVersion, draft, onClose, onApplied }: { baseVersion:
   const queryClient = useQueryClient();
   // A version conflict means the model moved on: refetch it, so the page offers to reload.
   const refetchOnConflict = (e: unknown) => {
-    if (errorInfo(e).code === "schema_version_conflict") void queryClient.invalidateQueries({ queryKey: trpc.data.schema.get.queryKey({ project: ref }) });
+    if (errorInfo(e).code === "schema_version_conflict")
+      void queryClient.invalidateQueries({ queryKey: trpc.data.schema.get.queryKey({ project: ref }) });
   };
   const preview = useMutation(trpc.data.schema.preview.mutationOptions({ onError: refetchOnConflict }));
   const apply = useMutation(
@@ -57,12 +76,21 @@ function ReviewDialog({ baseVersion, draft, onClose, onApplied }: { baseVersion:
       errorAction={conflict ? <p className="text-sm">{t("designer.conflictHint")}</p> : undefined}
       confirmLabel={t("designer.apply")}
       pending={apply.isPending}
-      onConfirm={() => apply.mutate({ project: ref, baseVersion, schema: toDocument(draft), ...(message.trim() ? { message: message.trim() } : {}) })}
+      onConfirm={() =>
+        apply.mutate({ project: ref, baseVersion, schema: toDocument(draft), ...(message.trim() ? { message: message.trim() } : {}) })
+      }
       onClose={onClose}
     >
       <div className="grid gap-1.5">
         <Label htmlFor="apply-message">{t("designer.message")}</Label>
-        <Input id="apply-message" data-testid="apply-message" value={message} maxLength={1000} placeholder={t("designer.messagePlaceholder")} onChange={(e) => setMessage(e.target.value)} />
+        <Input
+          id="apply-message"
+          data-testid="apply-message"
+          value={message}
+          maxLength={1000}
+          placeholder={t("designer.messagePlaceholder")}
+          onChange={(e) => setMessage(e.target.value)}
+        />
       </div>
     </PlanDialog>
   );
@@ -95,7 +123,8 @@ export function ModelDesigner() {
   // The first load, and a newer version from elsewhere while nothing is being edited.
   useEffect(() => {
     if (!current.data) return;
-    if (!base || (current.data.version > base.version && draft && sameDocument(draft, base.model))) load(current.data.version, current.data.schema, draft ?? undefined);
+    if (!base || (current.data.version > base.version && draft && sameDocument(draft, base.model)))
+      load(current.data.version, current.data.schema, draft ?? undefined);
   }, [current.data, base, draft, load]);
 
   const dirty = !!(base && draft && !sameDocument(draft, base.model));
@@ -173,7 +202,13 @@ export function ModelDesigner() {
                 {t("designer.addCollection")}
               </Button>
             )}
-            <Button variant="outline" size="sm" disabled={!dirty} onClick={() => (setDraft(base.model), setSelected(null))} data-testid="discard">
+            <Button
+              variant="outline"
+              size="sm"
+              disabled={!dirty}
+              onClick={() => (setDraft(base.model), setSelected(null))}
+              data-testid="discard"
+            >
               <RotateCcw />
               {t("designer.discard")}
             </Button>
@@ -231,9 +266,22 @@ export function ModelDesigner() {
           ) : (
             <div className="grid h-full min-h-0 grid-cols-1 gap-3 lg:grid-cols-[minmax(0,1fr)_22rem]">
               <div className="min-h-[360px] overflow-hidden rounded-lg border bg-background" data-testid="canvas">
-                <ModelCanvas model={draft} positions={positions} onPositions={setPositions} selected={selected} onSelect={setSelected} onConnect={onConnect} readOnly={readOnly} fitSignal={fitSignal} />
+                <ModelCanvas
+                  model={draft}
+                  positions={positions}
+                  onPositions={setPositions}
+                  selected={selected}
+                  onSelect={setSelected}
+                  onConnect={onConnect}
+                  readOnly={readOnly}
+                  fitSignal={fitSignal}
+                />
               </div>
-              <aside className="min-h-0 overflow-y-auto rounded-lg border bg-card p-4" aria-label={t("designer.inspector")} data-testid="inspector">
+              <aside
+                className="min-h-0 overflow-y-auto rounded-lg border bg-card p-4"
+                aria-label={t("designer.inspector")}
+                data-testid="inspector"
+              >
                 <Inspector model={draft} selected={selected} onChange={setDraft} onSelect={setSelected} readOnly={readOnly} />
               </aside>
             </div>
@@ -255,7 +303,10 @@ export function ModelDesigner() {
             toast.success(t("designer.applied", { version }));
             setReviewing(false);
             load(version, schema, draft);
-            await Promise.all([queryClient.invalidateQueries({ queryKey: trpc.data.schema.get.queryKey({ project: ref }) }), queryClient.invalidateQueries({ queryKey: trpc.data.schema.history.pathKey() })]);
+            await Promise.all([
+              queryClient.invalidateQueries({ queryKey: trpc.data.schema.get.queryKey({ project: ref }) }),
+              queryClient.invalidateQueries({ queryKey: trpc.data.schema.history.pathKey() }),
+            ]);
           }}
         />
       )}

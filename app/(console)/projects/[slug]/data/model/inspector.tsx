@@ -51,13 +51,26 @@ export function nameProblem(name: string, max = 63): MessageKey | null {
 export function NativeSelect({ className, ...props }: React.ComponentProps<"select">) {
   return (
     <select
-      className={cn("h-9 w-full rounded-md border border-input bg-transparent px-2 text-sm shadow-xs outline-none focus-visible:ring-2 focus-visible:ring-ring/50 disabled:opacity-50 dark:bg-input/30 [&>option]:bg-background", className)}
+      className={cn(
+        "h-9 w-full rounded-md border border-input bg-transparent px-2 text-sm shadow-xs outline-none focus-visible:ring-2 focus-visible:ring-ring/50 disabled:opacity-50 dark:bg-input/30 [&>option]:bg-background",
+        className,
+      )}
       {...props}
     />
   );
 }
 
-function Row({ label, children, hint, error }: { label: string; children: (id: string) => ReactNode; hint?: ReactNode; error?: string | null }) {
+function Row({
+  label,
+  children,
+  hint,
+  error,
+}: {
+  label: string;
+  children: (id: string) => ReactNode;
+  hint?: ReactNode;
+  error?: string | null;
+}) {
   const id = useId();
   return (
     <div className="grid gap-1.5">
@@ -68,7 +81,19 @@ function Row({ label, children, hint, error }: { label: string; children: (id: s
   );
 }
 
-function Toggle({ label, checked, onChange, testId, disabled }: { label: string; checked: boolean; onChange(v: boolean): void; testId?: string; disabled?: boolean }) {
+function Toggle({
+  label,
+  checked,
+  onChange,
+  testId,
+  disabled,
+}: {
+  label: string;
+  checked: boolean;
+  onChange(v: boolean): void;
+  testId?: string;
+  disabled?: boolean;
+}) {
   const id = useId();
   return (
     <div className="flex items-center justify-between gap-2">
@@ -105,16 +130,36 @@ function parseDefault(f: DraftField, text: string): unknown {
         return text;
       }
     case "select":
-      return f.multiple === true ? text.split(",").map((s) => s.trim()).filter(Boolean) : text;
+      return f.multiple === true
+        ? text
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : text;
     default:
       return text;
   }
 }
 
 /** Which kind of input a type's min/max take. */
-const rangeKind = (type: FieldType): "count" | "number" | "text" => (["integer", "number"].includes(type) ? "number" : ["decimal", "datetime", "date"].includes(type) ? "text" : "count");
+const rangeKind = (type: FieldType): "count" | "number" | "text" =>
+  ["integer", "number"].includes(type) ? "number" : ["decimal", "datetime", "date"].includes(type) ? "text" : "count";
 
-function FieldEditor({ model, collection, index, onChange, onBack, readOnly }: { model: DraftModel; collection: DraftCollection; index: number; onChange(m: DraftModel): void; onBack(): void; readOnly: boolean }) {
+function FieldEditor({
+  model,
+  collection,
+  index,
+  onChange,
+  onBack,
+  readOnly,
+}: {
+  model: DraftModel;
+  collection: DraftCollection;
+  index: number;
+  onChange(m: DraftModel): void;
+  onBack(): void;
+  readOnly: boolean;
+}) {
   const { t } = useI18n();
   const field = collection.fields[index]!;
   const opts = TYPE_OPTIONS[field.type];
@@ -123,7 +168,17 @@ function FieldEditor({ model, collection, index, onChange, onBack, readOnly }: {
   const taken = collection.fields.some((f, i) => i !== index && f.name === field.name);
   const range = rangeKind(field.type);
   const rangeInput = (key: "min" | "max") => (
-    <Row label={t(key === "min" ? (range === "count" ? "designer.minLength" : "designer.min") : range === "count" ? "designer.maxLength" : "designer.max")}>
+    <Row
+      label={t(
+        key === "min"
+          ? range === "count"
+            ? "designer.minLength"
+            : "designer.min"
+          : range === "count"
+            ? "designer.maxLength"
+            : "designer.max",
+      )}
+    >
       {(id) => (
         <Input
           id={id}
@@ -147,17 +202,46 @@ function FieldEditor({ model, collection, index, onChange, onBack, readOnly }: {
           <h2 className="truncate font-mono font-semibold">{field.name || "—"}</h2>
         </div>
         {!readOnly && (
-          <Button variant="ghost" size="icon" className="ml-auto text-destructive" type="button" aria-label={t("designer.removeField")} data-testid="remove-field" onClick={() => (onChange(removeField(model, collection.key, index)), onBack())}>
+          <Button
+            variant="ghost"
+            size="icon"
+            className="ml-auto text-destructive"
+            type="button"
+            aria-label={t("designer.removeField")}
+            data-testid="remove-field"
+            onClick={() => (onChange(removeField(model, collection.key, index)), onBack())}
+          >
             <Trash2 />
           </Button>
         )}
       </div>
-      <Row label={t("designer.fieldName")} error={problem ? t(problem) : taken ? t("designer.nameTaken") : null} hint={field.id ? t("designer.renameKeepsData") : undefined}>
-        {(id) => <Input id={id} data-testid="field-name" className="font-mono" value={field.name} spellCheck={false} autoComplete="off" onChange={(e) => set({ name: e.target.value.trim() })} />}
+      <Row
+        label={t("designer.fieldName")}
+        error={problem ? t(problem) : taken ? t("designer.nameTaken") : null}
+        hint={field.id ? t("designer.renameKeepsData") : undefined}
+      >
+        {(id) => (
+          <Input
+            id={id}
+            data-testid="field-name"
+            className="font-mono"
+            value={field.name}
+            spellCheck={false}
+            autoComplete="off"
+            onChange={(e) => set({ name: e.target.value.trim() })}
+          />
+        )}
       </Row>
       <Row label={t("designer.fieldType")} hint={field.id ? t("designer.typeChangeHint") : undefined}>
         {(id) => (
-          <NativeSelect id={id} data-testid="field-type" value={field.type} onChange={(e) => onChange(updateField(model, collection.key, index, changeFieldType(field, e.target.value as FieldType, model)))}>
+          <NativeSelect
+            id={id}
+            data-testid="field-type"
+            value={field.type}
+            onChange={(e) =>
+              onChange(updateField(model, collection.key, index, changeFieldType(field, e.target.value as FieldType, model)))
+            }
+          >
             {FIELD_TYPES.map((ft) => (
               <option key={ft} value={ft}>
                 {ft} — {t(`designer.type_${ft}` as MessageKey)}
@@ -166,14 +250,25 @@ function FieldEditor({ model, collection, index, onChange, onBack, readOnly }: {
           </NativeSelect>
         )}
       </Row>
-      <Row label={t("designer.description")}>{(id) => <Input id={id} value={String(field.description ?? "")} onChange={(e) => set({ description: e.target.value || undefined })} />}</Row>
+      <Row label={t("designer.description")}>
+        {(id) => (
+          <Input id={id} value={String(field.description ?? "")} onChange={(e) => set({ description: e.target.value || undefined })} />
+        )}
+      </Row>
 
       {field.type === "relation" && (
         <>
           <Row label={t("designer.relationTarget")}>
             {(id) => (
-              <NativeSelect id={id} data-testid="field-relation-target" value={String(field.collection ?? "")} onChange={(e) => set({ collection: e.target.value })}>
-                {!model.collections.some((c) => c.name === field.collection) && <option value={String(field.collection ?? "")}>{String(field.collection ?? "") || "—"}</option>}
+              <NativeSelect
+                id={id}
+                data-testid="field-relation-target"
+                value={String(field.collection ?? "")}
+                onChange={(e) => set({ collection: e.target.value })}
+              >
+                {!model.collections.some((c) => c.name === field.collection) && (
+                  <option value={String(field.collection ?? "")}>{String(field.collection ?? "") || "—"}</option>
+                )}
                 {model.collections.map((c) => (
                   <option key={c.key} value={c.name}>
                     {c.name}
@@ -182,10 +277,20 @@ function FieldEditor({ model, collection, index, onChange, onBack, readOnly }: {
               </NativeSelect>
             )}
           </Row>
-          <Toggle label={t("designer.toMany")} checked={field.multiple === true} onChange={(v) => set({ multiple: v || undefined })} testId="field-multiple" />
+          <Toggle
+            label={t("designer.toMany")}
+            checked={field.multiple === true}
+            onChange={(v) => set({ multiple: v || undefined })}
+            testId="field-multiple"
+          />
           <Row label={t("designer.onDelete")} hint={t("designer.onDeleteHint")}>
             {(id) => (
-              <NativeSelect id={id} data-testid="field-on-delete" value={String(field.onDelete ?? "")} onChange={(e) => set({ onDelete: e.target.value || undefined })}>
+              <NativeSelect
+                id={id}
+                data-testid="field-on-delete"
+                value={String(field.onDelete ?? "")}
+                onChange={(e) => set({ onDelete: e.target.value || undefined })}
+              >
                 <option value="">{t("designer.onDeleteDefault")}</option>
                 {ON_DELETE.map((o) => (
                   <option key={o} value={o}>
@@ -206,32 +311,71 @@ function FieldEditor({ model, collection, index, onChange, onBack, readOnly }: {
                 id={id}
                 data-testid="field-values"
                 defaultValue={((field.values as string[] | undefined) ?? []).join(", ")}
-                onBlur={(e) => set({ values: e.target.value.split(",").map((s) => s.trim()).filter(Boolean) })}
+                onBlur={(e) =>
+                  set({
+                    values: e.target.value
+                      .split(",")
+                      .map((s) => s.trim())
+                      .filter(Boolean),
+                  })
+                }
               />
             )}
           </Row>
-          <Toggle label={t("designer.multipleValues")} checked={field.multiple === true} onChange={(v) => set({ multiple: v || undefined, default: undefined })} testId="field-multiple" />
+          <Toggle
+            label={t("designer.multipleValues")}
+            checked={field.multiple === true}
+            onChange={(v) => set({ multiple: v || undefined, default: undefined })}
+            testId="field-multiple"
+          />
         </>
       )}
 
       {field.type === "autodate" ? (
         <>
-          <Toggle label={t("designer.onCreate")} checked={field.onCreate === true} onChange={(v) => set({ onCreate: v })} testId="field-on-create" />
-          <Toggle label={t("designer.onUpdate")} checked={field.onUpdate === true} onChange={(v) => set({ onUpdate: v })} testId="field-on-update" />
+          <Toggle
+            label={t("designer.onCreate")}
+            checked={field.onCreate === true}
+            onChange={(v) => set({ onCreate: v })}
+            testId="field-on-create"
+          />
+          <Toggle
+            label={t("designer.onUpdate")}
+            checked={field.onUpdate === true}
+            onChange={(v) => set({ onUpdate: v })}
+            testId="field-on-update"
+          />
         </>
       ) : (
         <div className="flex flex-col gap-3 rounded-md border p-3">
-          <Toggle label={t("designer.required")} checked={field.required === true} onChange={(v) => set({ required: v || undefined })} testId="field-required" />
+          <Toggle
+            label={t("designer.required")}
+            checked={field.required === true}
+            onChange={(v) => set({ required: v || undefined })}
+            testId="field-required"
+          />
           <Row label={t("designer.nullable")} hint={t("designer.nullableHint")}>
             {(id) => (
-              <NativeSelect id={id} data-testid="field-nullable" value={field.nullable === undefined ? "" : String(field.nullable)} onChange={(e) => set({ nullable: e.target.value === "" ? undefined : e.target.value === "true" })}>
-                <option value="">{t("designer.nullableDefault", { value: field.required === true ? t("designer.no") : t("designer.yes") })}</option>
+              <NativeSelect
+                id={id}
+                data-testid="field-nullable"
+                value={field.nullable === undefined ? "" : String(field.nullable)}
+                onChange={(e) => set({ nullable: e.target.value === "" ? undefined : e.target.value === "true" })}
+              >
+                <option value="">
+                  {t("designer.nullableDefault", { value: field.required === true ? t("designer.no") : t("designer.yes") })}
+                </option>
                 <option value="true">{t("designer.yes")}</option>
                 <option value="false">{t("designer.no")}</option>
               </NativeSelect>
             )}
           </Row>
-          <Toggle label={t("designer.unique")} checked={field.unique === true} onChange={(v) => set({ unique: v || undefined })} testId="field-unique" />
+          <Toggle
+            label={t("designer.unique")}
+            checked={field.unique === true}
+            onChange={(v) => set({ unique: v || undefined })}
+            testId="field-unique"
+          />
         </div>
       )}
 
@@ -243,30 +387,76 @@ function FieldEditor({ model, collection, index, onChange, onBack, readOnly }: {
       )}
       {opts.includes("pattern") && (
         <Row label={t("designer.pattern")} hint={t("designer.patternHint")}>
-          {(id) => <Input id={id} data-testid="field-pattern" className="font-mono" value={String(field.pattern ?? "")} onChange={(e) => set({ pattern: e.target.value || undefined })} />}
+          {(id) => (
+            <Input
+              id={id}
+              data-testid="field-pattern"
+              className="font-mono"
+              value={String(field.pattern ?? "")}
+              onChange={(e) => set({ pattern: e.target.value || undefined })}
+            />
+          )}
         </Row>
       )}
       {opts.includes("scale") && (
         <Row label={t("designer.scale")} hint={t("designer.scaleHint")}>
-          {(id) => <Input id={id} data-testid="field-scale" inputMode="numeric" value={field.scale === undefined ? "" : String(field.scale)} onChange={(e) => set({ scale: numberOr(e.target.value) })} />}
+          {(id) => (
+            <Input
+              id={id}
+              data-testid="field-scale"
+              inputMode="numeric"
+              value={field.scale === undefined ? "" : String(field.scale)}
+              onChange={(e) => set({ scale: numberOr(e.target.value) })}
+            />
+          )}
         </Row>
       )}
       {opts.includes("maxSize") && (
         <Row label={t("designer.maxSize")}>
-          {(id) => <Input id={id} inputMode="numeric" value={field.maxSize === undefined ? "" : String(field.maxSize)} onChange={(e) => set({ maxSize: numberOr(e.target.value) })} />}
+          {(id) => (
+            <Input
+              id={id}
+              inputMode="numeric"
+              value={field.maxSize === undefined ? "" : String(field.maxSize)}
+              onChange={(e) => set({ maxSize: numberOr(e.target.value) })}
+            />
+          )}
         </Row>
       )}
       {opts.includes("default") && (
-        <Row label={t("designer.default")} hint={field.type === "datetime" ? t("designer.defaultNow") : field.type === "date" ? t("designer.defaultToday") : field.type === "uuid" ? t("designer.defaultRandom") : undefined}>
+        <Row
+          label={t("designer.default")}
+          hint={
+            field.type === "datetime"
+              ? t("designer.defaultNow")
+              : field.type === "date"
+                ? t("designer.defaultToday")
+                : field.type === "uuid"
+                  ? t("designer.defaultRandom")
+                  : undefined
+          }
+        >
           {(id) =>
             field.type === "boolean" ? (
-              <NativeSelect id={id} data-testid="field-default" value={defaultText(field)} onChange={(e) => set({ default: parseDefault(field, e.target.value) })}>
+              <NativeSelect
+                id={id}
+                data-testid="field-default"
+                value={defaultText(field)}
+                onChange={(e) => set({ default: parseDefault(field, e.target.value) })}
+              >
                 <option value="">{t("designer.noDefault")}</option>
                 <option value="true">true</option>
                 <option value="false">false</option>
               </NativeSelect>
             ) : (
-              <Input id={id} data-testid="field-default" className="font-mono" defaultValue={defaultText(field)} key={`${field.type}:${String(field.multiple)}`} onBlur={(e) => set({ default: parseDefault(field, e.target.value) })} />
+              <Input
+                id={id}
+                data-testid="field-default"
+                className="font-mono"
+                defaultValue={defaultText(field)}
+                key={`${field.type}:${String(field.multiple)}`}
+                onBlur={(e) => set({ default: parseDefault(field, e.target.value) })}
+              />
             )
           }
         </Row>
@@ -275,7 +465,19 @@ function FieldEditor({ model, collection, index, onChange, onBack, readOnly }: {
   );
 }
 
-function RuleInput({ model, collection, operation, readOnly, onChange }: { model: DraftModel; collection: DraftCollection; operation: RecordOperation; readOnly: boolean; onChange(value: string | null): void }) {
+function RuleInput({
+  model,
+  collection,
+  operation,
+  readOnly,
+  onChange,
+}: {
+  model: DraftModel;
+  collection: DraftCollection;
+  operation: RecordOperation;
+  readOnly: boolean;
+  onChange(value: string | null): void;
+}) {
   const { t } = useI18n();
   const trpc = useTRPC();
   const { ref } = useProject();
@@ -286,10 +488,12 @@ function RuleInput({ model, collection, operation, readOnly, onChange }: { model
   const { mutate } = check;
   useEffect(() => {
     if (mode !== "expression" || !value) return;
-    const timer = setTimeout(() => mutate({ project: ref, collection: collection.name, expression: value, kind: "rule", operation, schema: toDocument(model) }), 400);
+    const timer = setTimeout(
+      () => mutate({ project: ref, collection: collection.name, expression: value, kind: "rule", operation, schema: toDocument(model) }),
+      400,
+    );
     return () => clearTimeout(timer);
     // The draft changes often; checking on the rule's own text (and collection name) is enough.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [value, mode, collection.name, operation, ref, mutate]);
   const result = check.data;
   return (
@@ -350,11 +554,23 @@ function RuleInput({ model, collection, operation, readOnly, onChange }: { model
   );
 }
 
-function IndexEditor({ model, collection, onChange, readOnly }: { model: DraftModel; collection: DraftCollection; onChange(m: DraftModel): void; readOnly: boolean }) {
+function IndexEditor({
+  model,
+  collection,
+  onChange,
+  readOnly,
+}: {
+  model: DraftModel;
+  collection: DraftCollection;
+  onChange(m: DraftModel): void;
+  readOnly: boolean;
+}) {
   const { t } = useI18n();
   const [picked, setPicked] = useState<string[]>([]);
   const [unique, setUnique] = useState(false);
-  const indexable = collection.fields.filter((f) => f.type !== "json" && !(f.type === "relation" && f.multiple === true) && !(f.type === "select" && f.multiple === true));
+  const indexable = collection.fields.filter(
+    (f) => f.type !== "json" && !(f.type === "relation" && f.multiple === true) && !(f.type === "select" && f.multiple === true),
+  );
   return (
     <div className="flex flex-col gap-2" data-testid="index-editor">
       {collection.indexes.length === 0 && <p className="text-xs text-muted-foreground">{t("designer.noIndexes")}</p>}
@@ -364,7 +580,16 @@ function IndexEditor({ model, collection, onChange, readOnly }: { model: DraftMo
             <span className="font-mono">({ix.fields.join(", ")})</span>
             {ix.unique && <span className="rounded bg-primary/15 px-1 text-primary">{t("designer.unique")}</span>}
             {!readOnly && (
-              <Button variant="ghost" size="icon" className="ml-auto size-6" type="button" aria-label={t("designer.removeIndex")} onClick={() => onChange(updateCollection(model, collection.key, (c) => ({ ...c, indexes: c.indexes.filter((_, n) => n !== i) })))}>
+              <Button
+                variant="ghost"
+                size="icon"
+                className="ml-auto size-6"
+                type="button"
+                aria-label={t("designer.removeIndex")}
+                onClick={() =>
+                  onChange(updateCollection(model, collection.key, (c) => ({ ...c, indexes: c.indexes.filter((_, n) => n !== i) })))
+                }
+              >
                 <Trash2 className="size-3" />
               </Button>
             )}
@@ -380,7 +605,10 @@ function IndexEditor({ model, collection, onChange, readOnly }: { model: DraftMo
                 key={f.name}
                 type="button"
                 data-testid={`index-pick-${f.name}`}
-                className={cn("rounded border px-1.5 py-0.5 font-mono text-xs", picked.includes(f.name) ? "border-primary bg-primary/15 text-primary" : "hover:bg-accent")}
+                className={cn(
+                  "rounded border px-1.5 py-0.5 font-mono text-xs",
+                  picked.includes(f.name) ? "border-primary bg-primary/15 text-primary" : "hover:bg-accent",
+                )}
                 onClick={() => setPicked((p) => (p.includes(f.name) ? p.filter((n) => n !== f.name) : [...p, f.name]))}
               >
                 {picked.includes(f.name) ? `${picked.indexOf(f.name) + 1}. ` : ""}
@@ -401,7 +629,12 @@ function IndexEditor({ model, collection, onChange, readOnly }: { model: DraftMo
               data-testid="add-index"
               disabled={picked.length === 0}
               onClick={() => {
-                onChange(updateCollection(model, collection.key, (c) => ({ ...c, indexes: [...c.indexes, { fields: picked, ...(unique ? { unique: true } : {}) }] })));
+                onChange(
+                  updateCollection(model, collection.key, (c) => ({
+                    ...c,
+                    indexes: [...c.indexes, { fields: picked, ...(unique ? { unique: true } : {}) }],
+                  })),
+                );
                 setPicked([]);
                 setUnique(false);
               }}
@@ -416,7 +649,21 @@ function IndexEditor({ model, collection, onChange, readOnly }: { model: DraftMo
   );
 }
 
-function CollectionEditor({ model, collection, onChange, onSelectField, onRemoved, readOnly }: { model: DraftModel; collection: DraftCollection; onChange(m: DraftModel): void; onSelectField(index: number): void; onRemoved(): void; readOnly: boolean }) {
+function CollectionEditor({
+  model,
+  collection,
+  onChange,
+  onSelectField,
+  onRemoved,
+  readOnly,
+}: {
+  model: DraftModel;
+  collection: DraftCollection;
+  onChange(m: DraftModel): void;
+  onSelectField(index: number): void;
+  onRemoved(): void;
+  readOnly: boolean;
+}) {
   const { t } = useI18n();
   const [type, setType] = useState<FieldType>("text");
   const problem = nameProblem(collection.name, 36);
@@ -427,17 +674,46 @@ function CollectionEditor({ model, collection, onChange, onSelectField, onRemove
         <div className="flex items-center gap-2">
           <h2 className="text-sm font-semibold">{t("designer.collection")}</h2>
           {!readOnly && (
-            <Button variant="ghost" size="sm" className="ml-auto text-destructive" type="button" data-testid="remove-collection" onClick={() => (onChange(removeCollection(model, collection.key)), onRemoved())}>
+            <Button
+              variant="ghost"
+              size="sm"
+              className="ml-auto text-destructive"
+              type="button"
+              data-testid="remove-collection"
+              onClick={() => (onChange(removeCollection(model, collection.key)), onRemoved())}
+            >
               <Trash2 />
               {t("designer.removeCollection")}
             </Button>
           )}
         </div>
-        <Row label={t("designer.collectionName")} error={problem ? t(problem) : taken ? t("designer.nameTaken") : null} hint={collection.id ? t("designer.renameKeepsData") : t("designer.collectionNameHint")}>
-          {(id) => <Input id={id} data-testid="collection-name" className="font-mono" value={collection.name} spellCheck={false} autoComplete="off" onChange={(e) => onChange(renameCollection(model, collection.key, e.target.value.trim()))} />}
+        <Row
+          label={t("designer.collectionName")}
+          error={problem ? t(problem) : taken ? t("designer.nameTaken") : null}
+          hint={collection.id ? t("designer.renameKeepsData") : t("designer.collectionNameHint")}
+        >
+          {(id) => (
+            <Input
+              id={id}
+              data-testid="collection-name"
+              className="font-mono"
+              value={collection.name}
+              spellCheck={false}
+              autoComplete="off"
+              onChange={(e) => onChange(renameCollection(model, collection.key, e.target.value.trim()))}
+            />
+          )}
         </Row>
         <Row label={t("designer.description")}>
-          {(id) => <Input id={id} value={collection.description ?? ""} onChange={(e) => onChange(updateCollection(model, collection.key, (c) => ({ ...c, description: e.target.value || undefined })))} />}
+          {(id) => (
+            <Input
+              id={id}
+              value={collection.description ?? ""}
+              onChange={(e) =>
+                onChange(updateCollection(model, collection.key, (c) => ({ ...c, description: e.target.value || undefined })))
+              }
+            />
+          )}
         </Row>
       </fieldset>
       <Separator />
@@ -446,17 +722,38 @@ function CollectionEditor({ model, collection, onChange, onSelectField, onRemove
         <ul className="flex flex-col gap-1" data-testid="field-list">
           {collection.fields.map((f, i) => (
             <li key={`${i}:${f.name}`} className="flex items-center gap-1">
-              <button type="button" className="flex min-w-0 flex-1 items-center gap-2 rounded-md border px-2 py-1.5 text-left text-sm hover:bg-accent" onClick={() => onSelectField(i)} data-testid={`field-row-${f.name}`}>
+              <button
+                type="button"
+                className="flex min-w-0 flex-1 items-center gap-2 rounded-md border px-2 py-1.5 text-left text-sm hover:bg-accent"
+                onClick={() => onSelectField(i)}
+                data-testid={`field-row-${f.name}`}
+              >
                 <span className="truncate font-mono">{f.name}</span>
                 {f.required === true && <span className="text-destructive">*</span>}
                 <TypeBadge type={f.type} className="ml-auto" />
               </button>
               {!readOnly && (
                 <>
-                  <Button variant="ghost" size="icon" className="size-7" type="button" disabled={i === 0} aria-label={t("designer.moveUp", { name: f.name })} onClick={() => onChange(moveField(model, collection.key, i, -1))}>
+                  <Button
+                    variant="ghost"
+                    size="icon"
+                    className="size-7"
+                    type="button"
+                    disabled={i === 0}
+                    aria-label={t("designer.moveUp", { name: f.name })}
+                    onClick={() => onChange(moveField(model, collection.key, i, -1))}
+                  >
                     <ArrowUp className="size-3" />
                   </Button>
-                  <Button variant="ghost" size="icon" className="size-7" type="button" disabled={i === collection.fields.length - 1} aria-label={t("designer.moveDown", { name: f.name })} onClick={() => onChange(moveField(model, collection.key, i, 1))}>
+                  <Button
+                    variant="ghost"
+                    size="icon"
+                    className="size-7"
+                    type="button"
+                    disabled={i === collection.fields.length - 1}
+                    aria-label={t("designer.moveDown", { name: f.name })}
+                    onClick={() => onChange(moveField(model, collection.key, i, 1))}
+                  >
                     <ArrowDown className="size-3" />
                   </Button>
                 </>
@@ -467,7 +764,12 @@ function CollectionEditor({ model, collection, onChange, onSelectField, onRemove
         {collection.fields.length === 0 && <p className="text-xs text-muted-foreground">{t("designer.noFieldsHint")}</p>}
         {!readOnly && (
           <div className="flex gap-2">
-            <NativeSelect aria-label={t("designer.newFieldType")} data-testid="new-field-type" value={type} onChange={(e) => setType(e.target.value as FieldType)}>
+            <NativeSelect
+              aria-label={t("designer.newFieldType")}
+              data-testid="new-field-type"
+              value={type}
+              onChange={(e) => setType(e.target.value as FieldType)}
+            >
               {FIELD_TYPES.map((ft) => (
                 <option key={ft} value={ft}>
                   {ft}
@@ -479,7 +781,17 @@ function CollectionEditor({ model, collection, onChange, onSelectField, onRemove
               variant="outline"
               data-testid="add-field"
               onClick={() => {
-                onChange(addField(model, collection.key, newField(type, collection.fields.map((f) => f.name), model)));
+                onChange(
+                  addField(
+                    model,
+                    collection.key,
+                    newField(
+                      type,
+                      collection.fields.map((f) => f.name),
+                      model,
+                    ),
+                  ),
+                );
                 onSelectField(collection.fields.length);
               }}
             >
@@ -501,7 +813,14 @@ function CollectionEditor({ model, collection, onChange, onSelectField, onRemove
           <p className="text-xs text-muted-foreground">{t("designer.rulesHint")}</p>
         </div>
         {RECORD_OPERATIONS.map((op) => (
-          <RuleInput key={`${collection.key}:${op}`} model={model} collection={collection} operation={op} readOnly={readOnly} onChange={(v) => onChange(updateCollection(model, collection.key, (c) => ({ ...c, rules: { ...c.rules, [op]: v } })))} />
+          <RuleInput
+            key={`${collection.key}:${op}`}
+            model={model}
+            collection={collection}
+            operation={op}
+            readOnly={readOnly}
+            onChange={(v) => onChange(updateCollection(model, collection.key, (c) => ({ ...c, rules: { ...c.rules, [op]: v } })))}
+          />
         ))}
       </div>
     </div>
@@ -532,7 +851,27 @@ export function Inspector({
     );
   }
   if (selected!.field !== null && collection.fields[selected!.field]) {
-    return <FieldEditor key={`${collection.key}:${selected!.field}`} model={model} collection={collection} index={selected!.field} onChange={onChange} onBack={() => onSelect({ key: collection.key, field: null })} readOnly={readOnly} />;
+    return (
+      <FieldEditor
+        key={`${collection.key}:${selected!.field}`}
+        model={model}
+        collection={collection}
+        index={selected!.field}
+        onChange={onChange}
+        onBack={() => onSelect({ key: collection.key, field: null })}
+        readOnly={readOnly}
+      />
+    );
   }
-  return <CollectionEditor key={collection.key} model={model} collection={collection} onChange={onChange} onSelectField={(i) => onSelect({ key: collection.key, field: i })} onRemoved={() => onSelect(null)} readOnly={readOnly} />;
+  return (
+    <CollectionEditor
+      key={collection.key}
+      model={model}
+      collection={collection}
+      onChange={onChange}
+      onSelectField={(i) => onSelect({ key: collection.key, field: i })}
+      onRemoved={() => onSelect(null)}
+      readOnly={readOnly}
+    />
+  );
 }

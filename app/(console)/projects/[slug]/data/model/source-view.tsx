@@ -10,7 +10,17 @@ import { Textarea } from "../../../../../../components/ui/textarea";
  * The model as text (YAML or JSON), editable: a valid edit replaces the draft, so the diagram and
  * the text stay the same model; an invalid one is shown and kept until fixed.
  */
-export function SourceView({ model, format, onChange, readOnly }: { model: DraftModel; format: "yaml" | "json"; onChange(m: DraftModel): void; readOnly: boolean }) {
+export function SourceView({
+  model,
+  format,
+  onChange,
+  readOnly,
+}: {
+  model: DraftModel;
+  format: "yaml" | "json";
+  onChange(m: DraftModel): void;
+  readOnly: boolean;
+}) {
   const { t } = useI18n();
   const render = (m: DraftModel) => (format === "yaml" ? toYaml(toDocument(m), { lineWidth: 0 }) : JSON.stringify(toDocument(m), null, 2));
   const [text, setText] = useState(() => render(model));
@@ -23,7 +33,6 @@ export function SourceView({ model, format, onChange, readOnly }: { model: Draft
       return;
     }
     if (!error) setText(render(model));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [model, format]);
 
   return (
@@ -44,7 +53,11 @@ export function SourceView({ model, format, onChange, readOnly }: { model: Draft
             ownEdit.current = true;
             onChange(next);
           } catch (err) {
-            setError(err instanceof SyntaxError || (err as { name?: string }).name === "YAMLParseError" ? (err as Error).message.split("\n")[0]! : t("designer.sourceShape"));
+            setError(
+              err instanceof SyntaxError || (err as { name?: string }).name === "YAMLParseError"
+                ? (err as Error).message.split("\n")[0]!
+                : t("designer.sourceShape"),
+            );
           }
         }}
       />

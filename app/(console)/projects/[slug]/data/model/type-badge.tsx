@@ -21,5 +21,7 @@ const tone: Record<FieldType, string> = {
 
 /** A field type as a small badge (type names are the DSL's, not translated). */
 export function TypeBadge({ type, className }: { type: FieldType; className?: string }) {
-  return <span className={cn("shrink-0 rounded px-1.5 py-px font-mono text-[10px] leading-4", tone[type] ?? tone.text, className)}>{type}</span>;
+  return (
+    <span className={cn("shrink-0 rounded px-1.5 py-px font-mono text-[10px] leading-4", tone[type] ?? tone.text, className)}>{type}</span>
+  );
 }

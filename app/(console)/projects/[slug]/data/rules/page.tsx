@@ -33,7 +33,12 @@ function PreviewAsUser({ collection, collections, rules }: { collection: Collect
   const [userId, setUserId] = useState<string>(ANONYMOUS);
   const [operation, setOperation] = useState<Operation>("list");
   const [body, setBody] = useState("{}");
-  const [request, setRequest] = useState<{ userId: string; operation: Operation; rule: string | null; body?: Record<string, unknown> } | null>(null);
+  const [request, setRequest] = useState<{
+    userId: string;
+    operation: Operation;
+    rule: string | null;
+    body?: Record<string, unknown>;
+  } | null>(null);
   const shownFields = collection.fields.slice(0, 4);
   const relations = shownFields.filter((f) => f.type === "relation").map((f) => f.name);
   const users = useQuery({ ...trpc.auth.users.list.queryOptions({ project: ref, limit: 200 }), enabled: can("users:read") });
@@ -110,7 +115,11 @@ function PreviewAsUser({ collection, collections, rules }: { collection: Collect
       {request &&
         (error ? (
           error.details.kind === "rule" ? (
-            <ExpressionIssueView source={request.rule ?? ""} issue={{ ...(error.details as unknown as ExpressionIssue), code: error.code }} testId="preview-error" />
+            <ExpressionIssueView
+              source={request.rule ?? ""}
+              issue={{ ...(error.details as unknown as ExpressionIssue), code: error.code }}
+              testId="preview-error"
+            />
           ) : (
             <QueryError error={preview.error} />
           )
@@ -123,7 +132,9 @@ function PreviewAsUser({ collection, collections, rules }: { collection: Collect
                 {preview.data.allowed ? t("rules.previewAllowed") : t("rules.previewDenied")}
               </Badge>
               <span className="text-muted-foreground">
-                {preview.data.user ? t("rules.previewAsUser", { email: preview.data.user.email, roles: preview.data.user.roles.join(", ") || "—" }) : t("rules.previewAsAnonymous")}
+                {preview.data.user
+                  ? t("rules.previewAsUser", { email: preview.data.user.email, roles: preview.data.user.roles.join(", ") || "—" })
+                  : t("rules.previewAsAnonymous")}
               </span>
             </div>
             {request.operation === "create" ? (
@@ -136,7 +147,9 @@ function PreviewAsUser({ collection, collections, rules }: { collection: Collect
               </p>
             ) : (
               <>
-                <p className="text-sm text-muted-foreground">{t(`rules.previewRows_${request.operation}` as MessageKey, { count: preview.data.items.length })}</p>
+                <p className="text-sm text-muted-foreground">
+                  {t(`rules.previewRows_${request.operation}` as MessageKey, { count: preview.data.items.length })}
+                </p>
                 <div className="overflow-x-auto rounded-md border">
                   <Table data-testid="preview-table">
                     <TableHeader>
@@ -172,7 +185,15 @@ function PreviewAsUser({ collection, collections, rules }: { collection: Collect
   );
 }
 
-function CollectionRules({ collection, collections, version }: { collection: Collection; collections: readonly Collection[]; version: number }) {
+function CollectionRules({
+  collection,
+  collections,
+  version,
+}: {
+  collection: Collection;
+  collections: readonly Collection[];
+  version: number;
+}) {
   const { t } = useI18n();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -215,7 +236,14 @@ function CollectionRules({ collection, collections, version }: { collection: Col
               <Button
                 disabled={changed.length === 0 || !valid || save.isPending}
                 data-testid="rules-save"
-                onClick={() => save.mutate({ project: ref, collection: collection.name, baseVersion: version, rules: Object.fromEntries(changed.map((op) => [op, draft[op]])) })}
+                onClick={() =>
+                  save.mutate({
+                    project: ref,
+                    collection: collection.name,
+                    baseVersion: version,
+                    rules: Object.fromEntries(changed.map((op) => [op, draft[op]])),
+                  })
+                }
               >
                 <Save />
                 {t("rules.save")}
@@ -229,13 +257,29 @@ function CollectionRules({ collection, collections, version }: { collection: Col
               <AlertDescription>{conflict}</AlertDescription>
             </Alert>
           )}
-          {!manage && <p className="px-5 pt-4 text-sm text-muted-foreground" data-testid="rules-read-only">{t("rules.readOnly", { permission: t("permissions.schema_manage") })}</p>}
-          <RuleEditor project={ref} collection={collection} collections={collections} value={draft} onChange={setDraft} readOnly={!manage} onValidityChange={setValid} />
+          {!manage && (
+            <p className="px-5 pt-4 text-sm text-muted-foreground" data-testid="rules-read-only">
+              {t("rules.readOnly", { permission: t("permissions.schema_manage") })}
+            </p>
+          )}
+          <RuleEditor
+            project={ref}
+            collection={collection}
+            collections={collections}
+            value={draft}
+            onChange={setDraft}
+            readOnly={!manage}
+            onValidityChange={setValid}
+          />
         </CardContent>
       </Card>
       {changed.length > 0 && (
         <p className="text-sm text-muted-foreground" data-testid="rules-unsaved">
-          {t("rules.unsaved", { operations: changed.map((op) => `${t(`rules.op_${op}` as MessageKey)} (${t(`rules.mode_${modeOf(draft[op])}` as MessageKey)})`).join(", ") })}
+          {t("rules.unsaved", {
+            operations: changed
+              .map((op) => `${t(`rules.op_${op}` as MessageKey)} (${t(`rules.mode_${modeOf(draft[op])}` as MessageKey)})`)
+              .join(", "),
+          })}
         </p>
       )}
       <Card>
@@ -255,7 +299,9 @@ function Rules() {
   const { t } = useI18n();
   return (
     <CollectionPage title={t("rules.title")} description={t("rules.subtitle")} className="max-w-5xl" loadingRows={5}>
-      {(current, collections, version) => <CollectionRules key={`${current.name}@${version}`} collection={current} collections={collections} version={version} />}
+      {(current, collections, version) => (
+        <CollectionRules key={`${current.name}@${version}`} collection={current} collections={collections} version={version} />
+      )}
     </CollectionPage>
   );
 }

@@ -47,7 +47,10 @@ function useUserKeys(userId: string) {
   return {
     detail: trpc.auth.users.get.queryKey({ project: ref, userId }),
     async refresh() {
-      await Promise.all([queryClient.invalidateQueries({ queryKey: trpc.auth.users.get.queryKey({ project: ref, userId }) }), queryClient.invalidateQueries({ queryKey: trpc.auth.users.list.queryKey() })]);
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: trpc.auth.users.get.queryKey({ project: ref, userId }) }),
+        queryClient.invalidateQueries({ queryKey: trpc.auth.users.list.queryKey() }),
+      ]);
     },
   };
 }
@@ -63,7 +66,10 @@ function Row({ label, children }: { label: string; children: React.ReactNode }) 
 
 function Details({ user }: { user: UserView }) {
   const { t, locale } = useI18n();
-  const methods = [user.hasPassword ? t("appUsers.methodPassword") : null, ...user.identities.map((i) => t("appUsers.methodOauth", { provider: i.providerName }))].filter(Boolean);
+  const methods = [
+    user.hasPassword ? t("appUsers.methodPassword") : null,
+    ...user.identities.map((i) => t("appUsers.methodOauth", { provider: i.providerName })),
+  ].filter(Boolean);
   return (
     <Card>
       <CardHeader>
@@ -77,13 +83,27 @@ function Details({ user }: { user: UserView }) {
               <CopyButton value={user.id} size="icon" variant="ghost" />
             </span>
           </Row>
-          <Row label={t("appUsers.emailVerified")}>{user.emailVerified ? <Badge variant="success">{t("appUsers.verified")}</Badge> : <Badge variant="outline">{t("appUsers.unverified")}</Badge>}</Row>
-          <Row label={t("appUsers.twoFactor")}>{user.totpEnabled ? <Badge variant="secondary">{t("appUsers.on")}</Badge> : t("appUsers.off")}</Row>
+          <Row label={t("appUsers.emailVerified")}>
+            {user.emailVerified ? (
+              <Badge variant="success">{t("appUsers.verified")}</Badge>
+            ) : (
+              <Badge variant="outline">{t("appUsers.unverified")}</Badge>
+            )}
+          </Row>
+          <Row label={t("appUsers.twoFactor")}>
+            {user.totpEnabled ? <Badge variant="secondary">{t("appUsers.on")}</Badge> : t("appUsers.off")}
+          </Row>
           <Row label={t("appUsers.signInWith")}>
             <span className="inline-block first-letter:uppercase">{methods.length ? methods.join(", ") : t("appUsers.emailOnly")}</span>
           </Row>
           <Row label={t("appUsers.created")}>{formatDateTime(user.createdAt, locale)}</Row>
-          <Row label={t("appUsers.lastSignIn")}>{user.lastSignInAt ? <span title={formatDateTime(user.lastSignInAt, locale)}>{formatRelative(user.lastSignInAt, locale)}</span> : t("appUsers.never")}</Row>
+          <Row label={t("appUsers.lastSignIn")}>
+            {user.lastSignInAt ? (
+              <span title={formatDateTime(user.lastSignInAt, locale)}>{formatRelative(user.lastSignInAt, locale)}</span>
+            ) : (
+              t("appUsers.never")
+            )}
+          </Row>
         </dl>
       </CardContent>
     </Card>
@@ -124,7 +144,10 @@ function Roles({ user }: { user: UserView }) {
         ) : roles.data.length === 0 ? (
           <p className="text-sm text-muted-foreground">
             {t("appUsers.noRolesYet")}{" "}
-            <Link href={`/projects/${encodeURIComponent(project.slug)}/app-roles`} className="font-medium text-foreground underline underline-offset-4">
+            <Link
+              href={`/projects/${encodeURIComponent(project.slug)}/app-roles`}
+              className="font-medium text-foreground underline underline-offset-4"
+            >
               {t("nav.appRoles")}
             </Link>
           </p>
@@ -154,7 +177,11 @@ function Roles({ user }: { user: UserView }) {
         )}
         {manage && roles.data && roles.data.length > 0 && (
           <div className="flex items-center gap-2">
-            <Button onClick={() => save.mutate({ project: ref, userId: user.id, roles: chosen })} disabled={!dirty || save.isPending} data-testid="save-roles">
+            <Button
+              onClick={() => save.mutate({ project: ref, userId: user.id, roles: chosen })}
+              disabled={!dirty || save.isPending}
+              data-testid="save-roles"
+            >
               {t("appUsers.saveRoles")}
             </Button>
             {dirty && (
@@ -203,9 +230,16 @@ function Sessions({ user, onRevokeAll }: { user: UserView; onRevokeAll: () => vo
                 <li key={s.id} className="flex items-center gap-3 py-3">
                   <Laptop className="size-5 shrink-0 text-muted-foreground" />
                   <div className="min-w-0 flex-1">
-                    <p className="text-sm font-medium">{ua ? (ua.os ? t("account.browserOn", { browser: ua.browser, os: ua.os }) : ua.browser) : t("account.unknownDevice")}</p>
+                    <p className="text-sm font-medium">
+                      {ua ? (ua.os ? t("account.browserOn", { browser: ua.browser, os: ua.os }) : ua.browser) : t("account.unknownDevice")}
+                    </p>
                     <p className="text-xs text-muted-foreground" title={formatDateTime(s.createdAt, locale)}>
-                      {[s.ip ?? "—", method(s.authMethod), t("account.lastSeen", { when: formatRelative(s.refreshedAt, locale) }), t("appUsers.sessionExpires", { when: formatRelative(s.expiresAt, locale) })].join(" · ")}
+                      {[
+                        s.ip ?? "—",
+                        method(s.authMethod),
+                        t("account.lastSeen", { when: formatRelative(s.refreshedAt, locale) }),
+                        t("appUsers.sessionExpires", { when: formatRelative(s.expiresAt, locale) }),
+                      ].join(" · ")}
                     </p>
                   </div>
                 </li>
@@ -285,9 +319,27 @@ function ConfirmDialogs({ user, confirming, onClose }: { user: UserView; confirm
   );
   if (!confirming) return null;
   const spec = {
-    disable: { title: t("appUsers.disableTitle", { email: user.email }), body: t("appUsers.disableBody", { ttl }), action: t("appUsers.disable"), pending: disable.isPending, run: () => disable.mutate({ project: ref, userId: user.id, disabled: true }) },
-    revoke: { title: t("appUsers.revokeTitle", { email: user.email }), body: t("appUsers.revokeBody", { ttl }), action: t("appUsers.revokeAll"), pending: revoke.isPending, run: () => revoke.mutate({ project: ref, userId: user.id }) },
-    delete: { title: t("appUsers.deleteTitle", { email: user.email }), body: t("appUsers.deleteBody"), action: t("appUsers.delete"), pending: remove.isPending, run: () => remove.mutate({ project: ref, userId: user.id }) },
+    disable: {
+      title: t("appUsers.disableTitle", { email: user.email }),
+      body: t("appUsers.disableBody", { ttl }),
+      action: t("appUsers.disable"),
+      pending: disable.isPending,
+      run: () => disable.mutate({ project: ref, userId: user.id, disabled: true }),
+    },
+    revoke: {
+      title: t("appUsers.revokeTitle", { email: user.email }),
+      body: t("appUsers.revokeBody", { ttl }),
+      action: t("appUsers.revokeAll"),
+      pending: revoke.isPending,
+      run: () => revoke.mutate({ project: ref, userId: user.id }),
+    },
+    delete: {
+      title: t("appUsers.deleteTitle", { email: user.email }),
+      body: t("appUsers.deleteBody"),
+      action: t("appUsers.delete"),
+      pending: remove.isPending,
+      run: () => remove.mutate({ project: ref, userId: user.id }),
+    },
   }[confirming];
   return (
     <AlertDialog open onOpenChange={(o) => !o && onClose()}>
@@ -336,12 +388,22 @@ function UserActions({ user, onConfirm }: { user: UserView; onConfirm: (c: Confi
   );
   return (
     <div className="flex flex-wrap items-center gap-2">
-      <Button variant="outline" onClick={() => reset.mutate({ project: ref, userId: user.id })} disabled={reset.isPending || user.disabled} data-testid="send-reset">
+      <Button
+        variant="outline"
+        onClick={() => reset.mutate({ project: ref, userId: user.id })}
+        disabled={reset.isPending || user.disabled}
+        data-testid="send-reset"
+      >
         <KeyRound />
         {t("appUsers.sendReset")}
       </Button>
       {user.disabled ? (
-        <Button variant="outline" onClick={() => enable.mutate({ project: ref, userId: user.id, disabled: false })} disabled={enable.isPending} data-testid="enable-user">
+        <Button
+          variant="outline"
+          onClick={() => enable.mutate({ project: ref, userId: user.id, disabled: false })}
+          disabled={enable.isPending}
+          data-testid="enable-user"
+        >
           <CircleCheck />
           {t("appUsers.enable")}
         </Button>
@@ -397,7 +459,10 @@ function AppUser() {
   // Identities name their provider by id; the console shows its display name.
   const named: UserView | undefined = user.data && {
     ...user.data,
-    identities: user.data.identities.map((i) => ({ ...i, providerName: providers.data?.find((p) => p.id === i.providerId)?.displayName ?? i.providerId })),
+    identities: user.data.identities.map((i) => ({
+      ...i,
+      providerName: providers.data?.find((p) => p.id === i.providerId)?.displayName ?? i.providerId,
+    })),
   };
   return (
     <div className="mx-auto flex max-w-4xl flex-col gap-6">
