@@ -19,7 +19,7 @@ describe.each(DATABASE_KINDS)("graceful shutdown on %s", (kind) => {
     const released = new Promise<void>((r) => (release = r));
     current = await startTestApp(kind, {
       routes: ({ fastify }) =>
-        fastify.get("/api/v1/test/slow", async () => {
+        fastify.get("/api/v1/test/slow", { config: { access: "public" } }, async () => {
           entered();
           await released;
           return { done: true };
@@ -48,7 +48,7 @@ describe.each(DATABASE_KINDS)("graceful shutdown on %s", (kind) => {
     current = await startTestApp(kind, {
       config: { shutdownTimeoutMs: 300 },
       routes: ({ fastify }) =>
-        fastify.get("/api/v1/test/hang", () => {
+        fastify.get("/api/v1/test/hang", { config: { access: "public" } }, () => {
           entered();
           return new Promise(() => {});
         }),

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { systemMigrations } from "../db/migrations";
+import { systemMigrations } from "./modules/index";
 import { apprunVersion } from "./platform/package-info";
 import { createTestDatabase, type TestDatabase } from "./testing/databases";
 

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { systemMigrations } from "../db/migrations";
+import { systemMigrations } from "./modules/index";
 import { EXIT_CONFIG, EXIT_RUNTIME, start } from "./main";
 import { ensureDataDir } from "./platform/config/data-dir";
 import { ConfigError, effectiveDatabaseUrl, flagNameOf, loadConfig, type ConfigSources } from "./platform/config/load";

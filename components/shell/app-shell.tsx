@@ -11,6 +11,7 @@ import { useTRPC } from "../trpc/trpc-provider";
 import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
 import { AccountMenu } from "./account-menu";
+import { navIcon } from "./icons";
 import { isActive, navSections, projectSlugOf } from "./nav";
 import { LanguageSwitch, ThemeSwitch } from "./preferences";
 import { ProjectSwitcher } from "./project-switcher";
@@ -32,9 +33,12 @@ function Sidebar({ onNavigate }: { onNavigate: () => void }) {
   const trpc = useTRPC();
   const slug = projectSlugOf(pathname);
   const project = useQuery({ ...trpc.projects.get.queryOptions({ project: slug ?? "" }), enabled: slug !== null });
+  // The modules' navigation entries: they change only with the server's build.
+  const entries = useQuery({ ...trpc.system.nav.queryOptions(), staleTime: Infinity });
   const sections = navSections({
     instanceAdmin: account.instanceAdmin,
     project: slug && project.data ? { slug: project.data.slug, name: project.data.name, permissions: project.data.permissions } : null,
+    entries: entries.data ?? [],
   });
   return (
     <nav aria-label={t("nav.label")} className="flex flex-col gap-4 p-3">
@@ -47,6 +51,7 @@ function Sidebar({ onNavigate }: { onNavigate: () => void }) {
           )}
           {section.items.map((item) => {
             const active = isActive(item, pathname);
+            const Icon = navIcon(item.icon);
             return (
               <Link
                 key={item.href}
@@ -58,7 +63,7 @@ function Sidebar({ onNavigate }: { onNavigate: () => void }) {
                   active ? "bg-accent text-accent-foreground" : "text-muted-foreground hover:bg-accent/60 hover:text-foreground",
                 )}
               >
-                <item.icon className="size-4" />
+                <Icon className="size-4" />
                 {t(item.label)}
               </Link>
             );

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { BUILT_IN_PERMISSIONS, type BuiltInRole } from "../../server/modules/projects/permissions";
-import { navSections } from "./nav";
+import { modules } from "../../server/modules/index";
+import { createPermissionCatalog, type BuiltInRole } from "../../server/platform/module";
+import { navSections as sectionsOf } from "./nav";
+
+// The entries and role permissions the modules declare, as a running instance serves them.
+const BUILT_IN_PERMISSIONS = createPermissionCatalog(modules).builtIn;
+const entries = modules.flatMap((m) => m.nav ?? []);
+const navSections = (input: Omit<Parameters<typeof sectionsOf>[0], "entries">) => sectionsOf({ ...input, entries });
 
 const hrefs = (role: BuiltInRole) =>
   navSections({ instanceAdmin: false, project: { slug: "shop", name: "Shop", permissions: [...BUILT_IN_PERMISSIONS[role]] } })

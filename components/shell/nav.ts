@@ -1,35 +1,13 @@
-import {
-  BadgeCheck,
-  BookOpen,
-  Boxes,
-  Cable,
-  DatabaseBackup,
-  Database,
-  FileLock2,
-  Radio,
-  FileClock,
-  History,
-  Network,
-  KeyRound,
-  KeySquare,
-  LayoutDashboard,
-  LockKeyhole,
-  Settings,
-  Share2,
-  ShieldCheck,
-  SlidersHorizontal,
-  UserRound,
-  Users,
-  UsersRound,
-  type LucideIcon,
-} from "lucide-react";
-import type { Permission } from "../../server/modules/projects/permissions";
+import type { NavEntry } from "../../server/platform/module";
 import type { MessageKey } from "../i18n/catalog";
+
+export type { NavEntry };
 
 export interface NavItem {
   href: string;
   label: MessageKey;
-  icon: LucideIcon;
+  /** A lucide icon name (see `icons.ts`). */
+  icon: string;
   /** Exact match only (an overview whose children are other items). */
   exact?: boolean;
 }
@@ -47,79 +25,56 @@ export function projectSlugOf(pathname: string): string | null {
   return match ? decodeURIComponent(match[1]!) : null;
 }
 
+/** The console's own pages, outside any module. */
+const MAIN: NavSection = {
+  id: "main",
+  items: [
+    { href: "/", label: "nav.overview", icon: "layout-dashboard", exact: true },
+    { href: "/projects", label: "nav.projects", icon: "boxes", exact: true },
+  ],
+};
+
 /**
- * The console's navigation: only what exists, and only what the user may open. A module adds its
- * entries when its pages land.
+ * The console's navigation, built from the entries the modules declare (`nav` in each module
+ * definition, served by `system.nav`): only what exists, and only what the viewer may open.
+ * Entries group by `group` in the order groups first appear; inside a project the `project`
+ * group carries the project's name.
  */
 export function navSections(input: {
   instanceAdmin: boolean;
   project: { slug: string; name: string; permissions: readonly string[] } | null;
+  entries: readonly NavEntry[];
 }): NavSection[] {
-  const sections: NavSection[] = [
-    {
-      id: "main",
-      items: [
-        { href: "/", label: "nav.overview", icon: LayoutDashboard, exact: true },
-        { href: "/projects", label: "nav.projects", icon: Boxes, exact: true },
-      ],
-    },
-  ];
-  if (input.project) {
-    const base = `/projects/${encodeURIComponent(input.project.slug)}`;
-    const can = (p: Permission) => input.project!.permissions.includes(p);
-    const items: NavItem[] = [{ href: base, label: "nav.projectOverview", icon: LayoutDashboard, exact: true }];
-    if (can("members:read"))
-      items.push(
-        { href: `${base}/members`, label: "nav.members", icon: Users },
-        { href: `${base}/roles`, label: "nav.roles", icon: ShieldCheck },
-      );
-    items.push({ href: `${base}/sharing`, label: "nav.sharing", icon: Share2 });
-    if (can("audit:read")) items.push({ href: `${base}/audit`, label: "nav.audit", icon: FileClock });
-    if (can("project:update") || can("project:delete") || can("project:transfer"))
-      items.push({ href: `${base}/settings`, label: "nav.settings", icon: Settings });
-    sections.push({ id: "project", title: { text: input.project.name }, items });
-    // The project's app users and how they sign in; every member may read the sign-in settings.
-    const auth: NavItem[] = [];
-    if (can("users:read"))
-      auth.push(
-        { href: `${base}/users`, label: "nav.appUsers", icon: UserRound },
-        { href: `${base}/app-roles`, label: "nav.appRoles", icon: BadgeCheck },
-      );
-    if (can("project:read")) auth.push({ href: `${base}/auth`, label: "nav.authSettings", icon: LockKeyhole });
-    if (can("keys:read")) auth.push({ href: `${base}/api-keys`, label: "nav.apiKeys", icon: KeySquare });
-    if (auth.length > 0) sections.push({ id: "auth", title: { key: "nav.authSection" }, items: auth });
-    // The project's data: the records, their access rules, the model designer and its history.
-    const data: NavItem[] = [];
-    if (can("data:read")) {
-      data.push(
-        { href: `${base}/data/browser`, label: "browser.nav", icon: Database },
-        { href: `${base}/data/rules`, label: "rules.nav", icon: FileLock2 },
-      );
-      data.push(
-        { href: `${base}/data/model`, label: "designer.navModel", icon: Network },
-        { href: `${base}/data/history`, label: "history.navTitle", icon: History },
-      );
-      data.push({ href: `${base}/data/api`, label: "apiDocs.nav", icon: BookOpen });
-      // Archives need both reading the data and managing the model.
-      if (can("schema:manage")) data.push({ href: `${base}/data/backup`, label: "backup.nav", icon: DatabaseBackup });
-    }
-    if (data.length > 0) sections.push({ id: "data", title: { key: "browser.navSection" }, items: data });
-    if (can("events:read")) sections.push({ id: "events", items: [{ href: `${base}/events`, label: "nav.events", icon: Radio }] });
-    // Realtime push: channels and the inspector of connected clients (the realtime router authorizes with events:read).
-    if (can("events:read")) sections.push({ id: "realtime", items: [{ href: `${base}/realtime`, label: "realtime.nav", icon: Cable }] });
-  }
-  if (input.instanceAdmin) {
+  const sections: NavSection[] = [MAIN];
+  const visible = input.entries.filter((e) => {
+    if (e.scope === "instance") return input.instanceAdmin;
+    if (!input.project) return false;
+    const held = input.project.permissions;
+    if (e.anyOf && !e.anyOf.some((p) => held.includes(p))) return false;
+    if (e.allOf && !e.allOf.every((p) => held.includes(p))) return false;
+    return true;
+  });
+  const groups = new Map<string, NavEntry[]>();
+  for (const e of visible) groups.set(e.group, [...(groups.get(e.group) ?? []), e]);
+  const base = input.project ? `/projects/${encodeURIComponent(input.project.slug)}` : "";
+  for (const [group, entries] of groups) {
+    const sorted = entries.map((e, i) => ({ e, i })).sort((a, b) => (a.e.order ?? 0) - (b.e.order ?? 0) || a.i - b.i);
+    const label = entries.find((e) => e.groupLabel)?.groupLabel;
+    const title = group === "project" && input.project ? { text: input.project.name } : label ? { key: label as MessageKey } : undefined;
     sections.push({
-      id: "admin",
-      title: { key: "nav.administration" },
-      items: [
-        { href: "/admin/settings", label: "nav.instanceSettings", icon: SlidersHorizontal },
-        { href: "/admin/accounts", label: "nav.accounts", icon: UsersRound },
-        { href: "/admin/sso", label: "nav.sso", icon: KeyRound },
-        { href: "/admin/audit", label: "nav.instanceAudit", icon: FileClock },
-      ],
+      id: group,
+      ...(title ? { title } : {}),
+      items: sorted.map(({ e }) => ({
+        href: e.scope === "instance" ? e.path : e.path === "" ? base : `${base}/${e.path}`,
+        label: e.label as MessageKey,
+        icon: e.icon,
+        ...(e.exact ? { exact: true } : {}),
+      })),
     });
   }
+  // Instance administration comes last, after the project's groups.
+  const admin = sections.findIndex((s) => s.id === "admin");
+  if (admin > 0) sections.push(...sections.splice(admin, 1));
   return sections;
 }
 

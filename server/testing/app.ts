@@ -29,6 +29,8 @@ export interface TestAppOptions {
   clock?: () => number;
   /** Realtime limits (heartbeat, buffers, frame size), shrunk by the realtime tests. */
   realtime?: AppOptions["realtime"];
+  /** The modules to run instead of apprun's own (a test adds a module of its own to the list). */
+  modules?: AppOptions["modules"];
 }
 
 /**
@@ -56,6 +58,7 @@ export async function startTestApp(kind: DatabaseKind, options: TestAppOptions =
     passwordParams: { ln: 10, r: 8, p: 1 },
     clock: options.clock,
     realtime: options.realtime,
+    modules: options.modules,
   });
   options.routes?.(app);
   const address = await app.listen();

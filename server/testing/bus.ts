@@ -1,8 +1,8 @@
 import crypto from "node:crypto";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { systemMigrations } from "../../db/migrations";
-import type { SystemDatabase } from "../../db/schema";
+import { systemMigrations } from "../modules/index";
+import type { PlatformTables } from "../../db/schema";
 import type { Bus } from "../platform/bus/bus";
 import { createEmbeddedBus, type EmbeddedBusOptions } from "../platform/bus/embedded";
 import { createNatsBus } from "../platform/bus/nats";
@@ -22,7 +22,7 @@ export function testNatsUrl(): string {
 export interface BusNode {
   bus: Bus;
   /** The embedded drivers' database (the bus's own connection). */
-  database?: Database<SystemDatabase>;
+  database?: Database<PlatformTables>;
   /** Closes the bus and what the node opened for it (its database pool). */
   close(): Promise<void>;
 }
@@ -51,7 +51,7 @@ export async function openBusNode(driver: BusDriver, target: string, options: No
     await bus.start();
     return { bus, close: () => bus.close() };
   }
-  const database = openDatabase<SystemDatabase>(target, { poolSize: 4 });
+  const database = openDatabase<PlatformTables>(target, { poolSize: 4 });
   const bus = createEmbeddedBus({ database, maxPayloadBytes: options.maxPayloadBytes, trimIntervalMs: options.trimIntervalMs });
   await bus.start();
   return {
@@ -77,7 +77,7 @@ export async function createBusHarness(driver: BusDriver): Promise<BusHarness> {
     };
   }
   const testDb: TestDatabase = await createTestDatabase(driver === "embedded-sqlite" ? "sqlite" : "postgres");
-  const setup = openDatabase<SystemDatabase>(testDb.url, { poolSize: 4 });
+  const setup = openDatabase<PlatformTables>(testDb.url, { poolSize: 4 });
   try {
     await migrateToLatest(setup.db as never, systemMigrations);
   } catch (err) {

@@ -9,6 +9,10 @@ import { realtimeRouter } from "../modules/realtime/router";
 import { systemRouter } from "../modules/system/router";
 import { router } from "./trpc";
 
+/**
+ * The console API's type, for the console's client: one line per module router. The app serves
+ * the routers the modules declare (`routers` in each module.ts); a test keeps the two the same.
+ */
 export const appRouter = router({
   system: systemRouter,
   accounts: accountsRouter,

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../platform/errors/app-error";
 import { createErrorCatalog, platformErrorMessages, type ErrorCatalog } from "../platform/errors/catalog";
 import type { Locale } from "../platform/errors/locale";
-import type { Services } from "../services";
+import type { Services } from "../platform/module";
 import { accountActor, type IssuedSession, type ResolvedSession } from "../modules/accounts/service";
 import type { RequestOrigin } from "../platform/auth/actor";
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { AppError } from "../../platform/errors/app-error";
 import { isAppError } from "../../platform/errors/app-error";
-import type { RequestOrigin } from "../../platform/auth/actor";
+import { requestOrigin } from "../../platform/http/request-origin";
 import type { IssuedSession } from "./service";
 import type { SsoService } from "./sso";
 
@@ -14,22 +14,25 @@ export function registerAccountRoutes(
   deps: {
     sso: SsoService;
     setSessionCookie: (reply: import("fastify").FastifyReply, session: IssuedSession) => void;
-    origin: (req: import("fastify").FastifyRequest) => RequestOrigin;
     publicUrl: string;
   },
 ) {
-  app.get<{ Params: { provider: string }; Querystring: { redirect?: string } }>("/api/v1/admin/sso/:provider/start", async (req, reply) => {
-    try {
-      return reply.redirect(await deps.sso.start(req.params.provider, req.query.redirect), 302);
-    } catch (err) {
-      if (!isAppError(err)) throw err;
-      return reply.redirect(`/sign-in?error=${encodeURIComponent((err as AppError).code)}`, 302);
-    }
-  });
+  app.get<{ Params: { provider: string }; Querystring: { redirect?: string } }>(
+    "/api/v1/admin/sso/:provider/start",
+    { config: { access: "public" } },
+    async (req, reply) => {
+      try {
+        return reply.redirect(await deps.sso.start(req.params.provider, req.query.redirect), 302);
+      } catch (err) {
+        if (!isAppError(err)) throw err;
+        return reply.redirect(`/sign-in?error=${encodeURIComponent((err as AppError).code)}`, 302);
+      }
+    },
+  );
 
-  app.get("/api/v1/admin/sso/callback", async (req, reply) => {
+  app.get("/api/v1/admin/sso/callback", { config: { access: "public" } }, async (req, reply) => {
     try {
-      const { session, redirectTo } = await deps.sso.complete(new URL(req.url, deps.publicUrl), deps.origin(req));
+      const { session, redirectTo } = await deps.sso.complete(new URL(req.url, deps.publicUrl), requestOrigin(req));
       deps.setSessionCookie(reply, session);
       return reply.redirect(redirectTo, 302);
     } catch (err) {

@@ -1,11 +1,12 @@
 import type { Kysely, Selectable } from "kysely";
-import type { AccountsTable, SystemDatabase } from "../../../db/schema";
+import type { AccountsTable, AccountsTables } from "./tables";
 import type { Actor, RequestOrigin } from "../../platform/auth/actor";
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword, PASSWORD_PARAMS } from "../../platform/crypto/passwords";
 import type { SecretBox } from "../../platform/crypto/secret-box";
 import { hashToken, newId, newRecoveryCodes, normalizeRecoveryCode, randomToken } from "../../platform/crypto/tokens";
 import { newTotpSecret, otpauthUri, verifyTotp } from "../../platform/crypto/totp";
 import { readBool, readJson, readTime } from "../../platform/db/dialect";
+import type { Tx } from "../../platform/db/column-types";
 import { AppError } from "../../platform/errors/app-error";
 import type { Locale } from "../../platform/errors/locale";
 import type { Mailer } from "../../platform/mail/mailer";
@@ -31,7 +32,7 @@ import {
   type SignUpInput,
 } from "./schema";
 
-type Db = Kysely<SystemDatabase>;
+type Db = Kysely<AccountsTables>;
 type AccountRow = Selectable<AccountsTable>;
 
 const MINUTE = 60_000;
@@ -267,15 +268,8 @@ export function createAccountsService(deps: AccountsDeps) {
     async setup(input: SetupInput, origin: RequestOrigin): Promise<{ session: IssuedSession; account: AccountView }> {
       const parsed = setupInput.parse(input);
       const result = await db.transaction().execute(async (trx) => {
-        // The settings row is the setup lock: a primary key lets exactly one concurrent setup through.
-        try {
-          await trx
-            .insertInto("instance_settings")
-            .values({ key: "setup", value: JSON.stringify({ at: iso() }), updated_by: null })
-            .execute();
-        } catch {
-          throw new AppError("setup_done", 409);
-        }
+        // The instance's setup mark is the lock: exactly one concurrent setup takes it.
+        await deps.instance.claimSetup(trx);
         const existing = await trx.selectFrom("accounts").select("id").limit(1).executeTakeFirst();
         if (existing) throw new AppError("setup_done", 409);
         const account = await insertAccount(trx, { ...parsed, instanceAdmin: true, emailVerified: true });
@@ -315,10 +309,11 @@ export function createAccountsService(deps: AccountsDeps) {
 
     /** An account created through an accepted invitation: the mail proved the address. */
     async createInvited(
-      trx: Db,
+      tx: Tx,
       input: { email: string; name: string; password: string },
       origin: RequestOrigin,
     ): Promise<{ account: AccountView; session: IssuedSession }> {
+      const trx = tx as Db;
       const account = await insertAccount(trx, { ...input, emailVerified: true });
       const session = await issueSession(trx, account.id, origin, "password");
       return { account: toAccountView(account), session };
@@ -684,9 +679,23 @@ export function createAccountsService(deps: AccountsDeps) {
       return toAccountView(await requireAccount(accountId));
     },
 
-    async findByEmail(email: string): Promise<AccountView | null> {
-      const row = await findByEmail(email.trim().toLowerCase());
+    async findByEmail(email: string, tx?: Tx): Promise<AccountView | null> {
+      const row = await findByEmail(email.trim().toLowerCase(), tx as Db | undefined);
       return row ? toAccountView(row) : null;
+    },
+
+    /** Names and addresses of accounts by id (members lists and the like); unknown ids are left out. */
+    async profiles(ids: readonly string[]): Promise<Map<string, { email: string; name: string }>> {
+      const out = new Map<string, { email: string; name: string }>();
+      for (let i = 0; i < ids.length; i += 500) {
+        const rows = await db
+          .selectFrom("accounts")
+          .select(["id", "email", "name"])
+          .where("id", "in", ids.slice(i, i + 500))
+          .execute();
+        for (const r of rows) out.set(r.id, { email: r.email, name: r.name });
+      }
+      return out;
     },
 
     async list(): Promise<AccountView[]> {

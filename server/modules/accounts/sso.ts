@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from "kysely";
 import * as oidc from "openid-client";
 import { z } from "zod";
-import type { SsoProvidersTable, SystemDatabase } from "../../../db/schema";
+import type { SsoProvidersTable, AccountsTables } from "./tables";
 import type { Actor, RequestOrigin } from "../../platform/auth/actor";
 import type { SecretBox } from "../../platform/crypto/secret-box";
 import { hashToken, newId, randomToken } from "../../platform/crypto/tokens";
@@ -11,7 +11,7 @@ import type { AuditService } from "../audit/service";
 import { ssoProviderInput, type SsoProviderInput } from "./schema";
 import { accountActor, toAccountView, type AccountsService, type IssuedSession } from "./service";
 
-type Db = Kysely<SystemDatabase>;
+type Db = Kysely<AccountsTables>;
 type ProviderRow = Selectable<SsoProvidersTable>;
 
 export { ssoProviderInput, type SsoProviderInput } from "./schema";

@@ -1,8 +1,9 @@
 import type { Kysely } from "kysely";
-import type { SystemDatabase } from "../../../db/schema";
+import type { AuditTables } from "./tables";
 import { actorLabel, type Actor } from "../../platform/auth/actor";
 import { readJson, readTime } from "../../platform/db/dialect";
 import { newId } from "../../platform/crypto/tokens";
+import type { Tx } from "../../platform/db/column-types";
 
 export interface AuditEntry {
   projectId: string | null;
@@ -23,7 +24,7 @@ export interface AuditRecord {
   createdAt: string;
 }
 
-type Db = Kysely<SystemDatabase>;
+type Db = Kysely<AuditTables>;
 
 /**
  * Who changed what: members, roles, settings, keys, projects. Entries are written in the same
@@ -32,7 +33,7 @@ type Db = Kysely<SystemDatabase>;
  */
 export function createAuditService(deps: { db: Db }) {
   return {
-    async record(actor: Actor, entry: AuditEntry, db: Db = deps.db): Promise<void> {
+    async record(actor: Actor, entry: AuditEntry, db: Tx = deps.db): Promise<void> {
       await db
         .insertInto("audit_log")
         .values({
@@ -48,6 +49,11 @@ export function createAuditService(deps: { db: Db }) {
           ip: entry.ip ?? null,
         })
         .execute();
+    },
+
+    /** Removes a deleted project's own entries (inside the deletion's transaction). */
+    async forgetProject(projectId: string, db: Tx = deps.db): Promise<void> {
+      await db.deleteFrom("audit_log").where("project_id", "=", projectId).execute();
     },
 
     /** Newest first; `before` is the last id of the previous page. */

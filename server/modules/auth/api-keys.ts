@@ -3,7 +3,6 @@ import type { Actor } from "../../platform/auth/actor";
 import { hashToken, newId, randomToken } from "../../platform/crypto/tokens";
 import { readJson, readTime } from "../../platform/db/dialect";
 import { AppError } from "../../platform/errors/app-error";
-import { PERMISSIONS } from "../projects/permissions";
 import type { AuthContext } from "./context";
 import { apiKeyRef, createApiKeyInput } from "./schema";
 
@@ -79,6 +78,7 @@ export function createApiKeys(ctx: AuthContext) {
      */
     async create(actor: Actor, input: unknown): Promise<{ key: ApiKeyView; secret: string }> {
       const parsed = createApiKeyInput.parse(input);
+      const permissions = ctx.projects.checkPermissions(parsed.permissions);
       if (parsed.expiresAt && Date.parse(parsed.expiresAt) <= ctx.now()) {
         throw new AppError("invalid_input", 400, {
           summary: "expiresAt: must be in the future",
@@ -90,7 +90,7 @@ export function createApiKeys(ctx: AuthContext) {
       const id = newId("key");
       await ctx.db.transaction().execute(async (trx) => {
         const access = await ctx.projects.authorize(actor, parsed.project, "keys:manage", trx);
-        for (const permission of parsed.permissions) {
+        for (const permission of permissions) {
           if (!access.permissions.has(permission)) throw new AppError("permission_not_held", 403, { permission });
         }
         await trx
@@ -161,13 +161,13 @@ export function createApiKeys(ctx: AuthContext) {
       if (!row.last_used_at || Date.parse(readTime(row.last_used_at)) + TOUCH_MS <= ctx.now()) {
         await ctx.db.updateTable("api_keys").set({ last_used_at: ctx.iso() }).where("id", "=", row.id).execute();
       }
-      const known = new Set<string>(PERMISSIONS);
       return {
         kind: "apiKey",
         id: row.id,
         projectId: row.project_id,
         name: row.name,
-        permissions: readJson<string[]>(row.permissions).filter((p) => known.has(p)),
+        // A permission no module declares any more (a module removed) grants nothing.
+        permissions: readJson<string[]>(row.permissions).filter((p) => ctx.projects.checkPermissions.known(p)),
       };
     },
   };

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Bus } from "../../platform/bus/bus";
-import type { SystemDatabase } from "../../../db/schema";
+import type { AuthTables } from "./tables";
 import { SYSTEM_ACTOR } from "../../platform/auth/actor";
 import type { SecretBox } from "../../platform/crypto/secret-box";
 import type { DbKind } from "../../platform/db/dialect";
@@ -8,10 +8,11 @@ import type { Mailer } from "../../platform/mail/mailer";
 import type { RateLimiter } from "../../platform/ratelimit/limiter";
 import type { AuditService } from "../audit/service";
 import type { ProjectsService } from "../projects/service";
+import { authSubject, type AuthEvent } from "./events";
 import { authDb, type ProjectAuthDb } from "./storage";
 
 export interface AuthDeps {
-  db: Kysely<SystemDatabase>;
+  db: Kysely<AuthTables>;
   kind: DbKind;
   projects: ProjectsService;
   audit: AuditService;
@@ -42,13 +43,13 @@ export interface AuthContext extends AuthDeps {
   /** The project a URL names (id or slug), or 404 `project_not_found`. */
   project(ref: string): Promise<ProjectRef>;
   /** The project's own auth tables, on the system database or inside one of its transactions. */
-  users(projectId: string, trx?: Kysely<SystemDatabase>): ProjectAuthDb;
+  users(projectId: string, trx?: Kysely<AuthTables>): ProjectAuthDb;
   /** `<publicUrl>/api/v1/projects/<id>/auth`: the `iss` of the project's access tokens. */
   issuer(projectId: string): string;
   /** Drops what is remembered of a deleted project. */
   forgetProject(projectId: string): void;
   /** Publishes `project.<id>.auth.<event>` on the bus after a change committed; a failure is not the caller's. */
-  emit(projectId: string, event: "user.created" | "signed_in", data: Record<string, unknown>): Promise<void>;
+  emit(projectId: string, event: AuthEvent, data: Record<string, unknown>): Promise<void>;
 }
 
 const PROJECT_CACHE_MS = 5_000;
@@ -73,7 +74,7 @@ export function createAuthContext(deps: AuthDeps): AuthContext {
     users: (projectId, trx) => authDb((trx ?? deps.db) as Kysely<unknown>, deps.kind, projectId),
     issuer: (projectId) => `${deps.publicUrl}/api/v1/projects/${projectId}/auth`,
     async emit(projectId, event, data) {
-      await deps.bus?.publish(`project.${projectId}.auth.${event}`, data).catch(() => {});
+      await deps.bus?.publish(authSubject(projectId, event), data).catch(() => {});
     },
     forgetProject(projectId) {
       for (const [ref, hit] of projects) if (hit.project.id === projectId) projects.delete(ref);

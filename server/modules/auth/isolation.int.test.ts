@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ZodType } from "zod";
+import type { RouteAccess } from "../../platform/http/access";
 import { startTestApp, type TestApp } from "../../testing/app";
 import { consoleClient, type ConsoleClient } from "../../testing/console-client";
 import { DATABASE_KINDS } from "../../testing/databases";
@@ -58,7 +59,11 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
       config: { trustProxy: true },
       // A deliberately leaky route, to prove the walk catches one (it is left out of the real walk).
       routes: ({ fastify }) =>
-        fastify.get(CANARY, async (req) => ({ project: (req.params as { project: string }).project, users: ["secret-b@beta.example"] })),
+        // It declares that anonymous callers may call it (as the records API does) and then ignores the caller.
+        fastify.get(CANARY, { config: { access: { anonymous: true, user: true, apiKey: true } } }, async (req) => ({
+          project: (req.params as { project: string }).project,
+          users: ["secret-b@beta.example"],
+        })),
     });
     const admin = consoleClient(t.baseUrl);
     await admin.trpc.accounts.setup.mutate({ email: "admin@example.com", name: "Admin", password: PASSWORD });
@@ -193,8 +198,12 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     code: (res.body as { error?: { code?: string } } | null)?.error?.code ?? null,
   });
 
-  async function walkRest(routes: ReadonlyArray<{ method: string; url: string; anonymous: boolean }>): Promise<string[]> {
+  async function walkRest(declared: ReadonlyArray<{ method: string; url: string; access: RouteAccess }>): Promise<string[]> {
     const failures: string[] = [];
+    // A route without a declaration cannot be registered; the walk checks each one has it all the same.
+    for (const r of declared) if (r.access === undefined) failures.push(`${r.method} ${r.url}: declares no access`);
+    // Public routes (sign-in, JWKS…) answer everyone alike; every other route is walked as protected.
+    const routes = declared.map((r) => ({ ...r, anonymous: r.access === "public" }));
     for (const route of routes) {
       for (const ref of ["beta", b.id!]) {
         const path = fill(route.url, ref);
@@ -247,7 +256,9 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
   it("catches a route that answers another project's principal (the walk is not vacuous)", async () => {
     const failures = await walkRest(t.app.routes.filter((r) => r.url === CANARY));
     expect(failures.length).toBeGreaterThan(0);
-    expect(failures.join("\n")).toMatch(/walk-canary .* as A's app-user token: 200/);
+    // The access hook turns A's token and key away before any handler (wrong project); a handler that ignores
+    // the resolved project still leaks to callers the route lets through, and the walk says so.
+    expect(failures.join("\n")).toMatch(/walk-canary .* as A's (app-user token|console member): 200/);
     expect(failures.join("\n")).toMatch(/reveals secret-b@beta\.example/);
   });
 

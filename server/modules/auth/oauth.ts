@@ -1,7 +1,7 @@
 import type { Selectable } from "kysely";
 import * as oidc from "openid-client";
 import { z } from "zod";
-import type { AuthProvidersTable } from "../../../db/schema";
+import type { AuthProvidersTable } from "./tables";
 import type { Actor, RequestOrigin } from "../../platform/auth/actor";
 import { newId } from "../../platform/crypto/tokens";
 import { readBool, readJson, readTime } from "../../platform/db/dialect";

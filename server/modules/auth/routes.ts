@@ -1,49 +1,62 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { RequestOrigin } from "../../platform/auth/actor";
-import { oauthStartQuery } from "./schema";
+import { projectOf, type ApiKeyActor, type Caller } from "../../platform/http/access";
+import { requestOrigin } from "../../platform/http/request-origin";
+import { projectRef } from "../projects/schema";
+import {
+  emailLinkInput,
+  idSchema,
+  mfaInput,
+  oauthExchangeInput,
+  oauthStartQuery,
+  otpVerifyInput,
+  redirectInput,
+  refreshInput,
+  resetInput,
+  roleNameSchema,
+  signInInput,
+  signUpInput,
+  tokenInput,
+  totpCodeInput,
+} from "./schema";
 import type { AuthService } from "./service";
+import type { AccessClaims } from "./tokens";
 
-declare module "fastify" {
-  interface FastifyContextConfig {
-    /**
-     * The route answers callers without credentials (sign-in, JWKS…). The isolation walk requires
-     * such a route to answer another project's principal exactly as it answers nobody.
-     */
-    anonymous?: boolean;
-  }
-}
-
-type P = { Params: { project: string } };
-const anonymous = { config: { anonymous: true } };
+const P = z.object({ project: projectRef });
+const U = P.extend({ user: idSchema });
 const listQuery = z.object({
   search: z.string().max(254).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   after: z.string().max(64).optional(),
 });
+const publicAccess = { config: { access: "public" as const } };
+const asUser = { config: { access: { user: true } as const } };
+const ok = { ok: true } as const;
+
+/** The signed-in app user of a route that accepts only users. */
+const claimsOf = (req: { caller: Caller }): AccessClaims => (req.caller as Extract<Caller, { kind: "user" }>).claims as AccessClaims;
+const keyOf = (req: { caller: Caller }): ApiKeyActor => (req.caller as Extract<Caller, { kind: "apiKey" }>).actor;
 
 /**
  * The public auth API of each project's app users (`/api/v1/projects/{project}/auth/…`) and the
- * management REST for scripting (`/api/v1/admin/projects/{project}/…`, API keys only). Handlers
- * parse, call the service and reply; credentials are resolved before any body is read.
+ * management REST for scripting (`/api/v1/admin/projects/{project}/…`, API keys). Who may call each
+ * route is declared on it; handlers parse, call the service and reply.
  */
-export function registerAuthRoutes(
-  app: FastifyInstance,
-  deps: { auth: AuthService; origin: (req: FastifyRequest) => RequestOrigin; publicUrl: string },
-) {
+export function registerAuthRoutes(host: FastifyInstance, deps: { auth: AuthService; publicUrl: string }) {
+  const app = host.withTypeProvider<ZodTypeProvider>();
   const { auth } = deps;
-  const { flows, oauth, requestAuth } = auth;
+  const { flows, oauth } = auth;
   const base = "/api/v1/projects/:project/auth";
-  const user = (req: FastifyRequest) => requestAuth.user(req);
 
-  // ── anonymous ──────────────────────────────────────────────────────────────
+  // ── anonymous: credentials are not read ──────────────────────────────────────
 
-  app.get<P>(`${base}/settings`, anonymous, async (req) => ({
+  app.get(`${base}/settings`, { ...publicAccess, schema: { params: P } }, async (req) => ({
     ...(await flows.publicSettings(req.params.project)),
     providers: await oauth.publicList(req.params.project),
   }));
 
-  app.get<P>(`${base}/jwks`, anonymous, async (req, reply) => {
+  app.get(`${base}/jwks`, { ...publicAccess, schema: { params: P } }, async (req, reply) => {
     const jwks = await auth.jwks(req.params.project);
     // Verifiers refetch on an unknown `kid`; five minutes keeps the load off without delaying rotations much.
     reply.header("cache-control", "public, max-age=300");
@@ -51,105 +64,116 @@ export function registerAuthRoutes(
     return jwks;
   });
 
-  app.post<P>(`${base}/sign-up`, anonymous, async (req, reply) => {
-    const result = await flows.signUp(req.params.project, req.body, deps.origin(req), req.locale);
+  app.post(`${base}/sign-up`, { ...publicAccess, schema: { params: P, body: signUpInput } }, async (req, reply) => {
+    const result = await flows.signUp(req.params.project, req.body, requestOrigin(req), req.locale);
     return reply.status(201).send(result);
   });
-  app.post<P>(`${base}/sign-in`, anonymous, async (req) => flows.signIn(req.params.project, req.body, deps.origin(req)));
-  app.post<P>(`${base}/mfa/verify`, anonymous, async (req) => flows.verifyMfa(req.params.project, req.body, deps.origin(req)));
-  app.post<P>(`${base}/refresh`, anonymous, async (req) => flows.refresh(req.params.project, req.body));
-  app.post<P>(`${base}/otp/send`, anonymous, async (req) => {
-    await flows.sendOtp(req.params.project, req.body, deps.origin(req), req.locale);
-    return { ok: true };
+  app.post(`${base}/sign-in`, { ...publicAccess, schema: { params: P, body: signInInput } }, async (req) =>
+    flows.signIn(req.params.project, req.body, requestOrigin(req)),
+  );
+  app.post(`${base}/mfa/verify`, { ...publicAccess, schema: { params: P, body: mfaInput } }, async (req) =>
+    flows.verifyMfa(req.params.project, req.body, requestOrigin(req)),
+  );
+  app.post(`${base}/refresh`, { ...publicAccess, schema: { params: P, body: refreshInput } }, async (req) =>
+    flows.refresh(req.params.project, req.body),
+  );
+  app.post(`${base}/otp/send`, { ...publicAccess, schema: { params: P, body: emailLinkInput } }, async (req) => {
+    await flows.sendOtp(req.params.project, req.body, requestOrigin(req), req.locale);
+    return ok;
   });
-  app.post<P>(`${base}/otp/verify`, anonymous, async (req) => flows.verifyOtp(req.params.project, req.body, deps.origin(req)));
-  app.post<P>(`${base}/magic-link/send`, anonymous, async (req) => {
-    await flows.sendMagicLink(req.params.project, req.body, deps.origin(req), req.locale);
-    return { ok: true };
+  app.post(`${base}/otp/verify`, { ...publicAccess, schema: { params: P, body: otpVerifyInput } }, async (req) =>
+    flows.verifyOtp(req.params.project, req.body, requestOrigin(req)),
+  );
+  app.post(`${base}/magic-link/send`, { ...publicAccess, schema: { params: P, body: emailLinkInput } }, async (req) => {
+    await flows.sendMagicLink(req.params.project, req.body, requestOrigin(req), req.locale);
+    return ok;
   });
-  app.post<P>(`${base}/magic-link/verify`, anonymous, async (req) => flows.verifyMagicLink(req.params.project, req.body, deps.origin(req)));
-  app.post<P>(`${base}/password/forgot`, anonymous, async (req) => {
-    await flows.requestPasswordReset(req.params.project, req.body, deps.origin(req), req.locale);
-    return { ok: true };
+  app.post(`${base}/magic-link/verify`, { ...publicAccess, schema: { params: P, body: tokenInput } }, async (req) =>
+    flows.verifyMagicLink(req.params.project, req.body, requestOrigin(req)),
+  );
+  app.post(`${base}/password/forgot`, { ...publicAccess, schema: { params: P, body: emailLinkInput } }, async (req) => {
+    await flows.requestPasswordReset(req.params.project, req.body, requestOrigin(req), req.locale);
+    return ok;
   });
-  app.post<P>(`${base}/password/reset`, anonymous, async (req) => {
+  app.post(`${base}/password/reset`, { ...publicAccess, schema: { params: P, body: resetInput } }, async (req) => {
     await flows.resetPassword(req.params.project, req.body);
-    return { ok: true };
+    return ok;
   });
-  app.post<P>(`${base}/email/verify`, anonymous, async (req) => {
+  app.post(`${base}/email/verify`, { ...publicAccess, schema: { params: P, body: tokenInput } }, async (req) => {
     await flows.verifyEmail(req.params.project, req.body);
-    return { ok: true };
+    return ok;
   });
 
-  app.get<P & { Params: { provider: string } }>(`${base}/oauth/:provider/start`, anonymous, async (req, reply) => {
-    const { redirect_to } = oauthStartQuery.parse(req.query ?? {});
-    return reply.redirect(await oauth.start(req.params.project, req.params.provider, redirect_to), 302);
-  });
-  app.get<P>(`${base}/oauth/callback`, anonymous, async (req, reply) => {
+  app.get(
+    `${base}/oauth/:provider/start`,
+    { ...publicAccess, schema: { params: P.extend({ provider: z.string().max(100) }), querystring: oauthStartQuery } },
+    async (req, reply) => reply.redirect(await oauth.start(req.params.project, req.params.provider, req.query.redirect_to), 302),
+  );
+  app.get(`${base}/oauth/callback`, { ...publicAccess, schema: { params: P } }, async (req, reply) => {
     const to = await oauth.callback(req.params.project, new URL(req.url, deps.publicUrl));
     return reply.redirect(to, 302);
   });
-  app.post<P>(`${base}/oauth/exchange`, anonymous, async (req) => oauth.exchange(req.params.project, req.body, deps.origin(req)));
+  app.post(`${base}/oauth/exchange`, { ...publicAccess, schema: { params: P, body: oauthExchangeInput } }, async (req) =>
+    oauth.exchange(req.params.project, req.body, requestOrigin(req)),
+  );
 
-  // ── as the signed-in app user (Bearer access token) ───────────────────────
+  // ── as the signed-in app user (Bearer access token of the project) ──────────
 
-  app.get<P>(`${base}/me`, async (req) => flows.me(req.params.project, await user(req)));
-  app.post<P>(`${base}/sign-out`, async (req) => {
-    await flows.signOut(req.params.project, await user(req));
-    return { ok: true };
+  app.get(`${base}/me`, { ...asUser, schema: { params: P } }, async (req) => flows.me(projectOf(req).id, claimsOf(req)));
+  app.post(`${base}/sign-out`, { ...asUser, schema: { params: P } }, async (req) => {
+    await flows.signOut(projectOf(req).id, claimsOf(req));
+    return ok;
   });
-  app.get<P>(`${base}/sessions`, async (req) => flows.sessions(req.params.project, await user(req)));
-  app.delete<P & { Params: { session: string } }>(`${base}/sessions/:session`, async (req) => {
-    await flows.revokeOwnSession(req.params.project, await user(req), req.params.session);
-    return { ok: true };
+  app.get(`${base}/sessions`, { ...asUser, schema: { params: P } }, async (req) => flows.sessions(projectOf(req).id, claimsOf(req)));
+  app.delete(`${base}/sessions/:session`, { ...asUser, schema: { params: P.extend({ session: idSchema }) } }, async (req) => {
+    await flows.revokeOwnSession(projectOf(req).id, claimsOf(req), req.params.session);
+    return ok;
   });
-  app.post<P>(`${base}/email/verify/send`, async (req) => {
-    const claims = await user(req);
-    await flows.requestEmailVerification(req.params.project, claims, req.body, req.locale);
-    return { ok: true };
+  app.post(`${base}/email/verify/send`, { ...asUser, schema: { params: P, body: redirectInput.optional() } }, async (req) => {
+    await flows.requestEmailVerification(projectOf(req).id, claimsOf(req), req.body ?? {}, req.locale);
+    return ok;
   });
-  app.post<P>(`${base}/mfa/totp/enroll`, async (req) => flows.beginTotp(req.params.project, await user(req)));
-  app.post<P>(`${base}/mfa/totp/confirm`, async (req) => {
-    const claims = await user(req);
-    return flows.confirmTotp(req.params.project, claims, req.body);
-  });
-  app.post<P>(`${base}/mfa/totp/disable`, async (req) => {
-    const claims = await user(req);
-    await flows.disableTotp(req.params.project, claims, req.body);
-    return { ok: true };
+  app.post(`${base}/mfa/totp/enroll`, { ...asUser, schema: { params: P } }, async (req) =>
+    flows.beginTotp(projectOf(req).id, claimsOf(req)),
+  );
+  app.post(`${base}/mfa/totp/confirm`, { ...asUser, schema: { params: P, body: totpCodeInput } }, async (req) =>
+    flows.confirmTotp(projectOf(req).id, claimsOf(req), req.body),
+  );
+  app.post(`${base}/mfa/totp/disable`, { ...asUser, schema: { params: P, body: totpCodeInput } }, async (req) => {
+    await flows.disableTotp(projectOf(req).id, claimsOf(req), req.body);
+    return ok;
   });
 
-  // ── management (API keys) ─────────────────────────────────────────────────
+  // ── management (API keys of the project) ───────────────────────────────────
 
   const admin = "/api/v1/admin/projects/:project";
-  type U = { Params: { project: string; user: string } };
-  const key = (req: FastifyRequest) => requestAuth.apiKey(req);
+  const reader = { config: { access: { apiKey: "users:read" } as const } };
+  const manager = { config: { access: { apiKey: "users:manage" } as const } };
+  const target = (req: { params: { project: string; user: string } }) => ({ project: req.params.project, userId: req.params.user });
 
-  app.get<P>(`${admin}/users`, async (req) => {
-    const actor = await key(req);
-    const query = listQuery.parse(req.query ?? {});
-    return { users: await auth.admin.list(actor, { project: req.params.project, ...query }) };
-  });
-  app.get<U>(`${admin}/users/:user`, async (req) =>
-    auth.admin.get(await key(req), { project: req.params.project, userId: req.params.user }),
+  app.get(`${admin}/users`, { ...reader, schema: { params: P, querystring: listQuery } }, async (req) => ({
+    users: await auth.admin.list(keyOf(req), { project: req.params.project, ...req.query }),
+  }));
+  app.get(`${admin}/users/:user`, { ...reader, schema: { params: U } }, async (req) => auth.admin.get(keyOf(req), target(req)));
+  app.post(`${admin}/users/:user/disable`, { ...manager, schema: { params: U } }, async (req) =>
+    auth.admin.setDisabled(keyOf(req), { ...target(req), disabled: true }),
   );
-  app.post<U>(`${admin}/users/:user/disable`, async (req) =>
-    auth.admin.setDisabled(await key(req), { project: req.params.project, userId: req.params.user, disabled: true }),
+  app.post(`${admin}/users/:user/enable`, { ...manager, schema: { params: U } }, async (req) =>
+    auth.admin.setDisabled(keyOf(req), { ...target(req), disabled: false }),
   );
-  app.post<U>(`${admin}/users/:user/enable`, async (req) =>
-    auth.admin.setDisabled(await key(req), { project: req.params.project, userId: req.params.user, disabled: false }),
+  app.delete(`${admin}/users/:user/sessions`, { ...manager, schema: { params: U } }, async (req) =>
+    auth.admin.revokeSessions(keyOf(req), target(req)),
   );
-  app.delete<U>(`${admin}/users/:user/sessions`, async (req) =>
-    auth.admin.revokeSessions(await key(req), { project: req.params.project, userId: req.params.user }),
+  app.put(
+    `${admin}/users/:user/roles`,
+    { ...manager, schema: { params: U, body: z.object({ roles: z.array(roleNameSchema).max(100) }) } },
+    async (req) => auth.admin.setRoles(keyOf(req), { ...target(req), roles: req.body.roles }),
   );
-  app.put<U>(`${admin}/users/:user/roles`, async (req) => {
-    const actor = await key(req);
-    const body = (req.body ?? {}) as { roles?: unknown };
-    return auth.admin.setRoles(actor, { project: req.params.project, userId: req.params.user, roles: body.roles });
-  });
-  app.delete<U>(`${admin}/users/:user`, async (req, reply: FastifyReply) => {
-    await auth.admin.remove(await key(req), { project: req.params.project, userId: req.params.user });
+  app.delete(`${admin}/users/:user`, { ...manager, schema: { params: U } }, async (req, reply) => {
+    await auth.admin.remove(keyOf(req), target(req));
     return reply.status(204).send();
   });
-  app.get<P>(`${admin}/roles`, async (req) => ({ roles: await auth.admin.roles(await key(req), req.params.project) }));
+  app.get(`${admin}/roles`, { ...reader, schema: { params: P } }, async (req) => ({
+    roles: await auth.admin.roles(keyOf(req), req.params.project),
+  }));
 }

@@ -3,7 +3,7 @@ import { createApiKeys } from "./api-keys";
 import { createAuthContext, type AuthDeps } from "./context";
 import { createAppUserFlows } from "./flows";
 import { createOAuth } from "./oauth";
-import { createRequestAuth } from "./request-auth";
+import { createBearerVerifier } from "./bearer";
 import { createAuthSettings } from "./settings";
 import { createTokenService } from "./tokens";
 
@@ -21,7 +21,7 @@ export function createAuthService(deps: AuthDeps) {
   const oauth = createOAuth(ctx, { settings, flows });
   const apiKeys = createApiKeys(ctx);
   const admin = createAppUserAdmin(ctx, { flows });
-  const requestAuth = createRequestAuth({ tokens, apiKeys });
+  const bearer = createBearerVerifier({ tokens, apiKeys });
 
   return {
     settings,
@@ -30,7 +30,8 @@ export function createAuthService(deps: AuthDeps) {
     oauth,
     apiKeys,
     admin,
-    requestAuth,
+    /** Verifies a bearer credential (the platform's access hook and realtime use it). */
+    bearer,
     resolveProject: ctx.project,
 
     /** The project's JWK Set (public keys of its access tokens). */
@@ -55,3 +56,4 @@ export function createAuthService(deps: AuthDeps) {
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;
+export { looksLikeApiKey } from "./api-keys";

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { authedProcedure, router } from "../../trpc/trpc";
 import type { Actor as ConsoleActor } from "../../platform/auth/actor";
 import { AppError } from "../../platform/errors/app-error";
-import type { Services } from "../../services";
+import type { Services } from "../../platform/module";
 import type { Permission } from "../projects/permissions";
 import { projectRef } from "../projects/schema";
 import { localizeCheck } from "./expr/check";

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { SystemDatabase } from "../../../db/schema";
+import type { DataTables } from "./tables";
 import type { AnyDatabase } from "./types";
 import { readJson } from "../../platform/db/dialect";
 import { AppError } from "../../platform/errors/app-error";
@@ -121,7 +121,7 @@ export function filterOf(rt: ProjectRuntime, c: CollectionRuntime, source: strin
  * up within that time even without a bus; this node's own changes invalidate at once.
  */
 export function createRuntimeCache(deps: { database: AnyDatabase; clock: () => number; ttlMs: number }) {
-  const db = deps.database.db as unknown as Kysely<SystemDatabase>;
+  const db = deps.database.db as unknown as Kysely<DataTables>;
   const entries = new Map<ProjectId, { runtime: ProjectRuntime; checkedAt: number }>();
   const loading = new Map<ProjectId, Promise<ProjectRuntime>>();
 

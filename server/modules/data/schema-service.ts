@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import type { DataRetainedTable, SystemDatabase } from "../../../db/schema";
+import type { DataRetainedTable, DataTables } from "./tables";
 import type { Bus } from "../../platform/bus/bus";
 import type { AnyDatabase } from "./types";
 import { readJson, readTime } from "../../platform/db/dialect";
@@ -80,7 +80,7 @@ export interface RetainedSummary {
  * Runs inside a change's transaction, after its version is recorded (e.g. the audit entry), so the
  * change and what the caller writes beside it commit or fail together.
  */
-export type WithinChange = (trx: Kysely<SystemDatabase>, applied: AppliedVersion) => Promise<void>;
+export type WithinChange = (trx: Kysely<DataTables>, applied: AppliedVersion) => Promise<void>;
 
 const EMPTY_MODEL: ModelDocument = { collections: [] };
 
@@ -92,11 +92,11 @@ export function createSchemaService(deps: {
   onChanged: (project: ProjectId) => void;
 }) {
   const { database, bus, clock } = deps;
-  const db = database.db as unknown as Kysely<SystemDatabase>;
+  const db = database.db as unknown as Kysely<DataTables>;
   const serialize = keyedMutex();
   const namespaceOf = (project: ProjectId) => projectNamespace(database, project);
 
-  async function current(executor: Kysely<SystemDatabase>, project: ProjectId): Promise<{ version: number; model: ModelDocument }> {
+  async function current(executor: Kysely<DataTables>, project: ProjectId): Promise<{ version: number; model: ModelDocument }> {
     const row = await executor
       .selectFrom("apprun_data_project")
       .select(["version", "model"])
@@ -105,7 +105,7 @@ export function createSchemaService(deps: {
     return row ? { version: row.version, model: readJson<ModelDocument>(row.model) } : { version: 0, model: EMPTY_MODEL };
   }
 
-  async function retainedEntries(executor: Kysely<SystemDatabase>, project: ProjectId): Promise<RetainedEntry[]> {
+  async function retainedEntries(executor: Kysely<DataTables>, project: ProjectId): Promise<RetainedEntry[]> {
     const rows = await executor
       .selectFrom("apprun_data_retained")
       .selectAll()
@@ -196,7 +196,7 @@ export function createSchemaService(deps: {
     const ns = namespaceOf(project);
     const result = await serialize(project, () =>
       schemaTransaction(database, `apprun_data:${project}`, async (trx) => {
-        const sys = trx as unknown as Kysely<SystemDatabase>;
+        const sys = trx as unknown as Kysely<DataTables>;
         const now = await current(sys, project);
         if (baseVersion === "current") baseVersion = now.version;
         if (now.version !== baseVersion) throw new AppError("schema_version_conflict", 409, { expected: baseVersion, actual: now.version });
@@ -434,7 +434,7 @@ export function createSchemaService(deps: {
       projectId: string,
       ids?: string[],
       within?: (
-        trx: Kysely<SystemDatabase>,
+        trx: Kysely<DataTables>,
         purged: Array<Pick<RetainedSummary, "id" | "kind" | "collection" | "field" | "rows">>,
       ) => Promise<void>,
     ): Promise<number> {
@@ -442,7 +442,7 @@ export function createSchemaService(deps: {
       const ns = namespaceOf(project);
       return serialize(project, () =>
         schemaTransaction(database, `apprun_data:${project}`, async (trx) => {
-          const sys = trx as unknown as Kysely<SystemDatabase>;
+          const sys = trx as unknown as Kysely<DataTables>;
           let entries = await retainedEntries(sys, project);
           if (ids) {
             const missing = ids.find((id) => !entries.some((e) => e.id === id));
@@ -471,7 +471,7 @@ export function createSchemaService(deps: {
       await serialize(project, () =>
         schemaTransaction(database, `apprun_data:${project}`, async (trx) => {
           await dropProjectNamespace(trx, ns.platform);
-          const sys = trx as unknown as Kysely<SystemDatabase>;
+          const sys = trx as unknown as Kysely<DataTables>;
           await sys.deleteFrom("apprun_data_retained").where("project_id", "=", project).execute();
           await sys.deleteFrom("apprun_data_version").where("project_id", "=", project).execute();
           await sys.deleteFrom("apprun_data_project").where("project_id", "=", project).execute();

@@ -36,6 +36,8 @@ export interface DataServiceDeps {
  */
 export function createDataService(deps: DataServiceDeps) {
   const clock = deps.clock ?? Date.now;
+  // Other modules add theirs when they are created (realtime's log, the event center's topics).
+  const sinks: RecordEventSink[] = [...(deps.eventSinks ?? [])];
   const runtime = createRuntimeCache({ database: deps.database, clock, ttlMs: deps.modelCacheTtlMs ?? 2000 });
   const schema = createSchemaService({ database: deps.database, bus: deps.bus, clock, onChanged: (p) => runtime.invalidate(p) });
   const records = createRecordService({
@@ -43,7 +45,7 @@ export function createDataService(deps: DataServiceDeps) {
     bus: deps.bus,
     clock,
     runtime,
-    eventSinks: deps.eventSinks,
+    eventSinks: sinks,
     onPublishError: deps.onPublishError,
   });
   // Export and import of whole projects (portability/): the CLI, the admin REST and the console share it.
@@ -112,7 +114,17 @@ export function createDataService(deps: DataServiceDeps) {
   /** "Preview as user": what a saved or draft rule lets an actor reach; reads only. */
   const preview = createRulePreview({ database: deps.database, bus: deps.bus, clock, runtime });
 
-  return { schema, records, expressions, archive, preview };
+  return {
+    schema,
+    records,
+    expressions,
+    archive,
+    preview,
+    /** Keeps record events somewhere durable with each write from now on (see RecordEventSink). */
+    addRecordSink(sink: RecordEventSink): void {
+      sinks.push(sink);
+    },
+  };
 }
 
 function validateModelForCheck(draft: unknown) {
@@ -129,3 +141,10 @@ function validateModelForCheck(draft: unknown) {
 }
 
 export type DataService = ReturnType<typeof createDataService>;
+
+// The data module's public surface for other modules (realtime, events, functions…): its service
+// and these; everything else under data/ is its own.
+export type { CompiledExpression } from "./expr/ir";
+export { bypassesRules, type Actor as DataActor, type RecordOperation } from "./types";
+export type { RecordAction, RecordEvent, RecordEventSink } from "./events";
+export { dataActorOf, recordPermissionsOf } from "./caller";

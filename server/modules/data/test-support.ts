@@ -10,8 +10,8 @@ import {
   SqliteQueryCompiler,
   sql,
 } from "kysely";
-import { systemMigrations } from "../../../db/migrations";
-import type { SystemDatabase } from "../../../db/schema";
+import { systemMigrations } from "../index";
+import type { DataTables } from "./tables";
 import type { BusMessage } from "../../platform/bus/bus";
 import { createEmbeddedBus } from "../../platform/bus/embedded";
 import { openDatabase, type Database } from "../../platform/db/connect";
@@ -29,7 +29,7 @@ export interface DataTest {
   kind: DatabaseKind;
   /** The database URL, to open a second connection (a second node). */
   url: string;
-  database: Database<SystemDatabase>;
+  database: Database<DataTables>;
   data: DataService;
   /** Every message published on the bus, in order. */
   messages: BusMessage[];
@@ -45,9 +45,9 @@ export interface DataTest {
 /** A migrated database of the given kind, a bus and the data service over them, for one suite. */
 export async function openDataTest(kind: DatabaseKind, options: { clock?: () => number } = {}): Promise<DataTest> {
   const testDb: TestDatabase = await createTestDatabase(kind);
-  const database = openDatabase<SystemDatabase>(testDb.url);
+  const database = openDatabase<DataTables>(testDb.url);
   await migrateToLatest(database.db as unknown as Kysely<unknown>, systemMigrations);
-  const bus = createEmbeddedBus({ database });
+  const bus = createEmbeddedBus({ database: database as never });
   await bus.start();
   const messages: BusMessage[] = [];
   bus.subscribe(">", (m) => void messages.push(m));

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
 import { Counter, type Registry } from "prom-client";
 import type { ZodType } from "zod";
-import type { EventsTopicTable, SystemDatabase } from "../../../db/schema";
+import type { EventsTopicTable, EventsTables } from "./tables";
 import { actorLabel, type Actor } from "../../platform/auth/actor";
 import { isValidSubject, type Bus, type Delivery, type GroupConfig, type StoredEvent } from "../../platform/bus/bus";
 import { newEventId, parseCloudEvent, type CloudEvent } from "../../platform/bus/cloudevents";
@@ -11,8 +11,9 @@ import { newId } from "../../platform/crypto/tokens";
 import { readJson, readTime, type DbKind } from "../../platform/db/dialect";
 import { AppError } from "../../platform/errors/app-error";
 import { invalidInput } from "../../platform/errors/normalize";
-import type { RecordEvent, RecordEventSink } from "../data/records/record-service";
-import type { Permission } from "../projects/permissions";
+import { AUTH_SUBJECTS } from "../auth/events";
+import { RECORD_SUBJECTS, recordSubject, type RecordEvent, type RecordEventSink } from "../data/events";
+import type { Permission } from "../../platform/module";
 import type { Access, ProjectsService } from "../projects/service";
 import {
   ackInput,
@@ -32,7 +33,7 @@ import {
 import { createWebhooks } from "./webhooks";
 
 export interface EventsDeps {
-  db: Kysely<SystemDatabase>;
+  db: Kysely<EventsTables>;
   kind: DbKind;
   bus: Bus;
   projects: ProjectsService;
@@ -745,7 +746,7 @@ export function createEventsService(deps: EventsDeps) {
   // ── system topics: record changes from the data module ──────────────────────
 
   const queues = new Map<string, Promise<void>>();
-  const subjectOf = (e: RecordEvent) => `project.${e.project}.records.${e.collection}.${e.action}`;
+  const subjectOf = (e: RecordEvent) => recordSubject(e.project, e.collection, e.action);
 
   /**
    * A record change as its topic stores it. Heard as a bus message, its id is the same on every
@@ -872,8 +873,8 @@ export function createEventsService(deps: EventsDeps) {
     /** Starts feeding system topics and delivering webhooks (after the bus has started). */
     start(): void {
       // With a bus that appends inside transactions, record changes come through `recordSink` alone.
-      if (!bus.appendWithin) unsubscribe ??= bus.subscribe("project.*.records.*.*", (m) => onRecordEvent(m.subject, m.data));
-      unsubscribeAuth ??= bus.subscribe("project.*.auth.>", (m) => onAuthEvent(m.subject, m.data));
+      if (!bus.appendWithin) unsubscribe ??= bus.subscribe(RECORD_SUBJECTS, (m) => onRecordEvent(m.subject, m.data));
+      unsubscribeAuth ??= bus.subscribe(AUTH_SUBJECTS, (m) => onAuthEvent(m.subject, m.data));
       webhooks.start();
     },
 

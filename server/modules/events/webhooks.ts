@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import type { Kysely } from "kysely";
 import type { ZodType } from "zod";
-import type { SystemDatabase } from "../../../db/schema";
+import type { EventsTables } from "./tables";
 import { actorLabel, type Actor } from "../../platform/auth/actor";
 import { isValidPattern, isValidSubject, subjectMatches, type Bus, type Delivery } from "../../platform/bus/bus";
 import type { CloudEvent } from "../../platform/bus/cloudevents";
@@ -9,7 +9,7 @@ import type { SecretBox } from "../../platform/crypto/secret-box";
 import { newId, randomToken } from "../../platform/crypto/tokens";
 import { dialectOf, readBool, readJson, readTime, type DbKind } from "../../platform/db/dialect";
 import { AppError } from "../../platform/errors/app-error";
-import type { Permission } from "../projects/permissions";
+import type { Permission } from "../../platform/module";
 import type { Access } from "../projects/service";
 import { createWebhookInput, deliveryRef, listDeliveriesInput, updateWebhookInput, webhookRef } from "./schema";
 import type { TopicRow } from "./service";
@@ -113,7 +113,7 @@ const TRIM_EVERY = 100;
  * backoff through nack delays, and logged per attempt.
  */
 export function createWebhooks(deps: {
-  db: Kysely<SystemDatabase>;
+  db: Kysely<EventsTables>;
   kind: DbKind;
   bus: Bus;
   secrets: SecretBox;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { adminProcedure, router } from "../../trpc/trpc";
-import { ssoProviderInput } from "../accounts/sso";
+import { ssoProviderInput } from "../accounts/schema";
 import { setupInput } from "../accounts/schema";
 import { securitySettingsSchema, signupSettingsSchema, smtpSettingsInput } from "./schema";
 

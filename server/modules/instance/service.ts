@@ -1,7 +1,8 @@
 import type { Kysely } from "kysely";
-import type { SystemDatabase } from "../../../db/schema";
+import type { InstanceTables } from "./tables";
 import type { Actor } from "../../platform/auth/actor";
 import type { SecretBox } from "../../platform/crypto/secret-box";
+import type { Tx } from "../../platform/db/column-types";
 import { readJson } from "../../platform/db/dialect";
 import { AppError } from "../../platform/errors/app-error";
 import type { SmtpSettings } from "../../platform/mail/mailer";
@@ -16,7 +17,7 @@ import {
   type SmtpSettingsInput,
 } from "./schema";
 
-type Db = Kysely<SystemDatabase>;
+type Db = Kysely<InstanceTables>;
 
 /** What the console sees of the SMTP settings: never the password. */
 export type SmtpSettingsView = Omit<SmtpSettings, "password"> & { hasPassword: boolean };
@@ -45,6 +46,21 @@ export function createInstanceService(deps: { db: Db; secrets: SecretBox; audit:
   }
 
   return {
+    /**
+     * Takes the first-start setup mark inside the caller's transaction: a primary key lets exactly
+     * one concurrent setup through; the others get 409 `setup_done`.
+     */
+    async claimSetup(tx: Tx): Promise<void> {
+      try {
+        await (tx as Db)
+          .insertInto("instance_settings")
+          .values({ key: "setup", value: JSON.stringify({ at: new Date().toISOString() }), updated_by: null })
+          .execute();
+      } catch {
+        throw new AppError("setup_done", 409);
+      }
+    },
+
     async signup(): Promise<SignupSettings> {
       return signupSettingsSchema.parse((await read("signup")) ?? DEFAULT_SETTINGS.signup);
     },

@@ -4,7 +4,14 @@ import { DATABASE_KINDS } from "../../testing/databases";
 import { linkIn, startSmtpListener, type SmtpListener } from "../../testing/smtp";
 import { startTestApp, type TestApp } from "../../testing/app";
 import type { Actor } from "../../platform/auth/actor";
-import { BUILT_IN_PERMISSIONS, BUILT_IN_ROLES, PERMISSIONS } from "./permissions";
+import { modules } from "../index";
+import { createPermissionCatalog } from "../../platform/module";
+import { BUILT_IN_ROLES } from "./permissions";
+
+// Every permission the modules declare, and what the built-in roles hold.
+const catalog = createPermissionCatalog(modules);
+const PERMISSIONS = catalog.names;
+const BUILT_IN_PERMISSIONS = catalog.builtIn;
 
 const PASSWORD = "correct horse battery";
 

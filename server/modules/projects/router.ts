@@ -3,7 +3,6 @@ import { AppError } from "../../platform/errors/app-error";
 import { authedProcedure, publicProcedure, router } from "../../trpc/trpc";
 import { nameSchema, passwordSchema } from "../accounts/schema";
 import { accountActor } from "../accounts/service";
-import { PERMISSIONS } from "./permissions";
 import {
   acceptInvitationInput,
   auditQueryInput,
@@ -87,7 +86,7 @@ export const projectsRouter = router({
       return { projectId: result.projectId };
     }),
 
-  permissions: authedProcedure.query(() => [...PERMISSIONS]),
+  permissions: authedProcedure.query(({ ctx }) => ctx.services.projects.permissions()),
   roles: authedProcedure.input(byProject).query(({ ctx, input }) => ctx.services.projects.roles(ctx.actor, input.project)),
   createRole: authedProcedure.input(createRoleInput).mutation(({ ctx, input }) => ctx.services.projects.createRole(ctx.actor, input)),
   updateRole: authedProcedure.input(updateRoleInput).mutation(async ({ ctx, input }) => {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { emailSchema } from "../accounts/schema";
-import { PERMISSIONS } from "./permissions";
+import { PERMISSION_NAME } from "../../platform/permissions";
 
 /** Lowercase letters, digits and single hyphens; never `prj_…`, so a slug can't be mistaken for an id. */
 export const slugSchema = z
@@ -31,9 +31,10 @@ export const roleNameSchema = z
   .min(2)
   .max(40)
   .regex(/^[A-Za-z0-9][A-Za-z0-9 _-]*$/, "letters, digits, spaces, _ and -");
+/** Permission names (checked against the instance's catalog by the service that stores them). */
 export const permissionsSchema = z
-  .array(z.enum(PERMISSIONS))
-  .max(PERMISSIONS.length)
+  .array(z.string().max(64).regex(PERMISSION_NAME, "module:action"))
+  .max(500)
   .transform((list) => [...new Set(list)].sort());
 export const createRoleInput = z.object({
   project: projectRef,

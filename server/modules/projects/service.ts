@@ -1,8 +1,9 @@
 import type { Kysely, Selectable } from "kysely";
-import type { ProjectsTable, SystemDatabase } from "../../../db/schema";
+import type { ProjectsTable, ProjectsTables } from "./tables";
 import type { Actor, RequestOrigin } from "../../platform/auth/actor";
 import { hashToken, newId, randomToken } from "../../platform/crypto/tokens";
 import { readJson, readTime } from "../../platform/db/dialect";
+import type { Tx } from "../../platform/db/column-types";
 import { AppError } from "../../platform/errors/app-error";
 import type { Locale } from "../../platform/errors/locale";
 import type { Mailer } from "../../platform/mail/mailer";
@@ -10,7 +11,8 @@ import { renderMail } from "../../platform/mail/templates";
 import type { AccountsService, IssuedSession } from "../accounts/service";
 import type { AuditService } from "../audit/service";
 import { invitationMail } from "./mail";
-import { BUILT_IN_PERMISSIONS, BUILT_IN_ROLES, PERMISSIONS, isBuiltInRole, type Permission } from "./permissions";
+import type { Permission, PermissionCatalog, ProjectHooks, ResourceKind } from "../../platform/module";
+import { BUILT_IN_ROLES, isBuiltInRole } from "../../platform/permissions";
 import {
   acceptInvitationInput,
   createProjectInput,
@@ -27,7 +29,7 @@ import {
   updateRoleInput,
 } from "./schema";
 
-type Db = Kysely<SystemDatabase>;
+type Db = Kysely<ProjectsTables>;
 type ProjectRow = Selectable<ProjectsTable>;
 
 const DAY = 86_400_000;
@@ -54,7 +56,7 @@ export interface RoleView {
   name: string;
   description: string;
   builtIn: boolean;
-  permissions: Permission[];
+  permissions: string[];
 }
 
 export interface MemberView {
@@ -86,17 +88,7 @@ export interface GrantView {
   createdAt: string;
 }
 
-/**
- * A kind of resource one project can share with another (a collection, a bucket, a user pool…).
- * Modules register theirs; `exists` lets a grant refuse a name that does not exist.
- */
-export interface ResourceKind {
-  kind: string;
-  exists(projectId: string, name: string): Promise<boolean>;
-}
-
-/** What a project's deletion must also remove: each module that stores project data registers one. */
-export type ProjectStorageCleanup = (projectId: string) => Promise<void>;
+export type { ResourceKind };
 
 export interface ProjectsDeps {
   db: Db;
@@ -104,9 +96,9 @@ export interface ProjectsDeps {
   accounts: AccountsService;
   mailer: Mailer;
   publicUrl: string;
-  resourceKinds?: ResourceKind[];
-  /** Run inside project creation and deletion, for per-project storage (schemas, tables, files). */
-  storage?: { create?: (projectId: string) => Promise<void>; drop?: ProjectStorageCleanup[] };
+  /** Every module's permissions and what the built-in roles hold. */
+  permissions: PermissionCatalog;
+  lifecycle?: ProjectHooks;
   clock?: () => number;
 }
 
@@ -122,9 +114,6 @@ function toProjectView(row: ProjectRow, role: string | null): ProjectView {
   };
 }
 
-/** Reads are allowed in an archived project; changes (other than unarchiving or deleting it) are not. */
-const ALLOWED_WHEN_ARCHIVED = new Set<Permission>(["project:update", "project:delete", ...PERMISSIONS.filter((p) => p.endsWith(":read"))]);
-
 /**
  * Projects and who may do what in them. `authorize` is the one decision every console and
  * management operation goes through; everything that changes membership, roles, grants or the
@@ -134,7 +123,30 @@ export function createProjectsService(deps: ProjectsDeps) {
   const { db, audit } = deps;
   const now = deps.clock ?? Date.now;
   const iso = (ms = now()) => new Date(ms).toISOString();
-  const kinds = new Map((deps.resourceKinds ?? []).map((k) => [k.kind, k]));
+  const catalog = deps.permissions;
+  const BUILT_IN_PERMISSIONS = catalog.builtIn;
+  /** Reads are allowed in an archived project; changes (other than unarchiving or deleting it) are not. */
+  const ALLOWED_WHEN_ARCHIVED = new Set<Permission>([
+    "project:update",
+    "project:delete",
+    ...catalog.names.filter((p) => p.endsWith(":read")),
+  ]);
+  const kindOf = (name: string) => deps.lifecycle?.resourceKinds().find((k) => k.kind === name);
+  const kindNames = () => (deps.lifecycle?.resourceKinds() ?? []).map((k) => k.kind);
+
+  /** Permission names a role or key may hold: every one must be in the catalog. */
+  const checkPermissions = Object.assign(checkPermissionList, { known: (name: string) => catalog.has(name) });
+  function checkPermissionList(list: readonly string[], field = "permissions"): Permission[] {
+    const issues = list.flatMap((p, i) =>
+      catalog.has(p) ? [] : [{ path: `${field}.${i}`, code: "invalid_value", message: `Unknown permission "${p.slice(0, 64)}"` }],
+    );
+    if (issues.length > 0)
+      throw new AppError("invalid_input", 400, {
+        summary: issues.map((i) => `${i.path}: ${i.message}`).join("; "),
+        issues: issues.slice(0, 20),
+      });
+    return list as Permission[];
+  }
 
   async function findProject(ref: string, trx: Db = db): Promise<ProjectRow | undefined> {
     const column = ref.startsWith("prj_") ? "id" : "slug";
@@ -156,7 +168,8 @@ export function createProjectsService(deps: ProjectsDeps) {
    * The one authorization decision. A caller with no relation to the project gets 404 (its
    * existence is not revealed); a member or key without the permission gets 403.
    */
-  async function authorize(actor: Actor, projectRef: string, permission: Permission, trx: Db = db): Promise<Access> {
+  async function authorize(actor: Actor, projectRef: string, permission: Permission, tx: Tx = db): Promise<Access> {
+    const trx = tx as Db;
     const row = await findProject(projectRef, trx);
     if (!row) throw new AppError("project_not_found", 404, { project: projectRef });
     let role: string | null = null;
@@ -165,7 +178,7 @@ export function createProjectsService(deps: ProjectsDeps) {
       permissions = BUILT_IN_PERMISSIONS.owner;
     } else if (actor.kind === "apiKey") {
       if (actor.projectId !== row.id) throw new AppError("project_not_found", 404, { project: projectRef });
-      permissions = new Set(actor.permissions.filter((p): p is Permission => (PERMISSIONS as readonly string[]).includes(p)));
+      permissions = new Set(actor.permissions.filter((p): p is Permission => catalog.has(p)));
     } else {
       const member = await trx
         .selectFrom("project_members")
@@ -280,7 +293,7 @@ export function createProjectsService(deps: ProjectsDeps) {
           trx,
         );
       });
-      await deps.storage?.create?.(id);
+      await deps.lifecycle?.created(id);
       return toProjectView((await findProject(id))!, "owner");
     },
 
@@ -335,11 +348,11 @@ export function createProjectsService(deps: ProjectsDeps) {
       const parsed = deleteProjectInput.parse(input);
       const { project } = await authorize(actor, parsed.project, "project:delete");
       if (parsed.confirm !== project.slug) throw new AppError("confirmation_mismatch", 400, { expected: "slug" });
-      for (const drop of deps.storage?.drop ?? []) await drop(project.id);
+      await deps.lifecycle?.dropping(project.id);
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom("projects").where("id", "=", project.id).execute();
         // The project's own log goes with it; this instance-level entry records the deletion.
-        await trx.deleteFrom("audit_log").where("project_id", "=", project.id).execute();
+        await audit.forgetProject(project.id, trx);
         await audit.record(
           actor,
           {
@@ -398,12 +411,16 @@ export function createProjectsService(deps: ProjectsDeps) {
       const { project } = await authorize(actor, ref, "members:read");
       const rows = await db
         .selectFrom("project_members")
-        .innerJoin("accounts", "accounts.id", "project_members.account_id")
-        .select(["project_members.account_id", "project_members.role", "project_members.created_at", "accounts.email", "accounts.name"])
-        .where("project_members.project_id", "=", project.id)
-        .orderBy("accounts.email")
+        .select(["account_id", "role", "created_at"])
+        .where("project_id", "=", project.id)
         .execute();
-      return rows.map((r) => ({ accountId: r.account_id, email: r.email, name: r.name, role: r.role, joinedAt: readTime(r.created_at) }));
+      const profiles = await deps.accounts.profiles(rows.map((r) => r.account_id));
+      return rows
+        .flatMap((r) => {
+          const profile = profiles.get(r.account_id);
+          return profile ? [{ accountId: r.account_id, ...profile, role: r.role, joinedAt: readTime(r.created_at) }] : [];
+        })
+        .sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
     },
 
     async changeRole(actor: Actor, input: { project: string; accountId: string; role: string }): Promise<void> {
@@ -499,13 +516,15 @@ export function createProjectsService(deps: ProjectsDeps) {
         const access = await authorize(actor, parsed.project, "members:manage", trx);
         const role = await resolveRole(access.project.id, parsed.role, trx);
         assertMayTouchOwner(access, role);
-        const existing = await trx
-          .selectFrom("project_members")
-          .innerJoin("accounts", "accounts.id", "project_members.account_id")
-          .select("accounts.id")
-          .where("project_members.project_id", "=", access.project.id)
-          .where("accounts.email", "=", parsed.email)
-          .executeTakeFirst();
+        const account = await deps.accounts.findByEmail(parsed.email, trx);
+        const existing =
+          account &&
+          (await trx
+            .selectFrom("project_members")
+            .select("account_id")
+            .where("project_id", "=", access.project.id)
+            .where("account_id", "=", account.id)
+            .executeTakeFirst());
         if (existing) throw new AppError("already_member", 409, { email: parsed.email });
         // A new invitation to the same address replaces an open one.
         await trx
@@ -711,6 +730,7 @@ export function createProjectsService(deps: ProjectsDeps) {
       input: { project: string; name: string; description?: string; permissions: string[] },
     ): Promise<RoleView> {
       const parsed = createRoleInput.parse(input);
+      checkPermissions(parsed.permissions);
       return db.transaction().execute(async (trx) => {
         const { project } = await authorize(actor, parsed.project, "roles:manage", trx);
         if (isBuiltInRole(parsed.name.toLowerCase())) throw new AppError("role_name_reserved", 409, { name: parsed.name });
@@ -742,7 +762,7 @@ export function createProjectsService(deps: ProjectsDeps) {
           },
           trx,
         );
-        return { id, name: parsed.name, description: parsed.description, builtIn: false, permissions: parsed.permissions };
+        return { id, name: parsed.name, description: parsed.description, builtIn: false, permissions: parsed.permissions as Permission[] };
       });
     },
 
@@ -751,6 +771,7 @@ export function createProjectsService(deps: ProjectsDeps) {
       input: { project: string; roleId: string; name?: string; description?: string; permissions?: string[] },
     ): Promise<void> {
       const parsed = updateRoleInput.parse(input);
+      if (parsed.permissions) checkPermissions(parsed.permissions);
       if (isBuiltInRole(parsed.roleId)) throw new AppError("role_built_in", 409);
       await db.transaction().execute(async (trx) => {
         const { project } = await authorize(actor, parsed.project, "roles:manage", trx);
@@ -823,15 +844,21 @@ export function createProjectsService(deps: ProjectsDeps) {
 
     // ── sharing between projects ──────────────────────────────────────────────
 
-    resourceKinds: () => [...kinds.keys()],
+    resourceKinds: kindNames,
+
+    /** The permission catalog, in declaration order (the roles matrix and key dialogs list it). */
+    permissions: () => [...catalog.names],
+
+    /** Refuses permission names the catalog does not know (API keys check theirs with it). */
+    checkPermissions,
 
     async grant(
       actor: Actor,
       input: { project: string; grantee: string; resourceKind: string; resourceName: string; access: "read" | "read_write" },
     ): Promise<GrantView> {
       const parsed = grantInput.parse(input);
-      const kind = kinds.get(parsed.resourceKind);
-      if (!kind) throw new AppError("resource_kind_unknown", 400, { kind: parsed.resourceKind, known: [...kinds.keys()] });
+      const kind = kindOf(parsed.resourceKind);
+      if (!kind) throw new AppError("resource_kind_unknown", 400, { kind: parsed.resourceKind, known: kindNames() });
       return db.transaction().execute(async (trx) => {
         const { project } = await authorize(actor, parsed.project, "grants:manage", trx);
         const grantee = await findProject(parsed.grantee, trx);

@@ -1,6 +1,6 @@
 import { Environment } from "@marcbachmann/cel-js";
 import type { Kysely } from "kysely";
-import type { SystemDatabase } from "../../../db/schema";
+import type { RealtimeTables } from "./tables";
 import type { Actor } from "../../platform/auth/actor";
 import { readBool, readTime } from "../../platform/db/dialect";
 import { AppError } from "../../platform/errors/app-error";
@@ -74,7 +74,7 @@ const CACHE_MS = 2000;
  * node's connections through a short cache (changes made on another node apply within 2 s).
  */
 export function createChannelService(deps: {
-  db: Kysely<SystemDatabase>;
+  db: Kysely<RealtimeTables>;
   projects: ProjectsService;
   audit: AuditService;
   clock?: () => number;

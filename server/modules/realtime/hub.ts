@@ -1,20 +1,19 @@
 import crypto from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
-import type { SystemDatabase } from "../../../db/schema";
+import type { RealtimeTables } from "./tables";
 import type { Bus, BusMessage, Unsubscribe } from "../../platform/bus/bus";
 import type { CloudEvent } from "../../platform/bus/cloudevents";
 import { AppError } from "../../platform/errors/app-error";
 import type { ErrorCatalog } from "../../platform/errors/catalog";
 import type { Locale } from "../../platform/errors/locale";
-import { looksLikeApiKey } from "../auth/api-keys";
+import { looksLikeApiKey } from "../auth/service";
 import type { AuthService } from "../auth/service";
-import type { CompiledExpression } from "../data/expr/ir";
-import type { DataService } from "../data/service";
-import { bypassesRules, type Actor as DataActor } from "../data/types";
+import { bypassesRules, recordPermissionsOf, type CompiledExpression, type DataActor, type DataService } from "../data/service";
 import type { ChannelService, RuleSubject } from "./channels";
 import { clientFrameSchema, parseChannel, type ClientFrame, type FrameRef } from "./schema";
-import { RT_PATTERN, type ChannelMessage, type RealtimeStreams } from "./streams";
+import { PRESENCE_SUBJECTS, presenceSubject, RT_PATTERN } from "./events";
+import type { ChannelMessage, RealtimeStreams } from "./streams";
 
 export interface RealtimeLimits {
   /** Server pings this often; a WebSocket that did not answer the previous ping is closed. SSE gets a comment line. */
@@ -214,7 +213,7 @@ export class Connection {
 }
 
 export interface HubDeps {
-  db: Kysely<SystemDatabase>;
+  db: Kysely<RealtimeTables>;
   bus: Bus;
   data: DataService;
   auth: AuthService;
@@ -464,7 +463,7 @@ export function createHub(deps: HubDeps) {
             {
               type: "apiKey",
               id: principal.id,
-              permissions: principal.permissions.includes("data:read") ? ["records:*:view", "records:*:list"] : [],
+              permissions: recordPermissionsOf(principal.permissions),
             }
           : { type: "anonymous" };
     const auth = principal.type === "anonymous" ? { type: "anonymous", id: null } : { type: principal.type, id: principal.id };
@@ -767,7 +766,7 @@ export function createHub(deps: HubDeps) {
       })
       .onConflict((oc) => oc.columns(["project_id", "channel", "connection_id"]).doUpdateSet({ seen_ms: t }))
       .execute();
-    await bus.publish(`rtp.${conn.project!.id}.${name}`, { action: "join", channel: name, member } satisfies PresenceNotice);
+    await bus.publish(presenceSubject(conn.project!.id, name), { action: "join", channel: name, member } satisfies PresenceNotice);
     return member;
   }
 
@@ -780,7 +779,7 @@ export function createHub(deps: HubDeps) {
         .where("channel", "=", name)
         .where("connection_id", "=", conn.id)
         .execute();
-      await bus.publish(`rtp.${projectId}.${name}`, { action: "leave", channel: name, member } satisfies PresenceNotice);
+      await bus.publish(presenceSubject(projectId, name), { action: "leave", channel: name, member } satisfies PresenceNotice);
     } catch (err) {
       logger.warn({ err, connection: conn.id, channel: name }, "presence leave not recorded");
     }
@@ -855,7 +854,7 @@ export function createHub(deps: HubDeps) {
 
     /** Subscribes to the realtime log and presence notices of every project; call after the bus started. */
     async start(): Promise<void> {
-      unsubscribes.push(bus.subscribe(RT_PATTERN, onEvent), bus.subscribe("rtp.>", onPresence));
+      unsubscribes.push(bus.subscribe(RT_PATTERN, onEvent), bus.subscribe(PRESENCE_SUBJECTS, onPresence));
       heartbeat = setInterval(() => void beat(), limits.heartbeatMs);
       heartbeat.unref?.();
       // NATS registers subscriptions asynchronously: a round trip makes sure they are in place before the node reports ready.

@@ -115,7 +115,7 @@ export function registerRealtimeRoutes(host: FastifyInstance, deps: { hub: Hub; 
   host.server.on("upgrade", onUpgrade);
 
   // ── Server-Sent Events ─────────────────────────────────────────────────────
-  host.get(SSE_PATH, { config: { anonymous: true } }, async (req, reply) => {
+  host.get(SSE_PATH, { config: { access: "public" } }, async (req, reply) => {
     const raw = reply.raw;
     let ended = false;
     const transport: Transport = {
@@ -156,7 +156,7 @@ export function registerRealtimeRoutes(host: FastifyInstance, deps: { hub: Hub; 
 
   host.post<{ Params: { connectionId: string } }>(
     `${SSE_PATH}/:connectionId`,
-    { config: { anonymous: true }, bodyLimit: limits.maxFrameBytes * 4 },
+    { config: { access: "public" }, bodyLimit: limits.maxFrameBytes * 4 },
     async (req) => {
       const conn = hub.connection(req.params.connectionId);
       if (!conn || conn.transport.kind !== "sse")

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { Logger } from "pino";
-import type { SystemDatabase } from "../../../db/schema";
+import type { RealtimeTables } from "./tables";
 import type { Actor } from "../../platform/auth/actor";
 import type { Bus } from "../../platform/bus/bus";
 import type { ErrorCatalog } from "../../platform/errors/catalog";
@@ -16,7 +16,7 @@ import { byProject } from "./schema";
 import type { RealtimeStreams } from "./streams";
 
 export interface RealtimeDeps {
-  db: Kysely<SystemDatabase>;
+  db: Kysely<RealtimeTables>;
   bus: Bus;
   data: DataService;
   auth: AuthService;

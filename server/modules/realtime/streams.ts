@@ -1,7 +1,8 @@
 import type { Bus, StoredEvent } from "../../platform/bus/bus";
 import { createCloudEvent } from "../../platform/bus/cloudevents";
 import { AppError } from "../../platform/errors/app-error";
-import type { RecordEvent, RecordEventSink } from "../data/records/record-service";
+import type { RecordEvent, RecordEventSink } from "../data/events";
+import { channelSubject, recordChangeSubject, RT_PATTERN, streamOf } from "./events";
 
 /** Retention of each project's realtime log: how far back a reconnecting client can resume. */
 export interface RetentionLimits {
@@ -11,15 +12,12 @@ export interface RetentionLimits {
 
 export const DEFAULT_RETENTION: RetentionLimits = { maxAgeMs: 24 * 3600_000, maxMsgs: 100_000 };
 
-/** One durable stream per project holds its record changes and channel messages: one sequence, so one `lastEventId` resumes both. */
-export const streamOf = (projectId: string) => `rt_${projectId}`;
-/** Subjects in it: `rt.<project>.rec.<collection>.<action>` and `rt.<project>.ch.<channel>`. */
-export const RT_PATTERN = "rt.>";
+export { RT_PATTERN, streamOf };
 
 /** A record change as the realtime log stores it. */
 function recordEntry(event: RecordEvent) {
   return {
-    subject: `rt.${event.project}.rec.${event.collection}.${event.action}`,
+    subject: recordChangeSubject(event.project, event.collection, event.action),
     type: `apprun.record.${event.action}`,
     source: `/projects/${event.project}/collections/${event.collection}`,
     data: { collection: event.collection, action: event.action, id: event.id, record: event.record, before: event.before },
@@ -83,7 +81,7 @@ export function createRealtimeStreams(deps: { bus: Bus; retention?: RetentionLim
     appendMessage(projectId: string, message: ChannelMessage) {
       return append(
         projectId,
-        `rt.${projectId}.ch.${message.channel}`,
+        channelSubject(projectId, message.channel),
         "apprun.realtime.message",
         `/projects/${projectId}/channels/${message.channel}`,
         message,

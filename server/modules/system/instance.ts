@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { SystemDatabase } from "../../../db/schema";
+import type { SystemTables } from "./tables";
 import { ConfigError } from "../../platform/config/load";
 
 const INSTANCE_ID = "default";
@@ -9,7 +9,7 @@ const INSTANCE_ID = "default";
  * secrets sealed under one key cannot be opened with a different one, so a node started with
  * the wrong key must stop before it writes anything.
  */
-export async function ensureInstance(db: Kysely<SystemDatabase>, fingerprint: string): Promise<void> {
+export async function ensureInstance(db: Kysely<SystemTables>, fingerprint: string): Promise<void> {
   await db
     .insertInto("apprun_instance")
     .values({ id: INSTANCE_ID, master_key_fingerprint: fingerprint })

@@ -6,4 +6,6 @@ export const systemRouter = router({
   info: publicProcedure.query(({ ctx }) => ctx.services.system.info()),
   /** The same checks as /readyz. */
   health: publicProcedure.query(async ({ ctx }) => publicReadiness(await ctx.services.system.readiness())),
+  /** The console's navigation entries, as the modules declare them (the console filters by permission). */
+  nav: publicProcedure.query(({ ctx }) => ctx.services.system.nav()),
 });

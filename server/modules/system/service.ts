@@ -1,5 +1,6 @@
 import type { Bus } from "../../platform/bus/bus";
 import type { Database } from "../../platform/db/connect";
+import type { NavEntry } from "../../platform/module";
 
 export type Phase = "starting" | "ready" | "stopping";
 
@@ -28,6 +29,8 @@ export function createSystemService(deps: {
   lifecycle: Lifecycle;
   version: string;
   startedAt: number;
+  /** Every module's console navigation entries. */
+  nav?: readonly NavEntry[];
   clock?: () => number;
 }) {
   const now = deps.clock ?? Date.now;
@@ -43,6 +46,8 @@ export function createSystemService(deps: {
   }
 
   return {
+    /** The console's navigation entries, as the modules declare them. */
+    nav: (): readonly NavEntry[] => deps.nav ?? [],
     info() {
       return {
         version: deps.version,

@@ -15,7 +15,7 @@ afterEach(async () => {
 
 /** A route that drives the app's bus, so tests see what a module would (errors in the caller's language). */
 function busRoute(app: TestApp["app"]) {
-  app.fastify.post("/api/v1/test/bus/:stream", async (req) => {
+  app.fastify.post("/api/v1/test/bus/:stream", { config: { access: "public" } }, async (req) => {
     const { stream } = req.params as { stream: string };
     const event = createCloudEvent({ source: "/test", type: "test", projectid: "p1", data: req.body });
     return app.bus.append(stream, "test.event", event);

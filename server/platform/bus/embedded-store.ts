@@ -1,12 +1,12 @@
 import crypto from "node:crypto";
 import { sql, type Kysely } from "kysely";
-import type { SystemDatabase } from "../../../db/schema";
+import type { PlatformTables } from "../../../db/schema";
 import type { Database } from "../db/connect";
 import { writeTransaction } from "../db/transaction";
 import { AppError } from "../errors/app-error";
 import { ackDeadlineMs, subjectMatches, type GroupLag, type StreamConfig, type StreamInfo, type ValidGroupConfig } from "./bus";
 
-type Db = Kysely<SystemDatabase>;
+type Db = Kysely<PlatformTables>;
 
 /**
  * What one node tells the others over PostgreSQL NOTIFY (the embedded driver's cross-node
@@ -63,7 +63,7 @@ const SCAN_LIMIT = 2000;
  * one), and a group's row lock orders its cursor moves. Redeliveries are claimed with
  * `FOR UPDATE SKIP LOCKED`, so concurrent pullers on several nodes never lease the same event.
  */
-export function createBusStore(deps: { database: Database<SystemDatabase>; clock: () => number; nodeId: string; channel: string | null }) {
+export function createBusStore(deps: { database: Database<PlatformTables>; clock: () => number; nodeId: string; channel: string | null }) {
   const { database, clock, nodeId, channel } = deps;
   const { db, dialect } = database;
 

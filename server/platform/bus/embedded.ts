@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { Logger } from "pino";
-import type { SystemDatabase } from "../../../db/schema";
+import type { PlatformTables } from "../../../db/schema";
 import type { Database, NotificationListener } from "../db/connect";
 import { AppError } from "../errors/app-error";
 import {
@@ -29,7 +29,7 @@ import { parseCloudEvent } from "./cloudevents";
 import { createBusStore, parseDeliveryToken, type Notice, type StoredRow } from "./embedded-store";
 
 export interface EmbeddedBusOptions {
-  database: Database<SystemDatabase>;
+  database: Database<PlatformTables>;
   logger?: Logger;
   /** Epoch milliseconds; stored times, leases and retention use it. */
   clock?: () => number;

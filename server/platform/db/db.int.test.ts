@@ -1,7 +1,6 @@
 import { sql, type Kysely, type Migration } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { systemMigrations } from "../../../db/migrations";
-import type { SystemDatabase } from "../../../db/schema";
+import { systemMigrations } from "../../modules/index";
 import { ensureInstance } from "../../modules/system/instance";
 import { ConfigError } from "../config/load";
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../../testing/databases";
@@ -116,7 +115,7 @@ describe.each(DATABASE_KINDS)("database platform on %s", (kind) => {
   });
 
   it("refuses to run with a master key other than the one the database was set up with", async () => {
-    const db = database.db as unknown as Kysely<SystemDatabase>;
+    const db = database.db as unknown as Kysely<any>;
     await migrateToLatest(db as unknown as Kysely<unknown>, systemMigrations);
     await ensureInstance(db, "fingerprint-a");
     await ensureInstance(db, "fingerprint-a");

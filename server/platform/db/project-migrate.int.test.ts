@@ -2,7 +2,7 @@ import { sql, type Kysely } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../../testing/databases";
 import { openDatabase, type Database } from "./connect";
-import { systemMigrations } from "../../../db/migrations";
+import { systemMigrations } from "../../modules/index";
 import { migrateToLatest } from "./migrate";
 import { migrateProject, type ProjectMigration } from "./project-migrate";
 import { dropProjectNamespace, projectDb, projectNamespace } from "./project-namespace";

@@ -18,6 +18,7 @@ export const CONSOLE_SHARED_SOURCES = [
   "server/modules/realtime/schema.ts",
   "server/platform/crypto/password-policy.ts",
   "server/platform/errors/locale.ts",
+  "server/platform/permissions.ts",
 ];
 
 /** What the console build is made from; a change to any of them means a rebuild. */

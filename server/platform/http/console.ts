@@ -63,7 +63,7 @@ export function mountConsole(app: FastifyInstance, console: ConsoleHandler): voi
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", (_req, _payload, done) => done(null, undefined));
     // The console answers (with its own "starting" state) before the database is reached.
-    scope.all("/*", { config: { servedBeforeReady: true } }, async (req, reply) => {
+    scope.all("/*", { config: { servedBeforeReady: true, access: "public" } }, async (req, reply) => {
       const pathname = req.url.split("?")[0]!;
       if (API_PREFIXES.some((p) => pathname === p.replace(/\/$/, "") || pathname.startsWith(p))) {
         throw new AppError("route_not_found", 404, { method: req.method, path: pathname });

@@ -32,3 +32,22 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
   parts.push(`SameSite=${options.sameSite ?? "Lax"}`);
   return parts.join("; ");
 }
+
+/** One cookie's value from a Cookie header, or undefined. */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  return parseCookies(header)[name];
+}
+
+/**
+ * The `Set-Cookie` value of the console's session cookie: the token until `expiresAt`, or a
+ * clearing cookie for null. Secure when apprun is served over https (its public URL or the request).
+ */
+export function sessionCookieHeader(name: string, session: { token: string; expiresAt: string } | null, secure: boolean): string {
+  return serializeCookie(name, session?.token ?? "", {
+    httpOnly: true,
+    secure,
+    sameSite: "Lax",
+    maxAgeSeconds: session ? (Date.parse(session.expiresAt) - Date.now()) / 1000 : 0,
+  });
+}

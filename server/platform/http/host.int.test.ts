@@ -11,14 +11,16 @@ describe.each(DATABASE_KINDS)("HTTP host on %s", (kind) => {
       config: { bodyLimit: 2048 },
       // Routes a module would add, to exercise the shared parsing, validation and error hooks.
       routes: ({ fastify }) => {
-        fastify.post("/api/v1/test/echo", async (req) => ({ received: z.object({ name: z.string().max(10) }).parse(req.body) }));
-        fastify.get("/api/v1/test/conflict", async () => {
+        fastify.post("/api/v1/test/echo", { config: { access: "public" } }, async (req) => ({
+          received: z.object({ name: z.string().max(10) }).parse(req.body),
+        }));
+        fastify.get("/api/v1/test/conflict", { config: { access: "public" } }, async () => {
           throw new AppError("record_conflict", 409, { id: "r1" });
         });
-        fastify.get("/api/v1/test/bug", async () => {
+        fastify.get("/api/v1/test/bug", { config: { access: "public" } }, async () => {
           throw new Error("password=hunter2 at db.internal:5432");
         });
-        fastify.get("/api/v1/test/items/:id", async (req) => ({ id: (req.params as { id: string }).id }));
+        fastify.get("/api/v1/test/items/:id", { config: { access: "public" } }, async (req) => ({ id: (req.params as { id: string }).id }));
       },
     });
   });

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import type { SystemDatabase } from "../../../db/schema";
+import type { PlatformTables } from "../../../db/schema";
 import { AppError } from "../errors/app-error";
 
 export interface LimitRule {
@@ -13,7 +13,7 @@ export interface LimitRule {
  * brute-force attempt spread over nodes is still one attempt series). Used on sign-in, OTP and
  * reset endpoints, which are not hot paths.
  */
-export function createRateLimiter(deps: { db: Kysely<SystemDatabase>; clock?: () => number }) {
+export function createRateLimiter(deps: { db: Kysely<PlatformTables>; clock?: () => number }) {
   const now = deps.clock ?? Date.now;
 
   function windowStart(rule: LimitRule): number {

@@ -4,7 +4,7 @@ import type { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
 import { sql, type Kysely, type RawBuilder } from "kysely";
-import type { SystemDatabase } from "../../../../db/schema";
+import type { DataTables } from "../tables";
 import { readJson, readTime } from "../../../platform/db/dialect";
 import { AppError } from "../../../platform/errors/app-error";
 import { hasColumn } from "../model/normalize";
@@ -101,7 +101,7 @@ export function createArchiveService(deps: ArchiveDeps) {
     }
     try {
       const summary = await reading(async (db) => {
-        const row = await (db as unknown as Kysely<SystemDatabase>)
+        const row = await (db as unknown as Kysely<DataTables>)
           .selectFrom("apprun_data_project")
           .select(["version", "model"])
           .where("project_id", "=", project)

@@ -4,23 +4,16 @@ import path from "node:path";
 import { PassThrough, Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { actorLabel, SYSTEM_ACTOR, type Actor } from "../../../platform/auth/actor";
+import { actorLabel, type Actor } from "../../../platform/auth/actor";
+import { actorOf, projectOf } from "../../../platform/http/access";
 import { AppError } from "../../../platform/errors/app-error";
 import type { AuditService } from "../../audit/service";
-import type { ProjectsService } from "../../projects/service";
 import type { DataService } from "../service";
 import { buildOpenApi } from "./openapi";
 
-/** Who is calling, as these routes tell them apart. */
-export type PortabilityCaller =
-  { kind: "account"; actor: Actor } | { kind: "apiKey"; actor: Actor } | { kind: "user"; projectId: string } | null;
-
 export interface PortabilityRouteDeps {
   data: DataService;
-  projects: ProjectsService;
   audit: AuditService;
-  /** Resolves the request's credentials: a console session cookie, an API key or an app user's token. */
-  caller: (req: FastifyRequest) => Promise<PortabilityCaller>;
   publicUrl: string;
   apprunVersion: string;
   /** Where uploaded archives are kept while they are imported. */
@@ -34,57 +27,46 @@ type P = { Params: { project: string } };
 const ARCHIVE_TYPES = ["application/gzip", "application/x-gzip", "application/octet-stream"];
 const DEFAULT_MAX_IMPORT = 16 * 1024 ** 3;
 
+/** The model's document is for anyone holding a credential of the project: it shows the model, never rule text or data. */
+const modelReaders = { config: { access: { user: true, apiKey: true, member: "project:read", hideProject: true } as const } };
+/** Archives: a key or member holding both data:read and schema:manage; app users manage nothing (403 in their own project). */
+const archivists = {
+  config: {
+    access: {
+      user: true,
+      apiKey: { allOf: ["data:read", "schema:manage"] },
+      member: { allOf: ["data:read", "schema:manage"] },
+      hideProject: true,
+    } as const,
+  },
+};
+
+/** The management actor of an archive route: app users get 403 (the hook already kept other projects' users out). */
+function archivist(req: FastifyRequest): Actor {
+  if (req.caller.kind === "user") throw new AppError("forbidden", 403, { permission: "data:read" });
+  return actorOf(req);
+}
+
 /**
  * `GET /api/v1/projects/{project}/openapi.json`: the project's records API as OpenAPI 3.1, for
  * anyone with a credential of the project (a member's console session, any API key of the
- * project, an app user's token): it shows the model, never rule text or data.
+ * project, an app user's token).
  * `GET|POST /api/v1/admin/projects/{project}/export|import`: archives, for a console session or an
  * API key holding both `data:read` and `schema:manage`.
  */
 export function registerPortabilityRoutes(host: FastifyInstance, deps: PortabilityRouteDeps) {
-  const { data, projects } = deps;
+  const { data } = deps;
 
-  /** The project the caller may read the model of; 404 when it is not theirs (its existence stays hidden). */
-  async function projectForReader(req: FastifyRequest<P>) {
-    const caller = await deps.caller(req);
-    if (!caller) throw new AppError("not_authenticated", 401);
-    if (caller.kind === "account") return (await projects.authorize(caller.actor, req.params.project, "project:read")).project;
-    const { project } = await projects.authorize(SYSTEM_ACTOR, req.params.project, "project:read");
-    const own = caller.kind === "apiKey" ? (caller.actor as Extract<Actor, { kind: "apiKey" }>).projectId : caller.projectId;
-    if (own !== project.id) throw new AppError("project_not_found", 404, { project: req.params.project });
-    return project;
-  }
-
-  /** A management principal with `data:read` and `schema:manage` on the project. */
-  async function archiveManager(req: FastifyRequest<P>) {
-    const caller = await deps.caller(req);
-    if (!caller) throw new AppError("not_authenticated", 401);
-    if (caller.kind === "user") {
-      // App users manage nothing; to another project's user the project does not exist.
-      const { project } = await projects.authorize(SYSTEM_ACTOR, req.params.project, "project:read");
-      if (caller.projectId !== project.id) throw new AppError("project_not_found", 404, { project: req.params.project });
-      throw new AppError("forbidden", 403, { permission: "data:read" });
-    }
-    // A console session on an upload: refuse pages of other origins (browsers send Origin on every POST).
-    if (caller.kind === "account" && req.method !== "GET") {
-      const origin = req.headers.origin;
-      if (origin && origin !== new URL(deps.publicUrl).origin && origin !== `${req.protocol}://${req.headers.host}`)
-        throw new AppError("csrf_rejected", 403);
-    }
-    await projects.authorize(caller.actor, req.params.project, "data:read");
-    const { project } = await projects.authorize(caller.actor, req.params.project, "schema:manage");
-    return { project, actor: caller.actor };
-  }
-
-  host.get<P>("/api/v1/projects/:project/openapi.json", async (req, reply) => {
-    const project = await projectForReader(req);
+  host.get<P>("/api/v1/projects/:project/openapi.json", { ...modelReaders, schema: { hide: true } }, async (req, reply) => {
+    const project = projectOf(req);
     const { version, schema } = await data.schema.get(project.id);
     reply.header("cache-control", "private, no-cache");
     return buildOpenApi(schema, { project, publicUrl: deps.publicUrl, apprunVersion: deps.apprunVersion, modelVersion: version });
   });
 
-  host.get<P>("/api/v1/admin/projects/:project/export", async (req, reply) => {
-    const { project, actor } = await archiveManager(req);
+  host.get<P>("/api/v1/admin/projects/:project/export", archivists, async (req, reply) => {
+    const actor = archivist(req);
+    const project = projectOf(req);
     await deps.audit.record(actor, { projectId: project.id, action: "data.export", target: { kind: "project", id: project.id }, data: {} });
     const body = new PassThrough();
     const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-");
@@ -107,8 +89,9 @@ export function registerPortabilityRoutes(host: FastifyInstance, deps: Portabili
   // The archive upload: its own scope, so the raw-stream body parser applies to this route only.
   void host.register(async (scope) => {
     scope.addContentTypeParser(ARCHIVE_TYPES, (_req, payload, done) => done(null, payload));
-    scope.post<P>("/api/v1/admin/projects/:project/import", async (req) => {
-      const { project, actor } = await archiveManager(req);
+    scope.post<P>("/api/v1/admin/projects/:project/import", archivists, async (req) => {
+      const actor = archivist(req);
+      const project = projectOf(req);
       if (!(req.body instanceof Readable))
         throw new AppError("unsupported_media_type", 415, { contentType: String(req.headers["content-type"] ?? "none").slice(0, 100) });
       const file = await spool(req.body, deps.spoolDir, deps.maxImportBytes ?? DEFAULT_MAX_IMPORT);

@@ -65,30 +65,8 @@ export interface ListResult {
   totalPages?: number;
 }
 
-export type RecordAction = "created" | "updated" | "deleted";
-
-/** Published on `project.<project>.records.<collection>.<action>` after the write commits. */
-export interface RecordEvent {
-  project: ProjectId;
-  collection: string;
-  action: RecordAction;
-  id: string;
-  record: RecordData | null;
-  before: RecordData | null;
-  actor: { type: Actor["type"]; id: string | null };
-}
-
-/**
- * Keeps a write's record events somewhere durable besides the bus message: the realtime log,
- * the event center's `records.<collection>` topics. `within` runs inside the write's own
- * transaction, before its commit, and stores there what it can (the change and its events then
- * commit together, or not at all); it returns what is left to do once the write has committed
- * (fan-out, or the append itself when it could not be stored inside), or null for nothing. An
- * error it throws fails the write.
- */
-export interface RecordEventSink {
-  within(trx: Kysely<any>, events: readonly RecordEvent[]): Promise<(() => Promise<unknown> | void) | null>;
-}
+import { recordSubject, type RecordAction, type RecordEvent, type RecordEventSink } from "../events";
+export type { RecordAction, RecordEvent, RecordEventSink };
 
 export type BatchResult = Array<{ action: BatchOperation["action"]; collection: string; id: string; record?: RecordData }>;
 
@@ -707,7 +685,7 @@ export function createRecordService(deps: {
       }
     });
     const publish = async (e: RecordEvent) => {
-      const subject = `project.${e.project}.records.${e.collection}.${e.action}`;
+      const subject = recordSubject(e.project, e.collection, e.action);
       try {
         await bus.publish(subject, e);
       } catch (err) {

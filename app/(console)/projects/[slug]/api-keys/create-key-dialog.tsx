@@ -2,7 +2,7 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { CheckCircle2, TriangleAlert } from "lucide-react";
-import { useMemo, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
 import { CopyButton } from "../../../../../components/console/copy-button";
@@ -21,7 +21,8 @@ import { Label } from "../../../../../components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "../../../../../components/ui/select";
 import type { ApiKeyView } from "../../../../../server/modules/auth/api-keys";
 import { createApiKeyInput } from "../../../../../server/modules/auth/schema";
-import { PERMISSIONS, type Permission } from "../../../../../server/modules/projects/permissions";
+import { usePermissionGroups } from "../../../../../components/console/permissions";
+import type { Permission } from "../../../../../server/modules/projects/permissions";
 import { useProject } from "../project-context";
 import { useAuthEndpoints } from "../use-auth";
 
@@ -62,16 +63,8 @@ function expiresAt(expiry: Expiry, expiresOn: string): string | null {
 /** What the creator may give: the permissions they hold, grouped by module in the catalog's order. */
 function useGrantable() {
   const { project } = useProject();
-  return useMemo(() => {
-    const groups: Array<{ module: string; permissions: Permission[] }> = [];
-    for (const p of PERMISSIONS) {
-      if (!project.permissions.includes(p)) continue;
-      const module = p.split(":")[0]!;
-      const group = groups.find((g) => g.module === module) ?? groups[groups.push({ module, permissions: [] }) - 1]!;
-      group.permissions.push(p);
-    }
-    return groups;
-  }, [project.permissions]);
+  const held = useCallback((p: Permission) => project.permissions.includes(p), [project.permissions]);
+  return usePermissionGroups(held);
 }
 
 function SecretShown({ created, onDone }: { created: { key: ApiKeyView; secret: string }; onDone: () => void }) {

@@ -14,21 +14,11 @@ import { Card, CardContent } from "../../../../../components/ui/card";
 import { Checkbox } from "../../../../../components/ui/checkbox";
 import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuTrigger } from "../../../../../components/ui/dropdown-menu";
 import { Tooltip, TooltipContent, TooltipTrigger } from "../../../../../components/ui/tooltip";
-import { PERMISSIONS, type Permission } from "../../../../../server/modules/projects/permissions";
+import { usePermissionGroups } from "../../../../../components/console/permissions";
+import type { Permission } from "../../../../../server/modules/projects/permissions";
 import type { RoleView } from "../../../../../server/modules/projects/service";
 import { useProject } from "../project-context";
 import { DeleteRoleDialog, RoleDialog } from "./role-dialogs";
-
-/** Permissions grouped by module, in the server's order: `members:read` → group "members". */
-function groups(): Array<{ module: string; permissions: Permission[] }> {
-  const out: Array<{ module: string; permissions: Permission[] }> = [];
-  for (const p of PERMISSIONS) {
-    const module = p.split(":")[0]!;
-    const group = out.find((g) => g.module === module) ?? out[out.push({ module, permissions: [] }) - 1]!;
-    group.permissions.push(p);
-  }
-  return out;
-}
 
 const permissionKey = (p: Permission) => `permissions.${p.replace(":", "_")}` as MessageKey;
 const moduleKey = (m: string) => `permissions.module_${m}` as MessageKey;
@@ -89,6 +79,7 @@ export default function RolesPage() {
   const { ref, can } = useProject();
   const roleLabel = useRoleLabel();
   const roles = useQuery(trpc.projects.roles.queryOptions({ project: ref }));
+  const groups = usePermissionGroups();
   const [editing, setEditing] = useState<RoleView | "new" | null>(null);
   const [deleting, setDeleting] = useState<RoleView | null>(null);
   const manage = can("roles:manage");
@@ -171,7 +162,7 @@ export default function RolesPage() {
                   </tr>
                 </thead>
                 <tbody>
-                  {groups().map((group) => (
+                  {groups.map((group) => (
                     <Fragment key={group.module}>
                       <tr className="border-b bg-muted/40">
                         <th

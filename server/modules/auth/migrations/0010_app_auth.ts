@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { dialectOf, kindOf } from "../../server/platform/db/dialect";
+import { dialectOf, kindOf } from "../../../platform/db/dialect";
 
 /**
  * App users' system side: per-project auth settings, JWT signing keys, OAuth/OIDC providers, API

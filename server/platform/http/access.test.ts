@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bearerCredential } from "./request-auth";
+import { bearerCredential } from "./access";
 
 describe("bearerCredential", () => {
   it.each([

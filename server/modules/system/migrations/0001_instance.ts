@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { dialectOf, kindOf } from "../../server/platform/db/dialect";
+import { dialectOf, kindOf } from "../../../platform/db/dialect";
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   const t = dialectOf(kindOf(db));

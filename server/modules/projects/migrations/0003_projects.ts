@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { dialectOf, kindOf } from "../../server/platform/db/dialect";
+import { dialectOf, kindOf } from "../../../platform/db/dialect";
 
 /** Projects, their members, roles, invitations and grants, and the audit log. */
 export async function up(db: Kysely<unknown>): Promise<void> {

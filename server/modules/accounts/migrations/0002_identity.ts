@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { dialectOf, kindOf } from "../../server/platform/db/dialect";
+import { dialectOf, kindOf } from "../../../platform/db/dialect";
 
 /** Console accounts, their sessions and one-time tokens, SSO providers, instance settings, rate limits. */
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { dialectOf, kindOf } from "../../server/platform/db/dialect";
+import { dialectOf, kindOf } from "../../../platform/db/dialect";
 
 /**
  * The data module's bookkeeping: each project's current model and version, every version with
