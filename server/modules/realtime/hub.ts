@@ -49,6 +49,7 @@ export function createHub(deps: HubDeps) {
   const unsubscribes: Unsubscribe[] = [];
   let heartbeat: NodeJS.Timeout | null = null;
 
+  // Presence is made next: the registry calls it only when a connection goes.
   const registry = createRegistry({ limits, catalog: deps.catalog, logger, leaveAll: (conn) => presence.leaveAll(conn) });
   const presence = createPresence({ db: deps.db, bus, logger, now, nodeId, ttlMs: limits.heartbeatMs * 3, registry });
   const access = createAccess({ data: deps.data, channels: deps.channels });

@@ -123,7 +123,7 @@ export function createPresence(deps: {
       }
     },
 
-    /** The node stops: its members leave (no notices; their connections are closing). */
+    /** The node stops (after its connections left): whatever rows of this node remain, a leave that failed, go. */
     async removeNode(): Promise<void> {
       await db
         .deleteFrom("apprun_realtime_presence")
