@@ -1,5 +1,4 @@
 import type { AddressInfo } from "node:net";
-import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
 import type { Logger } from "pino";
 import { modules as defaultModules, systemMigrationsOf } from "./modules/index";
 import { createBus } from "./platform/bus/create";
@@ -18,9 +17,8 @@ import { createLifecycle } from "./platform/lifecycle";
 import { createMetrics } from "./platform/metrics/metrics";
 import { createPermissionCatalog, sortModules, type AnyModule, type Services } from "./platform/module";
 import { createPlatform } from "./platform/platform";
-import { createTrpcContextFactory } from "./trpc/context";
-import { appRouter, type AppRouter } from "./trpc/router";
-import { router } from "./trpc/trpc";
+import { mountConsoleApi } from "./trpc/mount";
+import { appRouter } from "./trpc/router";
 
 export interface AppOptions {
   config: Config;
@@ -96,21 +94,7 @@ export async function createApp(options: AppOptions) {
   installOpenApi(host, { publicUrl: platform.publicUrl, version: platform.version });
 
   // The console API: every module's routers (the console's type is `AppRouter`, kept equal by a test).
-  const consoleRouter = router(Object.assign({}, ...modules.map((m) => m.routers ?? {})));
-  await host.register(fastifyTRPCPlugin, {
-    prefix: "/trpc",
-    trpcOptions: {
-      router: consoleRouter as unknown as AppRouter,
-      createContext: createTrpcContextFactory({
-        services: services as unknown as Services,
-        catalog,
-        publicUrl: platform.publicUrl,
-        allowedOrigins: platform.allowedOrigins,
-        resolveSession: (token) => (services as unknown as Services).accounts.resolveSession(token),
-      }),
-      onError: ({ error, req }) => life.onTrpcError({ error, req }),
-    },
-  } satisfies FastifyTRPCPluginOptions<AppRouter>);
+  const consoleRouter = await mountConsoleApi(host, { modules, services: services as unknown as Services, catalog, platform, life });
   for (const m of modules)
     life.closeWithRoutes(await m.routes?.(host, services[m.name] as never, { ...platform, services: services as never }));
   if (options.console) mountConsole(host, options.console);

@@ -203,9 +203,15 @@ describe.each(DATABASE_KINDS)("a module defined outside apprun's module list, on
       ]),
     );
     const doc = (await restClient(t).get("/api/v1/openapi.json")).body;
-    expect(
-      doc.paths["/api/v1/projects/{project}/probe/notes"].post.requestBody.content["application/json"].schema.properties.text,
-    ).toBeDefined();
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? [], JSON.stringify(result.errors)?.slice(0, 500)).toEqual([]);
+    expect(result.valid).toBe(true);
+    const post = doc.paths["/api/v1/projects/{project}/probe/notes"].post;
+    expect(post.requestBody.content["application/json"].schema.properties.text).toBeDefined();
+    expect(post.description).toMatch(/API keys of the project with probe:write; console members with probe:write/);
+    // apprun's own management routes are there with their callers; each project's records API is not (it has its own document).
+    expect(doc.paths["/api/v1/admin/projects/{project}/schema/apply"].post.security).toEqual([{ bearer: [] }, { session: [] }]);
+    expect(Object.keys(doc.paths).some((p) => p.includes("/records"))).toBe(false);
   });
 
   it("removes what it keeps of a project when the project is deleted", async () => {

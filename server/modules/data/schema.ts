@@ -107,7 +107,8 @@ const jsonField = z.strictObject({
   ...fieldBase,
   type: z.literal("json"),
   maxSize: z.number().int().min(1).max(10_000_000).optional(),
-  default: z.json().optional(),
+  // Named, so JSON Schema documents (the management OpenAPI) refer to one shared definition of a JSON value.
+  default: z.json().meta({ id: "JsonValue" }).optional(),
 });
 const datetimeField = z.strictObject({
   ...fieldBase,

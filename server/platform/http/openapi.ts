@@ -1,6 +1,6 @@
 import fastifySwagger from "@fastify/swagger";
 import type { FastifyInstance, FastifySchema, RouteOptions } from "fastify";
-import { jsonSchemaTransform } from "fastify-type-provider-zod";
+import { jsonSchemaTransform, jsonSchemaTransformObject } from "fastify-type-provider-zod";
 import type { ZodType } from "zod";
 import { invalidInput } from "../errors/normalize";
 import type { RouteAccess, Scope } from "./access";
@@ -73,6 +73,8 @@ export function installOpenApi(host: FastifyInstance, deps: { publicUrl: string;
         },
       },
     },
+    // Shared schemas the transform refers to (#/components/schemas/…) are collected here.
+    transformObject: jsonSchemaTransformObject,
     transform: (document) => {
       const { schema, url, route } = document as unknown as {
         schema: FastifySchema & { hide?: boolean };
