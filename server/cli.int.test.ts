@@ -221,6 +221,29 @@ describe("apprun CLI", () => {
     expect(await proc.exited).toBe(0);
   });
 
+  it("on PostgreSQL without the instance's key, a command fails and leaves no master.key or dataDir behind", async () => {
+    const db = await createTestDatabase("postgres");
+    try {
+      const created = await run(
+        ["admin", "create", "--database-url", db.url, "--email", "pg@example.com", "--name", "PG", "--password", "correct horse battery"],
+        {
+          env: { APPRUN_MASTER_KEY: "33".repeat(32) },
+        },
+      );
+      expect(created.code, created.stderr).toBe(0);
+      const cwd = fs.mkdtempSync(path.join(scratch, "no-key-"));
+      const again = await run(
+        ["admin", "create", "--database-url", db.url, "--email", "pg2@example.com", "--name", "PG", "--password", "correct horse battery"],
+        { cwd },
+      );
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/masterKey does not match/);
+      expect(fs.readdirSync(cwd)).toEqual([]);
+    } finally {
+      await db.drop();
+    }
+  });
+
   it("refuses to start (exit 2) with a master key other than the database's", async () => {
     const dataDir = path.join(scratch, "key-mismatch");
     const first = startProcess(["--data-dir", dataDir], { APPRUN_MASTER_KEY: "11".repeat(32) });

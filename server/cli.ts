@@ -8,7 +8,7 @@ import { migrateToLatest, migrationStatus } from "./platform/db/migrate";
 import { createApp, type App } from "./app";
 import type { Config } from "./platform/config/schema";
 import { parseSchemaCommand, runSchemaCommand, type SchemaCliCommand } from "./modules/data/cli";
-import { resolveMasterKey } from "./platform/crypto/master-key";
+import { loadMasterKey } from "./platform/crypto/master-key";
 import { toAppError } from "./platform/errors/normalize";
 import { buildConsole } from "./platform/http/console-build";
 import { createLogger } from "./platform/logging/logger";
@@ -192,12 +192,15 @@ async function createAdmin(sources: ConfigSources, input: { email: string; passw
 /** Opens the instance's database (migrated, master key checked) without serving, for commands that use the services. */
 async function withLocalApp(sources: ConfigSources, work: (app: App, config: Config) => Promise<number>): Promise<number> {
   const config = { ...loadConfig(sources), console: false };
-  ensureDataDir(config.dataDir);
+  // On PostgreSQL nothing is written to dataDir unless the key below is new and the database takes it.
+  if (!effectiveDatabaseUrl(config).startsWith("postgres")) ensureDataDir(config.dataDir);
   const logger = createLogger({ level: "warn", pretty: false });
-  const app = await createApp({ config, logger, masterKey: resolveMasterKey(config) });
+  const masterKey = loadMasterKey(config);
+  const app = await createApp({ config, logger, masterKey: masterKey.key });
   try {
     await app.database.ping();
     await app.prepareDatabase();
+    masterKey.persist();
     return await work(app, config);
   } finally {
     await app.close();

@@ -64,6 +64,8 @@ function appErrorOf(error: TRPCError, path: string): AppError | null {
     });
   }
   if (error.code === "PARSE_ERROR") return new AppError("invalid_json", 400);
+  // A body tRPC could not read (malformed or empty JSON) reaches here as BAD_REQUEST with no issues.
+  if (error.code === "BAD_REQUEST" && !(error.cause instanceof AppError)) return new AppError("invalid_json", 400);
   if (error.code === "NOT_FOUND" && !error.cause) return new AppError("procedure_not_found", 404, { path });
   if (error.code === "METHOD_NOT_SUPPORTED") return new AppError("method_not_allowed", 405, { path });
   return null;

@@ -161,6 +161,77 @@ describe.each(DATABASE_KINDS)("event center on %s (embedded bus)", (kind: Databa
     await t?.close();
   });
 
+  it("takes CloudEvents in each mode of the HTTP binding: structured, batch, and binary (ce-* headers)", async () => {
+    await api.post("/topics", { name: "binding" });
+    const send = (body: string | Blob, headers: Record<string, string>) =>
+      fetch(`${t.baseUrl}${p.base}/topics/binding/messages`, {
+        method: "POST",
+        body,
+        headers: { authorization: `Bearer ${p.keys.manage}`, ...headers },
+      });
+    const structured = await send(
+      JSON.stringify({ specversion: "1.0", id: "s-1", source: "/shop", type: "order.placed", data: { n: 1 } }),
+      {
+        "content-type": "application/cloudevents+json; charset=utf-8",
+      },
+    );
+    expect(structured.status).toBe(201);
+    const batch = await send(
+      JSON.stringify([
+        { specversion: "1.0", id: "b-1", source: "/shop", type: "order.paid" },
+        { specversion: "1.0", id: "b-2", source: "/shop", type: "order.shipped" },
+      ]),
+      { "content-type": "application/cloudevents-batch+json" },
+    );
+    expect(batch.status).toBe(201);
+    expect(((await batch.json()) as { messages: unknown[] }).messages).toHaveLength(2);
+    const binaryJson = await send(JSON.stringify({ total: 12 }), {
+      "content-type": "application/json",
+      "ce-specversion": "1.0",
+      "ce-id": "bin-1",
+      "ce-source": "/shop",
+      "ce-type": "order.totalled",
+      "ce-subject": "order%2F42",
+      "ce-tenant": "eu",
+    });
+    expect(binaryJson.status).toBe(201);
+    const binaryText = await send("plain words", {
+      "content-type": "text/plain",
+      "ce-specversion": "1.0",
+      "ce-id": "bin-2",
+      "ce-source": "/shop",
+      "ce-type": "note",
+    });
+    expect(binaryText.status).toBe(201);
+    const binaryBytes = await send(new Blob([new Uint8Array([0, 1, 2, 255])]), {
+      "content-type": "application/octet-stream",
+      "ce-specversion": "1.0",
+      "ce-id": "bin-3",
+      "ce-source": "/shop",
+      "ce-type": "blob",
+    });
+    expect(binaryBytes.status).toBe(201);
+    const read = (await api.get("/topics/binding/messages?limit=10")).body as { messages: Array<{ event: Record<string, unknown> }> };
+    const byId = new Map(read.messages.map((m) => [m.event.id, m.event]));
+    expect([...byId.keys()]).toEqual(["s-1", "b-1", "b-2", "bin-1", "bin-2", "bin-3"]);
+    expect(byId.get("bin-1")).toMatchObject({
+      type: "order.totalled",
+      subject: "order/42",
+      tenant: "eu",
+      datacontenttype: "application/json",
+      data: { total: 12 },
+    });
+    expect(byId.get("bin-2")).toMatchObject({ datacontenttype: "text/plain", data: "plain words" });
+    expect(byId.get("bin-3")).toMatchObject({
+      datacontenttype: "application/octet-stream",
+      data_base64: Buffer.from([0, 1, 2, 255]).toString("base64"),
+    });
+    // Not JSON and not binary mode: refused with its content type named; a binary-mode event without its required attributes: 400.
+    expect((await send("x", { "content-type": "text/plain" })).status).toBe(415);
+    const missing = await send("{}", { "content-type": "application/json", "ce-specversion": "1.0", "ce-source": "/shop" });
+    expect(missing.status).toBe(400);
+  });
+
   it("creates, lists, describes, changes and deletes topics", async () => {
     const created = await api.post("/topics", {
       name: "invoices",

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { AppError } from "../../platform/errors/app-error";
 import { actorOf } from "../../platform/http/access";
+import { binaryModeEvent } from "./binary-mode";
 import {
   ackInput,
   byProject,
@@ -59,16 +61,33 @@ export function registerEventsRoutes(host: FastifyInstance, deps: { events: Even
   });
 
   // ── messages ───────────────────────────────────────────────────────────────
-  // One CloudEvent (an object), a batch (an array), or `{ "events": [...] }`; each event is checked by the service.
-  app.post(`${base}/topics/:topic/messages`, { ...publish, schema: { params: topicRef } }, async (req, reply) => {
-    const b = req.body;
-    const batch = Array.isArray(b)
-      ? b
-      : b && typeof b === "object" && Array.isArray((b as { events?: unknown }).events)
-        ? (b as { events: unknown[] }).events
-        : null;
-    const results = await events.messages.publish(actorOf(req), { ...req.params, events: batch ?? [b ?? null] });
-    return reply.status(201).send(batch ? { messages: results } : results[0]);
+  // The CloudEvents HTTP binding's three modes: structured (one event as JSON, `application/json` or
+  // `application/cloudevents+json`, or `{ "events": [...] }`), batch (a JSON array, also as
+  // `application/cloudevents-batch+json`) and binary (`ce-*` headers, the body is the data in any
+  // content type). Each event is checked by the service. Its own scope: any content type is read here.
+  void host.register(async (scope) => {
+    scope.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+    scope
+      .withTypeProvider<ZodTypeProvider>()
+      .post(`${base}/topics/:topic/messages`, { ...publish, schema: { params: topicRef } }, async (req, reply) => {
+        const binary = binaryModeEvent(req.headers, req.body);
+        const b = req.body;
+        if (!binary && Buffer.isBuffer(b))
+          throw new AppError("unsupported_media_type", 415, {
+            contentType: String(req.headers["content-type"] ?? "none")
+              .split(";")[0]!
+              .slice(0, 100),
+          });
+        const batch = binary
+          ? null
+          : Array.isArray(b)
+            ? b
+            : b && typeof b === "object" && Array.isArray((b as { events?: unknown }).events)
+              ? (b as { events: unknown[] }).events
+              : null;
+        const results = await events.messages.publish(actorOf(req), { ...req.params, events: binary ? [binary] : (batch ?? [b ?? null]) });
+        return reply.status(201).send(batch ? { messages: results } : results[0]);
+      });
   });
   app.get(
     `${base}/topics/:topic/messages`,

@@ -7,6 +7,11 @@ export const platformErrorMessages: ErrorMessages = {
   route_not_found: { en: "No route matches {method} {path}", "zh-CN": "没有与 {method} {path} 匹配的路由" },
   invalid_json: { en: "The request body is not valid JSON", "zh-CN": "请求体不是有效的 JSON" },
   empty_json_body: { en: "The request declares JSON but has an empty body", "zh-CN": "请求声明为 JSON，但请求体为空" },
+  json_too_deep: {
+    en: "The JSON body nests arrays and objects deeper than {limit} levels",
+    "zh-CN": "JSON 请求体的数组和对象嵌套超过 {limit} 层",
+  },
+  headers_too_large: { en: "The request's headers are too large", "zh-CN": "请求头过大" },
   payload_too_large: { en: "The request body exceeds the limit of {limit} bytes", "zh-CN": "请求体超过 {limit} 字节的上限" },
   unsupported_media_type: {
     en: "Content type {contentType} is not accepted here; send application/json",

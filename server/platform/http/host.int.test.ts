@@ -144,4 +144,43 @@ describe.each(DATABASE_KINDS)("HTTP host on %s", (kind) => {
     expect(text).not.toContain("raw-path-value-1");
     expect(text).not.toContain("unknown-raw-path-2");
   });
+
+  it("refuses JSON nested deeper than the limit with 400 json_too_deep, for every route, and takes it at the limit", async () => {
+    const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+    const deep = await expectError(await post(`{"name":${nested(900)}}`), 400, "json_too_deep");
+    expect(deep.details).toEqual({ limit: 100 });
+    // At the limit it parses (and the route's own validation answers).
+    await expectError(await post(`{"name":${nested(99)}}`), 400, "invalid_input");
+    // Brackets inside strings are text, not nesting (escaped quotes included).
+    expect((await post(JSON.stringify({ name: "[[[[[[[[[[" }))).status).toBe(200);
+    expect((await post(JSON.stringify({ name: 'x"[', note: '\\"' + "[".repeat(500) }))).status).toBe(200);
+    // The +json types (CloudEvents' structured mode) are JSON too, with the same checks.
+    expect((await post(JSON.stringify({ name: "ada" }), { "content-type": "application/cloudevents+json" })).status).toBe(200);
+    await expectError(await post(nested(200), { "content-type": "application/cloudevents-batch+json" }), 400, "json_too_deep");
+  });
+
+  it("answers a malformed or empty console API body with 400 invalid_json in the console API's error shape", async () => {
+    for (const body of ["{", "", "[1,"]) {
+      const res = await fetch(`${t.baseUrl}/trpc/accounts.signIn`, {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json", origin: t.baseUrl },
+      });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      const answer = (await res.json()) as { error: { data: { code: string; httpStatus: number; requestId: string } } };
+      expect(answer.error.data).toMatchObject({ code: "invalid_json", httpStatus: 400, requestId: expect.any(String) });
+    }
+  });
+
+  it("answers oversized headers with 431 in the error shape", async () => {
+    const big = "x".repeat(20_000);
+    const res = await fetch(`${t.baseUrl}/api/v1/ping`, { headers: { "x-a": big, "x-b": big, "x-c": big, "x-d": big, "x-e": big } });
+    expect(res.status).toBe(431);
+    const body = (await res.json()) as { error: { code: string; message: string; requestId: string } };
+    expect(body.error).toMatchObject({
+      code: "headers_too_large",
+      message: "The request's headers are too large",
+      requestId: expect.any(String),
+    });
+  });
 });

@@ -7,6 +7,7 @@ import { AppError } from "../errors/app-error";
 import type { ErrorCatalog } from "../errors/catalog";
 import { localeOf, type Locale } from "../errors/locale";
 import { toAppError } from "../errors/normalize";
+import { JSON_CONTENT_TYPES, parseJsonBody } from "./json-body";
 import type { Metrics } from "../metrics/metrics";
 
 declare module "fastify" {
@@ -98,10 +99,29 @@ export function createHost(options: HostOptions): FastifyInstance {
       return typeof incoming === "string" && SAFE_REQUEST_ID.test(incoming) ? incoming : nextRequestId();
     },
     routerOptions: { maxParamLength: 4096 },
+    // Errors Node answers before a request exists (oversized headers, malformed request lines) use the error shape too.
+    clientErrorHandler: (err, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const tooLarge = (err as { code?: string }).code === "HPE_HEADER_OVERFLOW";
+      const appError = tooLarge ? new AppError("headers_too_large", 431) : new AppError("bad_request", 400);
+      const body = JSON.stringify(errorBody(catalog, appError, "en", nextRequestId()));
+      const status = tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request";
+      socket.end(
+        `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
   }) as unknown as FastifyInstance;
 
-  // Only JSON bodies are parsed by default; modules that take other types register their own.
+  // Only JSON bodies are parsed by default (also the `+json` types); modules that take other types register their own.
   app.removeContentTypeParser("text/plain");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser(JSON_CONTENT_TYPES, { parseAs: "string" }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
 
   // Computed on first use: most requests never produce a message.
   app.decorateRequest("locale", {
