@@ -10,6 +10,7 @@ import { createProjectStorage } from "./platform/db/project-migrate";
 import { projectNamespace } from "./platform/db/project-namespace";
 import { createErrorCatalog, platformErrorMessages } from "./platform/errors/catalog";
 import { installAccess } from "./platform/http/access";
+import { installCors } from "./platform/http/cors";
 import { mountConsole, type ConsoleHandler } from "./platform/http/console";
 import { createHost } from "./platform/http/host";
 import { installOpenApi } from "./platform/http/openapi";
@@ -92,6 +93,7 @@ export async function createApp(options: AppOptions) {
     routes,
   );
   installOpenApi(host, { publicUrl: platform.publicUrl, version: platform.version });
+  installCors(host, { origins: (ref) => platform.identity.corsOrigins(ref), ownOrigins: platform.allowedOrigins });
 
   // The console API: every module's routers (the console's type is `AppRouter`, kept equal by a test).
   const consoleRouter = await mountConsoleApi(host, { modules, services: services as unknown as Services, catalog, platform, life });

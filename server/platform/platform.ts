@@ -97,6 +97,7 @@ export function createPlatform(deps: {
       project: (ref) => part("project")(ref),
       session: (token) => part("session")(token),
       authorize: (actor, ref, permission) => part("authorize")(actor, ref, permission),
+      corsOrigins: (ref) => part("corsOrigins")(ref),
     },
     masterKeyFingerprint: masterKeyFingerprint(masterKey),
     version: apprunVersion(),

@@ -278,6 +278,7 @@ describe.each(DATABASE_KINDS)("project isolation walk on %s", (kind) => {
     email: "probe@example.com",
     role: "viewer",
     permissions: ["users:read"],
+    origins: ["https://probe.example"],
     disabled: true,
     archived: true,
     roles: [],

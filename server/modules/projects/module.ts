@@ -1,6 +1,7 @@
 import { defineModule, type PermissionDeclaration } from "../../platform/module";
 import { projectErrorMessages } from "./errors";
 import * as m0003 from "./migrations/0003_projects";
+import * as m0061 from "./migrations/0061_project_cors";
 import { projectsRouter } from "./router";
 import { createProjectsService, type ProjectsService } from "./service";
 
@@ -29,7 +30,7 @@ declare module "../../platform/module" {
 export const projectsModule = defineModule({
   name: "projects",
   dependsOn: ["audit", "accounts", "mailer"],
-  migrations: { "0003_projects": m0003 },
+  migrations: { "0003_projects": m0003, "0061_project_cors": m0061 },
   permissions,
   errors: projectErrorMessages,
   create: (ctx) =>
@@ -84,6 +85,6 @@ export const projectsModule = defineModule({
       anyOf: ["project:update", "project:delete", "project:transfer"],
     },
   ],
-  identity: (projects) => ({ authorize: projects.authorize }),
+  identity: (projects) => ({ authorize: projects.authorize, corsOrigins: (ref) => projects.corsOrigins(ref) }),
   routers: { projects: projectsRouter },
 });

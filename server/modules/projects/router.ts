@@ -6,6 +6,7 @@ import { accountActor } from "../accounts/service";
 import {
   acceptInvitationInput,
   auditQueryInput,
+  corsInput,
   createProjectInput,
   createRoleInput,
   deleteProjectInput,
@@ -86,6 +87,13 @@ export const projectsRouter = router({
       return { projectId: result.projectId };
     }),
 
+  /** project:read. The origins whose browser apps may call the project's public API. */
+  cors: authedProcedure.input(byProject).query(async ({ ctx, input }) => {
+    const { project } = await ctx.services.projects.authorize(ctx.actor, input.project, "project:read");
+    return ctx.services.projects.corsOrigins(project.id);
+  }),
+  /** project:update */
+  setCors: authedProcedure.input(corsInput).mutation(({ ctx, input }) => ctx.services.projects.setCorsOrigins(ctx.actor, input)),
   permissions: authedProcedure.query(({ ctx }) => ctx.services.projects.permissions()),
   roles: authedProcedure.input(byProject).query(({ ctx, input }) => ctx.services.projects.roles(ctx.actor, input.project)),
   createRole: authedProcedure.input(createRoleInput).mutation(({ ctx, input }) => ctx.services.projects.createRole(ctx.actor, input)),

@@ -14,6 +14,15 @@ export const slugSchema = z
 export const projectRef = z.string().trim().min(1).max(64);
 export const projectNameSchema = z.string().trim().min(1).max(100);
 
+/** A browser origin (`https://app.example.com`, `http://localhost:5173`), or "*" for any. */
+export const corsOriginSchema = z
+  .string()
+  .trim()
+  .max(200)
+  .refine((s) => s === "*" || /^https?:\/\/[^/\s?#]+$/i.test(s), "an origin: scheme://host[:port], no path, or *")
+  .transform((s) => (s === "*" ? s : new URL(s).origin));
+export const corsInput = z.object({ project: projectRef, origins: z.array(corsOriginSchema).max(50) });
+
 export const createProjectInput = z.object({ name: projectNameSchema, slug: slugSchema });
 export const updateProjectInput = z.object({ project: projectRef, name: projectNameSchema.optional(), slug: slugSchema.optional() });
 export const deleteProjectInput = z.object({ project: projectRef, confirm: z.string().max(64) });

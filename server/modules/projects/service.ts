@@ -15,6 +15,7 @@ import type { Permission, PermissionCatalog, ProjectHooks, ResourceKind } from "
 import { BUILT_IN_ROLES, isBuiltInRole } from "../../platform/permissions";
 import {
   acceptInvitationInput,
+  corsInput,
   createProjectInput,
   createRoleInput,
   deleteProjectInput,
@@ -33,6 +34,7 @@ type Db = Kysely<ProjectsTables>;
 type ProjectRow = Selectable<ProjectsTable>;
 
 const DAY = 86_400_000;
+const CORS_CACHE_MS = 5_000;
 const INVITATION_TTL_MS = 7 * DAY;
 
 export interface ProjectView {
@@ -124,6 +126,7 @@ export function createProjectsService(deps: ProjectsDeps) {
   const now = deps.clock ?? Date.now;
   const iso = (ms = now()) => new Date(ms).toISOString();
   const catalog = deps.permissions;
+  const corsCache = new Map<string, { origins: readonly string[]; at: number }>();
   const BUILT_IN_PERMISSIONS = catalog.builtIn;
   /** Reads are allowed in an archived project; changes (other than unarchiving or deleting it) are not. */
   const ALLOWED_WHEN_ARCHIVED = new Set<Permission>([
@@ -321,6 +324,48 @@ export function createProjectsService(deps: ProjectsDeps) {
         );
         return toProjectView((await findProject(project.id, trx))!, project.role);
       });
+    },
+
+    /**
+     * The origins whose browser apps may call the project's public API (CORS), remembered for a few
+     * seconds per reference so the check costs nothing on the hot path; a change reaches every node
+     * within that time. Unknown projects have none.
+     */
+    async corsOrigins(ref: string): Promise<readonly string[]> {
+      const hit = corsCache.get(ref);
+      if (hit && now() - hit.at < CORS_CACHE_MS) return hit.origins;
+      const row = await findProject(ref);
+      const origins = row ? readJson<string[]>(row.cors_origins) : [];
+      if (corsCache.size > 5000) corsCache.clear();
+      corsCache.set(ref, { origins, at: now() });
+      return origins;
+    },
+
+    /** project:update. Replaces the allowed origins; audited. */
+    async setCorsOrigins(actor: Actor, input: { project: string; origins: string[] }): Promise<readonly string[]> {
+      const parsed = corsInput.parse(input);
+      const origins = [...new Set(parsed.origins)];
+      await db.transaction().execute(async (trx) => {
+        const { project } = await authorize(actor, parsed.project, "project:update", trx);
+        const before = readJson<string[]>((await findProject(project.id, trx))!.cors_origins);
+        await trx
+          .updateTable("projects")
+          .set({ cors_origins: JSON.stringify(origins), updated_at: iso() })
+          .where("id", "=", project.id)
+          .execute();
+        await audit.record(
+          actor,
+          {
+            projectId: project.id,
+            action: "project.cors.update",
+            target: { kind: "project", id: project.slug },
+            data: { before, after: origins },
+          },
+          trx,
+        );
+        for (const key of [project.id, project.slug]) corsCache.delete(key);
+      });
+      return origins;
     },
 
     async setArchived(actor: Actor, ref: string, archived: boolean): Promise<void> {

@@ -7,6 +7,8 @@ export interface ProjectsTable {
   name: string;
   owner_id: string;
   archived_at: Timestamp | null;
+  /** Origins whose browser apps may call the project's public API (JSON list; "*" for any). */
+  cors_origins: Generated<Json>;
   created_at: Generated<Timestamp>;
   updated_at: Generated<Timestamp>;
 }

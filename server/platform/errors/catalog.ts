@@ -12,6 +12,10 @@ export const platformErrorMessages: ErrorMessages = {
     "zh-CN": "JSON 请求体的数组和对象嵌套超过 {limit} 层",
   },
   headers_too_large: { en: "The request's headers are too large", "zh-CN": "请求头过大" },
+  cors_origin_not_allowed: {
+    en: "Pages of {origin} may not call this project's API; add the origin to the project's allowed origins",
+    "zh-CN": "来自 {origin} 的页面不能调用此项目的 API；请把该来源加入项目允许的来源",
+  },
   payload_too_large: { en: "The request body exceeds the limit of {limit} bytes", "zh-CN": "请求体超过 {limit} 字节的上限" },
   unsupported_media_type: {
     en: "Content type {contentType} is not accepted here; send application/json",

@@ -71,6 +71,8 @@ export interface Identity {
   session(token: string): Promise<{ actor: AccountActor; mfaEnrollmentRequired: boolean } | null>;
   /** The one authorization decision for members and keys: 404 when the project is not theirs, 403 without the permission. */
   authorize(actor: Actor, projectRef: string, permission: Permission): Promise<{ project: ProjectRef; permissions: ReadonlySet<string> }>;
+  /** The origins whose browser apps may call the project's public API (CORS). */
+  corsOrigins(projectRef: string): Promise<readonly string[]>;
 }
 
 export const SESSION_COOKIE = "apprun_session";
