@@ -5,8 +5,8 @@ import { UserPlus, UsersRound } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
-import { errorInfo } from "../../../../components/console/errors";
 import { Field, useZodForm } from "../../../../components/console/form";
+import { FormDialog } from "../../../../components/console/form-dialog";
 import { formatDate, formatRelative } from "../../../../components/console/format";
 import { useAccount } from "../../../../components/console/session";
 import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../components/console/states";
@@ -16,7 +16,6 @@ import { useTRPC } from "../../../../components/trpc/trpc-provider";
 import { Badge } from "../../../../components/ui/badge";
 import { Button } from "../../../../components/ui/button";
 import { Card, CardContent } from "../../../../components/ui/card";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "../../../../components/ui/dialog";
 import { Input } from "../../../../components/ui/input";
 import { Label } from "../../../../components/ui/label";
 import { Switch } from "../../../../components/ui/switch";
@@ -37,59 +36,40 @@ function CreateAccountDialog({ onClose }: { onClose: () => void }) {
       onSuccess: async (a) => {
         toast.success(t("accounts.created", { email: a.email }));
         await queryClient.invalidateQueries({ queryKey: trpc.instance.accounts.queryKey() });
-        onClose();
-      },
-      onError: (e) => {
-        if (errorInfo(e).code === "email_taken") form.fieldError("email", e.message);
-        else if (!form.serverError(e)) toast.error(e.message);
       },
     }),
   );
   return (
-    <Dialog open onOpenChange={(o) => !o && onClose()}>
-      <DialogContent closeLabel={t("common.close")}>
-        <DialogHeader>
-          <DialogTitle>{t("accounts.createTitle")}</DialogTitle>
-          <DialogDescription>{t("accounts.createDescription")}</DialogDescription>
-        </DialogHeader>
-        <form
-          ref={form.formRef}
-          id="create-account"
-          noValidate
-          className="flex flex-col gap-4"
-          onSubmit={form.submit((d) => create.mutate(d))}
-        >
-          <Field id="field-name" label={t("fields.name")} error={form.errors.name}>
-            <Input {...form.text("name")} autoFocus />
-          </Field>
-          <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
-            <Input {...form.text("email")} type="email" autoComplete="off" />
-          </Field>
-          <Field
-            id="field-password"
-            label={t("accounts.initialPassword")}
-            error={form.errors.password}
-            hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}
-          >
-            <Input {...form.text("password")} type="password" autoComplete="new-password" />
-          </Field>
-          <div className="flex items-center gap-3">
-            <Switch id="field-instanceAdmin" checked={form.values.instanceAdmin} onCheckedChange={(v) => form.set("instanceAdmin", v)} />
-            <Label htmlFor="field-instanceAdmin" className="font-normal">
-              {t("accounts.makeAdmin")}
-            </Label>
-          </div>
-        </form>
-        <DialogFooter>
-          <Button variant="outline" onClick={onClose}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" form="create-account" disabled={create.isPending}>
-            {t("accounts.create")}
-          </Button>
-        </DialogFooter>
-      </DialogContent>
-    </Dialog>
+    <FormDialog
+      form={form}
+      title={t("accounts.createTitle")}
+      description={t("accounts.createDescription")}
+      submitLabel={t("accounts.create")}
+      serverErrors={{ codes: { email_taken: "email" } }}
+      onSubmit={(d) => create.mutateAsync(d)}
+      onClose={onClose}
+    >
+      <Field id="field-name" label={t("fields.name")} error={form.errors.name}>
+        <Input {...form.text("name")} autoFocus />
+      </Field>
+      <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
+        <Input {...form.text("email")} type="email" autoComplete="off" />
+      </Field>
+      <Field
+        id="field-password"
+        label={t("accounts.initialPassword")}
+        error={form.errors.password}
+        hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}
+      >
+        <Input {...form.text("password")} type="password" autoComplete="new-password" />
+      </Field>
+      <div className="flex items-center gap-3">
+        <Switch id="field-instanceAdmin" checked={form.values.instanceAdmin} onCheckedChange={(v) => form.set("instanceAdmin", v)} />
+        <Label htmlFor="field-instanceAdmin" className="font-normal">
+          {t("accounts.makeAdmin")}
+        </Label>
+      </div>
+    </FormDialog>
   );
 }
 

@@ -78,7 +78,7 @@ function Smtp({ smtp }: { smtp: SmtpSettingsView | null }) {
         form.set("password", "");
         await invalidate();
       },
-      onError: (e) => form.serverError(e) || toast.error(e.message),
+      onError: (e) => form.showError(e),
     }),
   );
   const test = useMutation(

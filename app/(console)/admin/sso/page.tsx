@@ -5,26 +5,17 @@ import { KeyRound, MoreHorizontal, Pencil, Plus, Trash2 } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
+import { ConfirmDelete } from "../../../../components/console/confirm-dialog";
 import { CopyButton } from "../../../../components/console/copy-button";
 import { Field, useZodForm } from "../../../../components/console/form";
+import { FormDialog } from "../../../../components/console/form-dialog";
 import { useRoleLabel } from "../../../../components/console/role-name";
 import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../components/console/states";
 import { useI18n } from "../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../components/trpc/trpc-provider";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "../../../../components/ui/alert-dialog";
 import { Badge } from "../../../../components/ui/badge";
 import { Button } from "../../../../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../components/ui/card";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "../../../../components/ui/dialog";
 import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuTrigger } from "../../../../components/ui/dropdown-menu";
 import { Input } from "../../../../components/ui/input";
 import { Label } from "../../../../components/ui/label";
@@ -40,20 +31,22 @@ const shape = ssoProviderInput.shape;
 const splitDomains = (text: string) => text.split(/[\s,]+/).filter(Boolean);
 
 // The server's schema, with the fields a form holds as text: domains comma-separated, no-choice selects.
-const ssoForm = z.object({
-  name: shape.name,
-  issuer: shape.issuer,
-  clientId: shape.clientId,
-  clientSecret: z.string().max(1024),
-  scopes: z.string().trim().min(1).max(255),
-  claimEmail: z.string().trim().min(1).max(100),
-  claimName: z.string().trim().min(1).max(100),
-  allowedDomains: z.string().transform(splitDomains).pipe(shape.allowedDomains.unwrap()),
-  jitProvisioning: z.boolean(),
-  defaultProjectId: z.string(),
-  defaultRole: z.string(),
-  enabled: z.boolean(),
-});
+// A new provider needs its client secret; an edited one keeps the stored secret when the field is left empty.
+const ssoForm = (secretRequired: boolean) =>
+  z.object({
+    name: shape.name,
+    issuer: shape.issuer,
+    clientId: shape.clientId,
+    clientSecret: secretRequired ? z.string().min(1).max(1024) : z.string().max(1024),
+    scopes: z.string().trim().min(1).max(255),
+    claimEmail: z.string().trim().min(1).max(100),
+    claimName: z.string().trim().min(1).max(100),
+    allowedDomains: z.string().transform(splitDomains).pipe(shape.allowedDomains.unwrap()),
+    jitProvisioning: z.boolean(),
+    defaultProjectId: z.string(),
+    defaultRole: z.string(),
+    enabled: z.boolean(),
+  });
 
 function ProviderDialog({ provider, onClose }: { provider: SsoProviderView | null; onClose: () => void }) {
   const { t } = useI18n();
@@ -62,7 +55,7 @@ function ProviderDialog({ provider, onClose }: { provider: SsoProviderView | nul
   const roleLabel = useRoleLabel();
   const projects = useQuery(trpc.projects.list.queryOptions());
   const form = useZodForm(
-    ssoForm,
+    ssoForm(provider === null),
     {
       name: provider?.name ?? "",
       issuer: provider?.issuer ?? "",
@@ -85,143 +78,122 @@ function ProviderDialog({ provider, onClose }: { provider: SsoProviderView | nul
       queryClient.invalidateQueries({ queryKey: trpc.instance.ssoProviders.queryKey() }),
       queryClient.invalidateQueries({ queryKey: trpc.accounts.state.queryKey() }),
     ]);
-    onClose();
   };
-  const onError = (e: { message: string }) => form.serverError(e) || toast.error(e.message);
   const create = useMutation(
-    trpc.instance.createSsoProvider.mutationOptions({ onSuccess: (p) => done(t("sso.created", { name: p.name })), onError }),
+    trpc.instance.createSsoProvider.mutationOptions({ onSuccess: (p) => done(t("sso.created", { name: p.name })) }),
   );
-  const update = useMutation(
-    trpc.instance.updateSsoProvider.mutationOptions({ onSuccess: (p) => done(t("sso.saved", { name: p.name })), onError }),
-  );
-  const pending = create.isPending || update.isPending;
+  const update = useMutation(trpc.instance.updateSsoProvider.mutationOptions({ onSuccess: (p) => done(t("sso.saved", { name: p.name })) }));
   const v = form.values;
   return (
-    <Dialog open onOpenChange={(o) => !o && onClose()}>
-      <DialogContent closeLabel={t("common.close")} className="sm:max-w-2xl">
-        <DialogHeader>
-          <DialogTitle>{provider ? t("sso.editTitle", { name: provider.name }) : t("sso.createTitle")}</DialogTitle>
-          <DialogDescription>{t("sso.dialogDescription")}</DialogDescription>
-        </DialogHeader>
-        <form
-          ref={form.formRef}
-          id="sso-form"
-          noValidate
-          className="flex flex-col gap-4"
-          onSubmit={form.submit((d) => {
-            if (!provider && d.clientSecret === "") return form.fieldError("clientSecret", t("forms.required"));
-            const input = {
-              name: d.name,
-              issuer: d.issuer,
-              clientId: d.clientId,
-              clientSecret: d.clientSecret === "" ? undefined : d.clientSecret,
-              scopes: d.scopes,
-              claimMapping: { email: d.claimEmail, name: d.claimName },
-              allowedDomains: d.allowedDomains,
-              jitProvisioning: d.jitProvisioning,
-              defaultProjectId: d.jitProvisioning && d.defaultProjectId !== NONE ? d.defaultProjectId : null,
-              defaultRole: d.jitProvisioning && d.defaultProjectId !== NONE ? d.defaultRole : null,
-              enabled: d.enabled,
-            };
-            if (provider) update.mutate({ id: provider.id, provider: input });
-            else create.mutate(input);
-          })}
+    <FormDialog
+      form={form}
+      title={provider ? t("sso.editTitle", { name: provider.name }) : t("sso.createTitle")}
+      description={t("sso.dialogDescription")}
+      submitLabel={provider ? t("common.save") : t("sso.create")}
+      className="sm:max-w-2xl"
+      onSubmit={(d) => {
+        const input = {
+          name: d.name,
+          issuer: d.issuer,
+          clientId: d.clientId,
+          clientSecret: d.clientSecret === "" ? undefined : d.clientSecret,
+          scopes: d.scopes,
+          claimMapping: { email: d.claimEmail, name: d.claimName },
+          allowedDomains: d.allowedDomains,
+          jitProvisioning: d.jitProvisioning,
+          defaultProjectId: d.jitProvisioning && d.defaultProjectId !== NONE ? d.defaultProjectId : null,
+          defaultRole: d.jitProvisioning && d.defaultProjectId !== NONE ? d.defaultRole : null,
+          enabled: d.enabled,
+        };
+        return provider ? update.mutateAsync({ id: provider.id, provider: input }) : create.mutateAsync(input);
+      }}
+      onClose={onClose}
+    >
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field id="field-name" label={t("sso.name")} error={form.errors.name} hint={t("sso.nameHint")}>
+          <Input {...form.text("name")} autoFocus />
+        </Field>
+        <Field id="field-issuer" label={t("sso.issuer")} error={form.errors.issuer} hint={t("sso.issuerHint")}>
+          <Input {...form.text("issuer")} placeholder="https://idp.example.com" spellCheck={false} />
+        </Field>
+        <Field id="field-clientId" label={t("sso.clientId")} error={form.errors.clientId}>
+          <Input {...form.text("clientId")} spellCheck={false} autoComplete="off" />
+        </Field>
+        <Field
+          id="field-clientSecret"
+          label={t("sso.clientSecret")}
+          error={form.errors.clientSecret}
+          hint={provider ? t("sso.keepSecret") : t("sso.secretHint")}
         >
-          <div className="grid gap-4 sm:grid-cols-2">
-            <Field id="field-name" label={t("sso.name")} error={form.errors.name} hint={t("sso.nameHint")}>
-              <Input {...form.text("name")} autoFocus />
-            </Field>
-            <Field id="field-issuer" label={t("sso.issuer")} error={form.errors.issuer} hint={t("sso.issuerHint")}>
-              <Input {...form.text("issuer")} placeholder="https://idp.example.com" spellCheck={false} />
-            </Field>
-            <Field id="field-clientId" label={t("sso.clientId")} error={form.errors.clientId}>
-              <Input {...form.text("clientId")} spellCheck={false} autoComplete="off" />
-            </Field>
-            <Field
-              id="field-clientSecret"
-              label={t("sso.clientSecret")}
-              error={form.errors.clientSecret}
-              hint={provider ? t("sso.keepSecret") : t("sso.secretHint")}
-            >
-              <Input
-                {...form.text("clientSecret")}
-                type="password"
-                autoComplete="new-password"
-                placeholder={provider ? "••••••••" : undefined}
-              />
-            </Field>
-            <Field id="field-scopes" label={t("sso.scopes")} error={form.errors.scopes}>
-              <Input {...form.text("scopes")} spellCheck={false} />
-            </Field>
-            <Field id="field-allowedDomains" label={t("sso.domains")} error={form.errors.allowedDomains} hint={t("sso.domainsHint")}>
-              <Input {...form.text("allowedDomains")} placeholder="example.com" spellCheck={false} />
-            </Field>
-            <Field id="field-claimEmail" label={t("sso.claimEmail")} error={form.errors.claimEmail}>
-              <Input {...form.text("claimEmail")} spellCheck={false} />
-            </Field>
-            <Field id="field-claimName" label={t("sso.claimName")} error={form.errors.claimName}>
-              <Input {...form.text("claimName")} spellCheck={false} />
-            </Field>
+          <Input
+            {...form.text("clientSecret")}
+            type="password"
+            autoComplete="new-password"
+            placeholder={provider ? "••••••••" : undefined}
+          />
+        </Field>
+        <Field id="field-scopes" label={t("sso.scopes")} error={form.errors.scopes}>
+          <Input {...form.text("scopes")} spellCheck={false} />
+        </Field>
+        <Field id="field-allowedDomains" label={t("sso.domains")} error={form.errors.allowedDomains} hint={t("sso.domainsHint")}>
+          <Input {...form.text("allowedDomains")} placeholder="example.com" spellCheck={false} />
+        </Field>
+        <Field id="field-claimEmail" label={t("sso.claimEmail")} error={form.errors.claimEmail}>
+          <Input {...form.text("claimEmail")} spellCheck={false} />
+        </Field>
+        <Field id="field-claimName" label={t("sso.claimName")} error={form.errors.claimName}>
+          <Input {...form.text("claimName")} spellCheck={false} />
+        </Field>
+      </div>
+      <div className="flex items-start gap-3">
+        <Switch id="field-jit" checked={v.jitProvisioning} onCheckedChange={(c) => form.set("jitProvisioning", c)} />
+        <div className="grid gap-1">
+          <Label htmlFor="field-jit">{t("sso.jit")}</Label>
+          <p className="text-xs text-muted-foreground">{t("sso.jitHint")}</p>
+        </div>
+      </div>
+      {v.jitProvisioning && (
+        <div className="grid gap-4 sm:grid-cols-2">
+          <div className="grid gap-1.5">
+            <Label htmlFor="field-defaultProjectId">{t("sso.defaultProject")}</Label>
+            <Select value={v.defaultProjectId} onValueChange={(p) => form.set("defaultProjectId", p)}>
+              <SelectTrigger id="field-defaultProjectId" className="w-full">
+                <SelectValue />
+              </SelectTrigger>
+              <SelectContent>
+                <SelectItem value={NONE}>{t("sso.noProject")}</SelectItem>
+                {(projects.data ?? []).map((p) => (
+                  <SelectItem key={p.id} value={p.id}>
+                    {p.name}
+                  </SelectItem>
+                ))}
+              </SelectContent>
+            </Select>
           </div>
-          <div className="flex items-start gap-3">
-            <Switch id="field-jit" checked={v.jitProvisioning} onCheckedChange={(c) => form.set("jitProvisioning", c)} />
-            <div className="grid gap-1">
-              <Label htmlFor="field-jit">{t("sso.jit")}</Label>
-              <p className="text-xs text-muted-foreground">{t("sso.jitHint")}</p>
-            </div>
+          <div className="grid gap-1.5">
+            <Label htmlFor="field-defaultRole">{t("sso.defaultRole")}</Label>
+            <Select value={v.defaultRole} onValueChange={(r) => form.set("defaultRole", r)} disabled={v.defaultProjectId === NONE}>
+              <SelectTrigger id="field-defaultRole" className="w-full">
+                <SelectValue />
+              </SelectTrigger>
+              <SelectContent>
+                {BUILT_IN_ROLES.filter((r) => r !== "owner").map((r) => (
+                  <SelectItem key={r} value={r}>
+                    {roleLabel(r)}
+                  </SelectItem>
+                ))}
+              </SelectContent>
+            </Select>
           </div>
-          {v.jitProvisioning && (
-            <div className="grid gap-4 sm:grid-cols-2">
-              <div className="grid gap-1.5">
-                <Label htmlFor="field-defaultProjectId">{t("sso.defaultProject")}</Label>
-                <Select value={v.defaultProjectId} onValueChange={(p) => form.set("defaultProjectId", p)}>
-                  <SelectTrigger id="field-defaultProjectId" className="w-full">
-                    <SelectValue />
-                  </SelectTrigger>
-                  <SelectContent>
-                    <SelectItem value={NONE}>{t("sso.noProject")}</SelectItem>
-                    {(projects.data ?? []).map((p) => (
-                      <SelectItem key={p.id} value={p.id}>
-                        {p.name}
-                      </SelectItem>
-                    ))}
-                  </SelectContent>
-                </Select>
-              </div>
-              <div className="grid gap-1.5">
-                <Label htmlFor="field-defaultRole">{t("sso.defaultRole")}</Label>
-                <Select value={v.defaultRole} onValueChange={(r) => form.set("defaultRole", r)} disabled={v.defaultProjectId === NONE}>
-                  <SelectTrigger id="field-defaultRole" className="w-full">
-                    <SelectValue />
-                  </SelectTrigger>
-                  <SelectContent>
-                    {BUILT_IN_ROLES.filter((r) => r !== "owner").map((r) => (
-                      <SelectItem key={r} value={r}>
-                        {roleLabel(r)}
-                      </SelectItem>
-                    ))}
-                  </SelectContent>
-                </Select>
-              </div>
-            </div>
-          )}
-          <div className="flex items-center gap-3">
-            <Switch id="field-enabled" checked={v.enabled} onCheckedChange={(c) => form.set("enabled", c)} />
-            <Label htmlFor="field-enabled" className="font-normal">
-              {t("sso.enabledLabel")}
-            </Label>
-          </div>
-        </form>
-        <DialogFooter>
-          <Button variant="outline" onClick={onClose}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" form="sso-form" disabled={pending}>
-            {provider ? t("common.save") : t("sso.create")}
-          </Button>
-        </DialogFooter>
-      </DialogContent>
-    </Dialog>
+        </div>
+      )}
+      <div className="flex items-center gap-3">
+        <Switch id="field-enabled" checked={v.enabled} onCheckedChange={(c) => form.set("enabled", c)} />
+        <Label htmlFor="field-enabled" className="font-normal">
+          {t("sso.enabledLabel")}
+        </Label>
+      </div>
+    </FormDialog>
   );
 }
 
@@ -234,33 +206,16 @@ function DeleteProvider({ provider, onClose }: { provider: SsoProviderView; onCl
       onSuccess: async () => {
         toast.success(t("sso.deleted", { name: provider.name }));
         await queryClient.invalidateQueries({ queryKey: trpc.instance.ssoProviders.queryKey() });
-        onClose();
       },
-      onError: (e) => toast.error(e.message),
     }),
   );
   return (
-    <AlertDialog open onOpenChange={(o) => !o && onClose()}>
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>{t("sso.deleteTitle", { name: provider.name })}</AlertDialogTitle>
-          <AlertDialogDescription>{t("sso.deleteBody")}</AlertDialogDescription>
-        </AlertDialogHeader>
-        <AlertDialogFooter>
-          <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-          <AlertDialogAction
-            variant="destructive"
-            disabled={remove.isPending}
-            onClick={(e) => {
-              e.preventDefault();
-              remove.mutate({ id: provider.id });
-            }}
-          >
-            {t("common.delete")}
-          </AlertDialogAction>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
+    <ConfirmDelete
+      title={t("sso.deleteTitle", { name: provider.name })}
+      description={t("sso.deleteBody")}
+      onConfirm={() => remove.mutateAsync({ id: provider.id })}
+      onClose={onClose}
+    />
   );
 }
 

@@ -4,20 +4,11 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { KeySquare, Plus } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
+import { ConfirmDelete } from "../../../../../components/console/confirm-dialog";
 import { formatDate, formatDateTime, formatRelative } from "../../../../../components/console/format";
 import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../components/console/states";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "../../../../../components/ui/alert-dialog";
 import { Badge } from "../../../../../components/ui/badge";
 import { Button } from "../../../../../components/ui/button";
 import { Card, CardContent } from "../../../../../components/ui/card";
@@ -69,33 +60,17 @@ function RevokeDialog({ apiKey, onClose }: { apiKey: ApiKeyView; onClose: () => 
       onSuccess: async () => {
         toast.success(t("apiKeys.revoked", { name: apiKey.name }));
         await queryClient.invalidateQueries({ queryKey: trpc.auth.apiKeys.list.queryKey({ project: ref }) });
-        onClose();
       },
-      onError: (e) => toast.error(e.message),
     }),
   );
   return (
-    <AlertDialog open onOpenChange={(o) => !o && onClose()}>
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>{t("apiKeys.revokeTitle", { name: apiKey.name })}</AlertDialogTitle>
-          <AlertDialogDescription>{t("apiKeys.revokeBody", { prefix: `ar_${apiKey.prefix}_…` })}</AlertDialogDescription>
-        </AlertDialogHeader>
-        <AlertDialogFooter>
-          <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-          <AlertDialogAction
-            variant="destructive"
-            disabled={revoke.isPending}
-            onClick={(e) => {
-              e.preventDefault();
-              revoke.mutate({ project: ref, keyId: apiKey.id });
-            }}
-          >
-            {t("apiKeys.revoke")}
-          </AlertDialogAction>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
+    <ConfirmDelete
+      title={t("apiKeys.revokeTitle", { name: apiKey.name })}
+      description={t("apiKeys.revokeBody", { prefix: `ar_${apiKey.prefix}_…` })}
+      confirmLabel={t("apiKeys.revoke")}
+      onConfirm={() => revoke.mutateAsync({ project: ref, keyId: apiKey.id })}
+      onClose={onClose}
+    />
   );
 }
 

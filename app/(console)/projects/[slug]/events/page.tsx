@@ -5,8 +5,8 @@ import { Plus, Radio, Send } from "lucide-react";
 import { useMemo, useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
-import { withIssuePaths } from "../../../../../components/console/errors";
 import { Field, useZodForm } from "../../../../../components/console/form";
+import { FormDialog } from "../../../../../components/console/form-dialog";
 import { formatDateTime, formatRelative } from "../../../../../components/console/format";
 import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../components/console/states";
 import { formatDuration } from "../../../../../components/i18n/catalog";
@@ -15,7 +15,6 @@ import { useTRPC } from "../../../../../components/trpc/trpc-provider";
 import { Badge } from "../../../../../components/ui/badge";
 import { Button } from "../../../../../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../../components/ui/card";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "../../../../../components/ui/dialog";
 import { Input } from "../../../../../components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "../../../../../components/ui/table";
 import type { TopicView } from "../../../../../server/modules/events/service";
@@ -60,61 +59,43 @@ function CreateTopicDialog({ onClose }: { onClose: () => void }) {
       onSuccess: async (topic) => {
         toast.success(t("events.created", { name: topic.name }));
         await queryClient.invalidateQueries({ queryKey: trpc.events.topics.list.queryKey({ project: ref }) });
-        onClose();
       },
-      onError: (e) =>
-        form.serverError(
-          withIssuePaths(e, (p) => (p === "maxAgeMs" ? "maxAgeHours" : p === "maxBytes" ? "maxSizeMiB" : p.split(".")[0])),
-        ) || toast.error(e.message),
     }),
   );
   return (
-    <Dialog open onOpenChange={(o) => !o && onClose()}>
-      <DialogContent closeLabel={t("common.close")}>
-        <DialogHeader>
-          <DialogTitle>{t("events.createTitle")}</DialogTitle>
-          <DialogDescription>{t("events.createDescription")}</DialogDescription>
-        </DialogHeader>
-        <form
-          ref={form.formRef}
-          id="topic-form"
-          noValidate
-          className="flex flex-col gap-4"
-          onSubmit={form.submit((d) =>
-            create.mutate({
-              project: ref,
-              name: d.name,
-              description: d.description || undefined,
-              maxAgeMs: d.maxAgeHours ? Number(d.maxAgeHours) * HOUR : null,
-              maxBytes: d.maxSizeMiB ? Number(d.maxSizeMiB) * MIB : null,
-            }),
-          )}
-        >
-          <Field id="field-name" label={t("events.name")} error={form.errors.name} hint={t("events.nameHint")}>
-            <Input {...form.text("name")} autoFocus autoComplete="off" placeholder="orders" />
-          </Field>
-          <Field id="field-description" label={t("events.description")} error={form.errors.description}>
-            <Input {...form.text("description")} autoComplete="off" />
-          </Field>
-          <div className="grid gap-4 sm:grid-cols-2">
-            <Field id="field-maxAgeHours" label={t("events.maxAgeHours")} error={form.errors.maxAgeHours} hint={t("events.emptyUnlimited")}>
-              <Input {...form.text("maxAgeHours")} inputMode="numeric" />
-            </Field>
-            <Field id="field-maxSizeMiB" label={t("events.maxSizeMiB")} error={form.errors.maxSizeMiB} hint={t("events.emptyUnlimited")}>
-              <Input {...form.text("maxSizeMiB")} inputMode="numeric" />
-            </Field>
-          </div>
-        </form>
-        <DialogFooter>
-          <Button variant="outline" onClick={onClose}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" form="topic-form" disabled={create.isPending} data-testid="create-topic-submit">
-            {t("events.create")}
-          </Button>
-        </DialogFooter>
-      </DialogContent>
-    </Dialog>
+    <FormDialog
+      form={form}
+      title={t("events.createTitle")}
+      description={t("events.createDescription")}
+      submitLabel={t("events.create")}
+      submitTestId="create-topic-submit"
+      serverErrors={{ issuePath: (p) => (p === "maxAgeMs" ? "maxAgeHours" : p === "maxBytes" ? "maxSizeMiB" : p.split(".")[0]) }}
+      onSubmit={(d) =>
+        create.mutateAsync({
+          project: ref,
+          name: d.name,
+          description: d.description || undefined,
+          maxAgeMs: d.maxAgeHours ? Number(d.maxAgeHours) * HOUR : null,
+          maxBytes: d.maxSizeMiB ? Number(d.maxSizeMiB) * MIB : null,
+        })
+      }
+      onClose={onClose}
+    >
+      <Field id="field-name" label={t("events.name")} error={form.errors.name} hint={t("events.nameHint")}>
+        <Input {...form.text("name")} autoFocus autoComplete="off" placeholder="orders" />
+      </Field>
+      <Field id="field-description" label={t("events.description")} error={form.errors.description}>
+        <Input {...form.text("description")} autoComplete="off" />
+      </Field>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field id="field-maxAgeHours" label={t("events.maxAgeHours")} error={form.errors.maxAgeHours} hint={t("events.emptyUnlimited")}>
+          <Input {...form.text("maxAgeHours")} inputMode="numeric" />
+        </Field>
+        <Field id="field-maxSizeMiB" label={t("events.maxSizeMiB")} error={form.errors.maxSizeMiB} hint={t("events.emptyUnlimited")}>
+          <Input {...form.text("maxSizeMiB")} inputMode="numeric" />
+        </Field>
+      </div>
+    </FormDialog>
   );
 }
 

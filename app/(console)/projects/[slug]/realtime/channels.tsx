@@ -5,26 +5,16 @@ import { Pencil, Plus, Radio, Trash2 } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
-import { errorInfo } from "../../../../../components/console/errors";
+import { ConfirmDelete } from "../../../../../components/console/confirm-dialog";
 import { Field, useZodForm } from "../../../../../components/console/form";
+import { FormDialog } from "../../../../../components/console/form-dialog";
 import { formatDateTime, formatRelative } from "../../../../../components/console/format";
 import { EmptyState, LoadingRows, QueryError } from "../../../../../components/console/states";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "../../../../../components/ui/alert-dialog";
 import { Badge } from "../../../../../components/ui/badge";
 import { Button } from "../../../../../components/ui/button";
 import { Card, CardContent } from "../../../../../components/ui/card";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "../../../../../components/ui/dialog";
 import { Input } from "../../../../../components/ui/input";
 import { Label } from "../../../../../components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "../../../../../components/ui/select";
@@ -116,61 +106,44 @@ function ChannelDialog({ channel, onClose }: { channel: ChannelView | null; onCl
       onSuccess: async (saved) => {
         toast.success(t("realtime.saved", { name: saved.name }));
         await queryClient.invalidateQueries({ queryKey: trpc.realtime.channels.list.queryKey({ project: ref }) });
-        onClose();
-      },
-      onError: (e) => {
-        const info = errorInfo(e);
-        if (info.code === "realtime_invalid_rule")
-          return form.fieldError(info.details.rule === "publish" ? "publishRule" : "subscribeRule", info.message);
-        if (!form.serverError(e)) toast.error(e.message);
       },
     }),
   );
   return (
-    <Dialog open onOpenChange={(o) => !o && onClose()}>
-      <DialogContent closeLabel={t("common.close")}>
-        <DialogHeader>
-          <DialogTitle>{channel ? t("realtime.editTitle", { name: channel.name }) : t("realtime.createTitle")}</DialogTitle>
-          <DialogDescription>{channel ? t("realtime.editDescription") : t("realtime.createDescription")}</DialogDescription>
-        </DialogHeader>
-        <form
-          ref={form.formRef}
-          id="channel-form"
-          noValidate
-          className="flex flex-col gap-4"
-          onSubmit={form.submit((d) =>
-            save.mutate({
-              project: ref,
-              name: d.name,
-              subscribeRule: ruleOf(d.subscribeMode, d.subscribeRule),
-              publishRule: ruleOf(d.publishMode, d.publishRule),
-              presence: d.presence,
-            }),
-          )}
-        >
-          <Field id="field-name" label={t("realtime.name")} error={form.errors.name} hint={t("realtime.nameHint")}>
-            <Input {...form.text("name")} autoFocus={!channel} readOnly={!!channel} autoComplete="off" placeholder="lobby" />
-          </Field>
-          <RuleField which="subscribe" form={form} />
-          <RuleField which="publish" form={form} />
-          <div className="flex items-start justify-between gap-4">
-            <div className="grid gap-1">
-              <Label htmlFor="field-presence">{t("realtime.presence")}</Label>
-              <p className="text-xs text-muted-foreground">{t("realtime.presenceHint")}</p>
-            </div>
-            <Switch id="field-presence" checked={form.values.presence} onCheckedChange={(v) => form.set("presence", v)} />
-          </div>
-        </form>
-        <DialogFooter>
-          <Button variant="outline" onClick={onClose}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" form="channel-form" disabled={save.isPending} data-testid="channel-submit">
-            {channel ? t("common.save") : t("realtime.create")}
-          </Button>
-        </DialogFooter>
-      </DialogContent>
-    </Dialog>
+    <FormDialog
+      form={form}
+      title={channel ? t("realtime.editTitle", { name: channel.name }) : t("realtime.createTitle")}
+      description={channel ? t("realtime.editDescription") : t("realtime.createDescription")}
+      submitLabel={channel ? t("common.save") : t("realtime.create")}
+      submitTestId="channel-submit"
+      serverErrors={{
+        fieldFor: (info) =>
+          info.code === "realtime_invalid_rule" ? (info.details.rule === "publish" ? "publishRule" : "subscribeRule") : undefined,
+      }}
+      onSubmit={(d) =>
+        save.mutateAsync({
+          project: ref,
+          name: d.name,
+          subscribeRule: ruleOf(d.subscribeMode, d.subscribeRule),
+          publishRule: ruleOf(d.publishMode, d.publishRule),
+          presence: d.presence,
+        })
+      }
+      onClose={onClose}
+    >
+      <Field id="field-name" label={t("realtime.name")} error={form.errors.name} hint={t("realtime.nameHint")}>
+        <Input {...form.text("name")} autoFocus={!channel} readOnly={!!channel} autoComplete="off" placeholder="lobby" />
+      </Field>
+      <RuleField which="subscribe" form={form} />
+      <RuleField which="publish" form={form} />
+      <div className="flex items-start justify-between gap-4">
+        <div className="grid gap-1">
+          <Label htmlFor="field-presence">{t("realtime.presence")}</Label>
+          <p className="text-xs text-muted-foreground">{t("realtime.presenceHint")}</p>
+        </div>
+        <Switch id="field-presence" checked={form.values.presence} onCheckedChange={(v) => form.set("presence", v)} />
+      </div>
+    </FormDialog>
   );
 }
 
@@ -184,34 +157,17 @@ function DeleteChannelDialog({ channel, onClose }: { channel: ChannelView; onClo
       onSuccess: async () => {
         toast.success(t("realtime.deleted", { name: channel.name }));
         await queryClient.invalidateQueries({ queryKey: trpc.realtime.channels.list.queryKey({ project: ref }) });
-        onClose();
       },
-      onError: (e) => toast.error(e.message),
     }),
   );
   return (
-    <AlertDialog open onOpenChange={(o) => !o && onClose()}>
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>{t("realtime.deleteTitle", { name: channel.name })}</AlertDialogTitle>
-          <AlertDialogDescription>{t("realtime.deleteBody")}</AlertDialogDescription>
-        </AlertDialogHeader>
-        <AlertDialogFooter>
-          <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-          <AlertDialogAction
-            variant="destructive"
-            disabled={remove.isPending}
-            data-testid="confirm-delete-channel"
-            onClick={(e) => {
-              e.preventDefault();
-              remove.mutate({ project: ref, name: channel.name });
-            }}
-          >
-            {t("common.delete")}
-          </AlertDialogAction>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
+    <ConfirmDelete
+      title={t("realtime.deleteTitle", { name: channel.name })}
+      description={t("realtime.deleteBody")}
+      confirmTestId="confirm-delete-channel"
+      onConfirm={() => remove.mutateAsync({ project: ref, name: channel.name })}
+      onClose={onClose}
+    />
   );
 }
 

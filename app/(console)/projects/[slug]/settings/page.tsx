@@ -6,21 +6,11 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
-import { errorInfo } from "../../../../../components/console/errors";
+import { ConfirmDelete, ConfirmDialog } from "../../../../../components/console/confirm-dialog";
 import { Field, useZodForm } from "../../../../../components/console/form";
 import { PageHeader } from "../../../../../components/console/states";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "../../../../../components/ui/alert-dialog";
 import { Button } from "../../../../../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../../components/ui/card";
 import { Input } from "../../../../../components/ui/input";
@@ -48,10 +38,7 @@ function General() {
           router.replace(`/projects/${encodeURIComponent(updated.slug)}/settings`);
         } else await queryClient.invalidateQueries({ queryKey: trpc.projects.get.queryKey({ project: ref }) });
       },
-      onError: (e) => {
-        if (errorInfo(e).code === "slug_taken") form.fieldError("slug", e.message);
-        else if (!form.serverError(e)) toast.error(e.message);
-      },
+      onError: (e) => form.showError(e, { codes: { slug_taken: "slug" } }),
     }),
   );
   const editable = can("project:update") && !project.archived;
@@ -144,11 +131,9 @@ function TransferCard() {
     trpc.projects.transfer.mutationOptions({
       onSuccess: async () => {
         toast.success(t("settings.transferred", { name: chosen?.name ?? "" }));
-        setConfirming(false);
         setTarget("");
         await queryClient.invalidateQueries();
       },
-      onError: (e) => toast.error(e.message),
     }),
   );
   return (
@@ -179,26 +164,13 @@ function TransferCard() {
         </Button>
       </CardContent>
       {confirming && chosen && (
-        <AlertDialog open onOpenChange={(o) => !o && setConfirming(false)}>
-          <AlertDialogContent>
-            <AlertDialogHeader>
-              <AlertDialogTitle>{t("settings.transferTitle", { name: chosen.name })}</AlertDialogTitle>
-              <AlertDialogDescription>{t("settings.transferBody", { project: project.name })}</AlertDialogDescription>
-            </AlertDialogHeader>
-            <AlertDialogFooter>
-              <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-              <AlertDialogAction
-                disabled={transfer.isPending}
-                onClick={(e) => {
-                  e.preventDefault();
-                  transfer.mutate({ project: ref, accountId: chosen.accountId });
-                }}
-              >
-                {t("settings.transferButton")}
-              </AlertDialogAction>
-            </AlertDialogFooter>
-          </AlertDialogContent>
-        </AlertDialog>
+        <ConfirmDialog
+          title={t("settings.transferTitle", { name: chosen.name })}
+          description={t("settings.transferBody", { project: project.name })}
+          confirmLabel={t("settings.transferButton")}
+          onConfirm={() => transfer.mutateAsync({ project: ref, accountId: chosen.accountId })}
+          onClose={() => setConfirming(false)}
+        />
       )}
     </Card>
   );
@@ -206,23 +178,7 @@ function TransferCard() {
 
 function DeleteCard() {
   const { t } = useI18n();
-  const trpc = useTRPC();
-  const router = useRouter();
-  const queryClient = useQueryClient();
-  const { project, ref } = useProject();
   const [open, setOpen] = useState(false);
-  const [typed, setTyped] = useState("");
-  const remove = useMutation(
-    trpc.projects.delete.mutationOptions({
-      onSuccess: async () => {
-        toast.success(t("settings.deleted", { name: project.name }));
-        queryClient.removeQueries({ queryKey: trpc.projects.get.queryKey({ project: ref }) });
-        await queryClient.invalidateQueries({ queryKey: trpc.projects.list.queryKey() });
-        router.push("/projects");
-      },
-      onError: (e) => toast.error(e.message),
-    }),
-  );
   return (
     <Card className="border-destructive/40">
       <CardHeader>
@@ -235,45 +191,50 @@ function DeleteCard() {
           {t("settings.deleteButton")}
         </Button>
       </CardContent>
-      <AlertDialog
-        open={open}
-        onOpenChange={(o) => {
-          setOpen(o);
-          if (!o) setTyped("");
-        }}
-      >
-        <AlertDialogContent>
-          <AlertDialogHeader>
-            <AlertDialogTitle>{t("settings.deleteTitle", { name: project.name })}</AlertDialogTitle>
-            <AlertDialogDescription>{t("settings.deleteBody")}</AlertDialogDescription>
-          </AlertDialogHeader>
-          <div className="grid gap-1.5">
-            <Label htmlFor="delete-confirm">{t("settings.typeSlug", { slug: project.slug })}</Label>
-            <Input
-              id="delete-confirm"
-              value={typed}
-              onChange={(e) => setTyped(e.target.value)}
-              className="font-mono"
-              autoComplete="off"
-              spellCheck={false}
-            />
-          </div>
-          <AlertDialogFooter>
-            <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-            <AlertDialogAction
-              variant="destructive"
-              disabled={typed !== project.slug || remove.isPending}
-              onClick={(e) => {
-                e.preventDefault();
-                remove.mutate({ project: ref, confirm: typed });
-              }}
-            >
-              {t("settings.deleteButton")}
-            </AlertDialogAction>
-          </AlertDialogFooter>
-        </AlertDialogContent>
-      </AlertDialog>
+      {open && <DeleteProjectDialog onClose={() => setOpen(false)} />}
     </Card>
+  );
+}
+
+/** Deleting a project asks for its slug to be typed first. */
+function DeleteProjectDialog({ onClose }: { onClose: () => void }) {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const { project, ref } = useProject();
+  const [typed, setTyped] = useState("");
+  const remove = useMutation(
+    trpc.projects.delete.mutationOptions({
+      onSuccess: async () => {
+        toast.success(t("settings.deleted", { name: project.name }));
+        queryClient.removeQueries({ queryKey: trpc.projects.get.queryKey({ project: ref }) });
+        await queryClient.invalidateQueries({ queryKey: trpc.projects.list.queryKey() });
+        router.push("/projects");
+      },
+    }),
+  );
+  return (
+    <ConfirmDelete
+      title={t("settings.deleteTitle", { name: project.name })}
+      description={t("settings.deleteBody")}
+      confirmLabel={t("settings.deleteButton")}
+      confirmDisabled={typed !== project.slug}
+      onConfirm={() => remove.mutateAsync({ project: ref, confirm: typed })}
+      onClose={onClose}
+    >
+      <div className="grid gap-1.5">
+        <Label htmlFor="delete-confirm">{t("settings.typeSlug", { slug: project.slug })}</Label>
+        <Input
+          id="delete-confirm"
+          value={typed}
+          onChange={(e) => setTyped(e.target.value)}
+          className="font-mono"
+          autoComplete="off"
+          spellCheck={false}
+        />
+      </div>
+    </ConfirmDelete>
   );
 }
 

@@ -4,22 +4,13 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { KeyRound, RotateCw } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
+import { ConfirmDialog } from "../../../../../../components/console/confirm-dialog";
 import { CopyField } from "../../../../../../components/console/copy-field";
 import { formatDateTime, formatRelative } from "../../../../../../components/console/format";
 import { EmptyState, LoadingRows, QueryError } from "../../../../../../components/console/states";
 import { formatDuration } from "../../../../../../components/i18n/catalog";
 import { useI18n } from "../../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../../components/trpc/trpc-provider";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "../../../../../../components/ui/alert-dialog";
 import { Badge } from "../../../../../../components/ui/badge";
 import { Button } from "../../../../../../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../../../components/ui/card";
@@ -55,32 +46,17 @@ function RotateDialog({ onClose }: { onClose: () => void }) {
       onSuccess: async (k) => {
         toast.success(t("signingKeys.rotated", { kid: k.kid }));
         await queryClient.invalidateQueries({ queryKey: trpc.auth.signingKeys.list.queryKey({ project: ref }) });
-        onClose();
       },
-      onError: (e) => toast.error(e.message),
     }),
   );
   return (
-    <AlertDialog open onOpenChange={(o) => !o && onClose()}>
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>{t("signingKeys.rotateTitle")}</AlertDialogTitle>
-          <AlertDialogDescription>{t("signingKeys.rotateBody", { ttl })}</AlertDialogDescription>
-        </AlertDialogHeader>
-        <AlertDialogFooter>
-          <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-          <AlertDialogAction
-            disabled={rotate.isPending}
-            onClick={(e) => {
-              e.preventDefault();
-              rotate.mutate({ project: ref });
-            }}
-          >
-            {t("signingKeys.rotate")}
-          </AlertDialogAction>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
+    <ConfirmDialog
+      title={t("signingKeys.rotateTitle")}
+      description={t("signingKeys.rotateBody", { ttl })}
+      confirmLabel={t("signingKeys.rotate")}
+      onConfirm={() => rotate.mutateAsync({ project: ref })}
+      onClose={onClose}
+    />
   );
 }
 

@@ -17,6 +17,7 @@ import {
 } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
+import { ConfirmDelete } from "../../../../../../components/console/confirm-dialog";
 import { errorInfo } from "../../../../../../components/console/errors";
 import { formatDateTime } from "../../../../../../components/console/format";
 import { EmptyState, LoadingRows, QueryError } from "../../../../../../components/console/states";
@@ -34,16 +35,6 @@ import {
 import { fieldErrorsOf, RecordForm, useFieldError } from "../../../../../../components/data/record-form";
 import { useI18n } from "../../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../../components/trpc/trpc-provider";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "../../../../../../components/ui/alert-dialog";
 import { Button } from "../../../../../../components/ui/button";
 import { Card, CardContent } from "../../../../../../components/ui/card";
 import { Checkbox } from "../../../../../../components/ui/checkbox";
@@ -290,33 +281,16 @@ function DeleteRecord({
       onSuccess: async () => {
         toast.success(t("browser.deleted", { id: record.id }));
         await invalidate();
-        onClose();
       },
-      onError: (e) => toast.error(errorInfo(e).message),
     }),
   );
   return (
-    <AlertDialog open onOpenChange={(o) => !o && onClose()}>
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>{t("browser.deleteTitle", { id: record.id })}</AlertDialogTitle>
-          <AlertDialogDescription>{t("browser.deleteBody", { collection })}</AlertDialogDescription>
-        </AlertDialogHeader>
-        <AlertDialogFooter>
-          <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-          <AlertDialogAction
-            variant="destructive"
-            disabled={remove.isPending}
-            onClick={(e) => {
-              e.preventDefault();
-              remove.mutate({ project, collection, id: record.id });
-            }}
-          >
-            {t("common.delete")}
-          </AlertDialogAction>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
+    <ConfirmDelete
+      title={t("browser.deleteTitle", { id: record.id })}
+      description={t("browser.deleteBody", { collection })}
+      onConfirm={() => remove.mutateAsync({ project, collection, id: record.id })}
+      onClose={onClose}
+    />
   );
 }
 

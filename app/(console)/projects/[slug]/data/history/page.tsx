@@ -5,7 +5,7 @@ import { Archive, History, Undo2 } from "lucide-react";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { toast } from "sonner";
-import { errorInfo } from "../../../../../../components/console/errors";
+import { ConfirmDelete } from "../../../../../../components/console/confirm-dialog";
 import { formatDateTime } from "../../../../../../components/console/format";
 import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../../components/console/states";
 import { diffModels, type ModelChange } from "../../../../../../components/designer/model-diff";
@@ -13,16 +13,6 @@ import { PlanDialog, StepList, WarningList } from "../../../../../../components/
 import type { MessageKey } from "../../../../../../components/i18n/catalog";
 import { useI18n } from "../../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../../components/trpc/trpc-provider";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "../../../../../../components/ui/alert-dialog";
 import { Badge } from "../../../../../../components/ui/badge";
 import { Button } from "../../../../../../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../../../components/ui/card";
@@ -200,10 +190,8 @@ function RetainedCard({ manage }: { manage: boolean }) {
     trpc.data.schema.purge.mutationOptions({
       onSuccess: async (r) => {
         toast.success(t("history.purged", { count: r.purged }));
-        setPurging(null);
         await queryClient.invalidateQueries({ queryKey: trpc.data.schema.retained.queryKey({ project: ref }) });
       },
-      onError: (e) => toast.error(errorInfo(e).message),
     }),
   );
   if (!retained.data || retained.data.length === 0) return null;
@@ -240,27 +228,13 @@ function RetainedCard({ manage }: { manage: boolean }) {
         )}
       </CardContent>
       {purging && (
-        <AlertDialog open onOpenChange={(o) => !o && setPurging(null)}>
-          <AlertDialogContent>
-            <AlertDialogHeader>
-              <AlertDialogTitle>{t("history.purgeTitle")}</AlertDialogTitle>
-              <AlertDialogDescription>{t("history.purgeBody")}</AlertDialogDescription>
-            </AlertDialogHeader>
-            <AlertDialogFooter>
-              <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-              <AlertDialogAction
-                variant="destructive"
-                disabled={purge.isPending}
-                onClick={(e) => {
-                  e.preventDefault();
-                  purge.mutate({ project: ref, ...(purging === "all" ? {} : { ids: purging }) });
-                }}
-              >
-                {t("history.purge")}
-              </AlertDialogAction>
-            </AlertDialogFooter>
-          </AlertDialogContent>
-        </AlertDialog>
+        <ConfirmDelete
+          title={t("history.purgeTitle")}
+          description={t("history.purgeBody")}
+          confirmLabel={t("history.purge")}
+          onConfirm={() => purge.mutateAsync({ project: ref, ...(purging === "all" ? {} : { ids: purging }) })}
+          onClose={() => setPurging(null)}
+        />
       )}
     </Card>
   );
