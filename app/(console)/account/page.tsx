@@ -5,6 +5,7 @@ import { Laptop, LogOut, MailCheck, ShieldCheck, ShieldOff } from "lucide-react"
 import { useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
+import { NewPasswordField } from "../../../components/console/account-fields";
 import { FormAlert } from "../../../components/console/auth-card";
 import { Field, useZodForm } from "../../../components/console/form";
 import { FormDialog } from "../../../components/console/form-dialog";
@@ -19,7 +20,6 @@ import { Button } from "../../../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../components/ui/card";
 import { Input } from "../../../components/ui/input";
 import { changePasswordInput, disableTotpInput, updateProfileInput } from "../../../server/modules/accounts/schema";
-import { PASSWORD_MIN_LENGTH } from "../../../server/platform/crypto/password-policy";
 
 function useRefreshState() {
   const trpc = useTRPC();
@@ -127,14 +127,7 @@ function Password() {
           <Field id="field-current" label={t("fields.currentPassword")} error={form.errors.current}>
             <Input {...form.text("current")} type="password" autoComplete="current-password" />
           </Field>
-          <Field
-            id="field-next"
-            label={t("fields.newPassword")}
-            error={form.errors.next}
-            hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}
-          >
-            <Input {...form.text("next")} type="password" autoComplete="new-password" />
-          </Field>
+          <NewPasswordField form={form} name="next" label={t("fields.newPassword")} />
           <Field id="field-confirm" label={t("fields.confirmPassword")} error={form.errors.confirm}>
             <Input {...form.text("confirm")} type="password" autoComplete="new-password" />
           </Field>

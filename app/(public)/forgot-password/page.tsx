@@ -2,12 +2,11 @@
 
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
-import { AuthCard, FormAlert } from "../../../components/console/auth-card";
+import { AuthCard, AuthForm, FormAlert } from "../../../components/console/auth-card";
 import { Field, useZodForm } from "../../../components/console/form";
 import { PublicPage } from "../../../components/console/gates";
 import { useI18n } from "../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../components/trpc/trpc-provider";
-import { Button } from "../../../components/ui/button";
 import { Input } from "../../../components/ui/input";
 import { resetRequestInput } from "../../../server/modules/accounts/schema";
 
@@ -29,15 +28,17 @@ function ForgotForm() {
     );
   return (
     <AuthCard title={t("forgot.title")} description={t("forgot.description")} footer={back}>
-      <FormAlert message={request.isError && !form.errors.email ? request.error.message : null} />
-      <form ref={form.formRef} onSubmit={form.submit((data) => request.mutate(data))} className="flex flex-col gap-4" noValidate>
+      <AuthForm
+        form={form}
+        error={request.error}
+        submitLabel={t("forgot.submit")}
+        submitDisabled={request.isPending}
+        onSubmit={(data) => request.mutate(data)}
+      >
         <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
           <Input {...form.text("email")} type="email" autoComplete="email" autoFocus />
         </Field>
-        <Button type="submit" disabled={request.isPending}>
-          {t("forgot.submit")}
-        </Button>
-      </form>
+      </AuthForm>
     </AuthCard>
   );
 }

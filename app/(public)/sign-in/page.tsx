@@ -6,7 +6,7 @@ import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { z } from "zod";
-import { AuthCard, FormAlert } from "../../../components/console/auth-card";
+import { AuthCard, AuthForm, FormAlert } from "../../../components/console/auth-card";
 import { errorInfo } from "../../../components/console/errors";
 import { Field, useZodForm } from "../../../components/console/form";
 import { safeNext } from "../../../components/console/format";
@@ -136,8 +136,13 @@ function SignInForm({ signupOpen, providers }: { signupOpen: boolean; providers:
       }
     >
       {ssoError && !signIn.isError && <FormAlert message={t(ssoErrorKey(ssoError))} />}
-      <FormAlert message={signIn.isError && !form.errors.email && !form.errors.password ? signIn.error.message : null} />
-      <form ref={form.formRef} onSubmit={form.submit((data) => signIn.mutate(data))} className="flex flex-col gap-4" noValidate>
+      <AuthForm
+        form={form}
+        error={signIn.error}
+        submitLabel={t("signIn.submit")}
+        submitDisabled={signIn.isPending || signIn.isSuccess}
+        onSubmit={(data) => signIn.mutate(data)}
+      >
         <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
           <Input {...form.text("email")} type="email" autoComplete="username" autoFocus />
         </Field>
@@ -149,10 +154,7 @@ function SignInForm({ signupOpen, providers }: { signupOpen: boolean; providers:
             {t("signIn.forgot")}
           </Link>
         </div>
-        <Button type="submit" disabled={signIn.isPending || signIn.isSuccess}>
-          {t("signIn.submit")}
-        </Button>
-      </form>
+      </AuthForm>
       {providers.length > 0 && (
         <>
           <div className="flex items-center gap-3 text-xs text-muted-foreground uppercase">

@@ -5,7 +5,8 @@ import { UserPlus, UsersRound } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
-import { Field, useZodForm } from "../../../../components/console/form";
+import { AccountFields } from "../../../../components/console/account-fields";
+import { useZodForm } from "../../../../components/console/form";
 import { FormDialog } from "../../../../components/console/form-dialog";
 import { formatDate, formatRelative } from "../../../../components/console/format";
 import { useAccount } from "../../../../components/console/session";
@@ -16,13 +17,11 @@ import { useTRPC } from "../../../../components/trpc/trpc-provider";
 import { Badge } from "../../../../components/ui/badge";
 import { Button } from "../../../../components/ui/button";
 import { Card, CardContent } from "../../../../components/ui/card";
-import { Input } from "../../../../components/ui/input";
 import { Label } from "../../../../components/ui/label";
 import { Switch } from "../../../../components/ui/switch";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "../../../../components/ui/table";
 import { setupInput } from "../../../../server/modules/accounts/schema";
 import type { AccountView } from "../../../../server/modules/accounts/service";
-import { PASSWORD_MIN_LENGTH } from "../../../../server/platform/crypto/password-policy";
 
 const createForm = setupInput.extend({ instanceAdmin: z.boolean() });
 
@@ -49,20 +48,7 @@ function CreateAccountDialog({ onClose }: { onClose: () => void }) {
       onSubmit={(d) => create.mutateAsync(d)}
       onClose={onClose}
     >
-      <Field id="field-name" label={t("fields.name")} error={form.errors.name}>
-        <Input {...form.text("name")} autoFocus />
-      </Field>
-      <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
-        <Input {...form.text("email")} type="email" autoComplete="off" />
-      </Field>
-      <Field
-        id="field-password"
-        label={t("accounts.initialPassword")}
-        error={form.errors.password}
-        hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}
-      >
-        <Input {...form.text("password")} type="password" autoComplete="new-password" />
-      </Field>
+      <AccountFields form={form} forSomeoneElse />
       <div className="flex items-center gap-3">
         <Switch id="field-instanceAdmin" checked={form.values.instanceAdmin} onCheckedChange={(v) => form.set("instanceAdmin", v)} />
         <Label htmlFor="field-instanceAdmin" className="font-normal">
