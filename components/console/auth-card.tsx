@@ -48,11 +48,25 @@ export function FormAlert({ message, tone = "error" }: { message: string | null 
   );
 }
 
+/** A page outside the shell that only tells something, e.g. that a mail is on its way. */
+export function AuthNotice({ title, message, footer }: { title: string; message: string; footer?: ReactNode }) {
+  return (
+    <AuthCard title={title} footer={footer}>
+      <FormAlert tone="success" message={message} />
+    </AuthCard>
+  );
+}
+
 /**
- * The form of a page outside the shell (sign-in, setup, sign-up, password reset): the server's
- * error above it unless a field shows it, the fields, and the submit button.
+ * A page outside the shell that is one form (sign-in, setup, sign-up, password reset): its card,
+ * the server's error above the form unless a field shows it, the fields, and the submit button.
  */
 export function AuthForm<In, Out>({
+  title,
+  description,
+  footer,
+  before,
+  after,
   form,
   error,
   submitLabel,
@@ -60,6 +74,12 @@ export function AuthForm<In, Out>({
   onSubmit,
   children,
 }: {
+  title: string;
+  description?: ReactNode;
+  footer?: ReactNode;
+  /** In the card above the form, and below it. */
+  before?: ReactNode;
+  after?: ReactNode;
   form: ZodForm<In, Out>;
   /** The call's error, or null. */
   error: unknown;
@@ -69,7 +89,8 @@ export function AuthForm<In, Out>({
   children: ReactNode;
 }) {
   return (
-    <>
+    <AuthCard title={title} description={description} footer={footer}>
+      {before}
       <FormAlert message={error && Object.keys(form.errors).length === 0 ? errorInfo(error).message : null} />
       <form ref={form.formRef} onSubmit={form.submit(onSubmit)} className="flex flex-col gap-4" noValidate>
         {children}
@@ -77,6 +98,7 @@ export function AuthForm<In, Out>({
           {submitLabel}
         </Button>
       </form>
-    </>
+      {after}
+    </AuthCard>
   );
 }

@@ -2,7 +2,7 @@
 
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
-import { AuthCard, AuthForm, FormAlert } from "../../../components/console/auth-card";
+import { AuthForm, AuthNotice } from "../../../components/console/auth-card";
 import { Field, useZodForm } from "../../../components/console/form";
 import { PublicPage } from "../../../components/console/gates";
 import { useI18n } from "../../../components/i18n/i18n-provider";
@@ -21,25 +21,22 @@ function ForgotForm() {
     </Link>
   );
   if (request.isSuccess)
-    return (
-      <AuthCard title={t("forgot.sentTitle")} footer={back}>
-        <FormAlert tone="success" message={t("forgot.sentBody", { email: form.values.email.trim() })} />
-      </AuthCard>
-    );
+    return <AuthNotice title={t("forgot.sentTitle")} message={t("forgot.sentBody", { email: form.values.email.trim() })} footer={back} />;
   return (
-    <AuthCard title={t("forgot.title")} description={t("forgot.description")} footer={back}>
-      <AuthForm
-        form={form}
-        error={request.error}
-        submitLabel={t("forgot.submit")}
-        submitDisabled={request.isPending}
-        onSubmit={(data) => request.mutate(data)}
-      >
-        <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
-          <Input {...form.text("email")} type="email" autoComplete="email" autoFocus />
-        </Field>
-      </AuthForm>
-    </AuthCard>
+    <AuthForm
+      title={t("forgot.title")}
+      description={t("forgot.description")}
+      footer={back}
+      form={form}
+      error={request.error}
+      submitLabel={t("forgot.submit")}
+      submitDisabled={request.isPending}
+      onSubmit={(data) => request.mutate(data)}
+    >
+      <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
+        <Input {...form.text("email")} type="email" autoComplete="email" autoFocus />
+      </Field>
+    </AuthForm>
   );
 }
 

@@ -45,25 +45,27 @@ function ResetForm() {
       </AuthCard>
     );
   return (
-    <AuthCard title={t("reset.title")} description={t("reset.description")}>
-      <AuthForm
-        form={form}
-        error={reset.error}
-        submitLabel={t("reset.submit")}
-        submitDisabled={reset.isPending}
-        onSubmit={(d) => reset.mutate({ token, password: d.password })}
-      >
-        <NewPasswordField form={form} label={t("fields.newPassword")} autoFocus />
-        <Field id="field-confirm" label={t("fields.confirmPassword")} error={form.errors.confirm}>
-          <Input {...form.text("confirm")} type="password" autoComplete="new-password" />
-        </Field>
-      </AuthForm>
-      {reset.isError && (
-        <Link href="/forgot-password" className="text-center text-sm text-primary hover:underline">
-          {t("reset.requestNew")}
-        </Link>
-      )}
-    </AuthCard>
+    <AuthForm
+      title={t("reset.title")}
+      description={t("reset.description")}
+      after={
+        reset.isError && (
+          <Link href="/forgot-password" className="text-center text-sm text-primary hover:underline">
+            {t("reset.requestNew")}
+          </Link>
+        )
+      }
+      form={form}
+      error={reset.error}
+      submitLabel={t("reset.submit")}
+      submitDisabled={reset.isPending}
+      onSubmit={(d) => reset.mutate({ token, password: d.password })}
+    >
+      <NewPasswordField form={form} label={t("fields.newPassword")} autoFocus />
+      <Field id="field-confirm" label={t("fields.confirmPassword")} error={form.errors.confirm}>
+        <Input {...form.text("confirm")} type="password" autoComplete="new-password" />
+      </Field>
+    </AuthForm>
   );
 }
 

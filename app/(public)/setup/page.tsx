@@ -2,7 +2,7 @@
 
 import { useMutation } from "@tanstack/react-query";
 import { AccountFields } from "../../../components/console/account-fields";
-import { AuthCard, AuthForm } from "../../../components/console/auth-card";
+import { AuthForm } from "../../../components/console/auth-card";
 import { useZodForm } from "../../../components/console/form";
 import { PublicPage } from "../../../components/console/gates";
 import { useEnterConsole } from "../../../components/console/session";
@@ -19,17 +19,17 @@ function SetupForm() {
     trpc.accounts.setup.mutationOptions({ onSuccess: () => enter("/projects"), onError: (e) => form.serverError(e) }),
   );
   return (
-    <AuthCard title={t("setup.title")} description={t("setup.description")}>
-      <AuthForm
-        form={form}
-        error={setup.error}
-        submitLabel={t("setup.submit")}
-        submitDisabled={setup.isPending || setup.isSuccess}
-        onSubmit={(data) => setup.mutate(data)}
-      >
-        <AccountFields form={form} />
-      </AuthForm>
-    </AuthCard>
+    <AuthForm
+      title={t("setup.title")}
+      description={t("setup.description")}
+      form={form}
+      error={setup.error}
+      submitLabel={t("setup.submit")}
+      submitDisabled={setup.isPending || setup.isSuccess}
+      onSubmit={(data) => setup.mutate(data)}
+    >
+      <AccountFields form={form} />
+    </AuthForm>
   );
 }
 

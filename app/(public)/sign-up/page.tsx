@@ -3,7 +3,7 @@
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { AccountFields } from "../../../components/console/account-fields";
-import { AuthCard, AuthForm, FormAlert } from "../../../components/console/auth-card";
+import { AuthCard, AuthForm, AuthNotice } from "../../../components/console/auth-card";
 import { errorInfo } from "../../../components/console/errors";
 import { useZodForm } from "../../../components/console/form";
 import { PublicPage } from "../../../components/console/gates";
@@ -35,23 +35,20 @@ function SignUpForm() {
   );
   // With email verification required, the account exists but may not sign in until the mailed link is opened.
   if (signUp.isError && errorInfo(signUp.error).code === "email_not_verified")
-    return (
-      <AuthCard title={t("signUp.checkMail")} footer={<SignInLink />}>
-        <FormAlert tone="success" message={signUp.error.message} />
-      </AuthCard>
-    );
+    return <AuthNotice title={t("signUp.checkMail")} message={signUp.error.message} footer={<SignInLink />} />;
   return (
-    <AuthCard title={t("signUp.title")} description={t("signUp.description")} footer={<SignInLink />}>
-      <AuthForm
-        form={form}
-        error={signUp.error}
-        submitLabel={t("signUp.submit")}
-        submitDisabled={signUp.isPending || signUp.isSuccess}
-        onSubmit={(data) => signUp.mutate(data)}
-      >
-        <AccountFields form={form} />
-      </AuthForm>
-    </AuthCard>
+    <AuthForm
+      title={t("signUp.title")}
+      description={t("signUp.description")}
+      footer={<SignInLink />}
+      form={form}
+      error={signUp.error}
+      submitLabel={t("signUp.submit")}
+      submitDisabled={signUp.isPending || signUp.isSuccess}
+      onSubmit={(data) => signUp.mutate(data)}
+    >
+      <AccountFields form={form} />
+    </AuthForm>
   );
 }
 

@@ -10,7 +10,7 @@ import { CopyButton } from "../../../../components/console/copy-button";
 import { Field, useZodForm } from "../../../../components/console/form";
 import { FormDialog } from "../../../../components/console/form-dialog";
 import { useRoleLabel } from "../../../../components/console/role-name";
-import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../components/console/states";
+import { EmptyState, LoadingRows, PageHeader, QueryCard } from "../../../../components/console/states";
 import { useI18n } from "../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../components/trpc/trpc-provider";
 import { Badge } from "../../../../components/ui/badge";
@@ -260,75 +260,68 @@ export default function SsoPage() {
           )}
         </CardContent>
       </Card>
-      <Card className="py-0">
-        <CardContent className="px-0">
-          {providers.isPending ? (
-            <div className="p-5">
-              <LoadingRows count={3} />
-            </div>
-          ) : providers.isError ? (
-            <div className="p-5">
-              <QueryError error={providers.error} onRetry={() => providers.refetch()} />
-            </div>
-          ) : providers.data.length === 0 ? (
-            <div className="p-5">
-              <EmptyState icon={KeyRound} title={t("sso.emptyTitle")} body={t("sso.emptyBody")} action={addButton} />
-            </div>
-          ) : (
-            <Table data-testid="sso-table">
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="pl-5">{t("sso.name")}</TableHead>
-                  <TableHead>{t("sso.issuer")}</TableHead>
-                  <TableHead className="hidden md:table-cell">{t("sso.clientId")}</TableHead>
-                  <TableHead>{t("accounts.status")}</TableHead>
-                  <TableHead className="w-12">
-                    <span className="sr-only">{t("common.actions")}</span>
-                  </TableHead>
+      <QueryCard
+        query={providers}
+        empty={
+          providers.data?.length === 0 && (
+            <EmptyState icon={KeyRound} title={t("sso.emptyTitle")} body={t("sso.emptyBody")} action={addButton} />
+          )
+        }
+      >
+        {(data) => (
+          <Table data-testid="sso-table">
+            <TableHeader>
+              <TableRow>
+                <TableHead className="pl-5">{t("sso.name")}</TableHead>
+                <TableHead>{t("sso.issuer")}</TableHead>
+                <TableHead className="hidden md:table-cell">{t("sso.clientId")}</TableHead>
+                <TableHead>{t("accounts.status")}</TableHead>
+                <TableHead className="w-12">
+                  <span className="sr-only">{t("common.actions")}</span>
+                </TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {data.map((p) => (
+                <TableRow key={p.id}>
+                  <TableCell className="pl-5 font-medium">{p.name}</TableCell>
+                  <TableCell className="max-w-64 truncate font-mono text-xs">{p.issuer}</TableCell>
+                  <TableCell className="hidden max-w-40 truncate font-mono text-xs md:table-cell">{p.clientId}</TableCell>
+                  <TableCell>
+                    <div className="flex flex-wrap gap-1">
+                      {p.enabled ? (
+                        <Badge variant="success">{t("sso.enabled")}</Badge>
+                      ) : (
+                        <Badge variant="outline">{t("sso.disabled")}</Badge>
+                      )}
+                      {p.jitProvisioning && <Badge variant="secondary">{t("sso.jitBadge")}</Badge>}
+                    </div>
+                  </TableCell>
+                  <TableCell>
+                    <DropdownMenu>
+                      <DropdownMenuTrigger asChild>
+                        <Button variant="ghost" size="icon" aria-label={t("sso.actionsFor", { name: p.name })}>
+                          <MoreHorizontal />
+                        </Button>
+                      </DropdownMenuTrigger>
+                      <DropdownMenuContent align="end">
+                        <DropdownMenuItem onSelect={() => setEditing(p)}>
+                          <Pencil />
+                          {t("common.edit")}
+                        </DropdownMenuItem>
+                        <DropdownMenuItem onSelect={() => setDeleting(p)} className="text-destructive focus:text-destructive">
+                          <Trash2 />
+                          {t("common.delete")}
+                        </DropdownMenuItem>
+                      </DropdownMenuContent>
+                    </DropdownMenu>
+                  </TableCell>
                 </TableRow>
-              </TableHeader>
-              <TableBody>
-                {providers.data.map((p) => (
-                  <TableRow key={p.id}>
-                    <TableCell className="pl-5 font-medium">{p.name}</TableCell>
-                    <TableCell className="max-w-64 truncate font-mono text-xs">{p.issuer}</TableCell>
-                    <TableCell className="hidden max-w-40 truncate font-mono text-xs md:table-cell">{p.clientId}</TableCell>
-                    <TableCell>
-                      <div className="flex flex-wrap gap-1">
-                        {p.enabled ? (
-                          <Badge variant="success">{t("sso.enabled")}</Badge>
-                        ) : (
-                          <Badge variant="outline">{t("sso.disabled")}</Badge>
-                        )}
-                        {p.jitProvisioning && <Badge variant="secondary">{t("sso.jitBadge")}</Badge>}
-                      </div>
-                    </TableCell>
-                    <TableCell>
-                      <DropdownMenu>
-                        <DropdownMenuTrigger asChild>
-                          <Button variant="ghost" size="icon" aria-label={t("sso.actionsFor", { name: p.name })}>
-                            <MoreHorizontal />
-                          </Button>
-                        </DropdownMenuTrigger>
-                        <DropdownMenuContent align="end">
-                          <DropdownMenuItem onSelect={() => setEditing(p)}>
-                            <Pencil />
-                            {t("common.edit")}
-                          </DropdownMenuItem>
-                          <DropdownMenuItem onSelect={() => setDeleting(p)} className="text-destructive focus:text-destructive">
-                            <Trash2 />
-                            {t("common.delete")}
-                          </DropdownMenuItem>
-                        </DropdownMenuContent>
-                      </DropdownMenu>
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          )}
-        </CardContent>
-      </Card>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </QueryCard>
       {editing && <ProviderDialog provider={editing === "new" ? null : editing} onClose={() => setEditing(null)} />}
       {deleting && <DeleteProvider provider={deleting} onClose={() => setDeleting(null)} />}
     </div>

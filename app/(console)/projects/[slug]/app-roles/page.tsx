@@ -9,13 +9,12 @@ import { ConfirmDelete } from "../../../../../components/console/confirm-dialog"
 import { Field, useZodForm } from "../../../../../components/console/form";
 import { FormDialog } from "../../../../../components/console/form-dialog";
 import { formatDate } from "../../../../../components/console/format";
-import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../components/console/states";
+import { EmptyState, PageHeader, QueryCard } from "../../../../../components/console/states";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
 import { Alert, AlertDescription } from "../../../../../components/ui/alert";
 import { Badge } from "../../../../../components/ui/badge";
 import { Button } from "../../../../../components/ui/button";
-import { Card, CardContent } from "../../../../../components/ui/card";
 import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuTrigger } from "../../../../../components/ui/dropdown-menu";
 import { Input } from "../../../../../components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "../../../../../components/ui/table";
@@ -151,81 +150,74 @@ function AppRoles() {
         }
         actions={roles.data && roles.data.length > 0 ? createButton : undefined}
       />
-      <Card className="py-0">
-        <CardContent className="px-0">
-          {roles.isPending ? (
-            <div className="p-5">
-              <LoadingRows count={3} />
-            </div>
-          ) : roles.isError ? (
-            <div className="p-5">
-              <QueryError error={roles.error} onRetry={() => roles.refetch()} />
-            </div>
-          ) : roles.data.length === 0 ? (
-            <div className="p-5">
-              <EmptyState
-                icon={BadgeCheck}
-                title={t("appRoles.emptyTitle")}
-                body={manage ? t("appRoles.emptyBody") : t("appRoles.emptyBodyReadOnly")}
-                action={createButton}
-              />
-            </div>
-          ) : (
-            <Table data-testid="app-roles-table">
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="pl-5">{t("appRoles.name")}</TableHead>
-                  <TableHead>{t("appRoles.description")}</TableHead>
-                  <TableHead>{t("appRoles.users")}</TableHead>
-                  <TableHead className="hidden md:table-cell">{t("appRoles.created")}</TableHead>
+      <QueryCard
+        query={roles}
+        empty={
+          roles.data?.length === 0 && (
+            <EmptyState
+              icon={BadgeCheck}
+              title={t("appRoles.emptyTitle")}
+              body={manage ? t("appRoles.emptyBody") : t("appRoles.emptyBodyReadOnly")}
+              action={createButton}
+            />
+          )
+        }
+      >
+        {(data) => (
+          <Table data-testid="app-roles-table">
+            <TableHeader>
+              <TableRow>
+                <TableHead className="pl-5">{t("appRoles.name")}</TableHead>
+                <TableHead>{t("appRoles.description")}</TableHead>
+                <TableHead>{t("appRoles.users")}</TableHead>
+                <TableHead className="hidden md:table-cell">{t("appRoles.created")}</TableHead>
+                {manage && (
+                  <TableHead className="w-12">
+                    <span className="sr-only">{t("common.actions")}</span>
+                  </TableHead>
+                )}
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {data.map((r) => (
+                <TableRow key={r.id} data-testid={`app-role-${r.name}`}>
+                  <TableCell className="pl-5">
+                    <Badge variant="outline" className="font-mono text-sm">
+                      {r.name}
+                    </Badge>
+                  </TableCell>
+                  <TableCell className="max-w-80 truncate text-muted-foreground" title={r.description}>
+                    {r.description || "—"}
+                  </TableCell>
+                  <TableCell>{r.users}</TableCell>
+                  <TableCell className="hidden text-muted-foreground md:table-cell">{formatDate(r.createdAt, locale)}</TableCell>
                   {manage && (
-                    <TableHead className="w-12">
-                      <span className="sr-only">{t("common.actions")}</span>
-                    </TableHead>
+                    <TableCell>
+                      <DropdownMenu>
+                        <DropdownMenuTrigger asChild>
+                          <Button variant="ghost" size="icon" aria-label={t("appRoles.actionsFor", { name: r.name })}>
+                            <MoreHorizontal />
+                          </Button>
+                        </DropdownMenuTrigger>
+                        <DropdownMenuContent align="end">
+                          <DropdownMenuItem onSelect={() => setEditing(r)}>
+                            <Pencil />
+                            {t("common.edit")}
+                          </DropdownMenuItem>
+                          <DropdownMenuItem onSelect={() => setDeleting(r)} className="text-destructive focus:text-destructive">
+                            <Trash2 />
+                            {t("common.delete")}
+                          </DropdownMenuItem>
+                        </DropdownMenuContent>
+                      </DropdownMenu>
+                    </TableCell>
                   )}
                 </TableRow>
-              </TableHeader>
-              <TableBody>
-                {roles.data.map((r) => (
-                  <TableRow key={r.id} data-testid={`app-role-${r.name}`}>
-                    <TableCell className="pl-5">
-                      <Badge variant="outline" className="font-mono text-sm">
-                        {r.name}
-                      </Badge>
-                    </TableCell>
-                    <TableCell className="max-w-80 truncate text-muted-foreground" title={r.description}>
-                      {r.description || "—"}
-                    </TableCell>
-                    <TableCell>{r.users}</TableCell>
-                    <TableCell className="hidden text-muted-foreground md:table-cell">{formatDate(r.createdAt, locale)}</TableCell>
-                    {manage && (
-                      <TableCell>
-                        <DropdownMenu>
-                          <DropdownMenuTrigger asChild>
-                            <Button variant="ghost" size="icon" aria-label={t("appRoles.actionsFor", { name: r.name })}>
-                              <MoreHorizontal />
-                            </Button>
-                          </DropdownMenuTrigger>
-                          <DropdownMenuContent align="end">
-                            <DropdownMenuItem onSelect={() => setEditing(r)}>
-                              <Pencil />
-                              {t("common.edit")}
-                            </DropdownMenuItem>
-                            <DropdownMenuItem onSelect={() => setDeleting(r)} className="text-destructive focus:text-destructive">
-                              <Trash2 />
-                              {t("common.delete")}
-                            </DropdownMenuItem>
-                          </DropdownMenuContent>
-                        </DropdownMenu>
-                      </TableCell>
-                    )}
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          )}
-        </CardContent>
-      </Card>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </QueryCard>
       <p className="text-sm text-muted-foreground">{t("appRoles.tokenNote")}</p>
       {editing && <AppRoleDialog role={editing === "new" ? null : editing} onClose={() => setEditing(null)} />}
       {deleting && <DeleteAppRole role={deleting} onClose={() => setDeleting(null)} />}

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { Field, useZodForm } from "../../../../../components/console/form";
 import { FormDialog } from "../../../../../components/console/form-dialog";
 import { formatDateTime, formatRelative } from "../../../../../components/console/format";
-import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../components/console/states";
+import { EmptyState, LoadingRows, PageHeader, QueryCard, QueryError } from "../../../../../components/console/states";
 import { formatDuration } from "../../../../../components/i18n/catalog";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
@@ -315,60 +315,51 @@ function Topics() {
   return (
     <div className="mx-auto flex max-w-6xl flex-col gap-6">
       <PageHeader title={t("events.title")} description={t("events.subtitle")} actions={rows.length > 0 ? createButton : undefined} />
-      <Card className="py-0">
-        <CardContent className="px-0">
-          {topics.isPending ? (
-            <div className="p-5">
-              <LoadingRows count={3} />
-            </div>
-          ) : topics.isError ? (
-            <div className="p-5">
-              <QueryError error={topics.error} onRetry={() => topics.refetch()} />
-            </div>
-          ) : rows.length === 0 ? (
-            <div className="p-5">
-              <EmptyState icon={Radio} title={t("events.emptyTitle")} body={t("events.emptyBody")} action={createButton} />
-            </div>
-          ) : (
-            <Table data-testid="topics-table">
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="pl-5">{t("events.name")}</TableHead>
-                  <TableHead>{t("events.messages")}</TableHead>
-                  <TableHead className="hidden md:table-cell">{t("events.size")}</TableHead>
-                  <TableHead className="hidden md:table-cell">{t("events.retention")}</TableHead>
+      <QueryCard
+        query={topics}
+        empty={
+          rows.length === 0 && <EmptyState icon={Radio} title={t("events.emptyTitle")} body={t("events.emptyBody")} action={createButton} />
+        }
+      >
+        {() => (
+          <Table data-testid="topics-table">
+            <TableHeader>
+              <TableRow>
+                <TableHead className="pl-5">{t("events.name")}</TableHead>
+                <TableHead>{t("events.messages")}</TableHead>
+                <TableHead className="hidden md:table-cell">{t("events.size")}</TableHead>
+                <TableHead className="hidden md:table-cell">{t("events.retention")}</TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {rows.map((x) => (
+                <TableRow
+                  key={x.name}
+                  data-testid={`topic-${x.name}`}
+                  className="cursor-pointer"
+                  data-state={x.name === selected ? "selected" : undefined}
+                  onClick={() => setSelected(x.name === selected ? null : x.name)}
+                >
+                  <TableCell className="pl-5">
+                    <button type="button" className="text-left font-medium hover:underline" aria-expanded={x.name === selected}>
+                      {x.name}
+                    </button>
+                    {x.kind === "system" && (
+                      <Badge variant="outline" className="ml-2">
+                        {t("events.system")}
+                      </Badge>
+                    )}
+                    {x.description && <p className="text-xs text-muted-foreground">{x.description}</p>}
+                  </TableCell>
+                  <TableCell>{new Intl.NumberFormat(locale).format(x.stats.messages)}</TableCell>
+                  <TableCell className="hidden md:table-cell">{formatBytes(x.stats.bytes, locale)}</TableCell>
+                  <TableCell className="hidden md:table-cell">{retention(x)}</TableCell>
                 </TableRow>
-              </TableHeader>
-              <TableBody>
-                {rows.map((x) => (
-                  <TableRow
-                    key={x.name}
-                    data-testid={`topic-${x.name}`}
-                    className="cursor-pointer"
-                    data-state={x.name === selected ? "selected" : undefined}
-                    onClick={() => setSelected(x.name === selected ? null : x.name)}
-                  >
-                    <TableCell className="pl-5">
-                      <button type="button" className="text-left font-medium hover:underline" aria-expanded={x.name === selected}>
-                        {x.name}
-                      </button>
-                      {x.kind === "system" && (
-                        <Badge variant="outline" className="ml-2">
-                          {t("events.system")}
-                        </Badge>
-                      )}
-                      {x.description && <p className="text-xs text-muted-foreground">{x.description}</p>}
-                    </TableCell>
-                    <TableCell>{new Intl.NumberFormat(locale).format(x.stats.messages)}</TableCell>
-                    <TableCell className="hidden md:table-cell">{formatBytes(x.stats.bytes, locale)}</TableCell>
-                    <TableCell className="hidden md:table-cell">{retention(x)}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          )}
-        </CardContent>
-      </Card>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </QueryCard>
       {current && <TopicDetail topic={current} />}
       {/* Webhooks need a topic of the project's own. */}
       {rows.some((x) => x.kind === "user") && <Webhooks topics={rows.filter((x) => x.kind === "user").map((x) => x.name)} />}

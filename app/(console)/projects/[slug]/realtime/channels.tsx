@@ -9,12 +9,11 @@ import { ConfirmDelete } from "../../../../../components/console/confirm-dialog"
 import { Field, useZodForm } from "../../../../../components/console/form";
 import { FormDialog } from "../../../../../components/console/form-dialog";
 import { formatDateTime, formatRelative } from "../../../../../components/console/format";
-import { EmptyState, LoadingRows, QueryError } from "../../../../../components/console/states";
+import { EmptyState, QueryCard } from "../../../../../components/console/states";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
 import { Badge } from "../../../../../components/ui/badge";
 import { Button } from "../../../../../components/ui/button";
-import { Card, CardContent } from "../../../../../components/ui/card";
 import { Input } from "../../../../../components/ui/input";
 import { Label } from "../../../../../components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "../../../../../components/ui/select";
@@ -202,82 +201,75 @@ export function Channels() {
         </p>
       )}
       {rows.length > 0 && createButton && <div className="flex justify-end">{createButton}</div>}
-      <Card className="py-0">
-        <CardContent className="px-0">
-          {channels.isPending ? (
-            <div className="p-5">
-              <LoadingRows count={3} />
-            </div>
-          ) : channels.isError ? (
-            <div className="p-5">
-              <QueryError error={channels.error} onRetry={() => channels.refetch()} />
-            </div>
-          ) : rows.length === 0 ? (
-            <div className="p-5">
-              <EmptyState icon={Radio} title={t("realtime.emptyTitle")} body={t("realtime.emptyBody")} action={createButton} />
-            </div>
-          ) : (
-            <Table data-testid="channels-table">
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="pl-5">{t("realtime.name")}</TableHead>
-                  <TableHead>{t("realtime.colRules")}</TableHead>
-                  <TableHead>{t("realtime.colPresence")}</TableHead>
-                  <TableHead className="hidden md:table-cell">{t("realtime.colUpdated")}</TableHead>
-                  {manage && <TableHead className="pr-5 text-right">{t("common.actions")}</TableHead>}
+      <QueryCard
+        query={channels}
+        empty={
+          rows.length === 0 && (
+            <EmptyState icon={Radio} title={t("realtime.emptyTitle")} body={t("realtime.emptyBody")} action={createButton} />
+          )
+        }
+      >
+        {() => (
+          <Table data-testid="channels-table">
+            <TableHeader>
+              <TableRow>
+                <TableHead className="pl-5">{t("realtime.name")}</TableHead>
+                <TableHead>{t("realtime.colRules")}</TableHead>
+                <TableHead>{t("realtime.colPresence")}</TableHead>
+                <TableHead className="hidden md:table-cell">{t("realtime.colUpdated")}</TableHead>
+                {manage && <TableHead className="pr-5 text-right">{t("common.actions")}</TableHead>}
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {rows.map((c) => (
+                <TableRow key={c.name} data-testid={`channel-${c.name}`}>
+                  <TableCell className="pl-5 font-mono text-sm font-medium">{c.name}</TableCell>
+                  <TableCell>
+                    <div className="grid gap-0.5 text-xs">
+                      <span>
+                        <span className="text-muted-foreground">{t("realtime.subscribeRule")}: </span>
+                        <RuleText rule={c.subscribeRule} />
+                      </span>
+                      <span>
+                        <span className="text-muted-foreground">{t("realtime.publishRule")}: </span>
+                        <RuleText rule={c.publishRule} />
+                      </span>
+                    </div>
+                  </TableCell>
+                  <TableCell>
+                    <Badge variant={c.presence ? "default" : "outline"}>{c.presence ? t("realtime.on") : t("realtime.off")}</Badge>
+                  </TableCell>
+                  <TableCell className="hidden whitespace-nowrap md:table-cell" title={formatDateTime(c.updatedAt, locale)}>
+                    {formatRelative(c.updatedAt, locale)}
+                  </TableCell>
+                  {manage && (
+                    <TableCell className="pr-5 text-right whitespace-nowrap">
+                      <Button
+                        variant="ghost"
+                        size="icon"
+                        aria-label={`${t("common.edit")} ${c.name}`}
+                        onClick={() => setEditing(c)}
+                        data-testid={`edit-channel-${c.name}`}
+                      >
+                        <Pencil />
+                      </Button>
+                      <Button
+                        variant="ghost"
+                        size="icon"
+                        aria-label={`${t("common.delete")} ${c.name}`}
+                        onClick={() => setDeleting(c)}
+                        data-testid={`delete-channel-${c.name}`}
+                      >
+                        <Trash2 />
+                      </Button>
+                    </TableCell>
+                  )}
                 </TableRow>
-              </TableHeader>
-              <TableBody>
-                {rows.map((c) => (
-                  <TableRow key={c.name} data-testid={`channel-${c.name}`}>
-                    <TableCell className="pl-5 font-mono text-sm font-medium">{c.name}</TableCell>
-                    <TableCell>
-                      <div className="grid gap-0.5 text-xs">
-                        <span>
-                          <span className="text-muted-foreground">{t("realtime.subscribeRule")}: </span>
-                          <RuleText rule={c.subscribeRule} />
-                        </span>
-                        <span>
-                          <span className="text-muted-foreground">{t("realtime.publishRule")}: </span>
-                          <RuleText rule={c.publishRule} />
-                        </span>
-                      </div>
-                    </TableCell>
-                    <TableCell>
-                      <Badge variant={c.presence ? "default" : "outline"}>{c.presence ? t("realtime.on") : t("realtime.off")}</Badge>
-                    </TableCell>
-                    <TableCell className="hidden whitespace-nowrap md:table-cell" title={formatDateTime(c.updatedAt, locale)}>
-                      {formatRelative(c.updatedAt, locale)}
-                    </TableCell>
-                    {manage && (
-                      <TableCell className="pr-5 text-right whitespace-nowrap">
-                        <Button
-                          variant="ghost"
-                          size="icon"
-                          aria-label={`${t("common.edit")} ${c.name}`}
-                          onClick={() => setEditing(c)}
-                          data-testid={`edit-channel-${c.name}`}
-                        >
-                          <Pencil />
-                        </Button>
-                        <Button
-                          variant="ghost"
-                          size="icon"
-                          aria-label={`${t("common.delete")} ${c.name}`}
-                          onClick={() => setDeleting(c)}
-                          data-testid={`delete-channel-${c.name}`}
-                        >
-                          <Trash2 />
-                        </Button>
-                      </TableCell>
-                    )}
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          )}
-        </CardContent>
-      </Card>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </QueryCard>
       {editing && <ChannelDialog channel={editing === "new" ? null : editing} onClose={() => setEditing(null)} />}
       {deleting && <DeleteChannelDialog channel={deleting} onClose={() => setDeleting(null)} />}
     </div>

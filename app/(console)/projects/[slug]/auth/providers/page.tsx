@@ -9,7 +9,7 @@ import { ConfirmDelete } from "../../../../../../components/console/confirm-dial
 import { CopyField } from "../../../../../../components/console/copy-field";
 import { Field, useZodForm } from "../../../../../../components/console/form";
 import { FormDialog } from "../../../../../../components/console/form-dialog";
-import { EmptyState, LoadingRows, QueryError } from "../../../../../../components/console/states";
+import { EmptyState, LoadingRows, QueryCard, QueryError } from "../../../../../../components/console/states";
 import { useI18n } from "../../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../../components/trpc/trpc-provider";
 import { Badge } from "../../../../../../components/ui/badge";
@@ -315,25 +315,20 @@ export default function ProvidersPage() {
           )}
         </CardContent>
       </Card>
-      <Card className="py-0">
-        <CardHeader className="flex flex-row items-start justify-between gap-4 border-b py-5">
-          <div className="grid gap-1">
-            <CardTitle>{t("providers.title")}</CardTitle>
-            <CardDescription>{t("providers.description")}</CardDescription>
-          </div>
-          {manage && sorted.length > 0 && <AddProvider onPick={(kind) => setEditing({ kind, provider: null })} />}
-        </CardHeader>
-        <CardContent className="px-0">
-          {providers.isPending ? (
-            <div className="p-5">
-              <LoadingRows count={3} />
+      <QueryCard
+        query={providers}
+        header={
+          <CardHeader className="flex flex-row items-start justify-between gap-4 border-b py-5">
+            <div className="grid gap-1">
+              <CardTitle>{t("providers.title")}</CardTitle>
+              <CardDescription>{t("providers.description")}</CardDescription>
             </div>
-          ) : providers.isError ? (
-            <div className="p-5">
-              <QueryError error={providers.error} onRetry={() => providers.refetch()} />
-            </div>
-          ) : sorted.length === 0 ? (
-            <div className="flex flex-col gap-4 p-5">
+            {manage && sorted.length > 0 && <AddProvider onPick={(kind) => setEditing({ kind, provider: null })} />}
+          </CardHeader>
+        }
+        empty={
+          sorted.length === 0 && (
+            <>
               <EmptyState
                 icon={KeyRound}
                 title={t("providers.emptyTitle")}
@@ -357,78 +352,80 @@ export default function ProvidersPage() {
                   })}
                 </div>
               )}
-            </div>
-          ) : (
-            <Table data-testid="providers-table">
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="pl-5">{t("providers.provider")}</TableHead>
-                  <TableHead>{t("providers.kind")}</TableHead>
-                  <TableHead className="hidden md:table-cell">{t("providers.clientId")}</TableHead>
-                  <TableHead>{t("providers.status")}</TableHead>
-                  {manage && (
-                    <TableHead className="w-12">
-                      <span className="sr-only">{t("common.actions")}</span>
-                    </TableHead>
-                  )}
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {sorted.map((p) => {
-                  const Icon = PRESETS[p.kind].icon;
-                  return (
-                    <TableRow key={p.id} data-testid={`provider-${p.name}`}>
-                      <TableCell className="pl-5">
-                        <div className="flex items-center gap-3">
-                          <Icon className="size-4 text-muted-foreground" />
-                          <div className="min-w-0">
-                            <p className="font-medium">{p.displayName}</p>
-                            <p className="truncate font-mono text-xs text-muted-foreground">{p.name}</p>
-                          </div>
+            </>
+          )
+        }
+      >
+        {() => (
+          <Table data-testid="providers-table">
+            <TableHeader>
+              <TableRow>
+                <TableHead className="pl-5">{t("providers.provider")}</TableHead>
+                <TableHead>{t("providers.kind")}</TableHead>
+                <TableHead className="hidden md:table-cell">{t("providers.clientId")}</TableHead>
+                <TableHead>{t("providers.status")}</TableHead>
+                {manage && (
+                  <TableHead className="w-12">
+                    <span className="sr-only">{t("common.actions")}</span>
+                  </TableHead>
+                )}
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {sorted.map((p) => {
+                const Icon = PRESETS[p.kind].icon;
+                return (
+                  <TableRow key={p.id} data-testid={`provider-${p.name}`}>
+                    <TableCell className="pl-5">
+                      <div className="flex items-center gap-3">
+                        <Icon className="size-4 text-muted-foreground" />
+                        <div className="min-w-0">
+                          <p className="font-medium">{p.displayName}</p>
+                          <p className="truncate font-mono text-xs text-muted-foreground">{p.name}</p>
                         </div>
-                      </TableCell>
-                      <TableCell>
-                        <Badge variant="outline">{kindLabel(p.kind)}</Badge>
-                      </TableCell>
-                      <TableCell className="hidden max-w-48 truncate font-mono text-xs md:table-cell" title={p.clientId}>
-                        {p.clientId}
-                      </TableCell>
-                      <TableCell>
-                        {p.enabled ? (
-                          <Badge variant="success">{t("providers.enabled")}</Badge>
-                        ) : (
-                          <Badge variant="outline">{t("providers.disabled")}</Badge>
-                        )}
-                      </TableCell>
-                      {manage && (
-                        <TableCell>
-                          <DropdownMenu>
-                            <DropdownMenuTrigger asChild>
-                              <Button variant="ghost" size="icon" aria-label={t("providers.actionsFor", { name: p.displayName })}>
-                                <MoreHorizontal />
-                              </Button>
-                            </DropdownMenuTrigger>
-                            <DropdownMenuContent align="end">
-                              <DropdownMenuItem onSelect={() => setEditing({ kind: p.kind, provider: p })}>
-                                <Pencil />
-                                {t("common.edit")}
-                              </DropdownMenuItem>
-                              <DropdownMenuItem onSelect={() => setDeleting(p)} className="text-destructive focus:text-destructive">
-                                <Trash2 />
-                                {t("common.delete")}
-                              </DropdownMenuItem>
-                            </DropdownMenuContent>
-                          </DropdownMenu>
-                        </TableCell>
+                      </div>
+                    </TableCell>
+                    <TableCell>
+                      <Badge variant="outline">{kindLabel(p.kind)}</Badge>
+                    </TableCell>
+                    <TableCell className="hidden max-w-48 truncate font-mono text-xs md:table-cell" title={p.clientId}>
+                      {p.clientId}
+                    </TableCell>
+                    <TableCell>
+                      {p.enabled ? (
+                        <Badge variant="success">{t("providers.enabled")}</Badge>
+                      ) : (
+                        <Badge variant="outline">{t("providers.disabled")}</Badge>
                       )}
-                    </TableRow>
-                  );
-                })}
-              </TableBody>
-            </Table>
-          )}
-        </CardContent>
-      </Card>
+                    </TableCell>
+                    {manage && (
+                      <TableCell>
+                        <DropdownMenu>
+                          <DropdownMenuTrigger asChild>
+                            <Button variant="ghost" size="icon" aria-label={t("providers.actionsFor", { name: p.displayName })}>
+                              <MoreHorizontal />
+                            </Button>
+                          </DropdownMenuTrigger>
+                          <DropdownMenuContent align="end">
+                            <DropdownMenuItem onSelect={() => setEditing({ kind: p.kind, provider: p })}>
+                              <Pencil />
+                              {t("common.edit")}
+                            </DropdownMenuItem>
+                            <DropdownMenuItem onSelect={() => setDeleting(p)} className="text-destructive focus:text-destructive">
+                              <Trash2 />
+                              {t("common.delete")}
+                            </DropdownMenuItem>
+                          </DropdownMenuContent>
+                        </DropdownMenu>
+                      </TableCell>
+                    )}
+                  </TableRow>
+                );
+              })}
+            </TableBody>
+          </Table>
+        )}
+      </QueryCard>
       {editing && <ProviderDialog kind={editing.kind} provider={editing.provider} onClose={() => setEditing(null)} />}
       {deleting && <DeleteProvider provider={deleting} onClose={() => setDeleting(null)} />}
     </>
