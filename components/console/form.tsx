@@ -6,8 +6,8 @@ import { toast } from "sonner";
 import type { z } from "zod";
 import type { MessageKey } from "../i18n/catalog";
 import { useI18n } from "../i18n/i18n-provider";
-import { Label } from "../ui/label";
 import { cn } from "../ui/cn";
+import { Label } from "../ui/label";
 import { errorInfo } from "./errors";
 import { issueMessage, serverFieldMessages, zodFormResolver, type FormIssue, type ServerErrorOptions } from "./form-errors";
 

@@ -9,6 +9,7 @@ import { AccountFields } from "../../../../components/console/account-fields";
 import { useZodForm } from "../../../../components/console/form";
 import { FormDialog } from "../../../../components/console/form-dialog";
 import { formatDate, formatRelative } from "../../../../components/console/format";
+import { ActionsHead } from "../../../../components/console/row-actions";
 import { useAccount } from "../../../../components/console/session";
 import { EmptyState, PageHeader, QueryCard } from "../../../../components/console/states";
 import { useI18n } from "../../../../components/i18n/i18n-provider";
@@ -114,9 +115,7 @@ export default function AccountsPage() {
                 <TableHead>{t("accounts.status")}</TableHead>
                 <TableHead className="hidden md:table-cell">{t("accounts.createdAt")}</TableHead>
                 <TableHead className="hidden md:table-cell">{t("accounts.lastSignIn")}</TableHead>
-                <TableHead className="w-24">
-                  <span className="sr-only">{t("common.actions")}</span>
-                </TableHead>
+                <ActionsHead className="w-24" />
               </TableRow>
             </TableHeader>
             <TableBody>

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { KeyRound, MoreHorizontal, Pencil, Plus, Trash2 } from "lucide-react";
+import { KeyRound, Plus } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
@@ -10,13 +10,14 @@ import { CopyButton } from "../../../../components/console/copy-button";
 import { Field, useZodForm } from "../../../../components/console/form";
 import { FormDialog } from "../../../../components/console/form-dialog";
 import { useRoleLabel } from "../../../../components/console/role-name";
+import { ActionsHead, EditDeleteMenu } from "../../../../components/console/row-actions";
+import { StoredSecretField } from "../../../../components/console/secrets";
 import { EmptyState, LoadingRows, PageHeader, QueryCard } from "../../../../components/console/states";
 import { useI18n } from "../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../components/trpc/trpc-provider";
 import { Badge } from "../../../../components/ui/badge";
 import { Button } from "../../../../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../components/ui/card";
-import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuTrigger } from "../../../../components/ui/dropdown-menu";
 import { Input } from "../../../../components/ui/input";
 import { Label } from "../../../../components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "../../../../components/ui/select";
@@ -119,19 +120,13 @@ function ProviderDialog({ provider, onClose }: { provider: SsoProviderView | nul
         <Field id="field-clientId" label={t("sso.clientId")} error={form.errors.clientId}>
           <Input {...form.text("clientId")} spellCheck={false} autoComplete="off" />
         </Field>
-        <Field
-          id="field-clientSecret"
+        <StoredSecretField
+          form={form}
+          name="clientSecret"
           label={t("sso.clientSecret")}
-          error={form.errors.clientSecret}
+          stored={provider !== null}
           hint={provider ? t("sso.keepSecret") : t("sso.secretHint")}
-        >
-          <Input
-            {...form.text("clientSecret")}
-            type="password"
-            autoComplete="new-password"
-            placeholder={provider ? "••••••••" : undefined}
-          />
-        </Field>
+        />
         <Field id="field-scopes" label={t("sso.scopes")} error={form.errors.scopes}>
           <Input {...form.text("scopes")} spellCheck={false} />
         </Field>
@@ -276,9 +271,7 @@ export default function SsoPage() {
                 <TableHead>{t("sso.issuer")}</TableHead>
                 <TableHead className="hidden md:table-cell">{t("sso.clientId")}</TableHead>
                 <TableHead>{t("accounts.status")}</TableHead>
-                <TableHead className="w-12">
-                  <span className="sr-only">{t("common.actions")}</span>
-                </TableHead>
+                <ActionsHead />
               </TableRow>
             </TableHeader>
             <TableBody>
@@ -298,23 +291,11 @@ export default function SsoPage() {
                     </div>
                   </TableCell>
                   <TableCell>
-                    <DropdownMenu>
-                      <DropdownMenuTrigger asChild>
-                        <Button variant="ghost" size="icon" aria-label={t("sso.actionsFor", { name: p.name })}>
-                          <MoreHorizontal />
-                        </Button>
-                      </DropdownMenuTrigger>
-                      <DropdownMenuContent align="end">
-                        <DropdownMenuItem onSelect={() => setEditing(p)}>
-                          <Pencil />
-                          {t("common.edit")}
-                        </DropdownMenuItem>
-                        <DropdownMenuItem onSelect={() => setDeleting(p)} className="text-destructive focus:text-destructive">
-                          <Trash2 />
-                          {t("common.delete")}
-                        </DropdownMenuItem>
-                      </DropdownMenuContent>
-                    </DropdownMenu>
+                    <EditDeleteMenu
+                      label={t("sso.actionsFor", { name: p.name })}
+                      onEdit={() => setEditing(p)}
+                      onDelete={() => setDeleting(p)}
+                    />
                   </TableCell>
                 </TableRow>
               ))}

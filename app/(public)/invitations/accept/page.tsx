@@ -9,6 +9,7 @@ import { NewPasswordField } from "../../../../components/console/account-fields"
 import { AuthCard, FormAlert } from "../../../../components/console/auth-card";
 import { Field, useZodForm } from "../../../../components/console/form";
 import { PublicPage } from "../../../../components/console/gates";
+import { RoleName } from "../../../../components/console/role-name";
 import { useEnterConsole } from "../../../../components/console/session";
 import { LoadingRows } from "../../../../components/console/states";
 import { useI18n } from "../../../../components/i18n/i18n-provider";
@@ -17,7 +18,6 @@ import { Button } from "../../../../components/ui/button";
 import { Input } from "../../../../components/ui/input";
 import { nameSchema, passwordSchema } from "../../../../server/modules/accounts/schema";
 import type { AccountView } from "../../../../server/modules/accounts/service";
-import { RoleName } from "../../../../components/console/role-name";
 
 const createAccountInput = z.object({ name: nameSchema, password: passwordSchema });
 

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { CodeBlock } from "../../../../../components/console/copy-field";
 import { Field, useZodForm } from "../../../../../components/console/form";
 import { FormDialog } from "../../../../../components/console/form-dialog";
-import { SecretOnce } from "../../../../../components/console/secret-once";
+import { SecretOnce } from "../../../../../components/console/secrets";
 import type { MessageKey } from "../../../../../components/i18n/catalog";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";

@@ -6,6 +6,7 @@ import { useState } from "react";
 import { toast } from "sonner";
 import { ConfirmDelete } from "../../../../../components/console/confirm-dialog";
 import { formatDate, formatDateTime, formatRelative } from "../../../../../components/console/format";
+import { ActionsHead } from "../../../../../components/console/row-actions";
 import { EmptyState, PageHeader, QueryCard } from "../../../../../components/console/states";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
@@ -128,11 +129,7 @@ function ApiKeys() {
                 <TableHead className="hidden lg:table-cell">{t("apiKeys.lastUsed")}</TableHead>
                 <TableHead className="hidden lg:table-cell">{t("apiKeys.createdBy")}</TableHead>
                 <TableHead>{t("apiKeys.status")}</TableHead>
-                {manage && (
-                  <TableHead className="w-24">
-                    <span className="sr-only">{t("common.actions")}</span>
-                  </TableHead>
-                )}
+                {manage && <ActionsHead className="w-24" />}
               </TableRow>
             </TableHeader>
             <TableBody>

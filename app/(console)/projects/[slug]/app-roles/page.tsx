@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { BadgeCheck, MoreHorizontal, Pencil, Plus, Trash2 } from "lucide-react";
+import { BadgeCheck, Plus } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
@@ -9,13 +9,13 @@ import { ConfirmDelete } from "../../../../../components/console/confirm-dialog"
 import { Field, useZodForm } from "../../../../../components/console/form";
 import { FormDialog } from "../../../../../components/console/form-dialog";
 import { formatDate } from "../../../../../components/console/format";
+import { ActionsHead, EditDeleteMenu } from "../../../../../components/console/row-actions";
 import { EmptyState, PageHeader, QueryCard } from "../../../../../components/console/states";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
 import { Alert, AlertDescription } from "../../../../../components/ui/alert";
 import { Badge } from "../../../../../components/ui/badge";
 import { Button } from "../../../../../components/ui/button";
-import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuTrigger } from "../../../../../components/ui/dropdown-menu";
 import { Input } from "../../../../../components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "../../../../../components/ui/table";
 import { Textarea } from "../../../../../components/ui/textarea";
@@ -171,11 +171,7 @@ function AppRoles() {
                 <TableHead>{t("appRoles.description")}</TableHead>
                 <TableHead>{t("appRoles.users")}</TableHead>
                 <TableHead className="hidden md:table-cell">{t("appRoles.created")}</TableHead>
-                {manage && (
-                  <TableHead className="w-12">
-                    <span className="sr-only">{t("common.actions")}</span>
-                  </TableHead>
-                )}
+                {manage && <ActionsHead />}
               </TableRow>
             </TableHeader>
             <TableBody>
@@ -193,23 +189,11 @@ function AppRoles() {
                   <TableCell className="hidden text-muted-foreground md:table-cell">{formatDate(r.createdAt, locale)}</TableCell>
                   {manage && (
                     <TableCell>
-                      <DropdownMenu>
-                        <DropdownMenuTrigger asChild>
-                          <Button variant="ghost" size="icon" aria-label={t("appRoles.actionsFor", { name: r.name })}>
-                            <MoreHorizontal />
-                          </Button>
-                        </DropdownMenuTrigger>
-                        <DropdownMenuContent align="end">
-                          <DropdownMenuItem onSelect={() => setEditing(r)}>
-                            <Pencil />
-                            {t("common.edit")}
-                          </DropdownMenuItem>
-                          <DropdownMenuItem onSelect={() => setDeleting(r)} className="text-destructive focus:text-destructive">
-                            <Trash2 />
-                            {t("common.delete")}
-                          </DropdownMenuItem>
-                        </DropdownMenuContent>
-                      </DropdownMenu>
+                      <EditDeleteMenu
+                        label={t("appRoles.actionsFor", { name: r.name })}
+                        onEdit={() => setEditing(r)}
+                        onDelete={() => setDeleting(r)}
+                      />
                     </TableCell>
                   )}
                 </TableRow>

@@ -17,8 +17,8 @@ import { Button } from "../../../../../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../../components/ui/card";
 import { Input } from "../../../../../components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "../../../../../components/ui/table";
-import type { TopicView } from "../../../../../server/modules/events/service";
 import { createTopicInput } from "../../../../../server/modules/events/schema";
+import type { TopicView } from "../../../../../server/modules/events/service";
 import { RequirePermission, useProject } from "../project-context";
 import { Webhooks } from "./webhooks";
 

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { Field, useZodForm } from "../../../../../components/console/form";
 import { FormDialog } from "../../../../../components/console/form-dialog";
 import { formatDateTime, formatRelative } from "../../../../../components/console/format";
-import { SecretOnce } from "../../../../../components/console/secret-once";
+import { SecretOnce } from "../../../../../components/console/secrets";
 import { EmptyState, LoadingRows, QueryError } from "../../../../../components/console/states";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";

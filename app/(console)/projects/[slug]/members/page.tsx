@@ -8,6 +8,7 @@ import { toast } from "sonner";
 import { ConfirmDelete } from "../../../../../components/console/confirm-dialog";
 import { formatDate, formatRelative } from "../../../../../components/console/format";
 import { RoleBadge, useRoleLabel } from "../../../../../components/console/role-name";
+import { ActionsHead } from "../../../../../components/console/row-actions";
 import { useAccount } from "../../../../../components/console/session";
 import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../components/console/states";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
@@ -131,9 +132,7 @@ function Invitations() {
                 <TableHead>{t("fields.email")}</TableHead>
                 <TableHead>{t("members.role")}</TableHead>
                 <TableHead className="hidden sm:table-cell">{t("members.expires")}</TableHead>
-                <TableHead className="w-12">
-                  <span className="sr-only">{t("common.actions")}</span>
-                </TableHead>
+                <ActionsHead />
               </TableRow>
             </TableHeader>
             <TableBody>
@@ -205,9 +204,7 @@ export default function MembersPage() {
                   <TableHead>{t("members.member")}</TableHead>
                   <TableHead>{t("members.role")}</TableHead>
                   <TableHead className="hidden md:table-cell">{t("members.joined")}</TableHead>
-                  <TableHead className="w-12">
-                    <span className="sr-only">{t("common.actions")}</span>
-                  </TableHead>
+                  <ActionsHead />
                 </TableRow>
               </TableHeader>
               <TableBody>

@@ -9,6 +9,7 @@ import { ConfirmDelete } from "../../../../../components/console/confirm-dialog"
 import { Field, useZodForm } from "../../../../../components/console/form";
 import { FormDialog } from "../../../../../components/console/form-dialog";
 import { formatDate } from "../../../../../components/console/format";
+import { ActionsHead } from "../../../../../components/console/row-actions";
 import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../components/console/states";
 import type { MessageKey } from "../../../../../components/i18n/catalog";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
@@ -134,11 +135,7 @@ function GrantTable({
           <TableHead>{t("sharing.resource")}</TableHead>
           <TableHead>{t("sharing.access")}</TableHead>
           <TableHead className="hidden md:table-cell">{t("sharing.since")}</TableHead>
-          {onRevoke && (
-            <TableHead className="w-20">
-              <span className="sr-only">{t("common.actions")}</span>
-            </TableHead>
-          )}
+          {onRevoke && <ActionsHead className="w-20" />}
         </TableRow>
       </TableHeader>
       <TableBody>

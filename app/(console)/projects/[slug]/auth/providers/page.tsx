@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Building2, ChevronDown, Globe, KeyRound, MoreHorizontal, Pencil, Plus, Trash2, type LucideIcon } from "lucide-react";
+import { Building2, ChevronDown, Globe, KeyRound, Plus, type LucideIcon } from "lucide-react";
 import { useMemo, useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
@@ -9,6 +9,8 @@ import { ConfirmDelete } from "../../../../../../components/console/confirm-dial
 import { CopyField } from "../../../../../../components/console/copy-field";
 import { Field, useZodForm } from "../../../../../../components/console/form";
 import { FormDialog } from "../../../../../../components/console/form-dialog";
+import { ActionsHead, EditDeleteMenu } from "../../../../../../components/console/row-actions";
+import { StoredSecretField } from "../../../../../../components/console/secrets";
 import { EmptyState, LoadingRows, QueryCard, QueryError } from "../../../../../../components/console/states";
 import { useI18n } from "../../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../../components/trpc/trpc-provider";
@@ -209,19 +211,13 @@ function ProviderDialog({ kind, provider, onClose }: { kind: Kind; provider: Pro
         <Field id="field-clientId" label={t("providers.clientId")} error={form.errors.clientId}>
           <Input {...form.text("clientId")} spellCheck={false} autoComplete="off" className="font-mono" />
         </Field>
-        <Field
-          id="field-clientSecret"
+        <StoredSecretField
+          form={form}
+          name="clientSecret"
           label={t("providers.clientSecret")}
-          error={form.errors.clientSecret}
+          stored={provider !== null}
           hint={provider ? t("providers.keepSecret") : t("providers.secretHint")}
-        >
-          <Input
-            {...form.text("clientSecret")}
-            type="password"
-            autoComplete="new-password"
-            placeholder={provider ? "••••••••" : undefined}
-          />
-        </Field>
+        />
         <Field id="field-scopes" label={t("providers.scopes")} error={form.errors.scopes} className="sm:col-span-2">
           <Input {...form.text("scopes")} spellCheck={false} className="font-mono" />
         </Field>
@@ -364,11 +360,7 @@ export default function ProvidersPage() {
                 <TableHead>{t("providers.kind")}</TableHead>
                 <TableHead className="hidden md:table-cell">{t("providers.clientId")}</TableHead>
                 <TableHead>{t("providers.status")}</TableHead>
-                {manage && (
-                  <TableHead className="w-12">
-                    <span className="sr-only">{t("common.actions")}</span>
-                  </TableHead>
-                )}
+                {manage && <ActionsHead />}
               </TableRow>
             </TableHeader>
             <TableBody>
@@ -400,23 +392,11 @@ export default function ProvidersPage() {
                     </TableCell>
                     {manage && (
                       <TableCell>
-                        <DropdownMenu>
-                          <DropdownMenuTrigger asChild>
-                            <Button variant="ghost" size="icon" aria-label={t("providers.actionsFor", { name: p.displayName })}>
-                              <MoreHorizontal />
-                            </Button>
-                          </DropdownMenuTrigger>
-                          <DropdownMenuContent align="end">
-                            <DropdownMenuItem onSelect={() => setEditing({ kind: p.kind, provider: p })}>
-                              <Pencil />
-                              {t("common.edit")}
-                            </DropdownMenuItem>
-                            <DropdownMenuItem onSelect={() => setDeleting(p)} className="text-destructive focus:text-destructive">
-                              <Trash2 />
-                              {t("common.delete")}
-                            </DropdownMenuItem>
-                          </DropdownMenuContent>
-                        </DropdownMenu>
+                        <EditDeleteMenu
+                          label={t("providers.actionsFor", { name: p.displayName })}
+                          onEdit={() => setEditing({ kind: p.kind, provider: p })}
+                          onDelete={() => setDeleting(p)}
+                        />
                       </TableCell>
                     )}
                   </TableRow>

@@ -20,6 +20,7 @@ import { toast } from "sonner";
 import { ConfirmDelete } from "../../../../../../components/console/confirm-dialog";
 import { errorInfo } from "../../../../../../components/console/errors";
 import { formatDateTime } from "../../../../../../components/console/format";
+import { ActionsHead } from "../../../../../../components/console/row-actions";
 import { EmptyState, LoadingRows, QueryError } from "../../../../../../components/console/states";
 import { ExpressionInput, ExpressionIssueView, useExpressionCheck } from "../../../../../../components/data/expression-input";
 import {
@@ -505,11 +506,7 @@ function RecordsTable({ collection, collections }: { collection: Collection; col
                         )}
                       </TableHead>
                     ))}
-                    {canEdit && (
-                      <TableHead className="w-20">
-                        <span className="sr-only">{t("common.actions")}</span>
-                      </TableHead>
-                    )}
+                    {canEdit && <ActionsHead className="w-20" />}
                   </TableRow>
                 </TableHeader>
                 <TableBody>

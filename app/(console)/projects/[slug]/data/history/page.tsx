@@ -7,6 +7,7 @@ import { useEffect, useState } from "react";
 import { toast } from "sonner";
 import { ConfirmDelete } from "../../../../../../components/console/confirm-dialog";
 import { formatDateTime } from "../../../../../../components/console/format";
+import { ActionsHead } from "../../../../../../components/console/row-actions";
 import { EmptyState, LoadingRows, PageHeader, QueryCard, QueryError } from "../../../../../../components/console/states";
 import { diffModels, type ModelChange } from "../../../../../../components/designer/model-diff";
 import { PlanDialog, StepList, WarningList } from "../../../../../../components/designer/plan-view";
@@ -289,9 +290,7 @@ function MigrationHistory() {
                 <TableHead className="hidden md:table-cell">{t("history.author")}</TableHead>
                 <TableHead className="hidden md:table-cell">{t("history.time")}</TableHead>
                 <TableHead>{t("history.steps")}</TableHead>
-                <TableHead className="w-0">
-                  <span className="sr-only">{t("common.actions")}</span>
-                </TableHead>
+                <ActionsHead className="w-0" />
               </TableRow>
             </TableHeader>
             <TableBody>

@@ -8,6 +8,7 @@ import { DialogFooter } from "../ui/dialog";
 import { Input } from "../ui/input";
 import { Label } from "../ui/label";
 import { CopyButton } from "./copy-button";
+import { Field, type ZodForm } from "./form";
 
 /**
  * A secret the server shows only once (an API key, a webhook's signing secret), in a dialog that
@@ -59,5 +60,29 @@ export function SecretOnce({
         </Button>
       </DialogFooter>
     </>
+  );
+}
+
+/**
+ * A secret the server keeps encrypted and never returns (an OAuth or OIDC client secret). Editing,
+ * the field starts empty and leaving it so keeps the stored secret; `stored` says one exists.
+ */
+export function StoredSecretField<K extends string>({
+  form,
+  name,
+  label,
+  stored,
+  hint,
+}: {
+  form: ZodForm<Record<K, string>, unknown>;
+  name: K;
+  label: ReactNode;
+  stored: boolean;
+  hint: ReactNode;
+}) {
+  return (
+    <Field id={`field-${name}`} label={label} error={form.errors[name]} hint={hint}>
+      <Input {...form.text(name)} type="password" autoComplete="new-password" placeholder={stored ? "••••••••" : undefined} />
+    </Field>
   );
 }
