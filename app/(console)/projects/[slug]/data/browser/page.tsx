@@ -19,6 +19,7 @@ import { useState } from "react";
 import { toast } from "sonner";
 import { ConfirmDelete } from "../../../../../../components/console/confirm-dialog";
 import { errorInfo } from "../../../../../../components/console/errors";
+import { FormDialogFrame } from "../../../../../../components/console/form-dialog";
 import { formatDateTime } from "../../../../../../components/console/format";
 import { ActionsHead } from "../../../../../../components/console/row-actions";
 import { EmptyState, LoadingRows, QueryError } from "../../../../../../components/console/states";
@@ -39,7 +40,6 @@ import { useTRPC } from "../../../../../../components/trpc/trpc-provider";
 import { Button } from "../../../../../../components/ui/button";
 import { Card, CardContent } from "../../../../../../components/ui/card";
 import { Checkbox } from "../../../../../../components/ui/checkbox";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "../../../../../../components/ui/dialog";
 import { Input } from "../../../../../../components/ui/input";
 import { Label } from "../../../../../../components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "../../../../../../components/ui/select";
@@ -222,44 +222,37 @@ function RecordDialog({
   const update = useMutation(trpc.records.update.mutationOptions({ onSuccess: (r) => done(t("browser.saved", { id: r.id })), onError }));
   const pending = create.isPending || update.isPending;
   return (
-    <Dialog open onOpenChange={(o) => !o && onClose()}>
-      <DialogContent closeLabel={t("common.close")} className="max-h-[90vh] overflow-y-auto sm:max-w-xl">
-        <DialogHeader>
-          <DialogTitle>
-            {record ? t("browser.editTitle", { id: record.id }) : t("browser.createTitle", { collection: collection.name })}
-          </DialogTitle>
-          <DialogDescription>{record ? t("browser.editDescription") : t("browser.createDescription")}</DialogDescription>
-        </DialogHeader>
-        <RecordForm
-          project={project}
-          collection={collection}
-          collections={collections}
-          record={record}
-          errors={errors}
-          disabled={pending}
-          formId="record-form"
-          onSubmit={(data) => {
-            setErrors({});
-            setFormError(null);
-            if (record) update.mutate({ project, collection: collection.name, id: record.id, data });
-            else create.mutate({ project, collection: collection.name, data });
-          }}
-        />
-        {formError && (
-          <p className="text-sm text-destructive" role="alert" data-testid="record-form-error">
-            {formError}
-          </p>
-        )}
-        <DialogFooter>
-          <Button variant="outline" onClick={onClose}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" form="record-form" disabled={pending} data-testid="record-submit">
-            {record ? t("common.save") : t("browser.create")}
-          </Button>
-        </DialogFooter>
-      </DialogContent>
-    </Dialog>
+    <FormDialogFrame
+      title={record ? t("browser.editTitle", { id: record.id }) : t("browser.createTitle", { collection: collection.name })}
+      description={record ? t("browser.editDescription") : t("browser.createDescription")}
+      submitLabel={record ? t("common.save") : t("browser.create")}
+      submitTestId="record-submit"
+      className="max-h-[90vh] overflow-y-auto sm:max-w-xl"
+      formId="record-form"
+      pending={pending}
+      onClose={onClose}
+    >
+      <RecordForm
+        project={project}
+        collection={collection}
+        collections={collections}
+        record={record}
+        errors={errors}
+        disabled={pending}
+        formId="record-form"
+        onSubmit={(data) => {
+          setErrors({});
+          setFormError(null);
+          if (record) update.mutate({ project, collection: collection.name, id: record.id, data });
+          else create.mutate({ project, collection: collection.name, data });
+        }}
+      />
+      {formError && (
+        <p className="text-sm text-destructive" role="alert" data-testid="record-form-error">
+          {formError}
+        </p>
+      )}
+    </FormDialogFrame>
   );
 }
 
