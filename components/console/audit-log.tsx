@@ -8,11 +8,10 @@ import type { MessageKey } from "../i18n/catalog";
 import { useI18n } from "../i18n/i18n-provider";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
-import { Card, CardContent } from "../ui/card";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "../ui/select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "../ui/table";
 import { formatDateTime, formatRelative } from "./format";
-import { EmptyState, LoadingRows, QueryError } from "./states";
+import { EmptyState, QueryCard } from "./states";
 
 /** Every action the server writes to the audit log, by where it is written. */
 export const PROJECT_ACTIONS = [
@@ -126,77 +125,71 @@ export function AuditLog({
           </SelectContent>
         </Select>
       </div>
-      <Card className="py-0">
-        <CardContent className="px-0">
-          {entries.isPending ? (
-            <div className="p-5">
-              <LoadingRows count={5} />
-            </div>
-          ) : entries.isError ? (
-            <div className="p-5">
-              <QueryError error={entries.error} onRetry={() => entries.refetch()} />
-            </div>
-          ) : rows.length === 0 ? (
-            <div className="p-5">
-              <EmptyState
-                icon={FileClock}
-                title={action === ALL ? t("audit.emptyTitle") : t("audit.emptyFiltered")}
-                body={t("audit.emptyBody")}
-              />
-            </div>
-          ) : (
-            <Table data-testid="audit-table">
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="pl-5">{t("audit.when")}</TableHead>
-                  <TableHead>{t("audit.actor")}</TableHead>
-                  <TableHead>{t("audit.action")}</TableHead>
-                  <TableHead className="hidden lg:table-cell">{t("audit.target")}</TableHead>
-                  <TableHead className="hidden md:table-cell">{t("audit.ip")}</TableHead>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {rows.map((e) => (
-                  <Fragment key={e.id}>
-                    <TableRow className="cursor-pointer" onClick={() => setOpen(open === e.id ? null : e.id)} aria-expanded={open === e.id}>
-                      <TableCell className="pl-5 whitespace-nowrap" title={formatDateTime(e.createdAt, locale)}>
-                        {formatRelative(e.createdAt, locale)}
+      <QueryCard
+        query={entries}
+        loadingRows={5}
+        empty={
+          rows.length === 0 && (
+            <EmptyState
+              icon={FileClock}
+              title={action === ALL ? t("audit.emptyTitle") : t("audit.emptyFiltered")}
+              body={t("audit.emptyBody")}
+            />
+          )
+        }
+      >
+        {() => (
+          <Table data-testid="audit-table">
+            <TableHeader>
+              <TableRow>
+                <TableHead className="pl-5">{t("audit.when")}</TableHead>
+                <TableHead>{t("audit.actor")}</TableHead>
+                <TableHead>{t("audit.action")}</TableHead>
+                <TableHead className="hidden lg:table-cell">{t("audit.target")}</TableHead>
+                <TableHead className="hidden md:table-cell">{t("audit.ip")}</TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {rows.map((e) => (
+                <Fragment key={e.id}>
+                  <TableRow className="cursor-pointer" onClick={() => setOpen(open === e.id ? null : e.id)} aria-expanded={open === e.id}>
+                    <TableCell className="pl-5 whitespace-nowrap" title={formatDateTime(e.createdAt, locale)}>
+                      {formatRelative(e.createdAt, locale)}
+                    </TableCell>
+                    <TableCell className="max-w-48 truncate">{e.actor.label}</TableCell>
+                    <TableCell>
+                      <Badge variant="secondary" data-testid="audit-action">
+                        {label(e.action)}
+                      </Badge>
+                    </TableCell>
+                    <TableCell className="hidden font-mono text-xs text-muted-foreground lg:table-cell">
+                      {e.target.kind}
+                      {e.target.id ? `:${e.target.id}` : ""}
+                    </TableCell>
+                    <TableCell className="hidden font-mono text-xs text-muted-foreground md:table-cell">{e.ip ?? "—"}</TableCell>
+                  </TableRow>
+                  {open === e.id && (
+                    <TableRow className="bg-muted/30 hover:bg-muted/30">
+                      <TableCell colSpan={5} className="pl-5">
+                        <dl className="grid gap-1 text-xs sm:grid-cols-[8rem_1fr]">
+                          <dt className="text-muted-foreground">{t("audit.time")}</dt>
+                          <dd>{formatDateTime(e.createdAt, locale)}</dd>
+                          <dt className="text-muted-foreground">{t("audit.action")}</dt>
+                          <dd className="font-mono">{e.action}</dd>
+                          <dt className="text-muted-foreground">{t("audit.details")}</dt>
+                          <dd>
+                            <pre className="overflow-x-auto rounded bg-muted p-2 font-mono">{JSON.stringify(e.data, null, 2)}</pre>
+                          </dd>
+                        </dl>
                       </TableCell>
-                      <TableCell className="max-w-48 truncate">{e.actor.label}</TableCell>
-                      <TableCell>
-                        <Badge variant="secondary" data-testid="audit-action">
-                          {label(e.action)}
-                        </Badge>
-                      </TableCell>
-                      <TableCell className="hidden font-mono text-xs text-muted-foreground lg:table-cell">
-                        {e.target.kind}
-                        {e.target.id ? `:${e.target.id}` : ""}
-                      </TableCell>
-                      <TableCell className="hidden font-mono text-xs text-muted-foreground md:table-cell">{e.ip ?? "—"}</TableCell>
                     </TableRow>
-                    {open === e.id && (
-                      <TableRow className="bg-muted/30 hover:bg-muted/30">
-                        <TableCell colSpan={5} className="pl-5">
-                          <dl className="grid gap-1 text-xs sm:grid-cols-[8rem_1fr]">
-                            <dt className="text-muted-foreground">{t("audit.time")}</dt>
-                            <dd>{formatDateTime(e.createdAt, locale)}</dd>
-                            <dt className="text-muted-foreground">{t("audit.action")}</dt>
-                            <dd className="font-mono">{e.action}</dd>
-                            <dt className="text-muted-foreground">{t("audit.details")}</dt>
-                            <dd>
-                              <pre className="overflow-x-auto rounded bg-muted p-2 font-mono">{JSON.stringify(e.data, null, 2)}</pre>
-                            </dd>
-                          </dl>
-                        </TableCell>
-                      </TableRow>
-                    )}
-                  </Fragment>
-                ))}
-              </TableBody>
-            </Table>
-          )}
-        </CardContent>
-      </Card>
+                  )}
+                </Fragment>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </QueryCard>
       {entries.hasNextPage && (
         <Button
           variant="outline"

@@ -1,44 +1,54 @@
 "use client";
 
-import { useCallback, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useCallback, useRef, type FormEvent, type ReactNode, type RefObject } from "react";
+import { useForm, useWatch, type FieldValues } from "react-hook-form";
+import { toast } from "sonner";
 import type { z } from "zod";
 import type { MessageKey } from "../i18n/catalog";
 import { useI18n } from "../i18n/i18n-provider";
-import { Label } from "../ui/label";
 import { cn } from "../ui/cn";
+import { Label } from "../ui/label";
 import { errorInfo } from "./errors";
+import { issueMessage, serverFieldMessages, zodFormResolver, type FormIssue, type ServerErrorOptions } from "./form-errors";
 
-type Translate = ReturnType<typeof useI18n>["t"];
+export { issueMessage, type ServerErrorOptions } from "./form-errors";
 
-/** A zod issue (client side) or a server `invalid_input` issue, in the user's language. */
-export function issueMessage(
-  issue: { code: string; message: string; origin?: unknown; minimum?: unknown; maximum?: unknown; format?: unknown; input?: unknown },
-  t: Translate,
-  hint?: MessageKey,
-): string {
-  switch (issue.code) {
-    case "too_small":
-      if (issue.origin === "string")
-        return Number(issue.minimum) <= 1 ? t("forms.required") : t("forms.minLength", { min: Number(issue.minimum) });
-      if (issue.origin === "number") return t("forms.minValue", { min: Number(issue.minimum) });
-      return t("forms.tooSmall");
-    case "too_big":
-      if (issue.origin === "string") return t("forms.maxLength", { max: Number(issue.maximum) });
-      if (issue.origin === "number") return t("forms.maxValue", { max: Number(issue.maximum) });
-      return t("forms.tooBig");
-    case "invalid_format":
-      if (hint) return t(hint);
-      if (issue.format === "email") return t("forms.email");
-      if (issue.format === "url") return t("forms.url");
-      return t("forms.invalidFormat");
-    case "invalid_type":
-      return issue.input === undefined ? t("forms.required") : t("forms.invalid");
-    case "invalid_value":
-    case "invalid_union":
-      return t("forms.invalid");
-    default:
-      return hint ? t(hint) : issue.message;
-  }
+/** A zod schema over a form's flat values: the server's, or one built from its parts. */
+export type FormSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
+
+/** A form's state and handlers: `In` is what its inputs hold, `Out` what the schema parses that to. */
+export interface ZodForm<In, Out> {
+  values: In;
+  /** Each field's message, in the user's language. */
+  errors: Record<string, string>;
+  /** True while an async submit handler runs. */
+  pending: boolean;
+  formRef: RefObject<HTMLFormElement | null>;
+  /** Sets a field's value and clears its error. */
+  set<K extends keyof In & string>(name: K, value: In[K]): void;
+  reset(next: In): void;
+  /** Props for an input bound to a string field. */
+  text<K extends keyof In & string>(name: K): TextInputProps;
+  /** Validates, then calls `onValid` with the parsed values (awaited: `pending` holds meanwhile). */
+  submit(onValid: (data: Out) => unknown): (event: FormEvent) => void;
+  /**
+   * Puts the server's `invalid_input` issues (or the field a coded error names) next to their
+   * fields. Returns true when it did, so the caller can skip the toast.
+   */
+  serverError(error: unknown, options?: ServerErrorOptions): boolean;
+  /** A failed call's message: by its fields when it names some, else in a toast. */
+  showError(error: unknown, options?: ServerErrorOptions): void;
+  /** Sets one field's error by hand, e.g. for a check only the page makes. */
+  fieldError(name: keyof In & string, message: string): void;
+}
+
+export interface TextInputProps {
+  id: string;
+  name: string;
+  value: string;
+  onChange: (e: { target: { value: string } }) => void;
+  "aria-invalid": true | undefined;
+  "aria-describedby": string | undefined;
 }
 
 export interface FormOptions {
@@ -47,104 +57,86 @@ export interface FormOptions {
 }
 
 /**
- * Form state validated by the same zod schema the server uses. Field errors come from the
- * schema on submit and from the server's `invalid_input` issues after it answers.
+ * Form state (react-hook-form) validated by the same zod schema the server uses. Field errors come
+ * from the schema on submit and from the server's `invalid_input` issues (or a code that names a
+ * field) after it answers; editing a field clears its error.
  */
-export function useZodForm<S extends z.ZodType<Record<string, unknown>, Record<string, unknown>>>(
+export function useZodForm<S extends FormSchema>(
   schema: S,
   initial: z.input<S>,
   options: FormOptions = {},
-) {
+): ZodForm<z.input<S>, z.output<S>> {
+  type Values = z.input<S>;
   const { t } = useI18n();
-  const [values, setValues] = useState<z.input<S>>(initial);
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const message = (issue: FormIssue, field: string) => issueMessage(issue, t, options.hints?.[field]);
+  // Typed loosely inside (react-hook-form's paths do not resolve over a generic schema); the methods below are typed by the schema.
+  const form = useForm<FieldValues, unknown, z.output<S>>({
+    resolver: zodFormResolver(schema, message),
+    defaultValues: initial,
+    mode: "onSubmit",
+    reValidateMode: "onSubmit",
+    // The inputs are controlled, not registered: the first field in error is focused by name below.
+    shouldFocusError: false,
+  });
+  const values = useWatch({ control: form.control }) as Values;
+  const errors: Record<string, string> = {};
+  for (const [field, error] of Object.entries(form.formState.errors)) if (error?.message) errors[field] = String(error.message);
   const formRef = useRef<HTMLFormElement>(null);
 
-  const focusFirstError = useCallback((paths: string[]) => {
-    const first = paths[0];
+  const focusFirstError = useCallback((fields: string[]) => {
+    const first = fields[0];
     if (!first) return;
     requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>(`[name="${CSS.escape(first)}"]`)?.focus());
   }, []);
 
-  const set = useCallback(<K extends keyof z.input<S> & string>(name: K, value: z.input<S>[K]) => {
-    setValues((v) => ({ ...v, [name]: value }));
-    setErrors((e) => {
-      if (!(name in e)) return e;
-      const { [name]: _gone, ...rest } = e;
-      return rest;
-    });
-  }, []);
-
-  /** The form field an issue belongs to: its full path when the form has it, else the first segment (`domains.2` → `domains`). */
-  function fieldOf(path: string[]): string {
-    const full = path.join(".");
-    return full in (values as object) ? full : (path[0] ?? "");
+  function set<K extends keyof Values & string>(name: K, value: Values[K]) {
+    form.setValue(name as string, value as unknown);
+    if (form.getFieldState(name).error) form.clearErrors(name);
   }
 
-  function validate(): z.output<S> | null {
-    const result = schema.safeParse(values);
-    if (result.success) {
-      setErrors({});
-      return result.data;
-    }
-    const next: Record<string, string> = {};
-    for (const issue of result.error.issues) {
-      const path = fieldOf(issue.path.map(String));
-      next[path] ??= issueMessage(issue as never, t, options.hints?.[path]);
-    }
-    setErrors(next);
-    focusFirstError(Object.keys(next));
-    return null;
+  function serverError(error: unknown, errorOptions?: ServerErrorOptions): boolean {
+    const fields = serverFieldMessages(error, form.getValues(), message, errorOptions);
+    if (!fields) return false;
+    form.clearErrors();
+    for (const [field, text] of Object.entries(fields)) form.setError(field, { type: "server", message: text });
+    focusFirstError(Object.keys(fields));
+    return true;
   }
 
   return {
     values,
     errors,
+    pending: form.formState.isSubmitting,
     set,
     formRef,
-    reset(next: z.input<S>) {
-      setValues(next);
-      setErrors({});
+    reset(next: Values) {
+      form.reset(next);
     },
-    /** Props for an input bound to a string field. */
-    text<K extends keyof z.input<S> & string>(name: K) {
+    text<K extends keyof Values & string>(name: K) {
       return {
         id: `field-${name}`,
         name,
         value: (values[name] as string | undefined) ?? "",
-        onChange: (e: { target: { value: string } }) => set(name, e.target.value as z.input<S>[K]),
+        onChange: (e: { target: { value: string } }) => set(name, e.target.value as Values[K]),
         "aria-invalid": errors[name] ? true : undefined,
         "aria-describedby": errors[name] ? `field-${name}-error` : undefined,
       };
     },
-    /** Validates, then calls `onValid` with the parsed values. */
-    submit(onValid: (data: z.output<S>) => void) {
-      return (event: FormEvent) => {
-        event.preventDefault();
-        const data = validate();
-        if (data) onValid(data);
-      };
+    submit(onValid: (data: z.output<S>) => unknown) {
+      return (event: FormEvent) =>
+        form.handleSubmit(
+          async (data) => {
+            await onValid(data);
+          },
+          (invalid) => focusFirstError(Object.keys(invalid)),
+        )(event);
     },
-    /**
-     * Puts the server's `invalid_input` issues next to their fields. Returns true when it did, so
-     * the caller can skip the toast.
-     */
-    serverError(error: unknown): boolean {
-      const info = errorInfo(error);
-      if (info.code !== "invalid_input" || info.issues.length === 0) return false;
-      const next: Record<string, string> = {};
-      for (const issue of info.issues) {
-        const path = fieldOf(issue.path.split("."));
-        next[path] ??= issueMessage(issue, t, options.hints?.[path]);
-      }
-      if (!Object.keys(next).some((p) => p in (values as object))) return false;
-      setErrors(next);
-      focusFirstError(Object.keys(next));
-      return true;
+    serverError,
+    showError(error: unknown, errorOptions?: ServerErrorOptions) {
+      if (!serverError(error, errorOptions)) toast.error(errorInfo(error).message);
     },
-    /** Sets one field's error by hand, e.g. for a server code that names a field (`slug_taken`). */
-    fieldError(name: string, message: string) {
-      setErrors((e) => ({ ...e, [name]: message }));
+    fieldError(name: keyof Values & string, text: string) {
+      form.setError(name, { type: "server", message: text });
       focusFirstError([name]);
     },
   };

@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import { useI18n } from "../i18n/i18n-provider";
 import { Alert, AlertDescription, AlertTitle } from "../ui/alert";
 import { Button } from "../ui/button";
+import { Card, CardContent } from "../ui/card";
 import { Skeleton } from "../ui/skeleton";
 import { errorInfo } from "./errors";
 
@@ -63,5 +64,49 @@ export function PageHeader({ title, description, actions }: { title: string; des
       </div>
       {actions && <div className="flex shrink-0 flex-wrap items-center gap-2">{actions}</div>}
     </div>
+  );
+}
+
+/** What `QueryCard` reads of a TanStack query. */
+interface ListQuery<T> {
+  isPending: boolean;
+  isError: boolean;
+  error: unknown;
+  data: T | undefined;
+  refetch: () => unknown;
+}
+
+/**
+ * A list in a card, edge to edge: placeholder rows while it loads, the error with a retry, the
+ * empty state when `empty` is given (the list has nothing), else the table `children` draws.
+ */
+export function QueryCard<T>({
+  query,
+  loadingRows = 3,
+  empty,
+  header,
+  children,
+}: {
+  query: ListQuery<T>;
+  loadingRows?: number;
+  empty?: ReactNode;
+  /** A card header above the list (title, description, actions). */
+  header?: ReactNode;
+  children: (data: T) => ReactNode;
+}) {
+  const inset = (node: ReactNode) => <div className="flex flex-col gap-4 p-5">{node}</div>;
+  return (
+    <Card className="py-0">
+      {header}
+      <CardContent className="px-0">
+        {query.isPending
+          ? inset(<LoadingRows count={loadingRows} />)
+          : query.isError
+            ? inset(<QueryError error={query.error} onRetry={() => query.refetch()} />)
+            : empty
+              ? inset(empty)
+              : children(query.data as T)}
+      </CardContent>
+    </Card>
   );
 }

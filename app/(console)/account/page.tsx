@@ -5,9 +5,10 @@ import { Laptop, LogOut, MailCheck, ShieldCheck, ShieldOff } from "lucide-react"
 import { useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
+import { NewPasswordField } from "../../../components/console/account-fields";
 import { FormAlert } from "../../../components/console/auth-card";
-import { errorInfo } from "../../../components/console/errors";
 import { Field, useZodForm } from "../../../components/console/form";
+import { FormDialog } from "../../../components/console/form-dialog";
 import { describeUserAgent, formatDateTime, formatRelative } from "../../../components/console/format";
 import { useAccount } from "../../../components/console/session";
 import { LoadingRows, PageHeader, QueryError } from "../../../components/console/states";
@@ -17,10 +18,8 @@ import { useTRPC } from "../../../components/trpc/trpc-provider";
 import { Badge } from "../../../components/ui/badge";
 import { Button } from "../../../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../components/ui/card";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "../../../components/ui/dialog";
 import { Input } from "../../../components/ui/input";
 import { changePasswordInput, disableTotpInput, updateProfileInput } from "../../../server/modules/accounts/schema";
-import { PASSWORD_MIN_LENGTH } from "../../../server/platform/crypto/password-policy";
 
 function useRefreshState() {
   const trpc = useTRPC();
@@ -40,7 +39,7 @@ function Profile() {
         toast.success(t("account.profileSaved"));
         await refresh();
       },
-      onError: (e) => form.serverError(e) || toast.error(e.message),
+      onError: (e) => form.showError(e),
     }),
   );
   const verify = useMutation(
@@ -109,10 +108,7 @@ function Password() {
         form.reset({ current: "", next: "", confirm: "" });
         await queryClient.invalidateQueries({ queryKey: trpc.accounts.sessions.queryKey() });
       },
-      onError: (e) => {
-        if (errorInfo(e).code === "invalid_credentials") form.fieldError("current", e.message);
-        else if (!form.serverError(e)) toast.error(e.message);
-      },
+      onError: (e) => form.showError(e, { codes: { invalid_credentials: "current" } }),
     }),
   );
   return (
@@ -131,14 +127,7 @@ function Password() {
           <Field id="field-current" label={t("fields.currentPassword")} error={form.errors.current}>
             <Input {...form.text("current")} type="password" autoComplete="current-password" />
           </Field>
-          <Field
-            id="field-next"
-            label={t("fields.newPassword")}
-            error={form.errors.next}
-            hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}
-          >
-            <Input {...form.text("next")} type="password" autoComplete="new-password" />
-          </Field>
+          <NewPasswordField form={form} name="next" label={t("fields.newPassword")} />
           <Field id="field-confirm" label={t("fields.confirmPassword")} error={form.errors.confirm}>
             <Input {...form.text("confirm")} type="password" autoComplete="new-password" />
           </Field>
@@ -161,48 +150,35 @@ function DisableTotpDialog({ onClose }: { onClose: () => void }) {
       onSuccess: async () => {
         toast.success(t("account.totpDisabled"));
         await refresh();
-        onClose();
       },
     }),
   );
   return (
-    <Dialog open onOpenChange={(o) => !o && onClose()}>
-      <DialogContent closeLabel={t("common.close")}>
-        <DialogHeader>
-          <DialogTitle>{t("account.disableTotpTitle")}</DialogTitle>
-          <DialogDescription>{t("account.disableTotpBody")}</DialogDescription>
-        </DialogHeader>
-        <FormAlert message={disable.isError ? disable.error.message : null} />
-        <form
-          ref={form.formRef}
-          id="disable-totp"
-          noValidate
-          className="flex flex-col gap-4"
-          onSubmit={form.submit((d) => disable.mutate(d))}
-        >
-          <Field id="field-password" label={t("fields.password")} error={form.errors.password}>
-            <Input {...form.text("password")} type="password" autoComplete="current-password" autoFocus />
-          </Field>
-          <Field id="field-code" label={t("signIn.code")} error={form.errors.code}>
-            <Input
-              {...form.text("code")}
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              maxLength={6}
-              className="font-mono tracking-[0.3em]"
-            />
-          </Field>
-        </form>
-        <DialogFooter>
-          <Button variant="outline" onClick={onClose}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" form="disable-totp" variant="destructive" disabled={disable.isPending}>
-            {t("account.disableTotp")}
-          </Button>
-        </DialogFooter>
-      </DialogContent>
-    </Dialog>
+    <FormDialog
+      form={form}
+      title={t("account.disableTotpTitle")}
+      description={t("account.disableTotpBody")}
+      submitLabel={t("account.disableTotp")}
+      submitVariant="destructive"
+      before={<FormAlert message={disable.isError ? disable.error.message : null} />}
+      // A wrong password or code is said above the form, not in a toast.
+      onError={() => {}}
+      onSubmit={(d) => disable.mutateAsync(d)}
+      onClose={onClose}
+    >
+      <Field id="field-password" label={t("fields.password")} error={form.errors.password}>
+        <Input {...form.text("password")} type="password" autoComplete="current-password" autoFocus />
+      </Field>
+      <Field id="field-code" label={t("signIn.code")} error={form.errors.code}>
+        <Input
+          {...form.text("code")}
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          maxLength={6}
+          className="font-mono tracking-[0.3em]"
+        />
+      </Field>
+    </FormDialog>
   );
 }
 

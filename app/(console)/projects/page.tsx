@@ -84,7 +84,7 @@ function ProjectsList() {
           ))}
         </ul>
       )}
-      <CreateProjectDialog open={creating} onOpenChange={setCreating} />
+      {creating && <CreateProjectDialog onClose={() => setCreating(false)} />}
     </div>
   );
 }

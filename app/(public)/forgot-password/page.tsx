@@ -2,12 +2,11 @@
 
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
-import { AuthCard, FormAlert } from "../../../components/console/auth-card";
+import { AuthForm, AuthNotice } from "../../../components/console/auth-card";
 import { Field, useZodForm } from "../../../components/console/form";
 import { PublicPage } from "../../../components/console/gates";
 import { useI18n } from "../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../components/trpc/trpc-provider";
-import { Button } from "../../../components/ui/button";
 import { Input } from "../../../components/ui/input";
 import { resetRequestInput } from "../../../server/modules/accounts/schema";
 
@@ -22,23 +21,22 @@ function ForgotForm() {
     </Link>
   );
   if (request.isSuccess)
-    return (
-      <AuthCard title={t("forgot.sentTitle")} footer={back}>
-        <FormAlert tone="success" message={t("forgot.sentBody", { email: form.values.email.trim() })} />
-      </AuthCard>
-    );
+    return <AuthNotice title={t("forgot.sentTitle")} message={t("forgot.sentBody", { email: form.values.email.trim() })} footer={back} />;
   return (
-    <AuthCard title={t("forgot.title")} description={t("forgot.description")} footer={back}>
-      <FormAlert message={request.isError && !form.errors.email ? request.error.message : null} />
-      <form ref={form.formRef} onSubmit={form.submit((data) => request.mutate(data))} className="flex flex-col gap-4" noValidate>
-        <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
-          <Input {...form.text("email")} type="email" autoComplete="email" autoFocus />
-        </Field>
-        <Button type="submit" disabled={request.isPending}>
-          {t("forgot.submit")}
-        </Button>
-      </form>
-    </AuthCard>
+    <AuthForm
+      title={t("forgot.title")}
+      description={t("forgot.description")}
+      footer={back}
+      form={form}
+      error={request.error}
+      submitLabel={t("forgot.submit")}
+      submitDisabled={request.isPending}
+      onSubmit={(data) => request.mutate(data)}
+    >
+      <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
+        <Input {...form.text("email")} type="email" autoComplete="email" autoFocus />
+      </Field>
+    </AuthForm>
   );
 }
 

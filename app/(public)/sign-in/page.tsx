@@ -6,7 +6,7 @@ import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { z } from "zod";
-import { AuthCard, FormAlert } from "../../../components/console/auth-card";
+import { AuthCard, AuthForm, FormAlert } from "../../../components/console/auth-card";
 import { errorInfo } from "../../../components/console/errors";
 import { Field, useZodForm } from "../../../components/console/form";
 import { safeNext } from "../../../components/console/format";
@@ -121,7 +121,7 @@ function SignInForm({ signupOpen, providers }: { signupOpen: boolean; providers:
     );
 
   return (
-    <AuthCard
+    <AuthForm
       title={t("signIn.title")}
       description={t("signIn.description")}
       footer={
@@ -134,45 +134,50 @@ function SignInForm({ signupOpen, providers }: { signupOpen: boolean; providers:
           </>
         ) : undefined
       }
+      before={ssoError && !signIn.isError && <FormAlert message={t(ssoErrorKey(ssoError))} />}
+      after={providers.length > 0 && <SsoButtons providers={providers} next={next} />}
+      form={form}
+      error={signIn.error}
+      submitLabel={t("signIn.submit")}
+      submitDisabled={signIn.isPending || signIn.isSuccess}
+      onSubmit={(data) => signIn.mutate(data)}
     >
-      {ssoError && !signIn.isError && <FormAlert message={t(ssoErrorKey(ssoError))} />}
-      <FormAlert message={signIn.isError && !form.errors.email && !form.errors.password ? signIn.error.message : null} />
-      <form ref={form.formRef} onSubmit={form.submit((data) => signIn.mutate(data))} className="flex flex-col gap-4" noValidate>
-        <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
-          <Input {...form.text("email")} type="email" autoComplete="username" autoFocus />
-        </Field>
-        <Field id="field-password" label={t("fields.password")} error={form.errors.password}>
-          <Input {...form.text("password")} type="password" autoComplete="current-password" />
-        </Field>
-        <div className="-mt-2 text-right text-sm">
-          <Link href="/forgot-password" className="text-muted-foreground hover:text-foreground hover:underline">
-            {t("signIn.forgot")}
-          </Link>
-        </div>
-        <Button type="submit" disabled={signIn.isPending || signIn.isSuccess}>
-          {t("signIn.submit")}
-        </Button>
-      </form>
-      {providers.length > 0 && (
-        <>
-          <div className="flex items-center gap-3 text-xs text-muted-foreground uppercase">
-            <span className="h-px flex-1 bg-border" />
-            {t("signIn.or")}
-            <span className="h-px flex-1 bg-border" />
-          </div>
-          <div className="flex flex-col gap-2" data-testid="sso-providers">
-            {providers.map((p) => (
-              <Button key={p.id} variant="outline" asChild>
-                <a href={`/api/v1/admin/sso/${encodeURIComponent(p.id)}/start?redirect=${encodeURIComponent(next)}`}>
-                  <KeyRound />
-                  {t("signIn.withProvider", { name: p.name })}
-                </a>
-              </Button>
-            ))}
-          </div>
-        </>
-      )}
-    </AuthCard>
+      <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
+        <Input {...form.text("email")} type="email" autoComplete="username" autoFocus />
+      </Field>
+      <Field id="field-password" label={t("fields.password")} error={form.errors.password}>
+        <Input {...form.text("password")} type="password" autoComplete="current-password" />
+      </Field>
+      <div className="-mt-2 text-right text-sm">
+        <Link href="/forgot-password" className="text-muted-foreground hover:text-foreground hover:underline">
+          {t("signIn.forgot")}
+        </Link>
+      </div>
+    </AuthForm>
+  );
+}
+
+/** Single sign-on: a button per enabled provider, coming back to where the visitor was going. */
+function SsoButtons({ providers, next }: { providers: Array<{ id: string; name: string }>; next: string }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <div className="flex items-center gap-3 text-xs text-muted-foreground uppercase">
+        <span className="h-px flex-1 bg-border" />
+        {t("signIn.or")}
+        <span className="h-px flex-1 bg-border" />
+      </div>
+      <div className="flex flex-col gap-2" data-testid="sso-providers">
+        {providers.map((p) => (
+          <Button key={p.id} variant="outline" asChild>
+            <a href={`/api/v1/admin/sso/${encodeURIComponent(p.id)}/start?redirect=${encodeURIComponent(next)}`}>
+              <KeyRound />
+              {t("signIn.withProvider", { name: p.name })}
+            </a>
+          </Button>
+        ))}
+      </div>
+    </>
   );
 }
 

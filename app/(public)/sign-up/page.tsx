@@ -2,17 +2,16 @@
 
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
-import { AuthCard, FormAlert } from "../../../components/console/auth-card";
+import { AccountFields } from "../../../components/console/account-fields";
+import { AuthCard, AuthForm, AuthNotice } from "../../../components/console/auth-card";
 import { errorInfo } from "../../../components/console/errors";
-import { Field, useZodForm } from "../../../components/console/form";
+import { useZodForm } from "../../../components/console/form";
 import { PublicPage } from "../../../components/console/gates";
 import { useEnterConsole } from "../../../components/console/session";
 import { useI18n } from "../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../components/trpc/trpc-provider";
 import { Button } from "../../../components/ui/button";
-import { Input } from "../../../components/ui/input";
 import { signUpInput } from "../../../server/modules/accounts/schema";
-import { PASSWORD_MIN_LENGTH } from "../../../server/platform/crypto/password-policy";
 
 function SignInLink() {
   const { t } = useI18n();
@@ -36,34 +35,20 @@ function SignUpForm() {
   );
   // With email verification required, the account exists but may not sign in until the mailed link is opened.
   if (signUp.isError && errorInfo(signUp.error).code === "email_not_verified")
-    return (
-      <AuthCard title={t("signUp.checkMail")} footer={<SignInLink />}>
-        <FormAlert tone="success" message={signUp.error.message} />
-      </AuthCard>
-    );
+    return <AuthNotice title={t("signUp.checkMail")} message={signUp.error.message} footer={<SignInLink />} />;
   return (
-    <AuthCard title={t("signUp.title")} description={t("signUp.description")} footer={<SignInLink />}>
-      <FormAlert message={signUp.isError && Object.keys(form.errors).length === 0 ? signUp.error.message : null} />
-      <form ref={form.formRef} onSubmit={form.submit((data) => signUp.mutate(data))} className="flex flex-col gap-4" noValidate>
-        <Field id="field-name" label={t("fields.name")} error={form.errors.name}>
-          <Input {...form.text("name")} autoComplete="name" autoFocus />
-        </Field>
-        <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
-          <Input {...form.text("email")} type="email" autoComplete="email" />
-        </Field>
-        <Field
-          id="field-password"
-          label={t("fields.password")}
-          error={form.errors.password}
-          hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}
-        >
-          <Input {...form.text("password")} type="password" autoComplete="new-password" />
-        </Field>
-        <Button type="submit" disabled={signUp.isPending || signUp.isSuccess}>
-          {t("signUp.submit")}
-        </Button>
-      </form>
-    </AuthCard>
+    <AuthForm
+      title={t("signUp.title")}
+      description={t("signUp.description")}
+      footer={<SignInLink />}
+      form={form}
+      error={signUp.error}
+      submitLabel={t("signUp.submit")}
+      submitDisabled={signUp.isPending || signUp.isSuccess}
+      onSubmit={(data) => signUp.mutate(data)}
+    >
+      <AccountFields form={form} />
+    </AuthForm>
   );
 }
 

@@ -58,6 +58,15 @@ export function createNextConsole(options: { root: string; hostname: string; por
  * Hands every path that no API route claimed to the console. Registered in its own scope with a
  * pass-through body parser so Next reads request bodies itself.
  */
+/** Headers every console page carries. */
+const CONSOLE_SECURITY_HEADERS: ReadonlyArray<[string, string]> = [
+  ["content-security-policy", "frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'"],
+  ["x-frame-options", "DENY"],
+  ["x-content-type-options", "nosniff"],
+  ["referrer-policy", "strict-origin-when-cross-origin"],
+  ["permissions-policy", "camera=(), microphone=(), geolocation=(), payment=()"],
+];
+
 export function mountConsole(app: FastifyInstance, console: ConsoleHandler): void {
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
@@ -70,6 +79,8 @@ export function mountConsole(app: FastifyInstance, console: ConsoleHandler): voi
       }
       if (!console.ready) throw new AppError("not_ready", 503);
       reply.hijack();
+      // The console is never framed (clickjacking), never sniffed, and sends only its origin along.
+      for (const [name, value] of CONSOLE_SECURITY_HEADERS) reply.raw.setHeader(name, value);
       await console.handle(req.raw, reply.raw);
     });
   });

@@ -5,25 +5,23 @@ import { UserPlus, UsersRound } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
-import { errorInfo } from "../../../../components/console/errors";
-import { Field, useZodForm } from "../../../../components/console/form";
+import { AccountFields } from "../../../../components/console/account-fields";
+import { useZodForm } from "../../../../components/console/form";
+import { FormDialog } from "../../../../components/console/form-dialog";
 import { formatDate, formatRelative } from "../../../../components/console/format";
+import { ActionsHead } from "../../../../components/console/row-actions";
 import { useAccount } from "../../../../components/console/session";
-import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../components/console/states";
+import { EmptyState, PageHeader, QueryCard } from "../../../../components/console/states";
 import { useI18n } from "../../../../components/i18n/i18n-provider";
 import { Avatar } from "../../../../components/shell/account-menu";
 import { useTRPC } from "../../../../components/trpc/trpc-provider";
 import { Badge } from "../../../../components/ui/badge";
 import { Button } from "../../../../components/ui/button";
-import { Card, CardContent } from "../../../../components/ui/card";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "../../../../components/ui/dialog";
-import { Input } from "../../../../components/ui/input";
 import { Label } from "../../../../components/ui/label";
 import { Switch } from "../../../../components/ui/switch";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "../../../../components/ui/table";
 import { setupInput } from "../../../../server/modules/accounts/schema";
 import type { AccountView } from "../../../../server/modules/accounts/service";
-import { PASSWORD_MIN_LENGTH } from "../../../../server/platform/crypto/password-policy";
 
 const createForm = setupInput.extend({ instanceAdmin: z.boolean() });
 
@@ -37,59 +35,27 @@ function CreateAccountDialog({ onClose }: { onClose: () => void }) {
       onSuccess: async (a) => {
         toast.success(t("accounts.created", { email: a.email }));
         await queryClient.invalidateQueries({ queryKey: trpc.instance.accounts.queryKey() });
-        onClose();
-      },
-      onError: (e) => {
-        if (errorInfo(e).code === "email_taken") form.fieldError("email", e.message);
-        else if (!form.serverError(e)) toast.error(e.message);
       },
     }),
   );
   return (
-    <Dialog open onOpenChange={(o) => !o && onClose()}>
-      <DialogContent closeLabel={t("common.close")}>
-        <DialogHeader>
-          <DialogTitle>{t("accounts.createTitle")}</DialogTitle>
-          <DialogDescription>{t("accounts.createDescription")}</DialogDescription>
-        </DialogHeader>
-        <form
-          ref={form.formRef}
-          id="create-account"
-          noValidate
-          className="flex flex-col gap-4"
-          onSubmit={form.submit((d) => create.mutate(d))}
-        >
-          <Field id="field-name" label={t("fields.name")} error={form.errors.name}>
-            <Input {...form.text("name")} autoFocus />
-          </Field>
-          <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
-            <Input {...form.text("email")} type="email" autoComplete="off" />
-          </Field>
-          <Field
-            id="field-password"
-            label={t("accounts.initialPassword")}
-            error={form.errors.password}
-            hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}
-          >
-            <Input {...form.text("password")} type="password" autoComplete="new-password" />
-          </Field>
-          <div className="flex items-center gap-3">
-            <Switch id="field-instanceAdmin" checked={form.values.instanceAdmin} onCheckedChange={(v) => form.set("instanceAdmin", v)} />
-            <Label htmlFor="field-instanceAdmin" className="font-normal">
-              {t("accounts.makeAdmin")}
-            </Label>
-          </div>
-        </form>
-        <DialogFooter>
-          <Button variant="outline" onClick={onClose}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" form="create-account" disabled={create.isPending}>
-            {t("accounts.create")}
-          </Button>
-        </DialogFooter>
-      </DialogContent>
-    </Dialog>
+    <FormDialog
+      form={form}
+      title={t("accounts.createTitle")}
+      description={t("accounts.createDescription")}
+      submitLabel={t("accounts.create")}
+      serverErrors={{ codes: { email_taken: "email" } }}
+      onSubmit={(d) => create.mutateAsync(d)}
+      onClose={onClose}
+    >
+      <AccountFields form={form} forSomeoneElse />
+      <div className="flex items-center gap-3">
+        <Switch id="field-instanceAdmin" checked={form.values.instanceAdmin} onCheckedChange={(v) => form.set("instanceAdmin", v)} />
+        <Label htmlFor="field-instanceAdmin" className="font-normal">
+          {t("accounts.makeAdmin")}
+        </Label>
+      </div>
+    </FormDialog>
   );
 }
 
@@ -136,69 +102,57 @@ export default function AccountsPage() {
   return (
     <div className="mx-auto flex max-w-5xl flex-col gap-6">
       <PageHeader title={t("accounts.title")} description={t("accounts.subtitle")} actions={createButton} />
-      <Card className="py-0">
-        <CardContent className="px-0">
-          {accounts.isPending ? (
-            <div className="p-5">
-              <LoadingRows count={4} />
-            </div>
-          ) : accounts.isError ? (
-            <div className="p-5">
-              <QueryError error={accounts.error} onRetry={() => accounts.refetch()} />
-            </div>
-          ) : accounts.data.length === 0 ? (
-            <div className="p-5">
-              <EmptyState icon={UsersRound} title={t("accounts.empty")} action={createButton} />
-            </div>
-          ) : (
-            <Table data-testid="accounts-table">
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="pl-5">{t("accounts.account")}</TableHead>
-                  <TableHead>{t("accounts.status")}</TableHead>
-                  <TableHead className="hidden md:table-cell">{t("accounts.createdAt")}</TableHead>
-                  <TableHead className="hidden md:table-cell">{t("accounts.lastSignIn")}</TableHead>
-                  <TableHead className="w-24">
-                    <span className="sr-only">{t("common.actions")}</span>
-                  </TableHead>
+      <QueryCard
+        query={accounts}
+        loadingRows={4}
+        empty={accounts.data?.length === 0 && <EmptyState icon={UsersRound} title={t("accounts.empty")} action={createButton} />}
+      >
+        {(data) => (
+          <Table data-testid="accounts-table">
+            <TableHeader>
+              <TableRow>
+                <TableHead className="pl-5">{t("accounts.account")}</TableHead>
+                <TableHead>{t("accounts.status")}</TableHead>
+                <TableHead className="hidden md:table-cell">{t("accounts.createdAt")}</TableHead>
+                <TableHead className="hidden md:table-cell">{t("accounts.lastSignIn")}</TableHead>
+                <ActionsHead className="w-24" />
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {data.map((a) => (
+                <TableRow key={a.id} data-testid={`account-${a.email}`}>
+                  <TableCell className="pl-5">
+                    <div className="flex items-center gap-3">
+                      <Avatar name={a.name} />
+                      <div className="min-w-0">
+                        <p className="truncate font-medium">{a.name}</p>
+                        <p className="truncate text-xs text-muted-foreground">{a.email}</p>
+                      </div>
+                    </div>
+                  </TableCell>
+                  <TableCell>
+                    <div className="flex flex-wrap gap-1">
+                      {a.disabled ? (
+                        <Badge variant="destructive">{t("accounts.disabled")}</Badge>
+                      ) : (
+                        <Badge variant="success">{t("accounts.active")}</Badge>
+                      )}
+                      {a.instanceAdmin && <Badge variant="secondary">{t("accounts.admin")}</Badge>}
+                      {a.totpEnabled && <Badge variant="outline">{t("accounts.twoFactor")}</Badge>}
+                      {!a.emailVerified && <Badge variant="outline">{t("account.unverified")}</Badge>}
+                    </div>
+                  </TableCell>
+                  <TableCell className="hidden text-muted-foreground md:table-cell">{formatDate(a.createdAt, locale)}</TableCell>
+                  <TableCell className="hidden text-muted-foreground md:table-cell">
+                    {a.lastSignInAt ? formatRelative(a.lastSignInAt, locale) : t("accounts.never")}
+                  </TableCell>
+                  <TableCell>{a.id !== me.id && <DisableToggle account={a} />}</TableCell>
                 </TableRow>
-              </TableHeader>
-              <TableBody>
-                {accounts.data.map((a) => (
-                  <TableRow key={a.id} data-testid={`account-${a.email}`}>
-                    <TableCell className="pl-5">
-                      <div className="flex items-center gap-3">
-                        <Avatar name={a.name} />
-                        <div className="min-w-0">
-                          <p className="truncate font-medium">{a.name}</p>
-                          <p className="truncate text-xs text-muted-foreground">{a.email}</p>
-                        </div>
-                      </div>
-                    </TableCell>
-                    <TableCell>
-                      <div className="flex flex-wrap gap-1">
-                        {a.disabled ? (
-                          <Badge variant="destructive">{t("accounts.disabled")}</Badge>
-                        ) : (
-                          <Badge variant="success">{t("accounts.active")}</Badge>
-                        )}
-                        {a.instanceAdmin && <Badge variant="secondary">{t("accounts.admin")}</Badge>}
-                        {a.totpEnabled && <Badge variant="outline">{t("accounts.twoFactor")}</Badge>}
-                        {!a.emailVerified && <Badge variant="outline">{t("account.unverified")}</Badge>}
-                      </div>
-                    </TableCell>
-                    <TableCell className="hidden text-muted-foreground md:table-cell">{formatDate(a.createdAt, locale)}</TableCell>
-                    <TableCell className="hidden text-muted-foreground md:table-cell">
-                      {a.lastSignInAt ? formatRelative(a.lastSignInAt, locale) : t("accounts.never")}
-                    </TableCell>
-                    <TableCell>{a.id !== me.id && <DisableToggle account={a} />}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          )}
-        </CardContent>
-      </Card>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </QueryCard>
       {creating && <CreateAccountDialog onClose={() => setCreating(false)} />}
     </div>
   );

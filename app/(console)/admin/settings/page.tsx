@@ -78,7 +78,7 @@ function Smtp({ smtp }: { smtp: SmtpSettingsView | null }) {
         form.set("password", "");
         await invalidate();
       },
-      onError: (e) => form.serverError(e) || toast.error(e.message),
+      onError: (e) => form.showError(e),
     }),
   );
   const test = useMutation(
@@ -199,24 +199,16 @@ function Policies({ settings }: { settings: Settings }) {
   const [security, setSecurity] = useState(settings.security);
   useEffect(() => setMode(settings.signup.mode), [settings.signup.mode]);
   useEffect(() => setSecurity(settings.security), [settings.security]);
-  const signup = useMutation(
-    trpc.instance.updateSignup.mutationOptions({
-      onSuccess: async () => {
-        toast.success(t("instance.policySaved"));
-        await Promise.all([invalidate(), queryClient.invalidateQueries({ queryKey: trpc.accounts.state.queryKey() })]);
-      },
-      onError: (e) => toast.error(e.message),
-    }),
-  );
-  const secure = useMutation(
-    trpc.instance.updateSecurity.mutationOptions({
-      onSuccess: async () => {
-        toast.success(t("instance.policySaved"));
-        await Promise.all([invalidate(), queryClient.invalidateQueries({ queryKey: trpc.accounts.state.queryKey() })]);
-      },
-      onError: (e) => toast.error(e.message),
-    }),
-  );
+  // Both policies change what the sign-in pages offer (accounts.state), so both refresh it.
+  const saved = {
+    onSuccess: async () => {
+      toast.success(t("instance.policySaved"));
+      await Promise.all([invalidate(), queryClient.invalidateQueries({ queryKey: trpc.accounts.state.queryKey() })]);
+    },
+    onError: (e: { message: string }) => toast.error(e.message),
+  };
+  const signup = useMutation(trpc.instance.updateSignup.mutationOptions(saved));
+  const secure = useMutation(trpc.instance.updateSecurity.mutationOptions(saved));
   const securityDirty =
     security.require2fa !== settings.security.require2fa ||
     security.requireEmailVerification !== settings.security.requireEmailVerification;

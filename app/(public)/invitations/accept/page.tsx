@@ -5,9 +5,11 @@ import { MailOpen } from "lucide-react";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { z } from "zod";
+import { NewPasswordField } from "../../../../components/console/account-fields";
 import { AuthCard, FormAlert } from "../../../../components/console/auth-card";
 import { Field, useZodForm } from "../../../../components/console/form";
 import { PublicPage } from "../../../../components/console/gates";
+import { RoleName } from "../../../../components/console/role-name";
 import { useEnterConsole } from "../../../../components/console/session";
 import { LoadingRows } from "../../../../components/console/states";
 import { useI18n } from "../../../../components/i18n/i18n-provider";
@@ -15,9 +17,7 @@ import { useTRPC } from "../../../../components/trpc/trpc-provider";
 import { Button } from "../../../../components/ui/button";
 import { Input } from "../../../../components/ui/input";
 import { nameSchema, passwordSchema } from "../../../../server/modules/accounts/schema";
-import { PASSWORD_MIN_LENGTH } from "../../../../server/platform/crypto/password-policy";
 import type { AccountView } from "../../../../server/modules/accounts/service";
-import { RoleName } from "../../../../components/console/role-name";
 
 const createAccountInput = z.object({ name: nameSchema, password: passwordSchema });
 
@@ -44,14 +44,7 @@ function CreateAndAccept({ token }: { token: string }) {
       <Field id="field-name" label={t("fields.name")} error={form.errors.name}>
         <Input {...form.text("name")} autoComplete="name" autoFocus />
       </Field>
-      <Field
-        id="field-password"
-        label={t("fields.password")}
-        error={form.errors.password}
-        hint={t("fields.passwordHint", { min: PASSWORD_MIN_LENGTH })}
-      >
-        <Input {...form.text("password")} type="password" autoComplete="new-password" />
-      </Field>
+      <NewPasswordField form={form} />
       <Button type="submit" disabled={accept.isPending || accept.isSuccess}>
         {t("invitation.createAndJoin")}
       </Button>

@@ -1,23 +1,19 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { CheckCircle2, TriangleAlert } from "lucide-react";
 import { useCallback, useMemo, useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
-import { CopyButton } from "../../../../../components/console/copy-button";
 import { CodeBlock } from "../../../../../components/console/copy-field";
-import { withIssuePaths } from "../../../../../components/console/errors";
 import { Field, useZodForm } from "../../../../../components/console/form";
+import { FormDialog } from "../../../../../components/console/form-dialog";
+import { SecretOnce } from "../../../../../components/console/secrets";
 import type { MessageKey } from "../../../../../components/i18n/catalog";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
-import { Alert, AlertDescription, AlertTitle } from "../../../../../components/ui/alert";
 import { Button } from "../../../../../components/ui/button";
 import { Checkbox } from "../../../../../components/ui/checkbox";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "../../../../../components/ui/dialog";
 import { Input } from "../../../../../components/ui/input";
-import { Label } from "../../../../../components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "../../../../../components/ui/select";
 import type { ApiKeyView } from "../../../../../server/modules/auth/api-keys";
 import { createApiKeyInput } from "../../../../../server/modules/auth/schema";
@@ -72,39 +68,24 @@ function SecretShown({ created, onDone }: { created: { key: ApiKeyView; secret: 
   const endpoints = useAuthEndpoints();
   const example = endpoints.data ? `curl ${endpoints.data.adminBase}/users \\\n  -H 'authorization: Bearer ${created.secret}'` : null;
   return (
-    <>
-      <Alert className="border-amber-500/50 bg-amber-500/10" data-testid="api-key-once">
-        <TriangleAlert className="text-amber-600 dark:text-amber-400" />
-        <AlertTitle>{t("apiKeys.onceTitle")}</AlertTitle>
-        <AlertDescription>{t("apiKeys.onceBody")}</AlertDescription>
-      </Alert>
-      <div className="grid min-w-0 gap-1.5">
-        <Label htmlFor="api-key-secret">{t("apiKeys.secret", { name: created.key.name })}</Label>
-        <div className="flex items-center gap-2">
-          <Input
-            id="api-key-secret"
-            readOnly
-            value={created.secret}
-            className="font-mono text-xs"
-            onFocus={(e) => e.currentTarget.select()}
-            data-testid="api-key-secret"
-          />
-          <CopyButton value={created.secret} />
-        </div>
-      </div>
+    <SecretOnce
+      warning={t("apiKeys.onceTitle")}
+      warningBody={t("apiKeys.onceBody")}
+      label={t("apiKeys.secret", { name: created.key.name })}
+      secret={created.secret}
+      id="api-key-secret"
+      alertTestId="api-key-once"
+      doneLabel={t("apiKeys.copiedDone")}
+      doneTestId="api-key-done"
+      onDone={onDone}
+    >
       {example && (
         <div className="grid min-w-0 gap-1.5">
           <p className="text-sm font-medium">{t("apiKeys.tryIt")}</p>
           <CodeBlock code={example} label={t("appUsers.copyExample")} />
         </div>
       )}
-      <DialogFooter>
-        <Button onClick={onDone} data-testid="api-key-done">
-          <CheckCircle2 />
-          {t("apiKeys.copiedDone")}
-        </Button>
-      </DialogFooter>
-    </>
+    </SecretOnce>
   );
 }
 
@@ -129,8 +110,6 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }) {
         toast.success(t("apiKeys.created", { name: result.key.name }));
         await queryClient.invalidateQueries({ queryKey: trpc.auth.apiKeys.list.queryKey({ project: ref }) });
       },
-      onError: (e) =>
-        form.serverError(withIssuePaths(e, (p) => (p === "expiresAt" ? "expiresOn" : p.split(".")[0]))) || toast.error(e.message),
     }),
   );
   const v = form.values;
@@ -145,117 +124,101 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }) {
         ? t("apiKeys.customDate")
         : t("apiKeys.inDays", { days: new Intl.NumberFormat(locale).format(Number(e)) });
   return (
-    <Dialog open onOpenChange={(o) => !o && onClose()}>
-      <DialogContent closeLabel={t("common.close")} className="sm:max-w-2xl" onInteractOutside={(e) => created && e.preventDefault()}>
-        <DialogHeader>
-          <DialogTitle>{created ? t("apiKeys.createdTitle") : t("apiKeys.createTitle")}</DialogTitle>
-          <DialogDescription>{created ? t("apiKeys.createdDescription") : t("apiKeys.createDescription")}</DialogDescription>
-        </DialogHeader>
-        {created ? (
-          <SecretShown created={created} onDone={onClose} />
-        ) : (
-          <>
-            <form
-              ref={form.formRef}
-              id="api-key-form"
-              noValidate
-              className="flex flex-col gap-4"
-              onSubmit={form.submit((d) =>
-                create.mutate({ project: ref, name: d.name, permissions: d.permissions, expiresAt: expiresAt(d.expiry, d.expiresOn) }),
-              )}
+    <FormDialog
+      form={form}
+      title={created ? t("apiKeys.createdTitle") : t("apiKeys.createTitle")}
+      description={created ? t("apiKeys.createdDescription") : t("apiKeys.createDescription")}
+      submitLabel={t("apiKeys.create")}
+      className="sm:max-w-2xl"
+      contentProps={{ onInteractOutside: (e) => created && e.preventDefault() }}
+      done={created && <SecretShown created={created} onDone={onClose} />}
+      closeOnSuccess={false}
+      serverErrors={{ issuePath: (p) => (p === "expiresAt" ? "expiresOn" : p.split(".")[0]) }}
+      onSubmit={(d) =>
+        create.mutateAsync({ project: ref, name: d.name, permissions: d.permissions, expiresAt: expiresAt(d.expiry, d.expiresOn) })
+      }
+      onClose={onClose}
+    >
+      <div className="grid gap-4 sm:grid-cols-[1fr_14rem]">
+        <Field id="field-name" label={t("apiKeys.name")} error={form.errors.name} hint={t("apiKeys.nameHint")}>
+          <Input {...form.text("name")} autoFocus autoComplete="off" placeholder="billing-sync" />
+        </Field>
+        <Field id="field-expiry" label={t("apiKeys.expiry")} error={form.errors.expiresOn}>
+          <Select value={v.expiry} onValueChange={(e) => form.set("expiry", e as Expiry)} name="expiry">
+            <SelectTrigger id="field-expiry" className="w-full">
+              <SelectValue />
+            </SelectTrigger>
+            <SelectContent>
+              {EXPIRY.map((e) => (
+                <SelectItem key={e} value={e}>
+                  {expiryLabel(e)}
+                </SelectItem>
+              ))}
+            </SelectContent>
+          </Select>
+          {v.expiry === "custom" && (
+            <Input
+              type="date"
+              name="expiresOn"
+              value={v.expiresOn}
+              onChange={(e) => form.set("expiresOn", e.target.value)}
+              aria-label={t("apiKeys.expiresOn")}
+              aria-invalid={form.errors.expiresOn ? true : undefined}
+            />
+          )}
+        </Field>
+      </div>
+      <fieldset className="grid gap-2">
+        <div className="flex items-center justify-between gap-2">
+          <legend className="text-sm font-medium">{t("apiKeys.permissions")}</legend>
+          <div className="flex gap-1">
+            <Button
+              type="button"
+              variant="ghost"
+              size="sm"
+              onClick={() =>
+                form.set(
+                  "permissions",
+                  all.filter((p) => p.endsWith(":read")),
+                )
+              }
             >
-              <div className="grid gap-4 sm:grid-cols-[1fr_14rem]">
-                <Field id="field-name" label={t("apiKeys.name")} error={form.errors.name} hint={t("apiKeys.nameHint")}>
-                  <Input {...form.text("name")} autoFocus autoComplete="off" placeholder="billing-sync" />
-                </Field>
-                <Field id="field-expiry" label={t("apiKeys.expiry")} error={form.errors.expiresOn}>
-                  <Select value={v.expiry} onValueChange={(e) => form.set("expiry", e as Expiry)} name="expiry">
-                    <SelectTrigger id="field-expiry" className="w-full">
-                      <SelectValue />
-                    </SelectTrigger>
-                    <SelectContent>
-                      {EXPIRY.map((e) => (
-                        <SelectItem key={e} value={e}>
-                          {expiryLabel(e)}
-                        </SelectItem>
-                      ))}
-                    </SelectContent>
-                  </Select>
-                  {v.expiry === "custom" && (
-                    <Input
-                      type="date"
-                      name="expiresOn"
-                      value={v.expiresOn}
-                      onChange={(e) => form.set("expiresOn", e.target.value)}
-                      aria-label={t("apiKeys.expiresOn")}
-                      aria-invalid={form.errors.expiresOn ? true : undefined}
-                    />
-                  )}
-                </Field>
-              </div>
-              <fieldset className="grid gap-2">
-                <div className="flex items-center justify-between gap-2">
-                  <legend className="text-sm font-medium">{t("apiKeys.permissions")}</legend>
-                  <div className="flex gap-1">
-                    <Button
-                      type="button"
-                      variant="ghost"
-                      size="sm"
-                      onClick={() =>
-                        form.set(
-                          "permissions",
-                          all.filter((p) => p.endsWith(":read")),
-                        )
-                      }
-                    >
-                      {t("apiKeys.readOnly")}
-                    </Button>
-                    <Button type="button" variant="ghost" size="sm" onClick={() => form.set("permissions", all)}>
-                      {t("apiKeys.allHeld")}
-                    </Button>
-                  </div>
-                </div>
-                <p className="text-xs text-muted-foreground">{t("apiKeys.permissionsHint")}</p>
-                <div className="grid max-h-72 gap-3 overflow-y-auto rounded-md border p-3 sm:grid-cols-2" data-testid="api-key-permissions">
-                  {groups.map((g) => (
-                    <div key={g.module} className="grid content-start gap-1.5">
-                      <p className="text-xs font-semibold tracking-wide text-muted-foreground uppercase">{t(moduleKey(g.module))}</p>
-                      {g.permissions.map((p) => (
-                        <label key={p} className="flex items-start gap-2 text-sm">
-                          <Checkbox
-                            name="permissions"
-                            checked={chosen.has(p)}
-                            onCheckedChange={(c) => toggle(p, c === true)}
-                            aria-label={t(permissionKey(p))}
-                            className="mt-0.5"
-                          />
-                          <span className="grid">
-                            <span>{t(permissionKey(p))}</span>
-                            <code className="text-xs text-muted-foreground">{p}</code>
-                          </span>
-                        </label>
-                      ))}
-                    </div>
-                  ))}
-                </div>
-                {form.errors.permissions && (
-                  <p className="text-xs text-destructive" role="alert">
-                    {form.errors.permissions}
-                  </p>
-                )}
-              </fieldset>
-            </form>
-            <DialogFooter>
-              <Button variant="outline" onClick={onClose}>
-                {t("common.cancel")}
-              </Button>
-              <Button type="submit" form="api-key-form" disabled={create.isPending}>
-                {t("apiKeys.create")}
-              </Button>
-            </DialogFooter>
-          </>
+              {t("apiKeys.readOnly")}
+            </Button>
+            <Button type="button" variant="ghost" size="sm" onClick={() => form.set("permissions", all)}>
+              {t("apiKeys.allHeld")}
+            </Button>
+          </div>
+        </div>
+        <p className="text-xs text-muted-foreground">{t("apiKeys.permissionsHint")}</p>
+        <div className="grid max-h-72 gap-3 overflow-y-auto rounded-md border p-3 sm:grid-cols-2" data-testid="api-key-permissions">
+          {groups.map((g) => (
+            <div key={g.module} className="grid content-start gap-1.5">
+              <p className="text-xs font-semibold tracking-wide text-muted-foreground uppercase">{t(moduleKey(g.module))}</p>
+              {g.permissions.map((p) => (
+                <label key={p} className="flex items-start gap-2 text-sm">
+                  <Checkbox
+                    name="permissions"
+                    checked={chosen.has(p)}
+                    onCheckedChange={(c) => toggle(p, c === true)}
+                    aria-label={t(permissionKey(p))}
+                    className="mt-0.5"
+                  />
+                  <span className="grid">
+                    <span>{t(permissionKey(p))}</span>
+                    <code className="text-xs text-muted-foreground">{p}</code>
+                  </span>
+                </label>
+              ))}
+            </div>
+          ))}
+        </div>
+        {form.errors.permissions && (
+          <p className="text-xs text-destructive" role="alert">
+            {form.errors.permissions}
+          </p>
         )}
-      </DialogContent>
-    </Dialog>
+      </fieldset>
+    </FormDialog>
   );
 }

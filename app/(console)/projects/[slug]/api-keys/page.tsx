@@ -4,23 +4,14 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { KeySquare, Plus } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
+import { ConfirmDelete } from "../../../../../components/console/confirm-dialog";
 import { formatDate, formatDateTime, formatRelative } from "../../../../../components/console/format";
-import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../components/console/states";
+import { ActionsHead } from "../../../../../components/console/row-actions";
+import { EmptyState, PageHeader, QueryCard } from "../../../../../components/console/states";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "../../../../../components/ui/alert-dialog";
 import { Badge } from "../../../../../components/ui/badge";
 import { Button } from "../../../../../components/ui/button";
-import { Card, CardContent } from "../../../../../components/ui/card";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "../../../../../components/ui/table";
 import { Tooltip, TooltipContent, TooltipTrigger } from "../../../../../components/ui/tooltip";
 import type { ApiKeyView } from "../../../../../server/modules/auth/api-keys";
@@ -69,33 +60,17 @@ function RevokeDialog({ apiKey, onClose }: { apiKey: ApiKeyView; onClose: () => 
       onSuccess: async () => {
         toast.success(t("apiKeys.revoked", { name: apiKey.name }));
         await queryClient.invalidateQueries({ queryKey: trpc.auth.apiKeys.list.queryKey({ project: ref }) });
-        onClose();
       },
-      onError: (e) => toast.error(e.message),
     }),
   );
   return (
-    <AlertDialog open onOpenChange={(o) => !o && onClose()}>
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>{t("apiKeys.revokeTitle", { name: apiKey.name })}</AlertDialogTitle>
-          <AlertDialogDescription>{t("apiKeys.revokeBody", { prefix: `ar_${apiKey.prefix}_…` })}</AlertDialogDescription>
-        </AlertDialogHeader>
-        <AlertDialogFooter>
-          <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-          <AlertDialogAction
-            variant="destructive"
-            disabled={revoke.isPending}
-            onClick={(e) => {
-              e.preventDefault();
-              revoke.mutate({ project: ref, keyId: apiKey.id });
-            }}
-          >
-            {t("apiKeys.revoke")}
-          </AlertDialogAction>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
+    <ConfirmDelete
+      title={t("apiKeys.revokeTitle", { name: apiKey.name })}
+      description={t("apiKeys.revokeBody", { prefix: `ar_${apiKey.prefix}_…` })}
+      confirmLabel={t("apiKeys.revoke")}
+      onConfirm={() => revoke.mutateAsync({ project: ref, keyId: apiKey.id })}
+      onClose={onClose}
+    />
   );
 }
 
@@ -131,100 +106,89 @@ function ApiKeys() {
         description={manage ? t("apiKeys.subtitle") : t("apiKeys.subtitleReadOnly")}
         actions={rows.length > 0 ? createButton : undefined}
       />
-      <Card className="py-0">
-        <CardContent className="px-0">
-          {keys.isPending ? (
-            <div className="p-5">
-              <LoadingRows count={3} />
-            </div>
-          ) : keys.isError ? (
-            <div className="p-5">
-              <QueryError error={keys.error} onRetry={() => keys.refetch()} />
-            </div>
-          ) : rows.length === 0 ? (
-            <div className="p-5">
-              <EmptyState
-                icon={KeySquare}
-                title={t("apiKeys.emptyTitle")}
-                body={manage ? t("apiKeys.emptyBody") : t("apiKeys.emptyBodyReadOnly")}
-                action={createButton}
-              />
-            </div>
-          ) : (
-            <Table data-testid="api-keys-table">
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="pl-5">{t("apiKeys.name")}</TableHead>
-                  <TableHead>{t("apiKeys.permissions")}</TableHead>
-                  <TableHead className="hidden md:table-cell">{t("apiKeys.expires")}</TableHead>
-                  <TableHead className="hidden lg:table-cell">{t("apiKeys.lastUsed")}</TableHead>
-                  <TableHead className="hidden lg:table-cell">{t("apiKeys.createdBy")}</TableHead>
-                  <TableHead>{t("apiKeys.status")}</TableHead>
-                  {manage && (
-                    <TableHead className="w-24">
-                      <span className="sr-only">{t("common.actions")}</span>
-                    </TableHead>
-                  )}
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {rows.map((k) => {
-                  const state = stateOf(k, now);
-                  return (
-                    <TableRow
-                      key={k.id}
-                      data-testid={`api-key-${k.name}`}
-                      className={state === "active" ? undefined : "text-muted-foreground"}
+      <QueryCard
+        query={keys}
+        empty={
+          rows.length === 0 && (
+            <EmptyState
+              icon={KeySquare}
+              title={t("apiKeys.emptyTitle")}
+              body={manage ? t("apiKeys.emptyBody") : t("apiKeys.emptyBodyReadOnly")}
+              action={createButton}
+            />
+          )
+        }
+      >
+        {() => (
+          <Table data-testid="api-keys-table">
+            <TableHeader>
+              <TableRow>
+                <TableHead className="pl-5">{t("apiKeys.name")}</TableHead>
+                <TableHead>{t("apiKeys.permissions")}</TableHead>
+                <TableHead className="hidden md:table-cell">{t("apiKeys.expires")}</TableHead>
+                <TableHead className="hidden lg:table-cell">{t("apiKeys.lastUsed")}</TableHead>
+                <TableHead className="hidden lg:table-cell">{t("apiKeys.createdBy")}</TableHead>
+                <TableHead>{t("apiKeys.status")}</TableHead>
+                {manage && <ActionsHead className="w-24" />}
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {rows.map((k) => {
+                const state = stateOf(k, now);
+                return (
+                  <TableRow
+                    key={k.id}
+                    data-testid={`api-key-${k.name}`}
+                    className={state === "active" ? undefined : "text-muted-foreground"}
+                  >
+                    <TableCell className="pl-5">
+                      <p className="font-medium">{k.name}</p>
+                      <code className="font-mono text-xs text-muted-foreground">ar_{k.prefix}_…</code>
+                    </TableCell>
+                    <TableCell>
+                      <Permissions permissions={k.permissions} />
+                    </TableCell>
+                    <TableCell
+                      className="hidden whitespace-nowrap md:table-cell"
+                      title={k.expiresAt ? formatDateTime(k.expiresAt, locale) : undefined}
                     >
-                      <TableCell className="pl-5">
-                        <p className="font-medium">{k.name}</p>
-                        <code className="font-mono text-xs text-muted-foreground">ar_{k.prefix}_…</code>
-                      </TableCell>
+                      {k.expiresAt ? formatDate(k.expiresAt, locale) : t("apiKeys.never")}
+                    </TableCell>
+                    <TableCell
+                      className="hidden whitespace-nowrap lg:table-cell"
+                      title={k.lastUsedAt ? formatDateTime(k.lastUsedAt, locale) : undefined}
+                    >
+                      {k.lastUsedAt ? formatRelative(k.lastUsedAt, locale) : t("apiKeys.neverUsed")}
+                    </TableCell>
+                    <TableCell className="hidden lg:table-cell">
+                      <p className="max-w-48 truncate">{k.createdBy}</p>
+                      <p className="text-xs text-muted-foreground" title={formatDateTime(k.createdAt, locale)}>
+                        {formatDate(k.createdAt, locale)}
+                      </p>
+                    </TableCell>
+                    <TableCell>{stateBadge(state)}</TableCell>
+                    {manage && (
                       <TableCell>
-                        <Permissions permissions={k.permissions} />
+                        {state !== "revoked" && (
+                          <Button
+                            variant="ghost"
+                            size="sm"
+                            className="text-destructive hover:text-destructive"
+                            onClick={() => setRevoking(k)}
+                            aria-label={t("apiKeys.revokeNamed", { name: k.name })}
+                          >
+                            {t("apiKeys.revoke")}
+                          </Button>
+                        )}
                       </TableCell>
-                      <TableCell
-                        className="hidden whitespace-nowrap md:table-cell"
-                        title={k.expiresAt ? formatDateTime(k.expiresAt, locale) : undefined}
-                      >
-                        {k.expiresAt ? formatDate(k.expiresAt, locale) : t("apiKeys.never")}
-                      </TableCell>
-                      <TableCell
-                        className="hidden whitespace-nowrap lg:table-cell"
-                        title={k.lastUsedAt ? formatDateTime(k.lastUsedAt, locale) : undefined}
-                      >
-                        {k.lastUsedAt ? formatRelative(k.lastUsedAt, locale) : t("apiKeys.neverUsed")}
-                      </TableCell>
-                      <TableCell className="hidden lg:table-cell">
-                        <p className="max-w-48 truncate">{k.createdBy}</p>
-                        <p className="text-xs text-muted-foreground" title={formatDateTime(k.createdAt, locale)}>
-                          {formatDate(k.createdAt, locale)}
-                        </p>
-                      </TableCell>
-                      <TableCell>{stateBadge(state)}</TableCell>
-                      {manage && (
-                        <TableCell>
-                          {state !== "revoked" && (
-                            <Button
-                              variant="ghost"
-                              size="sm"
-                              className="text-destructive hover:text-destructive"
-                              onClick={() => setRevoking(k)}
-                              aria-label={t("apiKeys.revokeNamed", { name: k.name })}
-                            >
-                              {t("apiKeys.revoke")}
-                            </Button>
-                          )}
-                        </TableCell>
-                      )}
-                    </TableRow>
-                  );
-                })}
-              </TableBody>
-            </Table>
-          )}
-        </CardContent>
-      </Card>
+                    )}
+                  </TableRow>
+                );
+              })}
+            </TableBody>
+          </Table>
+        )}
+      </QueryCard>
       <p className="text-sm text-muted-foreground">{t("apiKeys.note")}</p>
       {creating && <CreateKeyDialog onClose={() => setCreating(false)} />}
       {revoking && <RevokeDialog apiKey={revoking} onClose={() => setRevoking(null)} />}

@@ -7,7 +7,6 @@ import { useMemo } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
 import { CopyField } from "../../../../../components/console/copy-field";
-import { withIssuePaths } from "../../../../../components/console/errors";
 import { Field, useZodForm } from "../../../../../components/console/form";
 import { LoadingRows, QueryError } from "../../../../../components/console/states";
 import { formatDuration } from "../../../../../components/i18n/catalog";
@@ -15,8 +14,8 @@ import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
 import { Alert, AlertDescription, AlertTitle } from "../../../../../components/ui/alert";
 import { Button } from "../../../../../components/ui/button";
-import { cn } from "../../../../../components/ui/cn";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../../components/ui/card";
+import { cn } from "../../../../../components/ui/cn";
 import { Input } from "../../../../../components/ui/input";
 import { Label } from "../../../../../components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "../../../../../components/ui/select";
@@ -203,7 +202,7 @@ function SettingsForm({ settings }: { settings: AuthSettings }) {
         // The form remounts on the new values (its key is the settings).
         queryClient.setQueryData(trpc.auth.settings.get.queryKey({ project: ref }), saved);
       },
-      onError: (e) => form.serverError(withIssuePaths(e, (p) => FIELD_OF[p] ?? p)) || toast.error(e.message),
+      onError: (e) => form.showError(e, { issuePath: (p) => FIELD_OF[p] ?? p }),
     }),
   );
   const enabledProviders = (providers.data ?? []).filter((p) => p.enabled).length;

@@ -5,21 +5,20 @@ import { Plus, Radio, Send } from "lucide-react";
 import { useMemo, useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
-import { withIssuePaths } from "../../../../../components/console/errors";
 import { Field, useZodForm } from "../../../../../components/console/form";
+import { FormDialog } from "../../../../../components/console/form-dialog";
 import { formatDateTime, formatRelative } from "../../../../../components/console/format";
-import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../components/console/states";
+import { EmptyState, LoadingRows, PageHeader, QueryCard, QueryError } from "../../../../../components/console/states";
 import { formatDuration } from "../../../../../components/i18n/catalog";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
 import { Badge } from "../../../../../components/ui/badge";
 import { Button } from "../../../../../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../../components/ui/card";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "../../../../../components/ui/dialog";
 import { Input } from "../../../../../components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "../../../../../components/ui/table";
-import type { TopicView } from "../../../../../server/modules/events/service";
 import { createTopicInput } from "../../../../../server/modules/events/schema";
+import type { TopicView } from "../../../../../server/modules/events/service";
 import { RequirePermission, useProject } from "../project-context";
 import { Webhooks } from "./webhooks";
 
@@ -60,61 +59,43 @@ function CreateTopicDialog({ onClose }: { onClose: () => void }) {
       onSuccess: async (topic) => {
         toast.success(t("events.created", { name: topic.name }));
         await queryClient.invalidateQueries({ queryKey: trpc.events.topics.list.queryKey({ project: ref }) });
-        onClose();
       },
-      onError: (e) =>
-        form.serverError(
-          withIssuePaths(e, (p) => (p === "maxAgeMs" ? "maxAgeHours" : p === "maxBytes" ? "maxSizeMiB" : p.split(".")[0])),
-        ) || toast.error(e.message),
     }),
   );
   return (
-    <Dialog open onOpenChange={(o) => !o && onClose()}>
-      <DialogContent closeLabel={t("common.close")}>
-        <DialogHeader>
-          <DialogTitle>{t("events.createTitle")}</DialogTitle>
-          <DialogDescription>{t("events.createDescription")}</DialogDescription>
-        </DialogHeader>
-        <form
-          ref={form.formRef}
-          id="topic-form"
-          noValidate
-          className="flex flex-col gap-4"
-          onSubmit={form.submit((d) =>
-            create.mutate({
-              project: ref,
-              name: d.name,
-              description: d.description || undefined,
-              maxAgeMs: d.maxAgeHours ? Number(d.maxAgeHours) * HOUR : null,
-              maxBytes: d.maxSizeMiB ? Number(d.maxSizeMiB) * MIB : null,
-            }),
-          )}
-        >
-          <Field id="field-name" label={t("events.name")} error={form.errors.name} hint={t("events.nameHint")}>
-            <Input {...form.text("name")} autoFocus autoComplete="off" placeholder="orders" />
-          </Field>
-          <Field id="field-description" label={t("events.description")} error={form.errors.description}>
-            <Input {...form.text("description")} autoComplete="off" />
-          </Field>
-          <div className="grid gap-4 sm:grid-cols-2">
-            <Field id="field-maxAgeHours" label={t("events.maxAgeHours")} error={form.errors.maxAgeHours} hint={t("events.emptyUnlimited")}>
-              <Input {...form.text("maxAgeHours")} inputMode="numeric" />
-            </Field>
-            <Field id="field-maxSizeMiB" label={t("events.maxSizeMiB")} error={form.errors.maxSizeMiB} hint={t("events.emptyUnlimited")}>
-              <Input {...form.text("maxSizeMiB")} inputMode="numeric" />
-            </Field>
-          </div>
-        </form>
-        <DialogFooter>
-          <Button variant="outline" onClick={onClose}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" form="topic-form" disabled={create.isPending} data-testid="create-topic-submit">
-            {t("events.create")}
-          </Button>
-        </DialogFooter>
-      </DialogContent>
-    </Dialog>
+    <FormDialog
+      form={form}
+      title={t("events.createTitle")}
+      description={t("events.createDescription")}
+      submitLabel={t("events.create")}
+      submitTestId="create-topic-submit"
+      serverErrors={{ issuePath: (p) => (p === "maxAgeMs" ? "maxAgeHours" : p === "maxBytes" ? "maxSizeMiB" : p.split(".")[0]) }}
+      onSubmit={(d) =>
+        create.mutateAsync({
+          project: ref,
+          name: d.name,
+          description: d.description || undefined,
+          maxAgeMs: d.maxAgeHours ? Number(d.maxAgeHours) * HOUR : null,
+          maxBytes: d.maxSizeMiB ? Number(d.maxSizeMiB) * MIB : null,
+        })
+      }
+      onClose={onClose}
+    >
+      <Field id="field-name" label={t("events.name")} error={form.errors.name} hint={t("events.nameHint")}>
+        <Input {...form.text("name")} autoFocus autoComplete="off" placeholder="orders" />
+      </Field>
+      <Field id="field-description" label={t("events.description")} error={form.errors.description}>
+        <Input {...form.text("description")} autoComplete="off" />
+      </Field>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field id="field-maxAgeHours" label={t("events.maxAgeHours")} error={form.errors.maxAgeHours} hint={t("events.emptyUnlimited")}>
+          <Input {...form.text("maxAgeHours")} inputMode="numeric" />
+        </Field>
+        <Field id="field-maxSizeMiB" label={t("events.maxSizeMiB")} error={form.errors.maxSizeMiB} hint={t("events.emptyUnlimited")}>
+          <Input {...form.text("maxSizeMiB")} inputMode="numeric" />
+        </Field>
+      </div>
+    </FormDialog>
   );
 }
 
@@ -334,60 +315,51 @@ function Topics() {
   return (
     <div className="mx-auto flex max-w-6xl flex-col gap-6">
       <PageHeader title={t("events.title")} description={t("events.subtitle")} actions={rows.length > 0 ? createButton : undefined} />
-      <Card className="py-0">
-        <CardContent className="px-0">
-          {topics.isPending ? (
-            <div className="p-5">
-              <LoadingRows count={3} />
-            </div>
-          ) : topics.isError ? (
-            <div className="p-5">
-              <QueryError error={topics.error} onRetry={() => topics.refetch()} />
-            </div>
-          ) : rows.length === 0 ? (
-            <div className="p-5">
-              <EmptyState icon={Radio} title={t("events.emptyTitle")} body={t("events.emptyBody")} action={createButton} />
-            </div>
-          ) : (
-            <Table data-testid="topics-table">
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="pl-5">{t("events.name")}</TableHead>
-                  <TableHead>{t("events.messages")}</TableHead>
-                  <TableHead className="hidden md:table-cell">{t("events.size")}</TableHead>
-                  <TableHead className="hidden md:table-cell">{t("events.retention")}</TableHead>
+      <QueryCard
+        query={topics}
+        empty={
+          rows.length === 0 && <EmptyState icon={Radio} title={t("events.emptyTitle")} body={t("events.emptyBody")} action={createButton} />
+        }
+      >
+        {() => (
+          <Table data-testid="topics-table">
+            <TableHeader>
+              <TableRow>
+                <TableHead className="pl-5">{t("events.name")}</TableHead>
+                <TableHead>{t("events.messages")}</TableHead>
+                <TableHead className="hidden md:table-cell">{t("events.size")}</TableHead>
+                <TableHead className="hidden md:table-cell">{t("events.retention")}</TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {rows.map((x) => (
+                <TableRow
+                  key={x.name}
+                  data-testid={`topic-${x.name}`}
+                  className="cursor-pointer"
+                  data-state={x.name === selected ? "selected" : undefined}
+                  onClick={() => setSelected(x.name === selected ? null : x.name)}
+                >
+                  <TableCell className="pl-5">
+                    <button type="button" className="text-left font-medium hover:underline" aria-expanded={x.name === selected}>
+                      {x.name}
+                    </button>
+                    {x.kind === "system" && (
+                      <Badge variant="outline" className="ml-2">
+                        {t("events.system")}
+                      </Badge>
+                    )}
+                    {x.description && <p className="text-xs text-muted-foreground">{x.description}</p>}
+                  </TableCell>
+                  <TableCell>{new Intl.NumberFormat(locale).format(x.stats.messages)}</TableCell>
+                  <TableCell className="hidden md:table-cell">{formatBytes(x.stats.bytes, locale)}</TableCell>
+                  <TableCell className="hidden md:table-cell">{retention(x)}</TableCell>
                 </TableRow>
-              </TableHeader>
-              <TableBody>
-                {rows.map((x) => (
-                  <TableRow
-                    key={x.name}
-                    data-testid={`topic-${x.name}`}
-                    className="cursor-pointer"
-                    data-state={x.name === selected ? "selected" : undefined}
-                    onClick={() => setSelected(x.name === selected ? null : x.name)}
-                  >
-                    <TableCell className="pl-5">
-                      <button type="button" className="text-left font-medium hover:underline" aria-expanded={x.name === selected}>
-                        {x.name}
-                      </button>
-                      {x.kind === "system" && (
-                        <Badge variant="outline" className="ml-2">
-                          {t("events.system")}
-                        </Badge>
-                      )}
-                      {x.description && <p className="text-xs text-muted-foreground">{x.description}</p>}
-                    </TableCell>
-                    <TableCell>{new Intl.NumberFormat(locale).format(x.stats.messages)}</TableCell>
-                    <TableCell className="hidden md:table-cell">{formatBytes(x.stats.bytes, locale)}</TableCell>
-                    <TableCell className="hidden md:table-cell">{retention(x)}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          )}
-        </CardContent>
-      </Card>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </QueryCard>
       {current && <TopicDetail topic={current} />}
       {/* Webhooks need a topic of the project's own. */}
       {rows.some((x) => x.kind === "user") && <Webhooks topics={rows.filter((x) => x.kind === "user").map((x) => x.name)} />}

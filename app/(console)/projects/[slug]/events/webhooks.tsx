@@ -1,24 +1,21 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { CheckCircle2, Plus, RotateCw, TriangleAlert, Webhook } from "lucide-react";
+import { Plus, RotateCw, Webhook } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
-import { CopyButton } from "../../../../../components/console/copy-button";
-import { withIssuePaths } from "../../../../../components/console/errors";
 import { Field, useZodForm } from "../../../../../components/console/form";
+import { FormDialog } from "../../../../../components/console/form-dialog";
 import { formatDateTime, formatRelative } from "../../../../../components/console/format";
+import { SecretOnce } from "../../../../../components/console/secrets";
 import { EmptyState, LoadingRows, QueryError } from "../../../../../components/console/states";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
-import { Alert, AlertDescription, AlertTitle } from "../../../../../components/ui/alert";
 import { Badge } from "../../../../../components/ui/badge";
 import { Button } from "../../../../../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../../components/ui/card";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "../../../../../components/ui/dialog";
 import { Input } from "../../../../../components/ui/input";
-import { Label } from "../../../../../components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "../../../../../components/ui/select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "../../../../../components/ui/table";
 import { createWebhookInput } from "../../../../../server/modules/events/schema";
@@ -41,96 +38,71 @@ function CreateWebhookDialog({ topics, onClose }: { topics: string[]; onClose: (
         toast.success(t("webhooks.created"));
         await queryClient.invalidateQueries({ queryKey: trpc.events.webhooks.list.queryKey({ project: ref }) });
       },
-      onError: (e) => {
-        if (e.data && ["webhook_url_invalid", "webhook_url_self"].includes((e.data as { code?: string }).code ?? ""))
-          form.fieldError("url", e.message);
-        else if (!form.serverError(withIssuePaths(e, (p) => p.split(".")[0]))) toast.error(e.message);
-      },
     }),
   );
   return (
-    <Dialog open onOpenChange={(o) => !o && onClose()}>
-      <DialogContent closeLabel={t("common.close")} className="sm:max-w-xl" onInteractOutside={(e) => secret && e.preventDefault()}>
-        <DialogHeader>
-          <DialogTitle>{t("webhooks.createTitle")}</DialogTitle>
-          <DialogDescription>{t("webhooks.createDescription")}</DialogDescription>
-        </DialogHeader>
-        {secret ? (
-          <>
-            <Alert className="border-amber-500/50 bg-amber-500/10" data-testid="webhook-secret-once">
-              <TriangleAlert className="text-amber-600 dark:text-amber-400" />
-              <AlertTitle>{t("webhooks.secretOnceTitle")}</AlertTitle>
-              <AlertDescription>{t("webhooks.secretOnceBody")}</AlertDescription>
-            </Alert>
-            <div className="grid min-w-0 gap-1.5">
-              <Label htmlFor="webhook-secret">{t("webhooks.secret")}</Label>
-              <div className="flex items-center gap-2">
-                <Input id="webhook-secret" readOnly value={secret} className="font-mono text-xs" data-testid="webhook-secret" />
-                <CopyButton value={secret} />
-              </div>
-            </div>
-            <DialogFooter>
-              <Button onClick={onClose} data-testid="webhook-done">
-                <CheckCircle2 />
-                {t("webhooks.done")}
-              </Button>
-            </DialogFooter>
-          </>
-        ) : (
-          <>
-            <form
-              ref={form.formRef}
-              id="webhook-form"
-              noValidate
-              className="flex flex-col gap-4"
-              onSubmit={form.submit((d) =>
-                create.mutate({
-                  project: ref,
-                  topic: d.topic,
-                  url: d.url,
-                  types: d.types
-                    .split(",")
-                    .map((x) => x.trim())
-                    .filter(Boolean),
-                  enabled: true,
-                  retryBaseMs: 5000,
-                  maxAttempts: 8,
-                }),
-              )}
-            >
-              <Field id="field-topic" label={t("webhooks.topic")} error={form.errors.topic}>
-                <Select value={form.values.topic} onValueChange={(v) => form.set("topic", v)} name="topic">
-                  <SelectTrigger id="field-topic" className="w-full">
-                    <SelectValue />
-                  </SelectTrigger>
-                  <SelectContent>
-                    {topics.map((name) => (
-                      <SelectItem key={name} value={name}>
-                        {name}
-                      </SelectItem>
-                    ))}
-                  </SelectContent>
-                </Select>
-              </Field>
-              <Field id="field-url" label={t("webhooks.url")} error={form.errors.url}>
-                <Input {...form.text("url")} autoFocus autoComplete="off" placeholder="https://service.example.com/hooks/apprun" />
-              </Field>
-              <Field id="field-types" label={t("webhooks.types")} error={form.errors.types} hint={t("webhooks.typesHint")}>
-                <Input {...form.text("types")} autoComplete="off" placeholder="order.*, user.created" />
-              </Field>
-            </form>
-            <DialogFooter>
-              <Button variant="outline" onClick={onClose}>
-                {t("common.cancel")}
-              </Button>
-              <Button type="submit" form="webhook-form" disabled={create.isPending} data-testid="create-webhook-submit">
-                {t("webhooks.create")}
-              </Button>
-            </DialogFooter>
-          </>
-        )}
-      </DialogContent>
-    </Dialog>
+    <FormDialog
+      form={form}
+      title={t("webhooks.createTitle")}
+      description={t("webhooks.createDescription")}
+      submitLabel={t("webhooks.create")}
+      submitTestId="create-webhook-submit"
+      className="sm:max-w-xl"
+      contentProps={{ onInteractOutside: (e) => secret && e.preventDefault() }}
+      serverErrors={{ codes: { webhook_url_invalid: "url", webhook_url_self: "url" }, issuePath: (p) => p.split(".")[0] }}
+      closeOnSuccess={false}
+      done={
+        secret && (
+          <SecretOnce
+            warning={t("webhooks.secretOnceTitle")}
+            warningBody={t("webhooks.secretOnceBody")}
+            label={t("webhooks.secret")}
+            secret={secret}
+            id="webhook-secret"
+            alertTestId="webhook-secret-once"
+            doneLabel={t("webhooks.done")}
+            doneTestId="webhook-done"
+            onDone={onClose}
+          />
+        )
+      }
+      onSubmit={(d) =>
+        create.mutateAsync({
+          project: ref,
+          topic: d.topic,
+          url: d.url,
+          types: d.types
+            .split(",")
+            .map((x) => x.trim())
+            .filter(Boolean),
+          enabled: true,
+          retryBaseMs: 5000,
+          maxAttempts: 8,
+        })
+      }
+      onClose={onClose}
+    >
+      <Field id="field-topic" label={t("webhooks.topic")} error={form.errors.topic}>
+        <Select value={form.values.topic} onValueChange={(v) => form.set("topic", v)} name="topic">
+          <SelectTrigger id="field-topic" className="w-full">
+            <SelectValue />
+          </SelectTrigger>
+          <SelectContent>
+            {topics.map((name) => (
+              <SelectItem key={name} value={name}>
+                {name}
+              </SelectItem>
+            ))}
+          </SelectContent>
+        </Select>
+      </Field>
+      <Field id="field-url" label={t("webhooks.url")} error={form.errors.url}>
+        <Input {...form.text("url")} autoFocus autoComplete="off" placeholder="https://service.example.com/hooks/apprun" />
+      </Field>
+      <Field id="field-types" label={t("webhooks.types")} error={form.errors.types} hint={t("webhooks.typesHint")}>
+        <Input {...form.text("types")} autoComplete="off" placeholder="order.*, user.created" />
+      </Field>
+    </FormDialog>
   );
 }
 

@@ -4,15 +4,15 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { CheckCircle2, Link2 } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
-import { errorInfo } from "../../../../../components/console/errors";
-import { Field, useZodForm } from "../../../../../components/console/form";
-import { useRoleLabel } from "../../../../../components/console/role-name";
 import { CopyButton } from "../../../../../components/console/copy-button";
+import { Field, useZodForm } from "../../../../../components/console/form";
+import { FormDialog } from "../../../../../components/console/form-dialog";
+import { useRoleLabel } from "../../../../../components/console/role-name";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
 import { Alert, AlertDescription, AlertTitle } from "../../../../../components/ui/alert";
 import { Button } from "../../../../../components/ui/button";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "../../../../../components/ui/dialog";
+import { DialogFooter } from "../../../../../components/ui/dialog";
 import { Input } from "../../../../../components/ui/input";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "../../../../../components/ui/select";
 import { inviteInput } from "../../../../../server/modules/projects/schema";
@@ -25,7 +25,7 @@ const inviteForm = inviteInput.omit({ project: true });
  * Invites an email with a role. When the instance has no mail, the server says `mailed: false`
  * and the dialog shows the link to pass on another way.
  */
-export function InviteDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (open: boolean) => void }) {
+export function InviteDialog({ onClose }: { onClose: () => void }) {
   const { t } = useI18n();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -40,33 +40,26 @@ export function InviteDialog({ open, onOpenChange }: { open: boolean; onOpenChan
         await queryClient.invalidateQueries({ queryKey: trpc.projects.invitations.queryKey({ project: ref }) });
         if (result.mailed) {
           toast.success(t("members.invited", { email: result.invitation.email }));
-          close();
+          onClose();
         } else {
           setUnmailedLink({ email: result.invitation.email, link: result.link });
         }
       },
-      onError: (e) => {
-        const code = errorInfo(e).code;
-        if (code === "already_member") form.fieldError("email", e.message);
-        else if (!form.serverError(e)) toast.error(e.message);
-      },
     }),
   );
-  function close() {
-    onOpenChange(false);
-    form.reset({ email: "", role: "developer" });
-    setUnmailedLink(null);
-    invite.reset();
-  }
   const assignable = (roles.data ?? []).filter((r) => r.id !== "owner" || can("project:transfer"));
   return (
-    <Dialog open={open} onOpenChange={(o) => (o ? onOpenChange(true) : close())}>
-      <DialogContent closeLabel={t("common.close")}>
-        <DialogHeader>
-          <DialogTitle>{t("members.inviteTitle")}</DialogTitle>
-          <DialogDescription>{t("members.inviteDescription")}</DialogDescription>
-        </DialogHeader>
-        {unmailedLink ? (
+    <FormDialog
+      form={form}
+      title={t("members.inviteTitle")}
+      description={t("members.inviteDescription")}
+      submitLabel={t("members.sendInvite")}
+      serverErrors={{ codes: { already_member: "email" } }}
+      onSubmit={(d) => invite.mutateAsync({ project: ref, ...d })}
+      closeOnSuccess={false}
+      onClose={onClose}
+      done={
+        unmailedLink && (
           <>
             <Alert data-testid="invitation-link">
               <Link2 />
@@ -86,50 +79,32 @@ export function InviteDialog({ open, onOpenChange }: { open: boolean; onOpenChan
               </AlertDescription>
             </Alert>
             <DialogFooter>
-              <Button onClick={close}>
+              <Button onClick={onClose}>
                 <CheckCircle2 />
                 {t("common.done")}
               </Button>
             </DialogFooter>
           </>
-        ) : (
-          <>
-            <form
-              ref={form.formRef}
-              onSubmit={form.submit((d) => invite.mutate({ project: ref, ...d }))}
-              className="flex flex-col gap-4"
-              noValidate
-              id="invite-form"
-            >
-              <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
-                <Input {...form.text("email")} type="email" autoComplete="off" autoFocus />
-              </Field>
-              <Field id="field-role" label={t("members.role")} error={form.errors.role}>
-                <Select value={form.values.role} onValueChange={(v) => form.set("role", v)} name="role">
-                  <SelectTrigger id="field-role" className="w-full">
-                    <SelectValue />
-                  </SelectTrigger>
-                  <SelectContent>
-                    {assignable.map((r) => (
-                      <SelectItem key={r.id} value={r.id}>
-                        {roleLabel(r.id, customNames)}
-                      </SelectItem>
-                    ))}
-                  </SelectContent>
-                </Select>
-              </Field>
-            </form>
-            <DialogFooter>
-              <Button variant="outline" onClick={close}>
-                {t("common.cancel")}
-              </Button>
-              <Button type="submit" form="invite-form" disabled={invite.isPending}>
-                {t("members.sendInvite")}
-              </Button>
-            </DialogFooter>
-          </>
-        )}
-      </DialogContent>
-    </Dialog>
+        )
+      }
+    >
+      <Field id="field-email" label={t("fields.email")} error={form.errors.email}>
+        <Input {...form.text("email")} type="email" autoComplete="off" autoFocus />
+      </Field>
+      <Field id="field-role" label={t("members.role")} error={form.errors.role}>
+        <Select value={form.values.role} onValueChange={(v) => form.set("role", v)} name="role">
+          <SelectTrigger id="field-role" className="w-full">
+            <SelectValue />
+          </SelectTrigger>
+          <SelectContent>
+            {assignable.map((r) => (
+              <SelectItem key={r.id} value={r.id}>
+                {roleLabel(r.id, customNames)}
+              </SelectItem>
+            ))}
+          </SelectContent>
+        </Select>
+      </Field>
+    </FormDialog>
   );
 }

@@ -5,23 +5,15 @@ import { LogOut, MailPlus, MoreHorizontal, UserMinus, Users, X } from "lucide-re
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { toast } from "sonner";
+import { ConfirmDelete } from "../../../../../components/console/confirm-dialog";
 import { formatDate, formatRelative } from "../../../../../components/console/format";
 import { RoleBadge, useRoleLabel } from "../../../../../components/console/role-name";
+import { ActionsHead } from "../../../../../components/console/row-actions";
 import { useAccount } from "../../../../../components/console/session";
 import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../components/console/states";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { Avatar } from "../../../../../components/shell/account-menu";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "../../../../../components/ui/alert-dialog";
 import { Badge } from "../../../../../components/ui/badge";
 import { Button } from "../../../../../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../../components/ui/card";
@@ -81,7 +73,6 @@ function RemoveMemberDialog({ member, self, onClose }: { member: MemberView; sel
   const remove = useMutation(
     trpc.projects.removeMember.mutationOptions({
       onSuccess: async () => {
-        onClose();
         if (self) {
           toast.success(t("members.left", { project: project.name }));
           await queryClient.invalidateQueries({ queryKey: trpc.projects.list.queryKey() });
@@ -92,35 +83,16 @@ function RemoveMemberDialog({ member, self, onClose }: { member: MemberView; sel
           await queryClient.invalidateQueries({ queryKey: trpc.projects.members.queryKey({ project: ref }) });
         }
       },
-      onError: (e) => toast.error(e.message),
     }),
   );
   return (
-    <AlertDialog open onOpenChange={(o) => !o && onClose()}>
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>
-            {self ? t("members.leaveTitle", { project: project.name }) : t("members.removeTitle", { name: member.name })}
-          </AlertDialogTitle>
-          <AlertDialogDescription>
-            {self ? t("members.leaveBody") : t("members.removeBody", { email: member.email })}
-          </AlertDialogDescription>
-        </AlertDialogHeader>
-        <AlertDialogFooter>
-          <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-          <AlertDialogAction
-            variant="destructive"
-            disabled={remove.isPending}
-            onClick={(e) => {
-              e.preventDefault();
-              remove.mutate({ project: ref, accountId: member.accountId });
-            }}
-          >
-            {self ? t("members.leave") : t("members.remove")}
-          </AlertDialogAction>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
+    <ConfirmDelete
+      title={self ? t("members.leaveTitle", { project: project.name }) : t("members.removeTitle", { name: member.name })}
+      description={self ? t("members.leaveBody") : t("members.removeBody", { email: member.email })}
+      confirmLabel={self ? t("members.leave") : t("members.remove")}
+      onConfirm={() => remove.mutateAsync({ project: ref, accountId: member.accountId })}
+      onClose={onClose}
+    />
   );
 }
 
@@ -160,9 +132,7 @@ function Invitations() {
                 <TableHead>{t("fields.email")}</TableHead>
                 <TableHead>{t("members.role")}</TableHead>
                 <TableHead className="hidden sm:table-cell">{t("members.expires")}</TableHead>
-                <TableHead className="w-12">
-                  <span className="sr-only">{t("common.actions")}</span>
-                </TableHead>
+                <ActionsHead />
               </TableRow>
             </TableHeader>
             <TableBody>
@@ -234,9 +204,7 @@ export default function MembersPage() {
                   <TableHead>{t("members.member")}</TableHead>
                   <TableHead>{t("members.role")}</TableHead>
                   <TableHead className="hidden md:table-cell">{t("members.joined")}</TableHead>
-                  <TableHead className="w-12">
-                    <span className="sr-only">{t("common.actions")}</span>
-                  </TableHead>
+                  <ActionsHead />
                 </TableRow>
               </TableHeader>
               <TableBody>
@@ -301,7 +269,7 @@ export default function MembersPage() {
         </CardContent>
       </Card>
       <Invitations />
-      {manage && <InviteDialog open={inviting} onOpenChange={setInviting} />}
+      {manage && inviting && <InviteDialog onClose={() => setInviting(false)} />}
       {removing && <RemoveMemberDialog member={removing} self={removing.accountId === account.id} onClose={() => setRemoving(null)} />}
     </div>
   );

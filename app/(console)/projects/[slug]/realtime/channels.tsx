@@ -5,26 +5,15 @@ import { Pencil, Plus, Radio, Trash2 } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
-import { errorInfo } from "../../../../../components/console/errors";
+import { ConfirmDelete } from "../../../../../components/console/confirm-dialog";
 import { Field, useZodForm } from "../../../../../components/console/form";
+import { FormDialog } from "../../../../../components/console/form-dialog";
 import { formatDateTime, formatRelative } from "../../../../../components/console/format";
-import { EmptyState, LoadingRows, QueryError } from "../../../../../components/console/states";
+import { EmptyState, QueryCard } from "../../../../../components/console/states";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "../../../../../components/ui/alert-dialog";
 import { Badge } from "../../../../../components/ui/badge";
 import { Button } from "../../../../../components/ui/button";
-import { Card, CardContent } from "../../../../../components/ui/card";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "../../../../../components/ui/dialog";
 import { Input } from "../../../../../components/ui/input";
 import { Label } from "../../../../../components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "../../../../../components/ui/select";
@@ -116,61 +105,44 @@ function ChannelDialog({ channel, onClose }: { channel: ChannelView | null; onCl
       onSuccess: async (saved) => {
         toast.success(t("realtime.saved", { name: saved.name }));
         await queryClient.invalidateQueries({ queryKey: trpc.realtime.channels.list.queryKey({ project: ref }) });
-        onClose();
-      },
-      onError: (e) => {
-        const info = errorInfo(e);
-        if (info.code === "realtime_invalid_rule")
-          return form.fieldError(info.details.rule === "publish" ? "publishRule" : "subscribeRule", info.message);
-        if (!form.serverError(e)) toast.error(e.message);
       },
     }),
   );
   return (
-    <Dialog open onOpenChange={(o) => !o && onClose()}>
-      <DialogContent closeLabel={t("common.close")}>
-        <DialogHeader>
-          <DialogTitle>{channel ? t("realtime.editTitle", { name: channel.name }) : t("realtime.createTitle")}</DialogTitle>
-          <DialogDescription>{channel ? t("realtime.editDescription") : t("realtime.createDescription")}</DialogDescription>
-        </DialogHeader>
-        <form
-          ref={form.formRef}
-          id="channel-form"
-          noValidate
-          className="flex flex-col gap-4"
-          onSubmit={form.submit((d) =>
-            save.mutate({
-              project: ref,
-              name: d.name,
-              subscribeRule: ruleOf(d.subscribeMode, d.subscribeRule),
-              publishRule: ruleOf(d.publishMode, d.publishRule),
-              presence: d.presence,
-            }),
-          )}
-        >
-          <Field id="field-name" label={t("realtime.name")} error={form.errors.name} hint={t("realtime.nameHint")}>
-            <Input {...form.text("name")} autoFocus={!channel} readOnly={!!channel} autoComplete="off" placeholder="lobby" />
-          </Field>
-          <RuleField which="subscribe" form={form} />
-          <RuleField which="publish" form={form} />
-          <div className="flex items-start justify-between gap-4">
-            <div className="grid gap-1">
-              <Label htmlFor="field-presence">{t("realtime.presence")}</Label>
-              <p className="text-xs text-muted-foreground">{t("realtime.presenceHint")}</p>
-            </div>
-            <Switch id="field-presence" checked={form.values.presence} onCheckedChange={(v) => form.set("presence", v)} />
-          </div>
-        </form>
-        <DialogFooter>
-          <Button variant="outline" onClick={onClose}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" form="channel-form" disabled={save.isPending} data-testid="channel-submit">
-            {channel ? t("common.save") : t("realtime.create")}
-          </Button>
-        </DialogFooter>
-      </DialogContent>
-    </Dialog>
+    <FormDialog
+      form={form}
+      title={channel ? t("realtime.editTitle", { name: channel.name }) : t("realtime.createTitle")}
+      description={channel ? t("realtime.editDescription") : t("realtime.createDescription")}
+      submitLabel={channel ? t("common.save") : t("realtime.create")}
+      submitTestId="channel-submit"
+      serverErrors={{
+        fieldFor: (info) =>
+          info.code === "realtime_invalid_rule" ? (info.details.rule === "publish" ? "publishRule" : "subscribeRule") : undefined,
+      }}
+      onSubmit={(d) =>
+        save.mutateAsync({
+          project: ref,
+          name: d.name,
+          subscribeRule: ruleOf(d.subscribeMode, d.subscribeRule),
+          publishRule: ruleOf(d.publishMode, d.publishRule),
+          presence: d.presence,
+        })
+      }
+      onClose={onClose}
+    >
+      <Field id="field-name" label={t("realtime.name")} error={form.errors.name} hint={t("realtime.nameHint")}>
+        <Input {...form.text("name")} autoFocus={!channel} readOnly={!!channel} autoComplete="off" placeholder="lobby" />
+      </Field>
+      <RuleField which="subscribe" form={form} />
+      <RuleField which="publish" form={form} />
+      <div className="flex items-start justify-between gap-4">
+        <div className="grid gap-1">
+          <Label htmlFor="field-presence">{t("realtime.presence")}</Label>
+          <p className="text-xs text-muted-foreground">{t("realtime.presenceHint")}</p>
+        </div>
+        <Switch id="field-presence" checked={form.values.presence} onCheckedChange={(v) => form.set("presence", v)} />
+      </div>
+    </FormDialog>
   );
 }
 
@@ -184,34 +156,17 @@ function DeleteChannelDialog({ channel, onClose }: { channel: ChannelView; onClo
       onSuccess: async () => {
         toast.success(t("realtime.deleted", { name: channel.name }));
         await queryClient.invalidateQueries({ queryKey: trpc.realtime.channels.list.queryKey({ project: ref }) });
-        onClose();
       },
-      onError: (e) => toast.error(e.message),
     }),
   );
   return (
-    <AlertDialog open onOpenChange={(o) => !o && onClose()}>
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>{t("realtime.deleteTitle", { name: channel.name })}</AlertDialogTitle>
-          <AlertDialogDescription>{t("realtime.deleteBody")}</AlertDialogDescription>
-        </AlertDialogHeader>
-        <AlertDialogFooter>
-          <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-          <AlertDialogAction
-            variant="destructive"
-            disabled={remove.isPending}
-            data-testid="confirm-delete-channel"
-            onClick={(e) => {
-              e.preventDefault();
-              remove.mutate({ project: ref, name: channel.name });
-            }}
-          >
-            {t("common.delete")}
-          </AlertDialogAction>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
+    <ConfirmDelete
+      title={t("realtime.deleteTitle", { name: channel.name })}
+      description={t("realtime.deleteBody")}
+      confirmTestId="confirm-delete-channel"
+      onConfirm={() => remove.mutateAsync({ project: ref, name: channel.name })}
+      onClose={onClose}
+    />
   );
 }
 
@@ -246,82 +201,75 @@ export function Channels() {
         </p>
       )}
       {rows.length > 0 && createButton && <div className="flex justify-end">{createButton}</div>}
-      <Card className="py-0">
-        <CardContent className="px-0">
-          {channels.isPending ? (
-            <div className="p-5">
-              <LoadingRows count={3} />
-            </div>
-          ) : channels.isError ? (
-            <div className="p-5">
-              <QueryError error={channels.error} onRetry={() => channels.refetch()} />
-            </div>
-          ) : rows.length === 0 ? (
-            <div className="p-5">
-              <EmptyState icon={Radio} title={t("realtime.emptyTitle")} body={t("realtime.emptyBody")} action={createButton} />
-            </div>
-          ) : (
-            <Table data-testid="channels-table">
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="pl-5">{t("realtime.name")}</TableHead>
-                  <TableHead>{t("realtime.colRules")}</TableHead>
-                  <TableHead>{t("realtime.colPresence")}</TableHead>
-                  <TableHead className="hidden md:table-cell">{t("realtime.colUpdated")}</TableHead>
-                  {manage && <TableHead className="pr-5 text-right">{t("common.actions")}</TableHead>}
+      <QueryCard
+        query={channels}
+        empty={
+          rows.length === 0 && (
+            <EmptyState icon={Radio} title={t("realtime.emptyTitle")} body={t("realtime.emptyBody")} action={createButton} />
+          )
+        }
+      >
+        {() => (
+          <Table data-testid="channels-table">
+            <TableHeader>
+              <TableRow>
+                <TableHead className="pl-5">{t("realtime.name")}</TableHead>
+                <TableHead>{t("realtime.colRules")}</TableHead>
+                <TableHead>{t("realtime.colPresence")}</TableHead>
+                <TableHead className="hidden md:table-cell">{t("realtime.colUpdated")}</TableHead>
+                {manage && <TableHead className="pr-5 text-right">{t("common.actions")}</TableHead>}
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {rows.map((c) => (
+                <TableRow key={c.name} data-testid={`channel-${c.name}`}>
+                  <TableCell className="pl-5 font-mono text-sm font-medium">{c.name}</TableCell>
+                  <TableCell>
+                    <div className="grid gap-0.5 text-xs">
+                      <span>
+                        <span className="text-muted-foreground">{t("realtime.subscribeRule")}: </span>
+                        <RuleText rule={c.subscribeRule} />
+                      </span>
+                      <span>
+                        <span className="text-muted-foreground">{t("realtime.publishRule")}: </span>
+                        <RuleText rule={c.publishRule} />
+                      </span>
+                    </div>
+                  </TableCell>
+                  <TableCell>
+                    <Badge variant={c.presence ? "default" : "outline"}>{c.presence ? t("realtime.on") : t("realtime.off")}</Badge>
+                  </TableCell>
+                  <TableCell className="hidden whitespace-nowrap md:table-cell" title={formatDateTime(c.updatedAt, locale)}>
+                    {formatRelative(c.updatedAt, locale)}
+                  </TableCell>
+                  {manage && (
+                    <TableCell className="pr-5 text-right whitespace-nowrap">
+                      <Button
+                        variant="ghost"
+                        size="icon"
+                        aria-label={`${t("common.edit")} ${c.name}`}
+                        onClick={() => setEditing(c)}
+                        data-testid={`edit-channel-${c.name}`}
+                      >
+                        <Pencil />
+                      </Button>
+                      <Button
+                        variant="ghost"
+                        size="icon"
+                        aria-label={`${t("common.delete")} ${c.name}`}
+                        onClick={() => setDeleting(c)}
+                        data-testid={`delete-channel-${c.name}`}
+                      >
+                        <Trash2 />
+                      </Button>
+                    </TableCell>
+                  )}
                 </TableRow>
-              </TableHeader>
-              <TableBody>
-                {rows.map((c) => (
-                  <TableRow key={c.name} data-testid={`channel-${c.name}`}>
-                    <TableCell className="pl-5 font-mono text-sm font-medium">{c.name}</TableCell>
-                    <TableCell>
-                      <div className="grid gap-0.5 text-xs">
-                        <span>
-                          <span className="text-muted-foreground">{t("realtime.subscribeRule")}: </span>
-                          <RuleText rule={c.subscribeRule} />
-                        </span>
-                        <span>
-                          <span className="text-muted-foreground">{t("realtime.publishRule")}: </span>
-                          <RuleText rule={c.publishRule} />
-                        </span>
-                      </div>
-                    </TableCell>
-                    <TableCell>
-                      <Badge variant={c.presence ? "default" : "outline"}>{c.presence ? t("realtime.on") : t("realtime.off")}</Badge>
-                    </TableCell>
-                    <TableCell className="hidden whitespace-nowrap md:table-cell" title={formatDateTime(c.updatedAt, locale)}>
-                      {formatRelative(c.updatedAt, locale)}
-                    </TableCell>
-                    {manage && (
-                      <TableCell className="pr-5 text-right whitespace-nowrap">
-                        <Button
-                          variant="ghost"
-                          size="icon"
-                          aria-label={`${t("common.edit")} ${c.name}`}
-                          onClick={() => setEditing(c)}
-                          data-testid={`edit-channel-${c.name}`}
-                        >
-                          <Pencil />
-                        </Button>
-                        <Button
-                          variant="ghost"
-                          size="icon"
-                          aria-label={`${t("common.delete")} ${c.name}`}
-                          onClick={() => setDeleting(c)}
-                          data-testid={`delete-channel-${c.name}`}
-                        >
-                          <Trash2 />
-                        </Button>
-                      </TableCell>
-                    )}
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          )}
-        </CardContent>
-      </Card>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </QueryCard>
       {editing && <ChannelDialog channel={editing === "new" ? null : editing} onClose={() => setEditing(null)} />}
       {deleting && <DeleteChannelDialog channel={deleting} onClose={() => setDeleting(null)} />}
     </div>

@@ -5,12 +5,11 @@ import { Lock, MoreHorizontal, Pencil, Plus, Trash2 } from "lucide-react";
 import { Fragment, useState } from "react";
 import { toast } from "sonner";
 import { useRoleLabel } from "../../../../../components/console/role-name";
-import { LoadingRows, PageHeader, QueryError } from "../../../../../components/console/states";
+import { PageHeader, QueryCard } from "../../../../../components/console/states";
 import type { MessageKey } from "../../../../../components/i18n/catalog";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
 import { Button } from "../../../../../components/ui/button";
-import { Card, CardContent } from "../../../../../components/ui/card";
 import { Checkbox } from "../../../../../components/ui/checkbox";
 import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuTrigger } from "../../../../../components/ui/dropdown-menu";
 import { Tooltip, TooltipContent, TooltipTrigger } from "../../../../../components/ui/tooltip";
@@ -97,101 +96,91 @@ export default function RolesPage() {
           ) : undefined
         }
       />
-      <Card className="py-0">
-        <CardContent className="px-0">
-          {roles.isPending ? (
-            <div className="p-5">
-              <LoadingRows count={6} />
-            </div>
-          ) : roles.isError ? (
-            <div className="p-5">
-              <QueryError error={roles.error} onRetry={() => roles.refetch()} />
-            </div>
-          ) : (
-            <div className="overflow-x-auto">
-              <table className="w-full text-sm" data-testid="roles-matrix">
-                <thead>
-                  <tr className="border-b">
-                    <th
-                      scope="col"
-                      className="sticky left-0 z-10 min-w-56 bg-card px-4 py-3 text-left text-xs font-medium text-muted-foreground"
-                    >
-                      {t("roles.permission")}
-                    </th>
-                    {roles.data.map((r) => (
-                      <th key={r.id} scope="col" className="min-w-28 px-3 py-3 text-center align-bottom">
-                        <div className="flex flex-col items-center gap-1">
-                          <span className="flex items-center gap-1 font-medium">
-                            {r.builtIn && (
-                              <Tooltip>
-                                <TooltipTrigger asChild>
-                                  <Lock className="size-3 text-muted-foreground" aria-label={t("roles.builtIn")} />
-                                </TooltipTrigger>
-                                <TooltipContent>{t("roles.builtInHint")}</TooltipContent>
-                              </Tooltip>
-                            )}
-                            {roleLabel(r.id, new Map([[r.id, r.name]]))}
+      <QueryCard query={roles} loadingRows={6}>
+        {(data) => (
+          <div className="overflow-x-auto">
+            <table className="w-full text-sm" data-testid="roles-matrix">
+              <thead>
+                <tr className="border-b">
+                  <th
+                    scope="col"
+                    className="sticky left-0 z-10 min-w-56 bg-card px-4 py-3 text-left text-xs font-medium text-muted-foreground"
+                  >
+                    {t("roles.permission")}
+                  </th>
+                  {data.map((r) => (
+                    <th key={r.id} scope="col" className="min-w-28 px-3 py-3 text-center align-bottom">
+                      <div className="flex flex-col items-center gap-1">
+                        <span className="flex items-center gap-1 font-medium">
+                          {r.builtIn && (
+                            <Tooltip>
+                              <TooltipTrigger asChild>
+                                <Lock className="size-3 text-muted-foreground" aria-label={t("roles.builtIn")} />
+                              </TooltipTrigger>
+                              <TooltipContent>{t("roles.builtInHint")}</TooltipContent>
+                            </Tooltip>
+                          )}
+                          {roleLabel(r.id, new Map([[r.id, r.name]]))}
+                        </span>
+                        {!r.builtIn && manage && (
+                          <DropdownMenu>
+                            <DropdownMenuTrigger asChild>
+                              <Button variant="ghost" size="sm" className="h-6 px-1" aria-label={t("roles.actionsFor", { name: r.name })}>
+                                <MoreHorizontal />
+                              </Button>
+                            </DropdownMenuTrigger>
+                            <DropdownMenuContent align="center">
+                              <DropdownMenuItem onSelect={() => setEditing(r)}>
+                                <Pencil />
+                                {t("roles.rename")}
+                              </DropdownMenuItem>
+                              <DropdownMenuItem onSelect={() => setDeleting(r)} className="text-destructive focus:text-destructive">
+                                <Trash2 />
+                                {t("common.delete")}
+                              </DropdownMenuItem>
+                            </DropdownMenuContent>
+                          </DropdownMenu>
+                        )}
+                        {r.description && (
+                          <span className="max-w-40 truncate text-xs font-normal text-muted-foreground" title={r.description}>
+                            {r.description}
                           </span>
-                          {!r.builtIn && manage && (
-                            <DropdownMenu>
-                              <DropdownMenuTrigger asChild>
-                                <Button variant="ghost" size="sm" className="h-6 px-1" aria-label={t("roles.actionsFor", { name: r.name })}>
-                                  <MoreHorizontal />
-                                </Button>
-                              </DropdownMenuTrigger>
-                              <DropdownMenuContent align="center">
-                                <DropdownMenuItem onSelect={() => setEditing(r)}>
-                                  <Pencil />
-                                  {t("roles.rename")}
-                                </DropdownMenuItem>
-                                <DropdownMenuItem onSelect={() => setDeleting(r)} className="text-destructive focus:text-destructive">
-                                  <Trash2 />
-                                  {t("common.delete")}
-                                </DropdownMenuItem>
-                              </DropdownMenuContent>
-                            </DropdownMenu>
-                          )}
-                          {r.description && (
-                            <span className="max-w-40 truncate text-xs font-normal text-muted-foreground" title={r.description}>
-                              {r.description}
-                            </span>
-                          )}
-                        </div>
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {groups.map((group) => (
-                    <Fragment key={group.module}>
-                      <tr className="border-b bg-muted/40">
-                        <th
-                          scope="rowgroup"
-                          colSpan={roles.data.length + 1}
-                          className="sticky left-0 px-4 py-1.5 text-left text-xs font-semibold tracking-wide text-muted-foreground uppercase"
-                        >
-                          {t(moduleKey(group.module))}
-                        </th>
-                      </tr>
-                      {group.permissions.map((p) => (
-                        <tr key={p} className="border-b last:border-0 hover:bg-muted/30">
-                          <th scope="row" className="sticky left-0 z-10 bg-card px-4 py-2 text-left font-normal">
-                            <span className="block">{t(permissionKey(p))}</span>
-                            <code className="text-xs text-muted-foreground">{p}</code>
-                          </th>
-                          {roles.data.map((r) => (
-                            <PermissionCell key={r.id} role={r} permission={p} editable={manage && !r.builtIn} />
-                          ))}
-                        </tr>
-                      ))}
-                    </Fragment>
+                        )}
+                      </div>
+                    </th>
                   ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </CardContent>
-      </Card>
+                </tr>
+              </thead>
+              <tbody>
+                {groups.map((group) => (
+                  <Fragment key={group.module}>
+                    <tr className="border-b bg-muted/40">
+                      <th
+                        scope="rowgroup"
+                        colSpan={data.length + 1}
+                        className="sticky left-0 px-4 py-1.5 text-left text-xs font-semibold tracking-wide text-muted-foreground uppercase"
+                      >
+                        {t(moduleKey(group.module))}
+                      </th>
+                    </tr>
+                    {group.permissions.map((p) => (
+                      <tr key={p} className="border-b last:border-0 hover:bg-muted/30">
+                        <th scope="row" className="sticky left-0 z-10 bg-card px-4 py-2 text-left font-normal">
+                          <span className="block">{t(permissionKey(p))}</span>
+                          <code className="text-xs text-muted-foreground">{p}</code>
+                        </th>
+                        {data.map((r) => (
+                          <PermissionCell key={r.id} role={r} permission={p} editable={manage && !r.builtIn} />
+                        ))}
+                      </tr>
+                    ))}
+                  </Fragment>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryCard>
       {roles.data && roles.data.every((r) => r.builtIn) && (
         <p className="text-sm text-muted-foreground">{manage ? t("roles.noCustom") : t("roles.noCustomReadOnly")}</p>
       )}

@@ -6,25 +6,16 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
-import { errorInfo } from "../../../../../components/console/errors";
+import { ConfirmDelete, ConfirmDialog } from "../../../../../components/console/confirm-dialog";
 import { Field, useZodForm } from "../../../../../components/console/form";
-import { PageHeader } from "../../../../../components/console/states";
+import { LoadingRows, PageHeader, QueryError } from "../../../../../components/console/states";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "../../../../../components/ui/alert-dialog";
 import { Button } from "../../../../../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../../components/ui/card";
 import { Input } from "../../../../../components/ui/input";
 import { Label } from "../../../../../components/ui/label";
+import { Textarea } from "../../../../../components/ui/textarea";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "../../../../../components/ui/select";
 import { projectNameSchema, slugSchema } from "../../../../../server/modules/projects/schema";
 import { useProject } from "../project-context";
@@ -48,10 +39,7 @@ function General() {
           router.replace(`/projects/${encodeURIComponent(updated.slug)}/settings`);
         } else await queryClient.invalidateQueries({ queryKey: trpc.projects.get.queryKey({ project: ref }) });
       },
-      onError: (e) => {
-        if (errorInfo(e).code === "slug_taken") form.fieldError("slug", e.message);
-        else if (!form.serverError(e)) toast.error(e.message);
-      },
+      onError: (e) => form.showError(e, { codes: { slug_taken: "slug" } }),
     }),
   );
   const editable = can("project:update") && !project.archived;
@@ -144,11 +132,9 @@ function TransferCard() {
     trpc.projects.transfer.mutationOptions({
       onSuccess: async () => {
         toast.success(t("settings.transferred", { name: chosen?.name ?? "" }));
-        setConfirming(false);
         setTarget("");
         await queryClient.invalidateQueries();
       },
-      onError: (e) => toast.error(e.message),
     }),
   );
   return (
@@ -179,26 +165,13 @@ function TransferCard() {
         </Button>
       </CardContent>
       {confirming && chosen && (
-        <AlertDialog open onOpenChange={(o) => !o && setConfirming(false)}>
-          <AlertDialogContent>
-            <AlertDialogHeader>
-              <AlertDialogTitle>{t("settings.transferTitle", { name: chosen.name })}</AlertDialogTitle>
-              <AlertDialogDescription>{t("settings.transferBody", { project: project.name })}</AlertDialogDescription>
-            </AlertDialogHeader>
-            <AlertDialogFooter>
-              <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-              <AlertDialogAction
-                disabled={transfer.isPending}
-                onClick={(e) => {
-                  e.preventDefault();
-                  transfer.mutate({ project: ref, accountId: chosen.accountId });
-                }}
-              >
-                {t("settings.transferButton")}
-              </AlertDialogAction>
-            </AlertDialogFooter>
-          </AlertDialogContent>
-        </AlertDialog>
+        <ConfirmDialog
+          title={t("settings.transferTitle", { name: chosen.name })}
+          description={t("settings.transferBody", { project: project.name })}
+          confirmLabel={t("settings.transferButton")}
+          onConfirm={() => transfer.mutateAsync({ project: ref, accountId: chosen.accountId })}
+          onClose={() => setConfirming(false)}
+        />
       )}
     </Card>
   );
@@ -206,23 +179,7 @@ function TransferCard() {
 
 function DeleteCard() {
   const { t } = useI18n();
-  const trpc = useTRPC();
-  const router = useRouter();
-  const queryClient = useQueryClient();
-  const { project, ref } = useProject();
   const [open, setOpen] = useState(false);
-  const [typed, setTyped] = useState("");
-  const remove = useMutation(
-    trpc.projects.delete.mutationOptions({
-      onSuccess: async () => {
-        toast.success(t("settings.deleted", { name: project.name }));
-        queryClient.removeQueries({ queryKey: trpc.projects.get.queryKey({ project: ref }) });
-        await queryClient.invalidateQueries({ queryKey: trpc.projects.list.queryKey() });
-        router.push("/projects");
-      },
-      onError: (e) => toast.error(e.message),
-    }),
-  );
   return (
     <Card className="border-destructive/40">
       <CardHeader>
@@ -235,44 +192,123 @@ function DeleteCard() {
           {t("settings.deleteButton")}
         </Button>
       </CardContent>
-      <AlertDialog
-        open={open}
-        onOpenChange={(o) => {
-          setOpen(o);
-          if (!o) setTyped("");
-        }}
-      >
-        <AlertDialogContent>
-          <AlertDialogHeader>
-            <AlertDialogTitle>{t("settings.deleteTitle", { name: project.name })}</AlertDialogTitle>
-            <AlertDialogDescription>{t("settings.deleteBody")}</AlertDialogDescription>
-          </AlertDialogHeader>
-          <div className="grid gap-1.5">
-            <Label htmlFor="delete-confirm">{t("settings.typeSlug", { slug: project.slug })}</Label>
-            <Input
-              id="delete-confirm"
-              value={typed}
-              onChange={(e) => setTyped(e.target.value)}
+      {open && <DeleteProjectDialog onClose={() => setOpen(false)} />}
+    </Card>
+  );
+}
+
+/** Deleting a project asks for its slug to be typed first. */
+function DeleteProjectDialog({ onClose }: { onClose: () => void }) {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const { project, ref } = useProject();
+  const [typed, setTyped] = useState("");
+  const remove = useMutation(
+    trpc.projects.delete.mutationOptions({
+      onSuccess: async () => {
+        toast.success(t("settings.deleted", { name: project.name }));
+        queryClient.removeQueries({ queryKey: trpc.projects.get.queryKey({ project: ref }) });
+        await queryClient.invalidateQueries({ queryKey: trpc.projects.list.queryKey() });
+        router.push("/projects");
+      },
+    }),
+  );
+  return (
+    <ConfirmDelete
+      title={t("settings.deleteTitle", { name: project.name })}
+      description={t("settings.deleteBody")}
+      confirmLabel={t("settings.deleteButton")}
+      confirmDisabled={typed !== project.slug}
+      onConfirm={() => remove.mutateAsync({ project: ref, confirm: typed })}
+      onClose={onClose}
+    >
+      <div className="grid gap-1.5">
+        <Label htmlFor="delete-confirm">{t("settings.typeSlug", { slug: project.slug })}</Label>
+        <Input
+          id="delete-confirm"
+          value={typed}
+          onChange={(e) => setTyped(e.target.value)}
+          className="font-mono"
+          autoComplete="off"
+          spellCheck={false}
+        />
+      </div>
+    </ConfirmDelete>
+  );
+}
+
+/** The origins whose browser apps may call the project's public API (CORS), one per line. */
+function CorsCard() {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { ref, can, project } = useProject();
+  const origins = useQuery(trpc.projects.cors.queryOptions({ project: ref }));
+  const [draft, setDraft] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const save = useMutation(
+    trpc.projects.setCors.mutationOptions({
+      onSuccess: async (saved) => {
+        toast.success(t("settings.corsSaved"));
+        setDraft(null);
+        setError(null);
+        queryClient.setQueryData(trpc.projects.cors.queryKey({ project: ref }), saved);
+      },
+      onError: (e) => setError(e.message),
+    }),
+  );
+  const editable = can("project:update") && !project.archived;
+  const text = draft ?? (origins.data ?? []).join("\n");
+  const list = text
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>{t("settings.cors")}</CardTitle>
+        <CardDescription>{t("settings.corsDescription")}</CardDescription>
+      </CardHeader>
+      <CardContent className="flex max-w-lg flex-col gap-3">
+        {origins.isPending ? (
+          <LoadingRows count={2} />
+        ) : origins.isError ? (
+          <QueryError error={origins.error} onRetry={() => void origins.refetch()} />
+        ) : (
+          <form
+            noValidate
+            className="flex flex-col gap-3"
+            onSubmit={(e) => {
+              e.preventDefault();
+              save.mutate({ project: ref, origins: list });
+            }}
+          >
+            <Label htmlFor="field-cors">{t("settings.corsOrigins")}</Label>
+            <Textarea
+              id="field-cors"
+              value={text}
+              onChange={(e) => setDraft(e.target.value)}
+              disabled={!editable}
+              rows={4}
               className="font-mono"
-              autoComplete="off"
               spellCheck={false}
+              placeholder="https://app.example.com"
+              aria-invalid={error !== null}
+              aria-describedby="field-cors-hint"
             />
-          </div>
-          <AlertDialogFooter>
-            <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-            <AlertDialogAction
-              variant="destructive"
-              disabled={typed !== project.slug || remove.isPending}
-              onClick={(e) => {
-                e.preventDefault();
-                remove.mutate({ project: ref, confirm: typed });
-              }}
-            >
-              {t("settings.deleteButton")}
-            </AlertDialogAction>
-          </AlertDialogFooter>
-        </AlertDialogContent>
-      </AlertDialog>
+            <p id="field-cors-hint" className={error ? "text-sm text-destructive" : "text-sm text-muted-foreground"}>
+              {error ?? (list.includes("*") ? t("settings.corsAny") : list.length === 0 ? t("settings.corsNone") : t("settings.corsHint"))}
+            </p>
+            {editable && (
+              <Button type="submit" className="self-start" disabled={save.isPending || draft === null}>
+                {t("settings.corsSave")}
+              </Button>
+            )}
+          </form>
+        )}
+      </CardContent>
     </Card>
   );
 }
@@ -284,6 +320,7 @@ export default function ProjectSettingsPage() {
     <div className="mx-auto flex max-w-3xl flex-col gap-6">
       <PageHeader title={t("settings.title")} description={t("settings.subtitle")} />
       <General />
+      <CorsCard />
       {can("project:update") && <ArchiveCard />}
       {can("project:transfer") && <TransferCard />}
       {can("project:delete") && <DeleteCard />}

@@ -5,27 +5,18 @@ import { ArrowDownLeft, ArrowUpRight, Plus, Share2 } from "lucide-react";
 import Link from "next/link";
 import { useState } from "react";
 import { toast } from "sonner";
-import { errorInfo } from "../../../../../components/console/errors";
+import { ConfirmDelete } from "../../../../../components/console/confirm-dialog";
 import { Field, useZodForm } from "../../../../../components/console/form";
+import { FormDialog } from "../../../../../components/console/form-dialog";
 import { formatDate } from "../../../../../components/console/format";
+import { ActionsHead } from "../../../../../components/console/row-actions";
 import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../components/console/states";
 import type { MessageKey } from "../../../../../components/i18n/catalog";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "../../../../../components/ui/alert-dialog";
 import { Badge } from "../../../../../components/ui/badge";
 import { Button } from "../../../../../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../../components/ui/card";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "../../../../../components/ui/dialog";
 import { Input } from "../../../../../components/ui/input";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "../../../../../components/ui/select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "../../../../../components/ui/table";
@@ -58,91 +49,70 @@ function GrantDialog({ onClose }: { onClose: () => void }) {
       onSuccess: async (g) => {
         toast.success(t("sharing.granted", { project: g.granteeSlug }));
         await queryClient.invalidateQueries({ queryKey: trpc.projects.grants.queryKey({ project: ref }) });
-        onClose();
-      },
-      onError: (e) => {
-        const code = errorInfo(e).code;
-        if (code === "grantee_not_found") form.fieldError("grantee", e.message);
-        else if (code === "resource_not_found") form.fieldError("resourceName", e.message);
-        else if (!form.serverError(e)) toast.error(e.message);
       },
     }),
   );
   const others = (projects.data ?? []).filter((p) => p.id !== project.id);
   return (
-    <Dialog open onOpenChange={(o) => !o && onClose()}>
-      <DialogContent closeLabel={t("common.close")}>
-        <DialogHeader>
-          <DialogTitle>{t("sharing.grantTitle")}</DialogTitle>
-          <DialogDescription>{t("sharing.grantDescription", { project: project.name })}</DialogDescription>
-        </DialogHeader>
-        <form
-          ref={form.formRef}
-          id="grant-form"
-          noValidate
-          className="flex flex-col gap-4"
-          onSubmit={form.submit((d) => grant.mutate({ project: ref, ...d }))}
-        >
-          <Field
-            id="field-grantee"
-            label={t("sharing.grantee")}
-            error={form.errors.grantee}
-            hint={others.length === 0 && projects.data ? t("sharing.noOtherProjects") : undefined}
-          >
-            <Select value={form.values.grantee} onValueChange={(v) => form.set("grantee", v)} name="grantee">
-              <SelectTrigger id="field-grantee" className="w-full" aria-invalid={form.errors.grantee ? true : undefined}>
-                <SelectValue placeholder={t("sharing.chooseProject")} />
-              </SelectTrigger>
-              <SelectContent>
-                {others.map((p) => (
-                  <SelectItem key={p.id} value={p.slug}>
-                    {p.name} <span className="font-mono text-xs text-muted-foreground">{p.slug}</span>
-                  </SelectItem>
-                ))}
-              </SelectContent>
-            </Select>
-          </Field>
-          <div className="grid gap-4 sm:grid-cols-2">
-            <Field id="field-resourceKind" label={t("sharing.kind")} error={form.errors.resourceKind}>
-              <Select value={form.values.resourceKind} onValueChange={(v) => form.set("resourceKind", v)} name="resourceKind">
-                <SelectTrigger id="field-resourceKind" className="w-full">
-                  <SelectValue />
-                </SelectTrigger>
-                <SelectContent>
-                  {(kinds.data ?? [form.values.resourceKind]).map((k) => (
-                    <SelectItem key={k} value={k}>
-                      {kindLabel(k)}
-                    </SelectItem>
-                  ))}
-                </SelectContent>
-              </Select>
-            </Field>
-            <Field id="field-resourceName" label={t("sharing.resource")} error={form.errors.resourceName}>
-              <Input {...form.text("resourceName")} className="font-mono" />
-            </Field>
-          </div>
-          <Field id="field-access" label={t("sharing.access")}>
-            <Select value={form.values.access} onValueChange={(v) => form.set("access", v as "read" | "read_write")} name="access">
-              <SelectTrigger id="field-access" className="w-full">
-                <SelectValue />
-              </SelectTrigger>
-              <SelectContent>
-                <SelectItem value="read">{t("sharing.read")}</SelectItem>
-                <SelectItem value="read_write">{t("sharing.readWrite")}</SelectItem>
-              </SelectContent>
-            </Select>
-          </Field>
-        </form>
-        <DialogFooter>
-          <Button variant="outline" onClick={onClose}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" form="grant-form" disabled={grant.isPending}>
-            {t("sharing.grant")}
-          </Button>
-        </DialogFooter>
-      </DialogContent>
-    </Dialog>
+    <FormDialog
+      form={form}
+      title={t("sharing.grantTitle")}
+      description={t("sharing.grantDescription", { project: project.name })}
+      submitLabel={t("sharing.grant")}
+      serverErrors={{ codes: { grantee_not_found: "grantee", resource_not_found: "resourceName" } }}
+      onSubmit={(d) => grant.mutateAsync({ project: ref, ...d })}
+      onClose={onClose}
+    >
+      <Field
+        id="field-grantee"
+        label={t("sharing.grantee")}
+        error={form.errors.grantee}
+        hint={others.length === 0 && projects.data ? t("sharing.noOtherProjects") : undefined}
+      >
+        <Select value={form.values.grantee} onValueChange={(v) => form.set("grantee", v)} name="grantee">
+          <SelectTrigger id="field-grantee" className="w-full" aria-invalid={form.errors.grantee ? true : undefined}>
+            <SelectValue placeholder={t("sharing.chooseProject")} />
+          </SelectTrigger>
+          <SelectContent>
+            {others.map((p) => (
+              <SelectItem key={p.id} value={p.slug}>
+                {p.name} <span className="font-mono text-xs text-muted-foreground">{p.slug}</span>
+              </SelectItem>
+            ))}
+          </SelectContent>
+        </Select>
+      </Field>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field id="field-resourceKind" label={t("sharing.kind")} error={form.errors.resourceKind}>
+          <Select value={form.values.resourceKind} onValueChange={(v) => form.set("resourceKind", v)} name="resourceKind">
+            <SelectTrigger id="field-resourceKind" className="w-full">
+              <SelectValue />
+            </SelectTrigger>
+            <SelectContent>
+              {(kinds.data ?? [form.values.resourceKind]).map((k) => (
+                <SelectItem key={k} value={k}>
+                  {kindLabel(k)}
+                </SelectItem>
+              ))}
+            </SelectContent>
+          </Select>
+        </Field>
+        <Field id="field-resourceName" label={t("sharing.resource")} error={form.errors.resourceName}>
+          <Input {...form.text("resourceName")} className="font-mono" />
+        </Field>
+      </div>
+      <Field id="field-access" label={t("sharing.access")}>
+        <Select value={form.values.access} onValueChange={(v) => form.set("access", v as "read" | "read_write")} name="access">
+          <SelectTrigger id="field-access" className="w-full">
+            <SelectValue />
+          </SelectTrigger>
+          <SelectContent>
+            <SelectItem value="read">{t("sharing.read")}</SelectItem>
+            <SelectItem value="read_write">{t("sharing.readWrite")}</SelectItem>
+          </SelectContent>
+        </Select>
+      </Field>
+    </FormDialog>
   );
 }
 
@@ -165,11 +135,7 @@ function GrantTable({
           <TableHead>{t("sharing.resource")}</TableHead>
           <TableHead>{t("sharing.access")}</TableHead>
           <TableHead className="hidden md:table-cell">{t("sharing.since")}</TableHead>
-          {onRevoke && (
-            <TableHead className="w-20">
-              <span className="sr-only">{t("common.actions")}</span>
-            </TableHead>
-          )}
+          {onRevoke && <ActionsHead className="w-20" />}
         </TableRow>
       </TableHeader>
       <TableBody>
@@ -218,10 +184,8 @@ export default function SharingPage() {
     trpc.projects.revokeGrant.mutationOptions({
       onSuccess: async () => {
         toast.success(t("sharing.revoked"));
-        setRevoking(null);
         await queryClient.invalidateQueries({ queryKey: trpc.projects.grants.queryKey({ project: ref }) });
       },
-      onError: (e) => toast.error(e.message),
     }),
   );
   const manage = can("grants:manage");
@@ -281,29 +245,13 @@ export default function SharingPage() {
       )}
       {granting && <GrantDialog onClose={() => setGranting(false)} />}
       {revoking && (
-        <AlertDialog open onOpenChange={(o) => !o && setRevoking(null)}>
-          <AlertDialogContent>
-            <AlertDialogHeader>
-              <AlertDialogTitle>{t("sharing.revokeTitle")}</AlertDialogTitle>
-              <AlertDialogDescription>
-                {t("sharing.revokeBody", { project: revoking.granteeSlug, resource: revoking.resourceName })}
-              </AlertDialogDescription>
-            </AlertDialogHeader>
-            <AlertDialogFooter>
-              <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-              <AlertDialogAction
-                variant="destructive"
-                disabled={revoke.isPending}
-                onClick={(e) => {
-                  e.preventDefault();
-                  revoke.mutate({ project: ref, grantId: revoking.id });
-                }}
-              >
-                {t("sharing.revoke")}
-              </AlertDialogAction>
-            </AlertDialogFooter>
-          </AlertDialogContent>
-        </AlertDialog>
+        <ConfirmDelete
+          title={t("sharing.revokeTitle")}
+          description={t("sharing.revokeBody", { project: revoking.granteeSlug, resource: revoking.resourceName })}
+          confirmLabel={t("sharing.revoke")}
+          onConfirm={() => revoke.mutateAsync({ project: ref, grantId: revoking.id })}
+          onClose={() => setRevoking(null)}
+        />
       )}
     </div>
   );

@@ -6,7 +6,7 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useState } from "react";
 import { formatDate, formatDateTime, formatRelative } from "../../../../../components/console/format";
-import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../components/console/states";
+import { EmptyState, PageHeader, QueryCard } from "../../../../../components/console/states";
 import { useI18n } from "../../../../../components/i18n/i18n-provider";
 import { Avatar } from "../../../../../components/shell/account-menu";
 import { useTRPC } from "../../../../../components/trpc/trpc-provider";
@@ -161,27 +161,21 @@ function AppUsers() {
               data-testid="app-users-search"
             />
           </div>
-          <Card className="py-0">
-            <CardContent className="px-0">
-              {users.isPending ? (
-                <div className="p-5">
-                  <LoadingRows count={5} />
-                </div>
-              ) : users.isError ? (
-                <div className="p-5">
-                  <QueryError error={users.error} onRetry={() => users.refetch()} />
-                </div>
-              ) : rows.length === 0 ? (
-                <div className="p-5">
-                  <EmptyState icon={SearchX} title={query ? t("appUsers.noMatch", { search: query }) : t("appUsers.noMore")} />
-                </div>
-              ) : (
-                <div className={users.isPlaceholderData ? "opacity-60 transition-opacity" : undefined}>
-                  <UsersTable users={rows} />
-                </div>
-              )}
-            </CardContent>
-          </Card>
+          <QueryCard
+            query={users}
+            loadingRows={5}
+            empty={
+              rows.length === 0 && (
+                <EmptyState icon={SearchX} title={query ? t("appUsers.noMatch", { search: query }) : t("appUsers.noMore")} />
+              )
+            }
+          >
+            {() => (
+              <div className={users.isPlaceholderData ? "opacity-60 transition-opacity" : undefined}>
+                <UsersTable users={rows} />
+              </div>
+            )}
+          </QueryCard>
           {(cursors.length > 0 || hasNext) && (
             <div className="flex items-center justify-end gap-2" data-testid="app-users-paging">
               <span className="mr-2 text-sm text-muted-foreground">{t("appUsers.page", { page: cursors.length + 1 })}</span>

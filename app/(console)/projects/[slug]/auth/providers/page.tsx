@@ -1,30 +1,22 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Building2, ChevronDown, Globe, KeyRound, MoreHorizontal, Pencil, Plus, Trash2, type LucideIcon } from "lucide-react";
+import { Building2, ChevronDown, Globe, KeyRound, Plus, type LucideIcon } from "lucide-react";
 import { useMemo, useState } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
+import { ConfirmDelete } from "../../../../../../components/console/confirm-dialog";
 import { CopyField } from "../../../../../../components/console/copy-field";
-import { errorInfo, withIssuePaths } from "../../../../../../components/console/errors";
 import { Field, useZodForm } from "../../../../../../components/console/form";
-import { EmptyState, LoadingRows, QueryError } from "../../../../../../components/console/states";
+import { FormDialog } from "../../../../../../components/console/form-dialog";
+import { ActionsHead, EditDeleteMenu } from "../../../../../../components/console/row-actions";
+import { StoredSecretField } from "../../../../../../components/console/secrets";
+import { EmptyState, LoadingRows, QueryCard, QueryError } from "../../../../../../components/console/states";
 import { useI18n } from "../../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../../components/trpc/trpc-provider";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "../../../../../../components/ui/alert-dialog";
 import { Badge } from "../../../../../../components/ui/badge";
 import { Button } from "../../../../../../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../../../components/ui/card";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "../../../../../../components/ui/dialog";
 import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuTrigger } from "../../../../../../components/ui/dropdown-menu";
 import { Input } from "../../../../../../components/ui/input";
 import { Label } from "../../../../../../components/ui/label";
@@ -46,41 +38,45 @@ const PRESETS: Record<Kind, { name: string; displayName: string; scopes: string;
 };
 const KINDS: Kind[] = ["google", "microsoft", "github", "oidc"];
 
-/** The form's flat text fields, turned into the server's provider input (a union by kind) and checked with its schema. */
-const providerForm = z
-  .object({
-    kind: z.enum(["oidc", "google", "microsoft", "github"]),
-    name: z.string(),
-    displayName: z.string(),
-    clientId: z.string(),
-    clientSecret: z.string(),
-    issuer: z.string(),
-    tenant: z.string(),
-    baseUrl: z.string(),
-    scopes: z.string(),
-    enabled: z.boolean(),
-  })
-  .transform((v): z.input<typeof providerInput> => {
-    const common = {
-      name: v.name,
-      displayName: v.displayName,
-      clientId: v.clientId,
-      clientSecret: v.clientSecret === "" ? undefined : v.clientSecret,
-      scopes: v.scopes,
-      enabled: v.enabled,
-    };
-    switch (v.kind) {
-      case "oidc":
-        return { kind: v.kind, ...common, issuer: v.issuer.trim() };
-      case "microsoft":
-        return { kind: v.kind, ...common, tenant: v.tenant.trim() };
-      case "github":
-        return { kind: v.kind, ...common, baseUrl: v.baseUrl.trim() === "" ? undefined : v.baseUrl.trim() };
-      case "google":
-        return { kind: v.kind, ...common };
-    }
-  })
-  .pipe(providerInput);
+/**
+ * The form's flat text fields, turned into the server's provider input (a union by kind) and checked
+ * with its schema. A new provider needs its client secret; an edited one keeps the stored secret when the field is left empty.
+ */
+const providerForm = (secretRequired: boolean) =>
+  z
+    .object({
+      kind: z.enum(["oidc", "google", "microsoft", "github"]),
+      name: z.string(),
+      displayName: z.string(),
+      clientId: z.string(),
+      clientSecret: secretRequired ? z.string().min(1) : z.string(),
+      issuer: z.string(),
+      tenant: z.string(),
+      baseUrl: z.string(),
+      scopes: z.string(),
+      enabled: z.boolean(),
+    })
+    .transform((v): z.input<typeof providerInput> => {
+      const common = {
+        name: v.name,
+        displayName: v.displayName,
+        clientId: v.clientId,
+        clientSecret: v.clientSecret === "" ? undefined : v.clientSecret,
+        scopes: v.scopes,
+        enabled: v.enabled,
+      };
+      switch (v.kind) {
+        case "oidc":
+          return { kind: v.kind, ...common, issuer: v.issuer.trim() };
+        case "microsoft":
+          return { kind: v.kind, ...common, tenant: v.tenant.trim() };
+        case "github":
+          return { kind: v.kind, ...common, baseUrl: v.baseUrl.trim() === "" ? undefined : v.baseUrl.trim() };
+        case "google":
+          return { kind: v.kind, ...common };
+      }
+    })
+    .pipe(providerInput);
 
 function useKindLabel() {
   const { t } = useI18n();
@@ -96,7 +92,7 @@ function ProviderDialog({ kind, provider, onClose }: { kind: Kind; provider: Pro
   const kindLabel = useKindLabel();
   const preset = PRESETS[kind];
   const form = useZodForm(
-    providerForm,
+    providerForm(provider === null),
     {
       kind,
       name: provider?.name ?? preset.name,
@@ -114,152 +110,125 @@ function ProviderDialog({ kind, provider, onClose }: { kind: Kind; provider: Pro
   const done = async (message: string) => {
     toast.success(message);
     await queryClient.invalidateQueries({ queryKey: trpc.auth.providers.list.queryKey({ project: ref }) });
-    onClose();
-  };
-  const onError = (e: unknown) => {
-    const info = errorInfo(e);
-    if (info.code === "oauth_provider_name_taken") return form.fieldError("name", info.message);
-    if (info.code === "oauth_provider_invalid")
-      return form.fieldError(String(info.details.reason ?? "").startsWith("baseUrl") ? "baseUrl" : "issuer", info.message);
-    if (!form.serverError(withIssuePaths(e, (p) => p.replace(/^provider\./, "")))) toast.error(info.message);
   };
   const create = useMutation(
-    trpc.auth.providers.create.mutationOptions({ onSuccess: (p) => done(t("providers.created", { name: p.displayName })), onError }),
+    trpc.auth.providers.create.mutationOptions({ onSuccess: (p) => done(t("providers.created", { name: p.displayName })) }),
   );
   const update = useMutation(
-    trpc.auth.providers.update.mutationOptions({ onSuccess: (p) => done(t("providers.saved", { name: p.displayName })), onError }),
+    trpc.auth.providers.update.mutationOptions({ onSuccess: (p) => done(t("providers.saved", { name: p.displayName })) }),
   );
-  const pending = create.isPending || update.isPending;
   const v = form.values;
   const startUrl = endpoints.data && v.name.trim() ? `${endpoints.data.restBase}/oauth/${v.name.trim().toLowerCase()}/start` : null;
   return (
-    <Dialog open onOpenChange={(o) => !o && onClose()}>
-      <DialogContent
-        closeLabel={t("common.close")}
-        className="sm:max-w-2xl"
+    <FormDialog
+      form={form}
+      title={provider ? t("providers.editTitle", { name: provider.displayName }) : t("providers.createTitle", { kind: kindLabel(kind) })}
+      description={t(`providers.help_${kind}`)}
+      submitLabel={provider ? t("common.save") : t("providers.create")}
+      className="sm:max-w-2xl"
+      contentProps={{
         // The callback URL's copy button comes first; typing starts in the display name.
-        onOpenAutoFocus={(e) => {
+        onOpenAutoFocus: (e) => {
           e.preventDefault();
           document.getElementById("field-displayName")?.focus();
-        }}
-      >
-        <DialogHeader>
-          <DialogTitle>
-            {provider ? t("providers.editTitle", { name: provider.displayName }) : t("providers.createTitle", { kind: kindLabel(kind) })}
-          </DialogTitle>
-          <DialogDescription>{t(`providers.help_${kind}`)}</DialogDescription>
-        </DialogHeader>
-        <form
-          ref={form.formRef}
-          id="provider-form"
-          noValidate
-          className="flex flex-col gap-4"
-          onSubmit={form.submit((d) => {
-            if (!provider && d.clientSecret === undefined) return form.fieldError("clientSecret", t("forms.required"));
-            if (provider) update.mutate({ project: ref, providerId: provider.id, provider: d });
-            else create.mutate({ project: ref, provider: d });
-          })}
+        },
+      }}
+      serverErrors={{
+        codes: { oauth_provider_name_taken: "name" },
+        fieldFor: (info) =>
+          info.code === "oauth_provider_invalid"
+            ? String(info.details.reason ?? "").startsWith("baseUrl")
+              ? "baseUrl"
+              : "issuer"
+            : undefined,
+        issuePath: (p) => p.replace(/^provider\./, ""),
+      }}
+      onSubmit={(d) =>
+        provider
+          ? update.mutateAsync({ project: ref, providerId: provider.id, provider: d })
+          : create.mutateAsync({ project: ref, provider: d })
+      }
+      onClose={onClose}
+    >
+      {endpoints.data && (
+        <CopyField
+          label={t("providers.callbackUrl")}
+          value={endpoints.data.callbackUrl}
+          hint={t("providers.callbackHint")}
+          testId="provider-dialog-callback"
+        />
+      )}
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field
+          id="field-displayName"
+          label={t("providers.displayName")}
+          error={form.errors.displayName}
+          hint={t("providers.displayNameHint")}
         >
-          {endpoints.data && (
-            <CopyField
-              label={t("providers.callbackUrl")}
-              value={endpoints.data.callbackUrl}
-              hint={t("providers.callbackHint")}
-              testId="provider-dialog-callback"
-            />
-          )}
-          <div className="grid gap-4 sm:grid-cols-2">
-            <Field
-              id="field-displayName"
-              label={t("providers.displayName")}
-              error={form.errors.displayName}
-              hint={t("providers.displayNameHint")}
-            >
-              <Input {...form.text("displayName")} />
-            </Field>
-            <Field
-              id="field-name"
-              label={t("providers.name")}
-              error={form.errors.name}
-              hint={startUrl ? <span className="break-all">{t("providers.nameHint", { url: startUrl })}</span> : undefined}
-            >
-              <Input {...form.text("name")} className="font-mono" spellCheck={false} autoComplete="off" />
-            </Field>
-            {kind === "oidc" && (
-              <Field
-                id="field-issuer"
-                label={t("providers.issuer")}
-                error={form.errors.issuer}
-                hint={t("providers.issuerHint")}
-                className="sm:col-span-2"
-              >
-                <Input {...form.text("issuer")} placeholder="https://idp.example.com/realms/main" spellCheck={false} />
-              </Field>
-            )}
-            {kind === "microsoft" && (
-              <Field
-                id="field-tenant"
-                label={t("providers.tenant")}
-                error={form.errors.tenant}
-                hint={t("providers.tenantHint")}
-                className="sm:col-span-2"
-              >
-                <Input
-                  {...form.text("tenant")}
-                  placeholder="00000000-0000-0000-0000-000000000000"
-                  className="font-mono"
-                  spellCheck={false}
-                />
-              </Field>
-            )}
-            {kind === "github" && (
-              <Field
-                id="field-baseUrl"
-                label={t("providers.baseUrl")}
-                error={form.errors.baseUrl}
-                hint={t("providers.baseUrlHint")}
-                className="sm:col-span-2"
-              >
-                <Input {...form.text("baseUrl")} placeholder="https://github.example.com" spellCheck={false} />
-              </Field>
-            )}
-            <Field id="field-clientId" label={t("providers.clientId")} error={form.errors.clientId}>
-              <Input {...form.text("clientId")} spellCheck={false} autoComplete="off" className="font-mono" />
-            </Field>
-            <Field
-              id="field-clientSecret"
-              label={t("providers.clientSecret")}
-              error={form.errors.clientSecret}
-              hint={provider ? t("providers.keepSecret") : t("providers.secretHint")}
-            >
-              <Input
-                {...form.text("clientSecret")}
-                type="password"
-                autoComplete="new-password"
-                placeholder={provider ? "••••••••" : undefined}
-              />
-            </Field>
-            <Field id="field-scopes" label={t("providers.scopes")} error={form.errors.scopes} className="sm:col-span-2">
-              <Input {...form.text("scopes")} spellCheck={false} className="font-mono" />
-            </Field>
-          </div>
-          <div className="flex items-center gap-3">
-            <Switch id="field-enabled" checked={v.enabled} onCheckedChange={(c) => form.set("enabled", c)} />
-            <Label htmlFor="field-enabled" className="font-normal">
-              {t("providers.enabledLabel")}
-            </Label>
-          </div>
-        </form>
-        <DialogFooter>
-          <Button variant="outline" onClick={onClose}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" form="provider-form" disabled={pending}>
-            {provider ? t("common.save") : t("providers.create")}
-          </Button>
-        </DialogFooter>
-      </DialogContent>
-    </Dialog>
+          <Input {...form.text("displayName")} />
+        </Field>
+        <Field
+          id="field-name"
+          label={t("providers.name")}
+          error={form.errors.name}
+          hint={startUrl ? <span className="break-all">{t("providers.nameHint", { url: startUrl })}</span> : undefined}
+        >
+          <Input {...form.text("name")} className="font-mono" spellCheck={false} autoComplete="off" />
+        </Field>
+        {kind === "oidc" && (
+          <Field
+            id="field-issuer"
+            label={t("providers.issuer")}
+            error={form.errors.issuer}
+            hint={t("providers.issuerHint")}
+            className="sm:col-span-2"
+          >
+            <Input {...form.text("issuer")} placeholder="https://idp.example.com/realms/main" spellCheck={false} />
+          </Field>
+        )}
+        {kind === "microsoft" && (
+          <Field
+            id="field-tenant"
+            label={t("providers.tenant")}
+            error={form.errors.tenant}
+            hint={t("providers.tenantHint")}
+            className="sm:col-span-2"
+          >
+            <Input {...form.text("tenant")} placeholder="00000000-0000-0000-0000-000000000000" className="font-mono" spellCheck={false} />
+          </Field>
+        )}
+        {kind === "github" && (
+          <Field
+            id="field-baseUrl"
+            label={t("providers.baseUrl")}
+            error={form.errors.baseUrl}
+            hint={t("providers.baseUrlHint")}
+            className="sm:col-span-2"
+          >
+            <Input {...form.text("baseUrl")} placeholder="https://github.example.com" spellCheck={false} />
+          </Field>
+        )}
+        <Field id="field-clientId" label={t("providers.clientId")} error={form.errors.clientId}>
+          <Input {...form.text("clientId")} spellCheck={false} autoComplete="off" className="font-mono" />
+        </Field>
+        <StoredSecretField
+          form={form}
+          name="clientSecret"
+          label={t("providers.clientSecret")}
+          stored={provider !== null}
+          hint={provider ? t("providers.keepSecret") : t("providers.secretHint")}
+        />
+        <Field id="field-scopes" label={t("providers.scopes")} error={form.errors.scopes} className="sm:col-span-2">
+          <Input {...form.text("scopes")} spellCheck={false} className="font-mono" />
+        </Field>
+      </div>
+      <div className="flex items-center gap-3">
+        <Switch id="field-enabled" checked={v.enabled} onCheckedChange={(c) => form.set("enabled", c)} />
+        <Label htmlFor="field-enabled" className="font-normal">
+          {t("providers.enabledLabel")}
+        </Label>
+      </div>
+    </FormDialog>
   );
 }
 
@@ -273,33 +242,16 @@ function DeleteProvider({ provider, onClose }: { provider: ProviderView; onClose
       onSuccess: async () => {
         toast.success(t("providers.deleted", { name: provider.displayName }));
         await queryClient.invalidateQueries({ queryKey: trpc.auth.providers.list.queryKey({ project: ref }) });
-        onClose();
       },
-      onError: (e) => toast.error(e.message),
     }),
   );
   return (
-    <AlertDialog open onOpenChange={(o) => !o && onClose()}>
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>{t("providers.deleteTitle", { name: provider.displayName })}</AlertDialogTitle>
-          <AlertDialogDescription>{t("providers.deleteBody")}</AlertDialogDescription>
-        </AlertDialogHeader>
-        <AlertDialogFooter>
-          <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-          <AlertDialogAction
-            variant="destructive"
-            disabled={remove.isPending}
-            onClick={(e) => {
-              e.preventDefault();
-              remove.mutate({ project: ref, providerId: provider.id });
-            }}
-          >
-            {t("common.delete")}
-          </AlertDialogAction>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
+    <ConfirmDelete
+      title={t("providers.deleteTitle", { name: provider.displayName })}
+      description={t("providers.deleteBody")}
+      onConfirm={() => remove.mutateAsync({ project: ref, providerId: provider.id })}
+      onClose={onClose}
+    />
   );
 }
 
@@ -359,25 +311,20 @@ export default function ProvidersPage() {
           )}
         </CardContent>
       </Card>
-      <Card className="py-0">
-        <CardHeader className="flex flex-row items-start justify-between gap-4 border-b py-5">
-          <div className="grid gap-1">
-            <CardTitle>{t("providers.title")}</CardTitle>
-            <CardDescription>{t("providers.description")}</CardDescription>
-          </div>
-          {manage && sorted.length > 0 && <AddProvider onPick={(kind) => setEditing({ kind, provider: null })} />}
-        </CardHeader>
-        <CardContent className="px-0">
-          {providers.isPending ? (
-            <div className="p-5">
-              <LoadingRows count={3} />
+      <QueryCard
+        query={providers}
+        header={
+          <CardHeader className="flex flex-row items-start justify-between gap-4 border-b py-5">
+            <div className="grid gap-1">
+              <CardTitle>{t("providers.title")}</CardTitle>
+              <CardDescription>{t("providers.description")}</CardDescription>
             </div>
-          ) : providers.isError ? (
-            <div className="p-5">
-              <QueryError error={providers.error} onRetry={() => providers.refetch()} />
-            </div>
-          ) : sorted.length === 0 ? (
-            <div className="flex flex-col gap-4 p-5">
+            {manage && sorted.length > 0 && <AddProvider onPick={(kind) => setEditing({ kind, provider: null })} />}
+          </CardHeader>
+        }
+        empty={
+          sorted.length === 0 && (
+            <>
               <EmptyState
                 icon={KeyRound}
                 title={t("providers.emptyTitle")}
@@ -401,78 +348,64 @@ export default function ProvidersPage() {
                   })}
                 </div>
               )}
-            </div>
-          ) : (
-            <Table data-testid="providers-table">
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="pl-5">{t("providers.provider")}</TableHead>
-                  <TableHead>{t("providers.kind")}</TableHead>
-                  <TableHead className="hidden md:table-cell">{t("providers.clientId")}</TableHead>
-                  <TableHead>{t("providers.status")}</TableHead>
-                  {manage && (
-                    <TableHead className="w-12">
-                      <span className="sr-only">{t("common.actions")}</span>
-                    </TableHead>
-                  )}
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {sorted.map((p) => {
-                  const Icon = PRESETS[p.kind].icon;
-                  return (
-                    <TableRow key={p.id} data-testid={`provider-${p.name}`}>
-                      <TableCell className="pl-5">
-                        <div className="flex items-center gap-3">
-                          <Icon className="size-4 text-muted-foreground" />
-                          <div className="min-w-0">
-                            <p className="font-medium">{p.displayName}</p>
-                            <p className="truncate font-mono text-xs text-muted-foreground">{p.name}</p>
-                          </div>
+            </>
+          )
+        }
+      >
+        {() => (
+          <Table data-testid="providers-table">
+            <TableHeader>
+              <TableRow>
+                <TableHead className="pl-5">{t("providers.provider")}</TableHead>
+                <TableHead>{t("providers.kind")}</TableHead>
+                <TableHead className="hidden md:table-cell">{t("providers.clientId")}</TableHead>
+                <TableHead>{t("providers.status")}</TableHead>
+                {manage && <ActionsHead />}
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {sorted.map((p) => {
+                const Icon = PRESETS[p.kind].icon;
+                return (
+                  <TableRow key={p.id} data-testid={`provider-${p.name}`}>
+                    <TableCell className="pl-5">
+                      <div className="flex items-center gap-3">
+                        <Icon className="size-4 text-muted-foreground" />
+                        <div className="min-w-0">
+                          <p className="font-medium">{p.displayName}</p>
+                          <p className="truncate font-mono text-xs text-muted-foreground">{p.name}</p>
                         </div>
-                      </TableCell>
-                      <TableCell>
-                        <Badge variant="outline">{kindLabel(p.kind)}</Badge>
-                      </TableCell>
-                      <TableCell className="hidden max-w-48 truncate font-mono text-xs md:table-cell" title={p.clientId}>
-                        {p.clientId}
-                      </TableCell>
-                      <TableCell>
-                        {p.enabled ? (
-                          <Badge variant="success">{t("providers.enabled")}</Badge>
-                        ) : (
-                          <Badge variant="outline">{t("providers.disabled")}</Badge>
-                        )}
-                      </TableCell>
-                      {manage && (
-                        <TableCell>
-                          <DropdownMenu>
-                            <DropdownMenuTrigger asChild>
-                              <Button variant="ghost" size="icon" aria-label={t("providers.actionsFor", { name: p.displayName })}>
-                                <MoreHorizontal />
-                              </Button>
-                            </DropdownMenuTrigger>
-                            <DropdownMenuContent align="end">
-                              <DropdownMenuItem onSelect={() => setEditing({ kind: p.kind, provider: p })}>
-                                <Pencil />
-                                {t("common.edit")}
-                              </DropdownMenuItem>
-                              <DropdownMenuItem onSelect={() => setDeleting(p)} className="text-destructive focus:text-destructive">
-                                <Trash2 />
-                                {t("common.delete")}
-                              </DropdownMenuItem>
-                            </DropdownMenuContent>
-                          </DropdownMenu>
-                        </TableCell>
+                      </div>
+                    </TableCell>
+                    <TableCell>
+                      <Badge variant="outline">{kindLabel(p.kind)}</Badge>
+                    </TableCell>
+                    <TableCell className="hidden max-w-48 truncate font-mono text-xs md:table-cell" title={p.clientId}>
+                      {p.clientId}
+                    </TableCell>
+                    <TableCell>
+                      {p.enabled ? (
+                        <Badge variant="success">{t("providers.enabled")}</Badge>
+                      ) : (
+                        <Badge variant="outline">{t("providers.disabled")}</Badge>
                       )}
-                    </TableRow>
-                  );
-                })}
-              </TableBody>
-            </Table>
-          )}
-        </CardContent>
-      </Card>
+                    </TableCell>
+                    {manage && (
+                      <TableCell>
+                        <EditDeleteMenu
+                          label={t("providers.actionsFor", { name: p.displayName })}
+                          onEdit={() => setEditing({ kind: p.kind, provider: p })}
+                          onDelete={() => setDeleting(p)}
+                        />
+                      </TableCell>
+                    )}
+                  </TableRow>
+                );
+              })}
+            </TableBody>
+          </Table>
+        )}
+      </QueryCard>
       {editing && <ProviderDialog kind={editing.kind} provider={editing.provider} onClose={() => setEditing(null)} />}
       {deleting && <DeleteProvider provider={deleting} onClose={() => setDeleting(null)} />}
     </>

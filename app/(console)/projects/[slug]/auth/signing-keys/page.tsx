@@ -4,22 +4,13 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { KeyRound, RotateCw } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
+import { ConfirmDialog } from "../../../../../../components/console/confirm-dialog";
 import { CopyField } from "../../../../../../components/console/copy-field";
 import { formatDateTime, formatRelative } from "../../../../../../components/console/format";
-import { EmptyState, LoadingRows, QueryError } from "../../../../../../components/console/states";
+import { EmptyState, LoadingRows, QueryCard, QueryError } from "../../../../../../components/console/states";
 import { formatDuration } from "../../../../../../components/i18n/catalog";
 import { useI18n } from "../../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../../components/trpc/trpc-provider";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "../../../../../../components/ui/alert-dialog";
 import { Badge } from "../../../../../../components/ui/badge";
 import { Button } from "../../../../../../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../../../components/ui/card";
@@ -55,32 +46,17 @@ function RotateDialog({ onClose }: { onClose: () => void }) {
       onSuccess: async (k) => {
         toast.success(t("signingKeys.rotated", { kid: k.kid }));
         await queryClient.invalidateQueries({ queryKey: trpc.auth.signingKeys.list.queryKey({ project: ref }) });
-        onClose();
       },
-      onError: (e) => toast.error(e.message),
     }),
   );
   return (
-    <AlertDialog open onOpenChange={(o) => !o && onClose()}>
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>{t("signingKeys.rotateTitle")}</AlertDialogTitle>
-          <AlertDialogDescription>{t("signingKeys.rotateBody", { ttl })}</AlertDialogDescription>
-        </AlertDialogHeader>
-        <AlertDialogFooter>
-          <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-          <AlertDialogAction
-            disabled={rotate.isPending}
-            onClick={(e) => {
-              e.preventDefault();
-              rotate.mutate({ project: ref });
-            }}
-          >
-            {t("signingKeys.rotate")}
-          </AlertDialogAction>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
+    <ConfirmDialog
+      title={t("signingKeys.rotateTitle")}
+      description={t("signingKeys.rotateBody", { ttl })}
+      confirmLabel={t("signingKeys.rotate")}
+      onConfirm={() => rotate.mutateAsync({ project: ref })}
+      onClose={onClose}
+    />
   );
 }
 
@@ -112,62 +88,56 @@ function SigningKeys() {
           )}
         </CardContent>
       </Card>
-      <Card className="py-0">
-        <CardHeader className="flex flex-row items-start justify-between gap-4 border-b py-5">
-          <div className="grid gap-1">
-            <CardTitle>{t("signingKeys.title")}</CardTitle>
-            <CardDescription>{t("signingKeys.description")}</CardDescription>
-          </div>
-          {!project.archived && (
-            <Button variant="outline" onClick={() => setRotating(true)} disabled={!keys.data} data-testid="rotate-key">
-              <RotateCw />
-              {t("signingKeys.rotate")}
-            </Button>
-          )}
-        </CardHeader>
-        <CardContent className="px-0">
-          {keys.isPending ? (
-            <div className="p-5">
-              <LoadingRows count={2} />
+      <QueryCard
+        query={keys}
+        loadingRows={2}
+        header={
+          <CardHeader className="flex flex-row items-start justify-between gap-4 border-b py-5">
+            <div className="grid gap-1">
+              <CardTitle>{t("signingKeys.title")}</CardTitle>
+              <CardDescription>{t("signingKeys.description")}</CardDescription>
             </div>
-          ) : keys.isError ? (
-            <div className="p-5">
-              <QueryError error={keys.error} onRetry={() => keys.refetch()} />
-            </div>
-          ) : keys.data.length === 0 ? (
-            <div className="p-5">
-              <EmptyState icon={KeyRound} title={t("signingKeys.emptyTitle")} body={t("signingKeys.emptyBody")} />
-            </div>
-          ) : (
-            <Table data-testid="signing-keys-table">
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="pl-5">{t("signingKeys.kid")}</TableHead>
-                  <TableHead className="hidden sm:table-cell">{t("signingKeys.algorithm")}</TableHead>
-                  <TableHead>{t("signingKeys.state")}</TableHead>
-                  <TableHead className="hidden md:table-cell">{t("signingKeys.created")}</TableHead>
+            {!project.archived && (
+              <Button variant="outline" onClick={() => setRotating(true)} disabled={!keys.data} data-testid="rotate-key">
+                <RotateCw />
+                {t("signingKeys.rotate")}
+              </Button>
+            )}
+          </CardHeader>
+        }
+        empty={
+          keys.data?.length === 0 && <EmptyState icon={KeyRound} title={t("signingKeys.emptyTitle")} body={t("signingKeys.emptyBody")} />
+        }
+      >
+        {(data) => (
+          <Table data-testid="signing-keys-table">
+            <TableHeader>
+              <TableRow>
+                <TableHead className="pl-5">{t("signingKeys.kid")}</TableHead>
+                <TableHead className="hidden sm:table-cell">{t("signingKeys.algorithm")}</TableHead>
+                <TableHead>{t("signingKeys.state")}</TableHead>
+                <TableHead className="hidden md:table-cell">{t("signingKeys.created")}</TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {data.map((k) => (
+                <TableRow key={k.kid} data-testid={`signing-key-${k.kid}`}>
+                  <TableCell className="pl-5 font-mono text-xs">{k.kid}</TableCell>
+                  <TableCell className="hidden sm:table-cell">
+                    <Badge variant="outline">{k.algorithm}</Badge>
+                  </TableCell>
+                  <TableCell>
+                    <KeyState signingKey={k} now={now} />
+                  </TableCell>
+                  <TableCell className="hidden text-muted-foreground md:table-cell" title={formatDateTime(k.createdAt, locale)}>
+                    {formatRelative(k.createdAt, locale)}
+                  </TableCell>
                 </TableRow>
-              </TableHeader>
-              <TableBody>
-                {keys.data.map((k) => (
-                  <TableRow key={k.kid} data-testid={`signing-key-${k.kid}`}>
-                    <TableCell className="pl-5 font-mono text-xs">{k.kid}</TableCell>
-                    <TableCell className="hidden sm:table-cell">
-                      <Badge variant="outline">{k.algorithm}</Badge>
-                    </TableCell>
-                    <TableCell>
-                      <KeyState signingKey={k} now={now} />
-                    </TableCell>
-                    <TableCell className="hidden text-muted-foreground md:table-cell" title={formatDateTime(k.createdAt, locale)}>
-                      {formatRelative(k.createdAt, locale)}
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          )}
-        </CardContent>
-      </Card>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </QueryCard>
       {rotating && <RotateDialog onClose={() => setRotating(false)} />}
     </>
   );

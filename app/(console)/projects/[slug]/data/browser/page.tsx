@@ -17,8 +17,11 @@ import {
 } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
+import { ConfirmDelete } from "../../../../../../components/console/confirm-dialog";
 import { errorInfo } from "../../../../../../components/console/errors";
+import { FormDialogFrame } from "../../../../../../components/console/form-dialog";
 import { formatDateTime } from "../../../../../../components/console/format";
+import { ActionsHead } from "../../../../../../components/console/row-actions";
 import { EmptyState, LoadingRows, QueryError } from "../../../../../../components/console/states";
 import { ExpressionInput, ExpressionIssueView, useExpressionCheck } from "../../../../../../components/data/expression-input";
 import {
@@ -34,20 +37,9 @@ import {
 import { fieldErrorsOf, RecordForm, useFieldError } from "../../../../../../components/data/record-form";
 import { useI18n } from "../../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../../components/trpc/trpc-provider";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "../../../../../../components/ui/alert-dialog";
 import { Button } from "../../../../../../components/ui/button";
 import { Card, CardContent } from "../../../../../../components/ui/card";
 import { Checkbox } from "../../../../../../components/ui/checkbox";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "../../../../../../components/ui/dialog";
 import { Input } from "../../../../../../components/ui/input";
 import { Label } from "../../../../../../components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "../../../../../../components/ui/select";
@@ -230,44 +222,37 @@ function RecordDialog({
   const update = useMutation(trpc.records.update.mutationOptions({ onSuccess: (r) => done(t("browser.saved", { id: r.id })), onError }));
   const pending = create.isPending || update.isPending;
   return (
-    <Dialog open onOpenChange={(o) => !o && onClose()}>
-      <DialogContent closeLabel={t("common.close")} className="max-h-[90vh] overflow-y-auto sm:max-w-xl">
-        <DialogHeader>
-          <DialogTitle>
-            {record ? t("browser.editTitle", { id: record.id }) : t("browser.createTitle", { collection: collection.name })}
-          </DialogTitle>
-          <DialogDescription>{record ? t("browser.editDescription") : t("browser.createDescription")}</DialogDescription>
-        </DialogHeader>
-        <RecordForm
-          project={project}
-          collection={collection}
-          collections={collections}
-          record={record}
-          errors={errors}
-          disabled={pending}
-          formId="record-form"
-          onSubmit={(data) => {
-            setErrors({});
-            setFormError(null);
-            if (record) update.mutate({ project, collection: collection.name, id: record.id, data });
-            else create.mutate({ project, collection: collection.name, data });
-          }}
-        />
-        {formError && (
-          <p className="text-sm text-destructive" role="alert" data-testid="record-form-error">
-            {formError}
-          </p>
-        )}
-        <DialogFooter>
-          <Button variant="outline" onClick={onClose}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" form="record-form" disabled={pending} data-testid="record-submit">
-            {record ? t("common.save") : t("browser.create")}
-          </Button>
-        </DialogFooter>
-      </DialogContent>
-    </Dialog>
+    <FormDialogFrame
+      title={record ? t("browser.editTitle", { id: record.id }) : t("browser.createTitle", { collection: collection.name })}
+      description={record ? t("browser.editDescription") : t("browser.createDescription")}
+      submitLabel={record ? t("common.save") : t("browser.create")}
+      submitTestId="record-submit"
+      className="max-h-[90vh] overflow-y-auto sm:max-w-xl"
+      formId="record-form"
+      pending={pending}
+      onClose={onClose}
+    >
+      <RecordForm
+        project={project}
+        collection={collection}
+        collections={collections}
+        record={record}
+        errors={errors}
+        disabled={pending}
+        formId="record-form"
+        onSubmit={(data) => {
+          setErrors({});
+          setFormError(null);
+          if (record) update.mutate({ project, collection: collection.name, id: record.id, data });
+          else create.mutate({ project, collection: collection.name, data });
+        }}
+      />
+      {formError && (
+        <p className="text-sm text-destructive" role="alert" data-testid="record-form-error">
+          {formError}
+        </p>
+      )}
+    </FormDialogFrame>
   );
 }
 
@@ -290,33 +275,16 @@ function DeleteRecord({
       onSuccess: async () => {
         toast.success(t("browser.deleted", { id: record.id }));
         await invalidate();
-        onClose();
       },
-      onError: (e) => toast.error(errorInfo(e).message),
     }),
   );
   return (
-    <AlertDialog open onOpenChange={(o) => !o && onClose()}>
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>{t("browser.deleteTitle", { id: record.id })}</AlertDialogTitle>
-          <AlertDialogDescription>{t("browser.deleteBody", { collection })}</AlertDialogDescription>
-        </AlertDialogHeader>
-        <AlertDialogFooter>
-          <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-          <AlertDialogAction
-            variant="destructive"
-            disabled={remove.isPending}
-            onClick={(e) => {
-              e.preventDefault();
-              remove.mutate({ project, collection, id: record.id });
-            }}
-          >
-            {t("common.delete")}
-          </AlertDialogAction>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
+    <ConfirmDelete
+      title={t("browser.deleteTitle", { id: record.id })}
+      description={t("browser.deleteBody", { collection })}
+      onConfirm={() => remove.mutateAsync({ project, collection, id: record.id })}
+      onClose={onClose}
+    />
   );
 }
 
@@ -531,11 +499,7 @@ function RecordsTable({ collection, collections }: { collection: Collection; col
                         )}
                       </TableHead>
                     ))}
-                    {canEdit && (
-                      <TableHead className="w-20">
-                        <span className="sr-only">{t("common.actions")}</span>
-                      </TableHead>
-                    )}
+                    {canEdit && <ActionsHead className="w-20" />}
                   </TableRow>
                 </TableHeader>
                 <TableBody>

@@ -5,24 +5,15 @@ import { Archive, History, Undo2 } from "lucide-react";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { toast } from "sonner";
-import { errorInfo } from "../../../../../../components/console/errors";
+import { ConfirmDelete } from "../../../../../../components/console/confirm-dialog";
 import { formatDateTime } from "../../../../../../components/console/format";
-import { EmptyState, LoadingRows, PageHeader, QueryError } from "../../../../../../components/console/states";
+import { ActionsHead } from "../../../../../../components/console/row-actions";
+import { EmptyState, LoadingRows, PageHeader, QueryCard, QueryError } from "../../../../../../components/console/states";
 import { diffModels, type ModelChange } from "../../../../../../components/designer/model-diff";
 import { PlanDialog, StepList, WarningList } from "../../../../../../components/designer/plan-view";
 import type { MessageKey } from "../../../../../../components/i18n/catalog";
 import { useI18n } from "../../../../../../components/i18n/i18n-provider";
 import { useTRPC } from "../../../../../../components/trpc/trpc-provider";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "../../../../../../components/ui/alert-dialog";
 import { Badge } from "../../../../../../components/ui/badge";
 import { Button } from "../../../../../../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../../../components/ui/card";
@@ -200,10 +191,8 @@ function RetainedCard({ manage }: { manage: boolean }) {
     trpc.data.schema.purge.mutationOptions({
       onSuccess: async (r) => {
         toast.success(t("history.purged", { count: r.purged }));
-        setPurging(null);
         await queryClient.invalidateQueries({ queryKey: trpc.data.schema.retained.queryKey({ project: ref }) });
       },
-      onError: (e) => toast.error(errorInfo(e).message),
     }),
   );
   if (!retained.data || retained.data.length === 0) return null;
@@ -240,27 +229,13 @@ function RetainedCard({ manage }: { manage: boolean }) {
         )}
       </CardContent>
       {purging && (
-        <AlertDialog open onOpenChange={(o) => !o && setPurging(null)}>
-          <AlertDialogContent>
-            <AlertDialogHeader>
-              <AlertDialogTitle>{t("history.purgeTitle")}</AlertDialogTitle>
-              <AlertDialogDescription>{t("history.purgeBody")}</AlertDialogDescription>
-            </AlertDialogHeader>
-            <AlertDialogFooter>
-              <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-              <AlertDialogAction
-                variant="destructive"
-                disabled={purge.isPending}
-                onClick={(e) => {
-                  e.preventDefault();
-                  purge.mutate({ project: ref, ...(purging === "all" ? {} : { ids: purging }) });
-                }}
-              >
-                {t("history.purge")}
-              </AlertDialogAction>
-            </AlertDialogFooter>
-          </AlertDialogContent>
-        </AlertDialog>
+        <ConfirmDelete
+          title={t("history.purgeTitle")}
+          description={t("history.purgeBody")}
+          confirmLabel={t("history.purge")}
+          onConfirm={() => purge.mutateAsync({ project: ref, ...(purging === "all" ? {} : { ids: purging }) })}
+          onClose={() => setPurging(null)}
+        />
       )}
     </Card>
   );
@@ -287,106 +262,98 @@ function MigrationHistory() {
           </Button>
         }
       />
-      <Card className="py-0">
-        <CardContent className="px-0">
-          {history.isPending ? (
-            <div className="p-5">
-              <LoadingRows count={4} />
-            </div>
-          ) : history.isError ? (
-            <div className="p-5">
-              <QueryError error={history.error} onRetry={() => history.refetch()} />
-            </div>
-          ) : history.data.length === 0 ? (
-            <div className="p-5">
-              <EmptyState
-                icon={History}
-                title={t("history.emptyTitle")}
-                body={t("history.emptyBody")}
-                action={
-                  <Button asChild>
-                    <Link href={modelHref}>{t("history.openDesigner")}</Link>
-                  </Button>
-                }
-              />
-            </div>
-          ) : (
-            <Table data-testid="history-table">
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="pl-5">{t("history.version")}</TableHead>
-                  <TableHead>{t("history.kind")}</TableHead>
-                  <TableHead>{t("history.message")}</TableHead>
-                  <TableHead className="hidden md:table-cell">{t("history.author")}</TableHead>
-                  <TableHead className="hidden md:table-cell">{t("history.time")}</TableHead>
-                  <TableHead>{t("history.steps")}</TableHead>
-                  <TableHead className="w-0">
-                    <span className="sr-only">{t("common.actions")}</span>
-                  </TableHead>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {history.data.map((v) => (
-                  <TableRow
-                    key={v.version}
-                    data-testid={`version-${v.version}`}
-                    className="cursor-pointer"
-                    onClick={() => setDetail(v.version)}
-                  >
-                    <TableCell className="pl-5 font-mono font-medium">
-                      v{v.version}
-                      {v.version === latest && (
-                        <Badge variant="success" className="ml-2">
-                          {t("history.current")}
-                        </Badge>
-                      )}
-                    </TableCell>
-                    <TableCell>
-                      <Badge variant={v.kind === "rollback" ? "destructive" : "secondary"} data-testid={`kind-${v.version}`}>
-                        {v.kind === "rollback" ? t("history.kindRollback") : t("history.kindApply")}
+      <QueryCard
+        query={history}
+        loadingRows={4}
+        empty={
+          history.data?.length === 0 && (
+            <EmptyState
+              icon={History}
+              title={t("history.emptyTitle")}
+              body={t("history.emptyBody")}
+              action={
+                <Button asChild>
+                  <Link href={modelHref}>{t("history.openDesigner")}</Link>
+                </Button>
+              }
+            />
+          )
+        }
+      >
+        {(data) => (
+          <Table data-testid="history-table">
+            <TableHeader>
+              <TableRow>
+                <TableHead className="pl-5">{t("history.version")}</TableHead>
+                <TableHead>{t("history.kind")}</TableHead>
+                <TableHead>{t("history.message")}</TableHead>
+                <TableHead className="hidden md:table-cell">{t("history.author")}</TableHead>
+                <TableHead className="hidden md:table-cell">{t("history.time")}</TableHead>
+                <TableHead>{t("history.steps")}</TableHead>
+                <ActionsHead className="w-0" />
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {data.map((v) => (
+                <TableRow
+                  key={v.version}
+                  data-testid={`version-${v.version}`}
+                  className="cursor-pointer"
+                  onClick={() => setDetail(v.version)}
+                >
+                  <TableCell className="pl-5 font-mono font-medium">
+                    v{v.version}
+                    {v.version === latest && (
+                      <Badge variant="success" className="ml-2">
+                        {t("history.current")}
                       </Badge>
-                    </TableCell>
-                    <TableCell className="max-w-72 truncate" title={v.message ?? ""}>
-                      {v.message || <span className="text-muted-foreground">—</span>}
-                    </TableCell>
-                    <TableCell className="hidden text-muted-foreground md:table-cell">{v.author}</TableCell>
-                    <TableCell className="hidden text-muted-foreground md:table-cell">{formatDateTime(v.createdAt, locale)}</TableCell>
-                    <TableCell>
-                      {v.stepCount}
-                      {v.warnings.length > 0 && (
-                        <Badge variant="outline" className="ml-2">
-                          {t("history.warnings", { count: v.warnings.length })}
-                        </Badge>
-                      )}
-                    </TableCell>
-                    <TableCell className="pr-5 text-right whitespace-nowrap">
+                    )}
+                  </TableCell>
+                  <TableCell>
+                    <Badge variant={v.kind === "rollback" ? "destructive" : "secondary"} data-testid={`kind-${v.version}`}>
+                      {v.kind === "rollback" ? t("history.kindRollback") : t("history.kindApply")}
+                    </Badge>
+                  </TableCell>
+                  <TableCell className="max-w-72 truncate" title={v.message ?? ""}>
+                    {v.message || <span className="text-muted-foreground">—</span>}
+                  </TableCell>
+                  <TableCell className="hidden text-muted-foreground md:table-cell">{v.author}</TableCell>
+                  <TableCell className="hidden text-muted-foreground md:table-cell">{formatDateTime(v.createdAt, locale)}</TableCell>
+                  <TableCell>
+                    {v.stepCount}
+                    {v.warnings.length > 0 && (
+                      <Badge variant="outline" className="ml-2">
+                        {t("history.warnings", { count: v.warnings.length })}
+                      </Badge>
+                    )}
+                  </TableCell>
+                  <TableCell className="pr-5 text-right whitespace-nowrap">
+                    <Button
+                      variant="ghost"
+                      size="sm"
+                      onClick={(e) => (e.stopPropagation(), setDetail(v.version))}
+                      data-testid={`view-${v.version}`}
+                    >
+                      {t("history.view")}
+                    </Button>
+                    {manage && v.version !== latest && (
                       <Button
                         variant="ghost"
                         size="sm"
-                        onClick={(e) => (e.stopPropagation(), setDetail(v.version))}
-                        data-testid={`view-${v.version}`}
+                        onClick={(e) => (e.stopPropagation(), setRollingBack(v.version))}
+                        data-testid={`rollback-${v.version}`}
                       >
-                        {t("history.view")}
+                        <Undo2 />
+                        {t("history.rollback")}
                       </Button>
-                      {manage && v.version !== latest && (
-                        <Button
-                          variant="ghost"
-                          size="sm"
-                          onClick={(e) => (e.stopPropagation(), setRollingBack(v.version))}
-                          data-testid={`rollback-${v.version}`}
-                        >
-                          <Undo2 />
-                          {t("history.rollback")}
-                        </Button>
-                      )}
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          )}
-        </CardContent>
-      </Card>
+                    )}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </QueryCard>
       <RetainedCard manage={manage} />
       {detail !== null && (
         <VersionDetailDialog

@@ -6,24 +6,15 @@ import Link from "next/link";
 import { useParams, useRouter } from "next/navigation";
 import { useState } from "react";
 import { toast } from "sonner";
-import { formatDuration } from "../../../../../../components/i18n/catalog";
+import { ConfirmDelete } from "../../../../../../components/console/confirm-dialog";
 import { CopyButton } from "../../../../../../components/console/copy-button";
 import { errorInfo } from "../../../../../../components/console/errors";
 import { describeUserAgent, formatDateTime, formatRelative } from "../../../../../../components/console/format";
 import { EmptyState, LoadingRows, QueryError } from "../../../../../../components/console/states";
+import { formatDuration } from "../../../../../../components/i18n/catalog";
 import { useI18n } from "../../../../../../components/i18n/i18n-provider";
 import { Avatar } from "../../../../../../components/shell/account-menu";
 import { useTRPC } from "../../../../../../components/trpc/trpc-provider";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "../../../../../../components/ui/alert-dialog";
 import { Badge } from "../../../../../../components/ui/badge";
 import { Button } from "../../../../../../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../../../../../components/ui/card";
@@ -290,31 +281,25 @@ function ConfirmDialogs({ user, confirming, onClose }: { user: UserView; confirm
     trpc.auth.users.setDisabled.mutationOptions({
       onSuccess: async (u) => {
         toast.success(u.disabled ? t("appUsers.disabledToast", { email: u.email }) : t("appUsers.enabledToast", { email: u.email }));
-        onClose();
         await keys.refresh();
       },
-      onError: (e) => toast.error(e.message),
     }),
   );
   const revoke = useMutation(
     trpc.auth.users.revokeSessions.mutationOptions({
       onSuccess: async (r) => {
         toast.success(t("appUsers.sessionsRevoked", { email: user.email, count: r.revoked }));
-        onClose();
         await keys.refresh();
       },
-      onError: (e) => toast.error(e.message),
     }),
   );
   const remove = useMutation(
     trpc.auth.users.delete.mutationOptions({
       onSuccess: async () => {
         toast.success(t("appUsers.deleted", { email: user.email }));
-        onClose();
         router.push(`/projects/${encodeURIComponent(project.slug)}/users`);
         await queryClient.invalidateQueries({ queryKey: trpc.auth.users.list.queryKey() });
       },
-      onError: (e) => toast.error(e.message),
     }),
   );
   if (!confirming) return null;
@@ -323,47 +308,22 @@ function ConfirmDialogs({ user, confirming, onClose }: { user: UserView; confirm
       title: t("appUsers.disableTitle", { email: user.email }),
       body: t("appUsers.disableBody", { ttl }),
       action: t("appUsers.disable"),
-      pending: disable.isPending,
-      run: () => disable.mutate({ project: ref, userId: user.id, disabled: true }),
+      run: () => disable.mutateAsync({ project: ref, userId: user.id, disabled: true }),
     },
     revoke: {
       title: t("appUsers.revokeTitle", { email: user.email }),
       body: t("appUsers.revokeBody", { ttl }),
       action: t("appUsers.revokeAll"),
-      pending: revoke.isPending,
-      run: () => revoke.mutate({ project: ref, userId: user.id }),
+      run: () => revoke.mutateAsync({ project: ref, userId: user.id }),
     },
     delete: {
       title: t("appUsers.deleteTitle", { email: user.email }),
       body: t("appUsers.deleteBody"),
       action: t("appUsers.delete"),
-      pending: remove.isPending,
-      run: () => remove.mutate({ project: ref, userId: user.id }),
+      run: () => remove.mutateAsync({ project: ref, userId: user.id }),
     },
   }[confirming];
-  return (
-    <AlertDialog open onOpenChange={(o) => !o && onClose()}>
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>{spec.title}</AlertDialogTitle>
-          <AlertDialogDescription>{spec.body}</AlertDialogDescription>
-        </AlertDialogHeader>
-        <AlertDialogFooter>
-          <AlertDialogCancel>{t("common.cancel")}</AlertDialogCancel>
-          <AlertDialogAction
-            variant="destructive"
-            disabled={spec.pending}
-            onClick={(e) => {
-              e.preventDefault();
-              spec.run();
-            }}
-          >
-            {spec.action}
-          </AlertDialogAction>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
-  );
+  return <ConfirmDelete title={spec.title} description={spec.body} confirmLabel={spec.action} onConfirm={spec.run} onClose={onClose} />;
 }
 
 function UserActions({ user, onConfirm }: { user: UserView; onConfirm: (c: Confirming) => void }) {
