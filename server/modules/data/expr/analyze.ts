@@ -1,4 +1,5 @@
 import type { ASTNode } from "@marcbachmann/cel-js";
+import { fieldKind } from "../fields/registry";
 import { isRealDate, MAX_TIME, MIN_TIME, type Field } from "../schema";
 import type { ModelIndex } from "../model/normalize";
 import type { ArithOp, CompareOp, CompiledExpression, ContextRef, Hop, IrNode, Span, TimeName, ValueType } from "./ir";
@@ -19,33 +20,9 @@ const MAX_ROWS = 4;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-/** The value type a field has in expressions. */
+/** The value type a field has in expressions (its type's `valueType`). */
 export function valueTypeOf(field: Field): ValueType {
-  switch (field.type) {
-    case "integer":
-      return "int";
-    case "number":
-      return "double";
-    case "decimal":
-      return "decimal";
-    case "boolean":
-      return "bool";
-    case "json":
-      return "json";
-    case "datetime":
-    case "autodate":
-      return "timestamp";
-    case "date":
-      return "date";
-    case "uuid":
-      return "uuid";
-    case "select":
-      return field.multiple ? "strings" : "string";
-    case "relation":
-      return field.multiple ? "ids" : "string";
-    default:
-      return "string";
-  }
+  return fieldKind(field).valueType(field);
 }
 
 type Family = "num" | "str" | "timestamp" | "date" | "bool" | "json" | "duration" | "null" | "strings" | "ids" | "list";

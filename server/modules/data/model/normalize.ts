@@ -1,3 +1,4 @@
+import { FIELD_KINDS } from "../fields/registry";
 import { newModelId } from "../ids";
 import type { Collection, CollectionInput, Field, FieldInput, Index, ModelDocument, ModelDocumentInput, Rules } from "../schema";
 import { RECORD_OPERATIONS } from "../types";
@@ -30,33 +31,9 @@ function normalizeCollection(input: CollectionInput, previous: Collection | unde
 }
 
 export function normalizeField(input: FieldInput, previous?: Field): Field {
-  const id = input.id ?? previous?.id ?? newModelId("f");
-  if (input.type === "autodate") {
-    const out = {
-      ...input,
-      id,
-      onCreate: input.onCreate ?? true,
-      onUpdate: input.onUpdate ?? false,
-      required: false,
-      nullable: true,
-      unique: false,
-    } as Field;
-    return stripUndefined(out);
-  }
-  const required = input.required ?? false;
-  const nullable = input.nullable ?? !required;
-  const base = { ...input, id, required, nullable, unique: input.unique ?? false };
-  if (input.type === "relation") {
-    return stripUndefined({
-      ...base,
-      multiple: input.multiple ?? false,
-      onDelete: input.onDelete ?? (nullable ? "set null" : "restrict"),
-    } as Field);
-  }
-  if (input.type === "select") {
-    return stripUndefined({ ...base, multiple: input.multiple ?? false } as Field);
-  }
-  return stripUndefined(base as Field);
+  const definition = { ...input, id: input.id ?? previous?.id ?? newModelId("f") };
+  // Each type makes its own options explicit (required, nullable, unique; a select's `multiple`…).
+  return stripUndefined(FIELD_KINDS[input.type].normalize(definition as never));
 }
 
 function stripUndefined<T extends object>(o: T): T {

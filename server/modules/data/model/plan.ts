@@ -4,6 +4,7 @@ import { AppError } from "../../../platform/errors/app-error";
 import type { Collection, Field, ModelDocument } from "../schema";
 import { columnType, conversion, storageClass } from "../storage/column-types";
 import { foreignKeyName, indexLocalName, junctionTable, rebuildTable, retainedTable, type ProjectNamespace } from "../storage/namespace";
+import { fieldKind } from "../fields/registry";
 import { hasColumn } from "./normalize";
 import { toDb, defaultValue } from "../records/codec";
 
@@ -247,7 +248,7 @@ class Planner {
           throw new AppError("unsupported_change", 400, { collection: neu.name, field: f.name, change: "relation_cardinality" });
         continue;
       }
-      if (storageClass(o) !== storageClass(f) || (o.type === "select" && f.type === "select" && o.multiple !== f.multiple)) {
+      if (retyped(o, f)) {
         if (!conversion(this.ns.kind, o, f, sql`x`))
           throw new AppError("unsupported_type_change", 400, {
             collection: neu.name,
@@ -522,10 +523,7 @@ class Planner {
       return (
         o &&
         hasColumn(f) &&
-        (storageClass(o) !== storageClass(f) ||
-          (o.type === "select" && f.type === "select" && o.multiple !== f.multiple) ||
-          o.nullable !== f.nullable ||
-          (o.type === "relation" && f.type === "relation" && o.onDelete !== f.onDelete))
+        (retyped(o, f) || o.nullable !== f.nullable || (o.type === "relation" && f.type === "relation" && o.onDelete !== f.onDelete))
       );
     });
     const rows = await this.facts.rowCount(old);
@@ -569,7 +567,7 @@ class Planner {
         const nulls = await this.facts.nullCount(old, o);
         if (nulls > 0) throw new AppError("backfill_required", 422, { collection: neu.name, field: f.name, rows: nulls });
       }
-      if (storageClass(o) !== storageClass(f) || (o.type === "select" && f.type === "select" && o.multiple !== f.multiple)) {
+      if (retyped(o, f)) {
         const conv = conversion(this.ns.kind, o, f, id(f.name))!;
         if (conv.lossy) this.warnings.push({ code: "conversion_may_lose_data", collection: neu.name, field: f.name, rows });
       }
@@ -637,7 +635,7 @@ class Planner {
         );
         this.pendingForeignKeys.push({ collection: neu, field: f });
       }
-      const typeChange = storageClass(o) !== storageClass(f) || (o.type === "select" && f.type === "select" && o.multiple !== f.multiple);
+      const typeChange = retyped(o, f);
       if (typeChange) {
         // Values that do not convert become null, so the column may not refuse nulls while it changes.
         if (!o.nullable)
@@ -796,19 +794,16 @@ class Planner {
     if (rows === 0) return;
     const oldById = new Map(old.fields.map((f) => [f.id, f]));
     for (const f of neu.fields) {
-      const o = oldById.get(f.id) as Record<string, unknown> | undefined;
+      const o = oldById.get(f.id);
       if (!o) continue;
-      const n = f as unknown as Record<string, unknown>;
-      const keys = ["min", "max", "pattern", "scale", "maxSize", "required"];
-      if (
-        keys.some((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])) ||
-        (o.type !== f.type && storageClass(o as unknown as Field) === storageClass(f))
-      ) {
+      const before = o as unknown as Record<string, unknown>;
+      const after = f as unknown as Record<string, unknown>;
+      // The options that constrain values, of either type.
+      const keys = new Set([...fieldKind(o).constraints, ...fieldKind(f).constraints, "required"]);
+      if ([...keys].some((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])) || (o.type !== f.type && !retyped(o, f))) {
         this.warnings.push({ code: "constraints_not_rechecked", collection: neu.name, field: f.name, rows });
       }
-      if (f.type === "select" && Array.isArray(o.values) && (o.values as string[]).some((v) => !f.values.includes(v))) {
-        this.warnings.push({ code: "options_removed", collection: neu.name, field: f.name, rows });
-      }
+      for (const code of fieldKind(f).changeWarnings(o, f)) this.warnings.push({ code, collection: neu.name, field: f.name, rows });
     }
   }
 }
@@ -827,5 +822,10 @@ export function indexesOf(c: Collection): IndexSpec[] {
 }
 
 function describeType(f: Field): string {
-  return f.type === "select" || f.type === "relation" ? `${f.type}${f.multiple ? " (multiple)" : ""}` : f.type;
+  return "multiple" in f && f.multiple ? `${f.type} (multiple)` : f.type;
+}
+
+/** Whether a change needs the column's values converted: the storage class differs (`fields/`: a select's `multiple` changes it too). */
+function retyped(o: Field, f: Field): boolean {
+  return storageClass(o) !== storageClass(f);
 }

@@ -2,6 +2,7 @@ import { parse as parseYaml } from "yaml";
 import { invalidInput } from "../../../platform/errors/normalize";
 import { AppError } from "../../../platform/errors/app-error";
 import { compileExpression } from "../expr/analyze";
+import { fieldKind } from "../fields/registry";
 import { ExpressionError } from "../expr/parse";
 import { coerceValue, defaultValue } from "../records/codec";
 import { modelDocumentSchema, type Field, type ModelDocument, type ModelDocumentInput } from "../schema";
@@ -181,38 +182,17 @@ function isNamePath(path: PropertyKey[]): boolean {
 }
 
 export function isIndexable(f: Field): boolean {
-  if (f.type === "json") return false;
-  if ((f.type === "select" || f.type === "relation") && f.multiple) return false;
-  return true;
+  return fieldKind(f).indexable(f);
 }
 
 function fieldIssues(f: Field, path: string): ModelIssue[] {
+  const kind = fieldKind(f);
   const issues: ModelIssue[] = [];
-  if (f.type === "autodate") return issues;
-  if (f.unique && !isIndexable(f)) issues.push({ code: "unindexable_field", path: `${path}.unique`, field: f.name });
+  if (f.unique && !kind.indexable(f)) issues.push({ code: "unindexable_field", path: `${path}.unique`, field: f.name });
   const lim = f as { min?: number | string; max?: number | string };
-  if (lim.min !== undefined && lim.max !== undefined) {
-    const cmp =
-      f.type === "datetime"
-        ? Date.parse(String(lim.min)) > Date.parse(String(lim.max))
-        : f.type === "date"
-          ? lim.min > lim.max
-          : Number(lim.min) > Number(lim.max);
-    if (cmp) issues.push({ code: "invalid_range", path });
-  }
-  if (f.type === "text" && f.pattern !== undefined) {
-    try {
-      new RegExp(f.pattern, "u");
-    } catch {
-      issues.push({ code: "invalid_pattern", path: `${path}.pattern` });
-    }
-  }
-  if (f.type === "select") {
-    if (new Set(f.values).size !== f.values.length)
-      issues.push({ code: "duplicate_name", path: `${path}.values`, name: f.values.find((v, i) => f.values.indexOf(v) !== i) });
-  }
-  if (f.type === "relation" && f.onDelete === "set null" && !f.nullable && !f.multiple)
-    issues.push({ code: "invalid_on_delete", path: `${path}.onDelete` });
+  if (lim.min !== undefined && lim.max !== undefined && kind.limitOrder(lim.min) > kind.limitOrder(lim.max))
+    issues.push({ code: "invalid_range", path });
+  issues.push(...kind.definitionIssues(f, path));
   const declared = (f as { default?: unknown }).default;
   if (declared !== undefined) {
     const value = defaultValue(f, Date.now());
