@@ -1,7 +1,7 @@
 import type { ASTNode } from "@marcbachmann/cel-js";
 import { fieldKind } from "../fields/registry";
 import { isRealDate, MAX_TIME, MIN_TIME, type Field } from "../schema";
-import type { ModelIndex } from "../model/normalize";
+import { isRelation, type ModelIndex } from "../model/normalize";
 import type { ArithOp, CompareOp, CompiledExpression, ContextRef, Hop, IrNode, Span, TimeName, ValueType } from "./ir";
 import { fail, parseExpression } from "./parse";
 import { reason } from "./reasons";
@@ -210,7 +210,7 @@ class Analyzer {
       const field = this.fieldOf(collection, names[i]!, at);
       const last = i === names.length - 1;
       if (last) return { k: "col", row, hops, field, collection, t: valueTypeOf(field), dep: true, at };
-      if (field.type !== "relation")
+      if (!isRelation(field))
         return fail("unsupported_expression", reason("not_a_relation", { field: field.name }), at, names.slice(0, i + 2).join("."));
       if (field.multiple) return fail("unsupported_expression", reason("to_many_path", { field: field.name }), at, field.name);
       // `author.id` is the relation column itself: no join needed.

@@ -1,6 +1,6 @@
 import { FIELD_KINDS } from "../fields/registry";
 import { newModelId } from "../ids";
-import type { Collection, CollectionInput, Field, FieldInput, Index, ModelDocument, ModelDocumentInput, Rules } from "../schema";
+import type { Collection, CollectionInput, Field, FieldInput, FieldOf, Index, ModelDocument, ModelDocumentInput, Rules } from "../schema";
 import { RECORD_OPERATIONS } from "../types";
 
 /**
@@ -79,7 +79,15 @@ export function indexModel(model: ModelDocument): ModelIndex {
 
 /** Whether a field is a value column in the collection's table (to-many relations live in junction tables). */
 export function hasColumn(field: Field): boolean {
-  return !(field.type === "relation" && field.multiple);
+  return !isToManyRelation(field);
+}
+
+/**
+ * Relations are more than a field type: foreign keys, junction tables, expand, paths in filters.
+ * The code for those asks these (the rest of what differs per type is in `fields/`).
+ */
+export function isRelation(field: Field): field is FieldOf<"relation"> {
+  return field.type === "relation";
 }
 
 export function isToManyRelation(field: Field): field is Extract<Field, { type: "relation" }> & { multiple: true } {

@@ -7,7 +7,7 @@ import { ExpressionError } from "../expr/parse";
 import { coerceValue, defaultValue } from "../records/codec";
 import { modelDocumentSchema, type Field, type ModelDocument, type ModelDocumentInput } from "../schema";
 import { RECORD_OPERATIONS } from "../types";
-import { indexModel, normalizeModel, SYSTEM_FIELD_NAMES } from "./normalize";
+import { indexModel, isRelation, normalizeModel, SYSTEM_FIELD_NAMES } from "./normalize";
 
 /** A problem in a model document: a stable code, where it is, and what its message needs. */
 export interface ModelIssue {
@@ -121,7 +121,7 @@ export function modelIssues(model: ModelDocument): ModelIssue[] {
   const byName = new Map(model.collections.map((c) => [c.name, c]));
   model.collections.forEach((c, ci) => {
     c.fields.forEach((f, fi) => {
-      if (f.type === "relation" && !byName.has(f.collection))
+      if (isRelation(f) && !byName.has(f.collection))
         issues.push({ code: "unknown_relation_target", path: `collections.${ci}.fields.${fi}.collection`, target: f.collection });
     });
     const fields = new Map(c.fields.map((f) => [f.name, f]));
@@ -212,7 +212,7 @@ function requiredRelationCycle(model: ModelDocument): string[] | null {
   const edges = new Map<string, Array<{ to: string; label: string }>>();
   for (const c of model.collections) {
     for (const f of c.fields) {
-      if (f.type !== "relation") continue;
+      if (!isRelation(f)) continue;
       const blocking = f.multiple ? f.required : !f.nullable;
       if (!blocking) continue;
       const list = edges.get(c.name) ?? [];

@@ -7,7 +7,7 @@ import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { DataTables } from "../tables";
 import { readJson, readTime } from "../../../platform/db/dialect";
 import { AppError } from "../../../platform/errors/app-error";
-import { hasColumn } from "../model/normalize";
+import { hasColumn, isToOneRelation } from "../model/normalize";
 import { coerceStoredValue, coerceValue, fromDb, toDb } from "../records/codec";
 import { buildRuntime, type CollectionRuntime, type ProjectRuntime } from "../runtime";
 import type { Field, ModelDocument } from "../schema";
@@ -436,7 +436,7 @@ function decodeLink(c: CollectionRuntime, id: string, d: Record<string, unknown>
   const out: Array<[Field, unknown]> = [];
   for (const [key, value] of Object.entries(d)) {
     const f = c.index.fields.get(key);
-    if (!f || f.type !== "relation" || f.multiple) throw invalidValue(c, key, line, "unknown_field");
+    if (!f || !isToOneRelation(f)) throw invalidValue(c, key, line, "unknown_field");
     if (typeof value !== "string" || !isRecordId(value)) throw invalidValue(c, key, line, "invalid_relation");
     out.push([f, value]);
   }

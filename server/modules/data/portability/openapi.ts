@@ -1,5 +1,5 @@
 import { fieldKind } from "../fields/registry";
-import { isToManyRelation } from "../model/normalize";
+import { isRelation, isToManyRelation } from "../model/normalize";
 import { hasComputedDefault } from "../records/codec";
 import { MAX_BATCH, MAX_EXPAND_DEPTH, MAX_FILTER_BYTES, MAX_PER_PAGE, type Collection, type Field } from "../schema";
 import type { ModelDocument } from "../schema";
@@ -164,7 +164,7 @@ export function collectionSchemas(c: Collection, names: Map<string, string>): Re
     required: ["id", "created", "updated", ...c.fields.map((f) => f.name)],
     additionalProperties: false,
   };
-  const relations = c.fields.filter((f): f is Extract<Field, { type: "relation" }> => f.type === "relation");
+  const relations = c.fields.filter(isRelation);
   if (relations.length) {
     (record.properties as Json).expand = {
       type: "object",

@@ -1,5 +1,5 @@
 import { fieldKind } from "../fields/registry";
-import { isToManyRelation } from "../model/normalize";
+import { isRelation, isToManyRelation } from "../model/normalize";
 import type { Collection, Field, ModelDocument } from "../schema";
 import { typeNames } from "./openapi";
 
@@ -44,7 +44,7 @@ function fieldComment(f: Field): string | undefined {
 
 function collectionTypes(c: Collection, names: Map<string, string>): string {
   const n = names.get(c.name)!;
-  const relations = c.fields.filter((f): f is Extract<Field, { type: "relation" }> => f.type === "relation");
+  const relations = c.fields.filter(isRelation);
   const writable = c.fields.filter((f) => !fieldKind(f).readOnly);
   const lines: string[] = [];
   lines.push(`// ── ${c.name} ${"─".repeat(Math.max(0, 70 - c.name.length))}`);

@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from "kysely";
 import type { SqlFunctions } from "../../../platform/db/sql-functions";
 import { AppError } from "../../../platform/errors/app-error";
 import { fieldKind } from "../fields/registry";
+import { isRelation } from "../model/normalize";
 import { MAX_EXPAND_DEPTH, type Field } from "../schema";
 import type { CollectionRuntime, ProjectRuntime } from "../runtime";
 import type { ModelSql } from "../storage/namespace";
@@ -141,7 +142,7 @@ export function parseExpand(rt: ProjectRuntime, c: CollectionRuntime, expand: st
     for (const name of segments) {
       const field = collection.index.fields.get(name);
       if (!field) throw new AppError("unknown_field", 400, { collection: collection.name, field: name.slice(0, 100) });
-      if (field.type !== "relation") throw new AppError("not_expandable", 400, { collection: collection.name, field: name });
+      if (!isRelation(field)) throw new AppError("not_expandable", 400, { collection: collection.name, field: name });
       node = node[name] ??= {};
       collection = rt.collection(field.collection);
     }

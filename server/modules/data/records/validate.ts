@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import { AppError } from "../../../platform/errors/app-error";
 import { fieldKind } from "../fields/registry";
-import { isToManyRelation, SYSTEM_FIELD_NAMES } from "../model/normalize";
+import { isRelation, isToManyRelation, SYSTEM_FIELD_NAMES } from "../model/normalize";
 import type { CollectionRuntime, ProjectRuntime } from "../runtime";
 import type { Field } from "../schema";
 import { classifyDbError } from "../storage/sql-errors";
@@ -105,7 +105,7 @@ export function validateInput(c: CollectionRuntime, data: unknown, mode: "create
 export async function checkRelations(trx: Kysely<any>, rt: ProjectRuntime, v: Validated) {
   const errors: Record<string, FieldIssue> = {};
   const wanted: Array<[Extract<Field, { type: "relation" }>, string[]]> = [];
-  for (const [f, value] of v.columns) if (f.type === "relation" && typeof value === "string" && value !== "") wanted.push([f, [value]]);
+  for (const [f, value] of v.columns) if (isRelation(f) && typeof value === "string" && value !== "") wanted.push([f, [value]]);
   for (const [f, ids] of v.links) if (ids.length) wanted.push([f, ids]);
   for (const [f, ids] of wanted) {
     const found = new Set<string>();
@@ -135,7 +135,7 @@ export function writeFailure(c: CollectionRuntime, err: unknown, v: Validated): 
   }
   if (info.kind === "foreign_key") {
     const errors: Record<string, FieldIssue> = {};
-    for (const f of [...v.columns.keys(), ...v.links.keys()]) if (f.type === "relation") errors[f.name] = { code: "invalid_relation" };
+    for (const f of [...v.columns.keys(), ...v.links.keys()]) if (isRelation(f)) errors[f.name] = { code: "invalid_relation" };
     throw validationError(errors);
   }
   throw err;
