@@ -21,12 +21,17 @@ export function createDirectReads(database: Database<any>) {
       return (await db.executeQuery<Row>(query)).rows[0];
     },
 
-    /** One column (`name`) of every row of a read. PostgreSQL: prepared only when `prepared` (a query kept for reuse). */
-    async column<T>(query: CompiledQuery, name: string, prepared: boolean): Promise<T[]> {
+    /**
+     * One column (`name`) of every row of a read: the values themselves when SQLite ran it at once
+     * (nothing to wait for), else a promise of them. PostgreSQL: prepared only when `prepared` (a
+     * query kept for reuse).
+     */
+    column<T>(query: CompiledQuery, name: string, prepared: boolean): T[] | Promise<T[]> {
       const sync = database.sync;
       if (sync && !sync.inTransaction()) return sync.column<T>(query.sql, query.parameters);
-      if (prepared && database.preparedRead) return (await database.preparedRead(query.sql, query.parameters)).map((r) => r[name] as T);
-      return (await db.executeQuery<Row>(query)).rows.map((r) => r[name] as T);
+      if (prepared && database.preparedRead)
+        return database.preparedRead(query.sql, query.parameters).then((rows) => rows.map((r) => r[name] as T));
+      return db.executeQuery<Row>(query).then((r) => r.rows.map((row) => row[name] as T));
     },
 
     /**
@@ -46,21 +51,26 @@ export type DirectReads = ReturnType<typeof createDirectReads>;
 
 /**
  * A statement of a fixed text on a connection the caller holds (inside the transaction it was
- * handed): on SQLite at once through the connection's statement cache (`sync`), on PostgreSQL
- * through Kysely. Without `sync` (PostgreSQL), `executor` runs it.
+ * handed): on SQLite at once through the connection's statement cache (`sync`), returning nothing
+ * to wait for; on PostgreSQL (no `sync`) through `executor`, returning its promise. Callers await
+ * only a promise: a write runs several of these, and each needless await is a turn of the
+ * microtask queue.
  */
-export async function runHeld(executor: Kysely<any>, sync: SqliteSync | undefined, text: string, parameters: unknown[]): Promise<void> {
+export function runHeld(executor: Kysely<any>, sync: SqliteSync | undefined, text: string, parameters: unknown[]): Promise<unknown> | void {
   if (sync) sync.run(text, parameters);
-  else await executor.executeQuery(CompiledQuery.raw(text, parameters));
+  else return executor.executeQuery(CompiledQuery.raw(text, parameters));
 }
 
-/** The first row of a read of a fixed text on a connection the caller holds (see `runHeld`). */
-export async function rowHeld(
+/**
+ * The first row of a read of a fixed text on a connection the caller holds: the row itself on
+ * SQLite, a promise of it on PostgreSQL (see `runHeld`).
+ */
+export function rowHeld(
   executor: Kysely<any>,
   sync: SqliteSync | undefined,
   text: string,
   parameters: unknown[],
-): Promise<Row | undefined> {
+): Row | undefined | Promise<Row | undefined> {
   if (sync) return sync.get<Row>(text, parameters);
-  return (await executor.executeQuery<Row>(CompiledQuery.raw(text, parameters))).rows[0];
+  return executor.executeQuery<Row>(CompiledQuery.raw(text, parameters)).then((r) => r.rows[0]);
 }

@@ -150,7 +150,7 @@ export function defineFieldKind<F extends BaseField, D extends z.ZodType>(spec: 
     },
     stamps: () => false,
     toDb: (_field, value) => value,
-    fromDb: (_field, value) => value,
+    fromDb: asStored,
     jsonSql: (_field, column) => column,
     cursorFits: (_field, value) => plainString(value),
     typescriptInput: (field) => kind.typescript(field),
@@ -161,6 +161,9 @@ export function defineFieldKind<F extends BaseField, D extends z.ZodType>(spec: 
 }
 
 // ── what several types share ──
+
+/** `fromDb` of types whose stored value is the API value (text and the like): decoders skip the call. */
+export const asStored = (_field: unknown, value: unknown): unknown => value;
 
 /** `required` (default false), `nullable` (default `!required`) and `unique` (default false) made explicit. */
 export function normalizeCommon<T extends { required?: boolean; nullable?: boolean; unique?: boolean }>(

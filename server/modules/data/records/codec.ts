@@ -1,4 +1,4 @@
-import { bad, hasNul, type Coerced } from "../fields/field-kind";
+import { asStored, bad, hasNul, type Coerced } from "../fields/field-kind";
 import { fieldKind } from "../fields/registry";
 import { isToManyRelation } from "../model/normalize";
 import type { Field } from "../schema";
@@ -58,4 +58,17 @@ export function toDb(field: Field, value: unknown): unknown {
 export function fromDb(field: Field, value: unknown): unknown {
   if (value === null || value === undefined) return isToManyRelation(field) ? [] : null;
   return fieldKind(field).fromDb(field, value);
+}
+
+/** How rows decode a column: the field, and its type's `fromDb`, or null when the stored value is the API value. */
+export interface ColumnReader {
+  name: string;
+  field: Field;
+  fromDb: ((field: Field, value: unknown) => unknown) | null;
+}
+
+/** A column's reader, for decoding many rows (built once per model version: `records/rows.ts`). */
+export function columnReader(field: Field): ColumnReader {
+  const read = fieldKind(field).fromDb as (field: Field, value: unknown) => unknown;
+  return { name: field.name, field, fromDb: read === asStored ? null : read };
 }

@@ -265,7 +265,8 @@ export function createLists(deps: {
       if (!plan.json) return JSON.stringify(await runList(rt, c, plan, actor));
       const { perPage, page } = plan;
       // A plan kept for reuse (one per query shape, see listCacheKey) is prepared once per connection on PostgreSQL.
-      const found = await reads.column<string>(plan.json, "j", plan.shared === true);
+      let found = reads.column<string>(plan.json, "j", plan.shared === true);
+      if (found instanceof Promise) found = await found;
       const hasMore = found.length > perPage;
       const n = Math.min(found.length, perPage);
       let items = "";

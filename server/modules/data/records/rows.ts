@@ -7,7 +7,7 @@ import { fieldKind } from "../fields/registry";
 import type { CollectionRuntime, ProjectRuntime } from "../runtime";
 import type { Field } from "../schema";
 import type { RecordData } from "../types";
-import { fromDb } from "./codec";
+import { columnReader, fromDb, type ColumnReader } from "./codec";
 
 type Sql = RawBuilder<unknown>;
 type Executor = Kysely<unknown>;
@@ -87,9 +87,21 @@ export function createRows(deps: { db: Executor; fns: SqlFunctions }) {
     return text;
   }
 
+  // How each column of a collection decodes, once per model version.
+  const readers = new WeakMap<CollectionRuntime, ColumnReader[]>();
+  function readersOf(c: CollectionRuntime): ColumnReader[] {
+    let list = readers.get(c);
+    if (!list) readers.set(c, (list = c.columns.map(columnReader)));
+    return list;
+  }
+
+  /** A row in API form: each column as its type's `fromDb` reads it (`codec.ts`), to-many links as id lists. */
   function decode(c: CollectionRuntime, row: Record<string, unknown>, toMany: Iterable<Field> = c.toMany): RecordData {
     const record: RecordData = { id: row.id as string, created: readTime(row.created), updated: readTime(row.updated) };
-    for (const f of c.columns) record[f.name] = fromDb(f, row[f.name]);
+    for (const r of readersOf(c)) {
+      const v = row[r.name];
+      record[r.name] = v === null || v === undefined ? null : r.fromDb === null ? v : r.fromDb(r.field, v);
+    }
     for (const f of toMany) record[f.name] = fromDb(f, row[f.name]);
     return record;
   }
@@ -103,16 +115,17 @@ export function createRows(deps: { db: Executor; fns: SqlFunctions }) {
     sync?: SqliteSync,
   ): Promise<RecordData | null> {
     const text = unrestrictedGet(rt, c);
-    const row =
-      text !== null
-        ? await rowHeld(executor, sync, text, [id])
-        : (
-            await sql<
-              Record<string, unknown>
-            >`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} where ${sql.id("t", "id")} = ${id}`.execute(
-              executor,
-            )
-          ).rows[0];
+    let row: Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>;
+    if (text !== null) row = rowHeld(executor, sync, text, [id]);
+    else
+      row = (
+        await sql<
+          Record<string, unknown>
+        >`select ${selectList(rt, c, "t")} from ${rt.names.table(c.name)} as ${sql.id("t")} where ${sql.id("t", "id")} = ${id}`.execute(
+          executor,
+        )
+      ).rows[0];
+    if (row instanceof Promise) row = await row;
     return row ? decode(c, row) : null;
   }
 

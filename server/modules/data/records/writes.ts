@@ -146,8 +146,10 @@ export function createWriter(deps: {
         vals.push(kind.readOnly ? (kind.stamps(f, "create") ? stamp : null) : toDb(f, v.columns.get(f)));
       }
       const text = rows.insertText(scope.rt, c);
-      if (text !== null) await runHeld(scope.trx, scope.sync, text, vals);
-      else
+      if (text !== null) {
+        const pending = runHeld(scope.trx, scope.sync, text, vals);
+        if (pending) await pending;
+      } else
         await sql`insert into ${scope.rt.names.table(c.name)} (${sql.join(rows.insertColumns(scope.rt, c))}) values (${sql.join(vals)})`.execute(
           scope.trx,
         );
