@@ -2,11 +2,7 @@ import type { RawBuilder } from "kysely";
 import type { z } from "zod";
 import type { DbKind } from "../../../platform/db/dialect";
 import type { SqlFunctions } from "../../../platform/db/sql-functions";
-import type { ValueType } from "../expr/ir";
-import type { PlanWarning } from "../model/plan";
-import type { ModelIssue } from "../model/validate-model";
-import type { Conversion, StorageClass } from "../storage/column-types";
-import type { Field } from "./registry";
+import type { ValueType } from "../expr/value-type";
 
 type Sql = RawBuilder<unknown>;
 
@@ -17,6 +13,27 @@ export interface FieldIssue {
 }
 
 export type Coerced = { ok: true; value: unknown } | { ok: false; issue: FieldIssue };
+
+/** A problem in a model document: a stable code, where it is, and what its message needs. */
+export interface ModelIssue {
+  code: string;
+  path: string;
+  [param: string]: unknown;
+}
+
+/** How a field is stored; fields of one class share a column type (`storage/column-types.ts`), so a change between them is free. */
+export type StorageClass = "text" | "uuid" | "int" | "double" | "decimal" | "bool" | "json" | "timestamp" | "date" | "junction";
+
+/** A column's value computed from its old value, for a change of type. */
+export interface Conversion {
+  /** The new value computed from the old column. */
+  expr: RawBuilder<unknown>;
+  /** Whether some values may not convert (they become null). */
+  lossy: boolean;
+}
+
+/** Warnings a type gives of a change into it on existing data (`model/plan.ts`). */
+export type FieldChangeWarning = "options_removed";
 
 /** A JSON schema (OpenAPI 3.1) object. */
 export type JsonSchema = Record<string, unknown>;
@@ -43,7 +60,7 @@ export interface BaseField {
  * JSON form (`jsonSql`, the row the database writes as JSON for `records.listJson`). Null is
  * handled before a type is asked (`codec.ts`), except where a method says otherwise.
  */
-export interface FieldKind<F extends BaseField = Field, D extends z.ZodType = z.ZodType> {
+export interface FieldKind<F extends BaseField = BaseField, D extends z.ZodType = z.ZodType> {
   /** The `type` of the model document. */
   readonly type: F["type"];
   /** The definition's shape (a strict zod object with `...fieldBase` and `type`). */
@@ -74,7 +91,7 @@ export interface FieldKind<F extends BaseField = Field, D extends z.ZodType = z.
   /** Problems of the definition its shape cannot express (patterns, option lists, on-delete). */
   definitionIssues(field: F, path: string): ModelIssue[];
   /** Warnings when a field changes into this one on existing data (beyond constraints), e.g. `options_removed`. */
-  changeWarnings(old: Field, field: F): Array<PlanWarning["code"]>;
+  changeWarnings(old: BaseField, field: F): FieldChangeWarning[];
 
   // ── storage ──
   /** How values are stored; fields of one class share a column type (`storage/column-types.ts`), so a change between them is free. */
@@ -82,7 +99,7 @@ export interface FieldKind<F extends BaseField = Field, D extends z.ZodType = z.
   /** Whether an index (so `unique` and sorting too) may use the field. */
   indexable(field: F): boolean;
   /** A conversion into this field from another of the same type that the storage-class matrix does not cover, or null. */
-  convertFrom(kind: DbKind, from: Field, field: F, column: Sql): Conversion | null;
+  convertFrom(kind: DbKind, from: BaseField, field: F, column: Sql): Conversion | null;
 
   // ── values ──
   /** Checks and normalizes an input value (never null or undefined, never with NUL) into API form. */

@@ -41,9 +41,9 @@ export const select: FieldKind<SelectField, typeof definition> = defineFieldKind
   storage: (field) => (field.multiple ? "json" : "text"),
   indexable: (field) => !field.multiple,
   convertFrom(kind, from, field, column) {
-    if (from.type !== "select" || from.multiple === field.multiple) return null;
+    if (from.type !== "select" || (from as SelectField).multiple === field.multiple) return null;
     const pg = kind === "postgres";
-    if (from.multiple) return { expr: pg ? sql`(${column} ->> 0)` : sql`json_extract(${column}, '$[0]')`, lossy: true };
+    if ((from as SelectField).multiple) return { expr: pg ? sql`(${column} ->> 0)` : sql`json_extract(${column}, '$[0]')`, lossy: true };
     return {
       expr: pg
         ? sql`case when ${column} is null then null else jsonb_build_array(${column}) end`

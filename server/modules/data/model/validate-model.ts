@@ -2,6 +2,7 @@ import { parse as parseYaml } from "yaml";
 import { invalidInput } from "../../../platform/errors/normalize";
 import { AppError } from "../../../platform/errors/app-error";
 import { compileExpression } from "../expr/analyze";
+import type { ModelIssue } from "../fields/field-kind";
 import { fieldKind } from "../fields/registry";
 import { ExpressionError } from "../expr/parse";
 import { coerceValue, defaultValue } from "../records/codec";
@@ -9,12 +10,7 @@ import { modelDocumentSchema, type Field, type ModelDocument, type ModelDocument
 import { RECORD_OPERATIONS } from "../types";
 import { indexModel, isRelation, normalizeModel, SYSTEM_FIELD_NAMES } from "./normalize";
 
-/** A problem in a model document: a stable code, where it is, and what its message needs. */
-export interface ModelIssue {
-  code: string;
-  path: string;
-  [param: string]: unknown;
-}
+export type { ModelIssue } from "../fields/field-kind";
 
 /** Names a field may not have: system fields, names rules give meaning to, and CEL's reserved words. */
 export const RESERVED_FIELD_NAMES = new Set([

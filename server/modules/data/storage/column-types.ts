@@ -1,11 +1,11 @@
 import { sql, type RawBuilder } from "kysely";
 import { dialectOf, type DbKind } from "../../../platform/db/dialect";
 import { sqlFunctionsOf } from "../../../platform/db/sql-functions";
+import type { Conversion, StorageClass } from "../fields/field-kind";
 import { fieldKind } from "../fields/registry";
 import type { Field } from "../schema";
 
-/** How a field is stored; fields of one class share a column type (a change between them is free). */
-export type StorageClass = "text" | "uuid" | "int" | "double" | "decimal" | "bool" | "json" | "timestamp" | "date" | "junction";
+export type { Conversion, StorageClass } from "../fields/field-kind";
 
 /** A field's storage class, as its type says (`fields/`). */
 export function storageClass(f: Field): StorageClass {
@@ -36,13 +36,6 @@ export function columnType(kind: DbKind, cls: StorageClass): RawBuilder<unknown>
     default:
       return t.text;
   }
-}
-
-export interface Conversion {
-  /** The new value computed from the old column. */
-  expr: RawBuilder<unknown>;
-  /** Whether some values may not convert (they become null). */
-  lossy: boolean;
 }
 
 type Expr = RawBuilder<unknown>;
