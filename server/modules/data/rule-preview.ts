@@ -3,6 +3,7 @@ import { AppError } from "../../platform/errors/app-error";
 import { compileExpression } from "./expr/analyze";
 import { checkExpression } from "./expr/check";
 import { evaluateExpression } from "./expr/evaluate";
+import { hasComputedDefault } from "./records/codec";
 import { createRecordService } from "./records/record-service";
 import { buildRuntime, type RuntimeCache } from "./runtime";
 import { MAX_PER_PAGE } from "./schema";
@@ -69,11 +70,7 @@ export function createRulePreview(deps: { database: AnyDatabase; bus: Bus; clock
     if (op === "create") {
       // The would-be record: the body over the fields' fixed defaults (time and random defaults are left out).
       const defaults = Object.fromEntries(
-        c.fields.flatMap((f) =>
-          "default" in f && f.default !== undefined && !["now", "today", "random"].includes(f.default as string)
-            ? [[f.name, f.default]]
-            : [],
-        ),
+        c.fields.flatMap((f) => ("default" in f && f.default !== undefined && !hasComputedDefault(f) ? [[f.name, f.default]] : [])),
       );
       const allowed =
         mode === "public" ||

@@ -6,7 +6,7 @@ import { AppError } from "../../platform/errors/app-error";
 import { compileExpression } from "./expr/analyze";
 import type { CompiledExpression } from "./expr/ir";
 import { ExpressionError } from "./expr/parse";
-import { hasColumn, indexModel, type CollectionIndex, type ModelIndex } from "./model/normalize";
+import { hasColumn, indexModel, isToManyRelation, type CollectionIndex, type ModelIndex } from "./model/normalize";
 import { indexesOf } from "./model/plan";
 import type { Collection, Field, ModelDocument } from "./schema";
 import { modelSql, projectNamespace, type ModelSql, type ProjectNamespace } from "./storage/namespace";
@@ -82,7 +82,7 @@ export function buildRuntime(
       collection: c,
       index: index.collections.get(c.name)!,
       columns: c.fields.filter(hasColumn),
-      toMany: c.fields.filter((f): f is Extract<Field, { type: "relation" }> => f.type === "relation" && f.multiple),
+      toMany: c.fields.filter(isToManyRelation),
       fields: c.fields,
       rules,
       uniqueIndexes,

@@ -6,6 +6,7 @@ import { readJson, readTime } from "../../platform/db/dialect";
 import { AppError } from "../../platform/errors/app-error";
 import { invalidInput } from "../../platform/errors/normalize";
 import { newRecordId } from "./ids";
+import { isToManyRelation } from "./model/normalize";
 import { planMigration, type MigrationPlan, type PlanFacts, type PlanStep, type PlanWarning, type RetainedEntry } from "./model/plan";
 import { validateModel } from "./model/validate-model";
 import {
@@ -160,7 +161,7 @@ export function createSchemaService(deps: {
   async function checkForeignKeys(trx: Kysely<unknown>, ns: ProjectNamespace, model: ModelDocument, steps: number) {
     if (database.kind !== "sqlite") return;
     for (const c of model.collections) {
-      const tables = [c.name, ...c.fields.filter((f) => f.type === "relation" && f.multiple).map((f) => junctionTable(f))];
+      const tables = [c.name, ...c.fields.filter(isToManyRelation).map((f) => junctionTable(f))];
       for (const t of tables) {
         const r = await sql`pragma foreign_key_check(${sql.id(ns.physicalTable(t))})`.execute(trx);
         if (r.rows.length > 0)

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { collectionNameSchema, identifierSchema, modelId } from "./fields/definition";
+import { FIELD_DEFINITIONS, type Field } from "./fields/registry";
 import { RECORD_OPERATIONS } from "./types";
 
 /**
@@ -8,203 +10,12 @@ import { RECORD_OPERATIONS } from "./types";
  * names, relation targets, cycles, rule fields) are in `model/validate-model.ts`.
  */
 
-/** Lowercase snake_case, 1–63 characters, no leading underscore, no `__` (both are reserved for managed tables). */
-export const identifierSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]{0,62}$/, "must be lowercase letters, digits and underscores, starting with a letter")
-  .refine((s) => !s.includes("__") && !s.endsWith("_"), "must not contain `__` or end with `_`");
+export { collectionNameSchema, identifierSchema, isRealDate, MAX_TIME, MIN_TIME } from "./fields/definition";
+export { ON_DELETE } from "./fields/relation";
+export { FIELD_TYPES, type Field, type FieldOf, type FieldType } from "./fields/registry";
 
-/**
- * Collection names are at most 36 characters: on SQLite a table is named `<project>__<collection>`
- * and identifiers stop at 63.
- */
-export const collectionNameSchema = identifierSchema.refine((s) => s.length <= 36, "must be at most 36 characters");
-
-const modelId = (prefix: string) =>
-  z.string().regex(new RegExp(`^${prefix}[a-z0-9]{3,23}$`), `must be ${prefix} followed by 3–23 lowercase letters or digits`);
-
-const isoDateTime = z
-  .string()
-  .refine(
-    (s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
-    "must be an ISO-8601 date-time with a zone",
-  );
-const isoDate = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && isRealDate(s), "must be a YYYY-MM-DD date");
-const decimalString = z.string().regex(/^[+-]?(\d+(\.\d*)?|\.\d+)$/, "must be a decimal number as text");
-const safeInt = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
-const count = z.number().int().min(0).max(100_000);
-
-/** A real calendar date from year 1 to 9999 (what both databases store). */
-export function isRealDate(s: string): boolean {
-  if (s < "0001-01-01") return false;
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-}
-
-/** Milliseconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the times both databases store. */
-export const MIN_TIME = -62135596800000;
-export const MAX_TIME = 253402300799999;
-
-const fieldBase = {
-  /** Stable identity across renames; assigned on the first apply when absent. */
-  id: modelId("f").optional(),
-  name: identifierSchema,
-  description: z.string().max(500).optional(),
-  /** Must be given on create (or have a default); a required field is not nullable unless it says so. */
-  required: z.boolean().optional(),
-  /** Whether null is a stored value. Defaults to `!required`. */
-  nullable: z.boolean().optional(),
-  unique: z.boolean().optional(),
-};
-
-const textField = z.strictObject({
-  ...fieldBase,
-  type: z.literal("text"),
-  min: count.optional(),
-  max: count.optional(),
-  pattern: z.string().min(1).max(500).optional(),
-  default: z.string().max(100_000).optional(),
-});
-const emailField = z.strictObject({
-  ...fieldBase,
-  type: z.literal("email"),
-  min: count.optional(),
-  max: count.optional(),
-  default: z.string().optional(),
-});
-const urlField = z.strictObject({
-  ...fieldBase,
-  type: z.literal("url"),
-  min: count.optional(),
-  max: count.optional(),
-  default: z.string().optional(),
-});
-const integerField = z.strictObject({
-  ...fieldBase,
-  type: z.literal("integer"),
-  min: safeInt.optional(),
-  max: safeInt.optional(),
-  default: safeInt.optional(),
-});
-const numberField = z.strictObject({
-  ...fieldBase,
-  type: z.literal("number"),
-  min: z.number().optional(),
-  max: z.number().optional(),
-  default: z.number().optional(),
-});
-const decimalField = z.strictObject({
-  ...fieldBase,
-  type: z.literal("decimal"),
-  min: decimalString.optional(),
-  max: decimalString.optional(),
-  /** Most digits after the point a value may have. */
-  scale: z.number().int().min(0).max(30).optional(),
-  default: decimalString.optional(),
-});
-const booleanField = z.strictObject({ ...fieldBase, type: z.literal("boolean"), default: z.boolean().optional() });
-const jsonField = z.strictObject({
-  ...fieldBase,
-  type: z.literal("json"),
-  maxSize: z.number().int().min(1).max(10_000_000).optional(),
-  // Named, so JSON Schema documents (the management OpenAPI) refer to one shared definition of a JSON value.
-  default: z.json().meta({ id: "JsonValue" }).optional(),
-});
-const datetimeField = z.strictObject({
-  ...fieldBase,
-  type: z.literal("datetime"),
-  min: isoDateTime.optional(),
-  max: isoDateTime.optional(),
-  /** A date-time, or `"now"` for the moment of creation. */
-  default: z.union([isoDateTime, z.literal("now")]).optional(),
-});
-const dateField = z.strictObject({
-  ...fieldBase,
-  type: z.literal("date"),
-  min: isoDate.optional(),
-  max: isoDate.optional(),
-  default: z.union([isoDate, z.literal("today")]).optional(),
-});
-const uuidField = z.strictObject({
-  ...fieldBase,
-  type: z.literal("uuid"),
-  /** A UUID, or `"random"` for a fresh v4 UUID per record. */
-  default: z.union([z.uuid(), z.literal("random")]).optional(),
-});
-const selectField = z.strictObject({
-  ...fieldBase,
-  type: z.literal("select"),
-  values: z.array(z.string().min(1).max(100)).min(1).max(200),
-  multiple: z.boolean().optional(),
-  /** With `multiple`: fewest and most values. */
-  min: count.optional(),
-  max: count.optional(),
-  default: z.union([z.string(), z.array(z.string())]).optional(),
-});
-export const ON_DELETE = ["cascade", "set null", "restrict"] as const;
-const relationField = z.strictObject({
-  ...fieldBase,
-  type: z.literal("relation"),
-  /** The target collection's name (the same collection for self-relations). */
-  collection: collectionNameSchema,
-  /** To many (through a managed junction table) instead of to one. */
-  multiple: z.boolean().optional(),
-  /**
-   * When the target record is deleted: `cascade` deletes this record (to one) or the link (to
-   * many), `set null` clears the field (to one) or removes the link (to many), `restrict` refuses
-   * the deletion. Defaults to `set null` for nullable fields, else `restrict`.
-   */
-  onDelete: z.enum(ON_DELETE).optional(),
-  min: count.optional(),
-  max: count.optional(),
-});
-const autodateField = z.strictObject({
-  id: fieldBase.id,
-  name: fieldBase.name,
-  description: fieldBase.description,
-  type: z.literal("autodate"),
-  onCreate: z.boolean().optional(),
-  onUpdate: z.boolean().optional(),
-  // What the stored model says of every autodate field, so a model read back applies unchanged.
-  required: z.literal(false).optional(),
-  nullable: z.literal(true).optional(),
-  unique: z.literal(false).optional(),
-});
-
-export const fieldSchema = z.discriminatedUnion("type", [
-  textField,
-  emailField,
-  urlField,
-  integerField,
-  numberField,
-  decimalField,
-  booleanField,
-  jsonField,
-  datetimeField,
-  dateField,
-  uuidField,
-  selectField,
-  relationField,
-  autodateField,
-]);
-
-export const FIELD_TYPES = [
-  "text",
-  "email",
-  "url",
-  "integer",
-  "number",
-  "decimal",
-  "boolean",
-  "json",
-  "datetime",
-  "date",
-  "uuid",
-  "select",
-  "relation",
-  "autodate",
-] as const;
-export type FieldType = (typeof FIELD_TYPES)[number];
+/** A field's definition: one of the field types' (`fields/registry.ts`), told apart by `type`. */
+export const fieldSchema = z.discriminatedUnion("type", FIELD_DEFINITIONS);
 
 export const indexSchema = z.strictObject({
   fields: z.array(identifierSchema).min(1).max(8),
@@ -241,31 +52,7 @@ export type ModelDocumentInput = z.input<typeof modelDocumentSchema>;
 export type FieldDefinition = z.output<typeof fieldSchema>;
 export type IndexDefinition = z.output<typeof indexSchema>;
 
-// ── Normalized model: every optional decision made explicit, ids assigned ───────────────────
-
-type Normalized<T> = T extends { type: "autodate" }
-  ? Omit<T, "onCreate" | "onUpdate"> & { id: string; onCreate: boolean; onUpdate: boolean; required: false; nullable: true; unique: false }
-  : T extends { type: "relation" }
-    ? Omit<T, "required" | "nullable" | "unique" | "multiple" | "onDelete"> & {
-        id: string;
-        required: boolean;
-        nullable: boolean;
-        unique: boolean;
-        multiple: boolean;
-        onDelete: (typeof ON_DELETE)[number];
-      }
-    : T extends { type: "select" }
-      ? Omit<T, "required" | "nullable" | "unique" | "multiple"> & {
-          id: string;
-          required: boolean;
-          nullable: boolean;
-          unique: boolean;
-          multiple: boolean;
-        }
-      : Omit<T, "required" | "nullable" | "unique"> & { id: string; required: boolean; nullable: boolean; unique: boolean };
-
-export type Field = Normalized<FieldDefinition>;
-export type FieldOf<T extends FieldType> = Extract<Field, { type: T }>;
+// ── Normalized model: every optional decision made explicit, ids assigned (see `fields/`) ─────
 
 export interface Index {
   fields: string[];

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from "kysely";
-import type { DbKind } from "./dialect";
+import { assertSafeIdentifier, type DbKind } from "./dialect";
 
 type Expr = RawBuilder<unknown>;
 
@@ -38,6 +38,35 @@ export function sqlFunctionsOf(kind: DbKind) {
       return pg
         ? sql`(${array} @> jsonb_build_array(${text(element)}))`
         : sql`exists (select 1 from json_each(${array}) where value = ${element})`;
+    },
+    /**
+     * Column values as JSON values of a row object the database builds (`jsonObject`), spelled so
+     * the JSON is what the driver's value would give once read back: PostgreSQL's own JSON of a
+     * timestamptz (`+00:00`) or a numeric (a number, losing the scale) would differ.
+     */
+    json: {
+      /** A 0/1 (SQLite) or boolean column as true/false. */
+      bool: (column: Expr): Expr =>
+        pg ? column : sql`json(case when ${column} is null then null when ${column} in (1, '1', 't', 'true') then 'true' else 'false' end)`,
+      /** A column holding JSON (text on SQLite, json/jsonb on PostgreSQL) embedded as JSON, not as a string. */
+      embedded: (column: Expr): Expr => (pg ? column : sql`json(${column})`),
+      /**
+       * A timestamp as `toISOString()` writes it. SQLite keeps times as that canonical text (every
+       * write and conversion stores it), so the column is the value.
+       */
+      time: (column: Expr): Expr => (pg ? sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : column),
+      /** An exact number as text: `numeric` as PostgreSQL prints it; SQLite already stores text. */
+      numericText: (column: Expr): Expr => (pg ? sql`${column}::text` : column),
+    },
+    /**
+     * A JSON object from key/value pairs (`json_object` / `json_build_object`), or null when there
+     * are more pairs than the database takes in one call (PostgreSQL: 100 arguments). Keys are
+     * written as literals, so only safe identifiers are taken.
+     */
+    jsonObject(pairs: ReadonlyArray<readonly [string, Expr]>): Expr | null {
+      if (pairs.length > (pg ? 50 : 200)) return null;
+      const args = sql.join(pairs.map(([key, value]) => sql`${sql.lit(assertSafeIdentifier(key, "key"))}, ${value}`));
+      return pg ? sql`json_build_object(${args})` : sql`json_object(${args})`;
     },
     /** Aggregates values into a JSON array (empty, not null, when there are none), ordered. */
     jsonArrayAgg(value: Expr, orderBy: Expr): RawBuilder<unknown> {

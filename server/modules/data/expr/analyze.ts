@@ -1,6 +1,7 @@
 import type { ASTNode } from "@marcbachmann/cel-js";
+import { fieldKind } from "../fields/registry";
 import { isRealDate, MAX_TIME, MIN_TIME, type Field } from "../schema";
-import type { ModelIndex } from "../model/normalize";
+import { isRelation, type ModelIndex } from "../model/normalize";
 import type { ArithOp, CompareOp, CompiledExpression, ContextRef, Hop, IrNode, Span, TimeName, ValueType } from "./ir";
 import { fail, parseExpression } from "./parse";
 import { reason } from "./reasons";
@@ -19,33 +20,9 @@ const MAX_ROWS = 4;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-/** The value type a field has in expressions. */
+/** The value type a field has in expressions (its type's `valueType`). */
 export function valueTypeOf(field: Field): ValueType {
-  switch (field.type) {
-    case "integer":
-      return "int";
-    case "number":
-      return "double";
-    case "decimal":
-      return "decimal";
-    case "boolean":
-      return "bool";
-    case "json":
-      return "json";
-    case "datetime":
-    case "autodate":
-      return "timestamp";
-    case "date":
-      return "date";
-    case "uuid":
-      return "uuid";
-    case "select":
-      return field.multiple ? "strings" : "string";
-    case "relation":
-      return field.multiple ? "ids" : "string";
-    default:
-      return "string";
-  }
+  return fieldKind(field).valueType(field);
 }
 
 type Family = "num" | "str" | "timestamp" | "date" | "bool" | "json" | "duration" | "null" | "strings" | "ids" | "list";
@@ -233,7 +210,7 @@ class Analyzer {
       const field = this.fieldOf(collection, names[i]!, at);
       const last = i === names.length - 1;
       if (last) return { k: "col", row, hops, field, collection, t: valueTypeOf(field), dep: true, at };
-      if (field.type !== "relation")
+      if (!isRelation(field))
         return fail("unsupported_expression", reason("not_a_relation", { field: field.name }), at, names.slice(0, i + 2).join("."));
       if (field.multiple) return fail("unsupported_expression", reason("to_many_path", { field: field.name }), at, field.name);
       // `author.id` is the relation column itself: no join needed.

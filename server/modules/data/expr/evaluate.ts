@@ -1,6 +1,7 @@
 import type { AuthContext } from "../types";
 import { MAX_TIME, MIN_TIME, type Field } from "../schema";
-import { parseDuration, parseIsoTime } from "./analyze";
+import { parseDuration, parseIsoTime, valueTypeOf } from "./analyze";
+import { isRelation } from "../model/normalize";
 import type { CompiledExpression, IrNode, TimeName } from "./ir";
 
 /** What an expression may read besides the record: the caller, the request body, the time. */
@@ -118,7 +119,7 @@ function fromRecord(field: Field, value: unknown, t: IrNode["t"]): unknown {
   if (value === undefined || value === null) return null;
   if (t === "timestamp") return typeof value === "string" ? nanToNull(Date.parse(value)) : null;
   if (t === "decimal") return typeof value === "string" || typeof value === "number" ? Number(value) : null;
-  if (t === "string" && field.type === "relation" && typeof value === "object") return null;
+  if (t === "string" && isRelation(field) && typeof value === "object") return null;
   return value;
 }
 
@@ -127,8 +128,9 @@ function contextValue(ref: Extract<IrNode, { k: "ctx" }>["ref"], ctx: EvalContex
   if (ref.kind === "body") {
     const v = ctx.body?.[ref.field.name];
     if (v === undefined) return null;
-    if (ref.field.type === "datetime" || ref.field.type === "autodate") return typeof v === "string" ? nanToNull(Date.parse(v)) : null;
-    if (ref.field.type === "decimal") return v === null ? null : Number(v);
+    const t = valueTypeOf(ref.field);
+    if (t === "timestamp") return typeof v === "string" ? nanToNull(Date.parse(v)) : null;
+    if (t === "decimal") return v === null ? null : Number(v);
     return v;
   }
   return timeValue(ref.name, ctx.now);

@@ -1,4 +1,5 @@
 import type { Field } from "../schema";
+import type { ValueType } from "./value-type";
 
 /**
  * The typed tree an expression compiles to, once per (collection version, expression). Rows:
@@ -6,24 +7,7 @@ import type { Field } from "../schema";
  * records). Nodes with `dep: false` depend only on the caller context (auth, body, time) and are
  * evaluated in JS before SQL is built, so SQL only ever sees columns and bound values.
  */
-export type ValueType =
-  | "string"
-  | "uuid"
-  | "int"
-  | "double"
-  | "decimal"
-  | "bool"
-  | "timestamp"
-  | "date"
-  | "json"
-  | "duration"
-  | "null"
-  /** A multi-select: a JSON array of strings. */
-  | "strings"
-  /** A to-many relation: ids through the junction table. */
-  | "ids"
-  /** A list literal or a context list (auth.roles); see `elem`. */
-  | "list";
+export type { ValueType };
 
 export interface Span {
   start: number;

@@ -1,5 +1,6 @@
+import { FIELD_KINDS } from "../fields/registry";
 import { newModelId } from "../ids";
-import type { Collection, CollectionInput, Field, FieldInput, Index, ModelDocument, ModelDocumentInput, Rules } from "../schema";
+import type { Collection, CollectionInput, Field, FieldInput, FieldOf, Index, ModelDocument, ModelDocumentInput, Rules } from "../schema";
 import { RECORD_OPERATIONS } from "../types";
 
 /**
@@ -30,33 +31,9 @@ function normalizeCollection(input: CollectionInput, previous: Collection | unde
 }
 
 export function normalizeField(input: FieldInput, previous?: Field): Field {
-  const id = input.id ?? previous?.id ?? newModelId("f");
-  if (input.type === "autodate") {
-    const out = {
-      ...input,
-      id,
-      onCreate: input.onCreate ?? true,
-      onUpdate: input.onUpdate ?? false,
-      required: false,
-      nullable: true,
-      unique: false,
-    } as Field;
-    return stripUndefined(out);
-  }
-  const required = input.required ?? false;
-  const nullable = input.nullable ?? !required;
-  const base = { ...input, id, required, nullable, unique: input.unique ?? false };
-  if (input.type === "relation") {
-    return stripUndefined({
-      ...base,
-      multiple: input.multiple ?? false,
-      onDelete: input.onDelete ?? (nullable ? "set null" : "restrict"),
-    } as Field);
-  }
-  if (input.type === "select") {
-    return stripUndefined({ ...base, multiple: input.multiple ?? false } as Field);
-  }
-  return stripUndefined(base as Field);
+  const definition = { ...input, id: input.id ?? previous?.id ?? newModelId("f") };
+  // Each type makes its own options explicit (required, nullable, unique; a select's `multiple`…).
+  return stripUndefined(FIELD_KINDS[input.type].normalize(definition as never));
 }
 
 function stripUndefined<T extends object>(o: T): T {
@@ -102,7 +79,15 @@ export function indexModel(model: ModelDocument): ModelIndex {
 
 /** Whether a field is a value column in the collection's table (to-many relations live in junction tables). */
 export function hasColumn(field: Field): boolean {
-  return !(field.type === "relation" && field.multiple);
+  return !isToManyRelation(field);
+}
+
+/**
+ * Relations are more than a field type: foreign keys, junction tables, expand, paths in filters.
+ * The code for those asks these (the rest of what differs per type is in `fields/`).
+ */
+export function isRelation(field: Field): field is FieldOf<"relation"> {
+  return field.type === "relation";
 }
 
 export function isToManyRelation(field: Field): field is Extract<Field, { type: "relation" }> & { multiple: true } {

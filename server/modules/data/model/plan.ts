@@ -4,7 +4,8 @@ import { AppError } from "../../../platform/errors/app-error";
 import type { Collection, Field, ModelDocument } from "../schema";
 import { columnType, conversion, storageClass } from "../storage/column-types";
 import { foreignKeyName, indexLocalName, junctionTable, rebuildTable, retainedTable, type ProjectNamespace } from "../storage/namespace";
-import { hasColumn } from "./normalize";
+import { fieldKind } from "../fields/registry";
+import { hasColumn, isRelation, isToManyRelation, isToOneRelation } from "./normalize";
 import { toDb, defaultValue } from "../records/codec";
 
 type Sql = RawBuilder<unknown>;
@@ -162,7 +163,7 @@ class Planner {
       for (const f of old.fields) {
         if (newIds.has(f.id)) continue;
         await this.retainField(old, f);
-        if (f.type === "relation" && !f.multiple) droppedRelationColumns.add(old.id);
+        if (isToOneRelation(f)) droppedRelationColumns.add(old.id);
       }
     }
     for (const c of dropped) await this.retainCollection(c);
@@ -235,10 +236,10 @@ class Planner {
     for (const f of neu.fields) {
       const o = oldFields.get(f.id);
       if (!o) continue;
-      if ((o.type === "relation") !== (f.type === "relation")) {
+      if (isRelation(o) !== isRelation(f)) {
         throw new AppError("unsupported_type_change", 400, { collection: neu.name, field: f.name, from: o.type, to: f.type });
       }
-      if (o.type === "relation" && f.type === "relation") {
+      if (isRelation(o) && isRelation(f)) {
         const oldTarget = this.fromById.get(this.collectionIdByName(this.from, o.collection) ?? "")?.id;
         const newTarget = this.toByName.get(f.collection)?.id;
         if (oldTarget !== newTarget)
@@ -247,7 +248,7 @@ class Planner {
           throw new AppError("unsupported_change", 400, { collection: neu.name, field: f.name, change: "relation_cardinality" });
         continue;
       }
-      if (storageClass(o) !== storageClass(f) || (o.type === "select" && f.type === "select" && o.multiple !== f.multiple)) {
+      if (retyped(o, f)) {
         if (!conversion(this.ns.kind, o, f, sql`x`))
           throw new AppError("unsupported_type_change", 400, {
             collection: neu.name,
@@ -269,7 +270,7 @@ class Planner {
     const retainedId = this.facts.newId();
     const shadow = retainedTable(retainedId);
     const rows = await this.facts.rowCount(c);
-    if (f.type === "relation" && f.multiple) {
+    if (isToManyRelation(f)) {
       this.emit(
         "retain_links",
         `keep the links of ${c.name}.${f.name}`,
@@ -310,7 +311,7 @@ class Planner {
         rows,
       });
       // SQLite cannot drop a column with a foreign key: the table is rebuilt without it later.
-      if (!(isSqlite(this.ns) && f.type === "relation")) {
+      if (!(isSqlite(this.ns) && isRelation(f))) {
         this.emit("drop_column", `drop ${c.name}.${f.name}`, sql`alter table ${this.ns.table(c.name)} drop column ${id(f.name)}`, {
           collection: c.name,
           field: f.name,
@@ -325,7 +326,7 @@ class Planner {
     const retainedId = this.facts.newId();
     const junctions: Record<string, string> = {};
     for (const f of c.fields) {
-      if (!(f.type === "relation" && f.multiple)) continue;
+      if (!isToManyRelation(f)) continue;
       const shadow = retainedTable(this.facts.newId());
       junctions[f.id] = shadow;
       this.emit(
@@ -444,7 +445,7 @@ class Planner {
   private columnDef(c: Collection, f: Field, inlineForeignKey: boolean, allowNull = false): Sql {
     const type = columnType(this.ns.kind, storageClass(f));
     const notNull = f.nullable || allowNull ? sql`` : sql` not null`;
-    if (inlineForeignKey && f.type === "relation" && !f.multiple) {
+    if (inlineForeignKey && isToOneRelation(f)) {
       return sql`${id(f.name)} ${type}${notNull} constraint ${id(foreignKeyName(f.id))} references ${this.ns.table(f.collection)} (${sql.id("id")}) on delete ${ON_DELETE_SQL[f.onDelete]}`;
     }
     return sql`${id(f.name)} ${type}${notNull}`;
@@ -491,12 +492,12 @@ class Planner {
       this.shadowDrops.push(restore.tables.main!);
       this.warnings.push({ code: "data_restored", collection: c.name, rows: restore.rows });
       for (const f of c.fields) {
-        if (f.type !== "relation") continue;
+        if (!isRelation(f)) continue;
         if (!f.multiple && oldById.has(f.id)) this.danglingChecks.push({ collection: c, field: f });
       }
     }
     for (const f of c.fields) {
-      if (f.type !== "relation") continue;
+      if (!isRelation(f)) continue;
       if (f.multiple) {
         const shadow = restore?.tables.junctions[f.id];
         if (shadow) this.shadowDrops.push(shadow);
@@ -520,12 +521,7 @@ class Planner {
     const changed = neu.fields.filter((f) => {
       const o = oldById.get(f.id);
       return (
-        o &&
-        hasColumn(f) &&
-        (storageClass(o) !== storageClass(f) ||
-          (o.type === "select" && f.type === "select" && o.multiple !== f.multiple) ||
-          o.nullable !== f.nullable ||
-          (o.type === "relation" && f.type === "relation" && o.onDelete !== f.onDelete))
+        o && hasColumn(f) && (retyped(o, f) || o.nullable !== f.nullable || (isRelation(o) && isRelation(f) && o.onDelete !== f.onDelete))
       );
     });
     const rows = await this.facts.rowCount(old);
@@ -542,7 +538,7 @@ class Planner {
 
     // To-many relations added or changed: junction tables.
     for (const f of neu.fields) {
-      if (!(f.type === "relation" && f.multiple)) continue;
+      if (!isToManyRelation(f)) continue;
       const o = oldById.get(f.id);
       if (!o) {
         const r = restoreOf(f);
@@ -553,7 +549,7 @@ class Planner {
           this.warnings.push({ code: "data_restored", collection: neu.name, field: f.name, rows: r.rows });
         }
         this.pendingJunctions.push({ collection: neu, field: f, ...(shadow ? { restoreFrom: shadow } : {}) });
-      } else if (o.type === "relation" && o.onDelete !== f.onDelete) {
+      } else if (isRelation(o) && o.onDelete !== f.onDelete) {
         this.recreateJunction(neu, f);
       }
     }
@@ -569,7 +565,7 @@ class Planner {
         const nulls = await this.facts.nullCount(old, o);
         if (nulls > 0) throw new AppError("backfill_required", 422, { collection: neu.name, field: f.name, rows: nulls });
       }
-      if (storageClass(o) !== storageClass(f) || (o.type === "select" && f.type === "select" && o.multiple !== f.multiple)) {
+      if (retyped(o, f)) {
         const conv = conversion(this.ns.kind, o, f, id(f.name))!;
         if (conv.lossy) this.warnings.push({ code: "conversion_may_lose_data", collection: neu.name, field: f.name, rows });
       }
@@ -604,7 +600,7 @@ class Planner {
         this.restored.push(r.id);
         this.shadowDrops.push(r.tables.main);
         this.warnings.push({ code: "data_restored", collection: neu.name, field: f.name, rows: r.rows });
-        if (f.type === "relation") this.danglingChecks.push({ collection: neu, field: f as Extract<Field, { type: "relation" }> });
+        if (isRelation(f)) this.danglingChecks.push({ collection: neu, field: f });
       }
       const fallback = this.defaultParam(f);
       if (fallback !== undefined && rows > 0)
@@ -621,14 +617,14 @@ class Planner {
           sql`alter table ${table} alter column ${id(f.name)} set not null`,
           { collection: neu.name, field: f.name },
         );
-      if (f.type === "relation" && !sqlite) this.pendingForeignKeys.push({ collection: neu, field: f });
+      if (isRelation(f) && !sqlite) this.pendingForeignKeys.push({ collection: neu, field: f });
     }
     // Only PostgreSQL reaches here with changed columns.
     for (const f of changed) {
       const o = oldById.get(f.id)!;
       const col = id(f.name);
       const meta = { collection: neu.name, field: f.name };
-      if (o.type === "relation" && f.type === "relation" && o.onDelete !== f.onDelete) {
+      if (isRelation(o) && isRelation(f) && o.onDelete !== f.onDelete) {
         this.emit(
           "drop_foreign_key",
           `${neu.name}.${f.name}: drop the old foreign key`,
@@ -637,7 +633,7 @@ class Planner {
         );
         this.pendingForeignKeys.push({ collection: neu, field: f });
       }
-      const typeChange = storageClass(o) !== storageClass(f) || (o.type === "select" && f.type === "select" && o.multiple !== f.multiple);
+      const typeChange = retyped(o, f);
       if (typeChange) {
         // Values that do not convert become null, so the column may not refuse nulls while it changes.
         if (!o.nullable)
@@ -709,7 +705,7 @@ class Planner {
           this.restored.push(r.id);
           this.shadowDrops.push(r.tables.main);
           this.warnings.push({ code: "data_restored", collection: neu.name, field: f.name, rows: r.rows });
-          if (f.type === "relation") this.danglingChecks.push({ collection: neu, field: f as Extract<Field, { type: "relation" }> });
+          if (isRelation(f)) this.danglingChecks.push({ collection: neu, field: f });
         }
       }
       const fallback = this.defaultParam(f);
@@ -796,19 +792,16 @@ class Planner {
     if (rows === 0) return;
     const oldById = new Map(old.fields.map((f) => [f.id, f]));
     for (const f of neu.fields) {
-      const o = oldById.get(f.id) as Record<string, unknown> | undefined;
+      const o = oldById.get(f.id);
       if (!o) continue;
-      const n = f as unknown as Record<string, unknown>;
-      const keys = ["min", "max", "pattern", "scale", "maxSize", "required"];
-      if (
-        keys.some((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])) ||
-        (o.type !== f.type && storageClass(o as unknown as Field) === storageClass(f))
-      ) {
+      const before = o as unknown as Record<string, unknown>;
+      const after = f as unknown as Record<string, unknown>;
+      // The options that constrain values, of either type.
+      const keys = new Set([...fieldKind(o).constraints, ...fieldKind(f).constraints, "required"]);
+      if ([...keys].some((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])) || (o.type !== f.type && !retyped(o, f))) {
         this.warnings.push({ code: "constraints_not_rechecked", collection: neu.name, field: f.name, rows });
       }
-      if (f.type === "select" && Array.isArray(o.values) && (o.values as string[]).some((v) => !f.values.includes(v))) {
-        this.warnings.push({ code: "options_removed", collection: neu.name, field: f.name, rows });
-      }
+      for (const code of fieldKind(f).changeWarnings(o, f)) this.warnings.push({ code, collection: neu.name, field: f.name, rows });
     }
   }
 }
@@ -827,5 +820,10 @@ export function indexesOf(c: Collection): IndexSpec[] {
 }
 
 function describeType(f: Field): string {
-  return f.type === "select" || f.type === "relation" ? `${f.type}${f.multiple ? " (multiple)" : ""}` : f.type;
+  return "multiple" in f && f.multiple ? `${f.type} (multiple)` : f.type;
+}
+
+/** Whether a change needs the column's values converted: the storage class differs (`fields/`: a select's `multiple` changes it too). */
+function retyped(o: Field, f: Field): boolean {
+  return storageClass(o) !== storageClass(f);
 }

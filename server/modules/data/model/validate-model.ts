@@ -2,18 +2,15 @@ import { parse as parseYaml } from "yaml";
 import { invalidInput } from "../../../platform/errors/normalize";
 import { AppError } from "../../../platform/errors/app-error";
 import { compileExpression } from "../expr/analyze";
+import type { ModelIssue } from "../fields/field-kind";
+import { fieldKind } from "../fields/registry";
 import { ExpressionError } from "../expr/parse";
 import { coerceValue, defaultValue } from "../records/codec";
 import { modelDocumentSchema, type Field, type ModelDocument, type ModelDocumentInput } from "../schema";
 import { RECORD_OPERATIONS } from "../types";
-import { indexModel, normalizeModel, SYSTEM_FIELD_NAMES } from "./normalize";
+import { indexModel, isRelation, normalizeModel, SYSTEM_FIELD_NAMES } from "./normalize";
 
-/** A problem in a model document: a stable code, where it is, and what its message needs. */
-export interface ModelIssue {
-  code: string;
-  path: string;
-  [param: string]: unknown;
-}
+export type { ModelIssue } from "../fields/field-kind";
 
 /** Names a field may not have: system fields, names rules give meaning to, and CEL's reserved words. */
 export const RESERVED_FIELD_NAMES = new Set([
@@ -120,7 +117,7 @@ export function modelIssues(model: ModelDocument): ModelIssue[] {
   const byName = new Map(model.collections.map((c) => [c.name, c]));
   model.collections.forEach((c, ci) => {
     c.fields.forEach((f, fi) => {
-      if (f.type === "relation" && !byName.has(f.collection))
+      if (isRelation(f) && !byName.has(f.collection))
         issues.push({ code: "unknown_relation_target", path: `collections.${ci}.fields.${fi}.collection`, target: f.collection });
     });
     const fields = new Map(c.fields.map((f) => [f.name, f]));
@@ -181,38 +178,17 @@ function isNamePath(path: PropertyKey[]): boolean {
 }
 
 export function isIndexable(f: Field): boolean {
-  if (f.type === "json") return false;
-  if ((f.type === "select" || f.type === "relation") && f.multiple) return false;
-  return true;
+  return fieldKind(f).indexable(f);
 }
 
 function fieldIssues(f: Field, path: string): ModelIssue[] {
+  const kind = fieldKind(f);
   const issues: ModelIssue[] = [];
-  if (f.type === "autodate") return issues;
-  if (f.unique && !isIndexable(f)) issues.push({ code: "unindexable_field", path: `${path}.unique`, field: f.name });
+  if (f.unique && !kind.indexable(f)) issues.push({ code: "unindexable_field", path: `${path}.unique`, field: f.name });
   const lim = f as { min?: number | string; max?: number | string };
-  if (lim.min !== undefined && lim.max !== undefined) {
-    const cmp =
-      f.type === "datetime"
-        ? Date.parse(String(lim.min)) > Date.parse(String(lim.max))
-        : f.type === "date"
-          ? lim.min > lim.max
-          : Number(lim.min) > Number(lim.max);
-    if (cmp) issues.push({ code: "invalid_range", path });
-  }
-  if (f.type === "text" && f.pattern !== undefined) {
-    try {
-      new RegExp(f.pattern, "u");
-    } catch {
-      issues.push({ code: "invalid_pattern", path: `${path}.pattern` });
-    }
-  }
-  if (f.type === "select") {
-    if (new Set(f.values).size !== f.values.length)
-      issues.push({ code: "duplicate_name", path: `${path}.values`, name: f.values.find((v, i) => f.values.indexOf(v) !== i) });
-  }
-  if (f.type === "relation" && f.onDelete === "set null" && !f.nullable && !f.multiple)
-    issues.push({ code: "invalid_on_delete", path: `${path}.onDelete` });
+  if (lim.min !== undefined && lim.max !== undefined && kind.limitOrder(lim.min) > kind.limitOrder(lim.max))
+    issues.push({ code: "invalid_range", path });
+  issues.push(...kind.definitionIssues(f, path));
   const declared = (f as { default?: unknown }).default;
   if (declared !== undefined) {
     const value = defaultValue(f, Date.now());
@@ -232,7 +208,7 @@ function requiredRelationCycle(model: ModelDocument): string[] | null {
   const edges = new Map<string, Array<{ to: string; label: string }>>();
   for (const c of model.collections) {
     for (const f of c.fields) {
-      if (f.type !== "relation") continue;
+      if (!isRelation(f)) continue;
       const blocking = f.multiple ? f.required : !f.nullable;
       if (!blocking) continue;
       const list = edges.get(c.name) ?? [];

@@ -7,8 +7,8 @@ import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { DataTables } from "../tables";
 import { readJson, readTime } from "../../../platform/db/dialect";
 import { AppError } from "../../../platform/errors/app-error";
-import { hasColumn } from "../model/normalize";
-import { coerceValue, fromDb, toDb } from "../records/codec";
+import { hasColumn, isToOneRelation } from "../model/normalize";
+import { coerceStoredValue, coerceValue, fromDb, toDb } from "../records/codec";
 import { buildRuntime, type CollectionRuntime, type ProjectRuntime } from "../runtime";
 import type { Field, ModelDocument } from "../schema";
 import type { SchemaService } from "../schema-service";
@@ -387,17 +387,6 @@ function parseLine(text: string, line: number) {
   return parsed.data;
 }
 
-/**
- * The field as the archive is checked against it: types, yes; constraints, no. The source may
- * hold values from before a constraint was tightened (changes do not re-check existing rows),
- * and the archive must restore what the source had.
- */
-function typeOnly(field: Field): Field {
-  const relaxed = { ...field } as Record<string, unknown>;
-  for (const k of ["min", "max", "pattern", "scale", "maxSize"]) delete relaxed[k];
-  return relaxed as unknown as Field;
-}
-
 function invalidValue(c: CollectionRuntime, field: string, line: number, reason: string): AppError {
   return new AppError("archive_invalid", 400, { line, collection: c.name, field: field.slice(0, 100), reason });
 }
@@ -430,18 +419,14 @@ function decodeRecord(c: CollectionRuntime, d: Record<string, unknown>, line: nu
   return { id: d.id, values };
 }
 
+/**
+ * A value as its field's type checks a stored one: types, yes; constraints, no. The source may
+ * hold values from before a constraint was tightened (changes do not re-check existing rows), and
+ * the archive must restore what the source had.
+ */
 function columnValue(c: CollectionRuntime, f: Field, value: unknown, line: number): unknown {
   if (value === null || value === undefined) return null;
-  if (f.type === "autodate") return checkTime(c, f.name, value, line, true);
-  // Selects are only type-checked: options may have been removed after values were stored.
-  if (f.type === "select") {
-    const ok = f.multiple
-      ? Array.isArray(value) && value.every((v) => typeof v === "string" && !v.includes("\u0000"))
-      : typeof value === "string" && !value.includes("\u0000");
-    if (!ok) throw invalidValue(c, f.name, line, "invalid_type");
-    return toDb(f, value);
-  }
-  const r = coerceValue(typeOnly(f), value);
+  const r = coerceStoredValue(f, value);
   if (!r.ok) throw invalidValue(c, f.name, line, r.issue.code);
   return toDb(f, r.value);
 }
@@ -451,7 +436,7 @@ function decodeLink(c: CollectionRuntime, id: string, d: Record<string, unknown>
   const out: Array<[Field, unknown]> = [];
   for (const [key, value] of Object.entries(d)) {
     const f = c.index.fields.get(key);
-    if (!f || f.type !== "relation" || f.multiple) throw invalidValue(c, key, line, "unknown_field");
+    if (!f || !isToOneRelation(f)) throw invalidValue(c, key, line, "unknown_field");
     if (typeof value !== "string" || !isRecordId(value)) throw invalidValue(c, key, line, "invalid_relation");
     out.push([f, value]);
   }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isToOneRelation } from "../model/normalize";
 import type { Collection, Field, ModelDocument } from "../schema";
 
 /**
@@ -76,7 +77,7 @@ export function dependencyOrder(model: ModelDocument): Collection[] {
   const visit = (c: Collection) => {
     if (placed.has(c.name) || visiting.has(c.name)) return;
     visiting.add(c.name);
-    for (const f of c.fields) if (f.type === "relation" && !f.multiple && f.collection !== c.name) visit(byName.get(f.collection)!);
+    for (const f of c.fields) if (isToOneRelation(f) && f.collection !== c.name) visit(byName.get(f.collection)!);
     visiting.delete(c.name);
     placed.add(c.name);
     order.push(c);
@@ -90,7 +91,7 @@ export function deferredRelations(order: Collection[]): Map<string, Field[]> {
   const position = new Map(order.map((c, i) => [c.name, i]));
   const out = new Map<string, Field[]>();
   for (const c of order) {
-    const deferred = c.fields.filter((f) => f.type === "relation" && !f.multiple && position.get(f.collection)! >= position.get(c.name)!);
+    const deferred = c.fields.filter((f) => isToOneRelation(f) && position.get(f.collection)! >= position.get(c.name)!);
     if (deferred.length) out.set(c.name, deferred);
   }
   return out;

@@ -1,3 +1,6 @@
+import { fieldKind } from "../fields/registry";
+import { isRelation, isToManyRelation } from "../model/normalize";
+import { hasComputedDefault } from "../records/codec";
 import { MAX_BATCH, MAX_EXPAND_DEPTH, MAX_FILTER_BYTES, MAX_PER_PAGE, type Collection, type Field } from "../schema";
 import type { ModelDocument } from "../schema";
 import { type RECORD_OPERATIONS } from "../types";
@@ -95,7 +98,6 @@ export const FILTER_SYNTAX = `A CEL expression (at most ${MAX_FILTER_BYTES} byte
 Example: \`status == "published" && created >= @monthStart\``;
 
 const RECORD_ID = "^[A-Za-z0-9_-]{1,64}$";
-const DECIMAL = "^[+-]?(\\d+(\\.\\d*)?|\\.\\d+)$";
 
 /** `blog_posts` → `BlogPosts`: schema and type names. */
 export function pascalName(name: string): string {
@@ -130,110 +132,19 @@ function nullable(schema: Json, isNullable: boolean): Json {
   return { anyOf: [schema, { type: "null" }] };
 }
 
-/** The JSON schema of a field's value as the API reads and writes it (without null). */
+/** The JSON schema of a field's value as the API reads and writes it (without null), as its type gives it. */
 export function fieldValueSchema(f: Field): Json {
-  const description = f.description ? { description: f.description } : {};
-  switch (f.type) {
-    case "text":
-      return {
-        type: "string",
-        ...description,
-        ...(f.min !== undefined ? { minLength: f.min } : {}),
-        ...(f.max !== undefined ? { maxLength: f.max } : {}),
-        ...(f.pattern ? { pattern: f.pattern } : {}),
-      };
-    case "email":
-      return { type: "string", format: "email", ...description, ...(f.max !== undefined ? { maxLength: f.max } : {}) };
-    case "url":
-      return { type: "string", format: "uri", ...description, ...(f.max !== undefined ? { maxLength: f.max } : {}) };
-    case "integer":
-      return { type: "integer", ...description, minimum: f.min ?? Number.MIN_SAFE_INTEGER, maximum: f.max ?? Number.MAX_SAFE_INTEGER };
-    case "number":
-      return {
-        type: "number",
-        ...description,
-        ...(f.min !== undefined ? { minimum: f.min } : {}),
-        ...(f.max !== undefined ? { maximum: f.max } : {}),
-      };
-    case "decimal":
-      return {
-        type: "string",
-        pattern: DECIMAL,
-        description: [
-          f.description,
-          `An exact decimal as text${f.scale !== undefined ? `, at most ${f.scale} digits after the point` : ""}${f.min !== undefined ? `, at least ${f.min}` : ""}${f.max !== undefined ? `, at most ${f.max}` : ""}.`,
-        ]
-          .filter(Boolean)
-          .join(" "),
-        "x-apprun-type": "decimal",
-      };
-    case "boolean":
-      return { type: "boolean", ...description };
-    case "json":
-      return {
-        description: [f.description, `Any JSON value${f.maxSize ? ` of at most ${f.maxSize} bytes` : ""}.`].filter(Boolean).join(" "),
-      };
-    case "datetime":
-      return { type: "string", format: "date-time", ...description };
-    case "date":
-      return { type: "string", format: "date", ...description };
-    case "uuid":
-      return { type: "string", format: "uuid", ...description };
-    case "select":
-      if (f.multiple)
-        return {
-          type: "array",
-          items: { type: "string", enum: f.values },
-          uniqueItems: true,
-          ...description,
-          ...(f.min !== undefined ? { minItems: f.min } : {}),
-          ...(f.max !== undefined ? { maxItems: f.max } : {}),
-        };
-      return { type: "string", enum: f.values, ...description };
-    case "relation": {
-      const id = {
-        type: "string",
-        pattern: RECORD_ID,
-        description: [f.description, `The id of a ${f.collection} record.`].filter(Boolean).join(" "),
-        "x-apprun-relation": f.collection,
-      };
-      if (f.multiple)
-        return {
-          type: "array",
-          items: { type: "string", pattern: RECORD_ID },
-          uniqueItems: true,
-          description: [f.description, `Ids of ${f.collection} records, in order.`].filter(Boolean).join(" "),
-          "x-apprun-relation": f.collection,
-          ...(f.min !== undefined ? { minItems: f.min } : {}),
-          ...(f.max !== undefined ? { maxItems: f.max } : {}),
-        };
-      return id;
-    }
-    case "autodate":
-      return {
-        type: "string",
-        format: "date-time",
-        readOnly: true,
-        description: [
-          f.description,
-          `Set by apprun${f.onCreate ? " on create" : ""}${f.onUpdate ? (f.onCreate ? " and update" : " on update") : ""}.`,
-        ]
-          .filter(Boolean)
-          .join(" "),
-      };
-  }
+  return fieldKind(f).jsonSchema(f);
 }
 
-/** Whether a record as returned may hold null for the field. */
+/** Whether a record as returned may hold null for the field (a to-many relation is `[]` instead). */
 function readNullable(f: Field): boolean {
-  if (f.type === "relation" && f.multiple) return false;
-  if (f.type === "autodate") return true;
-  return f.nullable;
+  return f.nullable && !isToManyRelation(f);
 }
 
 function staticDefault(f: Field): { default?: unknown } {
   const d = (f as { default?: unknown }).default;
-  if (d === undefined || d === "now" || d === "today" || d === "random") return {};
+  if (d === undefined || hasComputedDefault(f)) return {};
   return { default: d };
 }
 
@@ -253,7 +164,7 @@ export function collectionSchemas(c: Collection, names: Map<string, string>): Re
     required: ["id", "created", "updated", ...c.fields.map((f) => f.name)],
     additionalProperties: false,
   };
-  const relations = c.fields.filter((f): f is Extract<Field, { type: "relation" }> => f.type === "relation");
+  const relations = c.fields.filter(isRelation);
   if (relations.length) {
     (record.properties as Json).expand = {
       type: "object",
@@ -269,12 +180,9 @@ export function collectionSchemas(c: Collection, names: Map<string, string>): Re
       additionalProperties: false,
     };
   }
-  const writable = c.fields.filter((f) => f.type !== "autodate");
+  const writable = c.fields.filter((f) => !fieldKind(f).readOnly);
   const inputProps = Object.fromEntries(
-    writable.map((f) => [
-      f.name,
-      { ...nullable(fieldValueSchema(f), f.nullable && !(f.type === "relation" && f.multiple)), ...staticDefault(f) },
-    ]),
+    writable.map((f) => [f.name, { ...nullable(fieldValueSchema(f), readNullable(f)), ...staticDefault(f) }]),
   );
   const create: Json = {
     type: "object",

@@ -1,3 +1,5 @@
+import { fieldKind } from "../fields/registry";
+import { isRelation, isToManyRelation } from "../model/normalize";
 import type { Collection, Field, ModelDocument } from "../schema";
 import { typeNames } from "./openapi";
 
@@ -16,46 +18,17 @@ export interface TypesOptions {
 
 const str = (s: string) => JSON.stringify(s);
 
-function valueType(f: Field): string {
-  switch (f.type) {
-    case "text":
-    case "email":
-    case "url":
-    case "uuid":
-      return "string";
-    case "integer":
-    case "number":
-      return "number";
-    case "decimal":
-      return "Decimal";
-    case "boolean":
-      return "boolean";
-    case "json":
-      return "JsonValue";
-    case "datetime":
-    case "autodate":
-      return "DateTimeString";
-    case "date":
-      return "DateString";
-    case "select": {
-      const union = f.values.map(str).join(" | ");
-      return f.multiple ? `Array<${union}>` : union;
-    }
-    case "relation":
-      return f.multiple ? `Array<RecordId<${str(f.collection)}>>` : `RecordId<${str(f.collection)}>`;
-  }
-}
+/** Whether null may be written or read back (a to-many relation is `[]` instead). */
+const nullable = (f: Field) => f.nullable && !isToManyRelation(f);
 
 function readType(f: Field): string {
-  const t = valueType(f);
-  const nullable = f.type === "autodate" || (!(f.type === "relation" && f.multiple) && f.nullable);
-  return nullable ? `${t} | null` : t;
+  const t = fieldKind(f).typescript(f);
+  return nullable(f) ? `${t} | null` : t;
 }
 
 function writeType(f: Field): string {
-  const t = valueType(f);
-  if (f.type === "select" && !f.multiple) return f.nullable ? `${t} | "" | null` : `${t} | ""`;
-  return f.nullable && !(f.type === "relation" && f.multiple) ? `${t} | null` : t;
+  const t = fieldKind(f).typescriptInput(f);
+  return nullable(f) ? `${t} | null` : t;
 }
 
 /** A TS property name: identifiers as they are (model names are snake_case identifiers). */
@@ -66,18 +39,13 @@ function doc(text: string | undefined, indent = ""): string {
 }
 
 function fieldComment(f: Field): string | undefined {
-  const parts: string[] = [];
-  if (f.description) parts.push(f.description);
-  if (f.type === "relation") parts.push(`${f.multiple ? "Ids of" : "Id of a"} ${f.collection} record${f.multiple ? "s" : ""}.`);
-  if (f.type === "decimal") parts.push(`Exact decimal as text${f.scale !== undefined ? ` (scale ${f.scale})` : ""}.`);
-  if (f.type === "autodate") parts.push("Set by apprun.");
-  return parts.join(" ") || undefined;
+  return [f.description, fieldKind(f).typescriptNote(f)].filter(Boolean).join(" ") || undefined;
 }
 
 function collectionTypes(c: Collection, names: Map<string, string>): string {
   const n = names.get(c.name)!;
-  const relations = c.fields.filter((f): f is Extract<Field, { type: "relation" }> => f.type === "relation");
-  const writable = c.fields.filter((f) => f.type !== "autodate");
+  const relations = c.fields.filter(isRelation);
+  const writable = c.fields.filter((f) => !fieldKind(f).readOnly);
   const lines: string[] = [];
   lines.push(`// ── ${c.name} ${"─".repeat(Math.max(0, 70 - c.name.length))}`);
   lines.push("");

@@ -1,7 +1,9 @@
 import { sql, type RawBuilder } from "kysely";
 import type { SqlFunctions } from "../../../platform/db/sql-functions";
 import { AppError } from "../../../platform/errors/app-error";
-import { isRealDate, MAX_EXPAND_DEPTH, type Field } from "../schema";
+import { fieldKind } from "../fields/registry";
+import { isRelation } from "../model/normalize";
+import { MAX_EXPAND_DEPTH, type Field } from "../schema";
 import type { CollectionRuntime, ProjectRuntime } from "../runtime";
 import type { ModelSql } from "../storage/namespace";
 
@@ -27,8 +29,8 @@ export function parseSort(c: CollectionRuntime, sort: string | string[] | undefi
     const name = part.replace(/^[-+]/, "");
     const field = c.index.fields.get(name);
     if (!field) throw new AppError("unknown_field", 400, { collection: c.name, field: name.slice(0, 100) });
-    if (field.type === "json" || ((field.type === "select" || field.type === "relation") && field.multiple))
-      throw new AppError("not_sortable", 400, { collection: c.name, field: name });
+    // What an index cannot order cannot be sorted either (json, multi-valued fields).
+    if (!fieldKind(field).indexable(field)) throw new AppError("not_sortable", 400, { collection: c.name, field: name });
     if (keys.some((k) => k.field.name === name)) continue;
     keys.push({ field, descending });
   }
@@ -38,7 +40,8 @@ export function parseSort(c: CollectionRuntime, sort: string | string[] | undefi
 
 function sortExpr(names: ModelSql, fns: SqlFunctions, c: CollectionRuntime, key: SortKey, alias: string): Sql {
   const col = names.column(c.name, key.field.name, alias);
-  return key.field.type === "decimal" ? fns.decimalValue(col) : col;
+  const order = fieldKind(key.field).order;
+  return order ? order.column(col, fns) : col;
 }
 
 export function orderBy(names: ModelSql, fns: SqlFunctions, c: CollectionRuntime, keys: SortKey[], alias: string): Sql {
@@ -81,27 +84,7 @@ export function decodeCursor(keys: SortKey[], cursor: string): unknown[] {
 
 /** Whether a cursor value has the field's type (a forged cursor must not reach SQL as a type error). */
 function cursorValueFits(field: Field, v: unknown): boolean {
-  switch (field.type) {
-    case "integer":
-      return Number.isSafeInteger(v);
-    case "number":
-      return typeof v === "number" && Number.isFinite(v);
-    case "decimal":
-      return (typeof v === "number" && Number.isFinite(v)) || (typeof v === "string" && /^-?\d{1,300}(\.\d{1,300})?$/.test(v));
-    case "boolean":
-      return typeof v === "boolean";
-    case "datetime":
-    case "autodate":
-      return typeof v === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) && !Number.isNaN(Date.parse(v));
-    case "date":
-      return typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v) && isRealDate(v);
-    case "uuid":
-      return typeof v === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v);
-    case "json":
-      return false;
-    default:
-      return typeof v === "string" && v.length <= 100_000 && !v.includes("\u0000");
-  }
+  return fieldKind(field).cursorFits(field, v);
 }
 
 /** Rows strictly after the cursor in the sort order (nulls first ascending, last descending). */
@@ -113,7 +96,10 @@ export function afterCursor(
   values: unknown[],
   alias: string,
 ): Sql {
-  const value = (k: SortKey, v: unknown): Sql => (k.field.type === "decimal" ? sql`${Number(v)}` : sql`${v}`);
+  const value = (k: SortKey, v: unknown): Sql => {
+    const order = fieldKind(k.field).order;
+    return order ? sql`${order.param(v)}` : sql`${v}`;
+  };
   const equal = (k: SortKey, v: unknown): Sql => {
     const e = sortExpr(names, fns, c, k, alias);
     return v === null ? sql`${e} is null` : sql`${e} = ${value(k, v)}`;
@@ -156,7 +142,7 @@ export function parseExpand(rt: ProjectRuntime, c: CollectionRuntime, expand: st
     for (const name of segments) {
       const field = collection.index.fields.get(name);
       if (!field) throw new AppError("unknown_field", 400, { collection: collection.name, field: name.slice(0, 100) });
-      if (field.type !== "relation") throw new AppError("not_expandable", 400, { collection: collection.name, field: name });
+      if (!isRelation(field)) throw new AppError("not_expandable", 400, { collection: collection.name, field: name });
       node = node[name] ??= {};
       collection = rt.collection(field.collection);
     }

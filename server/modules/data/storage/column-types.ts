@@ -1,39 +1,18 @@
 import { sql, type RawBuilder } from "kysely";
 import { dialectOf, type DbKind } from "../../../platform/db/dialect";
 import { sqlFunctionsOf } from "../../../platform/db/sql-functions";
+import type { Conversion, StorageClass } from "../fields/field-kind";
+import { fieldKind } from "../fields/registry";
 import type { Field } from "../schema";
 
-/** How a field is stored; fields of one class share a column type (a change between them is free). */
-export type StorageClass = "text" | "uuid" | "int" | "double" | "decimal" | "bool" | "json" | "timestamp" | "date" | "junction";
+export type { Conversion, StorageClass } from "../fields/field-kind";
 
+/** A field's storage class, as its type says (`fields/`). */
 export function storageClass(f: Field): StorageClass {
-  switch (f.type) {
-    case "integer":
-      return "int";
-    case "number":
-      return "double";
-    case "decimal":
-      return "decimal";
-    case "boolean":
-      return "bool";
-    case "json":
-      return "json";
-    case "datetime":
-    case "autodate":
-      return "timestamp";
-    case "date":
-      return "date";
-    case "uuid":
-      return "uuid";
-    case "select":
-      return f.multiple ? "json" : "text";
-    case "relation":
-      return f.multiple ? "junction" : "text";
-    default:
-      return "text";
-  }
+  return fieldKind(f).storage(f);
 }
 
+/** The column type of a storage class on each database (every field type names its class). */
 export function columnType(kind: DbKind, cls: StorageClass): RawBuilder<unknown> {
   const t = dialectOf(kind).types;
   const x = sqlFunctionsOf(kind).types;
@@ -59,13 +38,6 @@ export function columnType(kind: DbKind, cls: StorageClass): RawBuilder<unknown>
   }
 }
 
-export interface Conversion {
-  /** The new value computed from the old column. */
-  expr: RawBuilder<unknown>;
-  /** Whether some values may not convert (they become null). */
-  lossy: boolean;
-}
-
 type Expr = RawBuilder<unknown>;
 
 /**
@@ -77,16 +49,9 @@ export function conversion(kind: DbKind, from: Field, to: Field, c: Expr): Conve
   const a = storageClass(from);
   const b = storageClass(to);
   const pg = kind === "postgres";
-  const multiToSingle = from.type === "select" && from.multiple && to.type === "select" && !to.multiple;
-  const singleToMulti = from.type === "select" && !from.multiple && to.type === "select" && to.multiple;
-  if (multiToSingle) return { expr: pg ? sql`(${c} ->> 0)` : sql`json_extract(${c}, '$[0]')`, lossy: true };
-  if (singleToMulti)
-    return {
-      expr: pg
-        ? sql`case when ${c} is null then null else jsonb_build_array(${c}) end`
-        : sql`case when ${c} is null then null else json_array(${c}) end`,
-      lossy: false,
-    };
+  // Changes within a type the class matrix does not see (a select's multiple ↔ single).
+  const own = fieldKind(to).convertFrom(kind, from, to, c);
+  if (own) return own;
   if (a === b) return { expr: c, lossy: from.type !== to.type };
   if (a === "junction" || b === "junction") return null;
 

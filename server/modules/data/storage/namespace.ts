@@ -5,7 +5,7 @@ import { assertSafeIdentifier, type DbKind } from "../../../platform/db/dialect"
 import { projectNamespace as platformNamespace, type ProjectNamespace as PlatformNamespace } from "../../../platform/db/project-namespace";
 import { AppError } from "../../../platform/errors/app-error";
 import type { Field } from "../schema";
-import type { CollectionIndex, ModelIndex } from "../model/normalize";
+import { isToManyRelation, type CollectionIndex, type ModelIndex } from "../model/normalize";
 import type { ProjectId } from "../types";
 
 /**
@@ -115,7 +115,7 @@ export function modelSql(ns: ProjectNamespace, model: ModelIndex): ModelSql {
     table: (name) => ns.table(assertSafeIdentifier(collection(name).collection.name, "collection")),
     column(coll, name, alias) {
       const f = field(coll, name);
-      if (f.type === "relation" && f.multiple) throw new AppError("unknown_field", 400, { collection: coll, field: name });
+      if (isToManyRelation(f)) throw new AppError("unknown_field", 400, { collection: coll, field: name });
       return sql.id(assertSafeIdentifier(alias, "alias"), assertSafeIdentifier(f.name, "field"));
     },
     columnName(coll, name) {
@@ -123,7 +123,7 @@ export function modelSql(ns: ProjectNamespace, model: ModelIndex): ModelSql {
     },
     junction(coll, name) {
       const f = field(coll, name);
-      if (!(f.type === "relation" && f.multiple)) throw new AppError("unknown_field", 400, { collection: coll, field: name });
+      if (!isToManyRelation(f)) throw new AppError("unknown_field", 400, { collection: coll, field: name });
       return ns.table(junctionTable(f));
     },
   };
